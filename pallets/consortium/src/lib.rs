@@ -1,0 +1,254 @@
+//! # Consortium pallet
+//!
+//! Governance glue for a permissioned iotrust chain. The consortium's members sit on a council
+//! (`pallet-collective`, kept in step by `pallet-membership`); this pallet holds what the council
+//! decides about the chain itself:
+//!
+//! - **The validator set.** Validators are the members' gateways. The council adds and removes
+//!   them; a change is handed to `pallet-session` through [`SessionManager`], so it takes effect
+//!   at a session boundary (queued at the next boundary, active at the one after). A validator
+//!   authors only once its session keys are set (`session.set_keys`). The set never shrinks
+//!   below [`Config::MinValidators`].
+//! - **Root.** The chain has no sudo key. A council motion that satisfies
+//!   [`Config::RootOrigin`] may dispatch any call as `Root` (runtime upgrades, parameter
+//!   changes), the way a sudo key would on a development chain.
+//!
+//! ## Calls
+//!
+//! - [`Pallet::add_validator`]: council adds a validator account.
+//! - [`Pallet::remove_validator`]: council removes one.
+//! - [`Pallet::dispatch_as_root`]: council dispatches a call with the `Root` origin.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use weights::WeightInfo;
+
+use alloc::{boxed::Box, vec::Vec};
+use frame_support::{
+	dispatch::{GetDispatchInfo, PostDispatchInfo},
+	pallet_prelude::*,
+	traits::UnfilteredDispatchable,
+};
+use frame_system::pallet_prelude::*;
+use sp_runtime::traits::Dispatchable;
+use sp_staking::SessionIndex;
+
+/// The log target of this pallet.
+pub const LOG_TARGET: &str = "runtime::consortium";
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The overarching call type, for [`Pallet::dispatch_as_root`].
+		type RuntimeCall: Parameter
+			+ Dispatchable<RuntimeOrigin = Self::RuntimeOrigin, PostInfo = PostDispatchInfo>
+			+ UnfilteredDispatchable<RuntimeOrigin = Self::RuntimeOrigin>
+			+ GetDispatchInfo;
+
+		/// Who may add and remove validators: the council, by motion.
+		type ValidatorOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Who may dispatch a call as `Root`: the council, by motion.
+		type RootOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The fewest validators the chain keeps; a removal that would go below is refused.
+		#[pallet::constant]
+		type MinValidators: Get<u32>;
+
+		/// The most validators the chain may have.
+		#[pallet::constant]
+		type MaxValidators: Get<u32>;
+
+		/// Weights of this pallet's calls, from its benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The validator accounts, in the order they were added. Handed to `pallet-session` at every
+	/// new session; those without session keys are left out by `pallet-session`.
+	#[pallet::storage]
+	pub type Validators<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxValidators>, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The validators at genesis.
+		pub validators: Vec<T::AccountId>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			let mut seen = alloc::collections::BTreeSet::new();
+			for v in &self.validators {
+				assert!(seen.insert(v.clone()), "genesis validators must be unique");
+			}
+			assert!(
+				self.validators.len() as u32 >= T::MinValidators::get(),
+				"genesis needs at least MinValidators validators"
+			);
+			let validators: BoundedVec<_, _> = self
+				.validators
+				.clone()
+				.try_into()
+				.expect("genesis validators must not exceed MaxValidators");
+			Validators::<T>::put(validators);
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A validator was added; it authors from the session after next, once its keys are set.
+		ValidatorAdded { validator: T::AccountId },
+		/// A validator was removed; it stops authoring from the session after next.
+		ValidatorRemoved { validator: T::AccountId },
+		/// The council dispatched a call as `Root`, with this result.
+		DispatchedAsRoot { result: DispatchResult },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is already a validator.
+		AlreadyValidator,
+		/// The account is not a validator.
+		NotValidator,
+		/// The validator set is full (`MaxValidators`).
+		TooManyValidators,
+		/// Removing the validator would leave fewer than `MinValidators`.
+		TooFewValidators,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MinValidators::get() >= 1, "a chain needs at least one validator");
+			assert!(
+				T::MinValidators::get() <= T::MaxValidators::get(),
+				"MinValidators must not exceed MaxValidators"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Add `validator` to the validator set.
+		///
+		/// Origin: [`Config::ValidatorOrigin`] (a council motion). Fails with `AlreadyValidator`
+		/// or `TooManyValidators`. The change reaches `pallet-session` at the next session
+		/// boundary and the validator authors from the one after, provided it has set its session
+		/// keys. Emits [`Event::ValidatorAdded`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::add_validator(T::MaxValidators::get()))]
+		pub fn add_validator(origin: OriginFor<T>, validator: T::AccountId) -> DispatchResult {
+			T::ValidatorOrigin::ensure_origin(origin)?;
+			let mut validators = Validators::<T>::get();
+			ensure!(!validators.contains(&validator), Error::<T>::AlreadyValidator);
+			validators.try_push(validator.clone()).map_err(|_| Error::<T>::TooManyValidators)?;
+			Validators::<T>::put(validators);
+			Self::deposit_event(Event::ValidatorAdded { validator });
+			Ok(())
+		}
+
+		/// Remove `validator` from the validator set.
+		///
+		/// Origin: [`Config::ValidatorOrigin`] (a council motion). Fails with `NotValidator`, or
+		/// `TooFewValidators` when the set would drop below [`Config::MinValidators`]. Takes
+		/// effect like [`Pallet::add_validator`]. Emits [`Event::ValidatorRemoved`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::remove_validator(T::MaxValidators::get()))]
+		pub fn remove_validator(origin: OriginFor<T>, validator: T::AccountId) -> DispatchResult {
+			T::ValidatorOrigin::ensure_origin(origin)?;
+			let mut validators = Validators::<T>::get();
+			let position =
+				validators.iter().position(|v| v == &validator).ok_or(Error::<T>::NotValidator)?;
+			ensure!(
+				validators.len() as u32 > T::MinValidators::get(),
+				Error::<T>::TooFewValidators
+			);
+			validators.remove(position);
+			Validators::<T>::put(validators);
+			Self::deposit_event(Event::ValidatorRemoved { validator });
+			Ok(())
+		}
+
+		/// Dispatch `call` with the `Root` origin.
+		///
+		/// Origin: [`Config::RootOrigin`] (a council motion). The call's own result is reported
+		/// in [`Event::DispatchedAsRoot`]; this call succeeds once the origin is accepted. The
+		/// weight is this call's plus the inner call's.
+		#[pallet::call_index(2)]
+		#[pallet::weight({
+			let info = call.get_dispatch_info();
+			(T::WeightInfo::dispatch_as_root().saturating_add(info.call_weight), info.class)
+		})]
+		pub fn dispatch_as_root(
+			origin: OriginFor<T>,
+			call: Box<<T as Config>::RuntimeCall>,
+		) -> DispatchResultWithPostInfo {
+			T::RootOrigin::ensure_origin(origin)?;
+			let result = call.dispatch_bypass_filter(frame_system::RawOrigin::Root.into());
+			let actual = result
+				.map(|post| post.actual_weight)
+				.unwrap_or_else(|err| err.post_info.actual_weight)
+				.map(|w| T::WeightInfo::dispatch_as_root().saturating_add(w));
+			Self::deposit_event(Event::DispatchedAsRoot {
+				result: result.map(|_| ()).map_err(|e| e.error),
+			});
+			Ok(actual.into())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The current validator accounts.
+	pub fn validators() -> Vec<T::AccountId> {
+		Validators::<T>::get().into_inner()
+	}
+
+	/// The set has no duplicates and respects the configured bounds.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let validators = Validators::<T>::get();
+		let unique: alloc::collections::BTreeSet<_> = validators.iter().collect();
+		ensure!(unique.len() == validators.len(), "duplicate validator");
+		ensure!(validators.len() as u32 >= T::MinValidators::get(), "fewer than MinValidators");
+		Ok(())
+	}
+}
+
+/// The validator set, as `pallet-session` asks for it at each new session.
+impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
+	fn new_session(new_index: SessionIndex) -> Option<Vec<T::AccountId>> {
+		let validators = Self::validators();
+		log::debug!(target: LOG_TARGET, "session {new_index}: {} validators", validators.len());
+		Some(validators)
+	}
+
+	fn end_session(_end_index: SessionIndex) {}
+
+	fn start_session(_start_index: SessionIndex) {}
+}

@@ -1,0 +1,66 @@
+//! A test runtime: System and the consortium pallet. Root manages validators; account
+//! [`COUNCIL`] stands in for a council motion that may act as root.
+
+use crate as pallet_consortium;
+use frame_support::{derive_impl, ord_parameter_types, traits::ConstU32};
+use frame_system::{EnsureRoot, EnsureSignedBy};
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Consortium = pallet_consortium;
+}
+
+/// The account that stands in for a council motion in these tests.
+pub const COUNCIL: u64 = 100;
+
+ord_parameter_types! {
+	pub const Council: u64 = COUNCIL;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+impl pallet_consortium::Config for Test {
+	type RuntimeCall = RuntimeCall;
+	type ValidatorOrigin = EnsureRoot<u64>;
+	type RootOrigin = EnsureSignedBy<Council, u64>;
+	type MinValidators = ConstU32<2>;
+	type MaxValidators = ConstU32<5>;
+	type WeightInfo = ();
+}
+
+/// Externalities with validators `1..=n` at genesis.
+pub fn new_test_ext(n: u64) -> sp_io::TestExternalities {
+	let t = RuntimeGenesisConfig {
+		system: Default::default(),
+		consortium: pallet_consortium::GenesisConfig { validators: (1..=n).collect() },
+	}
+	.build_storage()
+	.expect("the test genesis is valid; qed");
+	let mut ext = sp_io::TestExternalities::new(t);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}

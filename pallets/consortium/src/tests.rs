@@ -1,0 +1,122 @@
+//! Unit tests: every call's success path and every error it returns.
+
+use crate::{mock::*, Error, Event, Validators};
+use frame_support::{assert_noop, assert_ok, traits::Hooks};
+use pallet_session::SessionManager;
+use sp_runtime::{traits::BadOrigin, DispatchError};
+
+fn validators() -> Vec<u64> {
+	Validators::<Test>::get().into_inner()
+}
+
+#[test]
+fn genesis_sets_the_validators() {
+	new_test_ext(3).execute_with(|| {
+		assert_eq!(validators(), vec![1, 2, 3]);
+		Consortium::integrity_test();
+		assert_ok!(Consortium::do_try_state());
+	});
+}
+
+#[test]
+#[should_panic(expected = "genesis needs at least MinValidators validators")]
+fn genesis_below_the_minimum_is_refused() {
+	new_test_ext(1);
+}
+
+#[test]
+fn add_validator_works_and_emits() {
+	new_test_ext(3).execute_with(|| {
+		assert_ok!(Consortium::add_validator(RuntimeOrigin::root(), 4));
+		assert_eq!(validators(), vec![1, 2, 3, 4]);
+		System::assert_last_event(Event::ValidatorAdded { validator: 4 }.into());
+	});
+}
+
+#[test]
+fn add_validator_errors() {
+	new_test_ext(3).execute_with(|| {
+		assert_noop!(Consortium::add_validator(RuntimeOrigin::signed(1), 4), BadOrigin);
+		assert_noop!(Consortium::add_validator(RuntimeOrigin::signed(COUNCIL), 4), BadOrigin);
+		assert_noop!(
+			Consortium::add_validator(RuntimeOrigin::root(), 2),
+			Error::<Test>::AlreadyValidator
+		);
+		assert_ok!(Consortium::add_validator(RuntimeOrigin::root(), 4));
+		assert_ok!(Consortium::add_validator(RuntimeOrigin::root(), 5));
+		// MaxValidators is 5.
+		assert_noop!(
+			Consortium::add_validator(RuntimeOrigin::root(), 6),
+			Error::<Test>::TooManyValidators
+		);
+	});
+}
+
+#[test]
+fn remove_validator_works_and_emits() {
+	new_test_ext(3).execute_with(|| {
+		assert_ok!(Consortium::remove_validator(RuntimeOrigin::root(), 2));
+		assert_eq!(validators(), vec![1, 3]);
+		System::assert_last_event(Event::ValidatorRemoved { validator: 2 }.into());
+	});
+}
+
+#[test]
+fn remove_validator_errors() {
+	new_test_ext(3).execute_with(|| {
+		assert_noop!(Consortium::remove_validator(RuntimeOrigin::signed(1), 2), BadOrigin);
+		assert_noop!(
+			Consortium::remove_validator(RuntimeOrigin::root(), 9),
+			Error::<Test>::NotValidator
+		);
+		assert_ok!(Consortium::remove_validator(RuntimeOrigin::root(), 3));
+		// MinValidators is 2: the set keeps two.
+		assert_noop!(
+			Consortium::remove_validator(RuntimeOrigin::root(), 1),
+			Error::<Test>::TooFewValidators
+		);
+		assert_eq!(validators(), vec![1, 2]);
+	});
+}
+
+#[test]
+fn session_manager_hands_over_the_current_set() {
+	new_test_ext(3).execute_with(|| {
+		assert_eq!(<Consortium as SessionManager<u64>>::new_session(1), Some(vec![1, 2, 3]));
+		assert_ok!(Consortium::add_validator(RuntimeOrigin::root(), 4));
+		assert_ok!(Consortium::remove_validator(RuntimeOrigin::root(), 1));
+		assert_eq!(<Consortium as SessionManager<u64>>::new_session(2), Some(vec![2, 3, 4]));
+	});
+}
+
+#[test]
+fn dispatch_as_root_runs_the_call_as_root() {
+	new_test_ext(3).execute_with(|| {
+		let call = Box::new(RuntimeCall::Consortium(crate::Call::add_validator { validator: 4 }));
+		assert_ok!(Consortium::dispatch_as_root(RuntimeOrigin::signed(COUNCIL), call));
+		assert_eq!(validators(), vec![1, 2, 3, 4]);
+		System::assert_last_event(Event::DispatchedAsRoot { result: Ok(()) }.into());
+	});
+}
+
+#[test]
+fn dispatch_as_root_reports_the_inner_error() {
+	new_test_ext(3).execute_with(|| {
+		let call = Box::new(RuntimeCall::Consortium(crate::Call::add_validator { validator: 1 }));
+		assert_ok!(Consortium::dispatch_as_root(RuntimeOrigin::signed(COUNCIL), call));
+		let error: DispatchError = Error::<Test>::AlreadyValidator.into();
+		System::assert_last_event(Event::DispatchedAsRoot { result: Err(error) }.into());
+	});
+}
+
+#[test]
+fn dispatch_as_root_needs_the_root_origin() {
+	new_test_ext(3).execute_with(|| {
+		let call = Box::new(RuntimeCall::Consortium(crate::Call::add_validator { validator: 4 }));
+		assert_noop!(
+			Consortium::dispatch_as_root(RuntimeOrigin::signed(1), call.clone()),
+			BadOrigin
+		);
+		assert_noop!(Consortium::dispatch_as_root(RuntimeOrigin::root(), call), BadOrigin);
+	});
+}

@@ -1,0 +1,11 @@
+//! The pallets' configurations, one file per concern.
+
+mod consensus;
+mod governance;
+mod monetary;
+mod system;
+
+pub use consensus::*;
+pub use governance::*;
+pub use monetary::*;
+pub use system::*;

@@ -1,0 +1,48 @@
+# Shared by scripts/run.sh and scripts/test.sh: where the build goes and how to install what the
+# build needs on a fresh Debian machine that has rustup, apt and node/npm.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# The build lives outside the clone so every clone (and CI) reuses it.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/iotrust/target}"
+NODE_BIN="$CARGO_TARGET_DIR/debug/iotrust-node"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# apt packages the build needs: a C toolchain and clang for -sys crates, protoc for the
+# network's protobuf schemas.
+ensure_apt_packages() {
+	local missing=()
+	for pkg in "$@"; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing apt packages: ${missing[*]}"
+	local sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+}
+
+# The toolchain pinned in rust-toolchain.toml, with its Wasm target and rust-src (rustup
+# installs the pinned toolchain and its listed targets on first use; this makes it explicit).
+ensure_rust() {
+	command -v rustup >/dev/null || { echo "rustup is required: https://rustup.rs" >&2; exit 1; }
+	(cd "$REPO_ROOT" && rustup show active-toolchain >/dev/null)
+	local toolchain
+	toolchain="$(cd "$REPO_ROOT" && rustup show active-toolchain | cut -d' ' -f1)"
+	rustup target list --installed --toolchain "$toolchain" | grep -q '^wasm32v1-none$' ||
+		rustup target add wasm32v1-none --toolchain "$toolchain"
+	rustup component list --installed --toolchain "$toolchain" | grep -q '^rust-src' ||
+		rustup component add rust-src --toolchain "$toolchain"
+}
+
+ensure_build_deps() {
+	ensure_apt_packages build-essential clang libclang-dev protobuf-compiler pkg-config libssl-dev
+	ensure_rust
+}
+
+# Build the node (and with it the runtime's Wasm). Cargo does nothing if it is up to date.
+build_node() {
+	log "building iotrust-node (target dir $CARGO_TARGET_DIR)"
+	(cd "$REPO_ROOT" && cargo build --locked -p iotrust-node)
+}

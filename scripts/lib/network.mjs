@@ -1,0 +1,206 @@
+// Starts and stops iotrust nodes on loopback: the one place that knows how a local node is
+// launched (ports, keys, node keys, bootnodes). `scripts/run.sh` runs it as a program; the
+// end-to-end tests import it. Node's standard library only: no npm packages needed.
+//
+//   node scripts/lib/network.mjs --bin PATH --state DIR [--dev] [--port-offset N]
+
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+// Fixed node keys of the local test network, so peer ids are known in advance: the
+// `local_testnet` genesis authorizes alice..dave's peer ids. Public test keys: never use them
+// on a real network.
+export const LOCAL_NODES = {
+  alice: { index: 0, seed: '//Alice', nodeKey: '11fbc99b9ba597982ef9df2bfc7dbdb1ca7cf75ad6af479c9d5693a21ba00a41', peerId: '12D3KooWHv6JMAg4YShFVGvxWfuB4LjUhwumwPVLc6YtqfAxcMGq' },
+  bob: { index: 1, seed: '//Bob', nodeKey: 'd32387fabda2404446e6197a966eae9aee174c009f518c2dd14604fc7478533d', peerId: '12D3KooWJdk9HgPKYKLZ6ssWAy4b6FJjiUefrDwByq7JQpfwTScb' },
+  charlie: { index: 2, seed: '//Charlie', nodeKey: 'c70da12a54424bb3ec7b544eec52b080d469f395e7866ed7ce41a7815bddad7e', peerId: '12D3KooWK5hEQC9LkLp7F7UMt35mD8kocjARmRssT3c9B4mqiz6G' },
+  dave: { index: 3, seed: '//Dave', nodeKey: '4567472fb5468f5840c4c3893e3def10de760f9bb2fbf541705a6a4e69158196', peerId: '12D3KooWCR8N4hq1r44aUmk7kahjCuacbVgsb9EpnSUWScKzKaKU' },
+  eve: { index: 4, seed: '//Eve', nodeKey: '11d2cb30ce1fcc1cf1c43de1e1e30d01bfbe0c75056ccc12a916b46e291f4819', peerId: '12D3KooWPQobpHRgKTsHeNFMYLsUZunePyf7A8KhSYa3WUWKwhgd' },
+  ferdie: { index: 5, seed: '//Ferdie', nodeKey: '967abb123a3bc3cf66bc4e3fd7ede70ed14050b76cc163b31d14a5e8476146f1', peerId: '12D3KooWJMDVQp4fBcj4gVQiyQfmNGLakVm6gEQD737NiLitHqKY' },
+};
+
+export const GENESIS_VALIDATORS = ['alice', 'bob', 'charlie', 'dave'];
+
+/** The loopback ports of node number `index`, shifted by `offset` (tests use their own). */
+export function ports(index, offset = 0) {
+  return { p2p: 30333 + offset + index, rpc: 9944 + offset + index, prometheus: 9615 + offset + index };
+}
+
+/** The multiaddress other nodes use to reach `name`. */
+export function bootnode(name, offset = 0) {
+  const n = LOCAL_NODES[name];
+  return `/ip4/127.0.0.1/tcp/${ports(n.index, offset).p2p}/p2p/${n.peerId}`;
+}
+
+/**
+ * Prepare a node's base path: its node key file and, for a validator, its Aura (sr25519) and
+ * GRANDPA (ed25519) keys in the keystore. Idempotent, so a restarted node keeps its identity.
+ */
+export function prepareNode({ bin, state, name, chain, nodeKey, seed }) {
+  const base = path.join(state, name);
+  fs.mkdirSync(base, { recursive: true });
+  const keyFile = path.join(base, 'node-key');
+  if (!fs.existsSync(keyFile)) fs.writeFileSync(keyFile, nodeKey ?? LOCAL_NODES[name].nodeKey);
+  if (seed) {
+    const marker = path.join(base, '.keys-inserted');
+    if (!fs.existsSync(marker)) {
+      for (const [type, scheme] of [['aura', 'sr25519'], ['gran', 'ed25519']]) {
+        execFileSync(bin, ['key', 'insert', '--base-path', base, '--chain', chain,
+          '--scheme', scheme, '--suri', seed, '--key-type', type], { stdio: 'ignore' });
+      }
+      fs.writeFileSync(marker, '');
+    }
+  }
+  return { base, keyFile };
+}
+
+/**
+ * Start node `name` (a key of LOCAL_NODES, or any name with an explicit `index` and `nodeKey`).
+ * A validator gets its well-known seed's keys inserted unless `insertKeys` is false (then it
+ * generates its own with `author_rotateKeysWithOwner`). Its output goes to
+ * `<state>/<name>.log`. Returns a handle for stopNode.
+ */
+export function startNode({
+  bin, state, name, chain = 'local', validator = true, offset = 0, bootnodes = [],
+  index, nodeKey, seed, insertKeys = true, extraArgs = [],
+}) {
+  const known = LOCAL_NODES[name] ?? {};
+  const idx = index ?? known.index;
+  const { base, keyFile } = prepareNode({
+    bin, state, name, chain, nodeKey: nodeKey ?? known.nodeKey,
+    seed: validator && insertKeys ? (seed ?? known.seed) : undefined,
+  });
+  const p = ports(idx, offset);
+  const args = [
+    '--chain', chain, '--base-path', base, '--name', name,
+    '--node-key-file', keyFile,
+    '--listen-addr', `/ip4/127.0.0.1/tcp/${p.p2p}`,
+    '--rpc-port', String(p.rpc), '--rpc-cors', 'all',
+    '--prometheus-port', String(p.prometheus),
+    // Node authorization is enforced by the offchain worker on every member node.
+    '--offchain-worker', 'always',
+    '--no-mdns', '--no-telemetry', '--no-hardware-benchmarks',
+    ...(validator ? ['--validator'] : []),
+    ...bootnodes.flatMap((b) => ['--bootnodes', b]),
+    ...extraArgs,
+  ];
+  const logPath = path.join(state, `${name}.log`);
+  const log = fs.openSync(logPath, 'a');
+  const proc = spawn(bin, args, { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  return {
+    name, proc, logPath, ports: p,
+    rpcUrl: `ws://127.0.0.1:${p.rpc}`, httpUrl: `http://127.0.0.1:${p.rpc}`,
+  };
+}
+
+/** Stop a node and wait for its process to end (SIGKILL after `graceMs`). */
+export async function stopNode(node, { signal = 'SIGINT', graceMs = 15000 } = {}) {
+  if (node.proc.exitCode !== null || node.proc.signalCode !== null) return;
+  const exited = new Promise((resolve) => node.proc.once('exit', resolve));
+  node.proc.kill(signal);
+  const timer = setTimeout(() => node.proc.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** One JSON-RPC call over HTTP. */
+export async function rpc(httpUrl, method, params = []) {
+  const res = await fetch(httpUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  const body = await res.json();
+  if (body.error) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
+  return body.result;
+}
+
+/** Wait until the node answers RPC, or throw after `timeoutMs`. */
+export async function waitForRpc(node, timeoutMs = 120000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (node.proc.exitCode !== null) {
+      throw new Error(`${node.name} exited (${node.proc.exitCode}); see ${node.logPath}`);
+    }
+    try {
+      return await rpc(node.httpUrl, 'system_health');
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`${node.name} did not answer RPC: ${e.message}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Start the four-validator local network (alice..dave) and wait until each answers RPC. */
+export async function startLocalNetwork({ bin, state, offset = 0, names = GENESIS_VALIDATORS }) {
+  const nodes = names.map((name) => startNode({
+    bin, state, name, offset,
+    bootnodes: names.filter((n) => n !== name).map((n) => bootnode(n, offset)),
+  }));
+  try {
+    await Promise.all(nodes.map((n) => waitForRpc(n)));
+  } catch (e) {
+    await Promise.all(nodes.map((n) => stopNode(n)));
+    throw e;
+  }
+  return nodes;
+}
+
+/** Start a single development node (alice, one member). */
+export async function startDevNode({ bin, state, offset = 0 }) {
+  const node = startNode({ bin, state, name: 'alice', chain: 'dev', offset });
+  try {
+    await waitForRpc(node);
+  } catch (e) {
+    await stopNode(node);
+    throw e;
+  }
+  return [node];
+}
+
+// Run as a program: start the network, print where to reach it, stop every node on Ctrl-C.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const opt = (flag, dflt) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : dflt;
+  };
+  const bin = opt('--bin');
+  const state = path.resolve(opt('--state', '.state'));
+  const offset = Number(opt('--port-offset', '0'));
+  const dev = args.includes('--dev');
+  fs.mkdirSync(state, { recursive: true });
+
+  let nodes = [];
+  const shutdown = async () => {
+    console.log('\nstopping nodes...');
+    await Promise.all(nodes.map((n) => stopNode(n)));
+    console.log('all nodes stopped; state kept in', state);
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+
+  try {
+    nodes = dev
+      ? await startDevNode({ bin, state: path.join(state, 'dev'), offset })
+      : await startLocalNetwork({ bin, state: path.join(state, 'local'), offset });
+  } catch (e) {
+    console.error(e.message);
+    process.exit(1);
+  }
+  console.log(dev ? 'iotrust development node is up (one member: alice)'
+    : 'iotrust local network is up (validators alice, bob, charlie, dave)');
+  for (const n of nodes) {
+    console.log(`  ${n.name.padEnd(8)} rpc ${n.rpcUrl}  prometheus http://127.0.0.1:${n.ports.prometheus}/metrics  log ${n.logPath}`);
+  }
+  console.log(`\npolkadot.js apps: https://polkadot.js.org/apps/?rpc=${nodes[0].rpcUrl}`);
+  console.log('Ctrl-C stops every node.');
+  for (const n of nodes) {
+    n.proc.on('exit', (code, sig) => {
+      console.error(`${n.name} exited (${code ?? sig}); see ${n.logPath}`);
+    });
+  }
+}

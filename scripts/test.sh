@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install what is missing, build, and run every test: the pallets' and runtime's unit tests, then
+# the end-to-end tests that start real nodes on loopback (bounded in time, stopped at the end).
+#
+#   scripts/test.sh            everything
+#   scripts/test.sh --unit     only the Rust unit tests
+#   scripts/test.sh --e2e      only the end-to-end tests (builds the node if needed)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+run_unit=1
+run_e2e=1
+case "${1:-}" in
+--unit) run_e2e=0 ;;
+--e2e) run_unit=0 ;;
+"") ;;
+*) echo "unknown option: $1 (use --unit or --e2e)" >&2; exit 2 ;;
+esac
+
+started=$(date +%s)
+command -v node >/dev/null || { echo "node (Node.js 18+) and npm are required" >&2; exit 1; }
+ensure_build_deps
+
+# One cargo invocation builds the node and every test target, so dependencies compile once with
+# one feature set; the test run after it finds everything fresh.
+log "building the node and the test targets"
+(cd "$REPO_ROOT" && cargo build --locked --workspace --all-targets)
+log "build done after $(($(date +%s) - started)) s"
+
+if [ "$run_unit" -eq 1 ]; then
+	log "unit tests"
+	(cd "$REPO_ROOT" && cargo test --locked --workspace)
+fi
+
+if [ "$run_e2e" -eq 1 ]; then
+	log "end-to-end tests (npm packages in tests/e2e)"
+	(cd "$REPO_ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+	export IOTRUST_NODE_BIN="$NODE_BIN"
+	(cd "$REPO_ROOT/tests/e2e" && timeout 45m node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs)
+fi
+
+log "all tests passed in $(($(date +%s) - started)) s"

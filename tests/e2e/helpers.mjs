@@ -1,0 +1,130 @@
+// Helpers for the end-to-end tests: connecting with @polkadot/api the way a user's client does
+// (no custom types or RPC definitions), signing and waiting for finality, council motions, and
+// bounded waiting.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+
+export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+export const NODE_BIN = process.env.IOTRUST_NODE_BIN
+  ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), '.cache/iotrust/target'), 'debug/iotrust-node');
+// Ports well away from scripts/run.sh's, so the tests can run beside a user's network.
+export const PORT_OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200);
+export const UNIT = 10n ** 12n;
+
+export function tempState(prefix) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `iotrust-${prefix}-`));
+}
+
+export async function keyring() {
+  await cryptoWaitReady();
+  const k = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  const pair = (name) => k.addFromUri(`//${name[0].toUpperCase()}${name.slice(1)}`);
+  return { alice: pair('alice'), bob: pair('bob'), charlie: pair('charlie'), dave: pair('dave'), eve: pair('eve'), ferdie: pair('ferdie') };
+}
+
+/** Connect as polkadot.js apps does: metadata from the chain, nothing else. */
+export async function connect(url) {
+  return ApiPromise.create({ provider: new WsProvider(url, 1000), noInitWarn: true, throwOnConnect: true });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll `check` until it returns a truthy value; throw with `what` after `timeoutMs`. */
+export async function waitFor(what, check, { timeoutMs = 60000, intervalMs = 1000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+export async function bestNumber(api) {
+  return (await api.rpc.chain.getHeader()).number.toNumber();
+}
+
+export async function finalizedNumber(api) {
+  const hash = await api.rpc.chain.getFinalizedHead();
+  return (await api.rpc.chain.getHeader(hash)).number.toNumber();
+}
+
+/** Explain a dispatch error the way a wallet does: `pallet.Error`. */
+export function describeDispatchError(api, err) {
+  if (err.isModule) {
+    const { section, name } = api.registry.findMetaError(err.asModule);
+    return `${section}.${name}`;
+  }
+  return err.toString();
+}
+
+/**
+ * Sign and submit `tx` with `signer`; resolve with the events once its block is finalized.
+ * Rejects if the transaction is invalid or its call fails.
+ */
+export function signAndFinalize(api, tx, signer, { timeoutMs = 90000 } = {}) {
+  return new Promise((resolve, reject) => {
+    let unsub = () => {};
+    const timer = setTimeout(() => { unsub(); reject(new Error(`${tx.method.section}.${tx.method.method}: not finalized within ${timeoutMs} ms`)); }, timeoutMs);
+    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+      if (dispatchError) {
+        clearTimeout(timer); unsub();
+        reject(new Error(`${tx.method.section}.${tx.method.method} failed: ${describeDispatchError(api, dispatchError)}`));
+      } else if (status.isFinalized) {
+        clearTimeout(timer); unsub();
+        resolve({ events, blockHash: status.asFinalized });
+      } else if (status.isDropped || status.isInvalid || status.isUsurped) {
+        clearTimeout(timer); unsub();
+        reject(new Error(`${tx.method.section}.${tx.method.method}: ${status.type}`));
+      }
+    }).then((u) => { unsub = u; }, (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/**
+ * Carry `call` through the council: `voters[0]` proposes it with a two-thirds threshold, every
+ * voter votes aye, and it is closed. Resolves with the executed call's result
+ * (`{ ok: true }` or `{ ok: false, error: 'pallet.Error' }`).
+ */
+export async function councilMotion(api, call, voters) {
+  const members = await api.query.council.members();
+  const threshold = Math.ceil((members.length * 2) / 3);
+  const length = call.method.encodedLength;
+  const [proposer] = voters;
+  const { events } = await signAndFinalize(api, api.tx.council.propose(threshold, call, length), proposer);
+  const executed = (evs) => evs.map((r) => r.event).find((e) => api.events.council.Executed.is(e));
+  const outcome = (e) => (e.data.result.isOk
+    ? { ok: true }
+    : { ok: false, error: describeDispatchError(api, e.data.result.asErr) });
+  if (threshold < 2) return outcome(executed(events));
+
+  const proposed = events.map((r) => r.event).find((e) => api.events.council.Proposed.is(e));
+  const { proposalIndex, proposalHash } = proposed.data;
+  await Promise.all(voters.map((v) => signAndFinalize(api, api.tx.council.vote(proposalHash, proposalIndex, true), v)));
+  const { weight } = await api.tx(call).paymentInfo(proposer);
+  const closed = await signAndFinalize(api, api.tx.council.close(proposalHash, proposalIndex, weight, length), proposer);
+  const e = executed(closed.events);
+  if (!e) throw new Error('the motion was closed but did not execute');
+  return outcome(e);
+}
+
+/** The last lines of a node's log, for a failing test's report. */
+export function logTail(logPath, lines = 40) {
+  try {
+    return fs.readFileSync(logPath, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
