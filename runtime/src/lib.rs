@@ -26,9 +26,8 @@ pub mod genesis_config_presets;
 #[cfg(test)]
 mod tests;
 
+use alloc::vec::Vec;
 use sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256};
-#[cfg(feature = "std")]
-use sp_version::NativeVersion;
 use sp_version::RuntimeVersion;
 
 pub use iotrust_primitives::{
@@ -77,12 +76,6 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 
 /// Aura's slot duration: one block every slot.
 pub const SLOT_DURATION: u64 = MILLISECS_PER_BLOCK;
-
-/// The version information used to identify this runtime when compiled natively.
-#[cfg(feature = "std")]
-pub fn native_version() -> NativeVersion {
-	NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
-}
 
 /// Block header type as expected by this runtime.
 pub type Header = generic::Header<BlockNumber, BlakeTwo256>;

@@ -3,11 +3,11 @@
 
 use crate::{
 	configs::CouncilCollective, genesis_config_presets, AccountId, Balances, Consortium, Council,
-	CouncilMembership, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin,
-	Session, SessionKeys, System, SS58_PREFIX, UNIT,
+	Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Session, SessionKeys,
+	System, SS58_PREFIX, UNIT,
 };
 use codec::Encode;
-use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo, traits::Get};
+use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo};
 use sp_core::OpaquePeerId;
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve};
 use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
@@ -288,7 +288,8 @@ fn the_council_votes_members_in_and_out() {
 		});
 		assert_eq!(motion(Alice, 3, &[Alice, Bob, Charlie], add), Some(Ok(())));
 		assert!(pallet_collective::Members::<Runtime, CouncilCollective>::get().contains(&acc(Eve)));
-		assert!(CouncilMembership::contains(&acc(Eve)));
+		assert!(pallet_membership::Members::<Runtime, pallet_membership::Instance1>::get()
+			.contains(&acc(Eve)));
 
 		let remove = RuntimeCall::CouncilMembership(pallet_membership::Call::remove_member {
 			who: acc(Bob).into(),

@@ -8,8 +8,7 @@ NODE_BIN="$CARGO_TARGET_DIR/debug/iotrust-node"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-# apt packages the build needs: a C toolchain and clang for -sys crates, protoc for the
-# network's protobuf schemas.
+# Install the named apt packages that are missing.
 ensure_apt_packages() {
 	local missing=()
 	for pkg in "$@"; do
@@ -37,7 +36,8 @@ ensure_rust() {
 }
 
 ensure_build_deps() {
-	ensure_apt_packages build-essential clang libclang-dev protobuf-compiler pkg-config libssl-dev
+	# protoc compiles the network layer's protobuf schemas; gcc builds the few C parts.
+	ensure_apt_packages protobuf-compiler build-essential
 	ensure_rust
 }
 

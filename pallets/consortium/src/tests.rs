@@ -25,6 +25,14 @@ fn genesis_below_the_minimum_is_refused() {
 }
 
 #[test]
+fn an_empty_genesis_hands_no_set_to_the_session() {
+	new_test_ext(0).execute_with(|| {
+		assert!(validators().is_empty());
+		assert_eq!(<Consortium as SessionManager<u64>>::new_session(1), None);
+	});
+}
+
+#[test]
 fn add_validator_works_and_emits() {
 	new_test_ext(3).execute_with(|| {
 		assert_ok!(Consortium::add_validator(RuntimeOrigin::root(), 4));

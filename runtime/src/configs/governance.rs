@@ -1,9 +1,9 @@
 //! The consortium's governance: a council of its members decides, by motion, who is a member,
 //! which gateways validate, which nodes may peer, and anything that needs `Root`.
 
+use super::RuntimeBlockWeights;
 use crate::{
-	AccountId, BlockNumber, Council, Runtime, RuntimeBlockWeights, RuntimeCall, RuntimeEvent,
-	RuntimeOrigin, DAYS,
+	AccountId, BlockNumber, Council, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, DAYS,
 };
 use frame_support::{
 	parameter_types,

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Run the runtime's pallet benchmarks and write each pallet's weights.rs.
+#
+#   scripts/bench.sh [PALLET ...]     default: every iotrust pallet
+#
+# Builds the node with the `runtime-benchmarks` feature (same profile and target directory as
+# the other scripts), then runs `iotrust-node benchmark pallet` against the runtime's Wasm with
+# the template in .maintain/. Run it on the reference machine; the figures are that machine's.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+pallets=("$@")
+[ ${#pallets[@]} -eq 0 ] && pallets=(pallet_consortium)
+
+ensure_build_deps
+log "building iotrust-node with runtime-benchmarks"
+(cd "$REPO_ROOT" && cargo build --locked -p iotrust-node --features runtime-benchmarks)
+wasm="$CARGO_TARGET_DIR/debug/wbuild/iotrust-runtime/iotrust_runtime.compact.compressed.wasm"
+
+for pallet in "${pallets[@]}"; do
+	dir="$REPO_ROOT/pallets/${pallet#pallet_}"
+	log "benchmarking $pallet -> $dir/src/weights.rs"
+	"$NODE_BIN" benchmark pallet \
+		--runtime "$wasm" --genesis-builder=runtime \
+		--pallet "$pallet" --extrinsic '*' \
+		--steps 50 --repeat 20 \
+		--template "$REPO_ROOT/.maintain/frame-weight-template.hbs" \
+		--output "$dir/src/weights.rs"
+done
