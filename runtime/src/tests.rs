@@ -254,6 +254,22 @@ fn validator_changes_take_effect_at_the_session_after_next() {
 }
 
 #[test]
+fn an_unchanged_set_schedules_no_grandpa_change() {
+	local().execute_with(|| {
+		for _ in 0..3 {
+			Session::rotate_session();
+		}
+		assert_eq!(pallet_grandpa::CurrentSetId::<Runtime>::get(), 0);
+
+		set_new_session_keys(Eve);
+		assert_eq!(motion(Alice, 3, &[Alice, Bob, Charlie], add_validator(Eve)), Some(Ok(())));
+		Session::rotate_session();
+		Session::rotate_session();
+		assert!(pallet_grandpa::CurrentSetId::<Runtime>::get() > 0);
+	});
+}
+
+#[test]
 fn a_validator_without_session_keys_does_not_author() {
 	local().execute_with(|| {
 		assert_eq!(motion(Alice, 3, &[Alice, Bob, Charlie], add_validator(Eve)), Some(Ok(())));

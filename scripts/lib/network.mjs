@@ -80,7 +80,7 @@ export function startNode({
     '--prometheus-port', String(p.prometheus),
     // Node authorization is enforced by the offchain worker on every member node.
     '--offchain-worker', 'always',
-    '--no-mdns', '--no-telemetry', '--no-hardware-benchmarks',
+    '--no-mdns', '--no-telemetry',
     ...(validator ? ['--validator'] : []),
     ...bootnodes.flatMap((b) => ['--bootnodes', b]),
     ...extraArgs,
@@ -174,7 +174,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   fs.mkdirSync(state, { recursive: true });
 
   let nodes = [];
+  let stopping = false;
   const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
     console.log('\nstopping nodes...');
     await Promise.all(nodes.map((n) => stopNode(n)));
     console.log('all nodes stopped; state kept in', state);
@@ -200,7 +203,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log('Ctrl-C stops every node.');
   for (const n of nodes) {
     n.proc.on('exit', (code, sig) => {
-      console.error(`${n.name} exited (${code ?? sig}); see ${n.logPath}`);
+      if (!stopping) console.error(`${n.name} exited (${code ?? sig}); see ${n.logPath}`);
     });
   }
 }

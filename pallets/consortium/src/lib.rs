@@ -87,6 +87,12 @@ pub mod pallet {
 	pub type Validators<T: Config> =
 		StorageValue<_, BoundedVec<T::AccountId, T::MaxValidators>, ValueQuery>;
 
+	/// Whether the council changed the validator set since the last session began. Only then is
+	/// the set handed to `pallet-session`, which treats any handed set as a change (and GRANDPA
+	/// would schedule an authority-set change for nothing).
+	#[pallet::storage]
+	pub type SetChanged<T: Config> = StorageValue<_, bool, ValueQuery>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -172,6 +178,7 @@ pub mod pallet {
 			ensure!(!validators.contains(&validator), Error::<T>::AlreadyValidator);
 			validators.try_push(validator.clone()).map_err(|_| Error::<T>::TooManyValidators)?;
 			Validators::<T>::put(validators);
+			SetChanged::<T>::put(true);
 			Self::deposit_event(Event::ValidatorAdded { validator });
 			Ok(())
 		}
@@ -194,6 +201,7 @@ pub mod pallet {
 			);
 			validators.remove(position);
 			Validators::<T>::put(validators);
+			SetChanged::<T>::put(true);
 			Self::deposit_event(Event::ValidatorRemoved { validator });
 			Ok(())
 		}
@@ -248,11 +256,20 @@ impl<T: Config> Pallet<T> {
 
 /// The validator set, as `pallet-session` asks for it at each new session.
 impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
-	/// The current validators; `None` (keep the session's set) if there are none, which only a
-	/// genesis without validators can cause.
+	/// The validators if the council changed them since the last session, else `None` (keep the
+	/// session's set). Never an empty set.
 	fn new_session(new_index: SessionIndex) -> Option<Vec<T::AccountId>> {
+		if !SetChanged::<T>::take() {
+			return None;
+		}
 		let validators = Self::validators();
-		log::debug!(target: LOG_TARGET, "session {new_index}: {} validators", validators.len());
+		log::info!(target: LOG_TARGET, "session {new_index}: {} validators queued", validators.len());
+		(!validators.is_empty()).then_some(validators)
+	}
+
+	/// The genesis validators, unless genesis names none.
+	fn new_session_genesis(_new_index: SessionIndex) -> Option<Vec<T::AccountId>> {
+		let validators = Self::validators();
 		(!validators.is_empty()).then_some(validators)
 	}
 

@@ -28,6 +28,7 @@ fn genesis_below_the_minimum_is_refused() {
 fn an_empty_genesis_hands_no_set_to_the_session() {
 	new_test_ext(0).execute_with(|| {
 		assert!(validators().is_empty());
+		assert_eq!(<Consortium as SessionManager<u64>>::new_session_genesis(0), None);
 		assert_eq!(<Consortium as SessionManager<u64>>::new_session(1), None);
 	});
 }
@@ -88,12 +89,29 @@ fn remove_validator_errors() {
 }
 
 #[test]
-fn session_manager_hands_over_the_current_set() {
+fn session_manager_hands_over_the_set_only_when_it_changed() {
 	new_test_ext(3).execute_with(|| {
-		assert_eq!(<Consortium as SessionManager<u64>>::new_session(1), Some(vec![1, 2, 3]));
+		assert_eq!(
+			<Consortium as SessionManager<u64>>::new_session_genesis(0),
+			Some(vec![1, 2, 3])
+		);
+		// Unchanged: the session keeps its set.
+		assert_eq!(<Consortium as SessionManager<u64>>::new_session(1), None);
 		assert_ok!(Consortium::add_validator(RuntimeOrigin::root(), 4));
 		assert_ok!(Consortium::remove_validator(RuntimeOrigin::root(), 1));
 		assert_eq!(<Consortium as SessionManager<u64>>::new_session(2), Some(vec![2, 3, 4]));
+		assert_eq!(<Consortium as SessionManager<u64>>::new_session(3), None);
+	});
+}
+
+#[test]
+fn a_failed_change_does_not_mark_the_set_changed() {
+	new_test_ext(3).execute_with(|| {
+		assert_noop!(
+			Consortium::add_validator(RuntimeOrigin::root(), 1),
+			Error::<Test>::AlreadyValidator
+		);
+		assert_eq!(<Consortium as SessionManager<u64>>::new_session(1), None);
 	});
 }
 

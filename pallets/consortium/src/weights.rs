@@ -23,23 +23,19 @@ pub trait WeightInfo {
 /// Weights for `pallet_consortium` using the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// Storage: `Consortium::Validators` (r:1 w:1)
-	/// Proof: `Consortium::Validators` (`max_values`: Some(1), `max_size`: Some(3202), added: 3697, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 99]`.
 	fn add_validator(n: u32, ) -> Weight {
 		Weight::from_parts(12_000_000, 4687)
 			.saturating_add(Weight::from_parts(40_000, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
-	/// Storage: `Consortium::Validators` (r:1 w:1)
-	/// Proof: `Consortium::Validators` (`max_values`: Some(1), `max_size`: Some(3202), added: 3697, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[2, 100]`.
 	fn remove_validator(n: u32, ) -> Weight {
 		Weight::from_parts(12_000_000, 4687)
 			.saturating_add(Weight::from_parts(40_000, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	fn dispatch_as_root() -> Weight {
 		Weight::from_parts(8_000_000, 0)
@@ -52,13 +48,13 @@ impl WeightInfo for () {
 		Weight::from_parts(12_000_000, 4687)
 			.saturating_add(Weight::from_parts(40_000, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn remove_validator(n: u32, ) -> Weight {
 		Weight::from_parts(12_000_000, 4687)
 			.saturating_add(Weight::from_parts(40_000, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn dispatch_as_root() -> Weight {
 		Weight::from_parts(8_000_000, 0)
