@@ -1,6 +1,6 @@
 //! The command line: `sc-cli`'s run command and subcommands, plus iotrust's own.
 
-use crate::consortium_spec::ConsortiumSpecCmd;
+use crate::{consortium_spec::ConsortiumSpecCmd, device_cmd::DeviceCmd};
 
 /// Subcommands of `iotrust-node`; without one, the node runs.
 #[derive(Debug, clap::Subcommand)]
@@ -20,6 +20,10 @@ pub enum Subcommand {
 
 	/// Build a consortium's chain specification from a JSON file listing its members.
 	ConsortiumSpec(ConsortiumSpecCmd),
+
+	/// Device keys: generate one, sign a registration's proof of possession, sign a payload.
+	#[command(subcommand)]
+	Device(DeviceCmd),
 
 	/// Validate blocks.
 	CheckBlock(sc_cli::CheckBlockCmd),

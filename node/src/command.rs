@@ -61,6 +61,7 @@ pub fn run() -> sc_cli::Result<()> {
 			cmd.run(chain_spec)
 		},
 		Some(Subcommand::ConsortiumSpec(cmd)) => cmd.run(),
+		Some(Subcommand::Device(cmd)) => cmd.run(),
 		Some(Subcommand::CheckBlock(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.async_run(|config| {

@@ -4,6 +4,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod consortium_spec;
+mod device_cmd;
 mod rpc;
 mod service;
 

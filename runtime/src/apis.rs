@@ -198,6 +198,30 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_devices_runtime_api::DevicesApi<Block, AccountId, pallet_devices::Device<Runtime>>
+		for Runtime
+	{
+		fn device(device: pallet_devices_runtime_api::DeviceId) -> Option<pallet_devices::Device<Runtime>> {
+			pallet_devices::Devices::<Runtime>::get(device)
+		}
+
+		fn devices_of(
+			owner: AccountId,
+			start_after: Option<pallet_devices_runtime_api::DeviceId>,
+			limit: u32,
+		) -> Vec<(pallet_devices_runtime_api::DeviceId, pallet_devices::Device<Runtime>)> {
+			crate::Devices::devices_of(&owner, start_after, limit.min(pallet_devices_runtime_api::MAX_PAGE))
+		}
+
+		fn verify(
+			device: pallet_devices_runtime_api::DeviceId,
+			payload: Vec<u8>,
+			signature: pallet_devices_runtime_api::DeviceSignature,
+		) -> pallet_devices_runtime_api::Verification {
+			crate::Devices::check_signature(&device, &payload, &signature)
+		}
+	}
+
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
 		fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
 			build_state::<RuntimeGenesisConfig>(config)

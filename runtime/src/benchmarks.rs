@@ -5,4 +5,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_balances, Balances]
 	[pallet_timestamp, Timestamp]
 	[pallet_consortium, Consortium]
+	[pallet_devices, Devices]
 );

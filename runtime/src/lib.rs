@@ -169,4 +169,8 @@ mod runtime {
 	pub type CouncilMembership = pallet_membership<Instance1>;
 	#[runtime::pallet_index(22)]
 	pub type NodeAuthorization = pallet_node_authorization;
+
+	// IoT.
+	#[runtime::pallet_index(30)]
+	pub type Devices = pallet_devices;
 }

@@ -2,6 +2,7 @@
 
 mod consensus;
 mod governance;
+mod iot;
 mod monetary;
 mod system;
 

@@ -1,0 +1,358 @@
+//! Benchmarks for the devices pallet, each at its worst case: P-256 keys (verified in pure Rust,
+//! the dearest scheme) wherever a signature is checked, and full attestation batches.
+
+use super::*;
+use alloc::vec;
+use frame_benchmarking::v2::*;
+use frame_support::traits::fungible::{Inspect, Mutate};
+use frame_system::RawOrigin;
+use p256::ecdsa::{signature::Signer, Signature, SigningKey};
+use sp_runtime::traits::Saturating;
+
+/// A P-256 device whose key derives from `seed`, signing like a secure element.
+struct Device {
+	key: DevicePublicKey,
+	signer: SigningKey,
+}
+
+impl Device {
+	fn new(seed: u8) -> Self {
+		let mut scalar = [0x42u8; 32];
+		scalar[31] = seed;
+		let signer = SigningKey::from_slice(&scalar).expect("a small fixed scalar is valid; qed");
+		let point = signer.verifying_key().to_encoded_point(true);
+		let mut key = [0u8; 33];
+		key.copy_from_slice(point.as_bytes());
+		Self { key: DevicePublicKey::P256(key), signer }
+	}
+
+	fn sign(&self, message: &[u8]) -> DeviceSignature {
+		let sig: Signature = self.signer.sign(message);
+		DeviceSignature::P256(sig.to_bytes().into())
+	}
+}
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId
+where
+	T::Currency: Mutate<T::AccountId>,
+{
+	let who: T::AccountId = account(name, index, 0);
+	let amount = T::DeviceDeposit::get().saturating_mul(100u32.into()).saturating_add(
+		<T::Currency as Inspect<T::AccountId>>::minimum_balance().saturating_mul(100u32.into()),
+	);
+	T::Currency::set_balance(&who, amount);
+	who
+}
+
+fn longest<S: Get<u32>>() -> BoundedVec<u8, S> {
+	vec![b'x'; S::get() as usize].try_into().expect("exactly the bound; qed")
+}
+
+fn full_metadata<T: Config>() -> DeviceMetadata<T> {
+	DeviceMetadata { model: longest(), serial_hash: H256::repeat_byte(1), uri: longest() }
+}
+
+/// Register `device` for `owner` through the call itself.
+fn registered<T: Config>(owner: &T::AccountId, device: &Device) -> DeviceId
+where
+	T::Currency: Mutate<T::AccountId>,
+{
+	let proof =
+		device.sign(&registration_payload(&Pallet::<T>::genesis_hash(), owner, &device.key));
+	Pallet::<T>::register(
+		RawOrigin::Signed(owner.clone()).into(),
+		device.key,
+		full_metadata::<T>(),
+		proof,
+	)
+	.expect("a fresh device with a valid proof registers; qed");
+	device.key.device_id()
+}
+
+fn manufacturer<T: Config>() -> Result<T::AccountId, BenchmarkError>
+where
+	T::Currency: Mutate<T::AccountId>,
+{
+	let maker = funded::<T>("maker", 0);
+	let origin = T::ForceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+	Pallet::<T>::register_manufacturer(origin, maker.clone(), longest())
+		.map_err(|_| BenchmarkError::Stop("register_manufacturer"))?;
+	Ok(maker)
+}
+
+#[benchmarks(where T::Currency: Mutate<T::AccountId>)]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register() {
+		let owner = funded::<T>("owner", 0);
+		let device = Device::new(1);
+		let proof =
+			device.sign(&registration_payload(&Pallet::<T>::genesis_hash(), &owner, &device.key));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner.clone()), device.key, full_metadata::<T>(), proof);
+
+		assert!(Devices::<T>::contains_key(device.key.device_id()));
+	}
+
+	#[benchmark]
+	fn update_metadata() {
+		let owner = funded::<T>("owner", 0);
+		let id = registered::<T>(&owner, &Device::new(1));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, full_metadata::<T>());
+	}
+
+	#[benchmark]
+	fn bind_gateway() {
+		let owner = funded::<T>("owner", 0);
+		let id = registered::<T>(&owner, &Device::new(1));
+		let gateway: T::AccountId = account("gateway", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, gateway.clone());
+
+		assert_eq!(Devices::<T>::get(id).and_then(|d| d.gateway), Some(gateway));
+	}
+
+	#[benchmark]
+	fn unbind_gateway() {
+		let owner = funded::<T>("owner", 0);
+		let id = registered::<T>(&owner, &Device::new(1));
+		Pallet::<T>::bind_gateway(RawOrigin::Signed(owner.clone()).into(), id, account("gw", 0, 0))
+			.expect("owner binds; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id);
+	}
+
+	#[benchmark]
+	fn suspend() {
+		let owner = funded::<T>("owner", 0);
+		let id = registered::<T>(&owner, &Device::new(1));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id);
+
+		assert_eq!(Devices::<T>::get(id).map(|d| d.status), Some(DeviceStatus::Suspended));
+	}
+
+	#[benchmark]
+	fn resume() {
+		let owner = funded::<T>("owner", 0);
+		let id = registered::<T>(&owner, &Device::new(1));
+		Pallet::<T>::suspend(RawOrigin::Signed(owner.clone()).into(), id).expect("suspends; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id);
+	}
+
+	#[benchmark]
+	fn revoke() {
+		let owner = funded::<T>("owner", 0);
+		let id = registered::<T>(&owner, &Device::new(1));
+		Pallet::<T>::offer_transfer(
+			RawOrigin::Signed(owner.clone()).into(),
+			id,
+			account("to", 0, 0),
+		)
+		.expect("offers; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id);
+
+		assert_eq!(Devices::<T>::get(id).map(|d| d.status), Some(DeviceStatus::Revoked));
+	}
+
+	#[benchmark]
+	fn remove() {
+		let owner = funded::<T>("owner", 0);
+		let id = registered::<T>(&owner, &Device::new(1));
+		Pallet::<T>::revoke(RawOrigin::Signed(owner.clone()).into(), id).expect("revokes; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id);
+
+		assert!(!Devices::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn rotate_key() {
+		let owner = funded::<T>("owner", 0);
+		let old = Device::new(1);
+		let new = Device::new(2);
+		let id = registered::<T>(&owner, &old);
+		let payload = rotation_payload(&Pallet::<T>::genesis_hash(), &id, &new.key, 0);
+		let (old_sig, new_sig) = (old.sign(&payload), new.sign(&payload));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, new.key, old_sig, new_sig);
+
+		assert_eq!(Devices::<T>::get(id).map(|d| d.key), Some(new.key));
+	}
+
+	#[benchmark]
+	fn offer_transfer() {
+		let owner = funded::<T>("owner", 0);
+		let id = registered::<T>(&owner, &Device::new(1));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, account("to", 0, 0));
+	}
+
+	#[benchmark]
+	fn cancel_transfer() {
+		let owner = funded::<T>("owner", 0);
+		let id = registered::<T>(&owner, &Device::new(1));
+		Pallet::<T>::offer_transfer(
+			RawOrigin::Signed(owner.clone()).into(),
+			id,
+			account("to", 0, 0),
+		)
+		.expect("offers; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id);
+	}
+
+	#[benchmark]
+	fn accept_transfer() {
+		let owner = funded::<T>("owner", 0);
+		let to = funded::<T>("to", 0);
+		let id = registered::<T>(&owner, &Device::new(1));
+		Pallet::<T>::offer_transfer(RawOrigin::Signed(owner).into(), id, to.clone())
+			.expect("offers; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(to.clone()), id);
+
+		assert_eq!(Devices::<T>::get(id).map(|d| d.owner), Some(to));
+	}
+
+	#[benchmark]
+	fn report_firmware() -> Result<(), BenchmarkError> {
+		let maker = manufacturer::<T>()?;
+		let owner = funded::<T>("owner", 0);
+		let device = Device::new(1);
+		let model: ModelOf<T> = longest();
+		let version: VersionOf<T> = longest();
+		Pallet::<T>::attest(
+			RawOrigin::Signed(maker.clone()).into(),
+			vec![(device.key, model.clone())].try_into().map_err(|_| BenchmarkError::Weightless)?,
+		)
+		.map_err(|_| BenchmarkError::Stop("attest"))?;
+		let hash = H256::repeat_byte(7);
+		Pallet::<T>::publish_firmware(
+			RawOrigin::Signed(maker).into(),
+			model,
+			version.clone(),
+			hash,
+		)
+		.map_err(|_| BenchmarkError::Stop("publish"))?;
+		let id = registered::<T>(&owner, &device);
+		let sig =
+			device.sign(&firmware_payload(&Pallet::<T>::genesis_hash(), &id, &version, &hash, 0));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, version, hash, sig);
+
+		assert!(Devices::<T>::get(id).and_then(|d| d.firmware).is_some_and(|f| f.matches_release));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn register_manufacturer() -> Result<(), BenchmarkError> {
+		let origin =
+			T::ForceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let maker: T::AccountId = account("maker", 0, 0);
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, maker.clone(), longest());
+
+		assert!(Manufacturers::<T>::contains_key(maker));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn remove_manufacturer() -> Result<(), BenchmarkError> {
+		let maker = manufacturer::<T>()?;
+		let origin =
+			T::ForceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, maker);
+
+		Ok(())
+	}
+
+	/// `n` keys, each already registered, so every one updates its device record too.
+	#[benchmark]
+	fn attest(n: Linear<1, { T::MaxAttestationBatch::get() }>) -> Result<(), BenchmarkError> {
+		let maker = manufacturer::<T>()?;
+		let owner = funded::<T>("owner", 0);
+		let mut batch = Vec::new();
+		for i in 0..n {
+			let device = Device::new(i as u8);
+			registered::<T>(&owner, &device);
+			batch.push((device.key, longest::<T::MaxModelLen>()));
+		}
+		let batch: BoundedVec<_, _> = batch.try_into().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(maker), batch);
+
+		Ok(())
+	}
+
+	#[benchmark]
+	fn publish_firmware() -> Result<(), BenchmarkError> {
+		let maker = manufacturer::<T>()?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(maker), longest(), longest(), H256::repeat_byte(3));
+
+		Ok(())
+	}
+
+	/// One P-256 verification of a registration-sized payload, for pallets that verify device
+	/// signatures through `DeviceRegistry`.
+	#[benchmark]
+	fn verify_p256() {
+		let device = Device::new(1);
+		let payload = vec![7u8; 128];
+		let sig = device.sign(&payload);
+		let valid;
+
+		#[block]
+		{
+			valid = device.key.verify(&payload, &sig);
+		}
+
+		assert!(valid);
+	}
+
+	/// One sr25519 verification of the same payload.
+	#[benchmark]
+	fn verify_sr25519() {
+		let key_type = sp_core::crypto::KeyTypeId(*b"iotb");
+		let public = sp_io::crypto::sr25519_generate(key_type, None);
+		let payload = vec![7u8; 128];
+		let sig = sp_io::crypto::sr25519_sign(key_type, &public, &payload)
+			.expect("the key was just generated in the keystore; qed");
+		let key = DevicePublicKey::Sr25519(public.0);
+		let sig = DeviceSignature::Sr25519(sig.0);
+		let valid;
+
+		#[block]
+		{
+			valid = key.verify(&payload, &sig);
+		}
+
+		assert!(valid);
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
+}

@@ -1,0 +1,708 @@
+//! Unit tests: every call's success path and every error it returns.
+
+use crate::{
+	key_hash, mock::*, Attestations, DeviceMetadata, DeviceStatus, Devices as DeviceRecords,
+	DevicesByOwner, Error, Event, FirmwareReleases, KeyOwner, Manufacturers, ModelOf,
+	PendingTransfers, RetiredKeys, VersionOf,
+};
+use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
+use iotrust_primitives::{
+	device::{
+		firmware_payload, registration_payload, rotation_payload, DeviceId, DeviceRegistry,
+		DeviceSignature, KeyScheme,
+	},
+	keypair::DeviceKeypair,
+};
+use sp_core::H256;
+use sp_runtime::{traits::BadOrigin, TokenError};
+
+fn test_device(scheme: KeyScheme, seed: [u8; 32]) -> DeviceKeypair {
+	DeviceKeypair::from_seed(scheme, seed).expect("test seeds are valid for every scheme")
+}
+
+const SCHEMES: [KeyScheme; 4] =
+	[KeyScheme::Ed25519, KeyScheme::Sr25519, KeyScheme::Secp256k1, KeyScheme::P256];
+
+fn metadata(model: &str) -> DeviceMetadata<Test> {
+	DeviceMetadata {
+		model: model.as_bytes().to_vec().try_into().unwrap(),
+		serial_hash: H256([7; 32]),
+		uri: b"https://example.com/d".to_vec().try_into().unwrap(),
+	}
+}
+
+fn bounded<S: frame_support::traits::Get<u32>>(s: &str) -> BoundedVec<u8, S> {
+	s.as_bytes().to_vec().try_into().unwrap()
+}
+
+fn model(s: &str) -> ModelOf<Test> {
+	bounded(s)
+}
+
+fn version(s: &str) -> VersionOf<Test> {
+	bounded(s)
+}
+
+fn genesis() -> H256 {
+	Devices::genesis_hash()
+}
+
+/// Register `device` for `owner`, with a valid proof; returns its id.
+fn register(owner: u64, device: &DeviceKeypair) -> DeviceId {
+	let proof = device.sign(&registration_payload(&genesis(), &owner, &device.key));
+	assert_ok!(Devices::register(RuntimeOrigin::signed(owner), device.key, metadata("T1"), proof));
+	device.key.device_id()
+}
+
+fn held(who: u64) -> u64 {
+	Balances::balance_on_hold(&crate::HoldReason::DeviceDeposit.into(), &who)
+}
+
+fn status(device: DeviceId) -> DeviceStatus {
+	DeviceRecords::<Test>::get(device).unwrap().status
+}
+
+#[test]
+fn register_works_for_every_scheme() {
+	new_test_ext().execute_with(|| {
+		for (i, scheme) in SCHEMES.into_iter().enumerate() {
+			let device = test_device(scheme, [i as u8; 32]);
+			let id = register(ALICE, &device);
+			System::assert_last_event(
+				Event::DeviceRegistered { device: id, owner: ALICE, scheme }.into(),
+			);
+			let record = DeviceRecords::<Test>::get(id).unwrap();
+			assert_eq!(record.owner, ALICE);
+			assert_eq!(record.key, device.key);
+			assert_eq!(record.status, DeviceStatus::Active);
+			assert_eq!(record.deposit, DEPOSIT);
+			assert_eq!(record.registered_at, 1);
+			assert_eq!(KeyOwner::<Test>::get(key_hash(&device.key)), Some(id));
+			assert!(DevicesByOwner::<Test>::contains_key(ALICE, id));
+		}
+		assert_eq!(held(ALICE), 4 * DEPOSIT);
+	});
+}
+
+#[test]
+fn register_refuses_a_bad_proof() {
+	new_test_ext().execute_with(|| {
+		for scheme in SCHEMES {
+			let device = test_device(scheme, [1; 32]);
+			let other = test_device(scheme, [2; 32]);
+			// Signed by another key.
+			let proof = other.sign(&registration_payload(&genesis(), &ALICE, &device.key));
+			assert_noop!(
+				Devices::register(RuntimeOrigin::signed(ALICE), device.key, metadata("T1"), proof),
+				Error::<Test>::BadSignature
+			);
+			// Made for another owner: Bob cannot replay Alice's registration.
+			let proof = device.sign(&registration_payload(&genesis(), &ALICE, &device.key));
+			assert_noop!(
+				Devices::register(RuntimeOrigin::signed(BOB), device.key, metadata("T1"), proof),
+				Error::<Test>::BadSignature
+			);
+			// Made for another chain.
+			let proof = device.sign(&registration_payload(&H256([9; 32]), &ALICE, &device.key));
+			assert_noop!(
+				Devices::register(RuntimeOrigin::signed(ALICE), device.key, metadata("T1"), proof),
+				Error::<Test>::BadSignature
+			);
+		}
+	});
+}
+
+#[test]
+fn register_refuses_a_key_in_use_a_retired_key_and_a_pauper() {
+	new_test_ext().execute_with(|| {
+		let device = test_device(KeyScheme::P256, [1; 32]);
+		let id = register(ALICE, &device);
+		let proof = device.sign(&registration_payload(&genesis(), &BOB, &device.key));
+		assert_noop!(
+			Devices::register(
+				RuntimeOrigin::signed(BOB),
+				device.key,
+				metadata("T1"),
+				proof.clone()
+			),
+			Error::<Test>::KeyInUse
+		);
+		assert_ok!(Devices::revoke(RuntimeOrigin::signed(ALICE), id));
+		assert_ok!(Devices::remove(RuntimeOrigin::signed(ALICE), id));
+		// Removed, but the key stays retired for good.
+		assert_noop!(
+			Devices::register(RuntimeOrigin::signed(BOB), device.key, metadata("T1"), proof),
+			Error::<Test>::KeyRetired
+		);
+
+		let fresh = test_device(KeyScheme::Ed25519, [5; 32]);
+		let proof = fresh.sign(&registration_payload(&genesis(), &PAUPER, &fresh.key));
+		assert_noop!(
+			Devices::register(RuntimeOrigin::signed(PAUPER), fresh.key, metadata("T1"), proof),
+			TokenError::FundsUnavailable
+		);
+	});
+}
+
+#[test]
+fn update_metadata_works_and_checks_the_owner() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &test_device(KeyScheme::Sr25519, [1; 32]));
+		assert_ok!(Devices::update_metadata(RuntimeOrigin::signed(ALICE), id, metadata("T2")));
+		assert_eq!(DeviceRecords::<Test>::get(id).unwrap().metadata, metadata("T2"));
+		System::assert_last_event(Event::MetadataUpdated { device: id }.into());
+		assert_noop!(
+			Devices::update_metadata(RuntimeOrigin::signed(BOB), id, metadata("X")),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Devices::update_metadata(RuntimeOrigin::signed(ALICE), H256([0; 32]), metadata("X")),
+			Error::<Test>::UnknownDevice
+		);
+		assert_ok!(Devices::revoke(RuntimeOrigin::signed(ALICE), id));
+		assert_noop!(
+			Devices::update_metadata(RuntimeOrigin::signed(ALICE), id, metadata("X")),
+			Error::<Test>::DeviceRevoked
+		);
+	});
+}
+
+#[test]
+fn gateways_bind_and_unbind() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &test_device(KeyScheme::Ed25519, [1; 32]));
+		assert_noop!(
+			Devices::unbind_gateway(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::NotBound
+		);
+		assert_noop!(
+			Devices::bind_gateway(RuntimeOrigin::signed(BOB), id, GATEWAY),
+			Error::<Test>::NotOwner
+		);
+		assert_ok!(Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, GATEWAY));
+		System::assert_last_event(Event::GatewayBound { device: id, gateway: GATEWAY }.into());
+		assert_eq!(<Devices as DeviceRegistry<u64>>::gateway_of(&id), Some(GATEWAY));
+		assert_ok!(Devices::unbind_gateway(RuntimeOrigin::signed(ALICE), id));
+		System::assert_last_event(Event::GatewayUnbound { device: id }.into());
+		assert_eq!(<Devices as DeviceRegistry<u64>>::gateway_of(&id), None);
+	});
+}
+
+#[test]
+fn suspend_and_resume() {
+	new_test_ext().execute_with(|| {
+		let device = test_device(KeyScheme::P256, [1; 32]);
+		let id = register(ALICE, &device);
+		let sig = device.sign(b"reading");
+		assert!(<Devices as DeviceRegistry<u64>>::verify(&id, b"reading", &sig));
+		assert_noop!(
+			Devices::resume(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::DeviceNotSuspended
+		);
+		assert_noop!(Devices::suspend(RuntimeOrigin::signed(BOB), id), Error::<Test>::NotOwner);
+		assert_ok!(Devices::suspend(RuntimeOrigin::signed(ALICE), id));
+		System::assert_last_event(Event::DeviceSuspended { device: id }.into());
+		assert_eq!(status(id), DeviceStatus::Suspended);
+		assert!(!<Devices as DeviceRegistry<u64>>::is_active(&id));
+		assert!(!<Devices as DeviceRegistry<u64>>::verify(&id, b"reading", &sig));
+		assert_noop!(
+			Devices::suspend(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::DeviceNotActive
+		);
+		assert_ok!(Devices::resume(RuntimeOrigin::signed(ALICE), id));
+		System::assert_last_event(Event::DeviceResumed { device: id }.into());
+		assert!(<Devices as DeviceRegistry<u64>>::verify(&id, b"reading", &sig));
+	});
+}
+
+#[test]
+fn revoke_by_owner_retires_the_key_and_refuses_verification() {
+	new_test_ext().execute_with(|| {
+		let device = test_device(KeyScheme::Sr25519, [1; 32]);
+		let id = register(ALICE, &device);
+		assert_ok!(Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, GATEWAY));
+		assert_ok!(Devices::offer_transfer(RuntimeOrigin::signed(ALICE), id, BOB));
+		assert_noop!(Devices::revoke(RuntimeOrigin::signed(BOB), id), Error::<Test>::NotOwner);
+		assert_ok!(Devices::revoke(RuntimeOrigin::signed(ALICE), id));
+		System::assert_last_event(Event::DeviceRevoked { device: id }.into());
+		assert_eq!(status(id), DeviceStatus::Revoked);
+		assert!(RetiredKeys::<Test>::contains_key(key_hash(&device.key)));
+		assert!(!KeyOwner::<Test>::contains_key(key_hash(&device.key)));
+		assert!(!PendingTransfers::<Test>::contains_key(id));
+		assert_eq!(<Devices as DeviceRegistry<u64>>::gateway_of(&id), None);
+		assert!(!<Devices as DeviceRegistry<u64>>::verify(&id, b"x", &device.sign(b"x")));
+		assert_noop!(
+			Devices::revoke(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::DeviceRevoked
+		);
+	});
+}
+
+#[test]
+fn the_council_revokes_any_device() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &test_device(KeyScheme::Secp256k1, [1; 32]));
+		assert_ok!(Devices::revoke(RuntimeOrigin::root(), id));
+		assert_eq!(status(id), DeviceStatus::Revoked);
+		assert_noop!(
+			Devices::revoke(RuntimeOrigin::root(), H256([0; 32])),
+			Error::<Test>::UnknownDevice
+		);
+		assert_noop!(Devices::revoke(RuntimeOrigin::none(), id), BadOrigin);
+	});
+}
+
+#[test]
+fn remove_releases_the_deposit_of_a_revoked_device_only() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &test_device(KeyScheme::Ed25519, [1; 32]));
+		assert_eq!(held(ALICE), DEPOSIT);
+		assert_noop!(
+			Devices::remove(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::DeviceNotRevoked
+		);
+		assert_ok!(Devices::revoke(RuntimeOrigin::signed(ALICE), id));
+		assert_noop!(Devices::remove(RuntimeOrigin::signed(BOB), id), Error::<Test>::NotOwner);
+		assert_ok!(Devices::remove(RuntimeOrigin::signed(ALICE), id));
+		System::assert_last_event(Event::DeviceRemoved { device: id }.into());
+		assert_eq!(held(ALICE), 0);
+		assert!(!DeviceRecords::<Test>::contains_key(id));
+		assert!(!DevicesByOwner::<Test>::contains_key(ALICE, id));
+		assert_noop!(
+			Devices::remove(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::UnknownDevice
+		);
+	});
+}
+
+#[test]
+fn rotate_key_needs_both_signatures_and_keeps_the_id() {
+	new_test_ext().execute_with(|| {
+		for (i, scheme) in SCHEMES.into_iter().enumerate() {
+			let old = test_device(scheme, [i as u8 + 1; 32]);
+			// Rotate across schemes too: the new key is P-256 unless the old one is.
+			let new_scheme =
+				if scheme == KeyScheme::P256 { KeyScheme::Ed25519 } else { KeyScheme::P256 };
+			let new = test_device(new_scheme, [i as u8 + 100; 32]);
+			let id = register(ALICE, &old);
+			let payload = rotation_payload(&genesis(), &id, &new.key, 0);
+			// Only the old key signed; only the new key signed.
+			assert_noop!(
+				Devices::rotate_key(
+					RuntimeOrigin::signed(ALICE),
+					id,
+					new.key,
+					old.sign(&payload),
+					old.sign(&payload)
+				),
+				Error::<Test>::BadSignature
+			);
+			assert_noop!(
+				Devices::rotate_key(
+					RuntimeOrigin::signed(ALICE),
+					id,
+					new.key,
+					new.sign(&payload),
+					new.sign(&payload)
+				),
+				Error::<Test>::BadSignature
+			);
+			assert_noop!(
+				Devices::rotate_key(
+					RuntimeOrigin::signed(BOB),
+					id,
+					new.key,
+					old.sign(&payload),
+					new.sign(&payload)
+				),
+				Error::<Test>::NotOwner
+			);
+			assert_ok!(Devices::rotate_key(
+				RuntimeOrigin::signed(ALICE),
+				id,
+				new.key,
+				old.sign(&payload),
+				new.sign(&payload)
+			));
+			System::assert_last_event(Event::KeyRotated { device: id, scheme: new_scheme }.into());
+			let record = DeviceRecords::<Test>::get(id).unwrap();
+			assert_eq!(record.key, new.key);
+			assert_eq!(record.rotations, 1);
+			assert!(RetiredKeys::<Test>::contains_key(key_hash(&old.key)));
+			assert_eq!(KeyOwner::<Test>::get(key_hash(&new.key)), Some(id));
+			assert!(<Devices as DeviceRegistry<u64>>::verify(&id, b"m", &new.sign(b"m")));
+			assert!(!<Devices as DeviceRegistry<u64>>::verify(&id, b"m", &old.sign(b"m")));
+			// The same rotation cannot be replayed (the nonce moved on), and the old key is retired.
+			assert_noop!(
+				Devices::rotate_key(
+					RuntimeOrigin::signed(ALICE),
+					id,
+					old.key,
+					new.sign(&payload),
+					old.sign(&payload)
+				),
+				Error::<Test>::KeyRetired
+			);
+		}
+	});
+}
+
+#[test]
+fn rotate_key_refuses_a_key_in_use_and_a_revoked_device() {
+	new_test_ext().execute_with(|| {
+		let a = test_device(KeyScheme::Ed25519, [1; 32]);
+		let b = test_device(KeyScheme::Ed25519, [2; 32]);
+		let id_a = register(ALICE, &a);
+		register(ALICE, &b);
+		let payload = rotation_payload(&genesis(), &id_a, &b.key, 0);
+		assert_noop!(
+			Devices::rotate_key(
+				RuntimeOrigin::signed(ALICE),
+				id_a,
+				b.key,
+				a.sign(&payload),
+				b.sign(&payload)
+			),
+			Error::<Test>::KeyInUse
+		);
+		assert_ok!(Devices::revoke(RuntimeOrigin::signed(ALICE), id_a));
+		let c = test_device(KeyScheme::Ed25519, [3; 32]);
+		let payload = rotation_payload(&genesis(), &id_a, &c.key, 0);
+		assert_noop!(
+			Devices::rotate_key(
+				RuntimeOrigin::signed(ALICE),
+				id_a,
+				c.key,
+				a.sign(&payload),
+				c.sign(&payload)
+			),
+			Error::<Test>::DeviceRevoked
+		);
+	});
+}
+
+#[test]
+fn ownership_moves_in_two_steps_with_the_deposit() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &test_device(KeyScheme::P256, [1; 32]));
+		assert_ok!(Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, GATEWAY));
+		assert_noop!(
+			Devices::offer_transfer(RuntimeOrigin::signed(ALICE), id, ALICE),
+			Error::<Test>::TransferToSelf
+		);
+		assert_noop!(
+			Devices::offer_transfer(RuntimeOrigin::signed(BOB), id, BOB),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Devices::accept_transfer(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::NoPendingTransfer
+		);
+		assert_ok!(Devices::offer_transfer(RuntimeOrigin::signed(ALICE), id, BOB));
+		System::assert_last_event(
+			Event::TransferOffered { device: id, from: ALICE, to: BOB }.into(),
+		);
+		assert_noop!(
+			Devices::accept_transfer(RuntimeOrigin::signed(PAUPER), id),
+			Error::<Test>::NotOfferedToYou
+		);
+		assert_ok!(Devices::accept_transfer(RuntimeOrigin::signed(BOB), id));
+		System::assert_last_event(
+			Event::OwnershipTransferred { device: id, from: ALICE, to: BOB }.into(),
+		);
+		assert_eq!(<Devices as DeviceRegistry<u64>>::owner_of(&id), Some(BOB));
+		assert_eq!(<Devices as DeviceRegistry<u64>>::gateway_of(&id), None);
+		assert_eq!((held(ALICE), held(BOB)), (0, DEPOSIT));
+		assert!(DevicesByOwner::<Test>::contains_key(BOB, id));
+		assert!(!DevicesByOwner::<Test>::contains_key(ALICE, id));
+		assert!(!PendingTransfers::<Test>::contains_key(id));
+	});
+}
+
+#[test]
+fn an_offer_can_be_cancelled_and_a_pauper_cannot_accept() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &test_device(KeyScheme::Sr25519, [1; 32]));
+		assert_noop!(
+			Devices::cancel_transfer(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::NoPendingTransfer
+		);
+		assert_ok!(Devices::offer_transfer(RuntimeOrigin::signed(ALICE), id, PAUPER));
+		assert_noop!(
+			Devices::accept_transfer(RuntimeOrigin::signed(PAUPER), id),
+			TokenError::FundsUnavailable
+		);
+		assert_noop!(
+			Devices::cancel_transfer(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::NotOwner
+		);
+		assert_ok!(Devices::cancel_transfer(RuntimeOrigin::signed(ALICE), id));
+		System::assert_last_event(Event::TransferCancelled { device: id }.into());
+		assert_noop!(
+			Devices::accept_transfer(RuntimeOrigin::signed(PAUPER), id),
+			Error::<Test>::NoPendingTransfer
+		);
+	});
+}
+
+#[test]
+fn a_revoked_device_cannot_be_offered_or_accepted() {
+	new_test_ext().execute_with(|| {
+		let id = register(ALICE, &test_device(KeyScheme::Ed25519, [1; 32]));
+		assert_ok!(Devices::revoke(RuntimeOrigin::signed(ALICE), id));
+		assert_noop!(
+			Devices::offer_transfer(RuntimeOrigin::signed(ALICE), id, BOB),
+			Error::<Test>::DeviceRevoked
+		);
+	});
+}
+
+#[test]
+fn manufacturers_are_registered_by_the_council() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			Devices::register_manufacturer(RuntimeOrigin::signed(ALICE), MAKER, bounded("Acme")),
+			BadOrigin
+		);
+		assert_ok!(Devices::register_manufacturer(RuntimeOrigin::root(), MAKER, bounded("Acme")));
+		System::assert_last_event(Event::ManufacturerRegistered { manufacturer: MAKER }.into());
+		assert!(Manufacturers::<Test>::contains_key(MAKER));
+		assert_noop!(
+			Devices::register_manufacturer(RuntimeOrigin::root(), MAKER, bounded("Acme")),
+			Error::<Test>::AlreadyManufacturer
+		);
+		assert_noop!(Devices::remove_manufacturer(RuntimeOrigin::signed(MAKER), MAKER), BadOrigin);
+		assert_ok!(Devices::remove_manufacturer(RuntimeOrigin::root(), MAKER));
+		System::assert_last_event(Event::ManufacturerRemoved { manufacturer: MAKER }.into());
+		assert_noop!(
+			Devices::remove_manufacturer(RuntimeOrigin::root(), MAKER),
+			Error::<Test>::NotManufacturer
+		);
+	});
+}
+
+#[test]
+fn attestation_before_and_after_registration() {
+	new_test_ext().execute_with(|| {
+		let early = test_device(KeyScheme::P256, [1; 32]);
+		let late = test_device(KeyScheme::P256, [2; 32]);
+		let late_id = register(ALICE, &late);
+		let batch = vec![(early.key, model("T1")), (late.key, model("T1"))];
+		assert_noop!(
+			Devices::attest(RuntimeOrigin::signed(MAKER), batch.clone().try_into().unwrap()),
+			Error::<Test>::NotManufacturer
+		);
+		assert_ok!(Devices::register_manufacturer(RuntimeOrigin::root(), MAKER, bounded("Acme")));
+		assert_ok!(Devices::attest(RuntimeOrigin::signed(MAKER), batch.try_into().unwrap()));
+		System::assert_last_event(Event::DevicesAttested { manufacturer: MAKER, count: 2 }.into());
+		// Registered before: attested at once.
+		let attestation = DeviceRecords::<Test>::get(late_id).unwrap().attestation.unwrap();
+		assert_eq!((attestation.manufacturer, attestation.model.to_vec()), (MAKER, b"T1".to_vec()));
+		// Registered after: picks it up.
+		let early_id = register(BOB, &early);
+		assert_eq!(
+			DeviceRecords::<Test>::get(early_id).unwrap().attestation.unwrap().manufacturer,
+			MAKER
+		);
+	});
+}
+
+#[test]
+fn another_manufacturer_cannot_attest_the_same_key() {
+	new_test_ext().execute_with(|| {
+		let device = test_device(KeyScheme::P256, [1; 32]);
+		let other = test_device(KeyScheme::P256, [2; 32]);
+		assert_ok!(Devices::register_manufacturer(RuntimeOrigin::root(), MAKER, bounded("Acme")));
+		assert_ok!(Devices::register_manufacturer(
+			RuntimeOrigin::root(),
+			OTHER_MAKER,
+			bounded("Rival")
+		));
+		assert_ok!(Devices::attest(
+			RuntimeOrigin::signed(MAKER),
+			vec![(device.key, model("T1"))].try_into().unwrap()
+		));
+		// Nothing of the batch is stored when one key is another's.
+		assert_noop!(
+			Devices::attest(
+				RuntimeOrigin::signed(OTHER_MAKER),
+				vec![(other.key, model("R1")), (device.key, model("R1"))].try_into().unwrap()
+			),
+			Error::<Test>::AttestedByAnother
+		);
+		assert!(!Attestations::<Test>::contains_key(key_hash(&other.key)));
+		// The same manufacturer may restate its own.
+		assert_ok!(Devices::attest(
+			RuntimeOrigin::signed(MAKER),
+			vec![(device.key, model("T1b"))].try_into().unwrap()
+		));
+	});
+}
+
+#[test]
+fn firmware_reports_say_whether_they_match_a_release() {
+	new_test_ext().execute_with(|| {
+		let device = test_device(KeyScheme::P256, [1; 32]);
+		assert_ok!(Devices::register_manufacturer(RuntimeOrigin::root(), MAKER, bounded("Acme")));
+		assert_ok!(Devices::attest(
+			RuntimeOrigin::signed(MAKER),
+			vec![(device.key, model("T1"))].try_into().unwrap()
+		));
+		assert_noop!(
+			Devices::publish_firmware(
+				RuntimeOrigin::signed(ALICE),
+				model("T1"),
+				version("2.0"),
+				H256([2; 32])
+			),
+			Error::<Test>::NotManufacturer
+		);
+		assert_ok!(Devices::publish_firmware(
+			RuntimeOrigin::signed(MAKER),
+			bounded("T1"),
+			bounded("2.0"),
+			H256([2; 32])
+		));
+		assert_eq!(
+			FirmwareReleases::<Test>::get((MAKER, model("T1"), version("2.0"))),
+			Some(H256([2; 32]))
+		);
+		let id = register(ALICE, &device);
+
+		let report =
+			|version: &str, hash: H256, nonce: u32, signer: &DeviceKeypair| -> DeviceSignature {
+				signer.sign(&firmware_payload(
+					&genesis(),
+					&id,
+					&version.as_bytes().to_vec(),
+					&hash,
+					nonce,
+				))
+			};
+		// The published version and hash: a match.
+		let sig = report("2.0", H256([2; 32]), 0, &device);
+		assert_ok!(Devices::report_firmware(
+			RuntimeOrigin::signed(GATEWAY),
+			id,
+			version("2.0"),
+			H256([2; 32]),
+			sig.clone()
+		));
+		System::assert_last_event(
+			Event::FirmwareReported {
+				device: id,
+				version: version("2.0"),
+				hash: H256([2; 32]),
+				matches_release: true,
+			}
+			.into(),
+		);
+		// Replayed: the nonce moved on.
+		assert_noop!(
+			Devices::report_firmware(
+				RuntimeOrigin::signed(GATEWAY),
+				id,
+				version("2.0"),
+				H256([2; 32]),
+				sig
+			),
+			Error::<Test>::BadSignature
+		);
+		// A tampered image: no match, and recorded as such.
+		let sig = report("2.0", H256([6; 32]), 1, &device);
+		assert_ok!(Devices::report_firmware(
+			RuntimeOrigin::signed(GATEWAY),
+			id,
+			version("2.0"),
+			H256([6; 32]),
+			sig
+		));
+		let firmware = DeviceRecords::<Test>::get(id).unwrap().firmware.unwrap();
+		assert!(!firmware.matches_release);
+		assert_eq!(firmware.hash, H256([6; 32]));
+		// Signed by another key.
+		let stranger = test_device(KeyScheme::P256, [9; 32]);
+		let sig = report("2.0", H256([2; 32]), 2, &stranger);
+		assert_noop!(
+			Devices::report_firmware(
+				RuntimeOrigin::signed(GATEWAY),
+				id,
+				version("2.0"),
+				H256([2; 32]),
+				sig
+			),
+			Error::<Test>::BadSignature
+		);
+		// A suspended device does not report.
+		assert_ok!(Devices::suspend(RuntimeOrigin::signed(ALICE), id));
+		let sig = report("2.0", H256([2; 32]), 2, &device);
+		assert_noop!(
+			Devices::report_firmware(
+				RuntimeOrigin::signed(GATEWAY),
+				id,
+				version("2.0"),
+				H256([2; 32]),
+				sig
+			),
+			Error::<Test>::DeviceNotActive
+		);
+		assert_noop!(
+			Devices::report_firmware(
+				RuntimeOrigin::signed(GATEWAY),
+				H256([0; 32]),
+				version("2.0"),
+				H256([2; 32]),
+				report("2.0", H256([2; 32]), 0, &device)
+			),
+			Error::<Test>::UnknownDevice
+		);
+	});
+}
+
+#[test]
+fn owners_list_their_devices_page_by_page() {
+	new_test_ext().execute_with(|| {
+		let ids: Vec<DeviceId> =
+			(0..5u8).map(|i| register(ALICE, &test_device(KeyScheme::Ed25519, [i; 32]))).collect();
+		register(BOB, &test_device(KeyScheme::Ed25519, [50; 32]));
+		let mut seen = Vec::new();
+		let mut cursor = None;
+		loop {
+			let page = Devices::devices_of(&ALICE, cursor, 2);
+			if page.is_empty() {
+				break;
+			}
+			assert!(page.len() <= 2);
+			cursor = page.last().map(|(id, _)| *id);
+			seen.extend(page.into_iter().map(|(id, record)| {
+				assert_eq!(record.owner, ALICE);
+				id
+			}));
+		}
+		seen.sort();
+		let mut expected = ids;
+		expected.sort();
+		assert_eq!(seen, expected);
+	});
+}
+
+#[test]
+fn check_signature_says_why_it_refuses() {
+	use iotrust_primitives::device::Verification;
+	new_test_ext().execute_with(|| {
+		let device = test_device(KeyScheme::P256, [1; 32]);
+		let id = register(ALICE, &device);
+		let sig = device.sign(b"reading");
+		assert_eq!(Devices::check_signature(&id, b"reading", &sig), Verification::Valid);
+		assert_eq!(Devices::check_signature(&id, b"other", &sig), Verification::BadSignature);
+		assert_eq!(
+			Devices::check_signature(&H256([0; 32]), b"reading", &sig),
+			Verification::UnknownDevice
+		);
+		assert_ok!(Devices::suspend(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(Devices::check_signature(&id, b"reading", &sig), Verification::Suspended);
+		assert_ok!(Devices::resume(RuntimeOrigin::signed(ALICE), id));
+		assert_ok!(Devices::revoke(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(Devices::check_signature(&id, b"reading", &sig), Verification::Revoked);
+	});
+}
