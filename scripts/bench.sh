@@ -15,7 +15,12 @@ pallets=("$@")
 ensure_build_deps
 log "building iotrust-node with runtime-benchmarks"
 (cd "$REPO_ROOT" && cargo build --locked -p iotrust-node --features runtime-benchmarks)
-wasm="$CARGO_TARGET_DIR/debug/wbuild/iotrust-runtime/iotrust_runtime.compact.compressed.wasm"
+wbuild="$CARGO_TARGET_DIR/debug/wbuild/iotrust-runtime"
+wasm=""
+for candidate in iotrust_runtime.compact.compressed.wasm iotrust_runtime.compact.wasm iotrust_runtime.wasm; do
+	[ -f "$wbuild/$candidate" ] && { wasm="$wbuild/$candidate"; break; }
+done
+[ -n "$wasm" ] || { echo "no runtime Wasm under $wbuild" >&2; exit 1; }
 
 for pallet in "${pallets[@]}"; do
 	dir="$REPO_ROOT/pallets/${pallet#pallet_}"

@@ -30,6 +30,9 @@ log "build done after $(($(date +%s) - started)) s"
 if [ "$run_unit" -eq 1 ]; then
 	log "unit tests"
 	(cd "$REPO_ROOT" && cargo test --locked --workspace)
+	log "benchmarks, each run once as a test in its pallet's mock"
+	(cd "$REPO_ROOT" && cargo test --locked -p pallet-consortium -p pallet-devices \
+		--features runtime-benchmarks benchmarking)
 fi
 
 if [ "$run_e2e" -eq 1 ]; then

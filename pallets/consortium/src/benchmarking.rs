@@ -2,7 +2,6 @@
 
 use super::*;
 use frame_benchmarking::v2::*;
-use frame_system::RawOrigin;
 
 fn fill_validators<T: Config>(n: u32) -> Vec<T::AccountId> {
 	let validators: Vec<T::AccountId> = (0..n).map(|i| account("validator", i, 0)).collect();

@@ -706,3 +706,35 @@ fn check_signature_says_why_it_refuses() {
 		assert_eq!(Devices::check_signature(&id, b"reading", &sig), Verification::Revoked);
 	});
 }
+
+#[test]
+fn counters_at_their_limit_overflow_instead_of_wrapping() {
+	new_test_ext().execute_with(|| {
+		let device = test_device(KeyScheme::Ed25519, [1; 32]);
+		let id = register(ALICE, &device);
+		DeviceRecords::<Test>::mutate(id, |r| {
+			let r = r.as_mut().unwrap();
+			r.rotations = u32::MAX;
+			r.firmware_reports = u32::MAX;
+		});
+		let new = test_device(KeyScheme::Ed25519, [2; 32]);
+		let payload = rotation_payload(&genesis(), &id, &new.key, u32::MAX);
+		assert_noop!(
+			Devices::rotate_key(
+				RuntimeOrigin::signed(ALICE),
+				id,
+				new.key,
+				device.sign(&payload),
+				new.sign(&payload)
+			),
+			Error::<Test>::Overflow
+		);
+		let hash = H256([2; 32]);
+		let sig =
+			device.sign(&firmware_payload(&genesis(), &id, &b"1.0".to_vec(), &hash, u32::MAX));
+		assert_noop!(
+			Devices::report_firmware(RuntimeOrigin::signed(GATEWAY), id, version("1.0"), hash, sig),
+			Error::<Test>::Overflow
+		);
+	});
+}
