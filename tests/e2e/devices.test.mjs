@@ -1,4 +1,4 @@
-// Device identity end to end, on a development node through @polkadot/api: a P-256 device whose
+// Device identity end to end, on the 4-validator local network through @polkadot/api: a P-256 device whose
 // key and signatures come from Node's crypto (OpenSSL, an implementation independent of the
 // runtime's), and an ed25519 device signed by `iotrust-node device`. Registration, lookups and
 // verification through the runtime API, and revocation making verification refuse.
@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { compactAddLength, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { decodeAddress } from '@polkadot/util-crypto';
-import { startDevNode, stopNode } from '../../scripts/lib/network.mjs';
+import { startLocalNetwork, stopNode } from '../../scripts/lib/network.mjs';
 import { connect, keyring, logTail, NODE_BIN, signAndFinalize, tempState } from './helpers.mjs';
 
 const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 50;
@@ -52,7 +52,7 @@ describe('device identity', { timeout: 10 * 60000 }, () => {
 
   before(async () => {
     keys = await keyring();
-    nodes = await startDevNode({ bin: NODE_BIN, state, offset: OFFSET });
+    nodes = await startLocalNetwork({ bin: NODE_BIN, state, offset: OFFSET });
     api = await connect(nodes[0].rpcUrl);
     genesis = (await api.rpc.chain.getBlockHash(0)).toHex();
   });
