@@ -28,6 +28,9 @@ log "building the node and the test targets"
 log "build done after $(($(date +%s) - started)) s"
 
 if [ "$run_unit" -eq 1 ]; then
+	log "formatting and lints (cargo fmt --check, clippy -D warnings)"
+	(cd "$REPO_ROOT" && cargo fmt --all -- --check)
+	(cd "$REPO_ROOT" && cargo clippy --locked --workspace --all-targets -- -D warnings)
 	log "unit tests"
 	(cd "$REPO_ROOT" && cargo test --locked --workspace)
 	log "benchmarks, each run once as a test in its pallet's mock"

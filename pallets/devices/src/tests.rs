@@ -571,13 +571,7 @@ fn firmware_reports_say_whether_they_match_a_release() {
 
 		let report =
 			|version: &str, hash: H256, nonce: u32, signer: &DeviceKeypair| -> DeviceSignature {
-				signer.sign(&firmware_payload(
-					&genesis(),
-					&id,
-					&version.as_bytes().to_vec(),
-					&hash,
-					nonce,
-				))
+				signer.sign(&firmware_payload(&genesis(), &id, version.as_bytes(), &hash, nonce))
 			};
 		// The published version and hash: a match.
 		let sig = report("2.0", H256([2; 32]), 0, &device);
@@ -730,8 +724,7 @@ fn counters_at_their_limit_overflow_instead_of_wrapping() {
 			Error::<Test>::Overflow
 		);
 		let hash = H256([2; 32]);
-		let sig =
-			device.sign(&firmware_payload(&genesis(), &id, &b"1.0".to_vec(), &hash, u32::MAX));
+		let sig = device.sign(&firmware_payload(&genesis(), &id, b"1.0", &hash, u32::MAX));
 		assert_noop!(
 			Devices::report_firmware(RuntimeOrigin::signed(GATEWAY), id, version("1.0"), hash, sig),
 			Error::<Test>::Overflow
