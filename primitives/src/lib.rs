@@ -11,6 +11,7 @@ extern crate alloc;
 pub mod device;
 #[cfg(feature = "std")]
 pub mod keypair;
+pub mod merkle;
 
 use sp_runtime::{
 	traits::{IdentifyAccount, Verify},
