@@ -8,6 +8,7 @@
 
 extern crate alloc;
 
+pub mod anchoring;
 pub mod device;
 #[cfg(feature = "std")]
 pub mod keypair;

@@ -83,7 +83,7 @@ pub struct ReadingPayload<'a> {
 }
 
 /// A reading as a gateway receives, checks, batches and proves it.
-#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct SignedReading {
 	/// The device.
 	pub device: DeviceId,

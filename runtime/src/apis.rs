@@ -222,6 +222,41 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_anchoring_runtime_api::AnchoringApi<
+		Block,
+		AccountId,
+		pallet_anchoring::Anchor<Runtime>,
+		pallet_anchoring::ReadingCheck,
+	> for Runtime {
+		fn anchor(anchor: pallet_anchoring_runtime_api::AnchorId) -> Option<pallet_anchoring::Anchor<Runtime>> {
+			pallet_anchoring::Anchors::<Runtime>::get(anchor)
+		}
+
+		fn anchor_by_batch(
+			gateway: AccountId,
+			batch: u64,
+		) -> Option<(pallet_anchoring_runtime_api::AnchorId, pallet_anchoring::Anchor<Runtime>)> {
+			let id = pallet_anchoring::AnchorByBatch::<Runtime>::get(gateway, batch)?;
+			pallet_anchoring::Anchors::<Runtime>::get(id).map(|anchor| (id, anchor))
+		}
+
+		fn device_anchors(
+			device: pallet_anchoring_runtime_api::DeviceId,
+			start_after: Option<pallet_anchoring_runtime_api::AnchorId>,
+			limit: u32,
+		) -> Vec<(pallet_anchoring_runtime_api::AnchorId, pallet_anchoring::Anchor<Runtime>)> {
+			crate::Anchoring::device_anchors(&device, start_after, limit.min(pallet_anchoring_runtime_api::MAX_PAGE))
+		}
+
+		fn check_reading(
+			anchor: pallet_anchoring_runtime_api::AnchorId,
+			reading: pallet_anchoring_runtime_api::SignedReading,
+			proof: pallet_anchoring_runtime_api::MerkleProof,
+		) -> pallet_anchoring::ReadingCheck {
+			crate::Anchoring::check_reading(anchor, &reading, &proof)
+		}
+	}
+
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
 		fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
 			build_state::<RuntimeGenesisConfig>(config)

@@ -6,4 +6,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_consortium, Consortium]
 	[pallet_devices, Devices]
+	[pallet_anchoring, Anchoring]
 );

@@ -173,4 +173,6 @@ mod runtime {
 	// IoT.
 	#[runtime::pallet_index(30)]
 	pub type Devices = pallet_devices;
+	#[runtime::pallet_index(31)]
+	pub type Anchoring = pallet_anchoring;
 }

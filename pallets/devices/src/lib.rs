@@ -693,6 +693,37 @@ impl<T: Config> Pallet<T> {
 		Ok(record)
 	}
 
+	/// Store an active ed25519 device number `index`, owned by `owner` and bound to `gateway`,
+	/// without a deposit or proof: for other pallets' benchmarks only.
+	#[cfg(feature = "runtime-benchmarks")]
+	pub fn benchmark_device(index: u32, owner: &T::AccountId, gateway: &T::AccountId) -> DeviceId {
+		let mut raw = [0x5a; 32];
+		raw[..4].copy_from_slice(&index.to_le_bytes());
+		let key = DevicePublicKey::Ed25519(raw);
+		let device = key.device_id();
+		let record = Device {
+			owner: owner.clone(),
+			key,
+			status: DeviceStatus::Active,
+			gateway: Some(gateway.clone()),
+			metadata: DeviceMetadata {
+				model: Default::default(),
+				serial_hash: H256::zero(),
+				uri: Default::default(),
+			},
+			firmware: None,
+			attestation: None,
+			registered_at: frame_system::Pallet::<T>::block_number(),
+			deposit: Zero::zero(),
+			rotations: 0,
+			firmware_reports: 0,
+		};
+		Devices::<T>::insert(device, record);
+		DevicesByOwner::<T>::insert(owner, device, ());
+		KeyOwner::<T>::insert(key_hash(&key), device);
+		device
+	}
+
 	/// A page of `owner`'s devices: at most `limit`, starting after `start_after` in the
 	/// storage order of their ids.
 	pub fn devices_of(

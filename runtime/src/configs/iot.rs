@@ -1,7 +1,7 @@
-//! The IoT pallets: device identity.
+//! The IoT pallets: device identity and sensor-data anchoring.
 
 use super::RootOrCouncil;
-use crate::{Balance, Balances, Runtime, RuntimeHoldReason, MILLI_UNIT};
+use crate::{Balance, Balances, Devices, Runtime, RuntimeHoldReason, MILLI_UNIT};
 use frame_support::{parameter_types, traits::ConstU32};
 
 parameter_types! {
@@ -21,4 +21,32 @@ impl pallet_devices::Config for Runtime {
 	type MaxNameLen = ConstU32<64>;
 	type MaxAttestationBatch = ConstU32<100>;
 	type WeightInfo = pallet_devices::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_anchoring::Config for Runtime {
+	type Devices = Devices;
+	/// No pallet reacts to breaches yet (obligations will, for SLA penalties).
+	type OnRuleBreach = ();
+	/// A batch covers at most 100 devices; a gateway with more sends more batches.
+	type MaxDevicesPerBatch = ConstU32<100>;
+	type MaxMetrics = ConstU32<8>;
+	type MaxRules = ConstU32<8>;
+	type WeightInfo = pallet_anchoring::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = DevicesForAnchoringBenchmarks;
+}
+
+/// Registers devices straight into the devices pallet for the anchoring benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct DevicesForAnchoringBenchmarks;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_anchoring::BenchmarkHelper<crate::AccountId> for DevicesForAnchoringBenchmarks {
+	fn active_device(
+		index: u32,
+		owner: &crate::AccountId,
+		gateway: &crate::AccountId,
+	) -> iotrust_primitives::device::DeviceId {
+		pallet_devices::Pallet::<Runtime>::benchmark_device(index, owner, gateway)
+	}
 }

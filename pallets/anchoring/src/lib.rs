@@ -1,0 +1,419 @@
+//! # Anchoring pallet
+//!
+//! Gateways collect device-signed readings, batch them, and anchor one Merkle root per batch
+//! (tree and leaf format in [`iotrust_primitives::merkle`]), with each device's range of sequence
+//! numbers and a min/max summary per metric. Anyone holding a reading and its proof can then show
+//! that it was anchored, when and by which gateway.
+//!
+//! Per device the pallet keeps the last anchored sequence number: a range that overlaps it (a
+//! replay) is refused; a range that skips ahead is accepted and the gap recorded in an event, so
+//! readings lost upstream are visible on chain. Only the gateway a device is bound to may anchor
+//! its readings, and only while the device is active (through
+//! [`iotrust_primitives::device::DeviceRegistry`]).
+//!
+//! Device owners set threshold rules per device; a batch whose summary breaks one raises
+//! [`Event::RuleBreached`] and calls [`Config::OnRuleBreach`].
+//!
+//! ## Calls
+//!
+//! - [`Pallet::anchor`]: a gateway anchors a batch.
+//! - [`Pallet::set_rules`]: a device's owner replaces its threshold rules.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use weights::WeightInfo;
+
+use alloc::{collections::BTreeSet, vec::Vec};
+use frame_support::{pallet_prelude::*, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use frame_system::pallet_prelude::*;
+use iotrust_primitives::{
+	anchoring::{AnchorId, MetricSummary, OnRuleBreach, RuleBreach, ThresholdRule},
+	device::{DeviceId, DeviceRegistry},
+	merkle::{verify_proof, MerkleProof, SignedReading},
+};
+use sp_core::H256;
+
+/// One device's share of a batch: its sequence numbers `first..=last` and its metrics' ranges.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct DeviceRange<T: Config> {
+	/// The device.
+	pub device: DeviceId,
+	/// Its first sequence number in the batch.
+	pub first: u64,
+	/// Its last sequence number in the batch.
+	pub last: u64,
+	/// Min and max of each metric among its readings in the batch.
+	pub summaries: BoundedVec<MetricSummary, T::MaxMetrics>,
+}
+
+/// An anchored batch.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Anchor<T: Config> {
+	/// The gateway that anchored it.
+	pub gateway: T::AccountId,
+	/// The gateway's own number for the batch.
+	pub batch: u64,
+	/// The Merkle root over its readings.
+	pub root: H256,
+	/// How many readings (leaves) it holds.
+	pub reading_count: u32,
+	/// The earliest reading's timestamp, Unix ms.
+	pub from_ms: u64,
+	/// The latest reading's timestamp, Unix ms.
+	pub to_ms: u64,
+	/// Each device's range and summaries.
+	pub ranges: BoundedVec<DeviceRange<T>, T::MaxDevicesPerBatch>,
+	/// The block it was anchored in.
+	pub anchored_at: BlockNumberFor<T>,
+}
+
+/// Sets up what the benchmarks need from the device registry.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// An active device, number `index`, owned by `owner` and bound to `gateway`.
+	fn active_device(index: u32, owner: &AccountId, gateway: &AccountId) -> DeviceId;
+}
+
+/// Why a reading does or does not check out against an anchor.
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ReadingCheck {
+	/// The reading is a leaf of the anchor's tree and within its device's anchored range.
+	Anchored,
+	/// No anchor has that id.
+	UnknownAnchor,
+	/// The anchor holds no range for the reading's device, or not its sequence number.
+	NotInRange,
+	/// The proof does not lead from the reading to the anchor's root.
+	BadProof,
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// Which devices exist, who owns them, which gateway they are bound to.
+		type Devices: DeviceRegistry<Self::AccountId>;
+
+		/// Told of every rule a batch breaks.
+		type OnRuleBreach: OnRuleBreach;
+
+		/// The most devices one batch may cover.
+		#[pallet::constant]
+		type MaxDevicesPerBatch: Get<u32>;
+
+		/// The most metrics one device's summary may hold in a batch.
+		#[pallet::constant]
+		type MaxMetrics: Get<u32>;
+
+		/// The most threshold rules one device may have.
+		#[pallet::constant]
+		type MaxRules: Get<u32>;
+
+		/// Weights of this pallet's calls, from its benchmarks.
+		type WeightInfo: WeightInfo;
+
+		/// Makes active devices bound to a gateway, for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// The id the next anchor gets.
+	#[pallet::storage]
+	pub type NextAnchorId<T: Config> = StorageValue<_, AnchorId, ValueQuery>;
+
+	/// Anchored batches by id.
+	#[pallet::storage]
+	pub type Anchors<T: Config> = StorageMap<_, Twox64Concat, AnchorId, Anchor<T>>;
+
+	/// Anchor ids by (gateway, the gateway's batch number).
+	#[pallet::storage]
+	pub type AnchorByBatch<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, u64, AnchorId>;
+
+	/// Each device's anchors, for listing them page by page, oldest first: the second key is the
+	/// anchor id big-endian, unhashed, so storage order is numeric order.
+	#[pallet::storage]
+	pub type DeviceAnchors<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, DeviceId, Identity, [u8; 8], ()>;
+
+	/// The last anchored sequence number of each device.
+	#[pallet::storage]
+	pub type LastSeq<T: Config> = StorageMap<_, Blake2_128Concat, DeviceId, u64>;
+
+	/// Each device's threshold rules.
+	#[pallet::storage]
+	pub type Rules<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		DeviceId,
+		BoundedVec<ThresholdRule, T::MaxRules>,
+		ValueQuery,
+	>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A batch was anchored.
+		Anchored {
+			anchor: AnchorId,
+			gateway: T::AccountId,
+			batch: u64,
+			root: H256,
+			reading_count: u32,
+		},
+		/// A device's readings skipped sequence numbers: `expected` was next, `first` came.
+		SequenceGap { device: DeviceId, anchor: AnchorId, expected: u64, first: u64 },
+		/// A batch broke a device's threshold rule.
+		RuleBreached { breach: RuleBreach },
+		/// A device's owner replaced its threshold rules.
+		RulesSet { device: DeviceId, count: u32 },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The gateway already anchored a batch with that number.
+		BatchAlreadyAnchored,
+		/// A batch must cover at least one device.
+		EmptyBatch,
+		/// A device appears twice in the batch.
+		DuplicateDevice,
+		/// A range's first sequence number is above its last.
+		InvalidRange,
+		/// The reading count differs from the sum of the ranges' lengths.
+		CountMismatch,
+		/// The batch's time range is reversed.
+		InvalidTimeRange,
+		/// A device in the batch is unknown, suspended or revoked.
+		DeviceNotActive,
+		/// A device in the batch is bound to another gateway, or to none.
+		NotDeviceGateway,
+		/// A range overlaps sequence numbers already anchored (a replay).
+		SequenceReplay,
+		/// A metric summary's min is above its max.
+		InvalidSummary,
+		/// The caller does not own the device.
+		NotOwner,
+		/// A rule has neither bound, or its min is above its max.
+		InvalidRule,
+		/// Anchor ids ran out.
+		Overflow,
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Anchor a batch of readings: its Merkle `root`, `reading_count`, time span and, per
+		/// device, the sequence range and metric summaries.
+		///
+		/// Origin: signed, the gateway every device in the batch is bound to. Checks every range
+		/// before storing anything; fails with `BatchAlreadyAnchored`, `EmptyBatch`,
+		/// `InvalidTimeRange`, `DuplicateDevice`, `InvalidRange`, `CountMismatch`,
+		/// `InvalidSummary`, `DeviceNotActive`, `NotDeviceGateway`, `SequenceReplay`,
+		/// `Overflow`. Emits [`Event::Anchored`], a [`Event::SequenceGap`] per device that
+		/// skipped numbers, and a [`Event::RuleBreached`] per broken rule (also handed to
+		/// [`Config::OnRuleBreach`]).
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::anchor(ranges.len() as u32))]
+		pub fn anchor(
+			origin: OriginFor<T>,
+			batch: u64,
+			root: H256,
+			reading_count: u32,
+			from_ms: u64,
+			to_ms: u64,
+			ranges: BoundedVec<DeviceRange<T>, T::MaxDevicesPerBatch>,
+		) -> DispatchResult {
+			let gateway = ensure_signed(origin)?;
+			ensure!(
+				!AnchorByBatch::<T>::contains_key(&gateway, batch),
+				Error::<T>::BatchAlreadyAnchored
+			);
+			ensure!(!ranges.is_empty(), Error::<T>::EmptyBatch);
+			ensure!(from_ms <= to_ms, Error::<T>::InvalidTimeRange);
+
+			let mut seen = BTreeSet::new();
+			let mut total: u64 = 0;
+			let mut gaps = Vec::new();
+			for range in ranges.iter() {
+				ensure!(seen.insert(range.device), Error::<T>::DuplicateDevice);
+				ensure!(range.first <= range.last, Error::<T>::InvalidRange);
+				ensure!(range.summaries.iter().all(|s| s.min <= s.max), Error::<T>::InvalidSummary);
+				let len = range.last.checked_sub(range.first).and_then(|d| d.checked_add(1));
+				total = total
+					.checked_add(len.ok_or(Error::<T>::Overflow)?)
+					.ok_or(Error::<T>::Overflow)?;
+				ensure!(T::Devices::is_active(&range.device), Error::<T>::DeviceNotActive);
+				ensure!(
+					T::Devices::gateway_of(&range.device).as_ref() == Some(&gateway),
+					Error::<T>::NotDeviceGateway
+				);
+				let expected = match LastSeq::<T>::get(range.device) {
+					Some(last) => last.checked_add(1).ok_or(Error::<T>::Overflow)?,
+					None => 0,
+				};
+				ensure!(range.first >= expected, Error::<T>::SequenceReplay);
+				if range.first > expected {
+					gaps.push((range.device, expected, range.first));
+				}
+			}
+			ensure!(total == u64::from(reading_count), Error::<T>::CountMismatch);
+			let id = NextAnchorId::<T>::get();
+			let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+
+			for range in ranges.iter() {
+				LastSeq::<T>::insert(range.device, range.last);
+				DeviceAnchors::<T>::insert(range.device, id.to_be_bytes(), ());
+			}
+			let breaches = Self::breaches(id, &ranges);
+			Anchors::<T>::insert(
+				id,
+				Anchor {
+					gateway: gateway.clone(),
+					batch,
+					root,
+					reading_count,
+					from_ms,
+					to_ms,
+					ranges,
+					anchored_at: frame_system::Pallet::<T>::block_number(),
+				},
+			);
+			AnchorByBatch::<T>::insert(&gateway, batch, id);
+			NextAnchorId::<T>::put(next);
+
+			Self::deposit_event(Event::Anchored {
+				anchor: id,
+				gateway,
+				batch,
+				root,
+				reading_count,
+			});
+			for (device, expected, first) in gaps {
+				Self::deposit_event(Event::SequenceGap { device, anchor: id, expected, first });
+			}
+			for breach in breaches {
+				T::OnRuleBreach::on_rule_breach(&breach);
+				Self::deposit_event(Event::RuleBreached { breach });
+			}
+			Ok(())
+		}
+
+		/// Replace `device`'s threshold rules (an empty list removes them).
+		///
+		/// Origin: the device's owner. Fails with `NotOwner` (also for an unknown device) or
+		/// `InvalidRule`. Emits [`Event::RulesSet`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::set_rules(rules.len() as u32))]
+		pub fn set_rules(
+			origin: OriginFor<T>,
+			device: DeviceId,
+			rules: BoundedVec<ThresholdRule, T::MaxRules>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(T::Devices::owner_of(&device).as_ref() == Some(&who), Error::<T>::NotOwner);
+			for rule in rules.iter() {
+				ensure!(rule.min.is_some() || rule.max.is_some(), Error::<T>::InvalidRule);
+				if let (Some(min), Some(max)) = (rule.min, rule.max) {
+					ensure!(min <= max, Error::<T>::InvalidRule);
+				}
+			}
+			let count = rules.len() as u32;
+			Rules::<T>::insert(device, rules);
+			Self::deposit_event(Event::RulesSet { device, count });
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Every rule that a batch with these ranges breaks.
+	fn breaches(anchor: AnchorId, ranges: &[DeviceRange<T>]) -> Vec<RuleBreach> {
+		let mut out = Vec::new();
+		for range in ranges {
+			let rules = Rules::<T>::get(range.device);
+			for rule in rules.iter() {
+				for observed in range.summaries.iter().filter(|s| rule.is_breached_by(s)) {
+					out.push(RuleBreach {
+						device: range.device,
+						anchor,
+						rule: *rule,
+						observed: *observed,
+					});
+				}
+			}
+		}
+		out
+	}
+
+	/// A page of `device`'s anchors: at most `limit`, after `start_after`, oldest first.
+	pub fn device_anchors(
+		device: &DeviceId,
+		start_after: Option<AnchorId>,
+		limit: u32,
+	) -> Vec<(AnchorId, Anchor<T>)> {
+		let iter = match start_after {
+			Some(after) => DeviceAnchors::<T>::iter_key_prefix_from(
+				device,
+				DeviceAnchors::<T>::hashed_key_for(device, after.to_be_bytes()),
+			),
+			None => DeviceAnchors::<T>::iter_key_prefix(device),
+		};
+		iter.take(limit as usize)
+			.map(AnchorId::from_be_bytes)
+			.filter_map(|id| Anchors::<T>::get(id).map(|a| (id, a)))
+			.collect()
+	}
+
+	/// Whether `reading` was anchored in `anchor`, as `proof` claims. The proof's leaf count is
+	/// taken from the anchor, never from the proof.
+	pub fn check_reading(
+		anchor: AnchorId,
+		reading: &SignedReading,
+		proof: &MerkleProof,
+	) -> ReadingCheck {
+		let Some(stored) = Anchors::<T>::get(anchor) else { return ReadingCheck::UnknownAnchor };
+		let in_range = stored
+			.ranges
+			.iter()
+			.any(|r| r.device == reading.device && (r.first..=r.last).contains(&reading.seq));
+		if !in_range {
+			return ReadingCheck::NotInRange;
+		}
+		let proof = MerkleProof { leaf_count: stored.reading_count, ..proof.clone() };
+		if verify_proof(&stored.root, &reading.leaf_hash(), &proof) {
+			ReadingCheck::Anchored
+		} else {
+			ReadingCheck::BadProof
+		}
+	}
+}

@@ -1,0 +1,140 @@
+//! A test runtime: System and the anchoring pallet, with an in-memory device registry and a
+//! breach hook that records what it is told.
+
+use crate as pallet_anchoring;
+use core::cell::RefCell;
+use frame_support::{derive_impl, traits::ConstU32};
+use iotrust_primitives::{
+	anchoring::{OnRuleBreach, RuleBreach},
+	device::{DeviceId, DeviceRegistry, DeviceSignature},
+};
+use sp_core::H256;
+use sp_runtime::BuildStorage;
+use std::collections::BTreeMap;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Anchoring = pallet_anchoring;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+/// A device in the mock registry.
+#[derive(Clone)]
+pub struct MockDevice {
+	pub owner: u64,
+	pub gateway: Option<u64>,
+	pub active: bool,
+}
+
+thread_local! {
+	static DEVICES: RefCell<BTreeMap<DeviceId, MockDevice>> = const { RefCell::new(BTreeMap::new()) };
+	static BREACHES: RefCell<Vec<RuleBreach>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Put `device` in the mock registry.
+pub fn add_device(device: DeviceId, owner: u64, gateway: Option<u64>, active: bool) {
+	DEVICES.with(|d| d.borrow_mut().insert(device, MockDevice { owner, gateway, active }));
+}
+
+/// The breaches the hook was told of, in order.
+pub fn breaches() -> Vec<RuleBreach> {
+	BREACHES.with(|b| b.borrow().clone())
+}
+
+fn get(device: &DeviceId) -> Option<MockDevice> {
+	DEVICES.with(|d| d.borrow().get(device).cloned())
+}
+
+pub struct MockDevices;
+impl DeviceRegistry<u64> for MockDevices {
+	fn is_active(device: &DeviceId) -> bool {
+		get(device).is_some_and(|d| d.active)
+	}
+	fn owner_of(device: &DeviceId) -> Option<u64> {
+		get(device).map(|d| d.owner)
+	}
+	fn gateway_of(device: &DeviceId) -> Option<u64> {
+		get(device).and_then(|d| d.gateway)
+	}
+	fn verify(_device: &DeviceId, _payload: &[u8], _signature: &DeviceSignature) -> bool {
+		false
+	}
+}
+
+pub struct RecordBreaches;
+impl OnRuleBreach for RecordBreaches {
+	fn on_rule_breach(breach: &RuleBreach) {
+		BREACHES.with(|b| b.borrow_mut().push(*breach));
+	}
+}
+
+impl pallet_anchoring::Config for Test {
+	type Devices = MockDevices;
+	type OnRuleBreach = RecordBreaches;
+	type MaxDevicesPerBatch = ConstU32<8>;
+	type MaxMetrics = ConstU32<4>;
+	type MaxRules = ConstU32<4>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockDevices;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_anchoring::BenchmarkHelper<u64> for MockDevices {
+	fn active_device(index: u32, owner: &u64, gateway: &u64) -> DeviceId {
+		let mut id = [0xbe; 32];
+		id[..4].copy_from_slice(&index.to_le_bytes());
+		add_device(H256(id), *owner, Some(*gateway), true);
+		H256(id)
+	}
+}
+
+pub const OWNER: u64 = 1;
+pub const GATEWAY: u64 = 7;
+pub const OTHER_GATEWAY: u64 = 8;
+
+/// Device ids 1..=3 bound to GATEWAY, 4 bound to OTHER_GATEWAY, 5 unbound, 6 suspended.
+pub fn device(n: u8) -> DeviceId {
+	H256([n; 32])
+}
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	DEVICES.with(|d| d.borrow_mut().clear());
+	BREACHES.with(|b| b.borrow_mut().clear());
+	for n in 1..=3 {
+		add_device(device(n), OWNER, Some(GATEWAY), true);
+	}
+	add_device(device(4), OWNER, Some(OTHER_GATEWAY), true);
+	add_device(device(5), OWNER, None, true);
+	add_device(device(6), OWNER, Some(GATEWAY), false);
+	let t = RuntimeGenesisConfig { system: Default::default() }
+		.build_storage()
+		.expect("the test genesis is valid; qed");
+	let mut ext = sp_io::TestExternalities::new(t);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}

@@ -1,0 +1,279 @@
+//! Unit tests: every call's success path and every error; replays, gaps, breaches, and proofs
+//! against stored anchors.
+
+use crate::{mock::*, AnchorByBatch, Anchors, DeviceRange, Error, Event, LastSeq, ReadingCheck};
+use frame_support::{assert_noop, assert_ok, BoundedVec};
+use iotrust_primitives::{
+	anchoring::{MetricSummary, RuleBreach, ThresholdRule},
+	device::DeviceSignature,
+	merkle::{merkle_proof, merkle_root, metric, Metric, SignedReading},
+};
+use sp_core::H256;
+use sp_runtime::traits::BadOrigin;
+
+const TEMP: u16 = metric::TEMPERATURE_MILLI_C;
+
+fn range(n: u8, first: u64, last: u64, temp: (i64, i64)) -> DeviceRange<Test> {
+	DeviceRange {
+		device: device(n),
+		first,
+		last,
+		summaries: vec![MetricSummary { id: TEMP, min: temp.0, max: temp.1 }].try_into().unwrap(),
+	}
+}
+
+fn ranges(
+	r: Vec<DeviceRange<Test>>,
+) -> BoundedVec<DeviceRange<Test>, frame_support::traits::ConstU32<8>> {
+	r.try_into().unwrap()
+}
+
+/// Anchor `r` as GATEWAY's batch `batch`, with the count the ranges imply.
+fn anchor(batch: u64, r: Vec<DeviceRange<Test>>) -> sp_runtime::DispatchResult {
+	// Wrapping: some tests pass deliberately invalid ranges.
+	let count =
+		r.iter().fold(0u64, |n, r| n.wrapping_add(r.last.wrapping_sub(r.first).wrapping_add(1)));
+	Anchoring::anchor(
+		RuntimeOrigin::signed(GATEWAY),
+		batch,
+		H256([9; 32]),
+		count as u32,
+		1_000,
+		2_000,
+		ranges(r),
+	)
+}
+
+fn cold_chain_rule(max: i64) -> BoundedVec<ThresholdRule, frame_support::traits::ConstU32<4>> {
+	vec![ThresholdRule { metric: TEMP, min: None, max: Some(max) }].try_into().unwrap()
+}
+
+#[test]
+fn anchor_stores_the_batch_and_the_sequences() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(anchor(1, vec![range(1, 0, 9, (-20, -18)), range(2, 0, 4, (3, 5))]));
+		System::assert_has_event(
+			Event::Anchored {
+				anchor: 0,
+				gateway: GATEWAY,
+				batch: 1,
+				root: H256([9; 32]),
+				reading_count: 15,
+			}
+			.into(),
+		);
+		let stored = Anchors::<Test>::get(0).unwrap();
+		assert_eq!((stored.gateway, stored.batch, stored.reading_count), (GATEWAY, 1, 15));
+		assert_eq!((stored.from_ms, stored.to_ms, stored.anchored_at), (1_000, 2_000, 1));
+		assert_eq!(AnchorByBatch::<Test>::get(GATEWAY, 1), Some(0));
+		assert_eq!(LastSeq::<Test>::get(device(1)), Some(9));
+		assert_eq!(LastSeq::<Test>::get(device(2)), Some(4));
+		// The next batch continues where the last left off.
+		assert_ok!(anchor(2, vec![range(1, 10, 19, (-20, -18))]));
+		assert_eq!(Anchoring::device_anchors(&device(1), None, 10).len(), 2);
+		let page = Anchoring::device_anchors(&device(1), Some(0), 10);
+		assert_eq!(page.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![1]);
+	});
+}
+
+#[test]
+fn a_replayed_range_is_refused() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(anchor(1, vec![range(1, 0, 9, (0, 0))]));
+		assert_noop!(anchor(2, vec![range(1, 9, 12, (0, 0))]), Error::<Test>::SequenceReplay);
+		assert_noop!(anchor(2, vec![range(1, 0, 3, (0, 0))]), Error::<Test>::SequenceReplay);
+		// A replay in one device refuses the whole batch: nothing of device 2 is stored.
+		assert_noop!(
+			anchor(2, vec![range(2, 0, 3, (0, 0)), range(1, 5, 12, (0, 0))]),
+			Error::<Test>::SequenceReplay
+		);
+		assert_eq!(LastSeq::<Test>::get(device(2)), None);
+	});
+}
+
+#[test]
+fn a_gap_is_accepted_and_recorded() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(anchor(1, vec![range(1, 0, 9, (0, 0))]));
+		assert_ok!(anchor(2, vec![range(1, 15, 20, (0, 0))]));
+		System::assert_has_event(
+			Event::SequenceGap { device: device(1), anchor: 1, expected: 10, first: 15 }.into(),
+		);
+		// A device's first batch that does not start at 0 is a gap too.
+		assert_ok!(anchor(3, vec![range(2, 3, 3, (0, 0))]));
+		System::assert_has_event(
+			Event::SequenceGap { device: device(2), anchor: 2, expected: 0, first: 3 }.into(),
+		);
+		assert_eq!(LastSeq::<Test>::get(device(1)), Some(20));
+	});
+}
+
+#[test]
+fn anchor_checks_the_gateway_and_the_devices() {
+	new_test_ext().execute_with(|| {
+		// Device 4 is bound to another gateway, 5 to none, 6 is suspended, 99 unknown.
+		assert_noop!(anchor(1, vec![range(4, 0, 0, (0, 0))]), Error::<Test>::NotDeviceGateway);
+		assert_noop!(anchor(1, vec![range(5, 0, 0, (0, 0))]), Error::<Test>::NotDeviceGateway);
+		assert_noop!(anchor(1, vec![range(6, 0, 0, (0, 0))]), Error::<Test>::DeviceNotActive);
+		assert_noop!(anchor(1, vec![range(99, 0, 0, (0, 0))]), Error::<Test>::DeviceNotActive);
+		assert_noop!(
+			Anchoring::anchor(
+				RuntimeOrigin::none(),
+				1,
+				H256::zero(),
+				1,
+				0,
+				0,
+				ranges(vec![range(1, 0, 0, (0, 0))])
+			),
+			BadOrigin
+		);
+	});
+}
+
+#[test]
+fn anchor_checks_the_batch_itself() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(anchor(1, vec![]), Error::<Test>::EmptyBatch);
+		assert_noop!(
+			anchor(1, vec![range(1, 0, 1, (0, 0)), range(1, 2, 3, (0, 0))]),
+			Error::<Test>::DuplicateDevice
+		);
+		assert_noop!(anchor(1, vec![range(1, 5, 4, (0, 0))]), Error::<Test>::InvalidRange);
+		assert_noop!(anchor(1, vec![range(1, 0, 1, (5, 4))]), Error::<Test>::InvalidSummary);
+		let r = ranges(vec![range(1, 0, 9, (0, 0))]);
+		assert_noop!(
+			Anchoring::anchor(RuntimeOrigin::signed(GATEWAY), 1, H256::zero(), 11, 0, 0, r.clone()),
+			Error::<Test>::CountMismatch
+		);
+		assert_noop!(
+			Anchoring::anchor(RuntimeOrigin::signed(GATEWAY), 1, H256::zero(), 10, 5, 4, r),
+			Error::<Test>::InvalidTimeRange
+		);
+		assert_noop!(anchor(1, vec![range(1, 0, u64::MAX, (0, 0))]), Error::<Test>::Overflow);
+		assert_ok!(anchor(1, vec![range(1, 0, 0, (0, 0))]));
+		assert_noop!(anchor(1, vec![range(2, 0, 0, (0, 0))]), Error::<Test>::BatchAlreadyAnchored);
+	});
+}
+
+#[test]
+fn a_breach_raises_an_event_and_calls_the_hook_once() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Anchoring::set_rules(
+			RuntimeOrigin::signed(OWNER),
+			device(1),
+			cold_chain_rule(-15_000)
+		));
+		System::assert_last_event(Event::RulesSet { device: device(1), count: 1 }.into());
+		// Within the rule: nothing.
+		assert_ok!(anchor(1, vec![range(1, 0, 9, (-20_000, -16_000))]));
+		assert!(breaches().is_empty());
+		// Above the maximum.
+		assert_ok!(anchor(
+			2,
+			vec![range(1, 10, 19, (-20_000, -12_000)), range(2, 0, 0, (9_000, 9_000))]
+		));
+		let expected = RuleBreach {
+			device: device(1),
+			anchor: 1,
+			rule: ThresholdRule { metric: TEMP, min: None, max: Some(-15_000) },
+			observed: MetricSummary { id: TEMP, min: -20_000, max: -12_000 },
+		};
+		assert_eq!(breaches(), vec![expected]);
+		System::assert_has_event(Event::RuleBreached { breach: expected }.into());
+	});
+}
+
+#[test]
+fn set_rules_checks_the_owner_and_the_rules() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			Anchoring::set_rules(RuntimeOrigin::signed(GATEWAY), device(1), cold_chain_rule(0)),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Anchoring::set_rules(RuntimeOrigin::signed(OWNER), device(99), cold_chain_rule(0)),
+			Error::<Test>::NotOwner
+		);
+		let unbounded = vec![ThresholdRule { metric: TEMP, min: None, max: None }];
+		assert_noop!(
+			Anchoring::set_rules(
+				RuntimeOrigin::signed(OWNER),
+				device(1),
+				unbounded.try_into().unwrap()
+			),
+			Error::<Test>::InvalidRule
+		);
+		let reversed = vec![ThresholdRule { metric: TEMP, min: Some(5), max: Some(4) }];
+		assert_noop!(
+			Anchoring::set_rules(
+				RuntimeOrigin::signed(OWNER),
+				device(1),
+				reversed.try_into().unwrap()
+			),
+			Error::<Test>::InvalidRule
+		);
+		assert_ok!(Anchoring::set_rules(
+			RuntimeOrigin::signed(OWNER),
+			device(1),
+			Default::default()
+		));
+	});
+}
+
+fn reading(n: u8, seq: u64) -> SignedReading {
+	SignedReading {
+		device: device(n),
+		seq,
+		timestamp_ms: 1_000 + seq,
+		metrics: vec![Metric { id: TEMP, value: -18_000 - seq as i64 }],
+		signature: DeviceSignature::Ed25519([seq as u8; 64]),
+	}
+}
+
+#[test]
+fn readings_check_out_against_their_anchor_only() {
+	new_test_ext().execute_with(|| {
+		let readings: Vec<SignedReading> = (0..5).map(|s| reading(1, s)).collect();
+		let leaves: Vec<H256> = readings.iter().map(|r| r.leaf_hash()).collect();
+		let root = merkle_root(&leaves).unwrap();
+		assert_ok!(Anchoring::anchor(
+			RuntimeOrigin::signed(GATEWAY),
+			1,
+			root,
+			5,
+			1_000,
+			1_004,
+			ranges(vec![range(1, 0, 4, (-18_004, -18_000))])
+		));
+		let other: Vec<H256> = (0..3).map(|s| reading(2, s).leaf_hash()).collect();
+		assert_ok!(Anchoring::anchor(
+			RuntimeOrigin::signed(GATEWAY),
+			2,
+			merkle_root(&other).unwrap(),
+			3,
+			1_000,
+			1_002,
+			ranges(vec![range(2, 0, 2, (0, 0))])
+		));
+
+		for (i, r) in readings.iter().enumerate() {
+			let proof = merkle_proof(&leaves, i as u32).unwrap();
+			assert_eq!(Anchoring::check_reading(0, r, &proof), ReadingCheck::Anchored);
+			// The proof for another batch.
+			assert_eq!(Anchoring::check_reading(1, r, &proof), ReadingCheck::NotInRange);
+		}
+		// A tampered reading.
+		let mut tampered = readings[2].clone();
+		tampered.metrics[0].value = 4_000;
+		let proof = merkle_proof(&leaves, 2).unwrap();
+		assert_eq!(Anchoring::check_reading(0, &tampered, &proof), ReadingCheck::BadProof);
+		// A proof's own claim about the batch size is ignored: the stored count is used.
+		let mut lying = merkle_proof(&leaves, 4).unwrap();
+		lying.leaf_count = 8;
+		assert_eq!(Anchoring::check_reading(0, &readings[4], &lying), ReadingCheck::Anchored);
+		// Outside the anchored range, and an unknown anchor.
+		assert_eq!(Anchoring::check_reading(0, &reading(1, 7), &proof), ReadingCheck::NotInRange);
+		assert_eq!(Anchoring::check_reading(9, &readings[0], &proof), ReadingCheck::UnknownAnchor);
+	});
+}
