@@ -257,6 +257,25 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_reputation_runtime_api::ReputationApi<
+		Block,
+		AccountId,
+		Balance,
+		pallet_reputation::Record<crate::BlockNumber, Balance>,
+	> for Runtime {
+		fn score(who: AccountId) -> u32 {
+			crate::Reputation::score_of(&who)
+		}
+
+		fn record(who: AccountId) -> Option<pallet_reputation::Record<crate::BlockNumber, Balance>> {
+			crate::Reputation::record_of(&who)
+		}
+
+		fn credit_limit(who: AccountId) -> Balance {
+			crate::Reputation::credit_for_score(crate::Reputation::score_of(&who))
+		}
+	}
+
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
 		fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
 			build_state::<RuntimeGenesisConfig>(config)

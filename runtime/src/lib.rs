@@ -175,4 +175,6 @@ mod runtime {
 	pub type Devices = pallet_devices;
 	#[runtime::pallet_index(31)]
 	pub type Anchoring = pallet_anchoring;
+	#[runtime::pallet_index(33)]
+	pub type Reputation = pallet_reputation;
 }

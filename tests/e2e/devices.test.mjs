@@ -8,9 +8,9 @@ import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { compactAddLength, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { decodeAddress } from '@polkadot/util-crypto';
+import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
 import { startLocalNetwork, stopNode } from '../../scripts/lib/network.mjs';
-import { connect, keyring, logTail, NODE_BIN, signAndFinalize, tempState } from './helpers.mjs';
+import { connect, keyring, logTail, NODE_BIN, signAndFinalize, tempState, UNIT } from './helpers.mjs';
 
 const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 50;
 
@@ -68,6 +68,7 @@ describe('device identity', { timeout: 10 * 60000 }, () => {
   let p256;
   let p256Id;
   let edId;
+  let edSecret;
 
   it('registers a P-256 device whose proof OpenSSL signed', async () => {
     p256 = p256Device();
@@ -97,6 +98,7 @@ describe('device identity', { timeout: 10 * 60000 }, () => {
 
   it('registers an ed25519 device signed by `iotrust-node device sign-registration`', async () => {
     const secret = `0x${crypto.randomBytes(32).toString('hex')}`;
+    edSecret = secret;
     const out = JSON.parse(execFileSync(NODE_BIN, ['device', 'sign-registration', '--scheme', 'ed25519',
       '--secret', secret, '--owner', keys.alice.address, '--genesis', genesis], { encoding: 'utf8' }));
     const { events } = await signAndFinalize(api,
@@ -121,6 +123,56 @@ describe('device identity', { timeout: 10 * 60000 }, () => {
     const ids = [first[0][0].toHex(), second[0][0].toHex()].sort();
     assert.deepEqual(ids, [p256Id, edId].sort());
     assert.equal((await api.call.devicesApi.devicesOf(keys.alice.address, second[0][0], 1)).length, 0);
+  });
+
+  it('anchors a batch through the device\'s gateway and proves a reading against it', async () => {
+    await signAndFinalize(api, api.tx.devices.bindGateway(edId, keys.bob.address), keys.alice);
+    // Two readings in the documented format, signed by the device through the CLI.
+    const sigType = api.tx.devices.register.meta.args[2].type.toString();
+    const readings = [0, 1].map((seq) => {
+      const metrics = [[1, -18_000 - seq]];
+      const payload = api.createType('(Bytes, H256, H256, u64, u64, Vec<(u16, i64)>)',
+        ['iotrust/reading/v1', genesis, edId, seq, 1_790_000_000_000 + seq, metrics]).toU8a();
+      const { signature } = JSON.parse(execFileSync(NODE_BIN, ['device', 'sign', '--scheme', 'ed25519',
+        '--secret', edSecret, '--payload', u8aToHex(payload)], { encoding: 'utf8' }));
+      return { device: edId, seq, timestampMs: 1_790_000_000_000 + seq, metrics: metrics.map(([id, value]) => ({ id, value })), signature };
+    });
+    const encode = (r) => u8aConcat(
+      api.createType('(H256, u64, u64, Vec<(u16, i64)>)', [r.device, r.seq, r.timestampMs, r.metrics.map((m) => [m.id, m.value])]).toU8a(),
+      api.createType(sigType, r.signature).toU8a(),
+    );
+    const leaves = readings.map((r) => blake2AsU8a(u8aConcat([0], encode(r)), 256));
+    const root = blake2AsU8a(u8aConcat([1], leaves[0], leaves[1]), 256);
+
+    const range = { device: edId, first: 0, last: 1, summaries: [{ id: 1, min: -18_001, max: -18_000 }] };
+    const { events } = await signAndFinalize(api,
+      api.tx.anchoring.anchor(1, u8aToHex(root), 2, readings[0].timestampMs, readings[1].timestampMs, [range]), keys.bob);
+    const anchored = events.map((r) => r.event).find((e) => api.events.anchoring.Anchored.is(e));
+    assert.ok(anchored, 'an Anchored event');
+    const anchorId = anchored.data.anchor.toNumber();
+
+    const proof = { index: 1, leafCount: 2, siblings: [u8aToHex(leaves[0])] };
+    assert.equal((await api.call.anchoringApi.checkReading(anchorId, readings[1], proof)).toString(), 'Anchored');
+    const tampered = { ...readings[1], metrics: [{ id: 1, value: 5_000 }] };
+    assert.equal((await api.call.anchoringApi.checkReading(anchorId, tampered, proof)).toString(), 'BadProof');
+    const byBatch = (await api.call.anchoringApi.anchorByBatch(keys.bob.address, 1)).unwrap();
+    assert.equal(byBatch[0].toNumber(), anchorId);
+
+    // Only the bound gateway may anchor the device's readings, and never the same numbers twice.
+    await assert.rejects(
+      signAndFinalize(api, api.tx.anchoring.anchor(2, u8aToHex(root), 2, 0, 1, [range]), keys.charlie),
+      /anchoring\.NotDeviceGateway/,
+    );
+    await assert.rejects(
+      signAndFinalize(api, api.tx.anchoring.anchor(2, u8aToHex(root), 2, 0, 1, [range]), keys.bob),
+      /anchoring\.SequenceReplay/,
+    );
+  });
+
+  it('serves a new account\'s reputation and credit limit', async () => {
+    assert.equal((await api.call.reputationApi.score(keys.ferdie.address)).toNumber(), 500);
+    assert.equal((await api.call.reputationApi.creditLimit(keys.ferdie.address)).toBigInt(), 100n * UNIT);
+    assert.ok((await api.call.reputationApi.record(keys.ferdie.address)).isNone);
   });
 
   it('verifies a P-256 device signature, and refuses it once the device is revoked', async () => {

@@ -1,12 +1,20 @@
-//! The IoT pallets: device identity and sensor-data anchoring.
+//! The IoT pallets: device identity, sensor-data anchoring, reputation.
 
 use super::RootOrCouncil;
-use crate::{Balance, Balances, Devices, Runtime, RuntimeHoldReason, MILLI_UNIT};
+use crate::{
+	Balance, Balances, BlockNumber, Devices, Runtime, RuntimeHoldReason, DAYS, MILLI_UNIT, UNIT,
+};
 use frame_support::{parameter_types, traits::ConstU32};
 
 parameter_types! {
 	/// Held from a device's owner while its record exists (about 500 bytes of state).
 	pub const DeviceDeposit: Balance = 10 * MILLI_UNIT;
+	/// Reputation points halve every 30 days.
+	pub const ReputationHalfLife: BlockNumber = 30 * DAYS;
+	/// What a new consumer may owe at once.
+	pub const BaseCredit: Balance = 100 * UNIT;
+	/// What a consumer with a perfect score may owe at once.
+	pub const MaxCredit: Balance = 10_000 * UNIT;
 }
 
 impl pallet_devices::Config for Runtime {
@@ -49,4 +57,11 @@ impl pallet_anchoring::BenchmarkHelper<crate::AccountId> for DevicesForAnchoring
 	) -> iotrust_primitives::device::DeviceId {
 		pallet_devices::Pallet::<Runtime>::benchmark_device(index, owner, gateway)
 	}
+}
+
+impl pallet_reputation::Config for Runtime {
+	type Balance = Balance;
+	type HalfLife = ReputationHalfLife;
+	type BaseCredit = BaseCredit;
+	type MaxCredit = MaxCredit;
 }
