@@ -22,17 +22,15 @@ ensure_apt_packages() {
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 }
 
-# The toolchain pinned in rust-toolchain.toml, with its Wasm target and rust-src (rustup
-# installs the pinned toolchain and its listed targets on first use; this makes it explicit).
+# The toolchain pinned in rust-toolchain.toml, with the components and Wasm target it lists.
+# `rustup toolchain install` does nothing when they are already there.
 ensure_rust() {
 	command -v rustup >/dev/null || { echo "rustup is required: https://rustup.rs" >&2; exit 1; }
-	(cd "$REPO_ROOT" && rustup show active-toolchain >/dev/null)
 	local toolchain
-	toolchain="$(cd "$REPO_ROOT" && rustup show active-toolchain | cut -d' ' -f1)"
-	rustup target list --installed --toolchain "$toolchain" | grep -q '^wasm32v1-none$' ||
-		rustup target add wasm32v1-none --toolchain "$toolchain"
-	rustup component list --installed --toolchain "$toolchain" | grep -q '^rust-src' ||
-		rustup component add rust-src --toolchain "$toolchain"
+	toolchain="$(sed -n 's/^channel = "\(.*\)"/\1/p' "$REPO_ROOT/rust-toolchain.toml")"
+	rustup toolchain install "$toolchain" --profile minimal \
+		--component rustfmt --component clippy --component rust-src \
+		--target wasm32v1-none >/dev/null
 }
 
 ensure_build_deps() {
