@@ -122,6 +122,11 @@ fn hex0x(bytes: &[u8]) -> String {
 	format!("0x{}", hex::encode(bytes))
 }
 
+/// `{ "<Variant>": "0x…" }`: how polkadot.js takes an enum carrying bytes.
+fn tagged(variant: &str, bytes: &[u8]) -> Value {
+	json!({ variant: hex0x(bytes) })
+}
+
 /// A key as polkadot.js takes a `DevicePublicKey`, with its scheme and device id.
 fn describe(key: &DevicePublicKey) -> Value {
 	let (variant, bytes): (&str, &[u8]) = match key {
@@ -132,7 +137,7 @@ fn describe(key: &DevicePublicKey) -> Value {
 	};
 	json!({
 		"scheme": variant,
-		"publicKey": { variant: hex0x(bytes) },
+		"publicKey": tagged(variant, bytes),
 		"deviceId": hex0x(key.device_id().as_bytes()),
 	})
 }
@@ -140,9 +145,9 @@ fn describe(key: &DevicePublicKey) -> Value {
 /// A signature as polkadot.js takes a `DeviceSignature`.
 fn signature_json(sig: &DeviceSignature) -> Value {
 	match sig {
-		DeviceSignature::Ed25519(s) => json!({ "Ed25519": hex0x(s) }),
-		DeviceSignature::Sr25519(s) => json!({ "Sr25519": hex0x(s) }),
-		DeviceSignature::Secp256k1(s) => json!({ "Secp256k1": hex0x(s) }),
-		DeviceSignature::P256(s) => json!({ "P256": hex0x(s) }),
+		DeviceSignature::Ed25519(s) => tagged("Ed25519", s),
+		DeviceSignature::Sr25519(s) => tagged("Sr25519", s),
+		DeviceSignature::Secp256k1(s) => tagged("Secp256k1", s),
+		DeviceSignature::P256(s) => tagged("P256", s),
 	}
 }

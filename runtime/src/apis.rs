@@ -272,7 +272,7 @@ impl_runtime_apis! {
 		}
 
 		fn credit_limit(who: AccountId) -> Balance {
-			crate::Reputation::credit_for_score(crate::Reputation::score_of(&who))
+			<crate::Reputation as iotrust_primitives::reputation::CreditLimit<AccountId, Balance>>::credit_limit(&who)
 		}
 	}
 
