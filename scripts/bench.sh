@@ -10,7 +10,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 pallets=("$@")
-[ ${#pallets[@]} -eq 0 ] && pallets=(pallet_consortium pallet_devices pallet_anchoring)
+[ ${#pallets[@]} -eq 0 ] && pallets=(pallet_consortium pallet_devices pallet_anchoring pallet_obligations)
 
 ensure_build_deps
 log "building iotrust-node with runtime-benchmarks"

@@ -5,6 +5,7 @@ use crate::{device::DeviceId, merkle::MetricId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::fmt::Debug;
 use scale_info::TypeInfo;
+use sp_runtime::Weight;
 
 /// An anchored batch's number, as the chain assigns it.
 pub type AnchorId = u64;
@@ -87,13 +88,24 @@ pub struct RuleBreach {
 	pub observed: MetricSummary,
 }
 
-/// Called for every rule an anchored batch breaks; the obligations pallet will implement it for
-/// SLA penalties.
+/// Called for every rule an anchored batch breaks; the obligations pallet implements it for SLA
+/// penalties.
 pub trait OnRuleBreach {
-	/// React to `breach`.
-	fn on_rule_breach(breach: &RuleBreach);
+	/// React to `breach`; returns the weight used, at most [`OnRuleBreach::max_weight`].
+	fn on_rule_breach(breach: &RuleBreach) -> Weight;
+
+	/// The most weight one [`OnRuleBreach::on_rule_breach`] call may use. The anchoring pallet
+	/// charges it up front once per metric summary in a batch (each can break at most one rule)
+	/// and refunds what is not used.
+	fn max_weight() -> Weight;
 }
 
 impl OnRuleBreach for () {
-	fn on_rule_breach(_breach: &RuleBreach) {}
+	fn on_rule_breach(_breach: &RuleBreach) -> Weight {
+		Weight::zero()
+	}
+
+	fn max_weight() -> Weight {
+		Weight::zero()
+	}
 }

@@ -29,6 +29,8 @@ pub mod domain {
 	pub const ROTATE: &[u8] = b"iotrust/device/rotate/v1";
 	/// A firmware report.
 	pub const FIRMWARE: &[u8] = b"iotrust/device/firmware/v1";
+	/// An obligation a device asks for, submitted by its gateway.
+	pub const OBLIGATION: &[u8] = b"iotrust/obligation/create/v1";
 	/// The derivation of a [`super::DeviceId`] from a key.
 	pub const DEVICE_ID: &[u8] = b"iotrust/device/id/v1";
 }
@@ -194,6 +196,18 @@ pub fn firmware_payload(
 	nonce: u32,
 ) -> alloc::vec::Vec<u8> {
 	(domain::FIRMWARE, genesis, device, version, hash, nonce).encode()
+}
+
+/// What a consumer's device signs to ask, through its gateway, for the obligation `terms` (the
+/// obligations pallet's `Terms`, SCALE-encoded). `nonce` is the device's count of such requests,
+/// so a request cannot be replayed.
+pub fn obligation_payload(
+	genesis: &impl Encode,
+	device: &DeviceId,
+	nonce: u32,
+	terms: &impl Encode,
+) -> alloc::vec::Vec<u8> {
+	(domain::OBLIGATION, genesis, device, nonce, terms).encode()
 }
 
 /// The outcome of checking a device signature, as clients see it.

@@ -276,6 +276,47 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_obligations_runtime_api::ObligationsApi<
+		Block,
+		AccountId,
+		Balance,
+		pallet_obligations::Obligation<Runtime>,
+		pallet_obligations::Status,
+		pallet_obligations::Page<Runtime>,
+	> for Runtime {
+		fn obligation(id: u64) -> Option<pallet_obligations::Obligation<Runtime>> {
+			pallet_obligations::Obligations::<Runtime>::get(id)
+		}
+
+		fn provider_stream(
+			provider: AccountId,
+			status: Option<pallet_obligations::Status>,
+			start_after: Option<u64>,
+			limit: u32,
+		) -> pallet_obligations::Page<Runtime> {
+			let limit = limit.min(pallet_obligations_runtime_api::MAX_PAGE);
+			crate::Obligations::stream(pallet_obligations::Side::Provider, provider, status, start_after, limit)
+		}
+
+		fn consumer_stream(
+			consumer: AccountId,
+			status: Option<pallet_obligations::Status>,
+			start_after: Option<u64>,
+			limit: u32,
+		) -> pallet_obligations::Page<Runtime> {
+			let limit = limit.min(pallet_obligations_runtime_api::MAX_PAGE);
+			crate::Obligations::stream(pallet_obligations::Side::Consumer, consumer, status, start_after, limit)
+		}
+
+		fn outstanding(consumer: AccountId) -> Balance {
+			pallet_obligations::Outstanding::<Runtime>::get(consumer)
+		}
+
+		fn remaining_credit(consumer: AccountId) -> Balance {
+			crate::Obligations::remaining_credit(&consumer)
+		}
+	}
+
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
 		fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
 			build_state::<RuntimeGenesisConfig>(config)

@@ -7,4 +7,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_consortium, Consortium]
 	[pallet_devices, Devices]
 	[pallet_anchoring, Anchoring]
+	[pallet_obligations, Obligations]
 );

@@ -24,6 +24,8 @@ pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
 #[cfg(test)]
+mod iot_tests;
+#[cfg(test)]
 mod tests;
 
 use alloc::vec::Vec;
@@ -175,6 +177,8 @@ mod runtime {
 	pub type Devices = pallet_devices;
 	#[runtime::pallet_index(31)]
 	pub type Anchoring = pallet_anchoring;
+	#[runtime::pallet_index(32)]
+	pub type Obligations = pallet_obligations;
 	#[runtime::pallet_index(33)]
 	pub type Reputation = pallet_reputation;
 }

@@ -220,12 +220,14 @@ pub mod pallet {
 		NotDeviceGateway,
 		/// A range overlaps sequence numbers already anchored (a replay).
 		SequenceReplay,
-		/// A metric summary's min is above its max.
+		/// A metric summary's min is above its max, or a device's summaries name a metric twice.
 		InvalidSummary,
 		/// The caller does not own the device.
 		NotOwner,
 		/// A rule has neither bound, or its min is above its max.
 		InvalidRule,
+		/// Two rules watch the same metric (a rule holds both bounds).
+		DuplicateRule,
 		/// Anchor ids ran out.
 		Overflow,
 	}
@@ -243,7 +245,7 @@ pub mod pallet {
 		/// skipped numbers, and a [`Event::RuleBreached`] per broken rule (also handed to
 		/// [`Config::OnRuleBreach`]).
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::anchor(ranges.len() as u32))]
+		#[pallet::weight(Pallet::<T>::anchor_weight(ranges.len() as u32, Pallet::<T>::summary_count(ranges)))]
 		pub fn anchor(
 			origin: OriginFor<T>,
 			batch: u64,
@@ -252,7 +254,7 @@ pub mod pallet {
 			from_ms: u64,
 			to_ms: u64,
 			ranges: BoundedVec<DeviceRange<T>, T::MaxDevicesPerBatch>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let gateway = ensure_signed(origin)?;
 			ensure!(
 				!AnchorByBatch::<T>::contains_key(&gateway, batch),
@@ -267,7 +269,11 @@ pub mod pallet {
 			for range in ranges.iter() {
 				ensure!(seen.insert(range.device), Error::<T>::DuplicateDevice);
 				ensure!(range.first <= range.last, Error::<T>::InvalidRange);
-				ensure!(range.summaries.iter().all(|s| s.min <= s.max), Error::<T>::InvalidSummary);
+				let mut metrics = BTreeSet::new();
+				ensure!(
+					range.summaries.iter().all(|s| s.min <= s.max && metrics.insert(s.id)),
+					Error::<T>::InvalidSummary
+				);
 				let len = range.last.checked_sub(range.first).and_then(|d| d.checked_add(1));
 				total = total
 					.checked_add(len.ok_or(Error::<T>::Overflow)?)
@@ -295,6 +301,7 @@ pub mod pallet {
 				DeviceAnchors::<T>::insert(range.device, id.to_be_bytes(), ());
 			}
 			let breaches = Self::breaches(id, &ranges);
+			let devices = ranges.len() as u32;
 			Anchors::<T>::insert(
 				id,
 				Anchor {
@@ -321,11 +328,12 @@ pub mod pallet {
 			for (device, expected, first) in gaps {
 				Self::deposit_event(Event::SequenceGap { device, anchor: id, expected, first });
 			}
+			let mut hooks = Weight::zero();
 			for breach in breaches {
-				T::OnRuleBreach::on_rule_breach(&breach);
+				hooks = hooks.saturating_add(T::OnRuleBreach::on_rule_breach(&breach));
 				Self::deposit_event(Event::RuleBreached { breach });
 			}
-			Ok(())
+			Ok(Some(T::WeightInfo::anchor(devices).saturating_add(hooks)).into())
 		}
 
 		/// Replace `device`'s threshold rules (an empty list removes them).
@@ -341,8 +349,10 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(T::Devices::owner_of(&device).as_ref() == Some(&who), Error::<T>::NotOwner);
+			let mut metrics = BTreeSet::new();
 			for rule in rules.iter() {
 				ensure!(rule.min.is_some() || rule.max.is_some(), Error::<T>::InvalidRule);
+				ensure!(metrics.insert(rule.metric), Error::<T>::DuplicateRule);
 				if let (Some(min), Some(max)) = (rule.min, rule.max) {
 					ensure!(min <= max, Error::<T>::InvalidRule);
 				}
@@ -356,6 +366,18 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
+	/// How many metric summaries `ranges` hold: each can break at most one rule.
+	fn summary_count(ranges: &[DeviceRange<T>]) -> u64 {
+		ranges.iter().map(|r| r.summaries.len() as u64).sum()
+	}
+
+	/// The most an anchor of `devices` devices with `summaries` metric summaries may weigh:
+	/// the pallet's own work plus one breach hook per summary.
+	fn anchor_weight(devices: u32, summaries: u64) -> Weight {
+		T::WeightInfo::anchor(devices)
+			.saturating_add(T::OnRuleBreach::max_weight().saturating_mul(summaries))
+	}
+
 	/// Every rule that a batch with these ranges breaks.
 	fn breaches(anchor: AnchorId, ranges: &[DeviceRange<T>]) -> Vec<RuleBreach> {
 		let mut out = Vec::new();

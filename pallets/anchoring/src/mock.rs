@@ -9,7 +9,7 @@ use iotrust_primitives::{
 	device::{DeviceId, DeviceRegistry, DeviceSignature},
 };
 use sp_core::H256;
-use sp_runtime::BuildStorage;
+use sp_runtime::{BuildStorage, Weight};
 use std::collections::BTreeMap;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -87,8 +87,13 @@ impl DeviceRegistry<u64> for MockDevices {
 
 pub struct RecordBreaches;
 impl OnRuleBreach for RecordBreaches {
-	fn on_rule_breach(breach: &RuleBreach) {
+	fn on_rule_breach(breach: &RuleBreach) -> Weight {
 		BREACHES.with(|b| b.borrow_mut().push(*breach));
+		Weight::from_parts(1_000, 10)
+	}
+
+	fn max_weight() -> Weight {
+		Weight::from_parts(1_000, 10)
 	}
 }
 

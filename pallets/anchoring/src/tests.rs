@@ -1,10 +1,12 @@
 //! Unit tests: every call's success path and every error; replays, gaps, breaches, and proofs
 //! against stored anchors.
 
-use crate::{mock::*, AnchorByBatch, Anchors, DeviceRange, Error, Event, LastSeq, ReadingCheck};
+use crate::{
+	mock::*, AnchorByBatch, Anchors, DeviceRange, Error, Event, LastSeq, ReadingCheck, WeightInfo,
+};
 use frame_support::{assert_noop, assert_ok, BoundedVec};
 use iotrust_primitives::{
-	anchoring::{MetricSummary, RuleBreach, ThresholdRule},
+	anchoring::{MetricSummary, OnRuleBreach, RuleBreach, ThresholdRule},
 	device::DeviceSignature,
 	merkle::{merkle_proof, merkle_root, metric, Metric, SignedReading},
 };
@@ -42,6 +44,8 @@ fn anchor(batch: u64, r: Vec<DeviceRange<Test>>) -> sp_runtime::DispatchResult {
 		2_000,
 		ranges(r),
 	)
+	.map(|_| ())
+	.map_err(|e| e.error)
 }
 
 fn cold_chain_rule(max: i64) -> BoundedVec<ThresholdRule, frame_support::traits::ConstU32<4>> {
@@ -141,6 +145,9 @@ fn anchor_checks_the_batch_itself() {
 		);
 		assert_noop!(anchor(1, vec![range(1, 5, 4, (0, 0))]), Error::<Test>::InvalidRange);
 		assert_noop!(anchor(1, vec![range(1, 0, 1, (5, 4))]), Error::<Test>::InvalidSummary);
+		let mut twice = range(1, 0, 1, (0, 0));
+		twice.summaries.try_push(MetricSummary { id: TEMP, min: 1, max: 1 }).unwrap();
+		assert_noop!(anchor(1, vec![twice]), Error::<Test>::InvalidSummary);
 		let r = ranges(vec![range(1, 0, 9, (0, 0))]);
 		assert_noop!(
 			Anchoring::anchor(RuntimeOrigin::signed(GATEWAY), 1, H256::zero(), 11, 0, 0, r.clone()),
@@ -185,6 +192,34 @@ fn a_breach_raises_an_event_and_calls_the_hook_once() {
 }
 
 #[test]
+fn anchor_charges_a_hook_per_summary_and_refunds_the_unused() {
+	use frame_support::dispatch::GetDispatchInfo;
+	new_test_ext().execute_with(|| {
+		let hook = <RecordBreaches as OnRuleBreach>::max_weight();
+		let r = ranges(vec![range(1, 0, 0, (0, 0)), range(2, 0, 0, (0, 0))]);
+		let call = crate::Call::<Test>::anchor {
+			batch: 1,
+			root: H256::zero(),
+			reading_count: 2,
+			from_ms: 0,
+			to_ms: 0,
+			ranges: r.clone(),
+		};
+		let charged = call.get_dispatch_info().call_weight;
+		assert_eq!(charged, <() as WeightInfo>::anchor(2).saturating_add(hook.saturating_mul(2)));
+		assert_ok!(Anchoring::set_rules(
+			RuntimeOrigin::signed(OWNER),
+			device(1),
+			cold_chain_rule(-1)
+		));
+		let post =
+			Anchoring::anchor(RuntimeOrigin::signed(GATEWAY), 1, H256::zero(), 2, 0, 0, r).unwrap();
+		// One device broke its rule: one hook call is paid for, the other refunded.
+		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::anchor(2).saturating_add(hook)));
+	});
+}
+
+#[test]
 fn set_rules_checks_the_owner_and_the_rules() {
 	new_test_ext().execute_with(|| {
 		assert_noop!(
@@ -203,6 +238,18 @@ fn set_rules_checks_the_owner_and_the_rules() {
 				unbounded.try_into().unwrap()
 			),
 			Error::<Test>::InvalidRule
+		);
+		let twice = vec![
+			ThresholdRule { metric: TEMP, min: Some(1), max: None },
+			ThresholdRule { metric: TEMP, min: None, max: Some(9) },
+		];
+		assert_noop!(
+			Anchoring::set_rules(
+				RuntimeOrigin::signed(OWNER),
+				device(1),
+				twice.try_into().unwrap()
+			),
+			Error::<Test>::DuplicateRule
 		);
 		let reversed = vec![ThresholdRule { metric: TEMP, min: Some(5), max: Some(4) }];
 		assert_noop!(

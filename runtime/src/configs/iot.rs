@@ -1,10 +1,12 @@
-//! The IoT pallets: device identity, sensor-data anchoring, reputation.
+//! The IoT pallets: device identity, sensor-data anchoring, obligations, reputation.
 
 use super::RootOrCouncil;
 use crate::{
-	Balance, Balances, BlockNumber, Devices, Runtime, RuntimeHoldReason, DAYS, MILLI_UNIT, UNIT,
+	Balance, Balances, BlockNumber, Devices, Obligations, Reputation, Runtime, RuntimeHoldReason,
+	DAYS, MILLI_UNIT, UNIT,
 };
 use frame_support::{parameter_types, traits::ConstU32};
+use sp_runtime::Perbill;
 
 parameter_types! {
 	/// Held from a device's owner while its record exists (about 500 bytes of state).
@@ -15,6 +17,12 @@ parameter_types! {
 	pub const BaseCredit: Balance = 100 * UNIT;
 	/// What a consumer with a perfect score may owe at once.
 	pub const MaxCredit: Balance = 10_000 * UNIT;
+	/// An unpaid obligation may be marked defaulted a day after it is due.
+	pub const ObligationGrace: BlockNumber = DAYS;
+	/// Obligations run for at most a year.
+	pub const MaxDueIn: BlockNumber = 365 * DAYS;
+	/// Each SLA breach takes 10% off what is owed.
+	pub const SlaPenalty: Perbill = Perbill::from_percent(10);
 }
 
 impl pallet_devices::Config for Runtime {
@@ -33,8 +41,8 @@ impl pallet_devices::Config for Runtime {
 
 impl pallet_anchoring::Config for Runtime {
 	type Devices = Devices;
-	/// No pallet reacts to breaches yet (obligations will, for SLA penalties).
-	type OnRuleBreach = ();
+	/// Breaches cut what is owed on obligations held to an SLA.
+	type OnRuleBreach = Obligations;
 	/// A batch covers at most 100 devices; a gateway with more sends more batches.
 	type MaxDevicesPerBatch = ConstU32<100>;
 	type MaxMetrics = ConstU32<8>;
@@ -64,4 +72,40 @@ impl pallet_reputation::Config for Runtime {
 	type HalfLife = ReputationHalfLife;
 	type BaseCredit = BaseCredit;
 	type MaxCredit = MaxCredit;
+}
+
+impl pallet_obligations::Config for Runtime {
+	type Currency = Balances;
+	type Devices = Devices;
+	type Reputation = Reputation;
+	type Credit = Reputation;
+	type GracePeriod = ObligationGrace;
+	type MaxDueIn = MaxDueIn;
+	type SlaPenalty = SlaPenalty;
+	type MaxNoteLen = ConstU32<128>;
+	type MaxSlaPerDevice = ConstU32<16>;
+	type MaxSweep = ConstU32<50>;
+	type WeightInfo = pallet_obligations::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = DevicesForObligationsBenchmarks;
+}
+
+/// Registers P-256 devices straight into the devices pallet, and signs as them, for the
+/// obligations benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct DevicesForObligationsBenchmarks;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_obligations::BenchmarkHelper<crate::AccountId> for DevicesForObligationsBenchmarks {
+	fn signing_device(
+		index: u32,
+		owner: &crate::AccountId,
+		gateway: &crate::AccountId,
+	) -> iotrust_primitives::device::DeviceId {
+		pallet_devices::Pallet::<Runtime>::benchmark_signing_device(index, owner, gateway)
+	}
+
+	fn sign(index: u32, payload: &[u8]) -> iotrust_primitives::device::DeviceSignature {
+		pallet_devices::Pallet::<Runtime>::benchmark_sign(index, payload)
+	}
 }
