@@ -160,13 +160,25 @@ mod benchmarks {
 		let ids = pending::<T>(&consumer, &provider, 1, T::MaxSlaPerDevice::get())?;
 		let due = Obligations::<T>::get(ids[0]).ok_or(BenchmarkError::Weightless)?.due;
 		frame_system::Pallet::<T>::set_block_number(
-			due.saturating_add(T::GracePeriod::get()).saturating_add(1u32.into()),
+			due.saturating_add(GracePeriod::<T>::get()).saturating_add(1u32.into()),
 		);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(provider), ids[0]);
 
 		assert_eq!(Obligations::<T>::get(ids[0]).map(|o| o.status), Some(Status::Defaulted));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_grace_period() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, 5u32.into());
+
+		assert_eq!(GracePeriod::<T>::get(), 5u32.into());
 		Ok(())
 	}
 
@@ -181,7 +193,7 @@ mod benchmarks {
 		}
 		let now = frame_system::Pallet::<T>::block_number()
 			.saturating_add(10u32.into())
-			.saturating_add(T::GracePeriod::get())
+			.saturating_add(GracePeriod::<T>::get())
 			.saturating_add(1u32.into());
 		frame_system::Pallet::<T>::set_block_number(now);
 

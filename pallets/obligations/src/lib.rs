@@ -100,9 +100,13 @@ pub mod pallet {
 		/// How much a consumer may owe at once.
 		type Credit: CreditLimit<Self::AccountId, BalanceOf<Self>>;
 
-		/// Blocks after the due block before an unpaid obligation may be marked defaulted.
+		/// Blocks after the due block before an unpaid obligation may be marked defaulted, until
+		/// [`Config::AdminOrigin`] sets another with [`Pallet::set_grace_period`].
 		#[pallet::constant]
-		type GracePeriod: Get<BlockNumberFor<Self>>;
+		type DefaultGracePeriod: Get<BlockNumberFor<Self>>;
+
+		/// Who may change the grace period (the consortium's council).
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// The longest an obligation may run until due.
 		#[pallet::constant]
@@ -131,6 +135,11 @@ pub mod pallet {
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
+
+	/// Blocks after the due block before an unpaid obligation may be marked defaulted.
+	#[pallet::storage]
+	pub type GracePeriod<T: Config> =
+		StorageValue<_, BlockNumberFor<T>, ValueQuery, T::DefaultGracePeriod>;
 
 	/// The id the next obligation gets.
 	#[pallet::storage]
@@ -193,6 +202,8 @@ pub mod pallet {
 		Defaulted { id: ObligationId, unpaid: BalanceOf<T> },
 		/// An SLA breach in batch `anchor` cut what is owed by `cut`.
 		PenaltyApplied { id: ObligationId, anchor: u64, cut: BalanceOf<T> },
+		/// The grace period was set.
+		GracePeriodSet { blocks: BlockNumberFor<T> },
 	}
 
 	#[pallet::error]
@@ -380,6 +391,19 @@ pub mod pallet {
 			Self::default(id, obligation);
 			Ok(())
 		}
+
+		/// Set the grace period: how many blocks after its due block an unpaid obligation may be
+		/// marked defaulted. Applies to every pending obligation from now on.
+		///
+		/// Origin: [`Config::AdminOrigin`]. Emits [`Event::GracePeriodSet`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::set_grace_period())]
+		pub fn set_grace_period(origin: OriginFor<T>, blocks: BlockNumberFor<T>) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			GracePeriod::<T>::put(blocks);
+			Self::deposit_event(Event::GracePeriodSet { blocks });
+			Ok(())
+		}
 	}
 }
 
@@ -487,7 +511,7 @@ impl<T: Config> Pallet<T> {
 	/// Whether `obligation`'s grace period is over.
 	fn is_overdue(obligation: &Obligation<T>) -> bool {
 		frame_system::Pallet::<T>::block_number()
-			> obligation.due.saturating_add(T::GracePeriod::get())
+			> obligation.due.saturating_add(GracePeriod::<T>::get())
 	}
 
 	/// Close a fully paid obligation, on time or late.
@@ -542,7 +566,7 @@ impl<T: Config> Pallet<T> {
 		if max == 0 {
 			return 0;
 		}
-		let grace: u64 = T::GracePeriod::get().unique_saturated_into();
+		let grace: u64 = GracePeriod::<T>::get().unique_saturated_into();
 		let now: u64 = now.unique_saturated_into();
 		let overdue: Vec<[u8; 16]> = DueQueue::<T>::iter_keys()
 			.take(max as usize)

@@ -139,7 +139,8 @@ impl pallet_obligations::Config for Test {
 	type Devices = MockDevices;
 	type Reputation = Reputation;
 	type Credit = Reputation;
-	type GracePeriod = ConstU64<GRACE>;
+	type DefaultGracePeriod = ConstU64<GRACE>;
+	type AdminOrigin = frame_system::EnsureRoot<u64>;
 	type MaxDueIn = ConstU64<1_000>;
 	type SlaPenalty = SlaPenalty;
 	type MaxNoteLen = ConstU32<16>;

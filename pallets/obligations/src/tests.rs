@@ -473,3 +473,20 @@ fn streams_page_by_status() {
 		assert_eq!((ids(&paid), paid.next), (vec![1], Some(1)));
 	});
 }
+
+#[test]
+fn the_admin_sets_the_grace_period() {
+	new_test_ext().execute_with(|| {
+		let id = create(10);
+		assert_noop!(Obligations::set_grace_period(RuntimeOrigin::signed(PROVIDER), 0), BadOrigin);
+		assert_ok!(Obligations::set_grace_period(RuntimeOrigin::root(), 0));
+		System::assert_last_event(Event::GracePeriodSet { blocks: 0 }.into());
+		run_to(101);
+		assert_noop!(
+			Obligations::mark_defaulted(RuntimeOrigin::signed(OTHER), id),
+			Error::<Test>::NotOverdue
+		);
+		run_to(102);
+		assert_ok!(Obligations::mark_defaulted(RuntimeOrigin::signed(OTHER), id));
+	});
+}

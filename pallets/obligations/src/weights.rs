@@ -16,6 +16,7 @@ pub trait WeightInfo {
 	fn pay() -> Weight;
 	fn cancel() -> Weight;
 	fn mark_defaulted() -> Weight;
+	fn set_grace_period() -> Weight;
 	fn on_idle(n: u32, ) -> Weight;
 	fn on_rule_breach(n: u32, ) -> Weight;
 }
@@ -28,6 +29,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn pay() -> Weight { Weight::from_parts(100_000_000, 10_000).saturating_add(T::DbWeight::get().reads_writes(8, 8)) }
 	fn cancel() -> Weight { Weight::from_parts(100_000_000, 10_000).saturating_add(T::DbWeight::get().reads_writes(6, 6)) }
 	fn mark_defaulted() -> Weight { Weight::from_parts(100_000_000, 10_000).saturating_add(T::DbWeight::get().reads_writes(6, 6)) }
+	fn set_grace_period() -> Weight { Weight::from_parts(10_000_000, 0).saturating_add(T::DbWeight::get().writes(1)) }
 	fn on_idle(n: u32, ) -> Weight { Weight::from_parts(10_000_000, 1_000).saturating_add(Weight::from_parts(100_000_000, 10_000).saturating_mul(n.into())).saturating_add(T::DbWeight::get().reads_writes(6, 6).saturating_mul(n.into())) }
 	fn on_rule_breach(n: u32, ) -> Weight { Weight::from_parts(10_000_000, 1_000).saturating_add(Weight::from_parts(100_000_000, 10_000).saturating_mul(n.into())).saturating_add(T::DbWeight::get().reads_writes(2, 2).saturating_mul(n.into())) }
 }
@@ -39,6 +41,7 @@ impl WeightInfo for () {
 	fn pay() -> Weight { Weight::from_parts(100_000_000, 10_000).saturating_add(RocksDbWeight::get().reads_writes(8, 8)) }
 	fn cancel() -> Weight { Weight::from_parts(100_000_000, 10_000).saturating_add(RocksDbWeight::get().reads_writes(6, 6)) }
 	fn mark_defaulted() -> Weight { Weight::from_parts(100_000_000, 10_000).saturating_add(RocksDbWeight::get().reads_writes(6, 6)) }
+	fn set_grace_period() -> Weight { Weight::from_parts(10_000_000, 0).saturating_add(RocksDbWeight::get().writes(1)) }
 	fn on_idle(n: u32, ) -> Weight { Weight::from_parts(10_000_000, 1_000).saturating_add(Weight::from_parts(100_000_000, 10_000).saturating_mul(n.into())).saturating_add(RocksDbWeight::get().reads_writes(6, 6).saturating_mul(n.into())) }
 	fn on_rule_breach(n: u32, ) -> Weight { Weight::from_parts(10_000_000, 1_000).saturating_add(Weight::from_parts(100_000_000, 10_000).saturating_mul(n.into())).saturating_add(RocksDbWeight::get().reads_writes(2, 2).saturating_mul(n.into())) }
 }

@@ -17,7 +17,8 @@ parameter_types! {
 	pub const BaseCredit: Balance = 100 * UNIT;
 	/// What a consumer with a perfect score may owe at once.
 	pub const MaxCredit: Balance = 10_000 * UNIT;
-	/// An unpaid obligation may be marked defaulted a day after it is due.
+	/// An unpaid obligation may be marked defaulted a day after it is due (until the council
+	/// sets another grace period).
 	pub const ObligationGrace: BlockNumber = DAYS;
 	/// Obligations run for at most a year.
 	pub const MaxDueIn: BlockNumber = 365 * DAYS;
@@ -79,7 +80,9 @@ impl pallet_obligations::Config for Runtime {
 	type Devices = Devices;
 	type Reputation = Reputation;
 	type Credit = Reputation;
-	type GracePeriod = ObligationGrace;
+	type DefaultGracePeriod = ObligationGrace;
+	/// The council may shorten or lengthen the grace period.
+	type AdminOrigin = RootOrCouncil;
 	type MaxDueIn = MaxDueIn;
 	type SlaPenalty = SlaPenalty;
 	type MaxNoteLen = ConstU32<128>;
