@@ -129,12 +129,7 @@ fn tagged(variant: &str, bytes: &[u8]) -> Value {
 
 /// A key as polkadot.js takes a `DevicePublicKey`, with its scheme and device id.
 fn describe(key: &DevicePublicKey) -> Value {
-	let (variant, bytes): (&str, &[u8]) = match key {
-		DevicePublicKey::Ed25519(k) => ("Ed25519", k),
-		DevicePublicKey::Sr25519(k) => ("Sr25519", k),
-		DevicePublicKey::Secp256k1(k) => ("Secp256k1", k),
-		DevicePublicKey::P256(k) => ("P256", k),
-	};
+	let (variant, bytes) = key.tagged();
 	json!({
 		"scheme": variant,
 		"publicKey": tagged(variant, bytes),
@@ -144,10 +139,6 @@ fn describe(key: &DevicePublicKey) -> Value {
 
 /// A signature as polkadot.js takes a `DeviceSignature`.
 fn signature_json(sig: &DeviceSignature) -> Value {
-	match sig {
-		DeviceSignature::Ed25519(s) => tagged("Ed25519", s),
-		DeviceSignature::Sr25519(s) => tagged("Sr25519", s),
-		DeviceSignature::Secp256k1(s) => tagged("Secp256k1", s),
-		DeviceSignature::P256(s) => tagged("P256", s),
-	}
+	let (variant, bytes) = sig.tagged();
+	tagged(variant, bytes)
 }

@@ -113,6 +113,17 @@ impl DevicePublicKey {
 		}
 	}
 
+	/// The variant's name and the key's bytes, as JSON clients tag it (see
+	/// [`DeviceSignature::tagged`]).
+	pub fn tagged(&self) -> (&'static str, &[u8]) {
+		match self {
+			Self::Ed25519(k) => ("Ed25519", k),
+			Self::Sr25519(k) => ("Sr25519", k),
+			Self::Secp256k1(k) => ("Secp256k1", k),
+			Self::P256(k) => ("P256", k),
+		}
+	}
+
 	/// The device id this key gives a device that registers with it first.
 	pub fn device_id(&self) -> DeviceId {
 		H256(sp_io::hashing::blake2_256(&(domain::DEVICE_ID, self).encode()))
@@ -152,6 +163,29 @@ impl DeviceSignature {
 			Self::Secp256k1(_) => KeyScheme::Secp256k1,
 			Self::P256(_) => KeyScheme::P256,
 		}
+	}
+
+	/// The variant's name and the signature's bytes: how JSON clients (polkadot.js, the
+	/// gateway's telemetry) tag it, `{ "<Variant>": "0x…" }`.
+	pub fn tagged(&self) -> (&'static str, &[u8]) {
+		match self {
+			Self::Ed25519(s) => ("Ed25519", s),
+			Self::Sr25519(s) => ("Sr25519", s),
+			Self::Secp256k1(s) => ("Secp256k1", s),
+			Self::P256(s) => ("P256", s),
+		}
+	}
+
+	/// The signature a variant name and its bytes make, if the name is known and the length
+	/// is the scheme's.
+	pub fn from_tagged(variant: &str, bytes: &[u8]) -> Option<Self> {
+		Some(match variant {
+			"Ed25519" => Self::Ed25519(bytes.try_into().ok()?),
+			"Sr25519" => Self::Sr25519(bytes.try_into().ok()?),
+			"Secp256k1" => Self::Secp256k1(bytes.try_into().ok()?),
+			"P256" => Self::P256(bytes.try_into().ok()?),
+			_ => return None,
+		})
 	}
 }
 

@@ -86,7 +86,9 @@ impl pallet_obligations::Config for Runtime {
 	type MaxDueIn = MaxDueIn;
 	type SlaPenalty = SlaPenalty;
 	type MaxNoteLen = ConstU32<128>;
-	type MaxSlaPerDevice = ConstU32<16>;
+	/// Each SLA breach is charged (up front, to the anchoring gateway) for closing this many
+	/// obligations; few services run on one device at once.
+	type MaxSlaPerDevice = ConstU32<4>;
 	type MaxSweep = ConstU32<50>;
 	type WeightInfo = pallet_obligations::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]

@@ -1,0 +1,132 @@
+//! The gateway's settings: a TOML file (`--config`), each key overridable by a flag of the same
+//! name. See the README's gateway section for every key.
+
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// Settings as read from the file and the flags; every key optional until [`Settings::resolve`].
+#[derive(Deserialize, Default, Debug, Clone, clap::Args)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+	/// The node's WebSocket RPC endpoint [default: ws://127.0.0.1:9944].
+	#[arg(long)]
+	pub node: Option<String>,
+	/// The gateway account's secret URI (`//Dave`, a phrase); `IOTRUST_GATEWAY_SECRET` if unset.
+	#[arg(long)]
+	pub account: Option<String>,
+	/// The MQTT broker, host:port [default: 127.0.0.1:1883].
+	#[arg(long)]
+	pub mqtt: Option<String>,
+	/// The MQTT client id; keep it stable, the broker keeps its session (and queues messages)
+	/// under it [default: iotrust-gateway].
+	#[arg(long)]
+	pub client_id: Option<String>,
+	/// The database file [default: gateway-data/gateway.redb].
+	#[arg(long)]
+	pub db: Option<PathBuf>,
+	/// Where to serve proofs and stats, host:port [default: 127.0.0.1:8080].
+	#[arg(long)]
+	pub http: Option<String>,
+	/// A batch is cut once this many readings wait [default: 5000].
+	#[arg(long)]
+	pub batch_max_readings: Option<usize>,
+	/// ... or once the oldest waiting reading is this old, in ms [default: 2000].
+	#[arg(long)]
+	pub batch_window_ms: Option<u64>,
+	/// Seconds between progress lines in the log [default: 10].
+	#[arg(long)]
+	pub progress_secs: Option<u64>,
+}
+
+/// Settings with every default filled in.
+#[derive(Debug, Clone)]
+pub struct Config {
+	pub node: String,
+	pub account: String,
+	pub mqtt_host: String,
+	pub mqtt_port: u16,
+	pub client_id: String,
+	pub db: PathBuf,
+	pub http: String,
+	pub batch_max_readings: usize,
+	pub batch_window_ms: u64,
+	pub progress_secs: u64,
+}
+
+impl Settings {
+	/// The file's settings with the flags' on top.
+	pub fn load(file: Option<&std::path::Path>, flags: Settings) -> Result<Self, String> {
+		let base: Settings = match file {
+			Some(path) => {
+				let text = std::fs::read_to_string(path)
+					.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+				toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
+			},
+			None => Settings::default(),
+		};
+		Ok(Settings {
+			node: flags.node.or(base.node),
+			account: flags.account.or(base.account),
+			mqtt: flags.mqtt.or(base.mqtt),
+			client_id: flags.client_id.or(base.client_id),
+			db: flags.db.or(base.db),
+			http: flags.http.or(base.http),
+			batch_max_readings: flags.batch_max_readings.or(base.batch_max_readings),
+			batch_window_ms: flags.batch_window_ms.or(base.batch_window_ms),
+			progress_secs: flags.progress_secs.or(base.progress_secs),
+		})
+	}
+
+	/// Fill in the defaults; fails on a missing account or a malformed broker address.
+	pub fn resolve(self) -> Result<Config, String> {
+		let account = self
+			.account
+			.or_else(|| std::env::var("IOTRUST_GATEWAY_SECRET").ok())
+			.ok_or("the gateway account is not set: --account, `account` in the config file, or IOTRUST_GATEWAY_SECRET")?;
+		let mqtt = self.mqtt.unwrap_or_else(|| "127.0.0.1:1883".into());
+		let (host, port) =
+			mqtt.rsplit_once(':').ok_or(format!("mqtt {mqtt:?} is not host:port"))?;
+		let port = port.parse().map_err(|_| format!("mqtt {mqtt:?}: bad port"))?;
+		let batch_max_readings = self.batch_max_readings.unwrap_or(5_000);
+		if batch_max_readings == 0 {
+			return Err("batch_max_readings must be at least 1".into());
+		}
+		Ok(Config {
+			node: self.node.unwrap_or_else(|| "ws://127.0.0.1:9944".into()),
+			account,
+			mqtt_host: host.to_string(),
+			mqtt_port: port,
+			client_id: self.client_id.unwrap_or_else(|| "iotrust-gateway".into()),
+			db: self.db.unwrap_or_else(|| PathBuf::from("gateway-data/gateway.redb")),
+			http: self.http.unwrap_or_else(|| "127.0.0.1:8080".into()),
+			batch_max_readings,
+			batch_window_ms: self.batch_window_ms.unwrap_or(2_000),
+			progress_secs: self.progress_secs.unwrap_or(10).max(1),
+		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn flags_override_the_file_and_defaults_fill_the_rest() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("gateway.toml");
+		std::fs::write(
+			&path,
+			"node = \"ws://10.0.0.1:9944\"\naccount = \"//Dave\"\nbatch_window_ms = 500\n",
+		)
+		.unwrap();
+		let flags = Settings { batch_window_ms: Some(100), ..Default::default() };
+		let config = Settings::load(Some(&path), flags).unwrap().resolve().unwrap();
+		assert_eq!(config.node, "ws://10.0.0.1:9944");
+		assert_eq!(config.batch_window_ms, 100);
+		assert_eq!((config.mqtt_host.as_str(), config.mqtt_port), ("127.0.0.1", 1883));
+		std::fs::write(&path, "nodes = 1\n").unwrap();
+		assert!(Settings::load(Some(&path), Settings::default())
+			.unwrap_err()
+			.contains("unknown field"));
+	}
+}

@@ -1,0 +1,269 @@
+//! `iotrust-gateway simulate`: stand in for a fleet of sensors. Derives N ed25519 device keys
+//! from a seed, registers the ones the chain does not know (one `utility.batchAll` of
+//! `devices.register` + `devices.bindGateway`, signed by the owner), then publishes signed
+//! readings on each device's telemetry topic at a given total rate, round-robin, QoS 1.
+//! `--bad K` also publishes K of each kind of bad message (malformed JSON, a bad signature, an
+//! unknown device, a replayed sequence number) so a gateway's rejections can be checked.
+
+use crate::{
+	chain::{self, AccountId, Chain},
+	stats::now_ms,
+	telemetry::{reading_to_value, topic},
+};
+use anyhow::Context;
+use codec::Encode;
+use iotrust_primitives::{
+	device::{registration_payload, DeviceId, DeviceSignature, KeyScheme},
+	keypair::DeviceKeypair,
+	merkle::{metric, Metric, SignedReading},
+};
+use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
+use sp_core::{crypto::Ss58Codec, H256};
+use std::{
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc,
+	},
+	time::Duration,
+};
+use tracing::info;
+
+/// What to simulate.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+	/// The node's WebSocket RPC endpoint.
+	#[arg(long, default_value = "ws://127.0.0.1:9944")]
+	node: String,
+	/// The MQTT broker, host:port.
+	#[arg(long, default_value = "127.0.0.1:1883")]
+	mqtt: String,
+	/// The devices' owner, a secret URI; it registers them and pays their deposits.
+	#[arg(long, default_value = "//Charlie")]
+	owner: String,
+	/// The gateway account the devices are bound to (SS58).
+	#[arg(long)]
+	gateway: String,
+	/// How many devices.
+	#[arg(long, default_value_t = 20)]
+	devices: u32,
+	/// Readings per device.
+	#[arg(long, default_value_t = 100)]
+	readings: u64,
+	/// Readings per second, all devices together.
+	#[arg(long, default_value_t = 100)]
+	rate: u64,
+	/// The first sequence number to publish.
+	#[arg(long, default_value_t = 0)]
+	start_seq: u64,
+	/// Device keys derive from this seed: the same seed gives the same devices.
+	#[arg(long, default_value = "iotrust-sim")]
+	seed: String,
+	/// Publish this many of each kind of bad message after the readings.
+	#[arg(long, default_value_t = 0)]
+	bad: u32,
+	/// Only register the devices, publish nothing.
+	#[arg(long)]
+	register_only: bool,
+}
+
+/// The key pair of simulated device `index`.
+fn device_key(seed: &str, index: u32) -> DeviceKeypair {
+	let secret = sp_io::hashing::blake2_256(&(seed, index).encode());
+	DeviceKeypair::from_seed(KeyScheme::Ed25519, secret).expect("ed25519 takes any 32 bytes; qed")
+}
+
+/// A plausible cold-chain reading: temperature around -18 °C and the battery draining.
+fn reading(pair: &DeviceKeypair, genesis: &H256, seq: u64) -> SignedReading {
+	let device = pair.key.device_id();
+	let wobble = (sp_io::hashing::blake2_256(&(device, seq).encode())[0] as i64) * 8 - 1_024;
+	let mut r = SignedReading {
+		device,
+		seq,
+		timestamp_ms: now_ms(),
+		metrics: vec![
+			Metric { id: metric::TEMPERATURE_MILLI_C, value: -18_000 + wobble },
+			Metric { id: metric::BATTERY_MV, value: 3_700 - (seq / 100) as i64 },
+		],
+		signature: DeviceSignature::Ed25519([0; 64]),
+	};
+	r.signature = pair.sign(&r.payload(genesis));
+	r
+}
+
+async fn register(
+	chain: &Chain,
+	pairs: &[DeviceKeypair],
+	owner: &AccountId,
+	gateway: &AccountId,
+) -> anyhow::Result<()> {
+	let genesis = chain.genesis();
+	let mut calls = Vec::new();
+	for pair in pairs {
+		let id = pair.key.device_id();
+		let info = chain.device(&id).await.map_err(anyhow::Error::msg)?;
+		if info.is_none() {
+			let proof = pair.sign(&registration_payload(&genesis, owner, &pair.key));
+			let metadata = (b"iotrust simulator".to_vec(), H256::zero(), Vec::<u8>::new());
+			calls.push(
+				chain
+					.call_bytes("Devices", "register", &(pair.key, metadata, proof))
+					.await
+					.map_err(anyhow::Error::msg)?,
+			);
+		}
+		if info.is_none_or(|i| i.gateway.as_ref() != Some(gateway)) {
+			calls.push(
+				chain
+					.call_bytes("Devices", "bind_gateway", &(id, gateway))
+					.await
+					.map_err(anyhow::Error::msg)?,
+			);
+		}
+	}
+	if calls.is_empty() {
+		info!("all {} devices are registered and bound", pairs.len());
+		return Ok(());
+	}
+	info!("registering and binding devices: {} calls in one batch", calls.len());
+	let call = chain.batch_all_bytes(&calls).await.map_err(anyhow::Error::msg)?;
+	chain.submit(&call).await.map_err(|e| anyhow::anyhow!("registration: {e}"))?;
+	Ok(())
+}
+
+/// Run the simulator.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+	let owner_pair = chain::keypair(&args.owner).map_err(anyhow::Error::msg)?;
+	let owner: AccountId = owner_pair.public_key().0;
+	let gateway: AccountId = sp_core::crypto::AccountId32::from_ss58check(&args.gateway)
+		.map_err(|e| anyhow::anyhow!("gateway {:?} is not an SS58 address: {e:?}", args.gateway))?
+		.into();
+	let chain = Chain::connect(&args.node, Some(owner_pair)).await.map_err(anyhow::Error::msg)?;
+	let genesis = chain.genesis();
+	let pairs: Vec<DeviceKeypair> = (0..args.devices).map(|i| device_key(&args.seed, i)).collect();
+	register(&chain, &pairs, &owner, &gateway).await?;
+	for pair in &pairs {
+		println!(
+			"{}",
+			serde_json::json!({ "device": crate::telemetry::hex0x(pair.key.device_id().as_bytes()) })
+		);
+	}
+	if args.register_only {
+		return Ok(());
+	}
+
+	let (host, port) = args.mqtt.rsplit_once(':').context("--mqtt is host:port")?;
+	let mut opts =
+		MqttOptions::new(format!("iotrust-sim-{}", now_ms()), host, port.parse::<u16>()?);
+	opts.set_keep_alive(Duration::from_secs(15));
+	opts.set_inflight(1_000);
+	let (client, mut eventloop) = AsyncClient::new(opts, 10_000);
+	let acked = Arc::new(AtomicU64::new(0));
+	let counter = acked.clone();
+	tokio::spawn(async move {
+		loop {
+			match eventloop.poll().await {
+				Ok(Event::Incoming(Packet::PubAck(_))) => {
+					counter.fetch_add(1, Ordering::Relaxed);
+				},
+				Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
+				Ok(_) => {},
+				Err(e) => {
+					tracing::warn!("MQTT: {e}");
+					tokio::time::sleep(Duration::from_millis(500)).await;
+				},
+			}
+		}
+	});
+
+	let interval = Duration::from_secs_f64(1.0 / args.rate.max(1) as f64);
+	let mut tick = tokio::time::interval(interval);
+	tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+	let mut published = 0u64;
+	let started = std::time::Instant::now();
+	for seq in args.start_seq..args.start_seq + args.readings {
+		for pair in &pairs {
+			tick.tick().await;
+			let r = reading(pair, &genesis, seq);
+			let body = serde_json::to_vec(&reading_to_value(&r))?;
+			client.publish(topic(&r.device), QoS::AtLeastOnce, false, body).await?;
+			published += 1;
+		}
+	}
+	let mut bad = 0u64;
+	if args.bad > 0 {
+		bad = publish_bad(&client, &pairs, &genesis, &args, args.start_seq + args.readings).await?;
+	}
+	let total = published + bad;
+	let deadline = std::time::Instant::now() + Duration::from_secs(60);
+	while acked.load(Ordering::Relaxed) < total && std::time::Instant::now() < deadline {
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+	let seconds = started.elapsed().as_secs_f64();
+	client.disconnect().await.ok();
+	println!(
+		"{}",
+		serde_json::json!({
+			"published": published,
+			"bad": bad,
+			"acknowledgedByBroker": acked.load(Ordering::Relaxed),
+			"seconds": seconds,
+			"perSecond": published as f64 / seconds.max(0.001),
+		})
+	);
+	Ok(())
+}
+
+/// `args.bad` each of: malformed JSON, a bad signature, an unknown device, a replayed sequence
+/// number (a different reading signed for sequence number `args.start_seq`). `next` is the
+/// first unused sequence number (bad signatures use it, so they never take a number).
+async fn publish_bad(
+	client: &AsyncClient,
+	pairs: &[DeviceKeypair],
+	genesis: &H256,
+	args: &Args,
+	next: u64,
+) -> anyhow::Result<u64> {
+	let pair = pairs.first().context("--bad needs at least one device")?;
+	let device: DeviceId = pair.key.device_id();
+	let stranger = device_key("iotrust-sim-unregistered", 0);
+	let mut sent = 0u64;
+	for i in 0..args.bad {
+		let malformed = format!("{{\"device\": \"{device:?}\", \"seq\": ");
+		client.publish(topic(&device), QoS::AtLeastOnce, false, malformed.into_bytes()).await?;
+
+		let mut forged = reading(pair, genesis, next);
+		forged.metrics[0].value += 1 + i as i64;
+		client
+			.publish(
+				topic(&device),
+				QoS::AtLeastOnce,
+				false,
+				serde_json::to_vec(&reading_to_value(&forged))?,
+			)
+			.await?;
+
+		let unknown = reading(&stranger, genesis, u64::from(i));
+		client
+			.publish(
+				topic(&unknown.device),
+				QoS::AtLeastOnce,
+				false,
+				serde_json::to_vec(&reading_to_value(&unknown))?,
+			)
+			.await?;
+
+		let mut replayed = reading(pair, genesis, args.start_seq);
+		replayed.metrics[1].value = -(i64::from(i) + 1);
+		replayed.signature = pair.sign(&replayed.payload(genesis));
+		client
+			.publish(
+				topic(&device),
+				QoS::AtLeastOnce,
+				false,
+				serde_json::to_vec(&reading_to_value(&replayed))?,
+			)
+			.await?;
+		sent += 4;
+	}
+	Ok(sent)
+}

@@ -1,0 +1,190 @@
+//! The telemetry wire format: one JSON object per MQTT message on `iotrust/<device-id>/telemetry`,
+//! carrying one reading and the device's signature over its canonical payload
+//! ([`SignedReading::payload`]):
+//!
+//! ```json
+//! { "device": "0x<32-byte device id>", "seq": 7, "timestampMs": 1790000000000,
+//!   "metrics": [{ "id": 1, "value": -18250 }],
+//!   "signature": { "Ed25519": "0x<64 bytes>" } }
+//! ```
+//!
+//! The same shape serves proofs over HTTP and the `verify` command.
+
+use iotrust_primitives::{
+	device::{DeviceId, DeviceSignature},
+	merkle::{MerkleProof, Metric, SignedReading},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sp_core::H256;
+use std::str::FromStr;
+
+/// The MQTT topic a device publishes on.
+pub fn topic(device: &DeviceId) -> String {
+	format!("iotrust/{}/telemetry", hex0x(device.as_bytes()))
+}
+
+/// The topic filter a gateway subscribes to.
+pub const TOPIC_FILTER: &str = "iotrust/+/telemetry";
+
+/// The device id a telemetry topic names, if it is one.
+pub fn device_of_topic(topic: &str) -> Option<DeviceId> {
+	let mut parts = topic.split('/');
+	match (parts.next(), parts.next(), parts.next(), parts.next()) {
+		(Some("iotrust"), Some(id), Some("telemetry"), None) => parse_h256(id).ok(),
+		_ => None,
+	}
+}
+
+/// `0x`-prefixed lower-case hex.
+pub fn hex0x(bytes: &[u8]) -> String {
+	format!("0x{}", hex::encode(bytes))
+}
+
+/// Bytes from `0x`-prefixed (or bare) hex.
+pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
+	hex::decode(s.trim_start_matches("0x")).map_err(|e| format!("{s:?} is not hex: {e}"))
+}
+
+/// A 32-byte hash from hex.
+pub fn parse_h256(s: &str) -> Result<H256, String> {
+	H256::from_str(s.trim_start_matches("0x"))
+		.map_err(|e| format!("{s:?} is not a 32-byte hex value: {e}"))
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetricJson {
+	id: u16,
+	value: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ReadingJson {
+	device: String,
+	seq: u64,
+	timestamp_ms: u64,
+	metrics: Vec<MetricJson>,
+	signature: Value,
+}
+
+/// A signature from its JSON form `{ "<Variant>": "0x…" }`.
+pub fn signature_from_json(v: &Value) -> Result<DeviceSignature, String> {
+	let obj = v
+		.as_object()
+		.filter(|o| o.len() == 1)
+		.ok_or("signature must be { \"<Scheme>\": \"0x…\" }")?;
+	let (variant, bytes) = obj.iter().next().ok_or("empty signature")?;
+	let bytes = parse_hex(bytes.as_str().ok_or("signature bytes must be a hex string")?)?;
+	DeviceSignature::from_tagged(variant, &bytes).ok_or_else(|| {
+		format!("{variant} signature of {} bytes is not a known scheme and length", bytes.len())
+	})
+}
+
+/// A signature's JSON form.
+pub fn signature_to_json(sig: &DeviceSignature) -> Value {
+	let (variant, bytes) = sig.tagged();
+	json!({ variant: hex0x(bytes) })
+}
+
+/// Parse one telemetry message.
+pub fn parse_reading(payload: &[u8]) -> Result<SignedReading, String> {
+	let r: ReadingJson = serde_json::from_slice(payload).map_err(|e| format!("bad JSON: {e}"))?;
+	reading_from(r)
+}
+
+/// A reading from its JSON value.
+pub fn reading_from_value(v: Value) -> Result<SignedReading, String> {
+	let r: ReadingJson = serde_json::from_value(v).map_err(|e| format!("bad reading: {e}"))?;
+	reading_from(r)
+}
+
+fn reading_from(r: ReadingJson) -> Result<SignedReading, String> {
+	Ok(SignedReading {
+		device: parse_h256(&r.device)?,
+		seq: r.seq,
+		timestamp_ms: r.timestamp_ms,
+		metrics: r.metrics.into_iter().map(|m| Metric { id: m.id, value: m.value }).collect(),
+		signature: signature_from_json(&r.signature)?,
+	})
+}
+
+/// A reading's JSON value (the telemetry message body).
+pub fn reading_to_value(r: &SignedReading) -> Value {
+	json!({
+		"device": hex0x(r.device.as_bytes()),
+		"seq": r.seq,
+		"timestampMs": r.timestamp_ms,
+		"metrics": r.metrics.iter().map(|m| json!({ "id": m.id, "value": m.value })).collect::<Vec<_>>(),
+		"signature": signature_to_json(&r.signature),
+	})
+}
+
+/// A proof's JSON value, as `anchoringApi.checkReading` takes it in polkadot.js.
+pub fn proof_to_value(p: &MerkleProof) -> Value {
+	json!({
+		"index": p.index,
+		"leafCount": p.leaf_count,
+		"siblings": p.siblings.iter().map(|s| hex0x(s.as_bytes())).collect::<Vec<_>>(),
+	})
+}
+
+/// A proof from its JSON value.
+pub fn proof_from_value(v: &Value) -> Result<MerkleProof, String> {
+	let index = v["index"].as_u64().ok_or("proof.index missing")?;
+	let leaf_count = v["leafCount"].as_u64().ok_or("proof.leafCount missing")?;
+	let siblings = v["siblings"]
+		.as_array()
+		.ok_or("proof.siblings missing")?
+		.iter()
+		.map(|s| parse_h256(s.as_str().unwrap_or_default()))
+		.collect::<Result<Vec<_>, _>>()?;
+	Ok(MerkleProof {
+		index: u32::try_from(index).map_err(|_| "proof.index too large")?,
+		leaf_count: u32::try_from(leaf_count).map_err(|_| "proof.leafCount too large")?,
+		siblings,
+	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use iotrust_primitives::{device::KeyScheme, keypair::DeviceKeypair};
+
+	#[test]
+	fn a_reading_round_trips_through_json_and_its_topic() {
+		let pair = DeviceKeypair::from_seed(KeyScheme::P256, [3; 32]).unwrap();
+		let device = pair.key.device_id();
+		let mut r = SignedReading {
+			device,
+			seq: 9,
+			timestamp_ms: 1_790_000_000_000,
+			metrics: vec![Metric { id: 1, value: -18_250 }],
+			signature: DeviceSignature::Ed25519([0; 64]),
+		};
+		r.signature = pair.sign(&r.payload(&H256::zero()));
+		let json = serde_json::to_vec(&reading_to_value(&r)).unwrap();
+		assert_eq!(parse_reading(&json).unwrap(), r);
+		assert_eq!(device_of_topic(&topic(&device)), Some(device));
+		assert_eq!(device_of_topic("iotrust/0x12/telemetry"), None);
+		assert_eq!(device_of_topic("other/topic"), None);
+	}
+
+	#[test]
+	fn malformed_messages_say_why() {
+		assert!(parse_reading(b"{not json").unwrap_err().contains("bad JSON"));
+		let missing = br#"{"device":"0x00","seq":1}"#;
+		assert!(parse_reading(missing).is_err());
+		let bad_sig = serde_json::json!({
+			"device": hex0x(&[1; 32]), "seq": 1, "timestampMs": 1, "metrics": [],
+			"signature": { "Ed25519": "0x1234" },
+		});
+		assert!(parse_reading(bad_sig.to_string().as_bytes()).unwrap_err().contains("Ed25519"));
+		let unknown = serde_json::json!({
+			"device": hex0x(&[1; 32]), "seq": 1, "timestampMs": 1, "metrics": [],
+			"signature": { "Rsa": "0x1234" },
+		});
+		assert!(parse_reading(unknown.to_string().as_bytes()).is_err());
+	}
+}
