@@ -2,10 +2,13 @@
 # Build iotrust if needed, then run the 4-validator local network (alice, bob, charlie, dave) on
 # loopback, or with --dev a single development node. Ctrl-C stops every node it started.
 #
-#   scripts/run.sh [--dev] [--state DIR] [--port-offset N] [--purge]
+#   scripts/run.sh [--dev] [--gateway [--sim-devices N] [--sim-rate R]] [--state DIR]
+#                  [--port-offset N] [--purge]
 #
-# State (databases, keystores, logs) is kept under DIR (default .state/) and reused on the next
-# run; --purge starts from genesis again.
+# --gateway also starts a mosquitto broker (port 1883), an iotrust gateway signing as Dave (HTTP
+# on 8080) and a device simulator publishing signed readings from N devices (default 5) at R
+# readings/s in all (default 20). State (databases, keystores, logs) is kept under DIR (default
+# .state/) and reused on the next run; --purge starts from genesis again.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -13,13 +16,16 @@ mode=local
 state="$REPO_ROOT/.state"
 offset=0
 purge=0
+gateway=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--dev) mode=dev ;;
 	--state) state="$2"; shift ;;
 	--port-offset) offset="$2"; shift ;;
 	--purge) purge=1 ;;
-	-h | --help) sed -n '2,9p' "$0"; exit 0 ;;
+	--gateway) gateway+=(--gateway) ;;
+	--sim-devices | --sim-rate) gateway+=("$1" "$2"); shift ;;
+	-h | --help) sed -n '2,13p' "$0"; exit 0 ;;
 	*) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -28,8 +34,9 @@ done
 command -v node >/dev/null || { echo "node (Node.js 18+) is required" >&2; exit 1; }
 ensure_build_deps
 build_node
+[ ${#gateway[@]} -gt 0 ] && ensure_mosquitto
 
 [ "$purge" -eq 1 ] && rm -rf "$state/$mode"
-args=(--bin "$NODE_BIN" --state "$state" --port-offset "$offset")
+args=(--bin "$NODE_BIN" --gateway-bin "$GATEWAY_BIN" --state "$state" --port-offset "$offset" ${gateway[@]+"${gateway[@]}"})
 [ "$mode" = dev ] && args+=(--dev)
 exec node "$REPO_ROOT/scripts/lib/network.mjs" "${args[@]}"

@@ -11,7 +11,7 @@ use codec::{Decode, Encode};
 use iotrust_primitives::{
 	anchoring::MetricSummary,
 	device::DeviceId,
-	merkle::{merkle_proof, merkle_root, MerkleProof, SignedReading},
+	merkle::{merkle_root, SignedReading},
 };
 use sp_core::H256;
 use std::collections::BTreeMap;
@@ -104,10 +104,9 @@ impl Batch {
 		Some(Self { number, readings, root, from_ms, to_ms, ranges, status: BatchStatus::Built })
 	}
 
-	/// The proof of the reading at leaf `index`.
-	pub fn proof(&self, index: u32) -> Option<MerkleProof> {
-		let leaves: Vec<H256> = self.readings.iter().map(|r| r.leaf_hash()).collect();
-		merkle_proof(&leaves, index)
+	/// Its leaves.
+	pub fn leaves(&self) -> Vec<H256> {
+		self.readings.iter().map(|r| r.leaf_hash()).collect()
 	}
 }
 
@@ -146,7 +145,7 @@ mod tests {
 	use super::*;
 	use iotrust_primitives::{
 		device::DeviceSignature,
-		merkle::{verify_proof, Metric},
+		merkle::{merkle_proof, verify_proof, Metric},
 	};
 
 	fn reading(device: u8, seq: u64, metrics: &[(u16, i64)]) -> SignedReading {
@@ -204,7 +203,7 @@ mod tests {
 		);
 		assert_eq!((batch.from_ms, batch.to_ms), (1_000, 1_005));
 		for (i, r) in readings.iter().enumerate() {
-			let proof = batch.proof(i as u32).unwrap();
+			let proof = merkle_proof(&batch.leaves(), i as u32).unwrap();
 			assert!(verify_proof(&batch.root, &r.leaf_hash(), &proof));
 		}
 		assert!(Batch::build(0, vec![]).is_none());

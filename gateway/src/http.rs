@@ -12,6 +12,7 @@ use crate::{
 	store::{Location, Store},
 	telemetry::{hex0x, parse_h256, proof_to_value, reading_to_value},
 };
+use iotrust_primitives::merkle::merkle_proof;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::{
@@ -84,15 +85,15 @@ fn proof(device: &str, seq: &str, store: &Store) -> (u16, Value) {
 		Err(e) => (500, json!({ "error": e })),
 		Ok(None) => (404, json!({ "error": "this gateway never accepted that reading" })),
 		Ok(Some(Location::Pending)) => (202, json!({ "status": "pending" })),
-		Ok(Some(Location::Batched { batch, index })) => {
+		Ok(Some(Location::Batched { batch, leaves, index })) => {
 			let reading = batch.readings.get(index as usize);
-			match (&batch.status, reading, batch.proof(index)) {
+			match (&batch.status, reading, merkle_proof(&leaves, index)) {
 				(BatchStatus::Anchored { anchor, block, .. }, Some(reading), Some(proof)) => (
 					200,
 					json!({
 						"status": "anchored",
 						"anchor": anchor,
-						"block": hex0x(block.as_bytes()),
+						"block": (!block.is_zero()).then(|| hex0x(block.as_bytes())),
 						"batch": batch.number,
 						"root": hex0x(batch.root.as_bytes()),
 						"reading": reading_to_value(reading),

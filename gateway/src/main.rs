@@ -52,6 +52,7 @@ fn main() {
 			tracing_subscriber::EnvFilter::try_from_default_env()
 				.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
 		)
+		.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
 		.init();
 	let cli = Cli::parse();
 	let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -7,7 +7,12 @@ use crate::batch::{plan, Batch, BatchStatus, Limits};
 use codec::{Decode, Encode};
 use iotrust_primitives::{device::DeviceId, merkle::SignedReading};
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
-use std::{collections::BTreeMap, path::Path};
+use sp_core::H256;
+use std::{
+	collections::{BTreeMap, HashMap},
+	path::Path,
+	sync::{Arc, Mutex},
+};
 
 /// Accepted readings not yet in a batch: device id ‖ seq (big-endian) → SCALE reading.
 const PENDING: TableDefinition<&[u8], &[u8]> = TableDefinition::new("pending");
@@ -36,8 +41,11 @@ pub enum Location {
 	/// Waiting for a batch.
 	Pending,
 	/// In a batch, at this leaf.
-	Batched { batch: Batch, index: u32 },
+	Batched { batch: Arc<Batch>, leaves: Arc<Vec<H256>>, index: u32 },
 }
+
+/// Anchored batches recently read for proofs, with their leaves (they never change again).
+const CACHED_BATCHES: usize = 16;
 
 fn key(device: &DeviceId, seq: u64) -> [u8; 40] {
 	let mut k = [0u8; 40];
@@ -52,9 +60,13 @@ fn split_key(k: &[u8]) -> Option<(DeviceId, u64)> {
 	Some((device, seq))
 }
 
+/// An anchored batch with its leaves, as proofs need it.
+type ProvenBatch = (Arc<Batch>, Arc<Vec<H256>>);
+
 /// The database.
 pub struct Store {
 	db: Database,
+	cache: Mutex<HashMap<u64, ProvenBatch>>,
 }
 
 type Result<T> = std::result::Result<T, String>;
@@ -77,7 +89,7 @@ impl Store {
 		w.open_table(LAST_SEQ).map_err(err)?;
 		w.open_table(META).map_err(err)?;
 		w.commit().map_err(err)?;
-		Ok(Self { db })
+		Ok(Self { db, cache: Mutex::new(HashMap::new()) })
 	}
 
 	/// Store the readings that are new, in one transaction; says what became of each.
@@ -201,12 +213,23 @@ impl Store {
 		else {
 			return Ok(None);
 		};
+		if let Some((batch, leaves)) = self.cache.lock().map_err(err)?.get(&number).cloned() {
+			return Ok(Some(Location::Batched { batch, leaves, index }));
+		}
 		let batches = r.open_table(BATCHES).map_err(err)?;
 		let batch = match batches.get(number).map_err(err)? {
-			Some(v) => Batch::decode(&mut v.value()).map_err(err)?,
+			Some(v) => Arc::new(Batch::decode(&mut v.value()).map_err(err)?),
 			None => return Ok(None),
 		};
-		Ok(Some(Location::Batched { batch, index }))
+		let leaves = Arc::new(batch.leaves());
+		if matches!(batch.status, BatchStatus::Anchored { .. }) {
+			let mut cache = self.cache.lock().map_err(err)?;
+			if cache.len() >= CACHED_BATCHES {
+				cache.clear();
+			}
+			cache.insert(number, (batch.clone(), leaves.clone()));
+		}
+		Ok(Some(Location::Batched { batch, leaves, index }))
 	}
 }
 
@@ -262,8 +285,8 @@ mod tests {
 		store.set_status(0, anchored.clone()).unwrap();
 		assert!(store.unanchored().unwrap().is_empty());
 		match store.locate(&H256([1; 32]), 1).unwrap() {
-			Some(Location::Batched { batch, index }) => {
-				assert_eq!((batch.status, index), (anchored, 1));
+			Some(Location::Batched { batch, index, .. }) => {
+				assert_eq!((batch.status.clone(), index), (anchored, 1));
 			},
 			_ => panic!("reading 1 of device 1 is batched"),
 		}

@@ -5,6 +5,7 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # The build lives outside the clone so every clone (and CI) reuses it.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/iotrust/target}"
 NODE_BIN="$CARGO_TARGET_DIR/debug/iotrust-node"
+GATEWAY_BIN="$CARGO_TARGET_DIR/debug/iotrust-gateway"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -39,8 +40,14 @@ ensure_build_deps() {
 	ensure_rust
 }
 
-# Build the node (and with it the runtime's Wasm). Cargo does nothing if it is up to date.
+# The MQTT broker the gateway and its tests use: Debian's mosquitto.
+ensure_mosquitto() {
+	ensure_apt_packages mosquitto
+}
+
+# Build the node (and with it the runtime's Wasm) and the gateway. Cargo does nothing if they
+# are up to date.
 build_node() {
-	log "building iotrust-node (target dir $CARGO_TARGET_DIR)"
-	(cd "$REPO_ROOT" && cargo build --locked -p iotrust-node)
+	log "building iotrust-node and iotrust-gateway (target dir $CARGO_TARGET_DIR)"
+	(cd "$REPO_ROOT" && cargo build --locked -p iotrust-node -p iotrust-gateway)
 }

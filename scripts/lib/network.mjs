@@ -160,7 +160,77 @@ export async function startDevNode({ bin, state, offset = 0 }) {
   return [node];
 }
 
-// Run as a program: start the network, print where to reach it, stop every node on Ctrl-C.
+// --- The IoT side: an MQTT broker, a gateway, a device simulator --------------------------------
+
+/** The well-known dev account the local gateway signs with, and its SS58 address. */
+export const GATEWAY_ACCOUNT = { secret: '//Dave', address: '5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy' };
+
+/** Where Debian's mosquitto package puts the broker. */
+export const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
+
+/**
+ * Start a mosquitto broker on loopback `port`. It queues QoS 1 messages for a gateway that is
+ * down (persistent session) without the default 1000-message cap, and lets 1000 unacknowledged
+ * messages be in flight to it.
+ */
+export function startMosquitto({ state, port }) {
+  fs.mkdirSync(state, { recursive: true });
+  const conf = path.join(state, 'mosquitto.conf');
+  fs.writeFileSync(conf, [
+    `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false',
+    'max_queued_messages 1000000', 'max_inflight_messages 1000', '',
+  ].join('\n'));
+  const logPath = path.join(state, 'mosquitto.log');
+  const log = fs.openSync(logPath, 'a');
+  const proc = spawn(MOSQUITTO_BIN, ['-c', conf], { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  return { name: 'mosquitto', proc, logPath, port };
+}
+
+/** Wait until something listens on loopback `port`. */
+export async function waitForPort(port, timeoutMs = 30000) {
+  const net = await import('node:net');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Start `iotrust-gateway run` against `nodeUrl` and the broker on `mqttPort`, serving HTTP on
+ * `httpPort`, its database under `state` (reused by a restart with the same state).
+ */
+export function startGateway({ bin, state, nodeUrl, mqttPort, httpPort, account = GATEWAY_ACCOUNT.secret, extraArgs = [] }) {
+  fs.mkdirSync(state, { recursive: true });
+  const args = [
+    'run', '--node', nodeUrl, '--mqtt', `127.0.0.1:${mqttPort}`, '--account', account,
+    '--db', path.join(state, 'gateway.redb'), '--http', `127.0.0.1:${httpPort}`,
+    '--client-id', 'iotrust-gateway-local', ...extraArgs,
+  ];
+  const logPath = path.join(state, 'gateway.log');
+  const log = fs.openSync(logPath, 'a');
+  const proc = spawn(bin, args, { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  return { name: 'gateway', proc, logPath, httpUrl: `http://127.0.0.1:${httpPort}` };
+}
+
+/** The `iotrust-gateway simulate` arguments for the local setup. */
+export function simulatorArgs({ nodeUrl, mqttPort, devices = 20, readings = 100, rate = 100, extra = [] }) {
+  return [
+    'simulate', '--node', nodeUrl, '--mqtt', `127.0.0.1:${mqttPort}`,
+    '--gateway', GATEWAY_ACCOUNT.address, '--devices', String(devices),
+    '--readings', String(readings), '--rate', String(rate), ...extra,
+  ];
+}
+
+// Run as a program: start the network, print where to reach it, stop every process on Ctrl-C.
+// With --gateway also a mosquitto broker, a gateway (signing as Dave) and a device simulator.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const opt = (flag, dflt) => {
@@ -171,25 +241,30 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const state = path.resolve(opt('--state', '.state'));
   const offset = Number(opt('--port-offset', '0'));
   const dev = args.includes('--dev');
+  const withGateway = args.includes('--gateway');
+  const gatewayBin = opt('--gateway-bin');
   fs.mkdirSync(state, { recursive: true });
 
   let nodes = [];
+  let extras = [];
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
-    console.log('\nstopping nodes...');
+    console.log('\nstopping...');
+    await Promise.all(extras.map((p) => stopNode(p, { signal: 'SIGTERM', graceMs: 5000 })));
     await Promise.all(nodes.map((n) => stopNode(n)));
-    console.log('all nodes stopped; state kept in', state);
+    console.log('all stopped; state kept in', state);
     process.exit(0);
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 
+  const mode = dev ? 'dev' : 'local';
   try {
     nodes = dev
-      ? await startDevNode({ bin, state: path.join(state, 'dev'), offset })
-      : await startLocalNetwork({ bin, state: path.join(state, 'local'), offset });
+      ? await startDevNode({ bin, state: path.join(state, mode), offset })
+      : await startLocalNetwork({ bin, state: path.join(state, mode), offset });
   } catch (e) {
     console.error(e.message);
     process.exit(1);
@@ -200,8 +275,38 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(`  ${n.name.padEnd(8)} rpc ${n.rpcUrl}  prometheus http://127.0.0.1:${n.ports.prometheus}/metrics  log ${n.logPath}`);
   }
   console.log(`\npolkadot.js apps: https://polkadot.js.org/apps/?rpc=${nodes[0].rpcUrl}`);
-  console.log('Ctrl-C stops every node.');
-  for (const n of nodes) {
+
+  if (withGateway) {
+    const iot = path.join(state, mode, 'iot');
+    const mqttPort = 1883 + offset;
+    const httpPort = 8080 + offset;
+    try {
+      const broker = startMosquitto({ state: iot, port: mqttPort });
+      extras.push(broker);
+      await waitForPort(mqttPort);
+      const gateway = startGateway({ bin: gatewayBin, state: iot, nodeUrl: nodes[0].rpcUrl, mqttPort, httpPort });
+      extras.push(gateway);
+      await waitForPort(httpPort);
+      // Sequence numbers continue across runs that keep their state: they start at the time.
+      const startSeq = Math.floor(Date.now() / 1000) * 100;
+      const simArgs = simulatorArgs({
+        nodeUrl: nodes[0].rpcUrl, mqttPort, devices: Number(opt('--sim-devices', '5')),
+        readings: 100_000_000, rate: Number(opt('--sim-rate', '20')), extra: ['--start-seq', String(startSeq)],
+      });
+      const simLog = path.join(iot, 'simulator.log');
+      const log = fs.openSync(simLog, 'a');
+      extras.push({ name: 'simulator', proc: spawn(gatewayBin, simArgs, { stdio: ['ignore', log, log] }), logPath: simLog });
+      fs.closeSync(log);
+      console.log(`  mqtt     127.0.0.1:${mqttPort} (mosquitto, log ${path.join(iot, 'mosquitto.log')})`);
+      console.log(`  gateway  http://127.0.0.1:${httpPort}/stats, /proof/<device>/<seq>  (account ${GATEWAY_ACCOUNT.address}, log ${gateway.logPath})`);
+      console.log(`  devices  simulated, owned by Charlie, publishing (log ${simLog})`);
+    } catch (e) {
+      console.error(`the gateway side did not start: ${e.message}`);
+      await shutdown();
+    }
+  }
+  console.log('Ctrl-C stops everything.');
+  for (const n of [...nodes, ...extras]) {
     n.proc.on('exit', (code, sig) => {
       if (!stopping) console.error(`${n.name} exited (${code ?? sig}); see ${n.logPath}`);
     });

@@ -1,0 +1,187 @@
+// The gateway end to end: a real mosquitto broker (Debian's package), the 4-validator local
+// network, `iotrust-gateway run`, and `iotrust-gateway simulate` as 20 devices publishing 10,000
+// signed readings. The gateway is killed with SIGKILL mid-run and restarted on the same
+// database. Afterwards every reading is anchored exactly once in finalized blocks (each device's
+// anchored ranges cover 0..499 end to end, and the anchors' reading counts add up to 10,000), each
+// reading's proof from the gateway checks out through `anchoringApi.checkReading`, and bad
+// messages are rejected and counted by kind.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  GATEWAY_ACCOUNT, simulatorArgs, startGateway, startLocalNetwork, startMosquitto, stopNode, waitForPort,
+} from '../../scripts/lib/network.mjs';
+import { connect, logTail, NODE_BIN, sleep, tempState, waitFor } from './helpers.mjs';
+
+const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 150;
+const MQTT_PORT = 11883 + OFFSET;
+const HTTP_PORT = 18080 + OFFSET;
+const GATEWAY_BIN = process.env.IOTRUST_GATEWAY_BIN ?? path.join(path.dirname(NODE_BIN), 'iotrust-gateway');
+const DEVICES = 20;
+const READINGS = 500;
+const BAD_EACH = 5;
+
+/** Run the simulator to completion; resolves with its JSON output lines. */
+function simulate(args, logPath) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(GATEWAY_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d) => { out += d; });
+    proc.stderr.on('data', (d) => { err += d; });
+    proc.on('exit', (code) => {
+      if (code === 0) resolve(out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)));
+      else reject(new Error(`simulator exited ${code}: ${err.slice(-2000)}${logPath ?? ''}`));
+    });
+  });
+}
+
+async function getJson(url) {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.json() };
+}
+
+/** Run `fn` over `items`, `width` at a time. */
+async function pool(items, width, fn) {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i], i);
+    }
+  }));
+}
+
+describe('gateway', { timeout: 20 * 60000 }, () => {
+  const state = tempState('gateway');
+  let nodes = [];
+  let broker;
+  let gateway;
+  let api;
+  let devices;
+
+  before(async () => {
+    broker = startMosquitto({ state: path.join(state, 'mqtt'), port: MQTT_PORT });
+    await waitForPort(MQTT_PORT);
+    nodes = await startLocalNetwork({ bin: NODE_BIN, state, offset: OFFSET });
+    api = await connect(nodes[0].rpcUrl);
+  });
+
+  after(async () => {
+    await api?.disconnect();
+    for (const p of [gateway, broker]) if (p) await stopNode(p, { signal: 'SIGTERM', graceMs: 5000 });
+    await Promise.all(nodes.map((n) => stopNode(n)));
+    if (process.exitCode || process.env.IOTRUST_E2E_LOGS) {
+      for (const p of [gateway, broker, ...nodes].filter(Boolean)) console.log(`--- ${p.name} (${p.logPath})\n${logTail(p.logPath)}`);
+    }
+  });
+
+  const sim = (opts) => simulatorArgs({ nodeUrl: nodes[0].rpcUrl, mqttPort: MQTT_PORT, devices: DEVICES, ...opts });
+  const gatewayState = () => path.join(state, 'gateway');
+  const launch = () => startGateway({
+    bin: GATEWAY_BIN, state: gatewayState(), nodeUrl: nodes[1].rpcUrl, mqttPort: MQTT_PORT, httpPort: HTTP_PORT,
+    extraArgs: ['--progress-secs', '5', '--batch-window-ms', '1000'],
+  });
+
+  it('registers 20 simulated devices bound to the gateway account', async () => {
+    const lines = await simulate(sim({ extra: ['--register-only'] }));
+    devices = lines.map((l) => l.device);
+    assert.equal(devices.length, DEVICES);
+    for (const d of devices) {
+      const info = (await api.call.devicesApi.device(d)).unwrap();
+      assert.equal(info.gateway.unwrap().toString(), GATEWAY_ACCOUNT.address);
+    }
+  });
+
+  it('anchors 10,000 readings exactly once across a SIGKILL of the gateway', async () => {
+    gateway = launch();
+    await waitForPort(HTTP_PORT);
+    const publishing = simulate(sim({ readings: READINGS, rate: 400 }));
+    await sleep(8000);
+    gateway.proc.kill('SIGKILL');
+    await new Promise((r) => gateway.proc.once('exit', r));
+    await sleep(3000);
+    gateway = launch();
+    const summary = (await publishing).at(-1);
+    assert.equal(summary.published, DEVICES * READINGS);
+
+    // Every device's readings are anchored in finalized blocks, 0..499 with nothing twice.
+    const anchoredRanges = async (device) => {
+      const ranges = [];
+      let after = null;
+      for (;;) {
+        const page = await api.call.anchoringApi.deviceAnchors(device, after, 100);
+        if (page.length === 0) return ranges;
+        for (const [id, anchor] of page) {
+          for (const r of anchor.ranges) {
+            if (r.device.toHex() === device) ranges.push({ anchor: id.toNumber(), first: r.first.toNumber(), last: r.last.toNumber() });
+          }
+        }
+        after = page[page.length - 1][0];
+      }
+    };
+    await waitFor('every reading to be anchored', async () => {
+      const last = await Promise.all(devices.map(async (d) => (await api.query.anchoring.lastSeq(d)).unwrapOr(null)));
+      return last.every((l) => l !== null && l.toNumber() === READINGS - 1);
+    }, { timeoutMs: 5 * 60000, intervalMs: 2000 });
+    let total = 0;
+    for (const d of devices) {
+      const ranges = (await anchoredRanges(d)).sort((a, b) => a.first - b.first);
+      let expected = 0;
+      for (const r of ranges) {
+        assert.equal(r.first, expected, `device ${d}: range ${r.first}..${r.last} follows ${expected - 1} exactly`);
+        expected = r.last + 1;
+      }
+      assert.equal(expected, READINGS);
+    }
+    const anchors = (await api.query.anchoring.nextAnchorId()).toNumber();
+    for (let id = 0; id < anchors; id++) {
+      const a = (await api.call.anchoringApi.anchor(id)).unwrap();
+      assert.equal(a.gateway.toString(), GATEWAY_ACCOUNT.address);
+      total += a.readingCount.toNumber();
+    }
+    assert.equal(total, DEVICES * READINGS, 'the anchors hold each reading once');
+    // The gateway has seen its last batch finalized too.
+    await waitFor('the gateway to see every batch finalized', async () => {
+      const last = await Promise.all(devices.map((d) => fetch(`http://127.0.0.1:${HTTP_PORT}/proof/${d}/${READINGS - 1}`)));
+      return last.every((r) => r.status === 200);
+    }, { timeoutMs: 60000 });
+  });
+
+  it('serves a proof of every reading that the chain confirms', async () => {
+    const all = devices.flatMap((d) => Array.from({ length: READINGS }, (_, seq) => [d, seq]));
+    let confirmed = 0;
+    await pool(all, 25, async ([device, seq]) => {
+      const { status, body } = await getJson(`http://127.0.0.1:${HTTP_PORT}/proof/${device}/${seq}`);
+      assert.equal(status, 200, `proof of ${device}/${seq}: ${JSON.stringify(body)}`);
+      const verdict = await api.call.anchoringApi.checkReading(body.anchor, body.reading, body.proof);
+      assert.equal(verdict.toString(), 'Anchored', `${device}/${seq}`);
+      confirmed += 1;
+    });
+    assert.equal(confirmed, DEVICES * READINGS);
+
+    // The CLI checks a proof against the chain too, and refuses a tampered one.
+    const { body } = await getJson(`http://127.0.0.1:${HTTP_PORT}/proof/${devices[3]}/42`);
+    const out = JSON.parse(execFileSync(GATEWAY_BIN, ['verify', '--node', nodes[2].rpcUrl, '-'], { input: JSON.stringify(body), encoding: 'utf8' }));
+    assert.equal(out.verdict, 'Anchored');
+    assert.equal(out.gateway, GATEWAY_ACCOUNT.address);
+    body.reading.metrics[0].value += 1;
+    assert.throws(() => execFileSync(GATEWAY_BIN, ['verify', '--node', nodes[2].rpcUrl, '-'], { input: JSON.stringify(body), stdio: ['pipe', 'pipe', 'pipe'] }));
+    assert.equal((await getJson(`http://127.0.0.1:${HTTP_PORT}/proof/${devices[0]}/${READINGS}`)).status, 404);
+  });
+
+  it('rejects and counts bad messages without stopping', async () => {
+    await simulate(sim({ readings: 0, extra: ['--bad', String(BAD_EACH)] }));
+    const stats = await waitFor('the rejections to be counted', async () => {
+      const { body } = await getJson(`http://127.0.0.1:${HTTP_PORT}/stats`);
+      return body.rejectedTotal >= 4 * BAD_EACH ? body : null;
+    }, { timeoutMs: 30000 });
+    assert.deepEqual(stats.rejected, {
+      bad_json: BAD_EACH, bad_signature: BAD_EACH, unknown_device: BAD_EACH, replayed_sequence: BAD_EACH,
+    });
+    assert.equal(gateway.proc.exitCode, null, 'the gateway is still running');
+    assert.equal((await getJson(`http://127.0.0.1:${HTTP_PORT}/health`)).status, 200);
+  });
+});
