@@ -6,11 +6,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { compactAddLength, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
-import { startLocalNetwork, stopNode } from '../../scripts/lib/network.mjs';
-import { connect, keyring, logTail, NODE_BIN, signAndFinalize, tempState, UNIT } from './helpers.mjs';
+import { NODE_BIN, signAndFinalize, UNIT, useLocalNetwork } from './helpers.mjs';
 
 const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 50;
 
@@ -44,26 +43,11 @@ function registrationPayload(genesis, owner, p256Compressed) {
 const metadata = (model) => ({ model, serialHash: `0x${'ab'.repeat(32)}`, uri: 'https://example.com/devices' });
 
 describe('device identity', { timeout: 10 * 60000 }, () => {
-  const state = tempState('devices');
-  let nodes = [];
+  const net = useLocalNetwork('devices', OFFSET);
   let api;
   let keys;
   let genesis;
-
-  before(async () => {
-    keys = await keyring();
-    nodes = await startLocalNetwork({ bin: NODE_BIN, state, offset: OFFSET });
-    api = await connect(nodes[0].rpcUrl);
-    genesis = (await api.rpc.chain.getBlockHash(0)).toHex();
-  });
-
-  after(async () => {
-    await api?.disconnect();
-    await Promise.all(nodes.map((n) => stopNode(n)));
-    if (process.exitCode || process.env.IOTRUST_E2E_LOGS) {
-      for (const n of nodes) console.log(`--- ${n.name} (${n.logPath})\n${logTail(n.logPath)}`);
-    }
-  });
+  before(() => { ({ api, keys, genesis } = net); });
 
   let p256;
   let p256Id;

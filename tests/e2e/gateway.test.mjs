@@ -9,11 +9,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
-  GATEWAY_ACCOUNT, simulatorArgs, startGateway, startLocalNetwork, startMosquitto, stopNode, waitForPort,
+  GATEWAY_ACCOUNT, simulatorArgs, startGateway, startMosquitto, waitForPort,
 } from '../../scripts/lib/network.mjs';
-import { connect, logTail, NODE_BIN, sleep, tempState, waitFor } from './helpers.mjs';
+import { NODE_BIN, sleep, useLocalNetwork, waitFor } from './helpers.mjs';
 
 const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 150;
 const MQTT_PORT = 11883 + OFFSET;
@@ -55,35 +55,27 @@ async function pool(items, width, fn) {
 }
 
 describe('gateway', { timeout: 20 * 60000 }, () => {
-  const state = tempState('gateway');
-  let nodes = [];
-  let broker;
-  let gateway;
+  const net = useLocalNetwork('gateway', OFFSET);
+  let nodes;
   let api;
+  let gateway;
   let devices;
-
   before(async () => {
-    broker = startMosquitto({ state: path.join(state, 'mqtt'), port: MQTT_PORT });
+    ({ nodes, api } = net);
+    net.extra.push(startMosquitto({ state: path.join(net.state, 'mqtt'), port: MQTT_PORT }));
     await waitForPort(MQTT_PORT);
-    nodes = await startLocalNetwork({ bin: NODE_BIN, state, offset: OFFSET });
-    api = await connect(nodes[0].rpcUrl);
-  });
-
-  after(async () => {
-    await api?.disconnect();
-    for (const p of [gateway, broker]) if (p) await stopNode(p, { signal: 'SIGTERM', graceMs: 5000 });
-    await Promise.all(nodes.map((n) => stopNode(n)));
-    if (process.exitCode || process.env.IOTRUST_E2E_LOGS) {
-      for (const p of [gateway, broker, ...nodes].filter(Boolean)) console.log(`--- ${p.name} (${p.logPath})\n${logTail(p.logPath)}`);
-    }
   });
 
   const sim = (opts) => simulatorArgs({ nodeUrl: nodes[0].rpcUrl, mqttPort: MQTT_PORT, devices: DEVICES, ...opts });
-  const gatewayState = () => path.join(state, 'gateway');
-  const launch = () => startGateway({
-    bin: GATEWAY_BIN, state: gatewayState(), nodeUrl: nodes[1].rpcUrl, mqttPort: MQTT_PORT, httpPort: HTTP_PORT,
-    extraArgs: ['--progress-secs', '5', '--batch-window-ms', '1000'],
-  });
+  const gatewayState = () => path.join(net.state, 'gateway');
+  const launch = () => {
+    net.extra = net.extra.filter((p) => p !== gateway);
+    gateway = startGateway({
+      bin: GATEWAY_BIN, state: gatewayState(), nodeUrl: nodes[1].rpcUrl, mqttPort: MQTT_PORT, httpPort: HTTP_PORT,
+      extraArgs: ['--progress-secs', '5', '--batch-window-ms', '1000'],
+    });
+    net.extra.unshift(gateway);
+  };
 
   it('registers 20 simulated devices bound to the gateway account', async () => {
     const lines = await simulate(sim({ extra: ['--register-only'] }));
@@ -96,14 +88,14 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
   });
 
   it('anchors 10,000 readings exactly once across a SIGKILL of the gateway', async () => {
-    gateway = launch();
+    launch();
     await waitForPort(HTTP_PORT);
     const publishing = simulate(sim({ readings: READINGS, rate: 400 }));
     await sleep(8000);
     gateway.proc.kill('SIGKILL');
     await new Promise((r) => gateway.proc.once('exit', r));
     await sleep(3000);
-    gateway = launch();
+    launch();
     const summary = (await publishing).at(-1);
     assert.equal(summary.published, DEVICES * READINGS);
 

@@ -6,8 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
+import { after, before } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { startLocalNetwork, stopNode } from '../../scripts/lib/network.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 export const NODE_BIN = process.env.IOTRUST_NODE_BIN
@@ -127,4 +129,30 @@ export function logTail(logPath, lines = 40) {
   } catch {
     return '(no log)';
   }
+}
+
+/**
+ * Give the enclosing suite a 4-validator local network of its own (ports shifted by `offset`),
+ * started before its tests and stopped after them. Returns a context whose `nodes`, `api` (to
+ * alice), `keys` and `genesis` are set once the network is up; processes pushed onto `extra`
+ * (a broker, a gateway) are stopped first. Logs are printed when a test failed or
+ * `IOTRUST_E2E_LOGS` is set.
+ */
+export function useLocalNetwork(prefix, offset) {
+  const ctx = { state: tempState(prefix), nodes: [], extra: [], api: null, keys: null, genesis: null };
+  before(async () => {
+    ctx.keys = await keyring();
+    ctx.nodes = await startLocalNetwork({ bin: NODE_BIN, state: ctx.state, offset });
+    ctx.api = await connect(ctx.nodes[0].rpcUrl);
+    ctx.genesis = (await ctx.api.rpc.chain.getBlockHash(0)).toHex();
+  });
+  after(async () => {
+    await ctx.api?.disconnect();
+    for (const p of ctx.extra) await stopNode(p, { signal: 'SIGTERM', graceMs: 5000 });
+    await Promise.all(ctx.nodes.map((n) => stopNode(n)));
+    if (process.exitCode || process.env.IOTRUST_E2E_LOGS) {
+      for (const p of [...ctx.extra, ...ctx.nodes]) console.log(`--- ${p.name} (${p.logPath})\n${logTail(p.logPath)}`);
+    }
+  });
+  return ctx;
 }

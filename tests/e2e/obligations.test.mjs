@@ -6,36 +6,20 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
-import { startLocalNetwork, stopNode } from '../../scripts/lib/network.mjs';
 import {
-  connect, councilMotion, keyring, logTail, NODE_BIN, signAndFinalize, tempState, UNIT, waitFor,
+  councilMotion, NODE_BIN, signAndFinalize, UNIT, useLocalNetwork, waitFor,
 } from './helpers.mjs';
 
 const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 100;
 
 describe('obligations and reputation', { timeout: 10 * 60000 }, () => {
-  const state = tempState('obligations');
-  let nodes = [];
+  const net = useLocalNetwork('obligations', OFFSET);
   let api;
   let keys;
   let genesis;
-
-  before(async () => {
-    keys = await keyring();
-    nodes = await startLocalNetwork({ bin: NODE_BIN, state, offset: OFFSET });
-    api = await connect(nodes[0].rpcUrl);
-    genesis = (await api.rpc.chain.getBlockHash(0)).toHex();
-  });
-
-  after(async () => {
-    await api?.disconnect();
-    await Promise.all(nodes.map((n) => stopNode(n)));
-    if (process.exitCode || process.env.IOTRUST_E2E_LOGS) {
-      for (const n of nodes) console.log(`--- ${n.name} (${n.logPath})\n${logTail(n.logPath)}`);
-    }
-  });
+  before(() => { ({ api, keys, genesis } = net); });
 
   const events = (evs, method) => evs.map((r) => r.event).filter((e) => api.events.obligations[method].is(e));
 
