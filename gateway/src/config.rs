@@ -27,7 +27,7 @@ pub struct Settings {
 	/// Where to serve proofs and stats, host:port [default: 127.0.0.1:8080].
 	#[arg(long)]
 	pub http: Option<String>,
-	/// A batch is cut once this many readings wait [default: 5000].
+	/// A batch is cut once this many readings wait [default: 20000].
 	#[arg(long)]
 	pub batch_max_readings: Option<usize>,
 	/// ... or once the oldest waiting reading is this old, in ms [default: 2000].
@@ -87,7 +87,7 @@ impl Settings {
 		let (host, port) =
 			mqtt.rsplit_once(':').ok_or(format!("mqtt {mqtt:?} is not host:port"))?;
 		let port = port.parse().map_err(|_| format!("mqtt {mqtt:?}: bad port"))?;
-		let batch_max_readings = self.batch_max_readings.unwrap_or(5_000);
+		let batch_max_readings = self.batch_max_readings.unwrap_or(20_000);
 		if batch_max_readings == 0 {
 			return Err("batch_max_readings must be at least 1".into());
 		}

@@ -165,13 +165,16 @@ async fn ingest(gw: Arc<Gateway>, config: &Config) -> anyhow::Result<()> {
 	opts.set_manual_acks(true);
 	opts.set_max_packet_size(64 * 1024, 64 * 1024);
 	let (client, mut eventloop) = AsyncClient::new(opts, 10_000);
-	let (tx, mut rx) = mpsc::channel::<Publish>(10_000);
+	// The event loop must never wait on the ingest loop: it is what sends the acknowledgements
+	// (and keep-alive pings) that the ingest loop queues. Unbounded, then; what it holds is what
+	// the broker sent and the gateway has not acknowledged yet.
+	let (tx, mut rx) = mpsc::unbounded_channel::<Publish>();
 	let subscriber = client.clone();
 	tokio::spawn(async move {
 		loop {
 			match eventloop.poll().await {
 				Ok(Event::Incoming(Packet::Publish(p))) => {
-					if tx.send(p).await.is_err() {
+					if tx.send(p).is_err() {
 						return;
 					}
 				},
