@@ -71,8 +71,8 @@ pub struct Batch {
 }
 
 impl Batch {
-	/// Build batch `number` from readings already in leaf order.
-	pub fn build(number: u64, readings: Vec<SignedReading>) -> Option<Self> {
+	/// Build batch `number` from readings already in leaf order; with its leaves.
+	pub fn build(number: u64, readings: Vec<SignedReading>) -> Option<(Self, Vec<H256>)> {
 		let leaves: Vec<H256> = readings.iter().map(|r| r.leaf_hash()).collect();
 		let root = merkle_root(&leaves)?;
 		let mut ranges: Vec<Range> = Vec::new();
@@ -101,7 +101,9 @@ impl Batch {
 		}
 		let from_ms = readings.iter().map(|r| r.timestamp_ms).min()?;
 		let to_ms = readings.iter().map(|r| r.timestamp_ms).max()?;
-		Some(Self { number, readings, root, from_ms, to_ms, ranges, status: BatchStatus::Built })
+		let batch =
+			Self { number, readings, root, from_ms, to_ms, ranges, status: BatchStatus::Built };
+		Some((batch, leaves))
 	}
 
 	/// Its leaves.
@@ -194,7 +196,8 @@ mod tests {
 			reading(1, 5, &[(1, -7), (2, 9)]),
 			reading(2, 0, &[(1, 2)]),
 		];
-		let batch = Batch::build(3, readings.clone()).unwrap();
+		let (batch, leaves) = Batch::build(3, readings.clone()).unwrap();
+		assert_eq!(leaves, batch.leaves());
 		assert_eq!(batch.ranges.len(), 2);
 		assert_eq!((batch.ranges[0].first, batch.ranges[0].last), (4, 5));
 		assert_eq!(

@@ -150,47 +150,31 @@ impl Chain {
 		self.runtime_call("AnchoringApi_check_reading", &(anchor, reading, proof)).await
 	}
 
-	/// The call bytes of `pallet.call(args)`: indices from the metadata, arguments SCALE-encoded.
-	pub async fn call_bytes(
-		&self,
-		pallet: &str,
-		call: &str,
-		args: &impl Encode,
-	) -> Result<Vec<u8>, String> {
-		let at = self.api.at_current_block().await.map_err(|e| e.to_string())?;
-		let metadata = at.metadata();
-		let p = metadata.pallet_by_name(pallet).ok_or_else(|| format!("no pallet {pallet}"))?;
-		let c = p.call_variant_by_name(call).ok_or_else(|| format!("no call {pallet}.{call}"))?;
-		let mut bytes = vec![p.call_index(), c.index];
-		args.encode_to(&mut bytes);
-		Ok(bytes)
-	}
-
-	/// `utility.batch_all(calls)` from calls' bytes.
-	pub async fn batch_all_bytes(&self, calls: &[Vec<u8>]) -> Result<Vec<u8>, String> {
-		let mut args = Compact(calls.len() as u32).encode();
-		for c in calls {
-			args.extend_from_slice(c);
-		}
-		let at = self.api.at_current_block().await.map_err(|e| e.to_string())?;
-		let metadata = at.metadata();
-		let p = metadata.pallet_by_name("Utility").ok_or("no pallet Utility")?;
-		let c = p.call_variant_by_name("batch_all").ok_or("no call Utility.batch_all")?;
-		let mut bytes = vec![p.call_index(), c.index];
-		bytes.extend(args);
-		Ok(bytes)
-	}
-
-	/// Sign and submit `call`, wait until it is in a finalized block and succeeded; returns that
-	/// block and the SCALE fields of each event of the transaction as (pallet, name, fields).
+	/// Sign and submit `calls` (one as it is, several in one `utility.batch_all`), wait until it
+	/// is in a finalized block and succeeded; returns that block and the SCALE fields of each
+	/// event of the transaction as (pallet, name, fields). Pallet and call indices come from the
+	/// metadata of the block the transaction is built at.
 	pub async fn submit(
 		&self,
-		call: &[u8],
+		calls: &[Call],
 	) -> Result<(H256, Vec<(String, String, Vec<u8>)>), SubmitError> {
-		let signer = self.signer.as_ref().ok_or(SubmitError::Other("no signing account".into()))?;
-		let mut tx = self.api.tx().await.map_err(|e| SubmitError::Other(e.to_string()))?;
-		let payload =
-			tx.from_call_data_bytes(call).map_err(|e| SubmitError::Other(e.to_string()))?;
+		let other = |e: String| SubmitError::Other(e);
+		let signer = self.signer.as_ref().ok_or(other("no signing account".into()))?;
+		let at = self.api.at_current_block().await.map_err(|e| other(e.to_string()))?;
+		let metadata = at.metadata_ref();
+		let call = match calls {
+			[one] => one.encode_with(metadata),
+			many => {
+				let mut args = Compact(many.len() as u32).encode();
+				for c in many {
+					args.extend(c.encode_with(metadata).map_err(other)?);
+				}
+				Call { pallet: "Utility", name: "batch_all", args }.encode_with(metadata)
+			},
+		}
+		.map_err(other)?;
+		let mut tx = at.transactions();
+		let payload = tx.from_call_data_bytes(&call).map_err(|e| other(e.to_string()))?;
 		let progress = tx
 			.sign_and_submit_then_watch_default(&payload, signer)
 			.await
@@ -224,9 +208,7 @@ impl Chain {
 			batch.to_ms,
 			ranges,
 		);
-		let call =
-			self.call_bytes("Anchoring", "anchor", &args).await.map_err(SubmitError::Other)?;
-		let (block, events) = self.submit(&call).await?;
+		let (block, events) = self.submit(&[Call::new("Anchoring", "anchor", &args)]).await?;
 		let anchor = events
 			.iter()
 			.find(|(p, e, _)| p == "Anchoring" && e == "Anchored")
@@ -252,6 +234,33 @@ impl Chain {
 			}
 		}
 		Ok(())
+	}
+}
+
+/// A call to submit: `pallet.name(args)`, its arguments SCALE-encoded with the runtime's types.
+pub struct Call {
+	/// The pallet's name in the metadata.
+	pub pallet: &'static str,
+	/// The call's name.
+	pub name: &'static str,
+	/// The encoded arguments.
+	pub args: Vec<u8>,
+}
+
+impl Call {
+	/// `pallet.name(args)`.
+	pub fn new(pallet: &'static str, name: &'static str, args: &impl Encode) -> Self {
+		Self { pallet, name, args: args.encode() }
+	}
+
+	/// The call's bytes: pallet and call index from `metadata`, then the arguments.
+	fn encode_with(&self, metadata: &subxt::metadata::Metadata) -> Result<Vec<u8>, String> {
+		let (pallet, name) = (self.pallet, self.name);
+		let p = metadata.pallet_by_name(pallet).ok_or_else(|| format!("no pallet {pallet}"))?;
+		let c = p.call_variant_by_name(name).ok_or_else(|| format!("no call {pallet}.{name}"))?;
+		let mut bytes = vec![p.call_index(), c.index];
+		bytes.extend_from_slice(&self.args);
+		Ok(bytes)
 	}
 }
 

@@ -6,7 +6,7 @@
 //! unknown device, a replayed sequence number) so a gateway's rejections can be checked.
 
 use crate::{
-	chain::{self, AccountId, Chain},
+	chain::{self, AccountId, Call, Chain},
 	stats::now_ms,
 	telemetry::{reading_to_value, topic},
 };
@@ -104,20 +104,10 @@ async fn register(
 		if info.is_none() {
 			let proof = pair.sign(&registration_payload(&genesis, owner, &pair.key));
 			let metadata = (b"iotrust simulator".to_vec(), H256::zero(), Vec::<u8>::new());
-			calls.push(
-				chain
-					.call_bytes("Devices", "register", &(pair.key, metadata, proof))
-					.await
-					.map_err(anyhow::Error::msg)?,
-			);
+			calls.push(Call::new("Devices", "register", &(pair.key, metadata, proof)));
 		}
 		if info.is_none_or(|i| i.gateway.as_ref() != Some(gateway)) {
-			calls.push(
-				chain
-					.call_bytes("Devices", "bind_gateway", &(id, gateway))
-					.await
-					.map_err(anyhow::Error::msg)?,
-			);
+			calls.push(Call::new("Devices", "bind_gateway", &(id, gateway)));
 		}
 	}
 	if calls.is_empty() {
@@ -125,8 +115,7 @@ async fn register(
 		return Ok(());
 	}
 	info!("registering and binding devices: {} calls in one batch", calls.len());
-	let call = chain.batch_all_bytes(&calls).await.map_err(anyhow::Error::msg)?;
-	chain.submit(&call).await.map_err(|e| anyhow::anyhow!("registration: {e}"))?;
+	chain.submit(&calls).await.map_err(|e| anyhow::anyhow!("registration: {e}"))?;
 	Ok(())
 }
 
@@ -183,9 +172,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 	for seq in args.start_seq..args.start_seq + args.readings {
 		for pair in &pairs {
 			tick.tick().await;
-			let r = reading(pair, &genesis, seq);
-			let body = serde_json::to_vec(&reading_to_value(&r))?;
-			client.publish(topic(&r.device), QoS::AtLeastOnce, false, body).await?;
+			publish(&client, &reading(pair, &genesis, seq)).await?;
 			published += 1;
 		}
 	}
@@ -220,6 +207,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 	Ok(())
 }
 
+/// Queue `r` on its device's telemetry topic.
+async fn publish(client: &AsyncClient, r: &SignedReading) -> anyhow::Result<()> {
+	let body = serde_json::to_vec(&reading_to_value(r))?;
+	client.publish(topic(&r.device), QoS::AtLeastOnce, false, body).await?;
+	Ok(())
+}
+
 /// `args.bad` each of: malformed JSON, a bad signature, an unknown device, a replayed sequence
 /// number (a different reading signed for sequence number `args.start_seq`). `next` is the
 /// first unused sequence number (bad signatures use it, so they never take a number).
@@ -240,36 +234,15 @@ async fn publish_bad(
 
 		let mut forged = reading(pair, genesis, next);
 		forged.metrics[0].value += 1 + i as i64;
-		client
-			.publish(
-				topic(&device),
-				QoS::AtLeastOnce,
-				false,
-				serde_json::to_vec(&reading_to_value(&forged))?,
-			)
-			.await?;
+		publish(client, &forged).await?;
 
 		let unknown = reading(&stranger, genesis, u64::from(i));
-		client
-			.publish(
-				topic(&unknown.device),
-				QoS::AtLeastOnce,
-				false,
-				serde_json::to_vec(&reading_to_value(&unknown))?,
-			)
-			.await?;
+		publish(client, &unknown).await?;
 
 		let mut replayed = reading(pair, genesis, args.start_seq);
 		replayed.metrics[1].value = -(i64::from(i) + 1);
 		replayed.signature = pair.sign(&replayed.payload(genesis));
-		client
-			.publish(
-				topic(&device),
-				QoS::AtLeastOnce,
-				false,
-				serde_json::to_vec(&reading_to_value(&replayed))?,
-			)
-			.await?;
+		publish(client, &replayed).await?;
 		sent += 4;
 	}
 	Ok(sent)

@@ -18,8 +18,8 @@ use std::{
 const PENDING: TableDefinition<&[u8], &[u8]> = TableDefinition::new("pending");
 /// Batches by number → SCALE [`Batch`].
 const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
-/// Batched readings: device id ‖ seq → (batch number, leaf index).
-const LOCATED: TableDefinition<&[u8], (u64, u32)> = TableDefinition::new("located");
+/// Batched readings: device id ‖ seq → SCALE [`Placed`].
+const LOCATED: TableDefinition<&[u8], &[u8]> = TableDefinition::new("located");
 /// Each device's highest accepted sequence number.
 const LAST_SEQ: TableDefinition<&[u8], u64> = TableDefinition::new("last_seq");
 /// Counters: `next_batch`.
@@ -46,6 +46,15 @@ pub enum Location {
 
 /// Anchored batches recently read for proofs, with their leaves (they never change again).
 const CACHED_BATCHES: usize = 16;
+
+/// Where a batched reading went: its batch, its leaf index and its leaf hash (so a redelivered
+/// reading is told from a replay without reading the batch).
+#[derive(Encode, Decode)]
+struct Placed {
+	batch: u64,
+	index: u32,
+	leaf: H256,
+}
 
 fn key(device: &DeviceId, seq: u64) -> [u8; 40] {
 	let mut k = [0u8; 40];
@@ -100,23 +109,19 @@ impl Store {
 			let mut pending = w.open_table(PENDING).map_err(err)?;
 			let mut last_seq = w.open_table(LAST_SEQ).map_err(err)?;
 			let located = w.open_table(LOCATED).map_err(err)?;
-			let batches = w.open_table(BATCHES).map_err(err)?;
 			for r in readings {
 				let k = key(&r.device, r.seq);
 				let last = last_seq.get(r.device.as_bytes()).map_err(err)?.map(|v| v.value());
 				if last.is_some_and(|last| r.seq <= last) {
-					let stored = match pending.get(&k[..]).map_err(err)? {
-						Some(v) => SignedReading::decode(&mut v.value()).ok(),
-						None => match located.get(&k[..]).map_err(err)?.map(|v| v.value()) {
-							Some((batch, index)) => batches
-								.get(batch)
-								.map_err(err)?
-								.and_then(|b| Batch::decode(&mut b.value()).ok())
-								.and_then(|b| b.readings.get(index as usize).cloned()),
-							None => None,
-						},
+					let same = match pending.get(&k[..]).map_err(err)? {
+						Some(v) => SignedReading::decode(&mut v.value()).ok().as_ref() == Some(r),
+						None => located
+							.get(&k[..])
+							.map_err(err)?
+							.and_then(|v| Placed::decode(&mut v.value()).ok())
+							.is_some_and(|p| p.leaf == r.leaf_hash()),
 					};
-					out.push(if stored.as_ref() == Some(r) {
+					out.push(if same {
 						Accepted::Duplicate
 					} else {
 						Accepted::Replayed { last: last.unwrap_or_default() }
@@ -154,12 +159,13 @@ impl Store {
 			let readings = plan(&by_device, limits);
 			let mut meta = w.open_table(META).map_err(err)?;
 			let number = meta.get("next_batch").map_err(err)?.map(|v| v.value()).unwrap_or(0);
-			let Some(batch) = Batch::build(number, readings) else { return Ok(None) };
+			let Some((batch, leaves)) = Batch::build(number, readings) else { return Ok(None) };
 			let mut located = w.open_table(LOCATED).map_err(err)?;
-			for (index, r) in batch.readings.iter().enumerate() {
+			for (index, (r, leaf)) in batch.readings.iter().zip(leaves).enumerate() {
 				let k = key(&r.device, r.seq);
 				pending.remove(&k[..]).map_err(err)?;
-				located.insert(&k[..], (number, index as u32)).map_err(err)?;
+				let placed = Placed { batch: number, index: index as u32, leaf };
+				located.insert(&k[..], &placed.encode()[..]).map_err(err)?;
 			}
 			meta.insert("next_batch", number + 1).map_err(err)?;
 			w.open_table(BATCHES).map_err(err)?.insert(number, &batch.encode()[..]).map_err(err)?;
@@ -208,8 +214,12 @@ impl Store {
 		if r.open_table(PENDING).map_err(err)?.get(&k[..]).map_err(err)?.is_some() {
 			return Ok(Some(Location::Pending));
 		}
-		let Some((number, index)) =
-			r.open_table(LOCATED).map_err(err)?.get(&k[..]).map_err(err)?.map(|v| v.value())
+		let Some(Placed { batch: number, index, .. }) = r
+			.open_table(LOCATED)
+			.map_err(err)?
+			.get(&k[..])
+			.map_err(err)?
+			.and_then(|v| Placed::decode(&mut v.value()).ok())
 		else {
 			return Ok(None);
 		};

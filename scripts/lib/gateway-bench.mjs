@@ -9,12 +9,11 @@
 //   node scripts/lib/gateway-bench.mjs --bin NODE --gateway-bin GATEWAY [--devices 20] [--rate 500]
 //        [--seconds 30] [--local] [--port-offset 400]
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  simulatorArgs, startDevNode, startGateway, startLocalNetwork, startMosquitto, stopNode, waitForPort,
+  runSimulator, simulatorArgs, startDevNode, startGateway, startLocalNetwork, startMosquitto, stopNode, waitForPort,
 } from './network.mjs';
 
 const args = process.argv.slice(2);
@@ -31,15 +30,6 @@ const offset = Number(opt('--port-offset', '400'));
 const readings = Math.max(1, Math.round((rate * seconds) / devices));
 const state = fs.mkdtempSync(path.join(os.tmpdir(), 'iotrust-gateway-bench-'));
 
-function run(argv) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(gatewayBin, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.on('exit', (code) => (code === 0 ? resolve(out.trim().split('\n').at(-1)) : reject(new Error(`simulator exited ${code}`))));
-  });
-}
-
 const procs = [];
 let nodes = [];
 try {
@@ -54,10 +44,10 @@ try {
   procs.push(gateway);
   await waitForPort(httpPort);
   const sim = (o) => simulatorArgs({ nodeUrl: nodes[0].rpcUrl, mqttPort, devices, ...o });
-  await run(sim({ extra: ['--register-only'] }));
+  await runSimulator(gatewayBin, sim({ extra: ['--register-only'] }));
   console.log(`publishing ${devices * readings} readings from ${devices} devices at ${rate}/s ...`);
   const started = Date.now();
-  const published = JSON.parse(await run(sim({ readings, rate })));
+  const published = (await runSimulator(gatewayBin, sim({ readings, rate }))).at(-1);
   const stats = async () => (await fetch(`${gateway.httpUrl}/stats`)).json();
   let s = await stats();
   let ingestedAfter = null;

@@ -85,14 +85,18 @@ export function startNode({
     ...bootnodes.flatMap((b) => ['--bootnodes', b]),
     ...extraArgs,
   ];
-  const logPath = path.join(state, `${name}.log`);
+  return {
+    ...spawnLogged(name, bin, args, path.join(state, `${name}.log`)),
+    ports: p, rpcUrl: `ws://127.0.0.1:${p.rpc}`, httpUrl: `http://127.0.0.1:${p.rpc}`,
+  };
+}
+
+/** Start `bin args` with its output appended to `logPath`; a handle for stopNode. */
+export function spawnLogged(name, bin, args, logPath) {
   const log = fs.openSync(logPath, 'a');
   const proc = spawn(bin, args, { stdio: ['ignore', log, log] });
   fs.closeSync(log);
-  return {
-    name, proc, logPath, ports: p,
-    rpcUrl: `ws://127.0.0.1:${p.rpc}`, httpUrl: `http://127.0.0.1:${p.rpc}`,
-  };
+  return { name, proc, logPath };
 }
 
 /** Stop a node and wait for its process to end (SIGKILL after `graceMs`). */
@@ -180,11 +184,7 @@ export function startMosquitto({ state, port }) {
     `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false',
     'max_queued_messages 1000000', 'max_inflight_messages 1000', '',
   ].join('\n'));
-  const logPath = path.join(state, 'mosquitto.log');
-  const log = fs.openSync(logPath, 'a');
-  const proc = spawn(MOSQUITTO_BIN, ['-c', conf], { stdio: ['ignore', log, log] });
-  fs.closeSync(log);
-  return { name: 'mosquitto', proc, logPath, port };
+  return { ...spawnLogged('mosquitto', MOSQUITTO_BIN, ['-c', conf], path.join(state, 'mosquitto.log')), port };
 }
 
 /** Wait until something listens on loopback `port`. */
@@ -213,11 +213,25 @@ export function startGateway({ bin, state, nodeUrl, mqttPort, httpPort, account 
     '--db', path.join(state, 'gateway.redb'), '--http', `127.0.0.1:${httpPort}`,
     '--client-id', 'iotrust-gateway-local', ...extraArgs,
   ];
-  const logPath = path.join(state, 'gateway.log');
-  const log = fs.openSync(logPath, 'a');
-  const proc = spawn(bin, args, { stdio: ['ignore', log, log] });
-  fs.closeSync(log);
-  return { name: 'gateway', proc, logPath, httpUrl: `http://127.0.0.1:${httpPort}` };
+  return { ...spawnLogged('gateway', bin, args, path.join(state, 'gateway.log')), httpUrl: `http://127.0.0.1:${httpPort}` };
+}
+
+/**
+ * Run `iotrust-gateway simulate` (`bin`, arguments from simulatorArgs) to completion; resolves
+ * with the JSON lines it printed (the devices, then a summary), rejects with its error output.
+ */
+export function runSimulator(bin, args) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d) => { out += d; });
+    proc.stderr.on('data', (d) => { err += d; });
+    proc.on('exit', (code) => {
+      if (code === 0) resolve(out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)));
+      else reject(new Error(`simulator exited ${code}: ${(err || out).slice(-2000)}`));
+    });
+  });
 }
 
 /** The `iotrust-gateway simulate` arguments for the local setup. */
@@ -294,9 +308,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         readings: 100_000_000, rate: Number(opt('--sim-rate', '20')), extra: ['--start-seq', String(startSeq)],
       });
       const simLog = path.join(iot, 'simulator.log');
-      const log = fs.openSync(simLog, 'a');
-      extras.push({ name: 'simulator', proc: spawn(gatewayBin, simArgs, { stdio: ['ignore', log, log] }), logPath: simLog });
-      fs.closeSync(log);
+      extras.push(spawnLogged('simulator', gatewayBin, simArgs, simLog));
       console.log(`  mqtt     127.0.0.1:${mqttPort} (mosquitto, log ${path.join(iot, 'mosquitto.log')})`);
       console.log(`  gateway  http://127.0.0.1:${httpPort}/stats, /proof/<device>/<seq>  (account ${GATEWAY_ACCOUNT.address}, log ${gateway.logPath})`);
       console.log(`  devices  simulated, owned by Charlie, publishing (log ${simLog})`);

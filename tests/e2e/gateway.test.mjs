@@ -7,11 +7,11 @@
 // messages are rejected and counted by kind.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
-  GATEWAY_ACCOUNT, simulatorArgs, startGateway, startMosquitto, waitForPort,
+  GATEWAY_ACCOUNT, runSimulator, simulatorArgs, startGateway, startMosquitto, waitForPort,
 } from '../../scripts/lib/network.mjs';
 import { NODE_BIN, sleep, useLocalNetwork, waitFor } from './helpers.mjs';
 
@@ -22,21 +22,6 @@ const GATEWAY_BIN = process.env.IOTRUST_GATEWAY_BIN ?? path.join(path.dirname(NO
 const DEVICES = 20;
 const READINGS = 500;
 const BAD_EACH = 5;
-
-/** Run the simulator to completion; resolves with its JSON output lines. */
-function simulate(args, logPath) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(GATEWAY_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (d) => { out += d; });
-    proc.stderr.on('data', (d) => { err += d; });
-    proc.on('exit', (code) => {
-      if (code === 0) resolve(out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)));
-      else reject(new Error(`simulator exited ${code}: ${err.slice(-2000)}${logPath ?? ''}`));
-    });
-  });
-}
 
 async function getJson(url) {
   const res = await fetch(url);
@@ -78,7 +63,7 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
   };
 
   it('registers 20 simulated devices bound to the gateway account', async () => {
-    const lines = await simulate(sim({ extra: ['--register-only'] }));
+    const lines = await runSimulator(GATEWAY_BIN, sim({ extra: ['--register-only'] }));
     devices = lines.map((l) => l.device);
     assert.equal(devices.length, DEVICES);
     for (const d of devices) {
@@ -90,7 +75,7 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
   it('anchors 10,000 readings exactly once across a SIGKILL of the gateway', async () => {
     launch();
     await waitForPort(HTTP_PORT);
-    const publishing = simulate(sim({ readings: READINGS, rate: 400 }));
+    const publishing = runSimulator(GATEWAY_BIN, sim({ readings: READINGS, rate: 400 }));
     await sleep(8000);
     gateway.proc.kill('SIGKILL');
     await new Promise((r) => gateway.proc.once('exit', r));
@@ -165,7 +150,7 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
   });
 
   it('rejects and counts bad messages without stopping', async () => {
-    await simulate(sim({ readings: 0, extra: ['--bad', String(BAD_EACH)] }));
+    await runSimulator(GATEWAY_BIN, sim({ readings: 0, extra: ['--bad', String(BAD_EACH)] }));
     const stats = await waitFor('the rejections to be counted', async () => {
       const { body } = await getJson(`http://127.0.0.1:${HTTP_PORT}/stats`);
       return body.rejectedTotal >= 4 * BAD_EACH ? body : null;

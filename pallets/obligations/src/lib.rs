@@ -347,7 +347,7 @@ pub mod pallet {
 
 			T::Currency::transfer(&who, &obligation.provider, amount, Preservation::Preserve)?;
 			obligation.paid = obligation.paid.saturating_add(amount);
-			Outstanding::<T>::mutate(&who, |o| *o = o.saturating_sub(amount));
+			Self::reduce_outstanding(&who, amount);
 			let remaining = remaining.saturating_sub(amount);
 			Self::deposit_event(Event::Paid { id, amount, remaining });
 			if remaining.is_zero() {
@@ -530,6 +530,14 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::Defaulted { id, unpaid });
 	}
 
+	/// Take `by` off what `consumer` owes; the entry goes once nothing is owed.
+	fn reduce_outstanding(consumer: &T::AccountId, by: BalanceOf<T>) {
+		Outstanding::<T>::mutate_exists(consumer, |o| {
+			let rest = o.unwrap_or_default().saturating_sub(by);
+			*o = if rest.is_zero() { None } else { Some(rest) };
+		});
+	}
+
 	/// End a pending obligation with `status`: it leaves the consumer's outstanding total, the
 	/// due queue and its SLA device's watch list, and reputation hears `outcome` worth `value`.
 	fn close(
@@ -540,10 +548,9 @@ impl<T: Config> Pallet<T> {
 		value: BalanceOf<T>,
 	) {
 		let left = obligation.remaining();
-		Outstanding::<T>::mutate_exists(&obligation.consumer, |o| {
-			let rest = o.unwrap_or_default().saturating_sub(left);
-			*o = if rest.is_zero() { None } else { Some(rest) };
-		});
+		if !left.is_zero() {
+			Self::reduce_outstanding(&obligation.consumer, left);
+		}
 		DueQueue::<T>::remove(Self::due_key(obligation.due, id));
 		if let Some(sla) = obligation.sla {
 			SlaWatch::<T>::mutate_exists(sla.device, |list| {
@@ -611,7 +618,7 @@ impl<T: Config> Pallet<T> {
 			obligation.penalty = obligation.penalty.saturating_add(cut);
 			obligation.breaches = obligation.breaches.saturating_add(1);
 			obligation.last_breach = Some(breach.anchor);
-			Outstanding::<T>::mutate(&obligation.consumer, |o| *o = o.saturating_sub(cut));
+			Self::reduce_outstanding(&obligation.consumer, cut);
 			Self::deposit_event(Event::PenaltyApplied { id, anchor: breach.anchor, cut });
 			if obligation.remaining().is_zero() {
 				Self::fulfil(id, obligation);

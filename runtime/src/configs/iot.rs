@@ -50,15 +50,16 @@ impl pallet_anchoring::Config for Runtime {
 	type MaxRules = ConstU32<8>;
 	type WeightInfo = pallet_anchoring::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = DevicesForAnchoringBenchmarks;
+	type BenchmarkHelper = BenchmarkDevices;
 }
 
-/// Registers devices straight into the devices pallet for the anchoring benchmarks.
+/// Registers devices straight into the devices pallet (and signs as them) for the anchoring and
+/// obligations benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
-pub struct DevicesForAnchoringBenchmarks;
+pub struct BenchmarkDevices;
 
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_anchoring::BenchmarkHelper<crate::AccountId> for DevicesForAnchoringBenchmarks {
+impl pallet_anchoring::BenchmarkHelper<crate::AccountId> for BenchmarkDevices {
 	fn active_device(
 		index: u32,
 		owner: &crate::AccountId,
@@ -92,16 +93,11 @@ impl pallet_obligations::Config for Runtime {
 	type MaxSweep = ConstU32<50>;
 	type WeightInfo = pallet_obligations::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = DevicesForObligationsBenchmarks;
+	type BenchmarkHelper = BenchmarkDevices;
 }
 
-/// Registers P-256 devices straight into the devices pallet, and signs as them, for the
-/// obligations benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
-pub struct DevicesForObligationsBenchmarks;
-
-#[cfg(feature = "runtime-benchmarks")]
-impl pallet_obligations::BenchmarkHelper<crate::AccountId> for DevicesForObligationsBenchmarks {
+impl pallet_obligations::BenchmarkHelper<crate::AccountId> for BenchmarkDevices {
 	fn signing_device(
 		index: u32,
 		owner: &crate::AccountId,
