@@ -50,6 +50,9 @@ pub enum ReadingCheck {
 	NotInRange,
 	/// The proof does not lead to the anchor's root.
 	BadProof,
+	/// The reading is in the tree, but its device did not sign it (with the key it held when the
+	/// batch was anchored).
+	BadSignature,
 }
 
 /// The leading fields of an anchor as `anchoringApi.anchor` returns it.
@@ -194,6 +197,23 @@ impl Chain {
 			));
 		}
 		Ok((block, out))
+	}
+
+	/// Whether the chain records that `gateway` serves `owner` (`Devices.ServedOwners`).
+	pub async fn serves(&self, gateway: &AccountId, owner: &AccountId) -> Result<bool, String> {
+		use sp_core::hashing::{blake2_128, twox_128};
+		let mut key = twox_128(b"Devices").to_vec();
+		key.extend(twox_128(b"ServedOwners"));
+		for account in [gateway, owner] {
+			key.extend(blake2_128(account));
+			key.extend(account);
+		}
+		let at = self.api.at_current_block().await.map_err(|e| e.to_string())?;
+		match at.storage().fetch_raw(key).await {
+			Ok(_) => Ok(true),
+			Err(subxt::error::StorageError::NoValueFound) => Ok(false),
+			Err(e) => Err(e.to_string()),
+		}
 	}
 
 	/// Anchor `batch`; returns the anchor id and the finalized block it is in.

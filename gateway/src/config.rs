@@ -36,6 +36,12 @@ pub struct Settings {
 	/// Seconds between progress lines in the log [default: 10].
 	#[arg(long)]
 	pub progress_secs: Option<u64>,
+	/// The device owners (SS58 addresses) this gateway agrees to serve: only they may bind
+	/// devices to it. At start the gateway records its consent on chain for each it does not
+	/// serve yet (`devices.serveOwner`, which holds a small deposit). Repeat the flag or separate
+	/// addresses with commas [default: none].
+	#[arg(long = "serve-owner", value_delimiter = ',')]
+	pub serve_owners: Option<Vec<String>>,
 }
 
 /// Settings with every default filled in.
@@ -51,6 +57,7 @@ pub struct Config {
 	pub batch_max_readings: usize,
 	pub batch_window_ms: u64,
 	pub progress_secs: u64,
+	pub serve_owners: Vec<crate::chain::AccountId>,
 }
 
 impl Settings {
@@ -74,6 +81,7 @@ impl Settings {
 			batch_max_readings: flags.batch_max_readings.or(base.batch_max_readings),
 			batch_window_ms: flags.batch_window_ms.or(base.batch_window_ms),
 			progress_secs: flags.progress_secs.or(base.progress_secs),
+			serve_owners: flags.serve_owners.or(base.serve_owners),
 		})
 	}
 
@@ -91,6 +99,17 @@ impl Settings {
 		if batch_max_readings == 0 {
 			return Err("batch_max_readings must be at least 1".into());
 		}
+		let serve_owners = self
+			.serve_owners
+			.unwrap_or_default()
+			.iter()
+			.map(|a| {
+				use sp_core::crypto::Ss58Codec;
+				sp_core::crypto::AccountId32::from_ss58check(a)
+					.map(|id| *id.as_ref())
+					.map_err(|e| format!("serve_owners: {a:?} is not an SS58 address ({e:?})"))
+			})
+			.collect::<Result<Vec<_>, _>>()?;
 		Ok(Config {
 			node: self.node.unwrap_or_else(|| "ws://127.0.0.1:9944".into()),
 			account,
@@ -102,6 +121,7 @@ impl Settings {
 			batch_max_readings,
 			batch_window_ms: self.batch_window_ms.unwrap_or(2_000),
 			progress_secs: self.progress_secs.unwrap_or(10).max(1),
+			serve_owners,
 		})
 	}
 }
@@ -124,6 +144,19 @@ mod tests {
 		assert_eq!(config.node, "ws://10.0.0.1:9944");
 		assert_eq!(config.batch_window_ms, 100);
 		assert_eq!((config.mqtt_host.as_str(), config.mqtt_port), ("127.0.0.1", 1883));
+		assert!(config.serve_owners.is_empty());
+		// Owners it serves, from the file; a malformed address is refused.
+		let charlie = "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y";
+		std::fs::write(&path, format!("account = \"//Dave\"\nserve_owners = [\"{charlie}\"]\n"))
+			.unwrap();
+		let config = Settings::load(Some(&path), Settings::default()).unwrap().resolve().unwrap();
+		assert_eq!(config.serve_owners.len(), 1);
+		std::fs::write(&path, "account = \"//Dave\"\nserve_owners = [\"5Fnope\"]\n").unwrap();
+		assert!(Settings::load(Some(&path), Settings::default())
+			.unwrap()
+			.resolve()
+			.unwrap_err()
+			.contains("serve_owners"));
 		std::fs::write(&path, "nodes = 1\n").unwrap();
 		assert!(Settings::load(Some(&path), Settings::default())
 			.unwrap_err()

@@ -103,6 +103,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 		config.db.display()
 	);
 
+	serve_owners(&gw.chain, &me, &config.serve_owners).await?;
+
 	let listener = TcpListener::bind(&config.http)
 		.await
 		.with_context(|| format!("binding {}", config.http))?;
@@ -119,6 +121,27 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 			Ok(())
 		},
 	}
+}
+
+/// Record on chain that this gateway serves each of `owners` it does not serve yet, so they can
+/// bind their devices to it.
+async fn serve_owners(chain: &Chain, me: &AccountId, owners: &[AccountId]) -> anyhow::Result<()> {
+	let mut calls = Vec::new();
+	for owner in owners {
+		if !chain.serves(me, owner).await.map_err(anyhow::Error::msg)? {
+			calls.push(chain::Call::new("Devices", "serve_owner", owner));
+		}
+	}
+	if calls.is_empty() {
+		return Ok(());
+	}
+	let count = calls.len();
+	chain
+		.submit(&calls)
+		.await
+		.map_err(|e| anyhow::anyhow!("recording consent to serve {count} owner(s): {e}"))?;
+	info!("now serving {count} more device owner(s) on chain");
+	Ok(())
 }
 
 async fn shutdown_signal() {

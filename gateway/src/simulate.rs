@@ -114,6 +114,23 @@ async fn register(
 		info!("all {} devices are registered and bound", pairs.len());
 		return Ok(());
 	}
+	if gateway != owner && !chain.serves(gateway, owner).await.map_err(anyhow::Error::msg)? {
+		info!(
+			"waiting for gateway {} to serve owner {} (iotrust-gateway run --serve-owner)",
+			chain::ss58(gateway),
+			chain::ss58(owner)
+		);
+		let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+		while !chain.serves(gateway, owner).await.map_err(anyhow::Error::msg)? {
+			anyhow::ensure!(
+				std::time::Instant::now() < deadline,
+				"gateway {} does not serve owner {}: devices cannot be bound to it",
+				chain::ss58(gateway),
+				chain::ss58(owner)
+			);
+			tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+		}
+	}
 	info!("registering and binding devices: {} calls in one batch", calls.len());
 	chain.submit(&calls).await.map_err(|e| anyhow::anyhow!("registration: {e}"))?;
 	Ok(())

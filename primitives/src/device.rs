@@ -129,6 +129,36 @@ impl DevicePublicKey {
 		H256(sp_io::hashing::blake2_256(&(domain::DEVICE_ID, self).encode()))
 	}
 
+	/// Whether this key may identify a device: a canonical encoding of a point that only its
+	/// holder can sign for.
+	///
+	/// Ed25519 keys must decode, be encoded canonically, and lie in the prime-order subgroup:
+	/// a small-order key has signatures anyone can forge, and a key plus a torsion point is
+	/// another encoding for the same secret (it would pass as "new" beside a retired key). An
+	/// sr25519 key must be a canonical Ristretto encoding other than the identity; a secp256k1
+	/// or P-256 key a compressed point on its curve. With these rules, two different accepted
+	/// keys never stand for the same secret.
+	pub fn is_acceptable(&self) -> bool {
+		match self {
+			Self::Ed25519(raw) => {
+				let compressed = curve25519_dalek::edwards::CompressedEdwardsY(*raw);
+				compressed.decompress().is_some_and(|point| {
+					point.compress().0 == *raw &&
+						!point.is_small_order() &&
+						point.is_torsion_free()
+				})
+			},
+			Self::Sr25519(raw) => {
+				let compressed = curve25519_dalek::ristretto::CompressedRistretto(*raw);
+				compressed.decompress().is_some_and(|point| {
+					point != curve25519_dalek::ristretto::RistrettoPoint::default()
+				})
+			},
+			Self::Secp256k1(raw) => matches!(raw[0], 2 | 3),
+			Self::P256(raw) => p256::ecdsa::VerifyingKey::from_sec1_bytes(raw).is_ok(),
+		}
+	}
+
 	/// Whether `signature` is this key's signature over `message`. A signature of another
 	/// scheme, a malformed key or a malformed signature is never valid.
 	pub fn verify(&self, message: &[u8], signature: &DeviceSignature) -> bool {
@@ -244,6 +274,70 @@ pub fn obligation_payload(
 	(domain::OBLIGATION, genesis, device, nonce, terms).encode()
 }
 
+/// Where a device's status stands.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum DeviceStatus {
+	/// Its signatures count.
+	Active,
+	/// Temporarily not trusted (e.g. in repair); its owner may resume it.
+	Suspended,
+	/// Permanently distrusted: its key can never be registered again.
+	Revoked,
+}
+
+/// A key a device held, from block `from` until the next key's `from` (or now).
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub struct KeyPeriod<BlockNumber> {
+	/// The key.
+	pub key: DevicePublicKey,
+	/// The block it was registered or rotated in.
+	pub from: BlockNumber,
+}
+
+/// Whether a manufacturer's attestation of a device key still stands.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum AttestationStatus {
+	/// Its manufacturer is registered and neither it nor the council revoked it.
+	Valid,
+	/// Its manufacturer or the council revoked it.
+	Revoked,
+	/// The council removed its manufacturer: none of that manufacturer's attestations count.
+	ManufacturerRemoved,
+}
+
 /// The outcome of checking a device signature, as clients see it.
 #[derive(
 	Encode,
@@ -281,6 +375,9 @@ pub trait DeviceRegistry<AccountId> {
 	fn gateway_of(device: &DeviceId) -> Option<AccountId>;
 	/// Whether `signature` over `payload` is by `device`'s current key, and `device` is active.
 	fn verify(device: &DeviceId, payload: &[u8], signature: &DeviceSignature) -> bool;
+	/// Whether `signature` over `payload` is by a key `device` held during block `at`, whatever
+	/// its status now: for evidence made back then, such as an anchored reading.
+	fn verify_at(device: &DeviceId, at: u64, payload: &[u8], signature: &DeviceSignature) -> bool;
 }
 
 #[cfg(test)]
@@ -367,6 +464,53 @@ mod tests {
 		ids.sort();
 		ids.dedup();
 		assert_eq!(ids.len(), 4);
+	}
+
+	#[test]
+	fn honest_keys_of_every_scheme_are_acceptable() {
+		for seed in [[1u8; 32], [42; 32], [200; 32]] {
+			for device in all_schemes(seed) {
+				assert!(device.key.is_acceptable(), "{:?}", device.key);
+			}
+		}
+	}
+
+	#[test]
+	fn weak_and_equivalent_ed25519_keys_are_refused() {
+		use curve25519_dalek::{constants::EIGHT_TORSION, edwards::CompressedEdwardsY};
+		// Every small-order point (the identity among them): anyone can forge their signatures.
+		for torsion in EIGHT_TORSION {
+			assert!(!DevicePublicKey::Ed25519(torsion.compress().0).is_acceptable());
+		}
+		// A real key plus a torsion point: another encoding for the same secret.
+		let device = DeviceKeypair::from_seed(KeyScheme::Ed25519, [9; 32]).unwrap();
+		let DevicePublicKey::Ed25519(raw) = device.key else { unreachable!() };
+		let point = CompressedEdwardsY(raw).decompress().unwrap();
+		for torsion in &EIGHT_TORSION[1..] {
+			let shifted = DevicePublicKey::Ed25519((point + torsion).compress().0);
+			assert!(!shifted.is_acceptable());
+		}
+		// The identity with its sign bit set: a non-canonical encoding.
+		let mut negative_zero = [0u8; 32];
+		negative_zero[0] = 1;
+		negative_zero[31] = 0x80;
+		assert!(!DevicePublicKey::Ed25519(negative_zero).is_acceptable());
+		// Not a point at all (y = 2 has no x on the curve).
+		let mut off_curve = [0u8; 32];
+		off_curve[0] = 2;
+		assert!(!DevicePublicKey::Ed25519(off_curve).is_acceptable());
+	}
+
+	#[test]
+	fn malformed_keys_of_other_schemes_are_refused() {
+		assert!(!DevicePublicKey::Sr25519([0; 32]).is_acceptable());
+		assert!(!DevicePublicKey::Sr25519([0xff; 32]).is_acceptable());
+		let mut uncompressed = [7u8; 33];
+		uncompressed[0] = 4;
+		assert!(!DevicePublicKey::Secp256k1(uncompressed).is_acceptable());
+		assert!(!DevicePublicKey::P256(uncompressed).is_acceptable());
+		assert!(!DevicePublicKey::P256([0; 33]).is_acceptable());
+		assert!(!DevicePublicKey::Secp256k1([0; 33]).is_acceptable());
 	}
 
 	#[test]

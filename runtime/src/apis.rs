@@ -198,19 +198,22 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl pallet_devices_runtime_api::DevicesApi<Block, AccountId, pallet_devices::Device<Runtime>>
+	impl pallet_devices_runtime_api::DevicesApi<Block, AccountId, Balance, crate::BlockNumber>
 		for Runtime
 	{
-		fn device(device: pallet_devices_runtime_api::DeviceId) -> Option<pallet_devices::Device<Runtime>> {
-			pallet_devices::Devices::<Runtime>::get(device)
+		fn device(device: pallet_devices_runtime_api::DeviceId) -> Option<DeviceInfo> {
+			pallet_devices::Devices::<Runtime>::get(device).map(|record| device_info(device, record))
 		}
 
 		fn devices_of(
 			owner: AccountId,
 			start_after: Option<pallet_devices_runtime_api::DeviceId>,
 			limit: u32,
-		) -> Vec<(pallet_devices_runtime_api::DeviceId, pallet_devices::Device<Runtime>)> {
+		) -> Vec<(pallet_devices_runtime_api::DeviceId, DeviceInfo)> {
 			crate::Devices::devices_of(&owner, start_after, limit.min(pallet_devices_runtime_api::MAX_PAGE))
+				.into_iter()
+				.map(|(id, record)| (id, device_info(id, record)))
+				.collect()
 		}
 
 		fn verify(
@@ -381,5 +384,50 @@ impl_runtime_apis! {
 		) -> Weight {
 			Executive::try_execute_block(block, state_root_check, signature_check, select).expect("execute-block failed")
 		}
+	}
+}
+
+/// A device as the devices runtime API returns it.
+type DeviceInfo = pallet_devices_runtime_api::DeviceInfo<AccountId, Balance, crate::BlockNumber>;
+
+/// A stored device record as clients see it: with every key it held, and its attestation
+/// looked up with whether it still stands.
+fn device_info(
+	id: pallet_devices_runtime_api::DeviceId,
+	record: pallet_devices::Device<Runtime>,
+) -> DeviceInfo {
+	use pallet_devices_runtime_api::{AttestationInfo, FirmwareInfo, MetadataInfo};
+	let attestation = record
+		.attestation
+		.and_then(pallet_devices::Attestations::<Runtime>::get)
+		.map(|a| AttestationInfo {
+			status: crate::Devices::attestation_status(&a),
+			manufacturer: a.manufacturer,
+			model: a.model.into_inner(),
+			attested_at: a.attested_at,
+			revoked_at: a.revoked_at,
+		});
+	DeviceInfo {
+		owner: record.owner,
+		key: record.key,
+		status: record.status,
+		gateway: record.gateway,
+		metadata: MetadataInfo {
+			model: record.metadata.model.into_inner(),
+			serial_hash: record.metadata.serial_hash,
+			uri: record.metadata.uri.into_inner(),
+		},
+		firmware: record.firmware.map(|f| FirmwareInfo {
+			version: f.version.into_inner(),
+			hash: f.hash,
+			reported_at: f.reported_at,
+			matches_release: f.matches_release,
+		}),
+		attestation,
+		registered_at: record.registered_at,
+		deposit: record.deposit,
+		rotations: record.rotations,
+		firmware_reports: record.firmware_reports,
+		keys: pallet_devices::KeyHistory::<Runtime>::get(id).into_inner(),
 	}
 }

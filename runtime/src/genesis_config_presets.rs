@@ -4,7 +4,7 @@
 
 use crate::{
 	configs::MAX_MEMBERS, AccountId, Balance, BalancesConfig, ConsortiumConfig,
-	CouncilMembershipConfig, NodeAuthorizationConfig, RuntimeGenesisConfig, SessionConfig,
+	CouncilMembershipConfig, RuntimeGenesisConfig, SessionConfig,
 	SessionKeys, UNIT,
 };
 use alloc::{vec, vec::Vec};
@@ -12,7 +12,6 @@ use frame_support::build_struct_json_patch;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
-use sp_core::OpaquePeerId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
@@ -46,7 +45,13 @@ pub fn consortium_genesis(
 	let accounts: Vec<AccountId> = members.iter().map(|m| m.account.clone()).collect();
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig { balances: endowed },
-		consortium: ConsortiumConfig { validators: accounts.clone() },
+		consortium: ConsortiumConfig {
+			validators: accounts.clone(),
+			nodes: members
+				.iter()
+				.map(|m| (m.peer_id.clone(), m.account.clone()))
+				.collect::<Vec<_>>(),
+		},
 		session: SessionConfig {
 			keys: members
 				.iter()
@@ -58,12 +63,6 @@ pub fn consortium_genesis(
 		},
 		council_membership: CouncilMembershipConfig {
 			members: accounts.try_into().expect("checked against MAX_MEMBERS above; qed"),
-		},
-		node_authorization: NodeAuthorizationConfig {
-			nodes: members
-				.iter()
-				.map(|m| (OpaquePeerId(m.peer_id.clone()), m.account.clone()))
-				.collect::<Vec<_>>(),
 		},
 	})
 }

@@ -3,7 +3,7 @@
 //! anchor pays for that work.
 
 use crate::{
-	AccountId, Anchoring, Devices, Obligations, Runtime, RuntimeGenesisConfig, RuntimeOrigin,
+	test_support::CheckedExt, AccountId, Anchoring, Devices, Obligations, Runtime, RuntimeGenesisConfig, RuntimeOrigin,
 	System, UNIT,
 };
 use frame_support::{assert_ok, traits::fungible::Inspect};
@@ -20,7 +20,9 @@ use sp_core::H256;
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie};
 use sp_runtime::BuildStorage;
 
-fn ext() -> sp_io::TestExternalities {
+/// The runtime with funded accounts at block 1; the pallets' invariants are checked after each
+/// test.
+fn ext() -> CheckedExt {
 	let endowed = [Alice, Bob, Charlie].map(|k| (k.to_account_id(), 1_000 * UNIT)).to_vec();
 	let config = RuntimeGenesisConfig {
 		balances: pallet_balances::GenesisConfig { balances: endowed, ..Default::default() },
@@ -28,7 +30,7 @@ fn ext() -> sp_io::TestExternalities {
 	};
 	let mut ext: sp_io::TestExternalities = config.build_storage().expect("genesis builds").into();
 	ext.execute_with(|| System::set_block_number(1));
-	ext
+	CheckedExt(ext)
 }
 
 fn signed(who: Sr25519Keyring) -> RuntimeOrigin {
@@ -50,6 +52,7 @@ fn device(owner: Sr25519Keyring, gateway: Sr25519Keyring) -> DeviceId {
 	};
 	assert_ok!(Devices::register(signed(owner), pair.key, metadata, proof));
 	let id = pair.key.device_id();
+	assert_ok!(Devices::serve_owner(signed(gateway), acc(owner)));
 	assert_ok!(Devices::bind_gateway(signed(owner), id, acc(gateway)));
 	id
 }

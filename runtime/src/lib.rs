@@ -26,6 +26,8 @@ pub mod genesis_config_presets;
 #[cfg(test)]
 mod iot_tests;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 
 use alloc::vec::Vec;
@@ -169,8 +171,6 @@ mod runtime {
 	pub type Council = pallet_collective<Instance1>;
 	#[runtime::pallet_index(21)]
 	pub type CouncilMembership = pallet_membership<Instance1>;
-	#[runtime::pallet_index(22)]
-	pub type NodeAuthorization = pallet_node_authorization;
 
 	// IoT.
 	#[runtime::pallet_index(30)]

@@ -1,6 +1,7 @@
 //! Runtime tests of the consortium's rules, on the real runtime and its genesis presets: what a
 //! council motion may do, what it needs, and when validator changes take effect.
 
+use crate::test_support::CheckedExt;
 use crate::{
 	configs::CouncilCollective, genesis_config_presets, AccountId, Balances, Consortium, Council,
 	Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Session, SessionKeys,
@@ -8,7 +9,6 @@ use crate::{
 };
 use codec::Encode;
 use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo};
-use sp_core::OpaquePeerId;
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve};
 use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
 use sp_runtime::{
@@ -28,8 +28,9 @@ fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	}
 }
 
-/// Externalities holding the genesis of the named preset, at block 1, with a keystore.
-fn ext(preset: &str) -> sp_io::TestExternalities {
+/// Externalities holding the genesis of the named preset, at block 1, with a keystore; the
+/// pallets' invariants are checked after each test.
+fn ext(preset: &str) -> CheckedExt {
 	let patch = genesis_config_presets::get_preset(&preset.into()).expect("preset exists");
 	let patch: serde_json::Value = serde_json::from_slice(&patch).expect("preset is JSON");
 	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serializes");
@@ -38,14 +39,14 @@ fn ext(preset: &str) -> sp_io::TestExternalities {
 	let mut ext: sp_io::TestExternalities = config.build_storage().expect("genesis builds").into();
 	ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
 	ext.execute_with(|| System::set_block_number(1));
-	ext
+	CheckedExt(ext)
 }
 
-fn local() -> sp_io::TestExternalities {
+fn local() -> CheckedExt {
 	ext(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
 }
 
-fn dev() -> sp_io::TestExternalities {
+fn dev() -> CheckedExt {
 	ext(sp_genesis_builder::DEV_RUNTIME_PRESET)
 }
 
@@ -119,9 +120,9 @@ fn local_testnet_has_four_members_validators_and_nodes() {
 		});
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
 		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 4);
-		let nodes = pallet_node_authorization::WellKnownNodes::<Runtime>::get();
+		let nodes = pallet_consortium::Nodes::<Runtime>::get();
 		assert_eq!(nodes.len(), 4);
-		assert!(nodes.iter().all(|n| n.0.len() == 38), "peer ids are 38-byte multihashes");
+		assert!(nodes.keys().all(|n| n.len() == 38), "peer ids are 38-byte multihashes");
 		assert_eq!(Balances::free_balance(acc(Eve)), genesis_config_presets::PRESET_ENDOWMENT);
 	});
 }
@@ -321,12 +322,19 @@ fn the_council_votes_members_in_and_out() {
 #[test]
 fn the_council_authorizes_a_node() {
 	local().execute_with(|| {
-		let peer = OpaquePeerId(vec![7; 38]);
-		let call =
-			RuntimeCall::NodeAuthorization(pallet_node_authorization::Call::add_well_known_node {
-				node: peer.clone(),
-				owner: acc(Eve).into(),
-			});
+		let peer: pallet_consortium::PeerIdOf<Runtime> = vec![7; 38].try_into().unwrap();
+		let call = RuntimeCall::Consortium(pallet_consortium::Call::add_node {
+			peer_id: peer.clone(),
+			owner: acc(Eve),
+		});
+		assert_eq!(motion(Alice, 3, &[Alice, Bob, Charlie], call), Some(Ok(())));
+		assert_eq!(pallet_consortium::Nodes::<Runtime>::get().get(&peer), Some(&acc(Eve)));
+		// No signed account can authorize a node, a member's included.
+		assert_noop!(
+			Consortium::add_node(signed(Alice), vec![8; 38].try_into().unwrap(), acc(Alice)),
+			BadOrigin
+		);
+	});
 		assert_eq!(motion(Alice, 3, &[Alice, Bob, Charlie], call), Some(Ok(())));
 		assert!(pallet_node_authorization::WellKnownNodes::<Runtime>::get().contains(&peer));
 		assert_noop!(

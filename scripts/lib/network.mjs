@@ -169,6 +169,9 @@ export async function startDevNode({ bin, state, offset = 0 }) {
 /** The well-known dev account the local gateway signs with, and its SS58 address. */
 export const GATEWAY_ACCOUNT = { secret: '//Dave', address: '5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy' };
 
+/** The dev account that owns the simulated devices (the simulator's default `--owner`). */
+export const SIM_OWNER = { secret: '//Charlie', address: '5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y' };
+
 /** Where Debian's mosquitto package puts the broker. */
 export const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
 
@@ -204,12 +207,14 @@ export async function waitForPort(port, timeoutMs = 30000) {
 
 /**
  * Start `iotrust-gateway run` against `nodeUrl` and the broker on `mqttPort`, serving HTTP on
- * `httpPort`, its database under `state` (reused by a restart with the same state).
+ * `httpPort`, its database under `state` (reused by a restart with the same state). It serves
+ * `serveOwners` (by default the simulator's owner), so their devices may be bound to it.
  */
-export function startGateway({ bin, state, nodeUrl, mqttPort, httpPort, account = GATEWAY_ACCOUNT.secret, extraArgs = [] }) {
+export function startGateway({ bin, state, nodeUrl, mqttPort, httpPort, account = GATEWAY_ACCOUNT.secret, serveOwners = [SIM_OWNER.address], extraArgs = [] }) {
   fs.mkdirSync(state, { recursive: true });
   const args = [
     'run', '--node', nodeUrl, '--mqtt', `127.0.0.1:${mqttPort}`, '--account', account,
+    ...serveOwners.flatMap((o) => ['--serve-owner', o]),
     '--db', path.join(state, 'gateway.redb'), '--http', `127.0.0.1:${httpPort}`,
     '--client-id', 'iotrust-gateway-local', ...extraArgs,
   ];

@@ -26,7 +26,7 @@ describe('iotrust-node consortium-spec', () => {
     assert.deepEqual(patch.consortium.validators, [alice, bob]);
     assert.deepEqual(patch.councilMembership.members, [alice, bob]);
     assert.equal(patch.session.keys.length, 2);
-    assert.equal(patch.nodeAuthorization.nodes.length, 2);
+    assert.equal(patch.consortium.nodes.length, 2);
     assert.deepEqual(patch.balances.balances, [[alice, 1000e12], [bob, 1000e12]]);
 
     // The spec loads, and its genesis builds, as a member's node would do at start.

@@ -1,7 +1,10 @@
 // Device identity end to end, on the 4-validator local network through @polkadot/api: a P-256 device whose
 // key and signatures come from Node's crypto (OpenSSL, an implementation independent of the
 // runtime's), and an ed25519 device signed by `iotrust-node device`. Registration, lookups and
-// verification through the runtime API, and revocation making verification refuse.
+// verification through the runtime API, and revocation making verification refuse. Each rule
+// that protects one party from another is also tried as the attack: binding devices to a
+// gateway that never agreed, a gateway anchoring a reading its device did not sign or pushing a
+// device's sequence to u64::MAX, a key anyone can sign for, a squatted attestation.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -9,7 +12,7 @@ import crypto from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { compactAddLength, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
-import { NODE_BIN, signAndFinalize, UNIT, useLocalNetwork } from './helpers.mjs';
+import { councilMotion, NODE_BIN, signAndFinalize, UNIT, useLocalNetwork } from './helpers.mjs';
 
 const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 50;
 
@@ -109,8 +112,27 @@ describe('device identity', { timeout: 10 * 60000 }, () => {
     assert.equal((await api.call.devicesApi.devicesOf(keys.alice.address, second[0][0], 1)).length, 0);
   });
 
-  it('anchors a batch through the device\'s gateway and proves a reading against it', async () => {
+  it('refuses a device bound to a gateway that did not agree to serve its owner (the attack)', async () => {
+    // Alice would make Bob's gateway pay to anchor her device: refused until Bob serves her.
+    await assert.rejects(
+      signAndFinalize(api, api.tx.devices.bindGateway(edId, keys.bob.address), keys.alice),
+      /devices\.GatewayNotServing/,
+    );
+    await signAndFinalize(api, api.tx.devices.serveOwner(keys.alice.address), keys.bob);
     await signAndFinalize(api, api.tx.devices.bindGateway(edId, keys.bob.address), keys.alice);
+    assert.equal((await api.call.devicesApi.device(edId)).unwrap().gateway.toString(), keys.bob.address);
+  });
+
+  it('refuses an ed25519 key anyone can sign for (the attack)', async () => {
+    // The identity point: a small-order key. No proof is needed to forge its signatures.
+    const weak = { Ed25519: `0x01${'00'.repeat(31)}` };
+    await assert.rejects(
+      signAndFinalize(api, api.tx.devices.register(weak, metadata('forged'), { Ed25519: `0x${'00'.repeat(64)}` }), keys.eve),
+      /devices\.WeakKey/,
+    );
+  });
+
+  it('anchors a batch through the device\'s gateway and proves a reading against it', async () => {
     // Two readings in the documented format, signed by the device through the CLI.
     const sigType = api.tx.devices.register.meta.args[2].type.toString();
     const readings = [0, 1].map((seq) => {
@@ -151,6 +173,61 @@ describe('device identity', { timeout: 10 * 60000 }, () => {
       signAndFinalize(api, api.tx.anchoring.anchor(2, u8aToHex(root), 2, 0, 1, [range]), keys.bob),
       /anchoring\.SequenceReplay/,
     );
+
+    // The attack: the gateway anchors a reading with values and signature bytes of its own. The
+    // Merkle proof holds (the gateway built the tree), but the chain does not call it anchored.
+    const forged = { ...readings[1], seq: 2, metrics: [{ id: 1, value: -30_000 }], signature: { Ed25519: `0x${'11'.repeat(64)}` } };
+    const forgedLeaf = blake2AsU8a(u8aConcat([0], encode(forged)), 256);
+    const { events: forgedEvents } = await signAndFinalize(api, api.tx.anchoring.anchor(3, u8aToHex(forgedLeaf), 1, 0, 0,
+      [{ device: edId, first: 2, last: 2, summaries: [{ id: 1, min: -30_000, max: -30_000 }] }]), keys.bob);
+    const forgedAnchor = forgedEvents.map((r) => r.event).find((e) => api.events.anchoring.Anchored.is(e)).data.anchor.toNumber();
+    const single = { index: 0, leafCount: 1, siblings: [] };
+    assert.equal((await api.call.anchoringApi.checkReading(forgedAnchor, forged, single)).toString(), 'BadSignature');
+  });
+
+  it('lets the owner reset a sequence a gateway pushed to u64::MAX (the attack)', async () => {
+    const max = 2n ** 64n - 1n;
+    const bricking = { device: edId, first: max - 1n, last: max, summaries: [] };
+    await signAndFinalize(api, api.tx.anchoring.anchor(4, `0x${'22'.repeat(32)}`, 2, 0, 0, [bricking]), keys.bob);
+    const next = { device: edId, first: 3, last: 3, summaries: [] };
+    await assert.rejects(
+      signAndFinalize(api, api.tx.anchoring.anchor(5, `0x${'33'.repeat(32)}`, 1, 0, 0, [next]), keys.bob),
+      /anchoring\.SequenceExhausted/,
+    );
+    // Only the owner resets it; the event says from what to what.
+    await assert.rejects(signAndFinalize(api, api.tx.anchoring.resetSequence(edId, 2), keys.bob), /anchoring\.NotOwner/);
+    const { events } = await signAndFinalize(api, api.tx.anchoring.resetSequence(edId, 2), keys.alice);
+    const reset = events.map((r) => r.event).find((e) => api.events.anchoring.SequenceReset.is(e));
+    assert.equal(reset.data.previous.unwrap().toBigInt(), max);
+    assert.equal(reset.data.last.unwrap().toNumber(), 2);
+    await signAndFinalize(api, api.tx.anchoring.anchor(5, `0x${'33'.repeat(32)}`, 1, 0, 0, [next]), keys.bob);
+  });
+
+  it('lets the council revoke a squatted attestation so the real manufacturer attests (the attack)', async () => {
+    // Two manufacturers by one motion: Eve, who made the P-256 device, and Ferdie, who squats.
+    const registered = await councilMotion(api, api.tx.utility.batchAll([
+      api.tx.devices.registerManufacturer(keys.eve.address, 'Acme Sensors'),
+      api.tx.devices.registerManufacturer(keys.ferdie.address, 'Squatter Ltd'),
+    ]), [keys.alice, keys.bob, keys.charlie]);
+    assert.deepEqual(registered, { ok: true });
+    const device = (await api.call.devicesApi.device(p256Id)).unwrap();
+    await signAndFinalize(api, api.tx.devices.attest([[device.key, 'Fake']]), keys.ferdie);
+    await assert.rejects(
+      signAndFinalize(api, api.tx.devices.attest([[device.key, 'ColdTrack T1']]), keys.eve),
+      /devices\.AttestedByAnother/,
+    );
+    const keyHash = blake2AsU8a(device.key.toU8a(), 256);
+    await assert.rejects(signAndFinalize(api, api.tx.devices.revokeAttestations([keyHash]), keys.eve), /devices\.NotAttester/);
+    assert.deepEqual(await councilMotion(api, api.tx.devices.revokeAttestations([keyHash]), [keys.alice, keys.bob, keys.charlie]), { ok: true });
+    const revoked = (await api.call.devicesApi.device(p256Id)).unwrap().attestation.unwrap();
+    assert.equal(revoked.status.toString(), 'Revoked');
+    assert.equal(revoked.manufacturer.toString(), keys.ferdie.address);
+
+    await signAndFinalize(api, api.tx.devices.attest([[device.key, 'ColdTrack T1']]), keys.eve);
+    const standing = (await api.call.devicesApi.device(p256Id)).unwrap().attestation.unwrap();
+    assert.equal(standing.status.toString(), 'Valid');
+    assert.equal(standing.manufacturer.toString(), keys.eve.address);
+    assert.equal(standing.model.toUtf8(), 'ColdTrack T1');
   });
 
   it('serves a new account\'s reputation and credit limit', async () => {

@@ -108,7 +108,7 @@ describe('local network of four validators', { timeout: 30 * MIN }, () => {
     // The council authorizes her node and makes her a validator, in one motion.
     const peer = u8aToHex(base58Decode(LOCAL_NODES.eve.peerId));
     const call = api.tx.utility.batchAll([
-      api.tx.nodeAuthorization.addWellKnownNode(peer, keys.eve.address),
+      api.tx.consortium.addNode(peer, keys.eve.address),
       api.tx.consortium.addValidator(keys.eve.address),
     ]);
     const result = await councilMotion(api, call, [keys.alice, keys.bob, keys.charlie]);
@@ -152,7 +152,24 @@ describe('local network of four validators', { timeout: 30 * MIN }, () => {
     assert.equal(await bestNumber(ferdieApi), 0, 'the unauthorized node stays at genesis');
 
     const peer = u8aToHex(base58Decode(LOCAL_NODES.ferdie.peerId));
-    const result = await councilMotion(api, api.tx.nodeAuthorization.addWellKnownNode(peer, keys.ferdie.address), [keys.alice, keys.bob, keys.charlie]);
+    // The attack: ferdie's owner, or one member alone, authorizes the node without a motion.
+    // No call lets an account claim a peer id or add connections; the council's call refuses
+    // any signed account and a motion short of two thirds.
+    assert.equal(api.tx.nodeAuthorization, undefined, 'no peering calls open to accounts');
+    assert.deepEqual(
+      Object.keys(api.tx.consortium).filter((c) => /node/i.test(c)).sort(),
+      ['addNode', 'removeNode'],
+    );
+    await assert.rejects(signAndFinalize(api, api.tx.consortium.addNode(peer, keys.ferdie.address), keys.ferdie), /BadOrigin/);
+    await assert.rejects(signAndFinalize(api, api.tx.consortium.addNode(peer, keys.alice.address), keys.alice), /BadOrigin/);
+    const { events } = await signAndFinalize(
+      api, api.tx.council.propose(1, api.tx.consortium.addNode(peer, keys.alice.address), 200), keys.alice,
+    );
+    const alone = events.map((r) => r.event).find((e) => api.events.council.Executed.is(e));
+    assert.ok(alone && alone.data.result.isErr, 'a one-member motion executes with an origin the call refuses');
+    assert.equal((await api.query.consortium.nodes()).size, 4, 'the authorized set is unchanged');
+
+    const result = await councilMotion(api, api.tx.consortium.addNode(peer, keys.ferdie.address), [keys.alice, keys.bob, keys.charlie]);
     assert.deepEqual(result, { ok: true });
     const target = await finalizedNumber(api);
     await waitFor(`ferdie synced to block ${target}`, async () => (await bestNumber(ferdieApi)) >= target, { timeoutMs: 3 * MIN, intervalMs: 2000 });

@@ -42,6 +42,7 @@ describe('obligations and reputation', { timeout: 10 * 60000 }, () => {
     const metadata = { model: 'EV plug', serialHash: `0x${'cd'.repeat(32)}`, uri: '' };
     await signAndFinalize(api, api.tx.devices.register(registration.publicKey, metadata, registration.signature), keys.charlie);
     device = registration.deviceId;
+    await signAndFinalize(api, api.tx.devices.serveOwner(keys.charlie.address), keys.dave);
     await signAndFinalize(api, api.tx.devices.bindGateway(device, keys.dave.address), keys.charlie);
 
     // The device asks Bob's charging station for a session: it signs the documented payload

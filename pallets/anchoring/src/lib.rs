@@ -14,10 +14,16 @@
 //! Device owners set threshold rules per device; a batch whose summary breaks one raises
 //! [`Event::RuleBreached`] and calls [`Config::OnRuleBreach`].
 //!
+//! A reading checks out against an anchor ([`Pallet::check_reading`]) only if it is a leaf of
+//! the anchored tree, within its device's anchored range, *and* signed by the key the device held
+//! when the batch was anchored: a gateway cannot put words in a device's mouth.
+//!
 //! ## Calls
 //!
 //! - [`Pallet::anchor`]: a gateway anchors a batch.
 //! - [`Pallet::set_rules`]: a device's owner replaces its threshold rules.
+//! - [`Pallet::reset_sequence`]: a device's owner resets its last anchored sequence number
+//!   (e.g. one a gateway pushed to `u64::MAX`).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -44,6 +50,7 @@ use iotrust_primitives::{
 	merkle::{verify_proof, MerkleProof, SignedReading},
 };
 use sp_core::H256;
+use sp_runtime::traits::{UniqueSaturatedInto, Zero};
 
 /// One device's share of a batch: its sequence numbers `first..=last` and its metrics' ranges.
 #[derive(
@@ -100,6 +107,9 @@ pub trait BenchmarkHelper<AccountId> {
 	fn active_device(index: u32, owner: &AccountId, gateway: &AccountId) -> DeviceId;
 }
 
+/// The layout of this pallet's storage.
+pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 /// Why a reading does or does not check out against an anchor.
 #[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ReadingCheck {
@@ -111,6 +121,9 @@ pub enum ReadingCheck {
 	NotInRange,
 	/// The proof does not lead from the reading to the anchor's root.
 	BadProof,
+	/// The reading is in the anchored tree, but its signature is not by the key its device held
+	/// when the batch was anchored: the gateway anchored a reading the device did not sign.
+	BadSignature,
 }
 
 #[frame_support::pallet]
@@ -118,10 +131,13 @@ pub mod pallet {
 	use super::*;
 
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+	pub trait Config:
+		frame_system::Config<RuntimeEvent: From<Event<Self>>, Hash = H256>
+	{
 		/// Which devices exist, who owns them, which gateway they are bound to.
 		type Devices: DeviceRegistry<Self::AccountId>;
 
@@ -135,6 +151,12 @@ pub mod pallet {
 		/// The most metrics one device's summary may hold in a batch.
 		#[pallet::constant]
 		type MaxMetrics: Get<u32>;
+
+		/// The most metric summaries one batch may hold in all. Each is charged the breach
+		/// hook's worst case, so this keeps the largest batch within one extrinsic (checked by
+		/// `integrity_test`).
+		#[pallet::constant]
+		type MaxSummariesPerBatch: Get<u32>;
 
 		/// The most threshold rules one device may have.
 		#[pallet::constant]
@@ -198,6 +220,9 @@ pub mod pallet {
 		RuleBreached { breach: RuleBreach },
 		/// A device's owner replaced its threshold rules.
 		RulesSet { device: DeviceId, count: u32 },
+		/// A device's owner reset its last anchored sequence number from `previous` to `last`
+		/// (`None`: the next batch may start anywhere).
+		SequenceReset { device: DeviceId, previous: Option<u64>, last: Option<u64> },
 	}
 
 	#[pallet::error]
@@ -228,8 +253,39 @@ pub mod pallet {
 		InvalidRule,
 		/// Two rules watch the same metric (a rule holds both bounds).
 		DuplicateRule,
+		/// The batch holds more metric summaries than `MaxSummariesPerBatch`.
+		TooManySummaries,
+		/// The device's last anchored sequence number is `u64::MAX`: nothing can follow it until
+		/// its owner resets it (`reset_sequence`).
+		SequenceExhausted,
 		/// Anchor ids ran out.
 		Overflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// The largest batch the limits allow, with every summary charged the breach hook's
+		/// worst case, fits in one normal extrinsic.
+		fn integrity_test() {
+			use frame_support::dispatch::DispatchClass;
+			let worst = Pallet::<T>::anchor_weight(
+				T::MaxDevicesPerBatch::get(),
+				u64::from(T::MaxSummariesPerBatch::get()),
+			);
+			let weights = <T as frame_system::Config>::BlockWeights::get();
+			let normal = weights.get(DispatchClass::Normal);
+			let limit = normal.max_extrinsic.unwrap_or(weights.max_block);
+			assert!(
+				worst.all_lte(limit),
+				"the largest anchor ({worst:?}) does not fit one extrinsic ({limit:?}): lower \
+				 MaxSummariesPerBatch or MaxDevicesPerBatch"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
 	}
 
 	#[pallet::call]
@@ -239,9 +295,9 @@ pub mod pallet {
 		///
 		/// Origin: signed, the gateway every device in the batch is bound to. Checks every range
 		/// before storing anything; fails with `BatchAlreadyAnchored`, `EmptyBatch`,
-		/// `InvalidTimeRange`, `DuplicateDevice`, `InvalidRange`, `CountMismatch`,
+		/// `TooManySummaries`, `InvalidTimeRange`, `DuplicateDevice`, `InvalidRange`, `CountMismatch`,
 		/// `InvalidSummary`, `DeviceNotActive`, `NotDeviceGateway`, `SequenceReplay`,
-		/// `Overflow`. Emits [`Event::Anchored`], a [`Event::SequenceGap`] per device that
+		/// `SequenceExhausted`, `Overflow`. Emits [`Event::Anchored`], a [`Event::SequenceGap`] per device that
 		/// skipped numbers, and a [`Event::RuleBreached`] per broken rule (also handed to
 		/// [`Config::OnRuleBreach`]).
 		#[pallet::call_index(0)]
@@ -261,6 +317,10 @@ pub mod pallet {
 				Error::<T>::BatchAlreadyAnchored
 			);
 			ensure!(!ranges.is_empty(), Error::<T>::EmptyBatch);
+			ensure!(
+				Self::summary_count(&ranges) <= u64::from(T::MaxSummariesPerBatch::get()),
+				Error::<T>::TooManySummaries
+			);
 			ensure!(from_ms <= to_ms, Error::<T>::InvalidTimeRange);
 
 			let mut seen = BTreeSet::new();
@@ -284,7 +344,7 @@ pub mod pallet {
 					Error::<T>::NotDeviceGateway
 				);
 				let expected = match LastSeq::<T>::get(range.device) {
-					Some(last) => last.checked_add(1).ok_or(Error::<T>::Overflow)?,
+					Some(last) => last.checked_add(1).ok_or(Error::<T>::SequenceExhausted)?,
 					None => 0,
 				};
 				ensure!(range.first >= expected, Error::<T>::SequenceReplay);
@@ -362,6 +422,29 @@ pub mod pallet {
 			Self::deposit_event(Event::RulesSet { device, count });
 			Ok(())
 		}
+
+		/// Set `device`'s last anchored sequence number to `last` (`None`: as if nothing was
+		/// anchored, so the next batch may start at any number). For a device whose sequence a
+		/// gateway pushed out of reach (up to `u64::MAX`), or one whose counter was reset in the
+		/// field. Readings already anchored stay anchored; numbers anchored again after a reset
+		/// are told apart by their anchors.
+		///
+		/// Origin: the device's owner. Fails with `NotOwner` (also for an unknown device).
+		/// Emits [`Event::SequenceReset`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::reset_sequence())]
+		pub fn reset_sequence(
+			origin: OriginFor<T>,
+			device: DeviceId,
+			last: Option<u64>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(T::Devices::owner_of(&device).as_ref() == Some(&who), Error::<T>::NotOwner);
+			let previous = LastSeq::<T>::get(device);
+			LastSeq::<T>::set(device, last);
+			Self::deposit_event(Event::SequenceReset { device, previous, last });
+			Ok(())
+		}
 	}
 }
 
@@ -416,8 +499,9 @@ impl<T: Config> Pallet<T> {
 			.collect()
 	}
 
-	/// Whether `reading` was anchored in `anchor`, as `proof` claims. The proof's leaf count is
-	/// taken from the anchor, never from the proof.
+	/// Whether `reading` was anchored in `anchor`, as `proof` claims, and signed by its device.
+	/// The proof's leaf count is taken from the anchor, never from the proof; the signature is
+	/// checked against the key the device held in the block the anchor was made in.
 	pub fn check_reading(
 		anchor: AnchorId,
 		reading: &SignedReading,
@@ -432,10 +516,62 @@ impl<T: Config> Pallet<T> {
 			return ReadingCheck::NotInRange;
 		}
 		let proof = MerkleProof { leaf_count: stored.reading_count, ..proof.clone() };
-		if verify_proof(&stored.root, &reading.leaf_hash(), &proof) {
+		if !verify_proof(&stored.root, &reading.leaf_hash(), &proof) {
+			return ReadingCheck::BadProof;
+		}
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let at: u64 = stored.anchored_at.unique_saturated_into();
+		if T::Devices::verify_at(&reading.device, at, &reading.payload(&genesis), &reading.signature)
+		{
 			ReadingCheck::Anchored
 		} else {
-			ReadingCheck::BadProof
+			ReadingCheck::BadSignature
 		}
+	}
+}
+
+/// Invariants, checked by `try_state` (try-runtime), after every unit test, and after every test
+/// of the runtime crate.
+impl<T: Config> Pallet<T> {
+	/// The pallet's invariants: every anchor is found by its (gateway, batch) and listed under
+	/// each of its devices, every index entry points at an anchor that holds it, and no anchor id
+	/// reaches the next one to be given.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let next = NextAnchorId::<T>::get();
+		let mut anchors: u64 = 0;
+		for (id, anchor) in Anchors::<T>::iter() {
+			anchors += 1;
+			ensure!(id < next, "an anchor id is not below the next id");
+			ensure!(
+				AnchorByBatch::<T>::get(&anchor.gateway, anchor.batch) == Some(id),
+				"an anchor is not found by its gateway and batch"
+			);
+			let mut total: u64 = 0;
+			for range in anchor.ranges.iter() {
+				ensure!(
+					DeviceAnchors::<T>::contains_key(range.device, id.to_be_bytes()),
+					"an anchor is not listed under one of its devices"
+				);
+				total = total.saturating_add(range.last.saturating_sub(range.first) + 1);
+			}
+			ensure!(total == u64::from(anchor.reading_count), "an anchor's ranges miscount");
+		}
+		let mut by_batch: u64 = 0;
+		for (gateway, batch, id) in AnchorByBatch::<T>::iter() {
+			by_batch += 1;
+			ensure!(
+				Anchors::<T>::get(id).is_some_and(|a| a.gateway == gateway && a.batch == batch),
+				"a batch index entry points at another anchor"
+			);
+		}
+		ensure!(by_batch == anchors, "anchors and the batch index differ in number");
+		for (device, raw, ()) in DeviceAnchors::<T>::iter() {
+			let id = AnchorId::from_be_bytes(raw);
+			ensure!(
+				Anchors::<T>::get(id).is_some_and(|a| a.ranges.iter().any(|r| r.device == device)),
+				"a device lists an anchor without its range"
+			);
+		}
+		Ok(())
 	}
 }

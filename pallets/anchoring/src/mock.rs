@@ -6,7 +6,8 @@ use core::cell::RefCell;
 use frame_support::{derive_impl, traits::ConstU32};
 use iotrust_primitives::{
 	anchoring::{OnRuleBreach, RuleBreach},
-	device::{DeviceId, DeviceRegistry, DeviceSignature},
+	device::{DeviceId, DevicePublicKey, DeviceRegistry, DeviceSignature, KeyScheme},
+	keypair::DeviceKeypair,
 };
 use sp_core::H256;
 use sp_runtime::{BuildStorage, Weight};
@@ -48,6 +49,8 @@ pub struct MockDevice {
 	pub owner: u64,
 	pub gateway: Option<u64>,
 	pub active: bool,
+	/// The keys it held, oldest first, with the block each took effect.
+	pub keys: Vec<(u64, DevicePublicKey)>,
 }
 
 thread_local! {
@@ -55,9 +58,26 @@ thread_local! {
 	static BREACHES: RefCell<Vec<RuleBreach>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Put `device` in the mock registry.
+/// The key pair of mock device number `n` after `rotations` key rotations.
+pub fn device_key(n: u8, rotations: u8) -> DeviceKeypair {
+	DeviceKeypair::from_seed(KeyScheme::Ed25519, [n.wrapping_add(rotations.wrapping_mul(50)); 32])
+		.expect("every seed is a valid ed25519 seed; qed")
+}
+
+/// Put device number `n`'s id in the mock registry, holding its first key since block 0.
 pub fn add_device(device: DeviceId, owner: u64, gateway: Option<u64>, active: bool) {
-	DEVICES.with(|d| d.borrow_mut().insert(device, MockDevice { owner, gateway, active }));
+	let keys = vec![(0, device_key(device.0[0], 0).key)];
+	DEVICES.with(|d| d.borrow_mut().insert(device, MockDevice { owner, gateway, active, keys }));
+}
+
+/// Device number `n` takes its next key from block `at` on.
+pub fn rotate_key(n: u8, at: u64) {
+	DEVICES.with(|d| {
+		let mut devices = d.borrow_mut();
+		let record = devices.get_mut(&device(n)).expect("a mock device");
+		let next = device_key(n, record.keys.len() as u8).key;
+		record.keys.push((at, next));
+	});
 }
 
 /// The breaches the hook was told of, in order.
@@ -83,6 +103,13 @@ impl DeviceRegistry<u64> for MockDevices {
 	fn verify(_device: &DeviceId, _payload: &[u8], _signature: &DeviceSignature) -> bool {
 		false
 	}
+	fn verify_at(device: &DeviceId, at: u64, payload: &[u8], signature: &DeviceSignature) -> bool {
+		let Some(record) = get(device) else { return false };
+		record.keys.iter().enumerate().any(|(i, (from, key))| {
+			let until = record.keys.get(i + 1).map(|(next, _)| *next);
+			*from <= at && until.is_none_or(|u| at <= u) && key.verify(payload, signature)
+		})
+	}
 }
 
 pub struct RecordBreaches;
@@ -102,6 +129,7 @@ impl pallet_anchoring::Config for Test {
 	type OnRuleBreach = RecordBreaches;
 	type MaxDevicesPerBatch = ConstU32<8>;
 	type MaxMetrics = ConstU32<4>;
+	type MaxSummariesPerBatch = ConstU32<6>;
 	type MaxRules = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -127,6 +155,21 @@ pub fn device(n: u8) -> DeviceId {
 	H256([n; 32])
 }
 
+/// Builds the test externalities: the mock devices above, block 1.
+#[derive(Default)]
+pub struct ExtBuilder;
+
+impl ExtBuilder {
+	/// Run `test`, then check the pallet's invariants on the state it left.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		new_test_ext().execute_with(|| {
+			test();
+			Anchoring::do_try_state().expect("the anchoring pallet's invariants hold");
+		});
+	}
+}
+
+/// Test externalities with the mock devices above, at block 1.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	DEVICES.with(|d| d.borrow_mut().clear());
 	BREACHES.with(|b| b.borrow_mut().clear());

@@ -54,7 +54,7 @@ fn cold_chain_rule(max: i64) -> BoundedVec<ThresholdRule, frame_support::traits:
 
 #[test]
 fn anchor_stores_the_batch_and_the_sequences() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(anchor(1, vec![range(1, 0, 9, (-20, -18)), range(2, 0, 4, (3, 5))]));
 		System::assert_has_event(
 			Event::Anchored {
@@ -82,7 +82,7 @@ fn anchor_stores_the_batch_and_the_sequences() {
 
 #[test]
 fn a_replayed_range_is_refused() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(anchor(1, vec![range(1, 0, 9, (0, 0))]));
 		assert_noop!(anchor(2, vec![range(1, 9, 12, (0, 0))]), Error::<Test>::SequenceReplay);
 		assert_noop!(anchor(2, vec![range(1, 0, 3, (0, 0))]), Error::<Test>::SequenceReplay);
@@ -97,7 +97,7 @@ fn a_replayed_range_is_refused() {
 
 #[test]
 fn a_gap_is_accepted_and_recorded() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(anchor(1, vec![range(1, 0, 9, (0, 0))]));
 		assert_ok!(anchor(2, vec![range(1, 15, 20, (0, 0))]));
 		System::assert_has_event(
@@ -114,7 +114,7 @@ fn a_gap_is_accepted_and_recorded() {
 
 #[test]
 fn anchor_checks_the_gateway_and_the_devices() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		// Device 4 is bound to another gateway, 5 to none, 6 is suspended, 99 unknown.
 		assert_noop!(anchor(1, vec![range(4, 0, 0, (0, 0))]), Error::<Test>::NotDeviceGateway);
 		assert_noop!(anchor(1, vec![range(5, 0, 0, (0, 0))]), Error::<Test>::NotDeviceGateway);
@@ -137,7 +137,7 @@ fn anchor_checks_the_gateway_and_the_devices() {
 
 #[test]
 fn anchor_checks_the_batch_itself() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(anchor(1, vec![]), Error::<Test>::EmptyBatch);
 		assert_noop!(
 			anchor(1, vec![range(1, 0, 1, (0, 0)), range(1, 2, 3, (0, 0))]),
@@ -165,7 +165,7 @@ fn anchor_checks_the_batch_itself() {
 
 #[test]
 fn a_breach_raises_an_event_and_calls_the_hook_once() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(Anchoring::set_rules(
 			RuntimeOrigin::signed(OWNER),
 			device(1),
@@ -194,7 +194,7 @@ fn a_breach_raises_an_event_and_calls_the_hook_once() {
 #[test]
 fn anchor_charges_a_hook_per_summary_and_refunds_the_unused() {
 	use frame_support::dispatch::GetDispatchInfo;
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let hook = <RecordBreaches as OnRuleBreach>::max_weight();
 		let r = ranges(vec![range(1, 0, 0, (0, 0)), range(2, 0, 0, (0, 0))]);
 		let call = crate::Call::<Test>::anchor {
@@ -221,7 +221,7 @@ fn anchor_charges_a_hook_per_summary_and_refunds_the_unused() {
 
 #[test]
 fn set_rules_checks_the_owner_and_the_rules() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(
 			Anchoring::set_rules(RuntimeOrigin::signed(GATEWAY), device(1), cold_chain_rule(0)),
 			Error::<Test>::NotOwner
@@ -268,19 +268,28 @@ fn set_rules_checks_the_owner_and_the_rules() {
 	});
 }
 
-fn reading(n: u8, seq: u64) -> SignedReading {
-	SignedReading {
+/// Reading `seq` of device `n`, signed by its key after `rotations` rotations.
+fn signed_reading(n: u8, seq: u64, rotations: u8) -> SignedReading {
+	let mut reading = SignedReading {
 		device: device(n),
 		seq,
 		timestamp_ms: 1_000 + seq,
 		metrics: vec![Metric { id: TEMP, value: -18_000 - seq as i64 }],
-		signature: DeviceSignature::Ed25519([seq as u8; 64]),
-	}
+		signature: DeviceSignature::Ed25519([0; 64]),
+	};
+	let genesis = frame_system::Pallet::<Test>::block_hash(0);
+	reading.signature = device_key(n, rotations).sign(&reading.payload(&genesis));
+	reading
+}
+
+/// Reading `seq` of device `n`, signed by its first key.
+fn reading(n: u8, seq: u64) -> SignedReading {
+	signed_reading(n, seq, 0)
 }
 
 #[test]
 fn readings_check_out_against_their_anchor_only() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let readings: Vec<SignedReading> = (0..5).map(|s| reading(1, s)).collect();
 		let leaves: Vec<H256> = readings.iter().map(|r| r.leaf_hash()).collect();
 		let root = merkle_root(&leaves).unwrap();
@@ -322,5 +331,145 @@ fn readings_check_out_against_their_anchor_only() {
 		// Outside the anchored range, and an unknown anchor.
 		assert_eq!(Anchoring::check_reading(0, &reading(1, 7), &proof), ReadingCheck::NotInRange);
 		assert_eq!(Anchoring::check_reading(9, &readings[0], &proof), ReadingCheck::UnknownAnchor);
+	});
+}
+
+/// The attack: a gateway anchors a reading whose values it made up, with signature bytes of its
+/// own. The Merkle proof is valid (the gateway built the tree), but the chain refuses to call it
+/// anchored: the device never signed it.
+#[test]
+fn attack_a_reading_the_device_did_not_sign_is_not_anchored() {
+	ExtBuilder::default().build_and_execute(|| {
+		let mut forged = reading(1, 0);
+		forged.metrics[0].value = -25_000;
+		forged.signature = DeviceSignature::Ed25519([7; 64]);
+		let honest = reading(1, 1);
+		let leaves = vec![forged.leaf_hash(), honest.leaf_hash()];
+		assert_ok!(Anchoring::anchor(
+			RuntimeOrigin::signed(GATEWAY),
+			1,
+			merkle_root(&leaves).unwrap(),
+			2,
+			1_000,
+			1_001,
+			ranges(vec![range(1, 0, 1, (-25_000, -18_001))])
+		));
+		let proof = merkle_proof(&leaves, 0).unwrap();
+		assert_eq!(Anchoring::check_reading(0, &forged, &proof), ReadingCheck::BadSignature);
+		// The honest reading beside it checks out.
+		let proof = merkle_proof(&leaves, 1).unwrap();
+		assert_eq!(Anchoring::check_reading(0, &honest, &proof), ReadingCheck::Anchored);
+		// A reading signed by another device's key, passed off as device 1's: refused too.
+		let mut borrowed = reading(2, 2);
+		borrowed.device = device(1);
+		let leaves = vec![borrowed.leaf_hash()];
+		assert_ok!(Anchoring::anchor(
+			RuntimeOrigin::signed(GATEWAY),
+			2,
+			merkle_root(&leaves).unwrap(),
+			1,
+			1_002,
+			1_002,
+			ranges(vec![range(1, 2, 2, (-18_002, -18_002))])
+		));
+		let proof = merkle_proof(&leaves, 0).unwrap();
+		assert_eq!(Anchoring::check_reading(1, &borrowed, &proof), ReadingCheck::BadSignature);
+	});
+}
+
+#[test]
+fn readings_check_against_the_key_of_their_anchors_time() {
+	ExtBuilder::default().build_and_execute(|| {
+		let before = reading(1, 0);
+		let leaves = vec![before.leaf_hash()];
+		assert_ok!(Anchoring::anchor(
+			RuntimeOrigin::signed(GATEWAY),
+			1,
+			merkle_root(&leaves).unwrap(),
+			1,
+			1_000,
+			1_000,
+			ranges(vec![range(1, 0, 0, (-18_000, -18_000))])
+		));
+		// The device rotates its key at block 5; a later batch signed with the old key (a
+		// gateway that kept a leaked key, say) is not the device's word.
+		rotate_key(1, 5);
+		System::set_block_number(6);
+		let stale = signed_reading(1, 1, 0);
+		let fresh = signed_reading(1, 2, 1);
+		let leaves = vec![stale.leaf_hash(), fresh.leaf_hash()];
+		assert_ok!(Anchoring::anchor(
+			RuntimeOrigin::signed(GATEWAY),
+			2,
+			merkle_root(&leaves).unwrap(),
+			2,
+			1_001,
+			1_002,
+			ranges(vec![range(1, 1, 2, (-18_002, -18_001))])
+		));
+		let proof = |i| merkle_proof(&leaves, i).unwrap();
+		assert_eq!(Anchoring::check_reading(1, &stale, &proof(0)), ReadingCheck::BadSignature);
+		assert_eq!(Anchoring::check_reading(1, &fresh, &proof(1)), ReadingCheck::Anchored);
+		// The reading anchored before the rotation still checks out with the old key.
+		let proof = merkle_proof(&[before.leaf_hash()], 0).unwrap();
+		assert_eq!(Anchoring::check_reading(0, &before, &proof), ReadingCheck::Anchored);
+	});
+}
+
+/// The attack: a (current or former) gateway anchors a range ending at `u64::MAX`, so every
+/// later batch of the device fails. Its owner resets the sequence and the device anchors again;
+/// nobody else may reset it.
+#[test]
+fn attack_a_bricked_sequence_is_reset_by_the_owner() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(anchor(1, vec![range(1, u64::MAX - 1, u64::MAX, (0, 0))]));
+		assert_eq!(LastSeq::<Test>::get(device(1)), Some(u64::MAX));
+		assert_noop!(anchor(2, vec![range(1, 0, 9, (0, 0))]), Error::<Test>::SequenceExhausted);
+		assert_noop!(
+			Anchoring::reset_sequence(RuntimeOrigin::signed(GATEWAY), device(1), None),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Anchoring::reset_sequence(RuntimeOrigin::signed(OWNER), device(9), None),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Anchoring::reset_sequence(RuntimeOrigin::none(), device(1), None),
+			BadOrigin
+		);
+		assert_ok!(Anchoring::reset_sequence(RuntimeOrigin::signed(OWNER), device(1), Some(99)));
+		System::assert_last_event(
+			Event::SequenceReset { device: device(1), previous: Some(u64::MAX), last: Some(99) }
+				.into(),
+		);
+		assert_noop!(anchor(2, vec![range(1, 99, 109, (0, 0))]), Error::<Test>::SequenceReplay);
+		assert_ok!(anchor(2, vec![range(1, 100, 109, (0, 0))]));
+		assert_ok!(Anchoring::reset_sequence(RuntimeOrigin::signed(OWNER), device(1), None));
+		assert_eq!(LastSeq::<Test>::get(device(1)), None);
+		assert_ok!(anchor(3, vec![range(1, 0, 0, (0, 0))]));
+	});
+}
+
+#[test]
+fn a_batch_over_the_summary_limit_is_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		let two = |n: u8, first: u64| DeviceRange::<Test> {
+			device: device(n),
+			first,
+			last: first,
+			summaries: vec![
+				MetricSummary { id: TEMP, min: 0, max: 0 },
+				MetricSummary { id: metric::BATTERY_MV, min: 0, max: 0 },
+			]
+			.try_into()
+			.unwrap(),
+		};
+		// 3 devices × 2 metrics = 6, the limit; 4 × 2 is over it.
+		assert_ok!(anchor(1, vec![two(1, 0), two(2, 0), two(3, 0)]));
+		add_device(device(7), OWNER, Some(GATEWAY), true);
+		assert_noop!(
+			anchor(2, vec![two(1, 1), two(2, 1), two(3, 1), two(7, 0)]),
+			Error::<Test>::TooManySummaries
+		);
 	});
 }

@@ -37,6 +37,7 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn anchor(n: u32, ) -> Weight;
 	fn set_rules(n: u32, ) -> Weight;
+	fn reset_sequence() -> Weight;
 }
 
 /// Measured weights, with database accesses charged at the runtime's `DbWeight`.
@@ -83,6 +84,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	fn reset_sequence() -> Weight {
+		Weight::from_parts(220_000_000, 4039).saturating_add(T::DbWeight::get().reads_writes(2, 1))
+	}
 }
 
 /// The same figures with RocksDB's reference database weights, for tests and mocks.
@@ -101,5 +105,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(231_001, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn reset_sequence() -> Weight {
+		Weight::from_parts(220_000_000, 4039).saturating_add(RocksDbWeight::get().reads_writes(2, 1))
 	}
 }

@@ -11,6 +11,20 @@ fn fill_validators<T: Config>(n: u32) -> Vec<T::AccountId> {
 	validators
 }
 
+/// Fill the authorized nodes with `n` peer ids of the longest length; returns the last.
+fn fill_nodes<T: Config>(n: u32) -> Result<PeerIdOf<T>, BenchmarkError> {
+	let mut nodes = NodesOf::<T>::new();
+	let mut last = PeerIdOf::<T>::default();
+	for i in 0..n {
+		let mut raw = alloc::vec![0xab; T::MaxPeerIdLength::get() as usize];
+		raw[..4].copy_from_slice(&i.to_le_bytes());
+		last = raw.try_into().map_err(|_| BenchmarkError::Weightless)?;
+		nodes.try_insert(last.clone(), account("owner", i, 0)).map_err(|_| BenchmarkError::Weightless)?;
+	}
+	Nodes::<T>::put(nodes);
+	Ok(last)
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -58,6 +72,38 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, Box::new(call));
 
+		Ok(())
+	}
+
+	/// Authorizing a node beside `MaxNodes - 1` others of the longest peer ids: the whole set is
+	/// read and written.
+	#[benchmark]
+	fn add_node() -> Result<(), BenchmarkError> {
+		fill_nodes::<T>(T::MaxNodes::get() - 1)?;
+		let origin =
+			T::NodeOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let peer: PeerIdOf<T> = alloc::vec![0xcd; T::MaxPeerIdLength::get() as usize]
+			.try_into()
+			.map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, peer.clone(), account("owner", 0, 1));
+
+		assert!(Nodes::<T>::get().contains_key(&peer));
+		Ok(())
+	}
+
+	/// Removing a node from a full set.
+	#[benchmark]
+	fn remove_node() -> Result<(), BenchmarkError> {
+		let last = fill_nodes::<T>(T::MaxNodes::get())?;
+		let origin =
+			T::NodeOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, last.clone());
+
+		assert!(!Nodes::<T>::get().contains_key(&last));
 		Ok(())
 	}
 

@@ -9,6 +9,11 @@
 //!   at a session boundary (queued at the next boundary, active at the one after). A validator
 //!   authors only once its session keys are set (`session.set_keys`). The set never shrinks
 //!   below [`Config::MinValidators`].
+//! - **Peering.** Only nodes whose libp2p peer ids the council authorized may connect to the
+//!   members' nodes: each node's offchain worker hands the authorized set to its network layer
+//!   (`sp_io::offchain::set_authorized_nodes`), and a node that is not in the set is given none.
+//!   Nothing but a council motion changes the set: there are no calls by which an account claims
+//!   a peer id or adds connections of its own.
 //! - **Root.** The chain has no sudo key. A council motion that satisfies
 //!   [`Config::RootOrigin`] may dispatch any call as `Root` (runtime upgrades, parameter
 //!   changes), the way a sudo key would on a development chain.
@@ -18,6 +23,8 @@
 //! - [`Pallet::add_validator`]: council adds a validator account.
 //! - [`Pallet::remove_validator`]: council removes one.
 //! - [`Pallet::dispatch_as_root`]: council dispatches a call with the `Root` origin.
+//! - [`Pallet::add_node`]: council authorizes a node's peer id, owned by a member.
+//! - [`Pallet::remove_node`]: council withdraws it.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -48,11 +55,26 @@ use sp_staking::SessionIndex;
 /// The log target of this pallet.
 pub const LOG_TARGET: &str = "runtime::consortium";
 
+/// The layout of this pallet's storage. Version 1: the authorized nodes moved here from
+/// `pallet-node-authorization`.
+pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+/// A node's libp2p peer id: the bytes of its multihash (38 for an ed25519 node key).
+pub type PeerIdOf<T> = BoundedVec<u8, <T as Config>::MaxPeerIdLength>;
+
+/// The authorized nodes: peer id → the account that answers for the node.
+pub type NodesOf<T> = BoundedBTreeMap<
+	PeerIdOf<T>,
+	<T as frame_system::Config>::AccountId,
+	<T as Config>::MaxNodes,
+>;
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
 
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -69,6 +91,17 @@ pub mod pallet {
 
 		/// Who may dispatch a call as `Root`: the council, by motion.
 		type RootOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Who may authorize and remove nodes: the council, by motion.
+		type NodeOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The most nodes that may be authorized.
+		#[pallet::constant]
+		type MaxNodes: Get<u32>;
+
+		/// The longest peer id, in bytes.
+		#[pallet::constant]
+		type MaxPeerIdLength: Get<u32>;
 
 		/// The fewest validators the chain keeps; a removal that would go below is refused.
 		#[pallet::constant]
@@ -94,11 +127,17 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type SetChanged<T: Config> = StorageValue<_, bool, ValueQuery>;
 
+	/// The nodes the council authorized to peer, with the account that answers for each.
+	#[pallet::storage]
+	pub type Nodes<T: Config> = StorageValue<_, NodesOf<T>, ValueQuery>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// The validators at genesis.
 		pub validators: Vec<T::AccountId>,
+		/// The authorized nodes at genesis: (peer id bytes, owner).
+		pub nodes: Vec<(Vec<u8>, T::AccountId)>,
 	}
 
 	#[pallet::genesis_build]
@@ -121,6 +160,16 @@ pub mod pallet {
 				.try_into()
 				.expect("genesis validators must not exceed MaxValidators");
 			Validators::<T>::put(validators);
+			let mut nodes = NodesOf::<T>::new();
+			for (peer, owner) in &self.nodes {
+				let peer: PeerIdOf<T> =
+					peer.clone().try_into().expect("genesis peer ids must fit MaxPeerIdLength");
+				let fresh = nodes
+					.try_insert(peer, owner.clone())
+					.expect("genesis nodes must not exceed MaxNodes");
+				assert!(fresh.is_none(), "genesis peer ids must be unique");
+			}
+			Nodes::<T>::put(nodes);
 		}
 	}
 
@@ -133,6 +182,10 @@ pub mod pallet {
 		ValidatorRemoved { validator: T::AccountId },
 		/// The council dispatched a call as `Root`, with this result.
 		DispatchedAsRoot { result: DispatchResult },
+		/// The council authorized a node to peer.
+		NodeAdded { peer_id: PeerIdOf<T>, owner: T::AccountId },
+		/// The council withdrew a node's authorization.
+		NodeRemoved { peer_id: PeerIdOf<T> },
 	}
 
 	#[pallet::error]
@@ -145,6 +198,14 @@ pub mod pallet {
 		TooManyValidators,
 		/// Removing the validator would leave fewer than `MinValidators`.
 		TooFewValidators,
+		/// The peer id is already authorized.
+		NodeAlreadyAuthorized,
+		/// The peer id is not authorized.
+		NodeNotAuthorized,
+		/// The authorized set is full (`MaxNodes`).
+		TooManyNodes,
+		/// A peer id must not be empty.
+		EmptyPeerId,
 	}
 
 	#[pallet::hooks]
@@ -160,6 +221,21 @@ pub mod pallet {
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
+		}
+
+		/// Hand this node's network layer the nodes it may peer with: every other authorized
+		/// node if it is authorized itself, none otherwise.
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			let Ok(state) = sp_io::offchain::network_state() else {
+				log::error!(target: LOG_TARGET, "no network state at block {now:?}");
+				return;
+			};
+			// The host hands the peer id SCALE-encoded, as a byte vector.
+			let Ok(local) = Vec::<u8>::decode(&mut &state.peer_id.0[..]) else {
+				log::error!(target: LOG_TARGET, "cannot decode the local peer id at {now:?}");
+				return;
+			};
+			sp_io::offchain::set_authorized_nodes(Self::peers_of(&local), true);
 		}
 	}
 
@@ -232,6 +308,47 @@ pub mod pallet {
 			});
 			Ok(actual.into())
 		}
+
+		/// Authorize the node with libp2p peer id `peer_id` (the bytes of its multihash, as
+		/// `iotrust-node key inspect-node-key` prints base58-decoded), answered for by `owner`.
+		/// Every authorized node peers with it from the next block on.
+		///
+		/// Origin: [`Config::NodeOrigin`] (a council motion). Fails with `EmptyPeerId`,
+		/// `NodeAlreadyAuthorized`, `TooManyNodes`. Emits [`Event::NodeAdded`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::add_node())]
+		pub fn add_node(
+			origin: OriginFor<T>,
+			peer_id: PeerIdOf<T>,
+			owner: T::AccountId,
+		) -> DispatchResult {
+			T::NodeOrigin::ensure_origin(origin)?;
+			ensure!(!peer_id.is_empty(), Error::<T>::EmptyPeerId);
+			let mut nodes = Nodes::<T>::get();
+			ensure!(!nodes.contains_key(&peer_id), Error::<T>::NodeAlreadyAuthorized);
+			nodes
+				.try_insert(peer_id.clone(), owner.clone())
+				.map_err(|_| Error::<T>::TooManyNodes)?;
+			Nodes::<T>::put(nodes);
+			Self::deposit_event(Event::NodeAdded { peer_id, owner });
+			Ok(())
+		}
+
+		/// Withdraw the authorization of node `peer_id`: the other nodes drop it from the next
+		/// block on.
+		///
+		/// Origin: [`Config::NodeOrigin`] (a council motion). Fails with `NodeNotAuthorized`.
+		/// Emits [`Event::NodeRemoved`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::remove_node())]
+		pub fn remove_node(origin: OriginFor<T>, peer_id: PeerIdOf<T>) -> DispatchResult {
+			T::NodeOrigin::ensure_origin(origin)?;
+			let mut nodes = Nodes::<T>::get();
+			nodes.remove(&peer_id).ok_or(Error::<T>::NodeNotAuthorized)?;
+			Nodes::<T>::put(nodes);
+			Self::deposit_event(Event::NodeRemoved { peer_id });
+			Ok(())
+		}
 	}
 }
 
@@ -241,8 +358,22 @@ impl<T: Config> Pallet<T> {
 		Validators::<T>::get().into_inner()
 	}
 
-	/// The set has no duplicates and respects the configured bounds.
-	#[cfg(any(feature = "try-runtime", test))]
+	/// The nodes a node with peer id `local` may connect to: every other authorized node if it
+	/// is authorized, none if not.
+	pub fn peers_of(local: &[u8]) -> Vec<sp_core::OpaquePeerId> {
+		let nodes = Nodes::<T>::get();
+		if !nodes.keys().any(|peer| peer.as_slice() == local) {
+			return Vec::new();
+		}
+		nodes
+			.keys()
+			.filter(|peer| peer.as_slice() != local)
+			.map(|peer| sp_core::OpaquePeerId(peer.to_vec()))
+			.collect()
+	}
+
+	/// The set has no duplicates and respects the configured bounds; no authorized peer id is
+	/// empty.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let validators = Validators::<T>::get();
 		let unique: alloc::collections::BTreeSet<_> = validators.iter().collect();
@@ -251,6 +382,7 @@ impl<T: Config> Pallet<T> {
 			validators.is_empty() || validators.len() as u32 >= T::MinValidators::get(),
 			"fewer than MinValidators"
 		);
+		ensure!(Nodes::<T>::get().keys().all(|p| !p.is_empty()), "an empty peer id is authorized");
 		Ok(())
 	}
 }

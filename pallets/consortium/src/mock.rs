@@ -49,18 +49,37 @@ impl pallet_consortium::Config for Test {
 	type RootOrigin = EnsureSignedBy<Council, u64>;
 	type MinValidators = ConstU32<2>;
 	type MaxValidators = ConstU32<5>;
+	type NodeOrigin = EnsureRoot<u64>;
+	type MaxNodes = ConstU32<3>;
+	type MaxPeerIdLength = ConstU32<40>;
 	type WeightInfo = ();
 }
 
-/// Externalities with validators `1..=n` at genesis.
+/// The peer id of genesis node `n` (owned by validator `n`).
+pub fn peer(n: u8) -> Vec<u8> {
+	vec![n; 38]
+}
+
+/// Externalities with validators `1..=n` at genesis, and nodes `peer(1)` and `peer(2)`.
 pub fn new_test_ext(n: u64) -> sp_io::TestExternalities {
 	let t = RuntimeGenesisConfig {
 		system: Default::default(),
-		consortium: pallet_consortium::GenesisConfig { validators: (1..=n).collect() },
+		consortium: pallet_consortium::GenesisConfig {
+			validators: (1..=n).collect(),
+			nodes: vec![(peer(1), 1), (peer(2), 2)],
+		},
 	}
 	.build_storage()
 	.expect("the test genesis is valid; qed");
 	let mut ext = sp_io::TestExternalities::new(t);
 	ext.execute_with(|| System::set_block_number(1));
 	ext
+}
+
+/// Run `test` on validators `1..=n`, then check the pallet's invariants.
+pub fn build_and_execute(n: u64, test: impl FnOnce()) {
+	new_test_ext(n).execute_with(|| {
+		test();
+		Consortium::do_try_state().expect("the consortium pallet's invariants hold");
+	});
 }

@@ -38,6 +38,8 @@ pub trait WeightInfo {
 	fn add_validator(n: u32, ) -> Weight;
 	fn remove_validator(n: u32, ) -> Weight;
 	fn dispatch_as_root() -> Weight;
+	fn add_node() -> Weight;
+	fn remove_node() -> Weight;
 }
 
 /// Measured weights, with database accesses charged at the runtime's `DbWeight`.
@@ -76,6 +78,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Fastest run: 92_898_000 picoseconds.
 		Weight::from_parts(113_130_000, 0)
 	}
+	fn add_node() -> Weight {
+		Weight::from_parts(250_000_000, 42_000).saturating_add(T::DbWeight::get().reads_writes(1, 1))
+	}
+	fn remove_node() -> Weight {
+		Weight::from_parts(250_000_000, 42_000).saturating_add(T::DbWeight::get().reads_writes(1, 1))
+	}
 }
 
 /// The same figures with RocksDB's reference database weights, for tests and mocks.
@@ -94,5 +102,11 @@ impl WeightInfo for () {
 	}
 	fn dispatch_as_root() -> Weight {
 		Weight::from_parts(113_130_000, 0)
+	}
+	fn add_node() -> Weight {
+		Weight::from_parts(250_000_000, 42_000).saturating_add(RocksDbWeight::get().reads_writes(1, 1))
+	}
+	fn remove_node() -> Weight {
+		Weight::from_parts(250_000_000, 42_000).saturating_add(RocksDbWeight::get().reads_writes(1, 1))
 	}
 }

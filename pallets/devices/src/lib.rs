@@ -7,8 +7,16 @@
 //! registered, active device of a known owner and, when attested, a known manufacturer.
 //!
 //! A device's id is derived from the first key it registers with and survives key rotation.
-//! A revoked key, or a key rotated out, can never be registered again. Each record holds a
-//! deposit from its owner while it exists.
+//! A revoked key, or a key rotated out, can never be registered again, and neither can a weak
+//! key (an ed25519 small-order or torsion-shifted point: see
+//! [`DevicePublicKey::is_acceptable`]). Every key a device held is kept with the block it took
+//! effect, so a signature made back then (an anchored reading) is checked against the key of its
+//! time. Each record holds a deposit from its owner while it exists.
+//!
+//! A device is bound to a gateway only with the gateway's consent: a gateway serves the owners it
+//! names (holding a small deposit per owner), and may release any device bound to it.
+//! Manufacturers' attestations can be revoked by their maker or the council, and those of a
+//! removed manufacturer no longer count.
 //!
 //! Other pallets reach devices through [`iotrust_primitives::device::DeviceRegistry`], which
 //! this pallet implements.
@@ -19,9 +27,10 @@
 //! [`Pallet::unbind_gateway`], [`Pallet::suspend`], [`Pallet::resume`], [`Pallet::revoke`] (also
 //! the council), [`Pallet::remove`], [`Pallet::rotate_key`], [`Pallet::offer_transfer`],
 //! [`Pallet::cancel_transfer`]; the receiving account: [`Pallet::accept_transfer`]; anyone, with
-//! the device's signature: [`Pallet::report_firmware`]. The council:
-//! [`Pallet::register_manufacturer`], [`Pallet::remove_manufacturer`]. Manufacturers:
-//! [`Pallet::attest`], [`Pallet::publish_firmware`].
+//! the device's signature: [`Pallet::report_firmware`]. Gateways: [`Pallet::serve_owner`],
+//! [`Pallet::stop_serving`], [`Pallet::release_device`]. The council:
+//! [`Pallet::register_manufacturer`], [`Pallet::remove_manufacturer`]. Manufacturers (or the
+//! council): [`Pallet::attest`], [`Pallet::publish_firmware`], [`Pallet::revoke_attestations`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -52,7 +61,11 @@ use iotrust_primitives::device::{
 	DeviceRegistry, DeviceSignature, KeyScheme, Verification,
 };
 use sp_core::H256;
-use sp_runtime::traits::Zero;
+use sp_runtime::traits::{UniqueSaturatedInto, Zero};
+
+/// The layout of this pallet's storage. Version 1: key history, gateway consent, attestations
+/// that can be revoked (device records point at them by key hash).
+pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 /// The hash under which a key is indexed (current and retired keys).
 pub fn key_hash(key: &DevicePublicKey) -> H256 {
@@ -64,6 +77,7 @@ pub mod pallet {
 	use super::*;
 
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Why the pallet holds funds.
@@ -71,6 +85,8 @@ pub mod pallet {
 	pub enum HoldReason {
 		/// The deposit for a device record.
 		DeviceDeposit,
+		/// A gateway's deposit for each owner it serves.
+		GatewayConsent,
 	}
 
 	#[pallet::config]
@@ -84,6 +100,15 @@ pub mod pallet {
 		/// Held from the owner for each device record, released when the record is removed.
 		#[pallet::constant]
 		type DeviceDeposit: Get<BalanceOf<Self>>;
+
+		/// Held from a gateway for each owner it serves, released when it stops serving it.
+		#[pallet::constant]
+		type ConsentDeposit: Get<BalanceOf<Self>>;
+
+		/// The most keys a device may hold over its life (its first key and its rotations);
+		/// they are all kept, so old signatures can be checked against the key of their time.
+		#[pallet::constant]
+		type MaxKeyHistory: Get<u32>;
 
 		/// Who may revoke any device and register manufacturers: the council.
 		type ForceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
@@ -129,6 +154,24 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type RetiredKeys<T: Config> = StorageMap<_, Identity, H256, ()>;
 
+	/// Every key each device held, oldest first, with the block it took effect. Kept after the
+	/// device's record is removed, as the evidence its anchored readings are checked against.
+	#[pallet::storage]
+	pub type KeyHistory<T: Config> =
+		StorageMap<_, Blake2_128Concat, DeviceId, KeyHistoryOf<T>, ValueQuery>;
+
+	/// The owners each gateway agreed to serve: (gateway, owner) → the deposit held for it.
+	/// Only these owners (and the gateway itself) may bind devices to the gateway.
+	#[pallet::storage]
+	pub type ServedOwners<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		BalanceOf<T>,
+	>;
+
 	/// Ownership transfers offered and not yet accepted: device → the account it is offered to.
 	#[pallet::storage]
 	pub type PendingTransfers<T: Config> = StorageMap<_, Blake2_128Concat, DeviceId, T::AccountId>;
@@ -165,6 +208,12 @@ pub mod pallet {
 		GatewayBound { device: DeviceId, gateway: T::AccountId },
 		/// A device was unbound from its gateway.
 		GatewayUnbound { device: DeviceId },
+		/// A gateway released a device bound to it.
+		DeviceReleased { device: DeviceId, gateway: T::AccountId },
+		/// A gateway agreed to serve an owner's devices.
+		OwnerServed { gateway: T::AccountId, owner: T::AccountId },
+		/// A gateway stopped accepting new devices of an owner.
+		OwnerNoLongerServed { gateway: T::AccountId, owner: T::AccountId },
 		/// A device was suspended.
 		DeviceSuspended { device: DeviceId },
 		/// A suspended device was resumed.
@@ -195,6 +244,8 @@ pub mod pallet {
 		ManufacturerRemoved { manufacturer: T::AccountId },
 		/// A manufacturer attested device keys.
 		DevicesAttested { manufacturer: T::AccountId, count: u32 },
+		/// Attestations were revoked, by their manufacturer (`by`) or by the council (`None`).
+		AttestationsRevoked { by: Option<T::AccountId>, count: u32 },
 		/// A manufacturer published a firmware release.
 		FirmwarePublished {
 			manufacturer: T::AccountId,
@@ -236,10 +287,39 @@ pub mod pallet {
 		AlreadyManufacturer,
 		/// The caller is not a registered manufacturer.
 		NotManufacturer,
-		/// Another manufacturer already attested that key.
+		/// Another manufacturer already attested that key, and that attestation stands.
 		AttestedByAnother,
+		/// The key is weak or malformed: an ed25519 small-order or torsion-shifted point, a
+		/// non-canonical encoding, or not a point of its curve.
+		WeakKey,
+		/// The device already held the most keys it may; revoke it and register a new one.
+		TooManyKeys,
+		/// The gateway does not serve the device's owner (it must call `serve_owner` first).
+		GatewayNotServing,
+		/// The gateway already serves that owner.
+		AlreadyServing,
+		/// The gateway does not serve that owner.
+		NotServing,
+		/// The device is not bound to the calling gateway.
+		NotDeviceGateway,
+		/// No standing attestation of that key.
+		NotAttested,
+		/// The attestation is another manufacturer's.
+		NotAttester,
 		/// A rotation or report counter overflowed.
 		Overflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxKeyHistory::get() > 0, "a device holds at least its first key");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
 	}
 
 	#[pallet::call]
@@ -247,8 +327,8 @@ pub mod pallet {
 		/// Register a device whose key is `key`, with `proof`: the device's signature over
 		/// [`registration_payload`]`(genesis hash, caller, key)`.
 		///
-		/// Origin: signed, the owner to be. Fails with `KeyRetired`, `KeyInUse`, `BadSignature`,
-		/// or when the deposit cannot be held. Holds [`Config::DeviceDeposit`]; picks up a
+		/// Origin: signed, the owner to be. Fails with `WeakKey`, `KeyRetired`, `KeyInUse`,
+		/// `BadSignature`, or when the deposit cannot be held. Holds [`Config::DeviceDeposit`]; picks up a
 		/// manufacturer's attestation of the key. Emits [`Event::DeviceRegistered`].
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register())]
@@ -259,6 +339,7 @@ pub mod pallet {
 			proof: DeviceSignature,
 		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
+			ensure!(key.is_acceptable(), Error::<T>::WeakKey);
 			let hash = key_hash(&key);
 			ensure!(!RetiredKeys::<T>::contains_key(hash), Error::<T>::KeyRetired);
 			ensure!(!KeyOwner::<T>::contains_key(hash), Error::<T>::KeyInUse);
@@ -271,6 +352,7 @@ pub mod pallet {
 
 			let deposit = T::DeviceDeposit::get();
 			T::Currency::hold(&HoldReason::DeviceDeposit.into(), &owner, deposit)?;
+			let now = frame_system::Pallet::<T>::block_number();
 			let record = Device {
 				owner: owner.clone(),
 				key,
@@ -278,13 +360,17 @@ pub mod pallet {
 				gateway: None,
 				metadata,
 				firmware: None,
-				attestation: Attestations::<T>::get(hash),
-				registered_at: frame_system::Pallet::<T>::block_number(),
+				attestation: Attestations::<T>::contains_key(hash).then_some(hash),
+				registered_at: now,
 				deposit,
 				rotations: 0,
 				firmware_reports: 0,
 			};
 			Devices::<T>::insert(device, record);
+			KeyHistory::<T>::insert(
+				device,
+				KeyHistoryOf::<T>::truncate_from(alloc::vec![KeyPeriod { key, from: now }]),
+			);
 			DevicesByOwner::<T>::insert(&owner, device, ());
 			KeyOwner::<T>::insert(hash, device);
 			Self::deposit_event(Event::DeviceRegistered { device, owner, scheme: key.scheme() });
@@ -310,10 +396,11 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Bind a device to `gateway`, the account that submits its data.
+		/// Bind a device to `gateway`, the account that submits its data (and pays to anchor
+		/// it). The gateway must serve the owner ([`Pallet::serve_owner`]) or be the owner.
 		///
-		/// Origin: the owner. Fails with `UnknownDevice`, `NotOwner`, `DeviceRevoked`. Emits
-		/// [`Event::GatewayBound`].
+		/// Origin: the owner. Fails with `UnknownDevice`, `NotOwner`, `DeviceRevoked`,
+		/// `GatewayNotServing`. Emits [`Event::GatewayBound`].
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::bind_gateway())]
 		pub fn bind_gateway(
@@ -323,6 +410,10 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut record = Self::owned_live(&who, &device)?;
+			ensure!(
+				gateway == who || ServedOwners::<T>::contains_key(&gateway, &who),
+				Error::<T>::GatewayNotServing
+			);
 			record.gateway = Some(gateway.clone());
 			Devices::<T>::insert(device, record);
 			Self::deposit_event(Event::GatewayBound { device, gateway });
@@ -429,8 +520,9 @@ pub mod pallet {
 		/// Rotate a device to `new_key`. Both keys sign [`rotation_payload`]`(genesis hash,
 		/// device, new_key, rotations)`; the old key is retired. The device id does not change.
 		///
-		/// Origin: the owner. Fails with `UnknownDevice`, `NotOwner`, `DeviceRevoked`,
-		/// `KeyRetired`, `KeyInUse`, `BadSignature`, `Overflow`. Emits [`Event::KeyRotated`].
+		/// Origin: the owner. Fails with `UnknownDevice`, `NotOwner`, `DeviceRevoked`, `WeakKey`,
+		/// `KeyRetired`, `KeyInUse`, `BadSignature`, `TooManyKeys`, `Overflow`. Adds the new
+		/// key to the device's [`KeyHistory`]. Emits [`Event::KeyRotated`].
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::rotate_key())]
 		pub fn rotate_key(
@@ -442,6 +534,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut record = Self::owned_live(&who, &device)?;
+			ensure!(new_key.is_acceptable(), Error::<T>::WeakKey);
 			let new_hash = key_hash(&new_key);
 			ensure!(!RetiredKeys::<T>::contains_key(new_hash), Error::<T>::KeyRetired);
 			ensure!(!KeyOwner::<T>::contains_key(new_hash), Error::<T>::KeyInUse);
@@ -450,6 +543,9 @@ pub mod pallet {
 			ensure!(record.key.verify(&payload, &old_signature), Error::<T>::BadSignature);
 			ensure!(new_key.verify(&payload, &new_signature), Error::<T>::BadSignature);
 			let rotations = record.rotations.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			let mut history = KeyHistory::<T>::get(device);
+			let from = frame_system::Pallet::<T>::block_number();
+			history.try_push(KeyPeriod { key: new_key, from }).map_err(|_| Error::<T>::TooManyKeys)?;
 
 			let old_hash = key_hash(&record.key);
 			record.key = new_key;
@@ -458,6 +554,7 @@ pub mod pallet {
 			KeyOwner::<T>::remove(old_hash);
 			RetiredKeys::<T>::insert(old_hash, ());
 			KeyOwner::<T>::insert(new_hash, device);
+			KeyHistory::<T>::insert(device, history);
 			Self::deposit_event(Event::KeyRotated { device, scheme: new_key.scheme() });
 			Ok(())
 		}
@@ -558,9 +655,13 @@ pub mod pallet {
 			ensure!(record.key.verify(&payload, &signature), Error::<T>::BadSignature);
 			let reports = record.firmware_reports.checked_add(1).ok_or(Error::<T>::Overflow)?;
 
-			let matches_release = record.attestation.as_ref().is_some_and(|a| {
-				FirmwareReleases::<T>::get((&a.manufacturer, &a.model, &version)) == Some(hash)
-			});
+			let matches_release = record
+				.attestation
+				.and_then(Attestations::<T>::get)
+				.filter(|a| Self::attestation_status(a) == AttestationStatus::Valid)
+				.is_some_and(|a| {
+					FirmwareReleases::<T>::get((&a.manufacturer, &a.model, &version)) == Some(hash)
+				});
 			record.firmware = Some(FirmwareReport {
 				version: version.clone(),
 				hash,
@@ -594,8 +695,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Remove a manufacturer. Its attestations and releases stay on record; it can make no
-		/// new ones.
+		/// Remove a manufacturer. Its attestations and releases stay on record but no longer
+		/// count (they show as [`AttestationStatus::ManufacturerRemoved`]); it can make no new
+		/// ones.
 		///
 		/// Origin: [`Config::ForceOrigin`] (the council). Fails with `NotManufacturer`. Emits
 		/// [`Event::ManufacturerRemoved`].
@@ -617,8 +719,9 @@ pub mod pallet {
 		/// later picks it up at registration.
 		///
 		/// Origin: a registered manufacturer. Fails with `NotManufacturer`, or
-		/// `AttestedByAnother` if another manufacturer attested one of the keys (then nothing is
-		/// stored). Emits [`Event::DevicesAttested`].
+		/// `AttestedByAnother` if another manufacturer's attestation of one of the keys stands
+		/// (then nothing is stored); a revoked attestation, or a removed manufacturer's, may be
+		/// replaced. Emits [`Event::DevicesAttested`].
 		#[pallet::call_index(15)]
 		#[pallet::weight(T::WeightInfo::attest(devices.len() as u32))]
 		pub fn attest(
@@ -630,17 +733,27 @@ pub mod pallet {
 			let hashes: Vec<H256> = devices.iter().map(|(key, _)| key_hash(key)).collect();
 			for hash in &hashes {
 				if let Some(existing) = Attestations::<T>::get(hash) {
-					ensure!(existing.manufacturer == manufacturer, Error::<T>::AttestedByAnother);
+					ensure!(
+						existing.manufacturer == manufacturer ||
+							Self::attestation_status(&existing) != AttestationStatus::Valid,
+						Error::<T>::AttestedByAnother
+					);
 				}
 			}
 
 			let count = devices.len() as u32;
+			let now = frame_system::Pallet::<T>::block_number();
 			for ((_, model), hash) in devices.into_iter().zip(hashes) {
-				let attestation = Attestation { manufacturer: manufacturer.clone(), model };
+				let attestation = Attestation {
+					manufacturer: manufacturer.clone(),
+					model,
+					attested_at: now,
+					revoked_at: None,
+				};
 				if let Some(device) = KeyOwner::<T>::get(hash) {
 					Devices::<T>::mutate(device, |record| {
 						if let Some(record) = record {
-							record.attestation = Some(attestation.clone());
+							record.attestation = Some(hash);
 						}
 					});
 				}
@@ -670,6 +783,104 @@ pub mod pallet {
 			Self::deposit_event(Event::FirmwarePublished { manufacturer, model, version, hash });
 			Ok(())
 		}
+
+		/// Agree to serve `owner`: from now on `owner` may bind its devices to the caller, which
+		/// then anchors (and pays for) their data. Holds [`Config::ConsentDeposit`] from the
+		/// caller until it stops serving the owner.
+		///
+		/// Origin: signed, the gateway. Fails with `AlreadyServing`, or when the deposit cannot
+		/// be held. Emits [`Event::OwnerServed`].
+		#[pallet::call_index(17)]
+		#[pallet::weight(T::WeightInfo::serve_owner())]
+		pub fn serve_owner(origin: OriginFor<T>, owner: T::AccountId) -> DispatchResult {
+			let gateway = ensure_signed(origin)?;
+			ensure!(
+				!ServedOwners::<T>::contains_key(&gateway, &owner),
+				Error::<T>::AlreadyServing
+			);
+			let deposit = T::ConsentDeposit::get();
+			T::Currency::hold(&HoldReason::GatewayConsent.into(), &gateway, deposit)?;
+			ServedOwners::<T>::insert(&gateway, &owner, deposit);
+			Self::deposit_event(Event::OwnerServed { gateway, owner });
+			Ok(())
+		}
+
+		/// Stop accepting new devices of `owner`, releasing the deposit. Devices already bound
+		/// stay bound until their owner unbinds them or the gateway releases them
+		/// ([`Pallet::release_device`]).
+		///
+		/// Origin: signed, the gateway. Fails with `NotServing`. Emits
+		/// [`Event::OwnerNoLongerServed`].
+		#[pallet::call_index(18)]
+		#[pallet::weight(T::WeightInfo::stop_serving())]
+		pub fn stop_serving(origin: OriginFor<T>, owner: T::AccountId) -> DispatchResult {
+			let gateway = ensure_signed(origin)?;
+			let deposit =
+				ServedOwners::<T>::get(&gateway, &owner).ok_or(Error::<T>::NotServing)?;
+			T::Currency::release(
+				&HoldReason::GatewayConsent.into(),
+				&gateway,
+				deposit,
+				Precision::BestEffort,
+			)?;
+			ServedOwners::<T>::remove(&gateway, &owner);
+			Self::deposit_event(Event::OwnerNoLongerServed { gateway, owner });
+			Ok(())
+		}
+
+		/// Release `device` from the calling gateway: it is unbound, and the gateway no longer
+		/// anchors (nor pays for) its data.
+		///
+		/// Origin: signed, the gateway the device is bound to. Fails with `UnknownDevice`,
+		/// `NotDeviceGateway`. Emits [`Event::DeviceReleased`].
+		#[pallet::call_index(19)]
+		#[pallet::weight(T::WeightInfo::release_device())]
+		pub fn release_device(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
+			let gateway = ensure_signed(origin)?;
+			let mut record = Devices::<T>::get(device).ok_or(Error::<T>::UnknownDevice)?;
+			ensure!(record.gateway.as_ref() == Some(&gateway), Error::<T>::NotDeviceGateway);
+			record.gateway = None;
+			Devices::<T>::insert(device, record);
+			Self::deposit_event(Event::DeviceReleased { device, gateway });
+			Ok(())
+		}
+
+		/// Revoke the attestations of these device keys (by [`key_hash`]): they stay on record,
+		/// marked revoked, and count no more; another manufacturer may then attest the key.
+		///
+		/// Origin: the manufacturer that made each attestation, or [`Config::ForceOrigin`] (the
+		/// council) for any. Fails with `NotAttested` (no standing attestation of a key) or
+		/// `NotAttester` (another manufacturer's); then nothing changes. Emits
+		/// [`Event::AttestationsRevoked`].
+		#[pallet::call_index(20)]
+		#[pallet::weight(T::WeightInfo::revoke_attestations(keys.len() as u32))]
+		pub fn revoke_attestations(
+			origin: OriginFor<T>,
+			keys: BoundedVec<H256, T::MaxAttestationBatch>,
+		) -> DispatchResult {
+			let by = match T::ForceOrigin::try_origin(origin) {
+				Ok(_) => None,
+				Err(origin) => Some(ensure_signed(origin)?),
+			};
+			let mut found = Vec::with_capacity(keys.len());
+			for hash in keys.iter() {
+				let attestation = Attestations::<T>::get(hash)
+					.filter(|a| a.revoked_at.is_none())
+					.ok_or(Error::<T>::NotAttested)?;
+				if let Some(by) = &by {
+					ensure!(&attestation.manufacturer == by, Error::<T>::NotAttester);
+				}
+				found.push((*hash, attestation));
+			}
+			let now = frame_system::Pallet::<T>::block_number();
+			let count = found.len() as u32;
+			for (hash, mut attestation) in found {
+				attestation.revoked_at = Some(now);
+				Attestations::<T>::insert(hash, attestation);
+			}
+			Self::deposit_event(Event::AttestationsRevoked { by, count });
+			Ok(())
+		}
 	}
 }
 
@@ -677,6 +888,30 @@ impl<T: Config> Pallet<T> {
 	/// The hash of block 0, which device signatures bind to.
 	pub fn genesis_hash() -> T::Hash {
 		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
+	}
+
+	/// Whether `attestation` still stands, was revoked, or is a removed manufacturer's.
+	pub fn attestation_status(attestation: &Attestation<T>) -> AttestationStatus {
+		if attestation.revoked_at.is_some() {
+			AttestationStatus::Revoked
+		} else if !Manufacturers::<T>::contains_key(&attestation.manufacturer) {
+			AttestationStatus::ManufacturerRemoved
+		} else {
+			AttestationStatus::Valid
+		}
+	}
+
+	/// The keys `device` held at some point of block `at` (two if it rotated in that block).
+	pub fn keys_at(device: &DeviceId, at: BlockNumberFor<T>) -> Vec<DevicePublicKey> {
+		let history = KeyHistory::<T>::get(device);
+		let mut keys = Vec::new();
+		for (i, period) in history.iter().enumerate() {
+			let until = history.get(i + 1).map(|next| next.from);
+			if period.from <= at && until.is_none_or(|until| at <= until) {
+				keys.push(period.key);
+			}
+		}
+		keys
 	}
 
 	/// `device`, if `who` owns it.
@@ -760,6 +995,8 @@ impl<T: Config> Pallet<T> {
 		Devices::<T>::insert(device, record);
 		DevicesByOwner::<T>::insert(owner, device, ());
 		KeyOwner::<T>::insert(key_hash(&key), device);
+		let from = frame_system::Pallet::<T>::block_number();
+		KeyHistory::<T>::insert(device, KeyHistoryOf::<T>::truncate_from(alloc::vec![KeyPeriod { key, from }]));
 		device
 	}
 
@@ -818,5 +1055,98 @@ impl<T: Config> DeviceRegistry<T::AccountId> for Pallet<T> {
 
 	fn verify(device: &DeviceId, payload: &[u8], signature: &DeviceSignature) -> bool {
 		Self::check_signature(device, payload, signature) == Verification::Valid
+	}
+
+	fn verify_at(device: &DeviceId, at: u64, payload: &[u8], signature: &DeviceSignature) -> bool {
+		let at: BlockNumberFor<T> = at.unique_saturated_into();
+		Self::keys_at(device, at).iter().any(|key| key.verify(payload, signature))
+	}
+}
+
+/// Invariants, checked by `try_state` (try-runtime), after every unit test, and after every test
+/// of the runtime crate.
+impl<T: Config> Pallet<T> {
+	/// The pallet's invariants across its maps: every record is listed under its owner, its
+	/// current key maps back to it (or is retired once revoked), its key history ends with that
+	/// key, and what the currency holds from each account is exactly the deposits on record.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::BTreeMap;
+		use frame_support::traits::fungible::InspectHold;
+		use sp_runtime::Saturating;
+
+		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		for (device, record) in Devices::<T>::iter() {
+			ensure!(
+				DevicesByOwner::<T>::contains_key(&record.owner, device),
+				"a device is not listed under its owner"
+			);
+			let history = KeyHistory::<T>::get(device);
+			ensure!(
+				history.last().map(|p| p.key) == Some(record.key),
+				"a device's key history does not end with its key"
+			);
+			ensure!(
+				history.len() as u64 == u64::from(record.rotations) + 1,
+				"a device's key history does not hold one key per rotation"
+			);
+			for past in history.iter().take(history.len().saturating_sub(1)) {
+				ensure!(
+					RetiredKeys::<T>::contains_key(key_hash(&past.key)),
+					"a rotated-out key is not retired"
+				);
+			}
+			let hash = key_hash(&record.key);
+			if record.status == DeviceStatus::Revoked {
+				ensure!(RetiredKeys::<T>::contains_key(hash), "a revoked key is not retired");
+				ensure!(!KeyOwner::<T>::contains_key(hash), "a revoked key is still indexed");
+				ensure!(record.gateway.is_none(), "a revoked device is bound");
+				ensure!(
+					!PendingTransfers::<T>::contains_key(device),
+					"a revoked device is offered"
+				);
+			} else {
+				ensure!(KeyOwner::<T>::get(hash) == Some(device), "a key does not map to its device");
+				ensure!(!RetiredKeys::<T>::contains_key(hash), "a live device's key is retired");
+			}
+			if let Some(attested) = record.attestation {
+				ensure!(
+					Attestations::<T>::contains_key(attested),
+					"a device points at a missing attestation"
+				);
+			}
+			let held = deposits.entry(record.owner.clone()).or_insert_with(Zero::zero);
+			*held = held.saturating_add(record.deposit);
+		}
+		for (owner, device, ()) in DevicesByOwner::<T>::iter() {
+			ensure!(
+				Devices::<T>::get(device).is_some_and(|r| r.owner == owner),
+				"an owner lists a device it does not own"
+			);
+		}
+		for (hash, device) in KeyOwner::<T>::iter() {
+			ensure!(
+				Devices::<T>::get(device).is_some_and(|r| key_hash(&r.key) == hash),
+				"a key index entry names a device without that key"
+			);
+		}
+		for device in PendingTransfers::<T>::iter_keys() {
+			ensure!(Devices::<T>::contains_key(device), "a transfer is offered for no device");
+		}
+		for (owner, expected) in deposits {
+			let held =
+				T::Currency::balance_on_hold(&HoldReason::DeviceDeposit.into(), &owner);
+			ensure!(held == expected, "device deposits held differ from the records");
+		}
+		let mut consents: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		for (gateway, _owner, deposit) in ServedOwners::<T>::iter() {
+			let held = consents.entry(gateway).or_insert_with(Zero::zero);
+			*held = held.saturating_add(deposit);
+		}
+		for (gateway, expected) in consents {
+			let held =
+				T::Currency::balance_on_hold(&HoldReason::GatewayConsent.into(), &gateway);
+			ensure!(held == expected, "consent deposits held differ from the records");
+		}
+		Ok(())
 	}
 }

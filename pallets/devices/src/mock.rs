@@ -57,14 +57,20 @@ pub const OTHER_MAKER: u64 = 5;
 /// A gateway account.
 pub const GATEWAY: u64 = 9;
 
+/// The deposit a gateway holds per owner it serves.
+pub const CONSENT: u64 = 3;
+
 parameter_types! {
 	pub const DeviceDeposit: u64 = DEPOSIT;
+	pub const ConsentDeposit: u64 = CONSENT;
 }
 
 impl pallet_devices::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type DeviceDeposit = DeviceDeposit;
+	type ConsentDeposit = ConsentDeposit;
+	type MaxKeyHistory = ConstU32<3>;
 	type ForceOrigin = EnsureRoot<u64>;
 	type MaxModelLen = ConstU32<32>;
 	type MaxUriLen = ConstU32<64>;
@@ -74,19 +80,44 @@ impl pallet_devices::Config for Test {
 	type WeightInfo = ();
 }
 
-pub fn new_test_ext() -> sp_io::TestExternalities {
-	let t = RuntimeGenesisConfig {
-		system: Default::default(),
-		balances: pallet_balances::GenesisConfig {
-			balances: vec![(ALICE, 1_000), (BOB, 1_000), (MAKER, 1_000), (OTHER_MAKER, 1_000)],
-			..Default::default()
-		},
+/// Builds the test externalities: funded accounts, block 1.
+#[derive(Default)]
+pub struct ExtBuilder;
+
+impl ExtBuilder {
+	pub fn build(self) -> sp_io::TestExternalities {
+		let t = RuntimeGenesisConfig {
+			system: Default::default(),
+			balances: pallet_balances::GenesisConfig {
+				balances: vec![
+					(ALICE, 1_000),
+					(BOB, 1_000),
+					(MAKER, 1_000),
+					(OTHER_MAKER, 1_000),
+					(GATEWAY, 1_000),
+				],
+				..Default::default()
+			},
+		}
+		.build_storage()
+		.expect("the test genesis is valid; qed");
+		let mut ext = sp_io::TestExternalities::new(t);
+		ext.execute_with(|| System::set_block_number(1));
+		ext
 	}
-	.build_storage()
-	.expect("the test genesis is valid; qed");
-	let mut ext = sp_io::TestExternalities::new(t);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+
+	/// Run `test`, then check the pallet's invariants on the state it left.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			Devices::do_try_state().expect("the devices pallet's invariants hold");
+		});
+	}
+}
+
+/// Test externalities (for the benchmarks' test suite).
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	ExtBuilder.build()
 }
 
 /// Test externalities with a keystore, for benchmarks that sign with host functions.

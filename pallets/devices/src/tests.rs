@@ -1,7 +1,7 @@
 //! Unit tests: every call's success path and every error it returns.
 
 use crate::{
-	key_hash, mock::*, Attestations, DeviceMetadata, DeviceStatus, Devices as DeviceRecords,
+	key_hash, mock::*, AttestationStatus, Attestations, KeyHistory, ServedOwners, DeviceMetadata, DeviceStatus, Devices as DeviceRecords,
 	DevicesByOwner, Error, Event, FirmwareReleases, KeyOwner, Manufacturers, ModelOf,
 	PendingTransfers, RetiredKeys, VersionOf,
 };
@@ -54,6 +54,11 @@ fn register(owner: u64, device: &DeviceKeypair) -> DeviceId {
 	device.key.device_id()
 }
 
+/// `gateway` agrees to serve `owner`.
+fn serve(gateway: u64, owner: u64) {
+	assert_ok!(Devices::serve_owner(RuntimeOrigin::signed(gateway), owner));
+}
+
 fn held(who: u64) -> u64 {
 	Balances::balance_on_hold(&crate::HoldReason::DeviceDeposit.into(), &who)
 }
@@ -64,7 +69,7 @@ fn status(device: DeviceId) -> DeviceStatus {
 
 #[test]
 fn register_works_for_every_scheme() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		for (i, scheme) in SCHEMES.into_iter().enumerate() {
 			let device = test_device(scheme, [i as u8; 32]);
 			let id = register(ALICE, &device);
@@ -86,7 +91,7 @@ fn register_works_for_every_scheme() {
 
 #[test]
 fn register_refuses_a_bad_proof() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		for scheme in SCHEMES {
 			let device = test_device(scheme, [1; 32]);
 			let other = test_device(scheme, [2; 32]);
@@ -114,7 +119,7 @@ fn register_refuses_a_bad_proof() {
 
 #[test]
 fn register_refuses_a_key_in_use_a_retired_key_and_a_pauper() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let device = test_device(KeyScheme::P256, [1; 32]);
 		let id = register(ALICE, &device);
 		let proof = device.sign(&registration_payload(&genesis(), &BOB, &device.key));
@@ -146,7 +151,7 @@ fn register_refuses_a_key_in_use_a_retired_key_and_a_pauper() {
 
 #[test]
 fn update_metadata_works_and_checks_the_owner() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::Sr25519, [1; 32]));
 		assert_ok!(Devices::update_metadata(RuntimeOrigin::signed(ALICE), id, metadata("T2")));
 		assert_eq!(DeviceRecords::<Test>::get(id).unwrap().metadata, metadata("T2"));
@@ -169,7 +174,7 @@ fn update_metadata_works_and_checks_the_owner() {
 
 #[test]
 fn gateways_bind_and_unbind() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::Ed25519, [1; 32]));
 		assert_noop!(
 			Devices::unbind_gateway(RuntimeOrigin::signed(ALICE), id),
@@ -179,6 +184,15 @@ fn gateways_bind_and_unbind() {
 			Devices::bind_gateway(RuntimeOrigin::signed(BOB), id, GATEWAY),
 			Error::<Test>::NotOwner
 		);
+		// The gateway has not agreed to serve Alice: it would pay to anchor her device.
+		assert_noop!(
+			Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, GATEWAY),
+			Error::<Test>::GatewayNotServing
+		);
+		// Her own account serves her without asking.
+		assert_ok!(Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, ALICE));
+		serve(GATEWAY, ALICE);
+		serve(GATEWAY, ALICE);
 		assert_ok!(Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, GATEWAY));
 		System::assert_last_event(Event::GatewayBound { device: id, gateway: GATEWAY }.into());
 		assert_eq!(<Devices as DeviceRegistry<u64>>::gateway_of(&id), Some(GATEWAY));
@@ -190,7 +204,7 @@ fn gateways_bind_and_unbind() {
 
 #[test]
 fn suspend_and_resume() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let device = test_device(KeyScheme::P256, [1; 32]);
 		let id = register(ALICE, &device);
 		let sig = device.sign(b"reading");
@@ -217,9 +231,10 @@ fn suspend_and_resume() {
 
 #[test]
 fn revoke_by_owner_retires_the_key_and_refuses_verification() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let device = test_device(KeyScheme::Sr25519, [1; 32]);
 		let id = register(ALICE, &device);
+		serve(GATEWAY, ALICE);
 		assert_ok!(Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, GATEWAY));
 		assert_ok!(Devices::offer_transfer(RuntimeOrigin::signed(ALICE), id, BOB));
 		assert_noop!(Devices::revoke(RuntimeOrigin::signed(BOB), id), Error::<Test>::NotOwner);
@@ -240,7 +255,7 @@ fn revoke_by_owner_retires_the_key_and_refuses_verification() {
 
 #[test]
 fn the_council_revokes_any_device() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::Secp256k1, [1; 32]));
 		assert_ok!(Devices::revoke(RuntimeOrigin::root(), id));
 		assert_eq!(status(id), DeviceStatus::Revoked);
@@ -254,7 +269,7 @@ fn the_council_revokes_any_device() {
 
 #[test]
 fn remove_releases_the_deposit_of_a_revoked_device_only() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::Ed25519, [1; 32]));
 		assert_eq!(held(ALICE), DEPOSIT);
 		assert_noop!(
@@ -277,7 +292,7 @@ fn remove_releases_the_deposit_of_a_revoked_device_only() {
 
 #[test]
 fn rotate_key_needs_both_signatures_and_keeps_the_id() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		for (i, scheme) in SCHEMES.into_iter().enumerate() {
 			let old = test_device(scheme, [i as u8 + 1; 32]);
 			// Rotate across schemes too: the new key is P-256 unless the old one is.
@@ -349,7 +364,7 @@ fn rotate_key_needs_both_signatures_and_keeps_the_id() {
 
 #[test]
 fn rotate_key_refuses_a_key_in_use_and_a_revoked_device() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let a = test_device(KeyScheme::Ed25519, [1; 32]);
 		let b = test_device(KeyScheme::Ed25519, [2; 32]);
 		let id_a = register(ALICE, &a);
@@ -383,7 +398,7 @@ fn rotate_key_refuses_a_key_in_use_and_a_revoked_device() {
 
 #[test]
 fn ownership_moves_in_two_steps_with_the_deposit() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::P256, [1; 32]));
 		assert_ok!(Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, GATEWAY));
 		assert_noop!(
@@ -421,7 +436,7 @@ fn ownership_moves_in_two_steps_with_the_deposit() {
 
 #[test]
 fn an_offer_can_be_cancelled_and_a_pauper_cannot_accept() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::Sr25519, [1; 32]));
 		assert_noop!(
 			Devices::cancel_transfer(RuntimeOrigin::signed(ALICE), id),
@@ -447,7 +462,7 @@ fn an_offer_can_be_cancelled_and_a_pauper_cannot_accept() {
 
 #[test]
 fn a_revoked_device_cannot_be_offered_or_accepted() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::Ed25519, [1; 32]));
 		assert_ok!(Devices::revoke(RuntimeOrigin::signed(ALICE), id));
 		assert_noop!(
@@ -459,7 +474,7 @@ fn a_revoked_device_cannot_be_offered_or_accepted() {
 
 #[test]
 fn manufacturers_are_registered_by_the_council() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(
 			Devices::register_manufacturer(RuntimeOrigin::signed(ALICE), MAKER, bounded("Acme")),
 			BadOrigin
@@ -483,7 +498,7 @@ fn manufacturers_are_registered_by_the_council() {
 
 #[test]
 fn attestation_before_and_after_registration() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let early = test_device(KeyScheme::P256, [1; 32]);
 		let late = test_device(KeyScheme::P256, [2; 32]);
 		let late_id = register(ALICE, &late);
@@ -496,20 +511,23 @@ fn attestation_before_and_after_registration() {
 		assert_ok!(Devices::attest(RuntimeOrigin::signed(MAKER), batch.try_into().unwrap()));
 		System::assert_last_event(Event::DevicesAttested { manufacturer: MAKER, count: 2 }.into());
 		// Registered before: attested at once.
-		let attestation = DeviceRecords::<Test>::get(late_id).unwrap().attestation.unwrap();
+		let pointer = DeviceRecords::<Test>::get(late_id).unwrap().attestation;
+		assert_eq!(pointer, Some(key_hash(&late.key)));
+		let attestation = Attestations::<Test>::get(key_hash(&late.key)).unwrap();
 		assert_eq!((attestation.manufacturer, attestation.model.to_vec()), (MAKER, b"T1".to_vec()));
+		assert_eq!(Devices::attestation_status(&attestation), AttestationStatus::Valid);
 		// Registered after: picks it up.
 		let early_id = register(BOB, &early);
 		assert_eq!(
-			DeviceRecords::<Test>::get(early_id).unwrap().attestation.unwrap().manufacturer,
-			MAKER
+			DeviceRecords::<Test>::get(early_id).unwrap().attestation,
+			Some(key_hash(&early.key))
 		);
 	});
 }
 
 #[test]
 fn another_manufacturer_cannot_attest_the_same_key() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let device = test_device(KeyScheme::P256, [1; 32]);
 		let other = test_device(KeyScheme::P256, [2; 32]);
 		assert_ok!(Devices::register_manufacturer(RuntimeOrigin::root(), MAKER, bounded("Acme")));
@@ -541,7 +559,7 @@ fn another_manufacturer_cannot_attest_the_same_key() {
 
 #[test]
 fn firmware_reports_say_whether_they_match_a_release() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let device = test_device(KeyScheme::P256, [1; 32]);
 		assert_ok!(Devices::register_manufacturer(RuntimeOrigin::root(), MAKER, bounded("Acme")));
 		assert_ok!(Devices::attest(
@@ -655,7 +673,7 @@ fn firmware_reports_say_whether_they_match_a_release() {
 
 #[test]
 fn owners_list_their_devices_page_by_page() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let ids: Vec<DeviceId> =
 			(0..5u8).map(|i| register(ALICE, &test_device(KeyScheme::Ed25519, [i; 32]))).collect();
 		register(BOB, &test_device(KeyScheme::Ed25519, [50; 32]));
@@ -683,7 +701,7 @@ fn owners_list_their_devices_page_by_page() {
 #[test]
 fn check_signature_says_why_it_refuses() {
 	use iotrust_primitives::device::Verification;
-	new_test_ext().execute_with(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let device = test_device(KeyScheme::P256, [1; 32]);
 		let id = register(ALICE, &device);
 		let sig = device.sign(b"reading");
@@ -703,7 +721,9 @@ fn check_signature_says_why_it_refuses() {
 
 #[test]
 fn counters_at_their_limit_overflow_instead_of_wrapping() {
-	new_test_ext().execute_with(|| {
+	// The counters are forced to their limit by hand, past what the key history records, so
+	// the invariants are not checked at the end.
+	ExtBuilder::default().build().execute_with(|| {
 		let device = test_device(KeyScheme::Ed25519, [1; 32]);
 		let id = register(ALICE, &device);
 		DeviceRecords::<Test>::mutate(id, |r| {
@@ -729,5 +749,312 @@ fn counters_at_their_limit_overflow_instead_of_wrapping() {
 			Devices::report_firmware(RuntimeOrigin::signed(GATEWAY), id, version("1.0"), hash, sig),
 			Error::<Test>::Overflow
 		);
+	});
+}
+
+#[test]
+fn gateways_serve_owners_with_a_deposit_and_release_devices() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = register(ALICE, &test_device(KeyScheme::Ed25519, [1; 32]));
+		assert_noop!(
+			Devices::stop_serving(RuntimeOrigin::signed(GATEWAY), ALICE),
+			Error::<Test>::NotServing
+		);
+		serve(GATEWAY, ALICE);
+		System::assert_last_event(Event::OwnerServed { gateway: GATEWAY, owner: ALICE }.into());
+		assert_eq!(Balances::balance_on_hold(&crate::HoldReason::GatewayConsent.into(), &GATEWAY), CONSENT);
+		assert_noop!(
+			Devices::serve_owner(RuntimeOrigin::signed(GATEWAY), ALICE),
+			Error::<Test>::AlreadyServing
+		);
+		// A gateway without funds cannot hold the deposit.
+		assert_noop!(
+			Devices::serve_owner(RuntimeOrigin::signed(PAUPER), ALICE),
+			TokenError::FundsUnavailable
+		);
+		assert_ok!(Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, GATEWAY));
+		// Only the device's gateway may release it.
+		assert_noop!(
+			Devices::release_device(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::NotDeviceGateway
+		);
+		assert_ok!(Devices::release_device(RuntimeOrigin::signed(GATEWAY), id));
+		System::assert_last_event(Event::DeviceReleased { device: id, gateway: GATEWAY }.into());
+		assert_eq!(<Devices as DeviceRegistry<u64>>::gateway_of(&id), None);
+		assert_noop!(
+			Devices::release_device(RuntimeOrigin::signed(GATEWAY), id),
+			Error::<Test>::NotDeviceGateway
+		);
+		assert_noop!(
+			Devices::release_device(RuntimeOrigin::signed(GATEWAY), H256([9; 32])),
+			Error::<Test>::UnknownDevice
+		);
+		// Stopping releases the deposit and refuses new bindings.
+		assert_ok!(Devices::stop_serving(RuntimeOrigin::signed(GATEWAY), ALICE));
+		System::assert_last_event(
+			Event::OwnerNoLongerServed { gateway: GATEWAY, owner: ALICE }.into(),
+		);
+		assert!(!ServedOwners::<Test>::contains_key(GATEWAY, ALICE));
+		assert_eq!(Balances::balance_on_hold(&crate::HoldReason::GatewayConsent.into(), &GATEWAY), 0);
+		assert_noop!(
+			Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, GATEWAY),
+			Error::<Test>::GatewayNotServing
+		);
+	});
+}
+
+/// The attack: an owner binds its devices to a gateway that never agreed, which would then pay
+/// to anchor them (and be scheduled for them). Every binding is refused.
+#[test]
+fn attack_binding_devices_to_an_unwilling_gateway_fails() {
+	ExtBuilder::default().build_and_execute(|| {
+		for i in 0..3u8 {
+			let id = register(BOB, &test_device(KeyScheme::Ed25519, [i + 1; 32]));
+			assert_noop!(
+				Devices::bind_gateway(RuntimeOrigin::signed(BOB), id, GATEWAY),
+				Error::<Test>::GatewayNotServing
+			);
+		}
+		// Serving Alice does not open the gateway to Bob.
+		serve(GATEWAY, ALICE);
+		let id = register(BOB, &test_device(KeyScheme::Ed25519, [9; 32]));
+		assert_noop!(
+			Devices::bind_gateway(RuntimeOrigin::signed(BOB), id, GATEWAY),
+			Error::<Test>::GatewayNotServing
+		);
+	});
+}
+
+/// The attack: register a device with an ed25519 key anyone can sign for (a small-order point),
+/// or re-register a retired key shifted by a torsion point. Both are refused as weak keys, at
+/// registration and at rotation.
+#[test]
+fn attack_weak_and_torsion_shifted_keys_are_refused() {
+	use curve25519_dalek::{constants::EIGHT_TORSION, edwards::CompressedEdwardsY};
+	use iotrust_primitives::device::DevicePublicKey;
+	ExtBuilder::default().build_and_execute(|| {
+		// A small-order key: anyone can forge its signatures. Refused before its proof is read.
+		let weak = DevicePublicKey::Ed25519(EIGHT_TORSION[1].compress().0);
+		assert_noop!(
+			Devices::register(
+				RuntimeOrigin::signed(ALICE),
+				weak,
+				metadata("T1"),
+				DeviceSignature::Ed25519([0; 64])
+			),
+			Error::<Test>::WeakKey
+		);
+		// A key revoked, then offered again plus a torsion point: the same secret.
+		let device = test_device(KeyScheme::Ed25519, [1; 32]);
+		let id = register(ALICE, &device);
+		assert_ok!(Devices::revoke(RuntimeOrigin::signed(ALICE), id));
+		let DevicePublicKey::Ed25519(raw) = device.key else { unreachable!() };
+		let point = CompressedEdwardsY(raw).decompress().unwrap();
+		let shifted = DevicePublicKey::Ed25519((point + EIGHT_TORSION[4]).compress().0);
+		assert_noop!(
+			Devices::register(
+				RuntimeOrigin::signed(ALICE),
+				shifted,
+				metadata("T1"),
+				DeviceSignature::Ed25519([0; 64])
+			),
+			Error::<Test>::WeakKey
+		);
+		// Rotation refuses a weak key too.
+		let live = test_device(KeyScheme::Ed25519, [2; 32]);
+		let live_id = register(ALICE, &live);
+		let payload = rotation_payload(&genesis(), &live_id, &weak, 0);
+		assert_noop!(
+			Devices::rotate_key(
+				RuntimeOrigin::signed(ALICE),
+				live_id,
+				weak,
+				live.sign(&payload),
+				DeviceSignature::Ed25519([0; 64])
+			),
+			Error::<Test>::WeakKey
+		);
+	});
+}
+
+#[test]
+fn every_key_is_kept_with_its_block_and_old_signatures_check_against_it() {
+	ExtBuilder::default().build_and_execute(|| {
+		let first = test_device(KeyScheme::Ed25519, [1; 32]);
+		let id = register(ALICE, &first);
+		let signed_then = first.sign(b"reading at block 1");
+		let mut keys = vec![first];
+		for (block, seed) in [(5u64, 2u8), (9, 3)] {
+			System::set_block_number(block);
+			let old = keys.last().unwrap();
+			let new = test_device(KeyScheme::P256, [seed; 32]);
+			let payload = rotation_payload(&genesis(), &id, &new.key, keys.len() as u32 - 1);
+			assert_ok!(Devices::rotate_key(
+				RuntimeOrigin::signed(ALICE),
+				id,
+				new.key,
+				old.sign(&payload),
+				new.sign(&payload)
+			));
+			keys.push(new);
+		}
+		let history = KeyHistory::<Test>::get(id);
+		assert_eq!(
+			history.iter().map(|p| (p.key, p.from)).collect::<Vec<_>>(),
+			vec![(keys[0].key, 1), (keys[1].key, 5), (keys[2].key, 9)]
+		);
+		let verify_at = <Devices as DeviceRegistry<u64>>::verify_at;
+		// The first key's signature counts for blocks 1..=5, not after.
+		assert!(verify_at(&id, 3, b"reading at block 1", &signed_then));
+		assert!(verify_at(&id, 5, b"reading at block 1", &signed_then));
+		assert!(!verify_at(&id, 6, b"reading at block 1", &signed_then));
+		// The current key's only from its rotation on.
+		let now = keys[2].sign(b"m");
+		assert!(verify_at(&id, 12, b"m", &now));
+		assert!(!verify_at(&id, 8, b"m", &now));
+		// Revoked and removed, the history stays as evidence.
+		assert_ok!(Devices::revoke(RuntimeOrigin::signed(ALICE), id));
+		assert_ok!(Devices::remove(RuntimeOrigin::signed(ALICE), id));
+		assert!(verify_at(&id, 3, b"reading at block 1", &signed_then));
+		// The history is bounded: a fourth key is refused.
+		let again = test_device(KeyScheme::Ed25519, [7; 32]);
+		let id = register(ALICE, &again);
+		let mut current = again;
+		for seed in [8u8, 9] {
+			let new = test_device(KeyScheme::Ed25519, [seed; 32]);
+			let nonce = DeviceRecords::<Test>::get(id).unwrap().rotations;
+			let payload = rotation_payload(&genesis(), &id, &new.key, nonce);
+			assert_ok!(Devices::rotate_key(
+				RuntimeOrigin::signed(ALICE),
+				id,
+				new.key,
+				current.sign(&payload),
+				new.sign(&payload)
+			));
+			current = new;
+		}
+		let new = test_device(KeyScheme::Ed25519, [10; 32]);
+		let payload = rotation_payload(&genesis(), &id, &new.key, 2);
+		assert_noop!(
+			Devices::rotate_key(
+				RuntimeOrigin::signed(ALICE),
+				id,
+				new.key,
+				current.sign(&payload),
+				new.sign(&payload)
+			),
+			Error::<Test>::TooManyKeys
+		);
+	});
+}
+
+/// The attack: a manufacturer attests a key it did not make, first, so the real maker is locked
+/// out. The council revokes the false attestation and the real maker attests the key.
+#[test]
+fn attack_a_false_first_attestation_is_revoked_and_replaced() {
+	ExtBuilder::default().build_and_execute(|| {
+		let device = test_device(KeyScheme::P256, [1; 32]);
+		let hash = key_hash(&device.key);
+		let id = register(ALICE, &device);
+		assert_ok!(Devices::register_manufacturer(RuntimeOrigin::root(), MAKER, bounded("Acme")));
+		assert_ok!(Devices::register_manufacturer(
+			RuntimeOrigin::root(),
+			OTHER_MAKER,
+			bounded("Squatter")
+		));
+		assert_ok!(Devices::attest(
+			RuntimeOrigin::signed(OTHER_MAKER),
+			vec![(device.key, model("Fake"))].try_into().unwrap()
+		));
+		assert_noop!(
+			Devices::attest(
+				RuntimeOrigin::signed(MAKER),
+				vec![(device.key, model("T1"))].try_into().unwrap()
+			),
+			Error::<Test>::AttestedByAnother
+		);
+		// The real maker cannot revoke another's attestation; nobody revokes a missing one.
+		assert_noop!(
+			Devices::revoke_attestations(RuntimeOrigin::signed(MAKER), vec![hash].try_into().unwrap()),
+			Error::<Test>::NotAttester
+		);
+		assert_noop!(
+			Devices::revoke_attestations(
+				RuntimeOrigin::root(),
+				vec![H256([3; 32])].try_into().unwrap()
+			),
+			Error::<Test>::NotAttested
+		);
+		assert_noop!(
+			Devices::revoke_attestations(RuntimeOrigin::signed(BOB), vec![hash].try_into().unwrap()),
+			Error::<Test>::NotAttester
+		);
+		// The council revokes it.
+		assert_ok!(Devices::revoke_attestations(RuntimeOrigin::root(), vec![hash].try_into().unwrap()));
+		System::assert_last_event(Event::AttestationsRevoked { by: None, count: 1 }.into());
+		let revoked = Attestations::<Test>::get(hash).unwrap();
+		assert_eq!(Devices::attestation_status(&revoked), AttestationStatus::Revoked);
+		assert_noop!(
+			Devices::revoke_attestations(RuntimeOrigin::root(), vec![hash].try_into().unwrap()),
+			Error::<Test>::NotAttested
+		);
+		// Now the real maker attests, and the device shows it.
+		assert_ok!(Devices::attest(
+			RuntimeOrigin::signed(MAKER),
+			vec![(device.key, model("T1"))].try_into().unwrap()
+		));
+		let standing = Attestations::<Test>::get(hash).unwrap();
+		assert_eq!(standing.manufacturer, MAKER);
+		assert_eq!(Devices::attestation_status(&standing), AttestationStatus::Valid);
+		assert_eq!(DeviceRecords::<Test>::get(id).unwrap().attestation, Some(hash));
+		// A maker revokes its own.
+		assert_ok!(Devices::revoke_attestations(
+			RuntimeOrigin::signed(MAKER),
+			vec![hash].try_into().unwrap()
+		));
+		System::assert_last_event(Event::AttestationsRevoked { by: Some(MAKER), count: 1 }.into());
+	});
+}
+
+#[test]
+fn a_removed_manufacturers_attestations_no_longer_count() {
+	ExtBuilder::default().build_and_execute(|| {
+		let device = test_device(KeyScheme::P256, [1; 32]);
+		let id = register(ALICE, &device);
+		assert_ok!(Devices::register_manufacturer(RuntimeOrigin::root(), MAKER, bounded("Acme")));
+		assert_ok!(Devices::attest(
+			RuntimeOrigin::signed(MAKER),
+			vec![(device.key, model("T1"))].try_into().unwrap()
+		));
+		let hash = H256([5; 32]);
+		assert_ok!(Devices::publish_firmware(
+			RuntimeOrigin::signed(MAKER),
+			model("T1"),
+			version("1.0"),
+			hash
+		));
+		assert_ok!(Devices::remove_manufacturer(RuntimeOrigin::root(), MAKER));
+		let attestation = Attestations::<Test>::get(key_hash(&device.key)).unwrap();
+		assert_eq!(Devices::attestation_status(&attestation), AttestationStatus::ManufacturerRemoved);
+		// Its release no longer vouches for the device's firmware.
+		let sig = device.sign(&firmware_payload(&genesis(), &id, b"1.0", &hash, 0));
+		assert_ok!(Devices::report_firmware(
+			RuntimeOrigin::signed(GATEWAY),
+			id,
+			version("1.0"),
+			hash,
+			sig
+		));
+		assert!(!DeviceRecords::<Test>::get(id).unwrap().firmware.unwrap().matches_release);
+		// Another manufacturer may attest the key now.
+		assert_ok!(Devices::register_manufacturer(
+			RuntimeOrigin::root(),
+			OTHER_MAKER,
+			bounded("Heir")
+		));
+		assert_ok!(Devices::attest(
+			RuntimeOrigin::signed(OTHER_MAKER),
+			vec![(device.key, model("T1"))].try_into().unwrap()
+		));
 	});
 }

@@ -7,7 +7,7 @@ use frame_support::{
 	PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use iotrust_primitives::device::DevicePublicKey;
+pub use iotrust_primitives::device::{AttestationStatus, DevicePublicKey, DeviceStatus, KeyPeriod};
 use scale_info::TypeInfo;
 use sp_core::H256;
 
@@ -20,28 +20,6 @@ pub type ModelOf<T> = BoundedVec<u8, <T as Config>::MaxModelLen>;
 
 /// A firmware version string, e.g. `"2.4.1"`.
 pub type VersionOf<T> = BoundedVec<u8, <T as Config>::MaxVersionLen>;
-
-/// Where a device's status stands.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
-pub enum DeviceStatus {
-	/// Its signatures count.
-	Active,
-	/// Temporarily not trusted (e.g. in repair); its owner may resume it.
-	Suspended,
-	/// Permanently distrusted: its key can never be registered again.
-	Revoked,
-}
 
 /// Descriptive data an owner keeps about a device.
 #[derive(
@@ -91,7 +69,15 @@ pub struct Attestation<T: Config> {
 	pub manufacturer: T::AccountId,
 	/// The model it says the device is.
 	pub model: ModelOf<T>,
+	/// The block it was made in.
+	pub attested_at: BlockNumberFor<T>,
+	/// The block its manufacturer or the council revoked it in, if either did.
+	pub revoked_at: Option<BlockNumberFor<T>>,
 }
+
+/// The keys a device held, oldest first: the first is the one it registered with.
+pub type KeyHistoryOf<T> =
+	BoundedVec<KeyPeriod<BlockNumberFor<T>>, <T as Config>::MaxKeyHistory>;
 
 /// A registered device.
 #[derive(
@@ -111,8 +97,10 @@ pub struct Device<T: Config> {
 	pub metadata: DeviceMetadata<T>,
 	/// The firmware it last reported.
 	pub firmware: Option<FirmwareReport<T>>,
-	/// The manufacturer that attested its key, if any.
-	pub attestation: Option<Attestation<T>>,
+	/// The [`crate::key_hash`] of its key that a manufacturer attested (its first key, or the
+	/// key it had when attested), if any: the attestation itself, and whether it still stands,
+	/// is in [`crate::Attestations`].
+	pub attestation: Option<H256>,
 	/// The block it was registered in.
 	pub registered_at: BlockNumberFor<T>,
 	/// The deposit held from its owner while this record exists.

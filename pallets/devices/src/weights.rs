@@ -54,6 +54,10 @@ pub trait WeightInfo {
 	fn publish_firmware() -> Weight;
 	fn verify_p256() -> Weight;
 	fn verify_sr25519() -> Weight;
+	fn serve_owner() -> Weight;
+	fn stop_serving() -> Weight;
+	fn release_device() -> Weight;
+	fn revoke_attestations(n: u32, ) -> Weight;
 }
 
 /// Measured weights, with database accesses charged at the runtime's `DbWeight`.
@@ -283,6 +287,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Fastest run: 140_571_000 picoseconds.
 		Weight::from_parts(166_641_000, 0)
 	}
+	fn serve_owner() -> Weight {
+		Weight::from_parts(250_000_000, 4039).saturating_add(T::DbWeight::get().reads_writes(3, 3))
+	}
+	fn stop_serving() -> Weight {
+		Weight::from_parts(250_000_000, 4039).saturating_add(T::DbWeight::get().reads_writes(3, 3))
+	}
+	fn release_device() -> Weight {
+		Weight::from_parts(220_000_000, 4039).saturating_add(T::DbWeight::get().reads_writes(1, 1))
+	}
+	fn revoke_attestations(n: u32, ) -> Weight {
+		Weight::from_parts(300_000_000, 3579).saturating_add(Weight::from_parts(130_000_000, 2605).saturating_mul(n.into())).saturating_add(T::DbWeight::get().reads_writes(n.into(), n.into()))
+	}
 }
 
 /// The same figures with RocksDB's reference database weights, for tests and mocks.
@@ -380,5 +396,17 @@ impl WeightInfo for () {
 	}
 	fn verify_sr25519() -> Weight {
 		Weight::from_parts(166_641_000, 0)
+	}
+	fn serve_owner() -> Weight {
+		Weight::from_parts(250_000_000, 4039).saturating_add(RocksDbWeight::get().reads_writes(3, 3))
+	}
+	fn stop_serving() -> Weight {
+		Weight::from_parts(250_000_000, 4039).saturating_add(RocksDbWeight::get().reads_writes(3, 3))
+	}
+	fn release_device() -> Weight {
+		Weight::from_parts(220_000_000, 4039).saturating_add(RocksDbWeight::get().reads_writes(1, 1))
+	}
+	fn revoke_attestations(n: u32, ) -> Weight {
+		Weight::from_parts(300_000_000, 3579).saturating_add(Weight::from_parts(130_000_000, 2605).saturating_mul(n.into())).saturating_add(RocksDbWeight::get().reads_writes(n.into(), n.into()))
 	}
 }

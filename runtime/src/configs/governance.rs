@@ -78,18 +78,11 @@ impl pallet_consortium::Config for Runtime {
 	type RootOrigin = CouncilMajority;
 	type MinValidators = MinValidators;
 	type MaxValidators = ConstU32<{ crate::configs::MAX_AUTHORITIES }>;
-	type WeightInfo = pallet_consortium::weights::SubstrateWeight<Runtime>;
-}
-
-impl pallet_node_authorization::Config for Runtime {
-	type RuntimeEvent = RuntimeEvent;
+	/// The council alone authorizes nodes to peer.
+	type NodeOrigin = RootOrCouncil;
 	/// Member nodes the chain knows by peer id.
-	type MaxWellKnownNodes = ConstU32<256>;
+	type MaxNodes = ConstU32<256>;
 	/// A base58-decoded libp2p peer id is 38 bytes; leave room for other key types.
 	type MaxPeerIdLength = ConstU32<128>;
-	type AddOrigin = RootOrCouncil;
-	type RemoveOrigin = RootOrCouncil;
-	type SwapOrigin = RootOrCouncil;
-	type ResetOrigin = RootOrCouncil;
-	type WeightInfo = ();
+	type WeightInfo = pallet_consortium::weights::SubstrateWeight<Runtime>;
 }

@@ -9,8 +9,11 @@ use frame_support::{parameter_types, traits::ConstU32};
 use sp_runtime::Perbill;
 
 parameter_types! {
-	/// Held from a device's owner while its record exists (about 500 bytes of state).
+	/// Held from a device's owner while its record exists (about 500 bytes of state, and up to
+	/// 16 keys of history).
 	pub const DeviceDeposit: Balance = 10 * MILLI_UNIT;
+	/// Held from a gateway for each owner it agrees to serve (an 80-byte entry).
+	pub const ConsentDeposit: Balance = MILLI_UNIT;
 	/// Reputation points halve every 30 days.
 	pub const ReputationHalfLife: BlockNumber = 30 * DAYS;
 	/// What a new consumer may owe at once.
@@ -30,6 +33,9 @@ impl pallet_devices::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type DeviceDeposit = DeviceDeposit;
+	type ConsentDeposit = ConsentDeposit;
+	/// A device may hold 16 keys over its life: its first and 15 rotations.
+	type MaxKeyHistory = ConstU32<16>;
 	/// The council revokes any device and registers manufacturers.
 	type ForceOrigin = RootOrCouncil;
 	type MaxModelLen = ConstU32<64>;
@@ -47,6 +53,9 @@ impl pallet_anchoring::Config for Runtime {
 	/// A batch covers at most 100 devices; a gateway with more sends more batches.
 	type MaxDevicesPerBatch = ConstU32<100>;
 	type MaxMetrics = ConstU32<8>;
+	/// Each summary is charged the SLA hook's worst case, so the largest batch fits in one
+	/// extrinsic (the pallet's `integrity_test` checks it against the block's limits).
+	type MaxSummariesPerBatch = ConstU32<100>;
 	type MaxRules = ConstU32<8>;
 	type WeightInfo = pallet_anchoring::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
