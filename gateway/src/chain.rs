@@ -201,7 +201,7 @@ impl Chain {
 
 	/// Whether the chain records that `gateway` serves `owner` (`Devices.ServedOwners`).
 	pub async fn serves(&self, gateway: &AccountId, owner: &AccountId) -> Result<bool, String> {
-		use sp_core::hashing::{blake2_128, twox_128};
+		use sp_io::hashing::{blake2_128, twox_128};
 		let mut key = twox_128(b"Devices").to_vec();
 		key.extend(twox_128(b"ServedOwners"));
 		for account in [gateway, owner] {

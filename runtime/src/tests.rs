@@ -335,17 +335,6 @@ fn the_council_authorizes_a_node() {
 			BadOrigin
 		);
 	});
-		assert_eq!(motion(Alice, 3, &[Alice, Bob, Charlie], call), Some(Ok(())));
-		assert!(pallet_node_authorization::WellKnownNodes::<Runtime>::get().contains(&peer));
-		assert_noop!(
-			pallet_node_authorization::Pallet::<Runtime>::add_well_known_node(
-				signed(Alice),
-				OpaquePeerId(vec![8; 38]),
-				acc(Alice).into()
-			),
-			BadOrigin
-		);
-	});
 }
 
 #[test]

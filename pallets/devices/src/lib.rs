@@ -57,7 +57,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use iotrust_primitives::device::{
-	firmware_payload, registration_payload, rotation_payload, DeviceId, DevicePublicKey,
+	firmware_payload, registration_payload, rotation_payload, DeviceId,
 	DeviceRegistry, DeviceSignature, KeyScheme, Verification,
 };
 use sp_core::H256;

@@ -116,6 +116,7 @@ impl ExtBuilder {
 }
 
 /// Test externalities (for the benchmarks' test suite).
+#[cfg(feature = "runtime-benchmarks")]
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	ExtBuilder.build()
 }

@@ -192,7 +192,6 @@ fn gateways_bind_and_unbind() {
 		// Her own account serves her without asking.
 		assert_ok!(Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, ALICE));
 		serve(GATEWAY, ALICE);
-		serve(GATEWAY, ALICE);
 		assert_ok!(Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, GATEWAY));
 		System::assert_last_event(Event::GatewayBound { device: id, gateway: GATEWAY }.into());
 		assert_eq!(<Devices as DeviceRegistry<u64>>::gateway_of(&id), Some(GATEWAY));
@@ -400,6 +399,7 @@ fn rotate_key_refuses_a_key_in_use_and_a_revoked_device() {
 fn ownership_moves_in_two_steps_with_the_deposit() {
 	ExtBuilder::default().build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::P256, [1; 32]));
+		serve(GATEWAY, ALICE);
 		assert_ok!(Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, GATEWAY));
 		assert_noop!(
 			Devices::offer_transfer(RuntimeOrigin::signed(ALICE), id, ALICE),

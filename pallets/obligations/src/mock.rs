@@ -119,6 +119,9 @@ impl DeviceRegistry<u64> for MockDevices {
 	fn verify(device: &DeviceId, payload: &[u8], signature: &DeviceSignature) -> bool {
 		get(device).is_some_and(|d| d.active && d.key.verify(payload, signature))
 	}
+	fn verify_at(device: &DeviceId, _at: u64, payload: &[u8], signature: &DeviceSignature) -> bool {
+		get(device).is_some_and(|d| d.key.verify(payload, signature))
+	}
 }
 
 #[cfg(feature = "runtime-benchmarks")]
