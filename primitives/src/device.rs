@@ -143,9 +143,7 @@ impl DevicePublicKey {
 			Self::Ed25519(raw) => {
 				let compressed = curve25519_dalek::edwards::CompressedEdwardsY(*raw);
 				compressed.decompress().is_some_and(|point| {
-					point.compress().0 == *raw &&
-						!point.is_small_order() &&
-						point.is_torsion_free()
+					point.compress().0 == *raw && !point.is_small_order() && point.is_torsion_free()
 				})
 			},
 			Self::Sr25519(raw) => {

@@ -4,8 +4,7 @@
 
 use crate::{
 	configs::MAX_MEMBERS, AccountId, Balance, BalancesConfig, ConsortiumConfig,
-	CouncilMembershipConfig, RuntimeGenesisConfig, SessionConfig,
-	SessionKeys, UNIT,
+	CouncilMembershipConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;

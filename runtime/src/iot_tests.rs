@@ -3,8 +3,8 @@
 //! anchor pays for that work.
 
 use crate::{
-	test_support::CheckedExt, AccountId, Anchoring, Devices, Obligations, Runtime, RuntimeGenesisConfig, RuntimeOrigin,
-	System, UNIT,
+	test_support::CheckedExt, AccountId, Anchoring, Devices, Obligations, Runtime,
+	RuntimeGenesisConfig, RuntimeOrigin, System, UNIT,
 };
 use frame_support::{assert_ok, traits::fungible::Inspect};
 use iotrust_primitives::{

@@ -135,9 +135,7 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config:
-		frame_system::Config<RuntimeEvent: From<Event<Self>>, Hash = H256>
-	{
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>, Hash = H256> {
 		/// Which devices exist, who owns them, which gateway they are bound to.
 		type Devices: DeviceRegistry<Self::AccountId>;
 
@@ -265,9 +263,14 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		/// The largest batch the limits allow, with every summary charged the breach hook's
-		/// worst case, fits in one normal extrinsic.
+		/// worst case, fits in one normal extrinsic; and a full batch's devices can each carry a
+		/// summary.
 		fn integrity_test() {
 			use frame_support::dispatch::DispatchClass;
+			assert!(
+				T::MaxSummariesPerBatch::get() >= T::MaxDevicesPerBatch::get(),
+				"every device of a full batch must be able to carry a summary"
+			);
 			let worst = Pallet::<T>::anchor_weight(
 				T::MaxDevicesPerBatch::get(),
 				u64::from(T::MaxSummariesPerBatch::get()),
@@ -521,8 +524,12 @@ impl<T: Config> Pallet<T> {
 		}
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 		let at: u64 = stored.anchored_at.unique_saturated_into();
-		if T::Devices::verify_at(&reading.device, at, &reading.payload(&genesis), &reading.signature)
-		{
+		if T::Devices::verify_at(
+			&reading.device,
+			at,
+			&reading.payload(&genesis),
+			&reading.signature,
+		) {
 			ReadingCheck::Anchored
 		} else {
 			ReadingCheck::BadSignature

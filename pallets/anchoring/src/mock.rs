@@ -129,7 +129,7 @@ impl pallet_anchoring::Config for Test {
 	type OnRuleBreach = RecordBreaches;
 	type MaxDevicesPerBatch = ConstU32<8>;
 	type MaxMetrics = ConstU32<4>;
-	type MaxSummariesPerBatch = ConstU32<6>;
+	type MaxSummariesPerBatch = ConstU32<8>;
 	type MaxRules = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

@@ -433,10 +433,7 @@ fn attack_a_bricked_sequence_is_reset_by_the_owner() {
 			Anchoring::reset_sequence(RuntimeOrigin::signed(OWNER), device(9), None),
 			Error::<Test>::NotOwner
 		);
-		assert_noop!(
-			Anchoring::reset_sequence(RuntimeOrigin::none(), device(1), None),
-			BadOrigin
-		);
+		assert_noop!(Anchoring::reset_sequence(RuntimeOrigin::none(), device(1), None), BadOrigin);
 		assert_ok!(Anchoring::reset_sequence(RuntimeOrigin::signed(OWNER), device(1), Some(99)));
 		System::assert_last_event(
 			Event::SequenceReset { device: device(1), previous: Some(u64::MAX), last: Some(99) }
@@ -464,11 +461,12 @@ fn a_batch_over_the_summary_limit_is_refused() {
 			.try_into()
 			.unwrap(),
 		};
-		// 3 devices × 2 metrics = 6, the limit; 4 × 2 is over it.
-		assert_ok!(anchor(1, vec![two(1, 0), two(2, 0), two(3, 0)]));
+		// 4 devices × 2 metrics = 8, the limit; 5 × 2 is over it.
 		add_device(device(7), OWNER, Some(GATEWAY), true);
+		add_device(device(8), OWNER, Some(GATEWAY), true);
+		assert_ok!(anchor(1, vec![two(1, 0), two(2, 0), two(3, 0), two(7, 0)]));
 		assert_noop!(
-			anchor(2, vec![two(1, 1), two(2, 1), two(3, 1), two(7, 0)]),
+			anchor(2, vec![two(1, 1), two(2, 1), two(3, 1), two(7, 1), two(8, 0)]),
 			Error::<Test>::TooManySummaries
 		);
 	});

@@ -19,7 +19,9 @@ fn fill_nodes<T: Config>(n: u32) -> Result<PeerIdOf<T>, BenchmarkError> {
 		let mut raw = alloc::vec![0xab; T::MaxPeerIdLength::get() as usize];
 		raw[..4].copy_from_slice(&i.to_le_bytes());
 		last = raw.try_into().map_err(|_| BenchmarkError::Weightless)?;
-		nodes.try_insert(last.clone(), account("owner", i, 0)).map_err(|_| BenchmarkError::Weightless)?;
+		nodes
+			.try_insert(last.clone(), account("owner", i, 0))
+			.map_err(|_| BenchmarkError::Weightless)?;
 	}
 	Nodes::<T>::put(nodes);
 	Ok(last)

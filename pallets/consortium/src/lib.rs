@@ -63,11 +63,8 @@ pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 pub type PeerIdOf<T> = BoundedVec<u8, <T as Config>::MaxPeerIdLength>;
 
 /// The authorized nodes: peer id → the account that answers for the node.
-pub type NodesOf<T> = BoundedBTreeMap<
-	PeerIdOf<T>,
-	<T as frame_system::Config>::AccountId,
-	<T as Config>::MaxNodes,
->;
+pub type NodesOf<T> =
+	BoundedBTreeMap<PeerIdOf<T>, <T as frame_system::Config>::AccountId, <T as Config>::MaxNodes>;
 
 #[frame_support::pallet]
 pub mod pallet {

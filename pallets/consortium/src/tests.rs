@@ -1,6 +1,6 @@
 //! Unit tests: every call's success path and every error it returns.
 
-use crate::{Nodes, PeerIdOf, mock::*, Error, Event, Validators};
+use crate::{mock::*, Error, Event, Nodes, PeerIdOf, Validators};
 use frame_support::{assert_noop, assert_ok, traits::Hooks};
 use pallet_session::SessionManager;
 use sp_runtime::{traits::BadOrigin, DispatchError};
@@ -195,7 +195,8 @@ fn attack_no_account_but_the_council_changes_the_peers() {
 			);
 		}
 		// What each node is told to peer with: the other authorized nodes, or none at all.
-		let ids = |peers: Vec<sp_core::OpaquePeerId>| peers.into_iter().map(|p| p.0).collect::<Vec<_>>();
+		let ids =
+			|peers: Vec<sp_core::OpaquePeerId>| peers.into_iter().map(|p| p.0).collect::<Vec<_>>();
 		assert_eq!(ids(Consortium::peers_of(&peer(1))), vec![peer(2)]);
 		assert!(Consortium::peers_of(&peer(9)).is_empty());
 	});

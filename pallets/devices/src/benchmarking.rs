@@ -80,6 +80,17 @@ where
 	Ok(maker)
 }
 
+/// A funded gateway that serves `owner`.
+fn serving<T: Config>(owner: &T::AccountId) -> T::AccountId
+where
+	T::Currency: Mutate<T::AccountId>,
+{
+	let gateway = funded::<T>("gateway", 0);
+	Pallet::<T>::serve_owner(RawOrigin::Signed(gateway.clone()).into(), owner.clone())
+		.expect("a funded gateway serves; qed");
+	gateway
+}
+
 #[benchmarks(where T::Currency: Mutate<T::AccountId>)]
 mod benchmarks {
 	use super::*;
@@ -110,7 +121,7 @@ mod benchmarks {
 	fn bind_gateway() {
 		let owner = funded::<T>("owner", 0);
 		let id = registered::<T>(&owner, &Device::new(1));
-		let gateway: T::AccountId = account("gateway", 0, 0);
+		let gateway = serving::<T>(&owner);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), id, gateway.clone());
@@ -122,7 +133,8 @@ mod benchmarks {
 	fn unbind_gateway() {
 		let owner = funded::<T>("owner", 0);
 		let id = registered::<T>(&owner, &Device::new(1));
-		Pallet::<T>::bind_gateway(RawOrigin::Signed(owner.clone()).into(), id, account("gw", 0, 0))
+		let gateway = serving::<T>(&owner);
+		Pallet::<T>::bind_gateway(RawOrigin::Signed(owner.clone()).into(), id, gateway)
 			.expect("owner binds; qed");
 
 		#[extrinsic_call]
@@ -303,6 +315,62 @@ mod benchmarks {
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(maker), batch);
+
+		Ok(())
+	}
+
+	#[benchmark]
+	fn serve_owner() {
+		let gateway = funded::<T>("gateway", 0);
+		let owner: T::AccountId = account("owner", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(gateway.clone()), owner.clone());
+
+		assert!(ServedOwners::<T>::contains_key(&gateway, &owner));
+	}
+
+	#[benchmark]
+	fn stop_serving() {
+		let owner: T::AccountId = account("owner", 0, 0);
+		let gateway = serving::<T>(&owner);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(gateway.clone()), owner.clone());
+
+		assert!(!ServedOwners::<T>::contains_key(&gateway, &owner));
+	}
+
+	#[benchmark]
+	fn release_device() {
+		let owner = funded::<T>("owner", 0);
+		let id = registered::<T>(&owner, &Device::new(1));
+		let gateway = serving::<T>(&owner);
+		Pallet::<T>::bind_gateway(RawOrigin::Signed(owner).into(), id, gateway.clone())
+			.expect("owner binds; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(gateway), id);
+
+		assert_eq!(Devices::<T>::get(id).and_then(|d| d.gateway), None);
+	}
+
+	/// Revoking `n` attestations as their manufacturer (the council's path skips one check).
+	#[benchmark]
+	fn revoke_attestations(
+		n: Linear<1, { T::MaxAttestationBatch::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let maker = manufacturer::<T>()?;
+		let batch: Vec<_> =
+			(0..n).map(|i| (Device::new(i as u8).key, longest::<T::MaxModelLen>())).collect();
+		let hashes: Vec<H256> = batch.iter().map(|(key, _)| key_hash(key)).collect();
+		let batch: BoundedVec<_, _> = batch.try_into().map_err(|_| BenchmarkError::Weightless)?;
+		Pallet::<T>::attest(RawOrigin::Signed(maker.clone()).into(), batch)
+			.map_err(|_| BenchmarkError::Stop("attest"))?;
+		let hashes: BoundedVec<_, _> = hashes.try_into().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(maker), hashes);
 
 		Ok(())
 	}

@@ -57,8 +57,8 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use iotrust_primitives::device::{
-	firmware_payload, registration_payload, rotation_payload, DeviceId,
-	DeviceRegistry, DeviceSignature, KeyScheme, Verification,
+	firmware_payload, registration_payload, rotation_payload, DeviceId, DeviceRegistry,
+	DeviceSignature, KeyScheme, Verification,
 };
 use sp_core::H256;
 use sp_runtime::traits::{UniqueSaturatedInto, Zero};
@@ -545,7 +545,9 @@ pub mod pallet {
 			let rotations = record.rotations.checked_add(1).ok_or(Error::<T>::Overflow)?;
 			let mut history = KeyHistory::<T>::get(device);
 			let from = frame_system::Pallet::<T>::block_number();
-			history.try_push(KeyPeriod { key: new_key, from }).map_err(|_| Error::<T>::TooManyKeys)?;
+			history
+				.try_push(KeyPeriod { key: new_key, from })
+				.map_err(|_| Error::<T>::TooManyKeys)?;
 
 			let old_hash = key_hash(&record.key);
 			record.key = new_key;
@@ -734,8 +736,8 @@ pub mod pallet {
 			for hash in &hashes {
 				if let Some(existing) = Attestations::<T>::get(hash) {
 					ensure!(
-						existing.manufacturer == manufacturer ||
-							Self::attestation_status(&existing) != AttestationStatus::Valid,
+						existing.manufacturer == manufacturer
+							|| Self::attestation_status(&existing) != AttestationStatus::Valid,
 						Error::<T>::AttestedByAnother
 					);
 				}
@@ -794,10 +796,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::serve_owner())]
 		pub fn serve_owner(origin: OriginFor<T>, owner: T::AccountId) -> DispatchResult {
 			let gateway = ensure_signed(origin)?;
-			ensure!(
-				!ServedOwners::<T>::contains_key(&gateway, &owner),
-				Error::<T>::AlreadyServing
-			);
+			ensure!(!ServedOwners::<T>::contains_key(&gateway, &owner), Error::<T>::AlreadyServing);
 			let deposit = T::ConsentDeposit::get();
 			T::Currency::hold(&HoldReason::GatewayConsent.into(), &gateway, deposit)?;
 			ServedOwners::<T>::insert(&gateway, &owner, deposit);
@@ -815,8 +814,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::stop_serving())]
 		pub fn stop_serving(origin: OriginFor<T>, owner: T::AccountId) -> DispatchResult {
 			let gateway = ensure_signed(origin)?;
-			let deposit =
-				ServedOwners::<T>::get(&gateway, &owner).ok_or(Error::<T>::NotServing)?;
+			let deposit = ServedOwners::<T>::get(&gateway, &owner).ok_or(Error::<T>::NotServing)?;
 			T::Currency::release(
 				&HoldReason::GatewayConsent.into(),
 				&gateway,
@@ -996,7 +994,10 @@ impl<T: Config> Pallet<T> {
 		DevicesByOwner::<T>::insert(owner, device, ());
 		KeyOwner::<T>::insert(key_hash(&key), device);
 		let from = frame_system::Pallet::<T>::block_number();
-		KeyHistory::<T>::insert(device, KeyHistoryOf::<T>::truncate_from(alloc::vec![KeyPeriod { key, from }]));
+		KeyHistory::<T>::insert(
+			device,
+			KeyHistoryOf::<T>::truncate_from(alloc::vec![KeyPeriod { key, from }]),
+		);
 		device
 	}
 
@@ -1105,7 +1106,10 @@ impl<T: Config> Pallet<T> {
 					"a revoked device is offered"
 				);
 			} else {
-				ensure!(KeyOwner::<T>::get(hash) == Some(device), "a key does not map to its device");
+				ensure!(
+					KeyOwner::<T>::get(hash) == Some(device),
+					"a key does not map to its device"
+				);
 				ensure!(!RetiredKeys::<T>::contains_key(hash), "a live device's key is retired");
 			}
 			if let Some(attested) = record.attestation {
@@ -1133,8 +1137,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(Devices::<T>::contains_key(device), "a transfer is offered for no device");
 		}
 		for (owner, expected) in deposits {
-			let held =
-				T::Currency::balance_on_hold(&HoldReason::DeviceDeposit.into(), &owner);
+			let held = T::Currency::balance_on_hold(&HoldReason::DeviceDeposit.into(), &owner);
 			ensure!(held == expected, "device deposits held differ from the records");
 		}
 		let mut consents: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
@@ -1143,8 +1146,7 @@ impl<T: Config> Pallet<T> {
 			*held = held.saturating_add(deposit);
 		}
 		for (gateway, expected) in consents {
-			let held =
-				T::Currency::balance_on_hold(&HoldReason::GatewayConsent.into(), &gateway);
+			let held = T::Currency::balance_on_hold(&HoldReason::GatewayConsent.into(), &gateway);
 			ensure!(held == expected, "consent deposits held differ from the records");
 		}
 		Ok(())

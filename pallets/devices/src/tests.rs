@@ -1,9 +1,9 @@
 //! Unit tests: every call's success path and every error it returns.
 
 use crate::{
-	key_hash, mock::*, AttestationStatus, Attestations, KeyHistory, ServedOwners, DeviceMetadata, DeviceStatus, Devices as DeviceRecords,
-	DevicesByOwner, Error, Event, FirmwareReleases, KeyOwner, Manufacturers, ModelOf,
-	PendingTransfers, RetiredKeys, VersionOf,
+	key_hash, mock::*, AttestationStatus, Attestations, DeviceMetadata, DeviceStatus,
+	Devices as DeviceRecords, DevicesByOwner, Error, Event, FirmwareReleases, KeyHistory, KeyOwner,
+	Manufacturers, ModelOf, PendingTransfers, RetiredKeys, ServedOwners, VersionOf,
 };
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
 use iotrust_primitives::{
@@ -762,7 +762,10 @@ fn gateways_serve_owners_with_a_deposit_and_release_devices() {
 		);
 		serve(GATEWAY, ALICE);
 		System::assert_last_event(Event::OwnerServed { gateway: GATEWAY, owner: ALICE }.into());
-		assert_eq!(Balances::balance_on_hold(&crate::HoldReason::GatewayConsent.into(), &GATEWAY), CONSENT);
+		assert_eq!(
+			Balances::balance_on_hold(&crate::HoldReason::GatewayConsent.into(), &GATEWAY),
+			CONSENT
+		);
 		assert_noop!(
 			Devices::serve_owner(RuntimeOrigin::signed(GATEWAY), ALICE),
 			Error::<Test>::AlreadyServing
@@ -795,7 +798,10 @@ fn gateways_serve_owners_with_a_deposit_and_release_devices() {
 			Event::OwnerNoLongerServed { gateway: GATEWAY, owner: ALICE }.into(),
 		);
 		assert!(!ServedOwners::<Test>::contains_key(GATEWAY, ALICE));
-		assert_eq!(Balances::balance_on_hold(&crate::HoldReason::GatewayConsent.into(), &GATEWAY), 0);
+		assert_eq!(
+			Balances::balance_on_hold(&crate::HoldReason::GatewayConsent.into(), &GATEWAY),
+			0
+		);
 		assert_noop!(
 			Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, GATEWAY),
 			Error::<Test>::GatewayNotServing
@@ -975,7 +981,10 @@ fn attack_a_false_first_attestation_is_revoked_and_replaced() {
 		);
 		// The real maker cannot revoke another's attestation; nobody revokes a missing one.
 		assert_noop!(
-			Devices::revoke_attestations(RuntimeOrigin::signed(MAKER), vec![hash].try_into().unwrap()),
+			Devices::revoke_attestations(
+				RuntimeOrigin::signed(MAKER),
+				vec![hash].try_into().unwrap()
+			),
 			Error::<Test>::NotAttester
 		);
 		assert_noop!(
@@ -986,11 +995,17 @@ fn attack_a_false_first_attestation_is_revoked_and_replaced() {
 			Error::<Test>::NotAttested
 		);
 		assert_noop!(
-			Devices::revoke_attestations(RuntimeOrigin::signed(BOB), vec![hash].try_into().unwrap()),
+			Devices::revoke_attestations(
+				RuntimeOrigin::signed(BOB),
+				vec![hash].try_into().unwrap()
+			),
 			Error::<Test>::NotAttester
 		);
 		// The council revokes it.
-		assert_ok!(Devices::revoke_attestations(RuntimeOrigin::root(), vec![hash].try_into().unwrap()));
+		assert_ok!(Devices::revoke_attestations(
+			RuntimeOrigin::root(),
+			vec![hash].try_into().unwrap()
+		));
 		System::assert_last_event(Event::AttestationsRevoked { by: None, count: 1 }.into());
 		let revoked = Attestations::<Test>::get(hash).unwrap();
 		assert_eq!(Devices::attestation_status(&revoked), AttestationStatus::Revoked);
@@ -1035,7 +1050,10 @@ fn a_removed_manufacturers_attestations_no_longer_count() {
 		));
 		assert_ok!(Devices::remove_manufacturer(RuntimeOrigin::root(), MAKER));
 		let attestation = Attestations::<Test>::get(key_hash(&device.key)).unwrap();
-		assert_eq!(Devices::attestation_status(&attestation), AttestationStatus::ManufacturerRemoved);
+		assert_eq!(
+			Devices::attestation_status(&attestation),
+			AttestationStatus::ManufacturerRemoved
+		);
 		// Its release no longer vouches for the device's firmware.
 		let sig = device.sign(&firmware_payload(&genesis(), &id, b"1.0", &hash, 0));
 		assert_ok!(Devices::report_firmware(

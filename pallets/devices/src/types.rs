@@ -76,8 +76,7 @@ pub struct Attestation<T: Config> {
 }
 
 /// The keys a device held, oldest first: the first is the one it registered with.
-pub type KeyHistoryOf<T> =
-	BoundedVec<KeyPeriod<BlockNumberFor<T>>, <T as Config>::MaxKeyHistory>;
+pub type KeyHistoryOf<T> = BoundedVec<KeyPeriod<BlockNumberFor<T>>, <T as Config>::MaxKeyHistory>;
 
 /// A registered device.
 #[derive(
