@@ -54,7 +54,7 @@ fn cold_chain_rule(max: i64) -> BoundedVec<ThresholdRule, frame_support::traits:
 
 #[test]
 fn anchor_stores_the_batch_and_the_sequences() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_ok!(anchor(1, vec![range(1, 0, 9, (-20, -18)), range(2, 0, 4, (3, 5))]));
 		System::assert_has_event(
 			Event::Anchored {
@@ -82,7 +82,7 @@ fn anchor_stores_the_batch_and_the_sequences() {
 
 #[test]
 fn a_replayed_range_is_refused() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_ok!(anchor(1, vec![range(1, 0, 9, (0, 0))]));
 		assert_noop!(anchor(2, vec![range(1, 9, 12, (0, 0))]), Error::<Test>::SequenceReplay);
 		assert_noop!(anchor(2, vec![range(1, 0, 3, (0, 0))]), Error::<Test>::SequenceReplay);
@@ -97,7 +97,7 @@ fn a_replayed_range_is_refused() {
 
 #[test]
 fn a_gap_is_accepted_and_recorded() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_ok!(anchor(1, vec![range(1, 0, 9, (0, 0))]));
 		assert_ok!(anchor(2, vec![range(1, 15, 20, (0, 0))]));
 		System::assert_has_event(
@@ -114,7 +114,7 @@ fn a_gap_is_accepted_and_recorded() {
 
 #[test]
 fn anchor_checks_the_gateway_and_the_devices() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		// Device 4 is bound to another gateway, 5 to none, 6 is suspended, 99 unknown.
 		assert_noop!(anchor(1, vec![range(4, 0, 0, (0, 0))]), Error::<Test>::NotDeviceGateway);
 		assert_noop!(anchor(1, vec![range(5, 0, 0, (0, 0))]), Error::<Test>::NotDeviceGateway);
@@ -137,7 +137,7 @@ fn anchor_checks_the_gateway_and_the_devices() {
 
 #[test]
 fn anchor_checks_the_batch_itself() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_noop!(anchor(1, vec![]), Error::<Test>::EmptyBatch);
 		assert_noop!(
 			anchor(1, vec![range(1, 0, 1, (0, 0)), range(1, 2, 3, (0, 0))]),
@@ -165,7 +165,7 @@ fn anchor_checks_the_batch_itself() {
 
 #[test]
 fn a_breach_raises_an_event_and_calls_the_hook_once() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_ok!(Anchoring::set_rules(
 			RuntimeOrigin::signed(OWNER),
 			device(1),
@@ -194,7 +194,7 @@ fn a_breach_raises_an_event_and_calls_the_hook_once() {
 #[test]
 fn anchor_charges_a_hook_per_summary_and_refunds_the_unused() {
 	use frame_support::dispatch::GetDispatchInfo;
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let hook = <RecordBreaches as OnRuleBreach>::max_weight();
 		let r = ranges(vec![range(1, 0, 0, (0, 0)), range(2, 0, 0, (0, 0))]);
 		let call = crate::Call::<Test>::anchor {
@@ -221,7 +221,7 @@ fn anchor_charges_a_hook_per_summary_and_refunds_the_unused() {
 
 #[test]
 fn set_rules_checks_the_owner_and_the_rules() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_noop!(
 			Anchoring::set_rules(RuntimeOrigin::signed(GATEWAY), device(1), cold_chain_rule(0)),
 			Error::<Test>::NotOwner
@@ -289,7 +289,7 @@ fn reading(n: u8, seq: u64) -> SignedReading {
 
 #[test]
 fn readings_check_out_against_their_anchor_only() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let readings: Vec<SignedReading> = (0..5).map(|s| reading(1, s)).collect();
 		let leaves: Vec<H256> = readings.iter().map(|r| r.leaf_hash()).collect();
 		let root = merkle_root(&leaves).unwrap();
@@ -339,7 +339,7 @@ fn readings_check_out_against_their_anchor_only() {
 /// anchored: the device never signed it.
 #[test]
 fn attack_a_reading_the_device_did_not_sign_is_not_anchored() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let mut forged = reading(1, 0);
 		forged.metrics[0].value = -25_000;
 		forged.signature = DeviceSignature::Ed25519([7; 64]);
@@ -379,7 +379,7 @@ fn attack_a_reading_the_device_did_not_sign_is_not_anchored() {
 
 #[test]
 fn readings_check_against_the_key_of_their_anchors_time() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let before = reading(1, 0);
 		let leaves = vec![before.leaf_hash()];
 		assert_ok!(Anchoring::anchor(
@@ -421,7 +421,7 @@ fn readings_check_against_the_key_of_their_anchors_time() {
 /// nobody else may reset it.
 #[test]
 fn attack_a_bricked_sequence_is_reset_by_the_owner() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_ok!(anchor(1, vec![range(1, u64::MAX - 1, u64::MAX, (0, 0))]));
 		assert_eq!(LastSeq::<Test>::get(device(1)), Some(u64::MAX));
 		assert_noop!(anchor(2, vec![range(1, 0, 9, (0, 0))]), Error::<Test>::SequenceExhausted);
@@ -449,7 +449,7 @@ fn attack_a_bricked_sequence_is_reset_by_the_owner() {
 
 #[test]
 fn a_batch_over_the_summary_limit_is_refused() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let two = |n: u8, first: u64| DeviceRange::<Test> {
 			device: device(n),
 			first,

@@ -69,7 +69,7 @@ fn status(device: DeviceId) -> DeviceStatus {
 
 #[test]
 fn register_works_for_every_scheme() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		for (i, scheme) in SCHEMES.into_iter().enumerate() {
 			let device = test_device(scheme, [i as u8; 32]);
 			let id = register(ALICE, &device);
@@ -91,7 +91,7 @@ fn register_works_for_every_scheme() {
 
 #[test]
 fn register_refuses_a_bad_proof() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		for scheme in SCHEMES {
 			let device = test_device(scheme, [1; 32]);
 			let other = test_device(scheme, [2; 32]);
@@ -119,7 +119,7 @@ fn register_refuses_a_bad_proof() {
 
 #[test]
 fn register_refuses_a_key_in_use_a_retired_key_and_a_pauper() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let device = test_device(KeyScheme::P256, [1; 32]);
 		let id = register(ALICE, &device);
 		let proof = device.sign(&registration_payload(&genesis(), &BOB, &device.key));
@@ -151,7 +151,7 @@ fn register_refuses_a_key_in_use_a_retired_key_and_a_pauper() {
 
 #[test]
 fn update_metadata_works_and_checks_the_owner() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::Sr25519, [1; 32]));
 		assert_ok!(Devices::update_metadata(RuntimeOrigin::signed(ALICE), id, metadata("T2")));
 		assert_eq!(DeviceRecords::<Test>::get(id).unwrap().metadata, metadata("T2"));
@@ -174,7 +174,7 @@ fn update_metadata_works_and_checks_the_owner() {
 
 #[test]
 fn gateways_bind_and_unbind() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::Ed25519, [1; 32]));
 		assert_noop!(
 			Devices::unbind_gateway(RuntimeOrigin::signed(ALICE), id),
@@ -203,7 +203,7 @@ fn gateways_bind_and_unbind() {
 
 #[test]
 fn suspend_and_resume() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let device = test_device(KeyScheme::P256, [1; 32]);
 		let id = register(ALICE, &device);
 		let sig = device.sign(b"reading");
@@ -230,7 +230,7 @@ fn suspend_and_resume() {
 
 #[test]
 fn revoke_by_owner_retires_the_key_and_refuses_verification() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let device = test_device(KeyScheme::Sr25519, [1; 32]);
 		let id = register(ALICE, &device);
 		serve(GATEWAY, ALICE);
@@ -254,7 +254,7 @@ fn revoke_by_owner_retires_the_key_and_refuses_verification() {
 
 #[test]
 fn the_council_revokes_any_device() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::Secp256k1, [1; 32]));
 		assert_ok!(Devices::revoke(RuntimeOrigin::root(), id));
 		assert_eq!(status(id), DeviceStatus::Revoked);
@@ -268,7 +268,7 @@ fn the_council_revokes_any_device() {
 
 #[test]
 fn remove_releases_the_deposit_of_a_revoked_device_only() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::Ed25519, [1; 32]));
 		assert_eq!(held(ALICE), DEPOSIT);
 		assert_noop!(
@@ -291,7 +291,7 @@ fn remove_releases_the_deposit_of_a_revoked_device_only() {
 
 #[test]
 fn rotate_key_needs_both_signatures_and_keeps_the_id() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		for (i, scheme) in SCHEMES.into_iter().enumerate() {
 			let old = test_device(scheme, [i as u8 + 1; 32]);
 			// Rotate across schemes too: the new key is P-256 unless the old one is.
@@ -363,7 +363,7 @@ fn rotate_key_needs_both_signatures_and_keeps_the_id() {
 
 #[test]
 fn rotate_key_refuses_a_key_in_use_and_a_revoked_device() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let a = test_device(KeyScheme::Ed25519, [1; 32]);
 		let b = test_device(KeyScheme::Ed25519, [2; 32]);
 		let id_a = register(ALICE, &a);
@@ -397,7 +397,7 @@ fn rotate_key_refuses_a_key_in_use_and_a_revoked_device() {
 
 #[test]
 fn ownership_moves_in_two_steps_with_the_deposit() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::P256, [1; 32]));
 		serve(GATEWAY, ALICE);
 		assert_ok!(Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, GATEWAY));
@@ -436,7 +436,7 @@ fn ownership_moves_in_two_steps_with_the_deposit() {
 
 #[test]
 fn an_offer_can_be_cancelled_and_a_pauper_cannot_accept() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::Sr25519, [1; 32]));
 		assert_noop!(
 			Devices::cancel_transfer(RuntimeOrigin::signed(ALICE), id),
@@ -462,7 +462,7 @@ fn an_offer_can_be_cancelled_and_a_pauper_cannot_accept() {
 
 #[test]
 fn a_revoked_device_cannot_be_offered_or_accepted() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::Ed25519, [1; 32]));
 		assert_ok!(Devices::revoke(RuntimeOrigin::signed(ALICE), id));
 		assert_noop!(
@@ -474,7 +474,7 @@ fn a_revoked_device_cannot_be_offered_or_accepted() {
 
 #[test]
 fn manufacturers_are_registered_by_the_council() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_noop!(
 			Devices::register_manufacturer(RuntimeOrigin::signed(ALICE), MAKER, bounded("Acme")),
 			BadOrigin
@@ -498,7 +498,7 @@ fn manufacturers_are_registered_by_the_council() {
 
 #[test]
 fn attestation_before_and_after_registration() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let early = test_device(KeyScheme::P256, [1; 32]);
 		let late = test_device(KeyScheme::P256, [2; 32]);
 		let late_id = register(ALICE, &late);
@@ -527,7 +527,7 @@ fn attestation_before_and_after_registration() {
 
 #[test]
 fn another_manufacturer_cannot_attest_the_same_key() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let device = test_device(KeyScheme::P256, [1; 32]);
 		let other = test_device(KeyScheme::P256, [2; 32]);
 		assert_ok!(Devices::register_manufacturer(RuntimeOrigin::root(), MAKER, bounded("Acme")));
@@ -559,7 +559,7 @@ fn another_manufacturer_cannot_attest_the_same_key() {
 
 #[test]
 fn firmware_reports_say_whether_they_match_a_release() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let device = test_device(KeyScheme::P256, [1; 32]);
 		assert_ok!(Devices::register_manufacturer(RuntimeOrigin::root(), MAKER, bounded("Acme")));
 		assert_ok!(Devices::attest(
@@ -673,7 +673,7 @@ fn firmware_reports_say_whether_they_match_a_release() {
 
 #[test]
 fn owners_list_their_devices_page_by_page() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let ids: Vec<DeviceId> =
 			(0..5u8).map(|i| register(ALICE, &test_device(KeyScheme::Ed25519, [i; 32]))).collect();
 		register(BOB, &test_device(KeyScheme::Ed25519, [50; 32]));
@@ -701,7 +701,7 @@ fn owners_list_their_devices_page_by_page() {
 #[test]
 fn check_signature_says_why_it_refuses() {
 	use iotrust_primitives::device::Verification;
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let device = test_device(KeyScheme::P256, [1; 32]);
 		let id = register(ALICE, &device);
 		let sig = device.sign(b"reading");
@@ -723,7 +723,7 @@ fn check_signature_says_why_it_refuses() {
 fn counters_at_their_limit_overflow_instead_of_wrapping() {
 	// The counters are forced to their limit by hand, past what the key history records, so
 	// the invariants are not checked at the end.
-	ExtBuilder::default().build().execute_with(|| {
+	ExtBuilder.build().execute_with(|| {
 		let device = test_device(KeyScheme::Ed25519, [1; 32]);
 		let id = register(ALICE, &device);
 		DeviceRecords::<Test>::mutate(id, |r| {
@@ -754,7 +754,7 @@ fn counters_at_their_limit_overflow_instead_of_wrapping() {
 
 #[test]
 fn gateways_serve_owners_with_a_deposit_and_release_devices() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = register(ALICE, &test_device(KeyScheme::Ed25519, [1; 32]));
 		assert_noop!(
 			Devices::stop_serving(RuntimeOrigin::signed(GATEWAY), ALICE),
@@ -813,7 +813,7 @@ fn gateways_serve_owners_with_a_deposit_and_release_devices() {
 /// to anchor them (and be scheduled for them). Every binding is refused.
 #[test]
 fn attack_binding_devices_to_an_unwilling_gateway_fails() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		for i in 0..3u8 {
 			let id = register(BOB, &test_device(KeyScheme::Ed25519, [i + 1; 32]));
 			assert_noop!(
@@ -838,7 +838,7 @@ fn attack_binding_devices_to_an_unwilling_gateway_fails() {
 fn attack_weak_and_torsion_shifted_keys_are_refused() {
 	use curve25519_dalek::{constants::EIGHT_TORSION, edwards::CompressedEdwardsY};
 	use iotrust_primitives::device::DevicePublicKey;
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		// A small-order key: anyone can forge its signatures. Refused before its proof is read.
 		let weak = DevicePublicKey::Ed25519(EIGHT_TORSION[1].compress().0);
 		assert_noop!(
@@ -885,7 +885,7 @@ fn attack_weak_and_torsion_shifted_keys_are_refused() {
 
 #[test]
 fn every_key_is_kept_with_its_block_and_old_signatures_check_against_it() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let first = test_device(KeyScheme::Ed25519, [1; 32]);
 		let id = register(ALICE, &first);
 		let signed_then = first.sign(b"reading at block 1");
@@ -958,7 +958,7 @@ fn every_key_is_kept_with_its_block_and_old_signatures_check_against_it() {
 /// out. The council revokes the false attestation and the real maker attests the key.
 #[test]
 fn attack_a_false_first_attestation_is_revoked_and_replaced() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let device = test_device(KeyScheme::P256, [1; 32]);
 		let hash = key_hash(&device.key);
 		let id = register(ALICE, &device);
@@ -1033,7 +1033,7 @@ fn attack_a_false_first_attestation_is_revoked_and_replaced() {
 
 #[test]
 fn a_removed_manufacturers_attestations_no_longer_count() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let device = test_device(KeyScheme::P256, [1; 32]);
 		let id = register(ALICE, &device);
 		assert_ok!(Devices::register_manufacturer(RuntimeOrigin::root(), MAKER, bounded("Acme")));
