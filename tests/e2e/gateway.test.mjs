@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
-  GATEWAY_ACCOUNT, runSimulator, simulatorArgs, startGateway, startMosquitto, waitForPort,
+  GATEWAY_ACCOUNT, runSimulator, SIM_OWNER, simulatorArgs, startGateway, startMosquitto, waitForPort,
 } from '../../scripts/lib/network.mjs';
 import { NODE_BIN, sleep, useLocalNetwork, waitFor } from './helpers.mjs';
 
@@ -62,7 +62,12 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
     net.extra.unshift(gateway);
   };
 
-  it('registers 20 simulated devices bound to the gateway account', async () => {
+  it('registers 20 simulated devices bound to the gateway account, which serves their owner', async () => {
+    // The gateway records its consent to serve the simulator's owner at start (--serve-owner)
+    // before it serves HTTP; only then may the owner bind devices to it.
+    launch();
+    await waitForPort(HTTP_PORT);
+    assert.ok((await api.query.devices.servedOwners(GATEWAY_ACCOUNT.address, SIM_OWNER.address)).isSome);
     const lines = await runSimulator(GATEWAY_BIN, sim({ extra: ['--register-only'] }));
     devices = lines.map((l) => l.device);
     assert.equal(devices.length, DEVICES);
@@ -73,8 +78,6 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
   });
 
   it('anchors 10,000 readings exactly once across a SIGKILL of the gateway', async () => {
-    launch();
-    await waitForPort(HTTP_PORT);
     const publishing = runSimulator(GATEWAY_BIN, sim({ readings: READINGS, rate: 400 }));
     await sleep(8000);
     gateway.proc.kill('SIGKILL');
