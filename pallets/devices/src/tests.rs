@@ -883,31 +883,35 @@ fn attack_weak_and_torsion_shifted_keys_are_refused() {
 	});
 }
 
+/// Rotate Alice's device `id` from `old` to `new`, both signing the rotation.
+fn rotate(id: DeviceId, old: &DeviceKeypair, new: &DeviceKeypair) -> sp_runtime::DispatchResult {
+	let nonce = DeviceRecords::<Test>::get(id).unwrap().rotations;
+	let payload = rotation_payload(&genesis(), &id, &new.key, nonce);
+	Devices::rotate_key(
+		RuntimeOrigin::signed(ALICE),
+		id,
+		new.key,
+		old.sign(&payload),
+		new.sign(&payload),
+	)
+}
+
 #[test]
 fn every_key_is_kept_with_its_block_and_old_signatures_check_against_it() {
 	ExtBuilder.build_and_execute(|| {
 		let first = test_device(KeyScheme::Ed25519, [1; 32]);
 		let id = register(ALICE, &first);
 		let signed_then = first.sign(b"reading at block 1");
-		let mut keys = vec![first];
-		for (block, seed) in [(5u64, 2u8), (9, 3)] {
-			System::set_block_number(block);
-			let old = keys.last().unwrap();
-			let new = test_device(KeyScheme::P256, [seed; 32]);
-			let payload = rotation_payload(&genesis(), &id, &new.key, keys.len() as u32 - 1);
-			assert_ok!(Devices::rotate_key(
-				RuntimeOrigin::signed(ALICE),
-				id,
-				new.key,
-				old.sign(&payload),
-				new.sign(&payload)
-			));
-			keys.push(new);
-		}
+		let second = test_device(KeyScheme::P256, [2; 32]);
+		let third = test_device(KeyScheme::P256, [3; 32]);
+		System::set_block_number(5);
+		assert_ok!(rotate(id, &first, &second));
+		System::set_block_number(9);
+		assert_ok!(rotate(id, &second, &third));
 		let history = KeyHistory::<Test>::get(id);
 		assert_eq!(
 			history.iter().map(|p| (p.key, p.from)).collect::<Vec<_>>(),
-			vec![(keys[0].key, 1), (keys[1].key, 5), (keys[2].key, 9)]
+			vec![(first.key, 1), (second.key, 5), (third.key, 9)]
 		);
 		let verify_at = <Devices as DeviceRegistry<u64>>::verify_at;
 		// The first key's signature counts for blocks 1..=5, not after.
@@ -915,42 +919,20 @@ fn every_key_is_kept_with_its_block_and_old_signatures_check_against_it() {
 		assert!(verify_at(&id, 5, b"reading at block 1", &signed_then));
 		assert!(!verify_at(&id, 6, b"reading at block 1", &signed_then));
 		// The current key's only from its rotation on.
-		let now = keys[2].sign(b"m");
+		let now = third.sign(b"m");
 		assert!(verify_at(&id, 12, b"m", &now));
 		assert!(!verify_at(&id, 8, b"m", &now));
 		// Revoked and removed, the history stays as evidence.
 		assert_ok!(Devices::revoke(RuntimeOrigin::signed(ALICE), id));
 		assert_ok!(Devices::remove(RuntimeOrigin::signed(ALICE), id));
 		assert!(verify_at(&id, 3, b"reading at block 1", &signed_then));
-		// The history is bounded: a fourth key is refused.
-		let again = test_device(KeyScheme::Ed25519, [7; 32]);
-		let id = register(ALICE, &again);
-		let mut current = again;
-		for seed in [8u8, 9] {
-			let new = test_device(KeyScheme::Ed25519, [seed; 32]);
-			let nonce = DeviceRecords::<Test>::get(id).unwrap().rotations;
-			let payload = rotation_payload(&genesis(), &id, &new.key, nonce);
-			assert_ok!(Devices::rotate_key(
-				RuntimeOrigin::signed(ALICE),
-				id,
-				new.key,
-				current.sign(&payload),
-				new.sign(&payload)
-			));
-			current = new;
-		}
-		let new = test_device(KeyScheme::Ed25519, [10; 32]);
-		let payload = rotation_payload(&genesis(), &id, &new.key, 2);
-		assert_noop!(
-			Devices::rotate_key(
-				RuntimeOrigin::signed(ALICE),
-				id,
-				new.key,
-				current.sign(&payload),
-				new.sign(&payload)
-			),
-			Error::<Test>::TooManyKeys
-		);
+		// The history is bounded (3 keys in the mock): a fourth key is refused.
+		let keys: Vec<_> =
+			(7..=10).map(|seed| test_device(KeyScheme::Ed25519, [seed; 32])).collect();
+		let id = register(ALICE, &keys[0]);
+		assert_ok!(rotate(id, &keys[0], &keys[1]));
+		assert_ok!(rotate(id, &keys[1], &keys[2]));
+		assert_noop!(rotate(id, &keys[2], &keys[3]), Error::<Test>::TooManyKeys);
 	});
 }
 
