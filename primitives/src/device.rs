@@ -314,6 +314,19 @@ pub struct KeyPeriod<BlockNumber> {
 	pub from: BlockNumber,
 }
 
+/// The keys of `history` (oldest first) in effect at some point of block `at`: each from its own
+/// block until the block the next key took effect in, both included (so in a block where the key
+/// rotated, both keys count: the chain cannot order a rotation against other calls of the block).
+pub fn keys_in_effect<B: PartialOrd + Copy>(
+	history: &[KeyPeriod<B>],
+	at: B,
+) -> impl Iterator<Item = &DevicePublicKey> {
+	history.iter().enumerate().filter_map(move |(i, period)| {
+		let until = history.get(i + 1).map(|next| next.from);
+		(period.from <= at && until.is_none_or(|until| at <= until)).then_some(&period.key)
+	})
+}
+
 /// Whether a manufacturer's attestation of a device key still stands.
 #[derive(
 	Encode,

@@ -6,7 +6,7 @@ use core::cell::RefCell;
 use frame_support::{derive_impl, traits::ConstU32};
 use iotrust_primitives::{
 	anchoring::{OnRuleBreach, RuleBreach},
-	device::{DeviceId, DevicePublicKey, DeviceRegistry, DeviceSignature, KeyScheme},
+	device::{keys_in_effect, DeviceId, DeviceRegistry, DeviceSignature, KeyPeriod, KeyScheme},
 	keypair::DeviceKeypair,
 };
 use sp_core::H256;
@@ -50,7 +50,7 @@ pub struct MockDevice {
 	pub gateway: Option<u64>,
 	pub active: bool,
 	/// The keys it held, oldest first, with the block each took effect.
-	pub keys: Vec<(u64, DevicePublicKey)>,
+	pub keys: Vec<KeyPeriod<u64>>,
 }
 
 thread_local! {
@@ -66,7 +66,7 @@ pub fn device_key(n: u8, rotations: u8) -> DeviceKeypair {
 
 /// Put device number `n`'s id in the mock registry, holding its first key since block 0.
 pub fn add_device(device: DeviceId, owner: u64, gateway: Option<u64>, active: bool) {
-	let keys = vec![(0, device_key(device.0[0], 0).key)];
+	let keys = vec![KeyPeriod { key: device_key(device.0[0], 0).key, from: 0 }];
 	DEVICES.with(|d| d.borrow_mut().insert(device, MockDevice { owner, gateway, active, keys }));
 }
 
@@ -75,8 +75,8 @@ pub fn rotate_key(n: u8, at: u64) {
 	DEVICES.with(|d| {
 		let mut devices = d.borrow_mut();
 		let record = devices.get_mut(&device(n)).expect("a mock device");
-		let next = device_key(n, record.keys.len() as u8).key;
-		record.keys.push((at, next));
+		let key = device_key(n, record.keys.len() as u8).key;
+		record.keys.push(KeyPeriod { key, from: at });
 	});
 }
 
@@ -104,11 +104,8 @@ impl DeviceRegistry<u64> for MockDevices {
 		false
 	}
 	fn verify_at(device: &DeviceId, at: u64, payload: &[u8], signature: &DeviceSignature) -> bool {
-		let Some(record) = get(device) else { return false };
-		record.keys.iter().enumerate().any(|(i, (from, key))| {
-			let until = record.keys.get(i + 1).map(|(next, _)| *next);
-			*from <= at && until.is_none_or(|u| at <= u) && key.verify(payload, signature)
-		})
+		get(device)
+			.is_some_and(|d| keys_in_effect(&d.keys, at).any(|key| key.verify(payload, signature)))
 	}
 }
 

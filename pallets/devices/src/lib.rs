@@ -57,8 +57,8 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use iotrust_primitives::device::{
-	firmware_payload, registration_payload, rotation_payload, DeviceId, DeviceRegistry,
-	DeviceSignature, KeyScheme, Verification,
+	firmware_payload, keys_in_effect, registration_payload, rotation_payload, DeviceId,
+	DeviceRegistry, DeviceSignature, KeyScheme, Verification,
 };
 use sp_core::H256;
 use sp_runtime::traits::{UniqueSaturatedInto, Zero};
@@ -366,13 +366,7 @@ pub mod pallet {
 				rotations: 0,
 				firmware_reports: 0,
 			};
-			Devices::<T>::insert(device, record);
-			KeyHistory::<T>::insert(
-				device,
-				KeyHistoryOf::<T>::truncate_from(alloc::vec![KeyPeriod { key, from: now }]),
-			);
-			DevicesByOwner::<T>::insert(&owner, device, ());
-			KeyOwner::<T>::insert(hash, device);
+			Self::store_new(device, record);
 			Self::deposit_event(Event::DeviceRegistered { device, owner, scheme: key.scheme() });
 			Ok(())
 		}
@@ -899,17 +893,14 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The keys `device` held at some point of block `at` (two if it rotated in that block).
-	pub fn keys_at(device: &DeviceId, at: BlockNumberFor<T>) -> Vec<DevicePublicKey> {
-		let history = KeyHistory::<T>::get(device);
-		let mut keys = Vec::new();
-		for (i, period) in history.iter().enumerate() {
-			let until = history.get(i + 1).map(|next| next.from);
-			if period.from <= at && until.is_none_or(|until| at <= until) {
-				keys.push(period.key);
-			}
-		}
-		keys
+	/// Store a newly registered `record` with its indexes: its owner's list, its key, and the
+	/// key history it starts (the key from its registration block on).
+	fn store_new(device: DeviceId, record: Device<T>) {
+		let first = KeyPeriod { key: record.key, from: record.registered_at };
+		DevicesByOwner::<T>::insert(&record.owner, device, ());
+		KeyOwner::<T>::insert(key_hash(&record.key), device);
+		KeyHistory::<T>::insert(device, KeyHistoryOf::<T>::truncate_from(alloc::vec![first]));
+		Devices::<T>::insert(device, record);
 	}
 
 	/// `device`, if `who` owns it.
@@ -990,14 +981,7 @@ impl<T: Config> Pallet<T> {
 			rotations: 0,
 			firmware_reports: 0,
 		};
-		Devices::<T>::insert(device, record);
-		DevicesByOwner::<T>::insert(owner, device, ());
-		KeyOwner::<T>::insert(key_hash(&key), device);
-		let from = frame_system::Pallet::<T>::block_number();
-		KeyHistory::<T>::insert(
-			device,
-			KeyHistoryOf::<T>::truncate_from(alloc::vec![KeyPeriod { key, from }]),
-		);
+		Self::store_new(device, record);
 		device
 	}
 
@@ -1060,7 +1044,7 @@ impl<T: Config> DeviceRegistry<T::AccountId> for Pallet<T> {
 
 	fn verify_at(device: &DeviceId, at: u64, payload: &[u8], signature: &DeviceSignature) -> bool {
 		let at: BlockNumberFor<T> = at.unique_saturated_into();
-		Self::keys_at(device, at).iter().any(|key| key.verify(payload, signature))
+		keys_in_effect(&KeyHistory::<T>::get(device), at).any(|key| key.verify(payload, signature))
 	}
 }
 
