@@ -1,5 +1,5 @@
 //! What the anchoring pallet shares with gateways and with other pallets: per-device metric
-//! summaries in an anchored batch, threshold rules, and the [`OnRuleBreach`] hook.
+//! summaries in an anchored batch, threshold rules, and the [`OnAnchored`] hook.
 
 use crate::{device::DeviceId, merkle::MetricId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -88,20 +88,44 @@ pub struct RuleBreach {
 	pub observed: MetricSummary,
 }
 
-/// Called for every rule an anchored batch breaks; the obligations pallet implements it for SLA
-/// penalties.
-pub trait OnRuleBreach {
-	/// React to `breach`; returns the weight used, at most [`OnRuleBreach::max_weight`].
-	fn on_rule_breach(breach: &RuleBreach) -> Weight;
+/// Why a reading does or does not check out against an anchor.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+)]
+pub enum ReadingCheck {
+	/// The reading is a leaf of the anchor's tree and within its device's anchored range.
+	Anchored,
+	/// No anchor has that id.
+	UnknownAnchor,
+	/// The anchor holds no range for the reading's device, or not its sequence number.
+	NotInRange,
+	/// The proof does not lead from the reading to the anchor's root.
+	BadProof,
+	/// The reading is in the anchored tree, but its signature is not by the key its device held
+	/// when the batch was anchored: the gateway anchored a reading the device did not sign.
+	BadSignature,
+}
 
-	/// The most weight one [`OnRuleBreach::on_rule_breach`] call may use. The anchoring pallet
-	/// charges it up front once per metric summary in a batch (each can break at most one rule)
-	/// and refunds what is not used.
+/// Told what each device's readings in an anchored batch showed; the obligations pallet
+/// implements it to apply SLA penalties against the terms each obligation fixed at acceptance
+/// (never against rules a party may still change).
+pub trait OnAnchored<AccountId> {
+	/// `gateway` anchored batch `anchor`, in which `device`'s readings spanned `summaries`;
+	/// returns the weight used, at most [`OnAnchored::max_weight`].
+	fn on_anchored(
+		anchor: AnchorId,
+		gateway: &AccountId,
+		device: &DeviceId,
+		summaries: &[MetricSummary],
+	) -> Weight;
+
+	/// The most weight one [`OnAnchored::on_anchored`] call may use. The anchoring pallet charges
+	/// it up front once per device in a batch and refunds what is not used.
 	fn max_weight() -> Weight;
 }
 
-impl OnRuleBreach for () {
-	fn on_rule_breach(_breach: &RuleBreach) -> Weight {
+impl<AccountId> OnAnchored<AccountId> for () {
+	fn on_anchored(_: AnchorId, _: &AccountId, _: &DeviceId, _: &[MetricSummary]) -> Weight {
 		Weight::zero()
 	}
 

@@ -13,6 +13,7 @@ pub mod device;
 #[cfg(feature = "std")]
 pub mod keypair;
 pub mod merkle;
+pub mod obligations;
 pub mod reputation;
 
 use sp_runtime::{

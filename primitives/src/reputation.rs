@@ -1,6 +1,6 @@
 //! How obligations and reputation talk without depending on each other: obligations report each
-//! obligation's outcome to a [`ReputationSink`], and ask a [`CreditLimit`] how much a consumer may
-//! owe at once.
+//! obligation's outcome to a [`ReputationSink`] (with its counterparty and the credit fee burned
+//! on it), and ask a [`CreditLimit`] how much a consumer may owe at once and what its score is.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::fmt::Debug;
@@ -28,16 +28,38 @@ pub enum Outcome {
 	Defaulted,
 	/// Forgiven by the provider.
 	Cancelled,
+	/// SLA penalties took all that was left: the provider's service fell short, so the consumer
+	/// earns nothing by it (it is never "fulfilled on time").
+	Forfeited,
+}
+
+/// One obligation's end, as reputation hears it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Settlement<'a, AccountId, Balance> {
+	/// Who owed.
+	pub consumer: &'a AccountId,
+	/// Who was owed: reputation counts diminishing returns per (consumer, provider) pair.
+	pub provider: &'a AccountId,
+	/// How it ended.
+	pub outcome: Outcome,
+	/// What it was worth: paid (fulfilled), unpaid (defaulted), forgiven (cancelled) or taken by
+	/// penalties (forfeited).
+	pub value: Balance,
+	/// The credit fee the consumer burned paying it: the only thing that buys credit.
+	pub credit_fee: Balance,
 }
 
 /// Receives obligation outcomes.
 pub trait ReputationSink<AccountId, Balance> {
-	/// `who`'s obligation worth `value` ended with `outcome`.
-	fn record(who: &AccountId, outcome: Outcome, value: Balance);
+	/// An obligation ended.
+	fn record(settlement: Settlement<'_, AccountId, Balance>);
 }
 
-/// How much an account may owe at once.
+/// How much an account may owe at once, and how it stands.
 pub trait CreditLimit<AccountId, Balance> {
 	/// `who`'s current credit limit.
 	fn credit_limit(who: &AccountId) -> Balance;
+
+	/// `who`'s score now, 0 to 1000 (500 for an account with no history).
+	fn score(who: &AccountId) -> u32;
 }

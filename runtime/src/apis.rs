@@ -20,6 +20,8 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
+use crate::api_types::*;
+
 impl_runtime_apis! {
 	impl sp_api::Core<Block> for Runtime {
 		fn version() -> RuntimeVersion {
@@ -225,53 +227,46 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl pallet_anchoring_runtime_api::AnchoringApi<
-		Block,
-		AccountId,
-		pallet_anchoring::Anchor<Runtime>,
-		pallet_anchoring::ReadingCheck,
-	> for Runtime {
-		fn anchor(anchor: pallet_anchoring_runtime_api::AnchorId) -> Option<pallet_anchoring::Anchor<Runtime>> {
-			pallet_anchoring::Anchors::<Runtime>::get(anchor)
+	impl pallet_anchoring_runtime_api::AnchoringApi<Block, AccountId, crate::BlockNumber> for Runtime {
+		fn anchor(anchor: pallet_anchoring_runtime_api::AnchorId) -> Option<AnchorInfo> {
+			pallet_anchoring::Anchors::<Runtime>::get(anchor).map(anchor_info)
 		}
 
 		fn anchor_by_batch(
 			gateway: AccountId,
 			batch: u64,
-		) -> Option<(pallet_anchoring_runtime_api::AnchorId, pallet_anchoring::Anchor<Runtime>)> {
+		) -> Option<(pallet_anchoring_runtime_api::AnchorId, AnchorInfo)> {
 			let id = pallet_anchoring::AnchorByBatch::<Runtime>::get(gateway, batch)?;
-			pallet_anchoring::Anchors::<Runtime>::get(id).map(|anchor| (id, anchor))
+			pallet_anchoring::Anchors::<Runtime>::get(id).map(|anchor| (id, anchor_info(anchor)))
 		}
 
 		fn device_anchors(
 			device: pallet_anchoring_runtime_api::DeviceId,
 			start_after: Option<pallet_anchoring_runtime_api::AnchorId>,
 			limit: u32,
-		) -> Vec<(pallet_anchoring_runtime_api::AnchorId, pallet_anchoring::Anchor<Runtime>)> {
+		) -> Vec<(pallet_anchoring_runtime_api::AnchorId, AnchorInfo)> {
 			crate::Anchoring::device_anchors(&device, start_after, limit.min(pallet_anchoring_runtime_api::MAX_PAGE))
+				.into_iter()
+				.map(|(id, anchor)| (id, anchor_info(anchor)))
+				.collect()
 		}
 
 		fn check_reading(
 			anchor: pallet_anchoring_runtime_api::AnchorId,
 			reading: pallet_anchoring_runtime_api::SignedReading,
 			proof: pallet_anchoring_runtime_api::MerkleProof,
-		) -> pallet_anchoring::ReadingCheck {
+		) -> pallet_anchoring_runtime_api::ReadingCheck {
 			crate::Anchoring::check_reading(anchor, &reading, &proof)
 		}
 	}
 
-	impl pallet_reputation_runtime_api::ReputationApi<
-		Block,
-		AccountId,
-		Balance,
-		pallet_reputation::Record<crate::BlockNumber, Balance>,
-	> for Runtime {
+	impl pallet_reputation_runtime_api::ReputationApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
 		fn score(who: AccountId) -> u32 {
 			crate::Reputation::score_of(&who)
 		}
 
-		fn record(who: AccountId) -> Option<pallet_reputation::Record<crate::BlockNumber, Balance>> {
-			crate::Reputation::record_of(&who)
+		fn record(who: AccountId) -> Option<ReputationInfo> {
+			crate::Reputation::record_of(&who).map(reputation_info)
 		}
 
 		fn credit_limit(who: AccountId) -> Balance {
@@ -279,16 +274,9 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl pallet_obligations_runtime_api::ObligationsApi<
-		Block,
-		AccountId,
-		Balance,
-		pallet_obligations::Obligation<Runtime>,
-		pallet_obligations::Status,
-		pallet_obligations::Page<Runtime>,
-	> for Runtime {
-		fn obligation(id: u64) -> Option<pallet_obligations::Obligation<Runtime>> {
-			pallet_obligations::Obligations::<Runtime>::get(id)
+	impl pallet_obligations_runtime_api::ObligationsApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
+		fn obligation(id: u64) -> Option<ObligationInfo> {
+			pallet_obligations::Obligations::<Runtime>::get(id).map(obligation_info)
 		}
 
 		fn provider_stream(
@@ -296,9 +284,9 @@ impl_runtime_apis! {
 			status: Option<pallet_obligations::Status>,
 			start_after: Option<u64>,
 			limit: u32,
-		) -> pallet_obligations::Page<Runtime> {
+		) -> ObligationPage {
 			let limit = limit.min(pallet_obligations_runtime_api::MAX_PAGE);
-			crate::Obligations::stream(pallet_obligations::Side::Provider, provider, status, start_after, limit)
+			page(crate::Obligations::stream(pallet_obligations::Side::Provider, provider, status, start_after, limit))
 		}
 
 		fn consumer_stream(
@@ -306,9 +294,9 @@ impl_runtime_apis! {
 			status: Option<pallet_obligations::Status>,
 			start_after: Option<u64>,
 			limit: u32,
-		) -> pallet_obligations::Page<Runtime> {
+		) -> ObligationPage {
 			let limit = limit.min(pallet_obligations_runtime_api::MAX_PAGE);
-			crate::Obligations::stream(pallet_obligations::Side::Consumer, consumer, status, start_after, limit)
+			page(crate::Obligations::stream(pallet_obligations::Side::Consumer, consumer, status, start_after, limit))
 		}
 
 		fn outstanding(consumer: AccountId) -> Balance {
@@ -317,6 +305,17 @@ impl_runtime_apis! {
 
 		fn remaining_credit(consumer: AccountId) -> Balance {
 			crate::Obligations::remaining_credit(&consumer)
+		}
+
+		fn offer(id: u64) -> Option<OfferInfo> {
+			pallet_obligations::Offers::<Runtime>::get(id).map(offer_info)
+		}
+
+		fn offers_of(provider: AccountId) -> Vec<(u64, OfferInfo)> {
+			crate::Obligations::offers_of(&provider)
+				.into_iter()
+				.map(|(id, offer)| (id, offer_info(offer)))
+				.collect()
 		}
 	}
 
@@ -384,50 +383,5 @@ impl_runtime_apis! {
 		) -> Weight {
 			Executive::try_execute_block(block, state_root_check, signature_check, select).expect("execute-block failed")
 		}
-	}
-}
-
-/// A device as the devices runtime API returns it.
-type DeviceInfo = pallet_devices_runtime_api::DeviceInfo<AccountId, Balance, crate::BlockNumber>;
-
-/// A stored device record as clients see it: with every key it held, and its attestation
-/// looked up with whether it still stands.
-fn device_info(
-	id: pallet_devices_runtime_api::DeviceId,
-	record: pallet_devices::Device<Runtime>,
-) -> DeviceInfo {
-	use pallet_devices_runtime_api::{AttestationInfo, FirmwareInfo, MetadataInfo};
-	let attestation = record
-		.attestation
-		.and_then(pallet_devices::Attestations::<Runtime>::get)
-		.map(|a| AttestationInfo {
-			status: crate::Devices::attestation_status(&a),
-			manufacturer: a.manufacturer,
-			model: a.model.into_inner(),
-			attested_at: a.attested_at,
-			revoked_at: a.revoked_at,
-		});
-	DeviceInfo {
-		owner: record.owner,
-		key: record.key,
-		status: record.status,
-		gateway: record.gateway,
-		metadata: MetadataInfo {
-			model: record.metadata.model.into_inner(),
-			serial_hash: record.metadata.serial_hash,
-			uri: record.metadata.uri.into_inner(),
-		},
-		firmware: record.firmware.map(|f| FirmwareInfo {
-			version: f.version.into_inner(),
-			hash: f.hash,
-			reported_at: f.reported_at,
-			matches_release: f.matches_release,
-		}),
-		attestation,
-		registered_at: record.registered_at,
-		deposit: record.deposit,
-		rotations: record.rotations,
-		firmware_reports: record.firmware_reports,
-		keys: pallet_devices::KeyHistory::<Runtime>::get(id).into_inner(),
 	}
 }

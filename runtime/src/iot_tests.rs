@@ -1,6 +1,6 @@
-//! Runtime tests of how the IoT pallets work together on the real runtime: a threshold-rule
-//! breach in an anchored batch cuts what is owed on an obligation held to that SLA, and the
-//! anchor pays for that work.
+//! Runtime tests of how the IoT pallets work together on the real runtime: an anchored batch
+//! outside an obligation's SLA bounds cuts what is owed, and the anchor pays for that work; and
+//! what state one anchored batch and one settled obligation leave behind, measured in bytes.
 
 use crate::{
 	test_support::CheckedExt, AccountId, Anchoring, Devices, Obligations, Runtime,
@@ -15,7 +15,7 @@ use iotrust_primitives::{
 };
 use pallet_anchoring::WeightInfo as _;
 use pallet_obligations::WeightInfo as _;
-use pallet_obligations::{Sla, Status, Terms};
+use pallet_obligations::{OfferTerms, Request, Status};
 use sp_core::H256;
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie};
 use sp_runtime::BuildStorage;
@@ -57,56 +57,148 @@ fn device(owner: Sr25519Keyring, gateway: Sr25519Keyring) -> DeviceId {
 	id
 }
 
+/// Bob's offer of cold storage watched by `sensor`: at most -15 °C.
+fn cold_storage(sensor: DeviceId) -> u64 {
+	let id = pallet_obligations::NextOfferId::<Runtime>::get();
+	let terms = OfferTerms::<Runtime> {
+		service_hash: H256::repeat_byte(1),
+		min_amount: UNIT,
+		max_amount: 50 * UNIT,
+		due_in: 100,
+		min_score: 0,
+		device: Some(sensor),
+		sla: Some(ThresholdRule { metric: TEMP, min: None, max: Some(-15_000) }),
+	};
+	assert_ok!(Obligations::publish_offer(signed(Bob), terms));
+	id
+}
+
+/// `gateway`'s batch `batch` of `sensor`'s readings `first..=last`, peaking at `max`.
+fn anchor(
+	gateway: Sr25519Keyring,
+	batch: u64,
+	sensor: DeviceId,
+	first: u64,
+	last: u64,
+	max: i64,
+) -> frame_support::dispatch::PostDispatchInfo {
+	let range = pallet_anchoring::DeviceRange::<Runtime> {
+		device: sensor,
+		first,
+		last,
+		summaries: vec![MetricSummary { id: TEMP, min: -18_000, max }].try_into().unwrap(),
+	};
+	Anchoring::anchor(
+		signed(gateway),
+		batch,
+		H256::repeat_byte(2),
+		(last - first + 1) as u32,
+		0,
+		1,
+		vec![range].try_into().unwrap(),
+	)
+	.expect("the batch anchors")
+}
+
 #[test]
-fn a_breach_in_an_anchored_batch_cuts_an_sla_obligation() {
+fn a_batch_outside_the_sla_bounds_cuts_an_obligation() {
 	ext().execute_with(|| {
-		// Bob provides cold storage monitored by his sensor, Charlie is its gateway.
+		// Bob provides cold storage monitored by his sensor; Charlie is its gateway.
 		let sensor = device(Bob, Charlie);
-		let rule = ThresholdRule { metric: TEMP, min: None, max: Some(-15_000) };
-		assert_ok!(Anchoring::set_rules(signed(Bob), sensor, vec![rule].try_into().unwrap()));
-		let terms = Terms::<Runtime> {
-			provider: acc(Bob),
-			amount: 20 * UNIT,
-			service_hash: H256::repeat_byte(1),
-			note: Default::default(),
-			due_in: 100,
-			provider_device: Some(sensor),
-			sla: Some(Sla { device: sensor, metric: TEMP }),
-		};
-		assert_ok!(Obligations::create(signed(Alice), terms, None));
+		let offer = cold_storage(sensor);
+		let request = Request::<Runtime> { offer, amount: 20 * UNIT, note: Default::default() };
+		assert_ok!(Obligations::create(signed(Alice), request, None));
 
 		// A batch that ran too warm.
-		let range = pallet_anchoring::DeviceRange::<Runtime> {
-			device: sensor,
-			first: 0,
-			last: 9,
-			summaries: vec![MetricSummary { id: TEMP, min: -18_000, max: -9_000 }]
-				.try_into()
-				.unwrap(),
-		};
-		let post = Anchoring::anchor(
-			signed(Charlie),
-			0,
-			H256::repeat_byte(2),
-			10,
-			0,
-			1,
-			vec![range].try_into().unwrap(),
-		)
-		.expect("the batch anchors");
+		let post = anchor(Charlie, 0, sensor, 0, 9, -9_000);
 
 		let o = pallet_obligations::Obligations::<Runtime>::get(0).unwrap();
 		assert_eq!((o.penalty, o.breaches, o.status), (2 * UNIT, 1, Status::Pending));
 		assert_eq!(Obligations::remaining_credit(&acc(Alice)), 100 * UNIT - 18 * UNIT);
-		// The anchor paid for its own work and one breach hook.
+		// The anchor paid for its own work and one SLA hook that examined one obligation.
 		let expected = <Runtime as pallet_anchoring::Config>::WeightInfo::anchor(1)
-			.saturating_add(<Runtime as pallet_obligations::Config>::WeightInfo::on_rule_breach(1));
+			.saturating_add(<Runtime as pallet_obligations::Config>::WeightInfo::on_anchored(1));
 		assert_eq!(post.actual_weight, Some(expected));
 
-		// Alice pays what is left; Bob gets 18.
+		// Alice pays what is left (and burns 2% of it); Bob gets 18.
 		let before = crate::Balances::balance(&acc(Bob));
 		assert_ok!(Obligations::pay(signed(Alice), 0, 18 * UNIT));
 		assert_eq!(crate::Balances::balance(&acc(Bob)), before + 18 * UNIT);
 		assert!(crate::Reputation::score_of(&acc(Alice)) > 500);
+		assert_eq!(
+			<crate::Reputation as iotrust_primitives::reputation::CreditLimit<_, _>>::credit_limit(
+				&acc(Alice)
+			),
+			100 * UNIT + 18 * UNIT * 2 / 100
+		);
+	});
+}
+
+/// Every key and value in the state, in bytes.
+fn state_bytes() -> usize {
+	let mut total = 0;
+	let mut key = Vec::new();
+	while let Some(next) = sp_io::storage::next_key(&key) {
+		total += next.len() + sp_io::storage::get(&next).map_or(0, |v| v.len());
+		key = next;
+	}
+	total
+}
+
+/// Bytes the state grows by when `f` runs (events excluded: they go with the block).
+fn growth(f: impl FnOnce()) -> usize {
+	System::reset_events();
+	let before = state_bytes();
+	f();
+	System::reset_events();
+	state_bytes().saturating_sub(before)
+}
+
+#[test]
+fn what_one_anchored_batch_and_one_settled_obligation_leave_behind() {
+	ext().execute_with(|| {
+		let sensor = device(Bob, Charlie);
+		let offer = cold_storage(sensor);
+		anchor(Charlie, 0, sensor, 0, 9, -16_000);
+		// A later batch of one device: its anchor, the gateway's batch index, the device's
+		// anchor index (its last sequence number is overwritten, not added).
+		let batch = growth(|| {
+			anchor(Charlie, 1, sensor, 10, 19, -16_000);
+		});
+		// A settled obligation, its consumer's first: the obligation, both stream entries, the
+		// deposit's hold, and the consumer's reputation record.
+		let request = Request::<Runtime> { offer, amount: 20 * UNIT, note: Default::default() };
+		let settled = growth(|| {
+			assert_ok!(Obligations::create(signed(Alice), request.clone(), None));
+			assert_ok!(Obligations::pay(signed(Alice), 0, 20 * UNIT));
+		});
+		// A second one of the same consumer: the record is updated, not added.
+		let second = growth(|| {
+			assert_ok!(Obligations::create(signed(Alice), request, None));
+			assert_ok!(Obligations::pay(signed(Alice), 1, 20 * UNIT));
+		});
+		// Archived after the retention period: the obligation and its stream entries go.
+		System::set_block_number(1 + pallet_obligations::Retention::<Runtime>::get() + 1);
+		let archived = growth(|| {
+			assert_ok!(Obligations::archive(signed(Charlie), 1));
+		}) as isize;
+		let after = {
+			System::reset_events();
+			let before = state_bytes();
+			assert_ok!(Obligations::archive(signed(Charlie), 0));
+			System::reset_events();
+			before as isize - state_bytes() as isize
+		};
+		println!(
+			"state bytes: anchored 1-device batch {batch}; settled obligation {settled} \
+			 (first of its consumer), {second} (later); archiving frees {after}"
+		);
+		// The README's figures; a change here is a change to what users pay for.
+		assert!((350..=450).contains(&batch), "{batch}");
+		assert!((400..=550).contains(&second), "{second}");
+		assert!(settled > second, "{settled} {second}");
+		assert_eq!(archived, 0, "archiving adds nothing");
+		// Archiving the consumer's last obligation frees its record and its deposit's hold.
+		assert!(after as usize >= second, "{after} {second}");
 	});
 }

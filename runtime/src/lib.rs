@@ -20,6 +20,7 @@ extern crate alloc;
 #[cfg(feature = "runtime-benchmarks")]
 #[macro_use]
 mod benchmarks;
+mod api_types;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;

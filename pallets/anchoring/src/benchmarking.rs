@@ -1,9 +1,9 @@
 //! Benchmarks for the anchoring pallet at their worst case: every device of a full batch already
 //! anchored before (its last sequence read), with a full set of rules that the batch's summaries
-//! all break (each breach an event and a hook call). A batch holds at most
-//! `MaxSummariesPerBatch` summaries, so each device carries its share of them (at least one);
-//! every summary is charged the breach hook's worst case besides, which dwarfs the pallet's own
-//! work per summary (a comparison and an event).
+//! all break (each breach an event). A batch holds at most `MaxSummariesPerBatch` summaries, so
+//! each device carries its share of them (at least one). Every device is charged the
+//! [`OnAnchored`] hook's worst case besides (SLA penalties, benchmarked by the pallet that
+//! implements it).
 
 use super::*;
 use frame_benchmarking::v2::*;

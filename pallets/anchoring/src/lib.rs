@@ -11,8 +11,11 @@
 //! its readings, and only while the device is active (through
 //! [`iotrust_primitives::device::DeviceRegistry`]).
 //!
-//! Device owners set threshold rules per device; a batch whose summary breaks one raises
-//! [`Event::RuleBreached`] and calls [`Config::OnRuleBreach`].
+//! Device owners set threshold rules per device (alerts, e.g. a cold chain's maximum
+//! temperature); a batch whose summary breaks one raises [`Event::RuleBreached`]. Every device's
+//! summaries are also handed, with the anchoring gateway, to [`Config::OnAnchored`]: the
+//! obligations pallet judges SLA penalties there against the terms each obligation fixed when it
+//! was accepted, not against these rules, which their owner may change at any time.
 //!
 //! A reading checks out against an anchor ([`Pallet::check_reading`]) only if it is a leaf of
 //! the anchored tree, within its device's anchored range, *and* signed by the key the device held
@@ -45,7 +48,7 @@ use alloc::{collections::BTreeSet, vec::Vec};
 use frame_support::{pallet_prelude::*, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use frame_system::pallet_prelude::*;
 use iotrust_primitives::{
-	anchoring::{AnchorId, MetricSummary, OnRuleBreach, RuleBreach, ThresholdRule},
+	anchoring::{AnchorId, MetricSummary, OnAnchored, RuleBreach, ThresholdRule},
 	device::{DeviceId, DeviceRegistry},
 	merkle::{verify_proof, MerkleProof, SignedReading},
 };
@@ -110,21 +113,7 @@ pub trait BenchmarkHelper<AccountId> {
 /// The layout of this pallet's storage.
 pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
-/// Why a reading does or does not check out against an anchor.
-#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum ReadingCheck {
-	/// The reading is a leaf of the anchor's tree and within its device's anchored range.
-	Anchored,
-	/// No anchor has that id.
-	UnknownAnchor,
-	/// The anchor holds no range for the reading's device, or not its sequence number.
-	NotInRange,
-	/// The proof does not lead from the reading to the anchor's root.
-	BadProof,
-	/// The reading is in the anchored tree, but its signature is not by the key its device held
-	/// when the batch was anchored: the gateway anchored a reading the device did not sign.
-	BadSignature,
-}
+pub use iotrust_primitives::anchoring::ReadingCheck;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -139,8 +128,8 @@ pub mod pallet {
 		/// Which devices exist, who owns them, which gateway they are bound to.
 		type Devices: DeviceRegistry<Self::AccountId>;
 
-		/// Told of every rule a batch breaks.
-		type OnRuleBreach: OnRuleBreach;
+		/// Told what each device's readings in an anchored batch showed, and by which gateway.
+		type OnAnchored: OnAnchored<Self::AccountId>;
 
 		/// The most devices one batch may cover.
 		#[pallet::constant]
@@ -150,9 +139,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxMetrics: Get<u32>;
 
-		/// The most metric summaries one batch may hold in all. Each is charged the breach
-		/// hook's worst case, so this keeps the largest batch within one extrinsic (checked by
-		/// `integrity_test`).
+		/// The most metric summaries one batch may hold in all, which bounds the largest batch's
+		/// length and work (`integrity_test` checks that it fits in one extrinsic).
 		#[pallet::constant]
 		type MaxSummariesPerBatch: Get<u32>;
 
@@ -262,19 +250,16 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// The largest batch the limits allow, with every summary charged the breach hook's
-		/// worst case, fits in one normal extrinsic; and a full batch's devices can each carry a
-		/// summary.
+		/// The largest batch the limits allow, with every device charged the [`OnAnchored`]
+		/// hook's worst case, fits in one normal extrinsic; and a full batch's devices can each
+		/// carry a summary.
 		fn integrity_test() {
 			use frame_support::dispatch::DispatchClass;
 			assert!(
 				T::MaxSummariesPerBatch::get() >= T::MaxDevicesPerBatch::get(),
 				"every device of a full batch must be able to carry a summary"
 			);
-			let worst = Pallet::<T>::anchor_weight(
-				T::MaxDevicesPerBatch::get(),
-				u64::from(T::MaxSummariesPerBatch::get()),
-			);
+			let worst = Pallet::<T>::anchor_weight(T::MaxDevicesPerBatch::get());
 			let weights = <T as frame_system::Config>::BlockWeights::get();
 			let normal = weights.get(DispatchClass::Normal);
 			let limit = normal.max_extrinsic.unwrap_or(weights.max_block);
@@ -301,10 +286,10 @@ pub mod pallet {
 		/// `TooManySummaries`, `InvalidTimeRange`, `DuplicateDevice`, `InvalidRange`, `CountMismatch`,
 		/// `InvalidSummary`, `DeviceNotActive`, `NotDeviceGateway`, `SequenceReplay`,
 		/// `SequenceExhausted`, `Overflow`. Emits [`Event::Anchored`], a [`Event::SequenceGap`] per device that
-		/// skipped numbers, and a [`Event::RuleBreached`] per broken rule (also handed to
-		/// [`Config::OnRuleBreach`]).
+		/// skipped numbers, and a [`Event::RuleBreached`] per broken rule; hands each device's
+		/// summaries to [`Config::OnAnchored`].
 		#[pallet::call_index(0)]
-		#[pallet::weight(Pallet::<T>::anchor_weight(ranges.len() as u32, Pallet::<T>::summary_count(ranges)))]
+		#[pallet::weight(Pallet::<T>::anchor_weight(ranges.len() as u32))]
 		pub fn anchor(
 			origin: OriginFor<T>,
 			batch: u64,
@@ -365,6 +350,11 @@ pub mod pallet {
 			}
 			let breaches = Self::breaches(id, &ranges);
 			let devices = ranges.len() as u32;
+			let observed: Vec<(DeviceId, Vec<MetricSummary>)> = ranges
+				.iter()
+				.filter(|r| !r.summaries.is_empty())
+				.map(|r| (r.device, r.summaries.to_vec()))
+				.collect();
 			Anchors::<T>::insert(
 				id,
 				Anchor {
@@ -383,7 +373,7 @@ pub mod pallet {
 
 			Self::deposit_event(Event::Anchored {
 				anchor: id,
-				gateway,
+				gateway: gateway.clone(),
 				batch,
 				root,
 				reading_count,
@@ -391,10 +381,13 @@ pub mod pallet {
 			for (device, expected, first) in gaps {
 				Self::deposit_event(Event::SequenceGap { device, anchor: id, expected, first });
 			}
-			let mut hooks = Weight::zero();
 			for breach in breaches {
-				hooks = hooks.saturating_add(T::OnRuleBreach::on_rule_breach(&breach));
 				Self::deposit_event(Event::RuleBreached { breach });
+			}
+			let mut hooks = Weight::zero();
+			for (device, summaries) in observed {
+				hooks = hooks
+					.saturating_add(T::OnAnchored::on_anchored(id, &gateway, &device, &summaries));
 			}
 			Ok(Some(T::WeightInfo::anchor(devices).saturating_add(hooks)).into())
 		}
@@ -458,10 +451,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The most an anchor of `devices` devices with `summaries` metric summaries may weigh:
-	/// the pallet's own work plus one breach hook per summary.
-	fn anchor_weight(devices: u32, summaries: u64) -> Weight {
+	/// the pallet's own work plus one [`OnAnchored`] hook per device.
+	fn anchor_weight(devices: u32) -> Weight {
 		T::WeightInfo::anchor(devices)
-			.saturating_add(T::OnRuleBreach::max_weight().saturating_mul(summaries))
+			.saturating_add(T::OnAnchored::max_weight().saturating_mul(u64::from(devices)))
 	}
 
 	/// Every rule that a batch with these ranges breaks.

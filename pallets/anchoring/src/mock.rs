@@ -1,11 +1,11 @@
 //! A test runtime: System and the anchoring pallet, with an in-memory device registry and a
-//! breach hook that records what it is told.
+//! hook that records what it is told.
 
 use crate as pallet_anchoring;
 use core::cell::RefCell;
 use frame_support::{derive_impl, traits::ConstU32};
 use iotrust_primitives::{
-	anchoring::{OnRuleBreach, RuleBreach},
+	anchoring::{AnchorId, MetricSummary, OnAnchored},
 	device::{keys_in_effect, DeviceId, DeviceRegistry, DeviceSignature, KeyPeriod, KeyScheme},
 	keypair::DeviceKeypair,
 };
@@ -55,7 +55,8 @@ pub struct MockDevice {
 
 thread_local! {
 	static DEVICES: RefCell<BTreeMap<DeviceId, MockDevice>> = const { RefCell::new(BTreeMap::new()) };
-	static BREACHES: RefCell<Vec<RuleBreach>> = const { RefCell::new(Vec::new()) };
+	static HEARD: RefCell<Vec<(AnchorId, u64, DeviceId, Vec<MetricSummary>)>> =
+		const { RefCell::new(Vec::new()) };
 }
 
 /// The key pair of mock device number `n` after `rotations` key rotations.
@@ -80,9 +81,9 @@ pub fn rotate_key(n: u8, at: u64) {
 	});
 }
 
-/// The breaches the hook was told of, in order.
-pub fn breaches() -> Vec<RuleBreach> {
-	BREACHES.with(|b| b.borrow().clone())
+/// What the [`OnAnchored`] hook was told, in order: anchor, gateway, device, summaries.
+pub fn heard() -> Vec<(AnchorId, u64, DeviceId, Vec<MetricSummary>)> {
+	HEARD.with(|h| h.borrow().clone())
 }
 
 fn get(device: &DeviceId) -> Option<MockDevice> {
@@ -109,10 +110,15 @@ impl DeviceRegistry<u64> for MockDevices {
 	}
 }
 
-pub struct RecordBreaches;
-impl OnRuleBreach for RecordBreaches {
-	fn on_rule_breach(breach: &RuleBreach) -> Weight {
-		BREACHES.with(|b| b.borrow_mut().push(*breach));
+pub struct RecordAnchored;
+impl OnAnchored<u64> for RecordAnchored {
+	fn on_anchored(
+		anchor: AnchorId,
+		gateway: &u64,
+		device: &DeviceId,
+		summaries: &[MetricSummary],
+	) -> Weight {
+		HEARD.with(|h| h.borrow_mut().push((anchor, *gateway, *device, summaries.to_vec())));
 		Weight::from_parts(1_000, 10)
 	}
 
@@ -123,7 +129,7 @@ impl OnRuleBreach for RecordBreaches {
 
 impl pallet_anchoring::Config for Test {
 	type Devices = MockDevices;
-	type OnRuleBreach = RecordBreaches;
+	type OnAnchored = RecordAnchored;
 	type MaxDevicesPerBatch = ConstU32<8>;
 	type MaxMetrics = ConstU32<4>;
 	type MaxSummariesPerBatch = ConstU32<8>;
@@ -169,7 +175,7 @@ impl ExtBuilder {
 /// Test externalities with the mock devices above, at block 1.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	DEVICES.with(|d| d.borrow_mut().clear());
-	BREACHES.with(|b| b.borrow_mut().clear());
+	HEARD.with(|h| h.borrow_mut().clear());
 	for n in 1..=3 {
 		add_device(device(n), OWNER, Some(GATEWAY), true);
 	}

@@ -6,7 +6,7 @@ use crate::{
 };
 use frame_support::{assert_noop, assert_ok, BoundedVec};
 use iotrust_primitives::{
-	anchoring::{MetricSummary, OnRuleBreach, RuleBreach, ThresholdRule},
+	anchoring::{MetricSummary, OnAnchored, RuleBreach, ThresholdRule},
 	device::DeviceSignature,
 	merkle::{merkle_proof, merkle_root, metric, Metric, SignedReading},
 };
@@ -164,7 +164,7 @@ fn anchor_checks_the_batch_itself() {
 }
 
 #[test]
-fn a_breach_raises_an_event_and_calls_the_hook_once() {
+fn a_breach_raises_an_event() {
 	ExtBuilder.build_and_execute(|| {
 		assert_ok!(Anchoring::set_rules(
 			RuntimeOrigin::signed(OWNER),
@@ -172,9 +172,12 @@ fn a_breach_raises_an_event_and_calls_the_hook_once() {
 			cold_chain_rule(-15_000)
 		));
 		System::assert_last_event(Event::RulesSet { device: device(1), count: 1 }.into());
-		// Within the rule: nothing.
+		// Within the rule: no event.
 		assert_ok!(anchor(1, vec![range(1, 0, 9, (-20_000, -16_000))]));
-		assert!(breaches().is_empty());
+		assert!(!System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::Anchoring(Event::RuleBreached { .. })
+		)));
 		// Above the maximum.
 		assert_ok!(anchor(
 			2,
@@ -186,17 +189,32 @@ fn a_breach_raises_an_event_and_calls_the_hook_once() {
 			rule: ThresholdRule { metric: TEMP, min: None, max: Some(-15_000) },
 			observed: MetricSummary { id: TEMP, min: -20_000, max: -12_000 },
 		};
-		assert_eq!(breaches(), vec![expected]);
 		System::assert_has_event(Event::RuleBreached { breach: expected }.into());
 	});
 }
 
 #[test]
-fn anchor_charges_a_hook_per_summary_and_refunds_the_unused() {
+fn every_device_summary_is_handed_to_the_hook_with_its_gateway() {
+	ExtBuilder.build_and_execute(|| {
+		let mut silent = range(2, 0, 0, (0, 0));
+		silent.summaries = Default::default();
+		assert_ok!(anchor(1, vec![range(1, 0, 9, (-3, 4)), silent]));
+		// The device without summaries is not handed over; rules play no part.
+		assert_eq!(
+			heard(),
+			vec![(0, GATEWAY, device(1), vec![MetricSummary { id: TEMP, min: -3, max: 4 }])]
+		);
+	});
+}
+
+#[test]
+fn anchor_charges_a_hook_per_device_and_refunds_the_unused() {
 	use frame_support::dispatch::GetDispatchInfo;
 	ExtBuilder.build_and_execute(|| {
-		let hook = <RecordBreaches as OnRuleBreach>::max_weight();
-		let r = ranges(vec![range(1, 0, 0, (0, 0)), range(2, 0, 0, (0, 0))]);
+		let hook = <RecordAnchored as OnAnchored<u64>>::max_weight();
+		let mut silent = range(2, 0, 0, (0, 0));
+		silent.summaries = Default::default();
+		let r = ranges(vec![range(1, 0, 0, (0, 0)), silent]);
 		let call = crate::Call::<Test>::anchor {
 			batch: 1,
 			root: H256::zero(),
@@ -207,14 +225,9 @@ fn anchor_charges_a_hook_per_summary_and_refunds_the_unused() {
 		};
 		let charged = call.get_dispatch_info().call_weight;
 		assert_eq!(charged, <() as WeightInfo>::anchor(2).saturating_add(hook.saturating_mul(2)));
-		assert_ok!(Anchoring::set_rules(
-			RuntimeOrigin::signed(OWNER),
-			device(1),
-			cold_chain_rule(-1)
-		));
 		let post =
 			Anchoring::anchor(RuntimeOrigin::signed(GATEWAY), 1, H256::zero(), 2, 0, 0, r).unwrap();
-		// One device broke its rule: one hook call is paid for, the other refunded.
+		// One device had summaries: one hook call is paid for, the other refunded.
 		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::anchor(2).saturating_add(hook)));
 	});
 }

@@ -1,28 +1,47 @@
 //! # Obligations pallet
 //!
 //! Obligation streams: a service consumer owes a service provider for a service (a charging
-//! session, a data feed, a maintenance job). The provider accepts the obligation at once,
-//! trusting the consumer's on-chain reputation, and payment settles later on chain.
+//! session, a data feed, a cold-chain transport), and payment settles later on chain.
+//!
+//! Obligations are agreements. A provider states once what it accepts — a standing offer: the
+//! service, the price range, when payment falls due, the lowest reputation score it serves, and
+//! optionally an SLA on one of its own devices — and holds a deposit while the offer stands. A
+//! consumer's (or its device's) request under an offer is accepted at once if it matches and the
+//! consumer's credit allows it, as the obligation chain's providers accept locally based on
+//! reputation. Nothing that a provider has not offered takes its SLA slots, and nothing
+//! unaccepted is stored: the only obligations are accepted ones, each holding a deposit from its
+//! consumer until it is archived.
 //!
 //! Obligations are kept per provider, as the original obligation chain kept them, and per
 //! consumer; clients read both streams page by page through the runtime API. How much a consumer
 //! may owe at once is its credit limit, read through [`CreditLimit`] (the reputation pallet in
-//! the runtime); every outcome is reported to a [`ReputationSink`].
+//! the runtime); every outcome is reported to a [`ReputationSink`] with its counterparty. Each
+//! payment burns a credit fee ([`Config::CreditFee`]) besides: the only thing that buys credit.
 //!
-//! An obligation may be held to an SLA: one threshold rule of one of its devices. Each breach of
-//! that rule anchored while the obligation is pending and not yet due (reported through
-//! [`iotrust_primitives::anchoring::OnRuleBreach`]) cuts the amount owed by
-//! [`Config::SlaPenalty`] of the original amount, once per breaching batch.
+//! ## SLAs
+//!
+//! An offer's SLA bounds one metric of the provider's own serving device; the bounds are copied
+//! into each obligation when it is accepted, so neither party can change them afterwards. Each
+//! anchored batch of that device whose summary leaves the bounds (reported through
+//! [`OnAnchored`]) cuts what is owed by [`Config::SlaPenalty`] of the amount, once per batch,
+//! while the obligation is pending and not yet due — but only if the batch's gateway is not the
+//! consumer and the device still belongs to the provider. An obligation whose penalties leave
+//! nothing to pay is forfeited, never "fulfilled on time".
 //!
 //! ## Calls
 //!
-//! - [`Pallet::create`]: a consumer records what it owes.
-//! - [`Pallet::create_for_device`]: a gateway records what a consumer's device asked for, with
-//!   the device's signature.
-//! - [`Pallet::pay`]: the consumer pays, in full or in part.
+//! - [`Pallet::publish_offer`] / [`Pallet::withdraw_offer`]: a provider states or withdraws what
+//!   it accepts.
+//! - [`Pallet::create`]: a consumer takes up an offer.
+//! - [`Pallet::create_for_device`]: a gateway submits what a consumer's device asked for under an
+//!   offer, with the device's signature.
+//! - [`Pallet::pay`]: the consumer pays, in full or in part, and burns the credit fee.
 //! - [`Pallet::cancel`]: the provider forgives what is left.
 //! - [`Pallet::mark_defaulted`]: anyone marks an overdue obligation defaulted once its grace
 //!   period is over; `on_idle` does the same in a bounded sweep.
+//! - [`Pallet::archive`]: anyone removes a closed obligation once the retention period is over,
+//!   releasing its deposit.
+//! - [`Pallet::set_grace_period`] / [`Pallet::set_retention`]: the council sets the periods.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -46,15 +65,15 @@ use alloc::vec::Vec;
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
-		fungible::{Inspect, Mutate},
-		tokens::Preservation,
+		fungible::{Inspect, Mutate, MutateHold},
+		tokens::{Fortitude, Precision, Preservation},
 	},
 };
 use frame_system::pallet_prelude::*;
 use iotrust_primitives::{
-	anchoring::{OnRuleBreach, RuleBreach},
+	anchoring::{AnchorId, MetricSummary, OnAnchored, ThresholdRule},
 	device::{obligation_payload, DeviceId, DeviceRegistry, DeviceSignature},
-	reputation::{CreditLimit, Outcome, ReputationSink},
+	reputation::{CreditLimit, Outcome, ReputationSink, Settlement},
 };
 use sp_runtime::{
 	traits::{CheckedAdd, Saturating, UniqueSaturatedInto, Zero},
@@ -82,13 +101,31 @@ pub trait BenchmarkHelper<AccountId> {
 pub mod pallet {
 	use super::*;
 
+	/// 1: obligations are accepted under offers, hold deposits, and copy their SLA bounds
+	/// (0: consumer-made terms).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
+
+	/// Why the pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A provider's deposit for a standing offer.
+		OfferDeposit,
+		/// A consumer's deposit for an obligation, until it is archived.
+		ObligationDeposit,
+	}
 
 	#[pallet::config]
 	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
-		/// The native token obligations are paid in.
-		type Currency: Mutate<Self::AccountId>;
+		/// The native token obligations are paid in and deposits are held in.
+		type Currency: Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
 
 		/// Which devices exist, who owns them, which gateway they are bound to; checks their
 		/// signatures.
@@ -97,7 +134,7 @@ pub mod pallet {
 		/// Told of every obligation's outcome.
 		type Reputation: ReputationSink<Self::AccountId, BalanceOf<Self>>;
 
-		/// How much a consumer may owe at once.
+		/// How much a consumer may owe at once, and its score.
 		type Credit: CreditLimit<Self::AccountId, BalanceOf<Self>>;
 
 		/// Blocks after the due block before an unpaid obligation may be marked defaulted, until
@@ -105,16 +142,41 @@ pub mod pallet {
 		#[pallet::constant]
 		type DefaultGracePeriod: Get<BlockNumberFor<Self>>;
 
-		/// Who may change the grace period (the consortium's council).
+		/// Blocks after it closes before an obligation may be archived, until
+		/// [`Config::AdminOrigin`] sets another with [`Pallet::set_retention`].
+		#[pallet::constant]
+		type DefaultRetention: Get<BlockNumberFor<Self>>;
+
+		/// Who may change the grace and retention periods (the consortium's council).
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// The longest an obligation may run until due.
 		#[pallet::constant]
 		type MaxDueIn: Get<BlockNumberFor<Self>>;
 
+		/// The least any obligation may be for.
+		#[pallet::constant]
+		type MinAmount: Get<BalanceOf<Self>>;
+
+		/// The share of each payment the consumer burns besides, which buys it as much credit.
+		#[pallet::constant]
+		type CreditFee: Get<Perbill>;
+
 		/// The share of an obligation's amount one SLA breach takes off.
 		#[pallet::constant]
 		type SlaPenalty: Get<Perbill>;
+
+		/// Held from a provider for each standing offer.
+		#[pallet::constant]
+		type OfferDeposit: Get<BalanceOf<Self>>;
+
+		/// Held from a consumer for each obligation until it is archived.
+		#[pallet::constant]
+		type ObligationDeposit: Get<BalanceOf<Self>>;
+
+		/// The most standing offers one provider may have.
+		#[pallet::constant]
+		type MaxOffersPerProvider: Get<u32>;
 
 		/// The longest note an obligation may carry, in bytes.
 		#[pallet::constant]
@@ -141,11 +203,34 @@ pub mod pallet {
 	pub type GracePeriod<T: Config> =
 		StorageValue<_, BlockNumberFor<T>, ValueQuery, T::DefaultGracePeriod>;
 
+	/// Blocks after it closes before an obligation may be archived.
+	#[pallet::storage]
+	pub type Retention<T: Config> =
+		StorageValue<_, BlockNumberFor<T>, ValueQuery, T::DefaultRetention>;
+
+	/// The id the next offer gets.
+	#[pallet::storage]
+	pub type NextOfferId<T: Config> = StorageValue<_, OfferId, ValueQuery>;
+
+	/// Standing offers by id.
+	#[pallet::storage]
+	pub type Offers<T: Config> = StorageMap<_, Twox64Concat, OfferId, Offer<T>>;
+
+	/// Each provider's standing offers.
+	#[pallet::storage]
+	pub type ProviderOffers<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<OfferId, T::MaxOffersPerProvider>,
+		ValueQuery,
+	>;
+
 	/// The id the next obligation gets.
 	#[pallet::storage]
 	pub type NextObligationId<T: Config> = StorageValue<_, ObligationId, ValueQuery>;
 
-	/// Obligations by id, kept after they close as the streams' history.
+	/// Obligations by id, kept after they close as the streams' history until archived.
 	#[pallet::storage]
 	pub type Obligations<T: Config> = StorageMap<_, Twox64Concat, ObligationId, Obligation<T>>;
 
@@ -165,7 +250,7 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type DueQueue<T: Config> = StorageMap<_, Identity, [u8; 16], ()>;
 
-	/// The pending obligations each device's SLA holds.
+	/// The pending obligations each provider device's SLA holds.
 	#[pallet::storage]
 	pub type SlaWatch<T: Config> = StorageMap<
 		_,
@@ -183,33 +268,65 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// An obligation was created.
+		/// A provider published a standing offer.
+		OfferPublished { offer: OfferId, provider: T::AccountId },
+		/// A provider withdrew an offer; obligations accepted under it keep their terms.
+		OfferWithdrawn { offer: OfferId },
+		/// A request under `offer` was accepted: an obligation was created.
 		Created {
 			id: ObligationId,
+			offer: OfferId,
 			consumer: T::AccountId,
 			provider: T::AccountId,
 			amount: BalanceOf<T>,
 			due: BlockNumberFor<T>,
 			device: Option<DeviceId>,
 		},
-		/// The consumer paid `amount`; `remaining` is still owed.
-		Paid { id: ObligationId, amount: BalanceOf<T>, remaining: BalanceOf<T> },
-		/// Nothing is owed any more.
+		/// The consumer paid `amount` (and burned `credit_fee`); `remaining` is still owed.
+		Paid {
+			id: ObligationId,
+			amount: BalanceOf<T>,
+			credit_fee: BalanceOf<T>,
+			remaining: BalanceOf<T>,
+		},
+		/// Paid in full.
 		Fulfilled { id: ObligationId, on_time: bool },
 		/// The provider forgave what was left.
 		Cancelled { id: ObligationId, forgiven: BalanceOf<T> },
 		/// The consumer did not pay in time.
 		Defaulted { id: ObligationId, unpaid: BalanceOf<T> },
 		/// An SLA breach in batch `anchor` cut what is owed by `cut`.
-		PenaltyApplied { id: ObligationId, anchor: u64, cut: BalanceOf<T> },
+		PenaltyApplied { id: ObligationId, anchor: AnchorId, cut: BalanceOf<T> },
+		/// SLA penalties took all that was left to pay.
+		Forfeited { id: ObligationId, penalty: BalanceOf<T> },
+		/// A closed obligation was removed from storage and its deposit released.
+		Archived { id: ObligationId },
 		/// The grace period was set.
 		GracePeriodSet { blocks: BlockNumberFor<T> },
+		/// The retention period was set.
+		RetentionSet { blocks: BlockNumberFor<T> },
 	}
 
 	#[pallet::error]
 	pub enum Error<T> {
-		/// An obligation must be for more than nothing.
-		ZeroAmount,
+		/// No offer has that id.
+		UnknownOffer,
+		/// Only the offer's provider may withdraw it.
+		NotOfferProvider,
+		/// The provider already has the most standing offers it may.
+		TooManyOffers,
+		/// An offer's least amount is below the chain's minimum, or above its most.
+		InvalidAmountRange,
+		/// A minimum score is above 1000.
+		InvalidScore,
+		/// An SLA needs the provider's serving device.
+		SlaWithoutDevice,
+		/// An SLA's bounds are missing or inverted.
+		InvalidSla,
+		/// The amount is outside the offer's bounds.
+		AmountOutOfRange,
+		/// The consumer's score is below the offer's minimum.
+		ScoreTooLow,
 		/// A consumer cannot owe itself.
 		SelfObligation,
 		/// `due_in` is zero or beyond `MaxDueIn`.
@@ -224,14 +341,16 @@ pub mod pallet {
 		NotDeviceGateway,
 		/// The device's signature over the request does not check out.
 		BadDeviceSignature,
-		/// The SLA's device is neither the obligation's consumer device nor its provider device.
-		SlaDeviceNotInObligation,
 		/// The SLA device already holds the most pending obligations it may.
 		TooManySlaObligations,
 		/// No obligation has that id.
 		UnknownObligation,
 		/// The obligation is no longer pending.
 		NotPending,
+		/// The obligation is still pending: it cannot be archived.
+		StillPending,
+		/// The obligation closed less than the retention period ago.
+		RetentionNotOver,
 		/// Only the consumer may pay.
 		NotConsumer,
 		/// Only the provider may forgive.
@@ -268,44 +387,55 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxSlaPerDevice::get() > 0, "an SLA device must hold at least one");
 			assert!(T::MaxSweep::get() > 0, "the sweep must make progress");
+			assert!(!T::MinAmount::get().is_zero(), "obligations must be worth something");
+			assert!(T::MaxOffersPerProvider::get() > 0, "a provider must be able to offer");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Record that the caller owes `terms.provider` `terms.amount` for a service, due
-		/// `terms.due_in` blocks from now.
+		/// Take up offer `request.offer` for `request.amount`: the obligation is created at once,
+		/// due the offer's `due_in` blocks from now, with the offer's SLA bounds copied into it.
 		///
-		/// Origin: signed, the consumer. `consumer_device` (the caller's) and
-		/// `terms.provider_device` (the provider's) must be active devices of their parties; an
-		/// SLA must name one of them. The consumer's pending total may not exceed its credit
-		/// limit. Fails with `ZeroAmount`, `SelfObligation`, `InvalidDueIn`, `DeviceNotActive`,
-		/// `NotDeviceOwner`, `SlaDeviceNotInObligation`, `TooManySlaObligations`,
-		/// `CreditLimitExceeded`, `Overflow`. Emits [`Event::Created`].
+		/// Origin: signed, the consumer. `consumer_device`, if given, must be an active device of
+		/// the caller. Checks the offer's amount bounds and minimum score, that the offer's device
+		/// is still the provider's and active, that an SLA slot is free, and the caller's credit.
+		/// Holds [`Config::ObligationDeposit`] from the caller. Fails with `UnknownOffer`,
+		/// `SelfObligation`, `AmountOutOfRange`, `ScoreTooLow`, `DeviceNotActive`,
+		/// `NotDeviceOwner`, `TooManySlaObligations`, `CreditLimitExceeded`, `Overflow`, or the
+		/// currency's error if the deposit cannot be held. Emits [`Event::Created`].
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::create())]
 		pub fn create(
 			origin: OriginFor<T>,
-			terms: Terms<T>,
+			request: Request<T>,
 			consumer_device: Option<DeviceId>,
 		) -> DispatchResult {
 			let consumer = ensure_signed(origin)?;
-			Self::do_create(consumer, terms, consumer_device)
+			if let Some(device) = consumer_device {
+				Self::ensure_device_of(&device, &consumer)?;
+			}
+			Self::do_create(consumer, request, consumer_device)
 		}
 
-		/// Record what a consumer's `device` asked for: the consumer is the device's owner, and
-		/// the device signed [`obligation_payload`]`(genesis hash, device, nonce, terms)` with
-		/// its current key, `nonce` being its count of such requests.
+		/// Submit what a consumer's `device` asked for under an offer: the consumer is the
+		/// device's owner, and the device signed [`obligation_payload`]`(genesis hash, device,
+		/// nonce, request)` with its current key, `nonce` being its count of such requests.
 		///
-		/// Origin: signed, the gateway the device is bound to (it pays the fee). Checks as
-		/// [`Pallet::create`], and fails also with `NotDeviceGateway` or `BadDeviceSignature`.
-		/// Emits [`Event::Created`].
+		/// Origin: signed, the gateway the device is bound to (it pays the fee; the deposit is
+		/// held from the consumer). Checks as [`Pallet::create`], and fails also with
+		/// `NotDeviceGateway` or `BadDeviceSignature`. Emits [`Event::Created`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::create_for_device())]
 		pub fn create_for_device(
 			origin: OriginFor<T>,
 			device: DeviceId,
-			terms: Terms<T>,
+			request: Request<T>,
 			signature: DeviceSignature,
 		) -> DispatchResult {
 			let gateway = ensure_signed(origin)?;
@@ -317,22 +447,23 @@ pub mod pallet {
 			let consumer = T::Devices::owner_of(&device).ok_or(Error::<T>::DeviceNotActive)?;
 			let nonce = DeviceNonce::<T>::get(device);
 			let next = nonce.checked_add(1).ok_or(Error::<T>::Overflow)?;
-			let payload = obligation_payload(&Self::genesis_hash(), &device, nonce, &terms);
+			let payload = obligation_payload(&Self::genesis_hash(), &device, nonce, &request);
 			ensure!(
 				T::Devices::verify(&device, &payload, &signature),
 				Error::<T>::BadDeviceSignature
 			);
-			Self::do_create(consumer, terms, Some(device))?;
+			Self::do_create(consumer, request, Some(device))?;
 			DeviceNonce::<T>::insert(device, next);
 			Ok(())
 		}
 
-		/// Pay `amount` of obligation `id` from the consumer to the provider. Paid in full, it is
-		/// fulfilled: on time by its due block, late after.
+		/// Pay `amount` of obligation `id` from the consumer to the provider, and burn
+		/// [`Config::CreditFee`] of it from the consumer besides. Paid in full, it is fulfilled:
+		/// on time by its due block, late after.
 		///
 		/// Origin: signed, the consumer. Fails with `UnknownObligation`, `NotConsumer`,
 		/// `NotPending`, `ZeroPayment`, `PaymentExceedsDebt`, or the currency's error if the
-		/// consumer cannot pay and keep its account alive. Emits [`Event::Paid`], and
+		/// consumer cannot pay both and keep its account alive. Emits [`Event::Paid`], and
 		/// [`Event::Fulfilled`] when nothing is left.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::pay())]
@@ -344,12 +475,23 @@ pub mod pallet {
 			ensure!(!amount.is_zero(), Error::<T>::ZeroPayment);
 			let remaining = obligation.remaining();
 			ensure!(amount <= remaining, Error::<T>::PaymentExceedsDebt);
+			let credit_fee = T::CreditFee::get().mul_floor(amount);
 
 			T::Currency::transfer(&who, &obligation.provider, amount, Preservation::Preserve)?;
+			if !credit_fee.is_zero() {
+				T::Currency::burn_from(
+					&who,
+					credit_fee,
+					Preservation::Preserve,
+					Precision::Exact,
+					Fortitude::Polite,
+				)?;
+			}
 			obligation.paid = obligation.paid.saturating_add(amount);
+			obligation.credit_fee = obligation.credit_fee.saturating_add(credit_fee);
 			Self::reduce_outstanding(&who, amount);
 			let remaining = remaining.saturating_sub(amount);
-			Self::deposit_event(Event::Paid { id, amount, remaining });
+			Self::deposit_event(Event::Paid { id, amount, credit_fee, remaining });
 			if remaining.is_zero() {
 				Self::fulfil(id, obligation);
 			} else {
@@ -404,6 +546,121 @@ pub mod pallet {
 			Self::deposit_event(Event::GracePeriodSet { blocks });
 			Ok(())
 		}
+
+		/// Publish a standing offer: requests that match `terms` are accepted at once.
+		///
+		/// Origin: signed, the provider. `terms.device`, if given, must be the caller's active
+		/// device; an SLA needs it, and bounds with at least one side, the lower not above the
+		/// upper. Holds [`Config::OfferDeposit`]. Fails with `InvalidAmountRange` (below
+		/// `MinAmount` or inverted), `InvalidDueIn`, `InvalidScore`, `SlaWithoutDevice`,
+		/// `InvalidSla`, `DeviceNotActive`, `NotDeviceOwner`, `TooManyOffers`, `Overflow`, or the
+		/// currency's error if the deposit cannot be held. Emits [`Event::OfferPublished`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::publish_offer())]
+		pub fn publish_offer(origin: OriginFor<T>, terms: OfferTerms<T>) -> DispatchResult {
+			let provider = ensure_signed(origin)?;
+			ensure!(
+				terms.min_amount >= T::MinAmount::get() && terms.min_amount <= terms.max_amount,
+				Error::<T>::InvalidAmountRange
+			);
+			ensure!(
+				!terms.due_in.is_zero() && terms.due_in <= T::MaxDueIn::get(),
+				Error::<T>::InvalidDueIn
+			);
+			ensure!(terms.min_score <= 1_000, Error::<T>::InvalidScore);
+			if let Some(rule) = terms.sla {
+				ensure!(terms.device.is_some(), Error::<T>::SlaWithoutDevice);
+				ensure!(Self::is_valid_sla(&rule), Error::<T>::InvalidSla);
+			}
+			if let Some(device) = terms.device {
+				Self::ensure_device_of(&device, &provider)?;
+			}
+			let mut offers = ProviderOffers::<T>::get(&provider);
+			let offer = NextOfferId::<T>::get();
+			let next = offer.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			offers.try_push(offer).map_err(|_| Error::<T>::TooManyOffers)?;
+			let deposit = T::OfferDeposit::get();
+			T::Currency::hold(&HoldReason::OfferDeposit.into(), &provider, deposit)?;
+
+			ProviderOffers::<T>::insert(&provider, offers);
+			NextOfferId::<T>::put(next);
+			Offers::<T>::insert(offer, Offer { provider: provider.clone(), terms, deposit });
+			Self::deposit_event(Event::OfferPublished { offer, provider });
+			Ok(())
+		}
+
+		/// Withdraw offer `offer`: no new request is accepted under it; obligations already
+		/// accepted keep their terms. Releases the offer's deposit.
+		///
+		/// Origin: signed, the offer's provider. Fails with `UnknownOffer`, `NotOfferProvider`.
+		/// Emits [`Event::OfferWithdrawn`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::withdraw_offer())]
+		pub fn withdraw_offer(origin: OriginFor<T>, offer: OfferId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let standing = Offers::<T>::get(offer).ok_or(Error::<T>::UnknownOffer)?;
+			ensure!(standing.provider == who, Error::<T>::NotOfferProvider);
+			T::Currency::release(
+				&HoldReason::OfferDeposit.into(),
+				&who,
+				standing.deposit,
+				Precision::BestEffort,
+			)?;
+			Offers::<T>::remove(offer);
+			ProviderOffers::<T>::mutate_exists(&who, |offers| {
+				if let Some(list) = offers {
+					list.retain(|o| *o != offer);
+					if list.is_empty() {
+						*offers = None;
+					}
+				}
+			});
+			Self::deposit_event(Event::OfferWithdrawn { offer });
+			Ok(())
+		}
+
+		/// Archive obligation `id`: remove it and its stream entries, and release its deposit
+		/// to the consumer. Its outcome stays in the consumer's reputation record.
+		///
+		/// Origin: signed, anyone. Fails with `UnknownObligation`, `StillPending`,
+		/// `RetentionNotOver` (it closed less than [`Retention`] blocks ago). Emits
+		/// [`Event::Archived`].
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::archive())]
+		pub fn archive(origin: OriginFor<T>, id: ObligationId) -> DispatchResult {
+			ensure_signed(origin)?;
+			let obligation = Obligations::<T>::get(id).ok_or(Error::<T>::UnknownObligation)?;
+			let closed_at = obligation.closed_at.ok_or(Error::<T>::StillPending)?;
+			ensure!(
+				frame_system::Pallet::<T>::block_number() >
+					closed_at.saturating_add(Retention::<T>::get()),
+				Error::<T>::RetentionNotOver
+			);
+			T::Currency::release(
+				&HoldReason::ObligationDeposit.into(),
+				&obligation.consumer,
+				obligation.deposit,
+				Precision::BestEffort,
+			)?;
+			Obligations::<T>::remove(id);
+			Streams::<T>::remove((Side::Provider, &obligation.provider), id.to_be_bytes());
+			Streams::<T>::remove((Side::Consumer, &obligation.consumer), id.to_be_bytes());
+			Self::deposit_event(Event::Archived { id });
+			Ok(())
+		}
+
+		/// Set the retention period: how many blocks after it closes an obligation may be
+		/// archived.
+		///
+		/// Origin: [`Config::AdminOrigin`]. Emits [`Event::RetentionSet`].
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::set_retention())]
+		pub fn set_retention(origin: OriginFor<T>, blocks: BlockNumberFor<T>) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Retention::<T>::put(blocks);
+			Self::deposit_event(Event::RetentionSet { blocks });
+			Ok(())
+		}
 	}
 }
 
@@ -413,83 +670,94 @@ impl<T: Config> Pallet<T> {
 		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
 	}
 
+	/// `device` is active and belongs to `party`.
+	fn ensure_device_of(device: &DeviceId, party: &T::AccountId) -> DispatchResult {
+		ensure!(T::Devices::is_active(device), Error::<T>::DeviceNotActive);
+		ensure!(T::Devices::owner_of(device).as_ref() == Some(party), Error::<T>::NotDeviceOwner);
+		Ok(())
+	}
+
+	/// SLA bounds with at least one side, the lower not above the upper.
+	fn is_valid_sla(rule: &ThresholdRule) -> bool {
+		(rule.min.is_some() || rule.max.is_some()) &&
+			rule.min.zip(rule.max).is_none_or(|(min, max)| min <= max)
+	}
+
+	/// Accept `request` from `consumer` if it matches its offer; everything is checked before
+	/// anything is written.
 	fn do_create(
 		consumer: T::AccountId,
-		terms: Terms<T>,
+		request: Request<T>,
 		consumer_device: Option<DeviceId>,
 	) -> DispatchResult {
-		ensure!(!terms.amount.is_zero(), Error::<T>::ZeroAmount);
-		ensure!(consumer != terms.provider, Error::<T>::SelfObligation);
+		let Offer { provider, terms, .. } =
+			Offers::<T>::get(request.offer).ok_or(Error::<T>::UnknownOffer)?;
+		ensure!(consumer != provider, Error::<T>::SelfObligation);
 		ensure!(
-			!terms.due_in.is_zero() && terms.due_in <= T::MaxDueIn::get(),
-			Error::<T>::InvalidDueIn
+			request.amount >= terms.min_amount && request.amount <= terms.max_amount,
+			Error::<T>::AmountOutOfRange
 		);
-		for (device, party) in
-			[(consumer_device, &consumer), (terms.provider_device, &terms.provider)]
-		{
-			if let Some(device) = device {
-				ensure!(T::Devices::is_active(&device), Error::<T>::DeviceNotActive);
-				ensure!(
-					T::Devices::owner_of(&device).as_ref() == Some(party),
-					Error::<T>::NotDeviceOwner
-				);
-			}
+		ensure!(T::Credit::score(&consumer) >= terms.min_score, Error::<T>::ScoreTooLow);
+		if let Some(device) = terms.device {
+			Self::ensure_device_of(&device, &provider)?;
 		}
 		let mut watch = None;
-		if let Some(sla) = terms.sla {
-			ensure!(
-				Some(sla.device) == consumer_device || Some(sla.device) == terms.provider_device,
-				Error::<T>::SlaDeviceNotInObligation
-			);
-			let list = SlaWatch::<T>::get(sla.device);
+		if let (Some(_), Some(device)) = (terms.sla, terms.device) {
+			let list = SlaWatch::<T>::get(device);
 			ensure!(
 				list.len() < T::MaxSlaPerDevice::get() as usize,
 				Error::<T>::TooManySlaObligations
 			);
-			watch = Some((sla.device, list));
+			watch = Some((device, list));
 		}
 		let outstanding = Outstanding::<T>::get(&consumer)
-			.checked_add(&terms.amount)
+			.checked_add(&request.amount)
 			.ok_or(Error::<T>::Overflow)?;
 		ensure!(outstanding <= T::Credit::credit_limit(&consumer), Error::<T>::CreditLimitExceeded);
 		let id = NextObligationId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		let due = now.checked_add(&terms.due_in).ok_or(Error::<T>::Overflow)?;
+		let deposit = T::ObligationDeposit::get();
+		T::Currency::hold(&HoldReason::ObligationDeposit.into(), &consumer, deposit)?;
 
 		if let Some((device, mut list)) = watch {
 			list.try_push(id).map_err(|_| Error::<T>::TooManySlaObligations)?;
 			SlaWatch::<T>::insert(device, list);
 		}
 		Outstanding::<T>::insert(&consumer, outstanding);
-		Streams::<T>::insert((Side::Provider, &terms.provider), id.to_be_bytes(), ());
+		Streams::<T>::insert((Side::Provider, &provider), id.to_be_bytes(), ());
 		Streams::<T>::insert((Side::Consumer, &consumer), id.to_be_bytes(), ());
 		DueQueue::<T>::insert(Self::due_key(due, id), ());
 		NextObligationId::<T>::put(next);
-		let Terms { provider, amount, service_hash, note, provider_device, sla, .. } = terms;
+		let amount = request.amount;
 		Obligations::<T>::insert(
 			id,
 			Obligation {
 				consumer: consumer.clone(),
 				provider: provider.clone(),
+				offer: request.offer,
 				amount,
 				paid: Zero::zero(),
 				penalty: Zero::zero(),
 				breaches: 0,
 				last_breach: None,
-				service_hash,
-				note,
+				credit_fee: Zero::zero(),
+				service_hash: terms.service_hash,
+				note: request.note,
 				created: now,
 				due,
 				consumer_device,
-				provider_device,
-				sla,
+				provider_device: terms.device,
+				sla: terms.sla,
+				deposit,
 				status: Status::Pending,
 				closed_at: None,
 			},
 		);
 		Self::deposit_event(Event::Created {
 			id,
+			offer: request.offer,
 			consumer,
 			provider,
 			amount,
@@ -510,8 +778,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether `obligation`'s grace period is over.
 	fn is_overdue(obligation: &Obligation<T>) -> bool {
-		frame_system::Pallet::<T>::block_number()
-			> obligation.due.saturating_add(GracePeriod::<T>::get())
+		frame_system::Pallet::<T>::block_number() >
+			obligation.due.saturating_add(GracePeriod::<T>::get())
 	}
 
 	/// Close a fully paid obligation, on time or late.
@@ -552,8 +820,8 @@ impl<T: Config> Pallet<T> {
 			Self::reduce_outstanding(&obligation.consumer, left);
 		}
 		DueQueue::<T>::remove(Self::due_key(obligation.due, id));
-		if let Some(sla) = obligation.sla {
-			SlaWatch::<T>::mutate_exists(sla.device, |list| {
+		if let (Some(_), Some(device)) = (obligation.sla, obligation.provider_device) {
+			SlaWatch::<T>::mutate_exists(device, |list| {
 				if let Some(l) = list {
 					l.retain(|o| *o != id);
 					if l.is_empty() {
@@ -562,7 +830,13 @@ impl<T: Config> Pallet<T> {
 				}
 			});
 		}
-		T::Reputation::record(&obligation.consumer, outcome, value);
+		T::Reputation::record(Settlement {
+			consumer: &obligation.consumer,
+			provider: &obligation.provider,
+			outcome,
+			value,
+			credit_fee: obligation.credit_fee,
+		});
 		obligation.status = status;
 		obligation.closed_at = Some(frame_system::Pallet::<T>::block_number());
 		Obligations::<T>::insert(id, obligation);
@@ -600,16 +874,31 @@ impl<T: Config> Pallet<T> {
 		done
 	}
 
-	/// Apply an SLA breach to the pending obligations that watch its device and metric.
-	fn apply_breach(breach: &RuleBreach) -> u32 {
-		let watchers = SlaWatch::<T>::get(breach.device);
+	/// Apply SLA penalties for `gateway`'s batch `anchor`, in which `device` showed
+	/// `summaries`, to the pending obligations watching `device`; returns how many it examined.
+	fn apply_penalties(
+		anchor: AnchorId,
+		gateway: &T::AccountId,
+		device: &DeviceId,
+		summaries: &[MetricSummary],
+	) -> u32 {
+		let watchers = SlaWatch::<T>::get(device);
+		if watchers.is_empty() {
+			return 0;
+		}
 		let now = frame_system::Pallet::<T>::block_number();
+		let owner = T::Devices::owner_of(device);
 		for id in watchers.iter().copied() {
 			let Some(mut obligation) = Obligations::<T>::get(id) else { continue };
-			let applies = obligation.status == Status::Pending
-				&& obligation.sla.is_some_and(|s| s.metric == breach.rule.metric)
-				&& now <= obligation.due
-				&& obligation.last_breach.is_none_or(|last| breach.anchor > last);
+			let Some(rule) = obligation.sla else { continue };
+			let applies = obligation.status == Status::Pending &&
+				now <= obligation.due &&
+				// A consumer's own gateway cannot prove its provider's service was poor.
+				&obligation.consumer != gateway &&
+				// Nor can a device that is no longer the provider's.
+				owner.as_ref() == Some(&obligation.provider) &&
+				obligation.last_breach.is_none_or(|last| anchor > last) &&
+				summaries.iter().any(|s| rule.is_breached_by(s));
 			if !applies {
 				continue;
 			}
@@ -617,11 +906,13 @@ impl<T: Config> Pallet<T> {
 			let cut = T::SlaPenalty::get().mul_floor(obligation.amount).min(remaining);
 			obligation.penalty = obligation.penalty.saturating_add(cut);
 			obligation.breaches = obligation.breaches.saturating_add(1);
-			obligation.last_breach = Some(breach.anchor);
+			obligation.last_breach = Some(anchor);
 			Self::reduce_outstanding(&obligation.consumer, cut);
-			Self::deposit_event(Event::PenaltyApplied { id, anchor: breach.anchor, cut });
+			Self::deposit_event(Event::PenaltyApplied { id, anchor, cut });
 			if obligation.remaining().is_zero() {
-				Self::fulfil(id, obligation);
+				let penalty = obligation.penalty;
+				Self::close(id, obligation, Status::Forfeited, Outcome::Forfeited, penalty);
+				Self::deposit_event(Event::Forfeited { id, penalty });
 			} else {
 				Obligations::<T>::insert(id, obligation);
 			}
@@ -670,19 +961,122 @@ impl<T: Config> Pallet<T> {
 		Self::page(ids, status, limit)
 	}
 
+	/// `provider`'s standing offers, oldest first.
+	pub fn offers_of(provider: &T::AccountId) -> Vec<(OfferId, Offer<T>)> {
+		ProviderOffers::<T>::get(provider)
+			.into_iter()
+			.filter_map(|id| Offers::<T>::get(id).map(|offer| (id, offer)))
+			.collect()
+	}
+
 	/// What `consumer` may still take on: its credit limit less what it owes.
 	pub fn remaining_credit(consumer: &T::AccountId) -> BalanceOf<T> {
 		T::Credit::credit_limit(consumer).saturating_sub(Outstanding::<T>::get(consumer))
 	}
+
+	/// Check the pallet's invariants:
+	/// - each consumer's [`Outstanding`] is the sum of what its pending obligations leave to pay;
+	/// - the [`DueQueue`] holds exactly the pending obligations, under their due blocks;
+	/// - [`SlaWatch`] holds exactly the pending obligations with an SLA, under their device;
+	/// - every obligation is in both parties' streams, and every stream entry is an obligation
+	///   of that party;
+	/// - [`ProviderOffers`] lists each provider's offers; no id is at or past its next id;
+	/// - what is held for offers and obligations is what their records say.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::{BTreeMap, BTreeSet};
+		use frame_support::traits::fungible::InspectHold;
+
+		let next_id = NextObligationId::<T>::get();
+		let mut owed: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut due_keys = BTreeSet::new();
+		let mut watched: BTreeMap<DeviceId, BTreeSet<ObligationId>> = BTreeMap::new();
+		for (id, o) in Obligations::<T>::iter() {
+			ensure!(id < next_id, "an obligation id is at or past NextObligationId");
+			ensure!(
+				Streams::<T>::contains_key((Side::Provider, &o.provider), id.to_be_bytes()) &&
+					Streams::<T>::contains_key((Side::Consumer, &o.consumer), id.to_be_bytes()),
+				"an obligation is missing from a stream"
+			);
+			ensure!(o.paid.saturating_add(o.penalty) <= o.amount, "paid and penalties exceed it");
+			let deposit = held.entry(o.consumer.clone()).or_insert_with(Zero::zero);
+			*deposit = deposit.saturating_add(o.deposit);
+			ensure!(
+				(o.status == Status::Pending) == o.closed_at.is_none(),
+				"an obligation's closing block disagrees with its status"
+			);
+			if o.status == Status::Pending {
+				let sum = owed.entry(o.consumer.clone()).or_insert_with(Zero::zero);
+				*sum = sum.saturating_add(o.remaining());
+				due_keys.insert(Self::due_key(o.due, id));
+				if let (Some(_), Some(device)) = (o.sla, o.provider_device) {
+					watched.entry(device).or_default().insert(id);
+				}
+			}
+		}
+		for (consumer, sum) in owed.iter() {
+			ensure!(
+				Outstanding::<T>::get(consumer) == *sum,
+				"a consumer's outstanding total is not the sum it owes"
+			);
+		}
+		for (consumer, _) in Outstanding::<T>::iter() {
+			ensure!(owed.contains_key(&consumer), "an outstanding total without pending debt");
+		}
+		let queued: BTreeSet<[u8; 16]> = DueQueue::<T>::iter_keys().collect();
+		ensure!(queued == due_keys, "the due queue does not match the pending obligations");
+		let mut watch_lists = BTreeMap::new();
+		for (device, list) in SlaWatch::<T>::iter() {
+			let ids: BTreeSet<ObligationId> = list.iter().copied().collect();
+			ensure!(ids.len() == list.len(), "an SLA watch list names an obligation twice");
+			watch_lists.insert(device, ids);
+		}
+		ensure!(watch_lists == watched, "the SLA watch lists do not match the pending SLAs");
+		for ((side, who), raw) in Streams::<T>::iter_keys() {
+			let id = ObligationId::from_be_bytes(raw);
+			let o = Obligations::<T>::get(id).ok_or("a stream names a missing obligation")?;
+			let party = if side == Side::Provider { &o.provider } else { &o.consumer };
+			ensure!(party == &who, "a stream names another party's obligation");
+		}
+		let next_offer = NextOfferId::<T>::get();
+		let mut offers: BTreeMap<T::AccountId, BTreeSet<OfferId>> = BTreeMap::new();
+		let mut offer_held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		for (id, offer) in Offers::<T>::iter() {
+			ensure!(id < next_offer, "an offer id is at or past NextOfferId");
+			offers.entry(offer.provider.clone()).or_default().insert(id);
+			let sum = offer_held.entry(offer.provider.clone()).or_insert_with(Zero::zero);
+			*sum = sum.saturating_add(offer.deposit);
+		}
+		let listed: BTreeMap<T::AccountId, BTreeSet<OfferId>> = ProviderOffers::<T>::iter()
+			.map(|(who, list)| (who, list.iter().copied().collect()))
+			.collect();
+		ensure!(listed == offers, "ProviderOffers does not list each provider's offers");
+		for (reason, deposits) in
+			[(HoldReason::ObligationDeposit, held), (HoldReason::OfferDeposit, offer_held)]
+		{
+			for (who, sum) in deposits {
+				ensure!(
+					T::Currency::balance_on_hold(&reason.into(), &who) == sum,
+					"what is held does not match the deposits on record"
+				);
+			}
+		}
+		Ok(())
+	}
 }
 
-impl<T: Config> OnRuleBreach for Pallet<T> {
-	fn on_rule_breach(breach: &RuleBreach) -> Weight {
-		let watchers = Self::apply_breach(breach);
-		T::WeightInfo::on_rule_breach(watchers)
+impl<T: Config> OnAnchored<T::AccountId> for Pallet<T> {
+	fn on_anchored(
+		anchor: AnchorId,
+		gateway: &T::AccountId,
+		device: &DeviceId,
+		summaries: &[MetricSummary],
+	) -> Weight {
+		let watchers = Self::apply_penalties(anchor, gateway, device, summaries);
+		T::WeightInfo::on_anchored(watchers)
 	}
 
 	fn max_weight() -> Weight {
-		T::WeightInfo::on_rule_breach(T::MaxSlaPerDevice::get())
+		T::WeightInfo::on_anchored(T::MaxSlaPerDevice::get())
 	}
 }

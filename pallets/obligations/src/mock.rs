@@ -1,6 +1,6 @@
 //! A test runtime: System, Balances, the reputation pallet (credit 100 for a new account, 1000
-//! at the top score) and the obligations pallet, with an in-memory device registry whose devices
-//! hold real ed25519 keys.
+//! at most) and the obligations pallet, with an in-memory device registry whose devices hold real
+//! ed25519 keys. [`ExtBuilder`] checks both pallets' invariants after every test.
 
 use crate as pallet_obligations;
 use core::cell::RefCell;
@@ -54,6 +54,7 @@ impl frame_system::Config for Test {
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
 impl pallet_balances::Config for Test {
 	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
 pub const HALF_LIFE: u64 = 1_000;
@@ -64,6 +65,9 @@ impl pallet_reputation::Config for Test {
 	type HalfLife = ConstU64<HALF_LIFE>;
 	type BaseCredit = ConstU64<BASE_CREDIT>;
 	type MaxCredit = ConstU64<1_000>;
+	type Prior = ConstU64<100>;
+	type PairCap = ConstU64<50>;
+	type MaxCounterparties = ConstU32<4>;
 }
 
 /// A device in the mock registry.
@@ -135,17 +139,29 @@ impl pallet_obligations::BenchmarkHelper<u64> for MockDevices {
 }
 
 pub const GRACE: u64 = 10;
+pub const RETENTION: u64 = 20;
 pub const MAX_SLA: u32 = 3;
+pub const MIN_AMOUNT: u64 = 5;
+pub const OFFER_DEPOSIT: u64 = 3;
+pub const OBLIGATION_DEPOSIT: u64 = 2;
+pub const MAX_OFFERS: u32 = 2;
 
 impl pallet_obligations::Config for Test {
 	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
 	type Devices = MockDevices;
 	type Reputation = Reputation;
 	type Credit = Reputation;
 	type DefaultGracePeriod = ConstU64<GRACE>;
+	type DefaultRetention = ConstU64<RETENTION>;
 	type AdminOrigin = frame_system::EnsureRoot<u64>;
 	type MaxDueIn = ConstU64<1_000>;
+	type MinAmount = ConstU64<MIN_AMOUNT>;
+	type CreditFee = CreditFee;
 	type SlaPenalty = SlaPenalty;
+	type OfferDeposit = ConstU64<OFFER_DEPOSIT>;
+	type ObligationDeposit = ConstU64<OBLIGATION_DEPOSIT>;
+	type MaxOffersPerProvider = ConstU32<MAX_OFFERS>;
 	type MaxNoteLen = ConstU32<16>;
 	type MaxSlaPerDevice = ConstU32<MAX_SLA>;
 	type MaxSweep = ConstU32<4>;
@@ -156,6 +172,7 @@ impl pallet_obligations::Config for Test {
 
 frame_support::parameter_types! {
 	pub const SlaPenalty: Perbill = Perbill::from_percent(10);
+	pub const CreditFee: Perbill = Perbill::from_percent(10);
 }
 
 pub const CONSUMER: u64 = 1;
@@ -171,7 +188,7 @@ pub fn device(n: u8) -> DeviceId {
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	DEVICES.with(|d| d.borrow_mut().clear());
 	add_device(1, CONSUMER, Some(GATEWAY));
-	add_device(2, PROVIDER, None);
+	add_device(2, PROVIDER, Some(GATEWAY));
 	add_device(3, OTHER, Some(GATEWAY));
 	let mut t = frame_system::GenesisConfig::<Test>::default()
 		.build_storage()
@@ -185,6 +202,20 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(t);
 	ext.execute_with(|| System::set_block_number(1));
 	ext
+}
+
+/// Builds the test externalities and checks the obligations and reputation invariants after
+/// each test.
+pub struct ExtBuilder;
+
+impl ExtBuilder {
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		new_test_ext().execute_with(|| {
+			test();
+			Obligations::do_try_state().expect("the obligations invariants hold");
+			Reputation::do_try_state().expect("the reputation invariants hold");
+		});
+	}
 }
 
 /// A hash standing for a service record.

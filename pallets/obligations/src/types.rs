@@ -1,39 +1,18 @@
-//! What the pallet stores: obligations, their terms and status, and pages of them for clients.
+//! What the pallet stores: providers' offers, obligations, their terms and status, and pages of
+//! them for clients.
 
 use crate::{BalanceOf, Config};
 use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use frame_system::pallet_prelude::BlockNumberFor;
-use iotrust_primitives::{anchoring::AnchorId, device::DeviceId, merkle::MetricId};
+use iotrust_primitives::{
+	anchoring::{AnchorId, ThresholdRule},
+	device::DeviceId,
+};
 use sp_core::H256;
 use sp_runtime::traits::{Saturating, Zero};
 
-/// An obligation's number, as the chain assigns it.
-pub type ObligationId = u64;
-
-/// Where an obligation stands.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
-pub enum Status {
-	/// Owed, not yet paid in full.
-	Pending,
-	/// Paid in full (or its SLA penalties left nothing to pay).
-	Fulfilled,
-	/// Not paid by its due block plus the grace period.
-	Defaulted,
-	/// Forgiven by the provider.
-	Cancelled,
-}
+pub use iotrust_primitives::obligations::{ObligationId, ObligationStatus as Status, OfferId};
 
 /// Which side of its obligations a stream shows.
 #[derive(
@@ -55,30 +34,7 @@ pub enum Side {
 	Consumer,
 }
 
-/// A service-level agreement an obligation is bound to: a breach of the threshold rule on
-/// `metric` of `device`, anchored while the obligation is pending and not yet due, cuts the
-/// amount owed by [`Config::SlaPenalty`].
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
-pub struct Sla {
-	/// The device whose readings measure the service: the obligation's provider or consumer
-	/// device.
-	pub device: DeviceId,
-	/// The metric of that device's threshold rule.
-	pub metric: MetricId,
-}
-
-/// What a consumer (or its device) asks the chain to record as owed.
+/// What a provider accepts, stated once: any request that matches is accepted at once.
 #[derive(
 	Encode,
 	Decode,
@@ -91,24 +47,72 @@ pub struct Sla {
 	DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
-pub struct Terms<T: Config> {
-	/// Who is owed.
-	pub provider: T::AccountId,
-	/// How much, in the native token.
-	pub amount: BalanceOf<T>,
-	/// A hash identifying the service (e.g. of an off-chain order or session record).
+pub struct OfferTerms<T: Config> {
+	/// A hash identifying the service (e.g. of a tariff or a service description).
 	pub service_hash: H256,
-	/// A short human-readable note.
-	pub note: BoundedVec<u8, T::MaxNoteLen>,
-	/// Blocks from creation until payment is due.
+	/// The least one obligation may be for: the price of the service (at least the chain's
+	/// [`Config::MinAmount`]).
+	pub min_amount: BalanceOf<T>,
+	/// The most one obligation may be for.
+	pub max_amount: BalanceOf<T>,
+	/// Blocks from acceptance until payment is due.
 	pub due_in: BlockNumberFor<T>,
-	/// The provider's device that serves, if any (e.g. the charging station).
-	pub provider_device: Option<DeviceId>,
-	/// The SLA the service is held to, if any.
-	pub sla: Option<Sla>,
+	/// The lowest reputation score (0 to 1000) a consumer must have.
+	pub min_score: u32,
+	/// The provider's device that serves, if any (e.g. the charging station, the reefer).
+	pub device: Option<DeviceId>,
+	/// The SLA the service is held to, if any: bounds on one metric of `device`'s readings.
+	/// Each anchored batch of `device` outside them, anchored by a gateway other than the
+	/// consumer while the obligation is pending and not yet due, cuts what is owed by
+	/// [`Config::SlaPenalty`] of the amount.
+	pub sla: Option<ThresholdRule>,
 }
 
-/// An obligation: what `consumer` owes `provider` for one service.
+/// A provider's standing offer.
+#[derive(
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Offer<T: Config> {
+	/// Who is offering.
+	pub provider: T::AccountId,
+	/// What it accepts.
+	pub terms: OfferTerms<T>,
+	/// Held from the provider while the offer stands.
+	pub deposit: BalanceOf<T>,
+}
+
+/// What a consumer (or its device) asks for under an offer.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Request<T: Config> {
+	/// The offer it takes up.
+	pub offer: OfferId,
+	/// How much, within the offer's bounds.
+	pub amount: BalanceOf<T>,
+	/// A short human-readable note (e.g. the session's number).
+	pub note: BoundedVec<u8, T::MaxNoteLen>,
+}
+
+/// An obligation: what `consumer` owes `provider` for one service, on the terms of the offer
+/// as they stood when it was accepted.
 #[derive(
 	Encode,
 	Decode,
@@ -126,7 +130,9 @@ pub struct Obligation<T: Config> {
 	pub consumer: T::AccountId,
 	/// Who is owed.
 	pub provider: T::AccountId,
-	/// The amount agreed at creation.
+	/// The offer it was accepted under.
+	pub offer: OfferId,
+	/// The amount agreed.
 	pub amount: BalanceOf<T>,
 	/// Paid so far.
 	pub paid: BalanceOf<T>,
@@ -134,22 +140,26 @@ pub struct Obligation<T: Config> {
 	pub penalty: BalanceOf<T>,
 	/// How many SLA breaches cut the amount.
 	pub breaches: u32,
-	/// The anchor of the last breach that cut it (a breach counts once).
+	/// The anchor of the last breach that cut it (a batch counts once).
 	pub last_breach: Option<AnchorId>,
-	/// A hash identifying the service.
+	/// Credit fees the consumer burned paying it.
+	pub credit_fee: BalanceOf<T>,
+	/// The offer's service hash.
 	pub service_hash: H256,
-	/// A short note.
+	/// The request's note.
 	pub note: BoundedVec<u8, T::MaxNoteLen>,
-	/// The block it was created in.
+	/// The block it was accepted in.
 	pub created: BlockNumberFor<T>,
 	/// The block by which it is to be paid.
 	pub due: BlockNumberFor<T>,
 	/// The consumer's device that asked for the service, if any.
 	pub consumer_device: Option<DeviceId>,
-	/// The provider's device that served, if any.
+	/// The provider's device that serves, if any.
 	pub provider_device: Option<DeviceId>,
-	/// The SLA, if any.
-	pub sla: Option<Sla>,
+	/// The SLA bounds on `provider_device`, copied from the offer at acceptance.
+	pub sla: Option<ThresholdRule>,
+	/// Held from the consumer until the obligation is archived.
+	pub deposit: BalanceOf<T>,
 	/// Where it stands.
 	pub status: Status,
 	/// When it stopped being pending, if it has.

@@ -42,7 +42,11 @@ pub trait WeightInfo {
 	fn mark_defaulted() -> Weight;
 	fn set_grace_period() -> Weight;
 	fn on_idle(n: u32, ) -> Weight;
-	fn on_rule_breach(n: u32, ) -> Weight;
+	fn on_anchored(n: u32, ) -> Weight;
+	fn publish_offer() -> Weight;
+	fn withdraw_offer() -> Weight;
+	fn archive() -> Weight;
+	fn set_retention() -> Weight;
 }
 
 /// Measured weights, with database accesses charged at the runtime's `DbWeight`.
@@ -196,7 +200,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Obligations::DueQueue` (r:0 w:4)
 	/// Proof: `Obligations::DueQueue` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 4]`.
-	fn on_rule_breach(n: u32, ) -> Weight {
+	fn on_anchored(n: u32, ) -> Weight {
 		// Proof size: measured `96 + n * (515 ±0)`, estimated `3546 + n * (2893 ±0)` bytes.
 		// Fastest run: 61_805_000 picoseconds.
 		Weight::from_parts(84_621_100, 3546)
@@ -206,6 +210,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2893).saturating_mul(n.into()))
+	}
+	fn publish_offer() -> Weight {
+		Weight::from_parts(417_509_000, 3883)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn withdraw_offer() -> Weight {
+		Weight::from_parts(417_509_000, 3883)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	fn archive() -> Weight {
+		Weight::from_parts(417_509_000, 3883)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn set_retention() -> Weight {
+		Weight::from_parts(91_824_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
 
@@ -248,12 +271,31 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2893).saturating_mul(n.into()))
 	}
-	fn on_rule_breach(n: u32, ) -> Weight {
+	fn on_anchored(n: u32, ) -> Weight {
 		Weight::from_parts(84_621_100, 3546)
 			.saturating_add(Weight::from_parts(316_604_381, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2893).saturating_mul(n.into()))
+	}
+	fn publish_offer() -> Weight {
+		Weight::from_parts(417_509_000, 3883)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	fn withdraw_offer() -> Weight {
+		Weight::from_parts(417_509_000, 3883)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
+	}
+	fn archive() -> Weight {
+		Weight::from_parts(417_509_000, 3883)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	fn set_retention() -> Weight {
+		Weight::from_parts(91_824_000, 0)
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }

@@ -1,24 +1,41 @@
 //! # Reputation pallet
 //!
 //! Scores computed on chain from obligation outcomes, which the obligations pallet reports
-//! through [`ReputationSink`]; the credit limit derived from the score is read back through
-//! [`CreditLimit`]. The pallet has no calls: it is fed by other pallets and read by anyone
-//! through its runtime API.
+//! through [`ReputationSink`]; the credit limit is read back through [`CreditLimit`]. The pallet
+//! has no calls: it is fed by other pallets and read by anyone through its runtime API.
+//!
+//! Reputation measures money, not the number of obligations, and credit is bought, never farmed.
 //!
 //! ## The formula
 //!
-//! Outcomes earn points (in thousandths): paid on time +1000 good; paid late +500 good and +250
-//! bad; defaulted +2000 bad; cancelled (forgiven by the provider) nothing. Points decay: per
-//! [`Config::HalfLife`] blocks they halve, and within a half-life they fall linearly toward the
-//! next halving, so old behaviour matters less than recent behaviour.
+//! All points are in the native token's units (planck), so they weigh what was paid.
 //!
-//! `score = 1000 · (good + 1000) / (good + bad + 2000)`: between 0 and 1000, 500 for a new account
-//! (one good and one bad point of prior), rising with timely payment and falling with defaults.
+//! - **Paid on time**, value `v` to provider `p`: good points rise by `g(P + v) − g(P)`, where `P`
+//!   is what the consumer has paid `p` before (decayed) and `g(P) = K·P / (P + K)` with
+//!   `K` = [`Config::PairCap`]. The first payments to a provider count almost in full; all of them
+//!   together never count more than `K`: one counterparty, however often paid, can vouch for at
+//!   most `K`.
+//! - **Paid late**: half those good points, and `v / 4` bad points.
+//! - **Defaulted**: `2 · unpaid` bad points (defaults are not diminished).
+//! - **Cancelled** (forgiven by the provider) and **forfeited** (SLA penalties took what was
+//!   left): nothing.
+//! - Points decay: per [`Config::HalfLife`] blocks they halve, and within a half-life they fall
+//!   linearly toward the next halving.
 //!
-//! Credit limit: at or below 500, `BaseCredit · score / 500` (a defaulter's credit shrinks toward
-//! nothing); above 500, `BaseCredit + (MaxCredit − BaseCredit) · (score − 500) / 500`.
+//! `score = 1000 · (good + R) / (good + bad + 2R)`, `R` = [`Config::Prior`]: between 0 and 1000,
+//! 500 for a new account, rising with timely payment to many providers and falling with defaults.
+//!
+//! **Credit** is bought: each payment burns a credit fee (a share of the payment, set in the
+//! obligations pallet), and only burned fees raise the limit, so credit gained by paying a
+//! colluding account costs at least the credit it buys:
+//! `credit = min(MaxCredit, (BaseCredit + earned) · min(score, 500) / 500)`, where `earned` is the
+//! decayed sum of credit fees burned on obligations paid on time (half for late ones). A score
+//! below 500 (late payment, defaults) shrinks the limit toward nothing; a score above 500 does not
+//! raise it: providers read the score through their offers' minimum score.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
 
 pub use pallet::*;
 
@@ -27,23 +44,17 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-use frame_support::{pallet_prelude::*, traits::Get};
+use frame_support::{
+	pallet_prelude::*, traits::Get, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound,
+	PartialEqNoBound,
+};
 use frame_system::pallet_prelude::*;
-use iotrust_primitives::reputation::{CreditLimit, Outcome, ReputationSink};
-use sp_runtime::traits::{AtLeast32BitUnsigned, Saturating, UniqueSaturatedInto, Zero};
-
-/// Points an outcome earns, in thousandths: (good, bad).
-pub const fn points(outcome: Outcome) -> (u64, u64) {
-	match outcome {
-		Outcome::FulfilledOnTime => (1_000, 0),
-		Outcome::FulfilledLate => (500, 250),
-		Outcome::Defaulted => (0, 2_000),
-		Outcome::Cancelled => (0, 0),
-	}
-}
-
-/// The prior every account starts with on each side, in thousandths of a point.
-pub const PRIOR: u64 = 1_000;
+use iotrust_primitives::reputation::{CreditLimit, Outcome, ReputationSink, Settlement};
+use sp_runtime::{
+	helpers_128bit::multiply_by_rational_with_rounding,
+	traits::{AtLeast32BitUnsigned, Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},
+	Rounding,
+};
 
 /// The score of a new account.
 pub const NEUTRAL_SCORE: u32 = 500;
@@ -52,82 +63,160 @@ pub const NEUTRAL_SCORE: u32 = 500;
 pub const MAX_SCORE: u32 = 1_000;
 
 /// `points` after `elapsed` blocks of decay with half-life `half_life` (> 0).
-pub fn decay(points: u64, elapsed: u64, half_life: u64) -> u64 {
+pub fn decay(points: u128, elapsed: u64, half_life: u64) -> u128 {
 	if half_life == 0 {
 		return points;
 	}
 	let halvings = elapsed / half_life;
-	if halvings >= 64 {
+	if halvings >= 128 {
 		return 0;
 	}
 	let halved = points >> halvings;
 	let into = u128::from(elapsed % half_life);
 	// Linear from `halved` toward `halved / 2` across the half-life.
-	let lost = u128::from(halved) * into / (2 * u128::from(half_life));
-	halved.saturating_sub(lost.unique_saturated_into())
+	let lost = (halved / 2).saturating_mul(into) / u128::from(half_life);
+	halved.saturating_sub(lost)
 }
 
-/// The score for decayed `good` and `bad` points.
-pub fn score(good: u64, bad: u64) -> u32 {
-	let good = u128::from(good) + u128::from(PRIOR);
-	let total = good + u128::from(bad) + u128::from(PRIOR);
-	(u128::from(MAX_SCORE) * good / total).unique_saturated_into()
+/// What all payments totalling `paid` to one provider count for: `cap · paid / (paid + cap)`,
+/// which approaches `cap` and never exceeds it.
+pub fn pair_value(paid: u128, cap: u128) -> u128 {
+	mul_div(cap, paid, paid.saturating_add(cap))
 }
+
+/// `a · b / c` rounded down (0 if `c` is 0), without overflowing.
+fn mul_div(a: u128, b: u128, c: u128) -> u128 {
+	if c == 0 {
+		return 0;
+	}
+	multiply_by_rational_with_rounding(a, b, c, Rounding::Down).unwrap_or(u128::MAX)
+}
+
+/// The score for decayed `good` and `bad` points with prior `prior`.
+pub fn score(good: u128, bad: u128, prior: u128) -> u32 {
+	let good = good.saturating_add(prior);
+	let total = good.saturating_add(bad).saturating_add(prior);
+	if total == 0 {
+		return NEUTRAL_SCORE;
+	}
+	mul_div(u128::from(MAX_SCORE), good, total).min(u128::from(MAX_SCORE)) as u32
+}
+
+/// What a consumer has paid one provider, as the pair's diminishing returns remember it.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug, DecodeWithMemTracking,
+)]
+pub struct Counterparty<AccountId, Balance> {
+	/// The provider.
+	pub account: AccountId,
+	/// Paid to it on time or late, decayed to the record's `updated_at`.
+	pub paid: Balance,
+}
+
+/// How many obligations ended one way, and what they were worth.
+pub type Tally<Balance> = (u32, Balance);
 
 /// What one account's history holds.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug, Default)]
-pub struct Record<BlockNumber, Balance> {
+#[derive(
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	DefaultNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Record<T: Config> {
 	/// Obligations paid on time: count and total value.
-	pub on_time: (u32, Balance),
+	pub on_time: Tally<T::Balance>,
 	/// Obligations paid late.
-	pub late: (u32, Balance),
-	/// Obligations defaulted.
-	pub defaulted: (u32, Balance),
-	/// Obligations forgiven.
-	pub cancelled: (u32, Balance),
-	/// Good points, thousandths, decayed to `updated_at`.
-	pub good: u64,
-	/// Bad points, thousandths, decayed to `updated_at`.
-	pub bad: u64,
+	pub late: Tally<T::Balance>,
+	/// Obligations defaulted, with what was left unpaid.
+	pub defaulted: Tally<T::Balance>,
+	/// Obligations forgiven by their provider.
+	pub cancelled: Tally<T::Balance>,
+	/// Obligations whose SLA penalties took what was left.
+	pub forfeited: Tally<T::Balance>,
+	/// Good points, decayed to `updated_at`.
+	pub good: T::Balance,
+	/// Bad points, decayed to `updated_at`.
+	pub bad: T::Balance,
+	/// Credit bought with burned credit fees, decayed to `updated_at`.
+	pub earned: T::Balance,
+	/// The providers paid most recently and most (at most [`Config::MaxCounterparties`]).
+	pub counterparties:
+		BoundedVec<Counterparty<T::AccountId, T::Balance>, T::MaxCounterparties>,
 	/// When the points were last brought up to date.
-	pub updated_at: BlockNumber,
+	pub updated_at: BlockNumberFor<T>,
 }
 
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
 
+	/// 1: records weigh value, remember counterparties and earned credit (0 counted outcomes).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
 	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
 		/// The balance type obligations are valued in.
-		type Balance: Parameter + Member + AtLeast32BitUnsigned + Default + Copy + MaxEncodedLen;
+		type Balance: Parameter
+			+ Member
+			+ AtLeast32BitUnsigned
+			+ Default
+			+ Copy
+			+ MaxEncodedLen
+			+ UniqueSaturatedFrom<u128>;
 
 		/// Blocks over which points halve.
 		#[pallet::constant]
 		type HalfLife: Get<BlockNumberFor<Self>>;
 
-		/// The credit limit at the neutral score (a new account's).
+		/// The credit limit of a new account, before any credit fee is burned.
 		#[pallet::constant]
 		type BaseCredit: Get<Self::Balance>;
 
-		/// The credit limit at the highest score.
+		/// The highest credit limit.
 		#[pallet::constant]
 		type MaxCredit: Get<Self::Balance>;
+
+		/// The prior on each side of the score, in value: how much good history it takes to
+		/// move a new account's score far from 500.
+		#[pallet::constant]
+		type Prior: Get<Self::Balance>;
+
+		/// The most good points payments to one provider can ever add up to.
+		#[pallet::constant]
+		type PairCap: Get<Self::Balance>;
+
+		/// The most counterparties a record remembers; when full, the one paid least (after
+		/// decay) is forgotten.
+		#[pallet::constant]
+		type MaxCounterparties: Get<u32>;
 	}
 
 	/// Each account's history; absent for an account with none.
 	#[pallet::storage]
-	pub type Records<T: Config> =
-		StorageMap<_, Blake2_128Concat, T::AccountId, Record<BlockNumberFor<T>, T::Balance>>;
+	pub type Records<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Record<T>>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// An obligation outcome was recorded; `score` is the account's new score.
-		OutcomeRecorded { who: T::AccountId, outcome: Outcome, value: T::Balance, score: u32 },
+		/// An obligation outcome was recorded; `score` is the consumer's new score.
+		OutcomeRecorded {
+			who: T::AccountId,
+			provider: T::AccountId,
+			outcome: Outcome,
+			value: T::Balance,
+			score: u32,
+		},
 	}
 
 	#[pallet::hooks]
@@ -135,73 +224,156 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(!T::HalfLife::get().is_zero(), "HalfLife must be at least one block");
 			assert!(T::BaseCredit::get() <= T::MaxCredit::get(), "BaseCredit above MaxCredit");
+			assert!(!T::PairCap::get().is_zero(), "a counterparty must be able to count");
+			assert!(T::MaxCounterparties::get() > 0, "a record remembers a counterparty");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
 }
 
+fn wide<B: UniqueSaturatedInto<u128>>(b: B) -> u128 {
+	b.unique_saturated_into()
+}
+
+fn narrow<B: UniqueSaturatedFrom<u128>>(b: u128) -> B {
+	B::unique_saturated_from(b)
+}
+
 impl<T: Config> Pallet<T> {
-	fn now() -> u64 {
-		frame_system::Pallet::<T>::block_number().unique_saturated_into()
+	/// `record` with every point decayed to now.
+	fn decayed(mut record: Record<T>) -> Record<T> {
+		let half_life: u64 = T::HalfLife::get().unique_saturated_into();
+		let now = frame_system::Pallet::<T>::block_number();
+		let elapsed: u64 = now.saturating_sub(record.updated_at).unique_saturated_into();
+		let d = |b: T::Balance| -> T::Balance { narrow(decay(wide(b), elapsed, half_life)) };
+		record.good = d(record.good);
+		record.bad = d(record.bad);
+		record.earned = d(record.earned);
+		for c in record.counterparties.iter_mut() {
+			c.paid = d(c.paid);
+		}
+		record.counterparties.retain(|c| !c.paid.is_zero());
+		record.updated_at = now;
+		record
 	}
 
-	/// `who`'s good and bad points, decayed to now.
-	fn current_points(record: &Record<BlockNumberFor<T>, T::Balance>) -> (u64, u64) {
-		let half_life: u64 = T::HalfLife::get().unique_saturated_into();
-		let updated: u64 = record.updated_at.unique_saturated_into();
-		let elapsed = Self::now().saturating_sub(updated);
-		(decay(record.good, elapsed, half_life), decay(record.bad, elapsed, half_life))
+	/// `who`'s history, decayed to now.
+	pub fn record_of(who: &T::AccountId) -> Option<Record<T>> {
+		Records::<T>::get(who).map(Self::decayed)
+	}
+
+	/// The score of `record` (already decayed).
+	pub fn score_of_record(record: &Record<T>) -> u32 {
+		score(wide(record.good), wide(record.bad), wide(T::Prior::get()))
 	}
 
 	/// `who`'s score now, between 0 and 1000 (500 for an account with no history).
 	pub fn score_of(who: &T::AccountId) -> u32 {
-		Records::<T>::get(who).map_or(NEUTRAL_SCORE, |record| {
-			let (good, bad) = Self::current_points(&record);
-			score(good, bad)
-		})
+		Self::record_of(who).map_or(NEUTRAL_SCORE, |r| Self::score_of_record(&r))
 	}
 
-	/// `who`'s history.
-	pub fn record_of(who: &T::AccountId) -> Option<Record<BlockNumberFor<T>, T::Balance>> {
-		Records::<T>::get(who)
+	/// The credit limit of an account with `record` (already decayed), or of a new account.
+	pub fn credit_of(record: Option<&Record<T>>) -> T::Balance {
+		let base = wide(T::BaseCredit::get());
+		let (earned, score) =
+			record.map_or((0, NEUTRAL_SCORE), |r| (wide(r.earned), Self::score_of_record(r)));
+		let factor = u128::from(score.min(NEUTRAL_SCORE));
+		let credit = mul_div(base.saturating_add(earned), factor, u128::from(NEUTRAL_SCORE));
+		narrow::<T::Balance>(credit).min(T::MaxCredit::get())
 	}
 
-	/// The credit limit that goes with `score`.
-	pub fn credit_for_score(score: u32) -> T::Balance {
-		let base = T::BaseCredit::get();
-		let max = T::MaxCredit::get();
-		let score = score.min(MAX_SCORE);
-		if score <= NEUTRAL_SCORE {
-			base.saturating_mul(score.into()) / NEUTRAL_SCORE.into()
-		} else {
-			let above = (max.saturating_sub(base)).saturating_mul((score - NEUTRAL_SCORE).into())
-				/ (MAX_SCORE - NEUTRAL_SCORE).into();
-			base.saturating_add(above)
+	/// Check the records' invariants: no counterparty remembered twice, none at zero, no update
+	/// from the future, and the tallies' counts agree with there being a record.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let now = frame_system::Pallet::<T>::block_number();
+		for (who, record) in Records::<T>::iter() {
+			ensure!(record.updated_at <= now, "a reputation record was updated in the future");
+			let mut seen = alloc::collections::BTreeSet::new();
+			for c in record.counterparties.iter() {
+				ensure!(seen.insert(c.account.clone()), "a counterparty is remembered twice");
+				ensure!(c.account != who, "an account is its own counterparty");
+			}
+			let count = [record.on_time, record.late, record.defaulted, record.cancelled]
+				.iter()
+				.chain(core::iter::once(&record.forfeited))
+				.fold(0u64, |n, t| n.saturating_add(u64::from(t.0)));
+			ensure!(count > 0, "a reputation record holds no outcome");
 		}
+		Ok(())
 	}
 }
 
 impl<T: Config> ReputationSink<T::AccountId, T::Balance> for Pallet<T> {
-	fn record(who: &T::AccountId, outcome: Outcome, value: T::Balance) {
-		let mut record = Records::<T>::get(who).unwrap_or_default();
-		let (good, bad) = Self::current_points(&record);
-		let (add_good, add_bad) = points(outcome);
-		record.good = good.saturating_add(add_good);
-		record.bad = bad.saturating_add(add_bad);
-		record.updated_at = frame_system::Pallet::<T>::block_number();
-		let tally = match outcome {
+	fn record(s: Settlement<'_, T::AccountId, T::Balance>) {
+		let mut record = Self::decayed(Records::<T>::get(s.consumer).unwrap_or_default());
+		let value = wide(s.value);
+		let fee = wide(s.credit_fee);
+		let paid = matches!(s.outcome, Outcome::FulfilledOnTime | Outcome::FulfilledLate);
+		if paid && s.consumer != s.provider {
+			let cap = wide(T::PairCap::get());
+			let index = record.counterparties.iter().position(|c| &c.account == s.provider);
+			let before = index
+				.and_then(|i| record.counterparties.get(i))
+				.map_or(0, |c| wide(c.paid));
+			let after = before.saturating_add(value);
+			let mut gain = pair_value(after, cap).saturating_sub(pair_value(before, cap));
+			let mut earned = fee;
+			if s.outcome == Outcome::FulfilledLate {
+				gain /= 2;
+				earned /= 2;
+				record.bad = narrow(wide(record.bad).saturating_add(value / 4));
+			}
+			record.good = narrow(wide(record.good).saturating_add(gain));
+			record.earned = narrow(wide(record.earned).saturating_add(earned));
+			let entry = Counterparty { account: s.provider.clone(), paid: narrow(after) };
+			match index {
+				Some(i) =>
+					if let Some(c) = record.counterparties.get_mut(i) {
+						*c = entry;
+					},
+				None =>
+					if let Err(entry) = record.counterparties.try_push(entry) {
+						// Full: forget the counterparty paid least, if it was paid less than
+						// this one.
+						let least = record
+							.counterparties
+							.iter()
+							.enumerate()
+							.min_by_key(|(_, c)| c.paid)
+							.map(|(i, c)| (i, c.paid));
+						if let Some((i, least)) = least {
+							if least < entry.paid {
+								if let Some(c) = record.counterparties.get_mut(i) {
+									*c = entry;
+								}
+							}
+						}
+					},
+			}
+		}
+		let tally = match s.outcome {
 			Outcome::FulfilledOnTime => &mut record.on_time,
 			Outcome::FulfilledLate => &mut record.late,
-			Outcome::Defaulted => &mut record.defaulted,
+			Outcome::Defaulted => {
+				record.bad = narrow(wide(record.bad).saturating_add(value.saturating_mul(2)));
+				&mut record.defaulted
+			},
 			Outcome::Cancelled => &mut record.cancelled,
+			Outcome::Forfeited => &mut record.forfeited,
 		};
 		tally.0 = tally.0.saturating_add(1);
-		tally.1 = tally.1.saturating_add(value);
-		let new_score = score(record.good, record.bad);
-		Records::<T>::insert(who, record);
+		tally.1 = tally.1.saturating_add(s.value);
+		let new_score = Self::score_of_record(&record);
+		Records::<T>::insert(s.consumer, record);
 		Self::deposit_event(Event::OutcomeRecorded {
-			who: who.clone(),
-			outcome,
-			value,
+			who: s.consumer.clone(),
+			provider: s.provider.clone(),
+			outcome: s.outcome,
+			value: s.value,
 			score: new_score,
 		});
 	}
@@ -209,6 +381,10 @@ impl<T: Config> ReputationSink<T::AccountId, T::Balance> for Pallet<T> {
 
 impl<T: Config> CreditLimit<T::AccountId, T::Balance> for Pallet<T> {
 	fn credit_limit(who: &T::AccountId) -> T::Balance {
-		Self::credit_for_score(Self::score_of(who))
+		Self::credit_of(Self::record_of(who).as_ref())
+	}
+
+	fn score(who: &T::AccountId) -> u32 {
+		Self::score_of(who)
 	}
 }

@@ -1,8 +1,12 @@
-//! A test runtime: System and the reputation pallet; a 100-block half-life, credit 100 at the
-//! neutral score and 1000 at the top.
+//! A test runtime: System and the reputation pallet; a 100-block half-life, base credit 100 and
+//! at most 1000, a prior of 100, a counterparty counting for at most 50, and three counterparties
+//! remembered. [`ExtBuilder`] checks the pallet's invariants after every test.
 
 use crate as pallet_reputation;
-use frame_support::{derive_impl, traits::ConstU64};
+use frame_support::{
+	derive_impl,
+	traits::{ConstU32, ConstU64},
+};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -38,19 +42,32 @@ impl frame_system::Config for Test {
 pub const HALF_LIFE: u64 = 100;
 pub const BASE: u64 = 100;
 pub const MAX: u64 = 1_000;
+pub const PRIOR: u64 = 100;
+pub const PAIR_CAP: u64 = 50;
 
 impl pallet_reputation::Config for Test {
 	type Balance = u64;
 	type HalfLife = ConstU64<HALF_LIFE>;
 	type BaseCredit = ConstU64<BASE>;
 	type MaxCredit = ConstU64<MAX>;
+	type Prior = ConstU64<PRIOR>;
+	type PairCap = ConstU64<PAIR_CAP>;
+	type MaxCounterparties = ConstU32<3>;
 }
 
-pub fn new_test_ext() -> sp_io::TestExternalities {
-	let t = RuntimeGenesisConfig { system: Default::default() }
-		.build_storage()
-		.expect("the test genesis is valid; qed");
-	let mut ext = sp_io::TestExternalities::new(t);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+/// Builds the test externalities and checks the pallet's invariants after each test.
+pub struct ExtBuilder;
+
+impl ExtBuilder {
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		let t = RuntimeGenesisConfig { system: Default::default() }
+			.build_storage()
+			.expect("the test genesis is valid; qed");
+		let mut ext = sp_io::TestExternalities::new(t);
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			test();
+			Reputation::do_try_state().expect("the reputation invariants hold");
+		});
+	}
 }

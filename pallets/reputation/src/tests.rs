@@ -1,80 +1,183 @@
-//! The formula at its edges: new accounts, outcomes, decay over time, score bounds, credit.
+//! The formula at its edges: new accounts, value-weighted outcomes, diminishing returns per
+//! counterparty, decay, score bounds, credit bought by fees; and credit farming tried as the
+//! attack.
 
-use crate::{decay, mock::*, score, Event, Records, MAX_SCORE, NEUTRAL_SCORE};
+use crate::{
+	decay, mock::*, pair_value, score, Counterparty, Event, Records, MAX_SCORE, NEUTRAL_SCORE,
+};
 use frame_support::traits::Hooks;
-use iotrust_primitives::reputation::{CreditLimit, Outcome, ReputationSink};
+use iotrust_primitives::reputation::{CreditLimit, Outcome, ReputationSink, Settlement};
 
 const ALICE: u64 = 1;
+const BOB: u64 = 2;
 
-fn record(outcome: Outcome, value: u64) {
-	<Reputation as ReputationSink<u64, u64>>::record(&ALICE, outcome, value);
+/// Alice's obligation to `provider` worth `value` ended with `outcome`, `fee` burned on it.
+fn settle(provider: u64, outcome: Outcome, value: u64, fee: u64) {
+	<Reputation as ReputationSink<u64, u64>>::record(Settlement {
+		consumer: &ALICE,
+		provider: &provider,
+		outcome,
+		value,
+		credit_fee: fee,
+	});
 }
 
 fn credit() -> u64 {
 	<Reputation as CreditLimit<u64, u64>>::credit_limit(&ALICE)
 }
 
+fn score_now() -> u32 {
+	Reputation::score_of(&ALICE)
+}
+
 #[test]
 fn a_new_account_is_neutral_with_the_base_credit() {
-	new_test_ext().execute_with(|| {
+	ExtBuilder.build_and_execute(|| {
 		Reputation::integrity_test();
-		assert_eq!(Reputation::score_of(&ALICE), NEUTRAL_SCORE);
+		assert_eq!(score_now(), NEUTRAL_SCORE);
 		assert_eq!(credit(), BASE);
 		assert_eq!(Reputation::record_of(&ALICE), None);
 	});
 }
 
 #[test]
-fn paying_on_time_raises_the_score_and_credit() {
-	new_test_ext().execute_with(|| {
-		record(Outcome::FulfilledOnTime, 40);
-		// (1000 + 1000) / (1000 + 0 + 2000) = 2/3.
-		assert_eq!(Reputation::score_of(&ALICE), 666);
+fn paying_on_time_raises_the_score_by_value_and_credit_by_the_fee() {
+	ExtBuilder.build_and_execute(|| {
+		settle(BOB, Outcome::FulfilledOnTime, 50, 2);
+		// Good: 50·50/(50+50) = 25. Score: 1000·(25+100)/(25+0+200) = 555.
+		assert_eq!(score_now(), 555);
 		System::assert_last_event(
 			Event::OutcomeRecorded {
 				who: ALICE,
+				provider: BOB,
 				outcome: Outcome::FulfilledOnTime,
-				value: 40,
-				score: 666,
+				value: 50,
+				score: 555,
 			}
 			.into(),
 		);
-		assert!(credit() > BASE);
+		// Credit rises by the fee burned, and by nothing else.
+		assert_eq!(credit(), BASE + 2);
 		let r = Records::<Test>::get(ALICE).unwrap();
-		assert_eq!(r.on_time, (1, 40));
-		assert_eq!((r.good, r.bad, r.updated_at), (1_000, 0, 1));
+		assert_eq!(r.on_time, (1, 50));
+		assert_eq!((r.good, r.bad, r.earned, r.updated_at), (25, 0, 2, 1));
+		assert_eq!(r.counterparties.to_vec(), vec![Counterparty { account: BOB, paid: 50 }]);
+	});
+}
+
+#[test]
+fn returns_diminish_per_counterparty() {
+	ExtBuilder.build_and_execute(|| {
+		for _ in 0..100 {
+			settle(BOB, Outcome::FulfilledOnTime, 50, 0);
+		}
+		// 5000 paid to one provider counts for 50·5000/5050 = 49 < PAIR_CAP.
+		let one = Records::<Test>::get(ALICE).unwrap().good;
+		assert_eq!(one, 49);
+		// The same value spread over more providers counts for more.
+		for provider in [3, 4] {
+			settle(provider, Outcome::FulfilledOnTime, 50, 0);
+		}
+		assert_eq!(Records::<Test>::get(ALICE).unwrap().good, 49 + 25 + 25);
 	});
 }
 
 #[test]
 fn late_payment_counts_less_and_a_default_costs_more() {
-	new_test_ext().execute_with(|| {
-		record(Outcome::FulfilledLate, 10);
-		let late = Reputation::score_of(&ALICE);
-		assert!(late > NEUTRAL_SCORE && late < 666, "{late}");
-		record(Outcome::Defaulted, 10);
-		assert!(Reputation::score_of(&ALICE) < NEUTRAL_SCORE);
-		assert!(credit() < BASE);
-		record(Outcome::Cancelled, 5);
+	ExtBuilder.build_and_execute(|| {
+		settle(BOB, Outcome::FulfilledLate, 40, 4);
 		let r = Records::<Test>::get(ALICE).unwrap();
-		assert_eq!((r.late, r.defaulted, r.cancelled), ((1, 10), (1, 10), (1, 5)));
+		// Half of 50·40/90 = 22, i.e. 11 good; 40/4 = 10 bad; half the fee earned.
+		assert_eq!((r.good, r.bad, r.earned), (11, 10, 2));
+		let late = score_now();
+		assert!(late > NEUTRAL_SCORE - 1 && late < 555, "{late}");
+		settle(BOB, Outcome::Defaulted, 10, 0);
+		assert_eq!(Records::<Test>::get(ALICE).unwrap().bad, 10 + 20);
+		assert!(score_now() < NEUTRAL_SCORE);
+		assert!(credit() < BASE);
+		settle(BOB, Outcome::Cancelled, 5, 0);
+		settle(BOB, Outcome::Forfeited, 7, 0);
+		let r = Records::<Test>::get(ALICE).unwrap();
+		assert_eq!(
+			(r.late, r.defaulted, r.cancelled, r.forfeited),
+			((1, 40), (1, 10), (1, 5), (1, 7))
+		);
+		// Cancelled and forfeited obligations earn nothing.
+		assert_eq!((r.good, r.bad), (11, 30));
 	});
 }
 
 #[test]
 fn old_behaviour_decays_toward_neutral() {
-	new_test_ext().execute_with(|| {
-		record(Outcome::Defaulted, 10);
-		let fresh = Reputation::score_of(&ALICE);
+	ExtBuilder.build_and_execute(|| {
+		settle(BOB, Outcome::Defaulted, 100, 0);
+		let fresh = score_now();
 		System::set_block_number(1 + HALF_LIFE);
-		let older = Reputation::score_of(&ALICE);
+		let older = score_now();
 		System::set_block_number(1 + 20 * HALF_LIFE);
-		let ancient = Reputation::score_of(&ALICE);
+		let ancient = score_now();
 		assert!(fresh < older && older < ancient, "{fresh} {older} {ancient}");
 		assert_eq!(ancient, NEUTRAL_SCORE);
 		// A recent on-time payment outweighs an old default.
-		record(Outcome::FulfilledOnTime, 10);
-		assert!(Reputation::score_of(&ALICE) > NEUTRAL_SCORE);
+		settle(BOB, Outcome::FulfilledOnTime, 10, 0);
+		assert!(score_now() > NEUTRAL_SCORE);
+	});
+}
+
+#[test]
+fn earned_credit_and_counterparties_decay_too() {
+	ExtBuilder.build_and_execute(|| {
+		settle(BOB, Outcome::FulfilledOnTime, 100, 40);
+		assert_eq!(credit(), BASE + 40);
+		System::set_block_number(1 + HALF_LIFE);
+		assert_eq!(credit(), BASE + 20);
+		let r = Reputation::record_of(&ALICE).unwrap();
+		assert_eq!(r.counterparties.to_vec(), vec![Counterparty { account: BOB, paid: 50 }]);
+		// After long enough the pair is forgotten and counts afresh.
+		System::set_block_number(1 + 200 * HALF_LIFE);
+		settle(3, Outcome::FulfilledOnTime, 1, 0);
+		let r = Records::<Test>::get(ALICE).unwrap();
+		assert_eq!(r.counterparties.to_vec(), vec![Counterparty { account: 3, paid: 1 }]);
+	});
+}
+
+#[test]
+fn a_full_memory_forgets_the_counterparty_paid_least() {
+	ExtBuilder.build_and_execute(|| {
+		settle(10, Outcome::FulfilledOnTime, 30, 0);
+		settle(11, Outcome::FulfilledOnTime, 10, 0);
+		settle(12, Outcome::FulfilledOnTime, 20, 0);
+		// Full (three): a fourth paid more replaces the one paid least.
+		settle(13, Outcome::FulfilledOnTime, 15, 0);
+		let accounts = |r: crate::Record<Test>| {
+			r.counterparties.iter().map(|c| c.account).collect::<Vec<_>>()
+		};
+		assert_eq!(accounts(Records::<Test>::get(ALICE).unwrap()), vec![10, 13, 12]);
+		// One paid less than every remembered one is not remembered.
+		settle(14, Outcome::FulfilledOnTime, 1, 0);
+		assert_eq!(accounts(Records::<Test>::get(ALICE).unwrap()), vec![10, 13, 12]);
+	});
+}
+
+#[test]
+fn attack_farming_credit_with_a_colluder_buys_nothing_it_did_not_burn() {
+	ExtBuilder.build_and_execute(|| {
+		// The attack of old: many tiny obligations to an account of one's own, paid at once.
+		for _ in 0..1_000 {
+			settle(BOB, Outcome::FulfilledOnTime, 1, 0);
+		}
+		assert_eq!(credit(), BASE, "no fee burned, no credit");
+		// Large ones do no better: one counterparty vouches for at most PAIR_CAP.
+		for _ in 0..1_000 {
+			settle(BOB, Outcome::FulfilledOnTime, 1_000_000, 0);
+		}
+		assert_eq!(credit(), BASE);
+		assert!(Records::<Test>::get(ALICE).unwrap().good < PAIR_CAP);
+		// 1000·(50+100)/(50+200) = 600 at most from one colluder.
+		assert!(score_now() <= 600, "{}", score_now());
+		// Credit moves only by what was burned: it costs what it buys.
+		settle(BOB, Outcome::FulfilledOnTime, 1_000, 30);
+		assert_eq!(credit(), BASE + 30);
 	});
 }
 
@@ -85,10 +188,11 @@ fn decay_at_its_edges() {
 	assert_eq!(decay(1_000, 100, 100), 500);
 	assert_eq!(decay(1_000, 150, 100), 375);
 	assert_eq!(decay(1_000, 200, 100), 250);
-	assert_eq!(decay(u64::MAX, 64 * 100, 100), 0);
-	assert_eq!(decay(u64::MAX, u64::MAX, 1), 0);
+	assert_eq!(decay(u128::MAX, 128 * 100, 100), 0);
+	assert_eq!(decay(u128::MAX, u64::MAX, 1), 0);
+	assert!(decay(u128::MAX, 99, 100) > u128::MAX / 2);
 	// Monotone over time.
-	let mut last = u64::MAX;
+	let mut last = u128::MAX;
 	for t in 0..1_000 {
 		let d = decay(1_000_000, t, 100);
 		assert!(d <= last);
@@ -97,34 +201,46 @@ fn decay_at_its_edges() {
 }
 
 #[test]
+fn pair_value_approaches_its_cap() {
+	assert_eq!(pair_value(0, 50), 0);
+	assert_eq!(pair_value(50, 50), 25);
+	// Saturated arithmetic at the very top still never exceeds the cap.
+	assert_eq!(pair_value(u128::MAX, 50), 50);
+	assert_eq!(pair_value(u128::MAX / 2, 50), 49);
+	assert_eq!(pair_value(7, 0), 0);
+	let mut last = 0;
+	for paid in 0..500 {
+		let v = pair_value(paid, 50);
+		assert!(v >= last && v <= paid && v < 50);
+		last = v;
+	}
+}
+
+#[test]
 fn the_score_stays_within_its_bounds() {
-	assert_eq!(score(0, 0), NEUTRAL_SCORE);
-	assert_eq!(score(0, u64::MAX), 0);
-	assert_eq!(score(u64::MAX, 0), MAX_SCORE - 1);
-	assert!(score(u64::MAX, u64::MAX) <= MAX_SCORE);
-	new_test_ext().execute_with(|| {
+	assert_eq!(score(0, 0, 0), NEUTRAL_SCORE);
+	assert_eq!(score(0, 0, 100), NEUTRAL_SCORE);
+	assert_eq!(score(0, u128::MAX, 100), 0);
+	assert_eq!(score(u128::MAX / 2, 0, 100), MAX_SCORE - 1);
+	assert_eq!(score(u128::MAX, 0, 100), MAX_SCORE);
+	assert!(score(u128::MAX, u128::MAX, u128::MAX) <= MAX_SCORE);
+	ExtBuilder.build_and_execute(|| {
 		for _ in 0..1_000 {
-			record(Outcome::Defaulted, 1);
+			settle(BOB, Outcome::Defaulted, 100, 0);
 		}
-		assert!(Reputation::score_of(&ALICE) < 10);
+		assert!(score_now() < 10);
 		assert!(credit() < BASE / 50);
 	});
 }
 
 #[test]
 fn credit_at_its_edges() {
-	new_test_ext().execute_with(|| {
-		assert_eq!(Reputation::credit_for_score(0), 0);
-		assert_eq!(Reputation::credit_for_score(250), BASE / 2);
-		assert_eq!(Reputation::credit_for_score(NEUTRAL_SCORE), BASE);
-		assert_eq!(Reputation::credit_for_score(750), BASE + (MAX - BASE) / 2);
-		assert_eq!(Reputation::credit_for_score(MAX_SCORE), MAX);
-		assert_eq!(Reputation::credit_for_score(u32::MAX), MAX);
-		let mut last = 0;
-		for s in 0..=MAX_SCORE {
-			let c = Reputation::credit_for_score(s);
-			assert!(c >= last);
-			last = c;
-		}
+	ExtBuilder.build_and_execute(|| {
+		// Bought credit stops at MaxCredit.
+		settle(BOB, Outcome::FulfilledOnTime, 1_000, 2_000);
+		assert_eq!(credit(), MAX);
+		// A default shrinks the base and the bought credit alike.
+		settle(BOB, Outcome::Defaulted, 10_000, 0);
+		assert!(credit() < MAX / 10, "{}", credit());
 	});
 }

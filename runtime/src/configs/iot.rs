@@ -18,8 +18,24 @@ parameter_types! {
 	pub const ReputationHalfLife: BlockNumber = 30 * DAYS;
 	/// What a new consumer may owe at once.
 	pub const BaseCredit: Balance = 100 * UNIT;
-	/// What a consumer with a perfect score may owe at once.
+	/// The most any consumer may owe at once.
 	pub const MaxCredit: Balance = 10_000 * UNIT;
+	/// The score's prior on each side: 100 IOTR of history moves a new account's score halfway.
+	pub const ReputationPrior: Balance = 100 * UNIT;
+	/// Payments to one provider count for at most 50 IOTR of good points, however many.
+	pub const PairCap: Balance = 50 * UNIT;
+	/// Obligations are worth at least 1 IOTR.
+	pub const MinObligation: Balance = UNIT;
+	/// Each payment burns 2% of it besides, which buys as much credit.
+	pub const CreditFee: Perbill = Perbill::from_percent(2);
+	/// Held from a provider per standing offer (about 250 bytes of state).
+	pub const OfferDeposit: Balance = 5 * MILLI_UNIT;
+	/// Held from a consumer per obligation until it is archived (the record, two stream
+	/// entries and a due-queue entry: about 550 bytes).
+	pub const ObligationDeposit: Balance = 10 * MILLI_UNIT;
+	/// Closed obligations may be archived 90 days after they close (until the council sets
+	/// another retention period).
+	pub const ObligationRetention: BlockNumber = 90 * DAYS;
 	/// An unpaid obligation may be marked defaulted a day after it is due (until the council
 	/// sets another grace period).
 	pub const ObligationGrace: BlockNumber = DAYS;
@@ -48,13 +64,13 @@ impl pallet_devices::Config for Runtime {
 
 impl pallet_anchoring::Config for Runtime {
 	type Devices = Devices;
-	/// Breaches cut what is owed on obligations held to an SLA.
-	type OnRuleBreach = Obligations;
+	/// SLA penalties are judged on every device's summaries, against each obligation's terms.
+	type OnAnchored = Obligations;
 	/// A batch covers at most 100 devices; a gateway with more sends more batches.
 	type MaxDevicesPerBatch = ConstU32<100>;
 	type MaxMetrics = ConstU32<8>;
-	/// Each summary is charged the SLA hook's worst case, so the largest batch fits in one
-	/// extrinsic (the pallet's `integrity_test` checks it against the block's limits).
+	/// Bounds the largest batch's length; each device is charged the SLA hook's worst case, and
+	/// the pallet's `integrity_test` checks that the largest batch fits in one extrinsic.
 	type MaxSummariesPerBatch = ConstU32<100>;
 	type MaxRules = ConstU32<8>;
 	type WeightInfo = pallet_anchoring::weights::SubstrateWeight<Runtime>;
@@ -83,21 +99,32 @@ impl pallet_reputation::Config for Runtime {
 	type HalfLife = ReputationHalfLife;
 	type BaseCredit = BaseCredit;
 	type MaxCredit = MaxCredit;
+	type Prior = ReputationPrior;
+	type PairCap = PairCap;
+	/// A record remembers the 16 providers paid most.
+	type MaxCounterparties = ConstU32<16>;
 }
 
 impl pallet_obligations::Config for Runtime {
 	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
 	type Devices = Devices;
 	type Reputation = Reputation;
 	type Credit = Reputation;
 	type DefaultGracePeriod = ObligationGrace;
-	/// The council may shorten or lengthen the grace period.
+	type DefaultRetention = ObligationRetention;
+	/// The council may shorten or lengthen the grace and retention periods.
 	type AdminOrigin = RootOrCouncil;
 	type MaxDueIn = MaxDueIn;
+	type MinAmount = MinObligation;
+	type CreditFee = CreditFee;
 	type SlaPenalty = SlaPenalty;
+	type OfferDeposit = OfferDeposit;
+	type ObligationDeposit = ObligationDeposit;
+	type MaxOffersPerProvider = ConstU32<16>;
 	type MaxNoteLen = ConstU32<128>;
-	/// Each SLA breach is charged (up front, to the anchoring gateway) for closing this many
-	/// obligations; few services run on one device at once.
+	/// Each anchored device is charged (up front, to the anchoring gateway) for penalizing this
+	/// many obligations; few services run on one device at once.
 	type MaxSlaPerDevice = ConstU32<4>;
 	type MaxSweep = ConstU32<50>;
 	type WeightInfo = pallet_obligations::weights::SubstrateWeight<Runtime>;
