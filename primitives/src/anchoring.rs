@@ -90,7 +90,16 @@ pub struct RuleBreach {
 
 /// Why a reading does or does not check out against an anchor.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub enum ReadingCheck {
 	/// The reading is a leaf of the anchor's tree and within its device's anchored range.

@@ -91,11 +91,7 @@ pub fn reputation_info(record: pallet_reputation::Record<Runtime>) -> Reputation
 		good: record.good,
 		bad: record.bad,
 		earned: record.earned,
-		counterparties: record
-			.counterparties
-			.into_iter()
-			.map(|c| (c.account, c.paid))
-			.collect(),
+		counterparties: record.counterparties.into_iter().map(|c| (c.account, c.paid)).collect(),
 		updated_at: record.updated_at,
 	}
 }

@@ -53,9 +53,12 @@ pub struct MockDevice {
 	pub keys: Vec<KeyPeriod<u64>>,
 }
 
+/// One call of the [`OnAnchored`] hook: anchor, gateway, device, summaries.
+pub type Heard = (AnchorId, u64, DeviceId, Vec<MetricSummary>);
+
 thread_local! {
 	static DEVICES: RefCell<BTreeMap<DeviceId, MockDevice>> = const { RefCell::new(BTreeMap::new()) };
-	static HEARD: RefCell<Vec<(AnchorId, u64, DeviceId, Vec<MetricSummary>)>> =
+	static HEARD: RefCell<Vec<Heard>> =
 		const { RefCell::new(Vec::new()) };
 }
 
@@ -81,8 +84,8 @@ pub fn rotate_key(n: u8, at: u64) {
 	});
 }
 
-/// What the [`OnAnchored`] hook was told, in order: anchor, gateway, device, summaries.
-pub fn heard() -> Vec<(AnchorId, u64, DeviceId, Vec<MetricSummary>)> {
+/// What the [`OnAnchored`] hook was told, in order.
+pub fn heard() -> Vec<Heard> {
 	HEARD.with(|h| h.borrow().clone())
 }
 

@@ -174,10 +174,9 @@ fn a_breach_raises_an_event() {
 		System::assert_last_event(Event::RulesSet { device: device(1), count: 1 }.into());
 		// Within the rule: no event.
 		assert_ok!(anchor(1, vec![range(1, 0, 9, (-20_000, -16_000))]));
-		assert!(!System::events().iter().any(|r| matches!(
-			r.event,
-			RuntimeEvent::Anchoring(Event::RuleBreached { .. })
-		)));
+		assert!(!System::events()
+			.iter()
+			.any(|r| matches!(r.event, RuntimeEvent::Anchoring(Event::RuleBreached { .. }))));
 		// Above the maximum.
 		assert_ok!(anchor(
 			2,

@@ -113,7 +113,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(provider.clone()), terms);
 
-		assert_eq!(ProviderOffers::<T>::get(&provider).len() as u32, T::MaxOffersPerProvider::get());
+		assert_eq!(
+			ProviderOffers::<T>::get(&provider).len() as u32,
+			T::MaxOffersPerProvider::get()
+		);
 		Ok(())
 	}
 

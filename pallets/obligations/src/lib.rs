@@ -632,8 +632,8 @@ pub mod pallet {
 			let obligation = Obligations::<T>::get(id).ok_or(Error::<T>::UnknownObligation)?;
 			let closed_at = obligation.closed_at.ok_or(Error::<T>::StillPending)?;
 			ensure!(
-				frame_system::Pallet::<T>::block_number() >
-					closed_at.saturating_add(Retention::<T>::get()),
+				frame_system::Pallet::<T>::block_number()
+					> closed_at.saturating_add(Retention::<T>::get()),
 				Error::<T>::RetentionNotOver
 			);
 			T::Currency::release(
@@ -679,8 +679,8 @@ impl<T: Config> Pallet<T> {
 
 	/// SLA bounds with at least one side, the lower not above the upper.
 	fn is_valid_sla(rule: &ThresholdRule) -> bool {
-		(rule.min.is_some() || rule.max.is_some()) &&
-			rule.min.zip(rule.max).is_none_or(|(min, max)| min <= max)
+		(rule.min.is_some() || rule.max.is_some())
+			&& rule.min.zip(rule.max).is_none_or(|(min, max)| min <= max)
 	}
 
 	/// Accept `request` from `consumer` if it matches its offer; everything is checked before
@@ -778,8 +778,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether `obligation`'s grace period is over.
 	fn is_overdue(obligation: &Obligation<T>) -> bool {
-		frame_system::Pallet::<T>::block_number() >
-			obligation.due.saturating_add(GracePeriod::<T>::get())
+		frame_system::Pallet::<T>::block_number()
+			> obligation.due.saturating_add(GracePeriod::<T>::get())
 	}
 
 	/// Close a fully paid obligation, on time or late.
@@ -994,8 +994,8 @@ impl<T: Config> Pallet<T> {
 		for (id, o) in Obligations::<T>::iter() {
 			ensure!(id < next_id, "an obligation id is at or past NextObligationId");
 			ensure!(
-				Streams::<T>::contains_key((Side::Provider, &o.provider), id.to_be_bytes()) &&
-					Streams::<T>::contains_key((Side::Consumer, &o.consumer), id.to_be_bytes()),
+				Streams::<T>::contains_key((Side::Provider, &o.provider), id.to_be_bytes())
+					&& Streams::<T>::contains_key((Side::Consumer, &o.consumer), id.to_be_bytes()),
 				"an obligation is missing from a stream"
 			);
 			ensure!(o.paid.saturating_add(o.penalty) <= o.amount, "paid and penalties exceed it");

@@ -4,8 +4,8 @@
 //! SLA, a provider locked by unsolicited obligations, credit farmed with a colluder) tried again.
 
 use crate::{
-	mock::*, DeviceNonce, DueQueue, Error, Event, HoldReason, OfferId, OfferTerms,
-	Offers, Obligations as Stored, Outstanding, ProviderOffers, Request, Side, SlaWatch, Status, Streams,
+	mock::*, DeviceNonce, DueQueue, Error, Event, HoldReason, Obligations as Stored, OfferId,
+	OfferTerms, Offers, Outstanding, ProviderOffers, Request, Side, SlaWatch, Status, Streams,
 	WeightInfo,
 };
 use frame_support::{
@@ -151,7 +151,10 @@ fn create_accepts_a_matching_request_at_once() {
 			Some(device(1))
 		));
 		let o = Stored::<Test>::get(0).unwrap();
-		assert_eq!((o.consumer, o.provider, o.offer, o.amount, o.paid), (CONSUMER, PROVIDER, 0, 40, 0));
+		assert_eq!(
+			(o.consumer, o.provider, o.offer, o.amount, o.paid),
+			(CONSUMER, PROVIDER, 0, 40, 0)
+		);
 		assert_eq!((o.created, o.due, o.status), (1, 101, Status::Pending));
 		assert_eq!((o.consumer_device, o.provider_device), (Some(device(1)), Some(device(2))));
 		assert_eq!((o.sla, o.service_hash), (sla_offer().sla, service()));
@@ -277,7 +280,8 @@ fn partial_payments_burn_the_credit_fee_and_fulfil_on_time() {
 	ExtBuilder.build_and_execute(|| {
 		let offer = publish(plain_offer());
 		let id = create(offer, 50);
-		let (consumer_before, provider_before) = (Balances::balance(&CONSUMER), Balances::balance(&PROVIDER));
+		let (consumer_before, provider_before) =
+			(Balances::balance(&CONSUMER), Balances::balance(&PROVIDER));
 		let issuance = Balances::total_issuance();
 		assert_ok!(Obligations::pay(RuntimeOrigin::signed(CONSUMER), id, 20));
 		System::assert_last_event(
@@ -288,7 +292,10 @@ fn partial_payments_burn_the_credit_fee_and_fulfil_on_time() {
 		assert_ok!(Obligations::pay(RuntimeOrigin::signed(CONSUMER), id, 30));
 		System::assert_last_event(Event::Fulfilled { id, on_time: true }.into());
 		let o = Stored::<Test>::get(id).unwrap();
-		assert_eq!((o.status, o.paid, o.credit_fee, o.closed_at), (Status::Fulfilled, 50, 5, Some(101)));
+		assert_eq!(
+			(o.status, o.paid, o.credit_fee, o.closed_at),
+			(Status::Fulfilled, 50, 5, Some(101))
+		);
 		// The provider got the amount; the consumer paid it and burned 10% besides.
 		assert_eq!(Balances::balance(&PROVIDER) - provider_before, 50);
 		assert_eq!(consumer_before - Balances::balance(&CONSUMER), 55);
@@ -329,7 +336,11 @@ fn pay_checks_who_what_and_how_much() {
 		// The fee must be affordable too: with 20 left free (besides the deposit and the
 		// existential deposit), 20 cannot be paid with its fee of 2.
 		let free = Balances::balance(&CONSUMER);
-		assert_ok!(Balances::transfer_allow_death(RuntimeOrigin::signed(CONSUMER), OTHER, free - 21));
+		assert_ok!(Balances::transfer_allow_death(
+			RuntimeOrigin::signed(CONSUMER),
+			OTHER,
+			free - 21
+		));
 		assert_noop!(pay(CONSUMER, id, 20), TokenError::FundsUnavailable);
 		assert_ok!(pay(CONSUMER, id, 10));
 		assert_ok!(Balances::transfer_allow_death(RuntimeOrigin::signed(OTHER), CONSUMER, 100));
@@ -489,10 +500,9 @@ fn attack_a_consumer_cannot_defeat_its_sla() {
 		let o = Stored::<Test>::get(id).unwrap();
 		assert_eq!((o.status, o.penalty, o.breaches), (Status::Forfeited, 50, 10));
 		System::assert_last_event(Event::Forfeited { id, penalty: 50 }.into());
-		assert!(!System::events().iter().any(|r| matches!(
-			r.event,
-			RuntimeEvent::Obligations(Event::Fulfilled { .. })
-		)));
+		assert!(!System::events()
+			.iter()
+			.any(|r| matches!(r.event, RuntimeEvent::Obligations(Event::Fulfilled { .. }))));
 		let r = Reputation::record_of(&CONSUMER).unwrap();
 		assert_eq!((r.on_time.0, r.forfeited, r.good), (0, (1, 50), 0));
 		assert_eq!(Outstanding::<Test>::get(CONSUMER), 0);

@@ -147,8 +147,7 @@ pub struct Record<T: Config> {
 	/// Credit bought with burned credit fees, decayed to `updated_at`.
 	pub earned: T::Balance,
 	/// The providers paid most recently and most (at most [`Config::MaxCounterparties`]).
-	pub counterparties:
-		BoundedVec<Counterparty<T::AccountId, T::Balance>, T::MaxCounterparties>,
+	pub counterparties: BoundedVec<Counterparty<T::AccountId, T::Balance>, T::MaxCounterparties>,
 	/// When the points were last brought up to date.
 	pub updated_at: BlockNumberFor<T>,
 }
@@ -316,9 +315,8 @@ impl<T: Config> ReputationSink<T::AccountId, T::Balance> for Pallet<T> {
 		if paid && s.consumer != s.provider {
 			let cap = wide(T::PairCap::get());
 			let index = record.counterparties.iter().position(|c| &c.account == s.provider);
-			let before = index
-				.and_then(|i| record.counterparties.get(i))
-				.map_or(0, |c| wide(c.paid));
+			let before =
+				index.and_then(|i| record.counterparties.get(i)).map_or(0, |c| wide(c.paid));
 			let after = before.saturating_add(value);
 			let mut gain = pair_value(after, cap).saturating_sub(pair_value(before, cap));
 			let mut earned = fee;
@@ -331,11 +329,12 @@ impl<T: Config> ReputationSink<T::AccountId, T::Balance> for Pallet<T> {
 			record.earned = narrow(wide(record.earned).saturating_add(earned));
 			let entry = Counterparty { account: s.provider.clone(), paid: narrow(after) };
 			match index {
-				Some(i) =>
+				Some(i) => {
 					if let Some(c) = record.counterparties.get_mut(i) {
 						*c = entry;
-					},
-				None =>
+					}
+				},
+				None => {
 					if let Err(entry) = record.counterparties.try_push(entry) {
 						// Full: forget the counterparty paid least, if it was paid less than
 						// this one.
@@ -352,7 +351,8 @@ impl<T: Config> ReputationSink<T::AccountId, T::Balance> for Pallet<T> {
 								}
 							}
 						}
-					},
+					}
+				},
 			}
 		}
 		let tally = match s.outcome {

@@ -149,9 +149,8 @@ fn a_full_memory_forgets_the_counterparty_paid_least() {
 		settle(12, Outcome::FulfilledOnTime, 20, 0);
 		// Full (three): a fourth paid more replaces the one paid least.
 		settle(13, Outcome::FulfilledOnTime, 15, 0);
-		let accounts = |r: crate::Record<Test>| {
-			r.counterparties.iter().map(|c| c.account).collect::<Vec<_>>()
-		};
+		let accounts =
+			|r: crate::Record<Test>| r.counterparties.iter().map(|c| c.account).collect::<Vec<_>>();
 		assert_eq!(accounts(Records::<Test>::get(ALICE).unwrap()), vec![10, 13, 12]);
 		// One paid less than every remembered one is not remembered.
 		settle(14, Outcome::FulfilledOnTime, 1, 0);

@@ -66,6 +66,9 @@ impl frame_system::Config for Runtime {
 	type RuntimeCall = RuntimeCall;
 	type RuntimeTask = RuntimeTask;
 	type PalletInfo = PalletInfo;
+	/// polkadot-sdk's reference weights until `scripts/bench.sh` measures this pallet here.
+	type SystemWeightInfo = frame_system::weights::SubstrateWeight<Runtime>;
+	type ExtensionsWeightInfo = frame_system::SubstrateExtensionsWeight<Runtime>;
 }
 
 impl pallet_timestamp::Config for Runtime {
@@ -73,7 +76,7 @@ impl pallet_timestamp::Config for Runtime {
 	type OnTimestampSet = crate::Aura;
 	/// Blocks must be at least half a slot apart; Aura enforces the slot itself.
 	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
-	type WeightInfo = ();
+	type WeightInfo = pallet_timestamp::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_utility::Config for Runtime {
