@@ -113,13 +113,27 @@ impl Batch {
 }
 
 /// The readings the next batch takes from `pending` (each device's readings by sequence
-/// number), in leaf order.
+/// number), in leaf order. Devices take turns: the batch starts with the first device after
+/// `after` (the last device the previous batch served) and wraps around, so no device id is
+/// favoured and every device with pending readings is served within
+/// `ceil(devices / max_devices)` batches.
 pub fn plan(
 	pending: &BTreeMap<DeviceId, BTreeMap<u64, SignedReading>>,
 	limits: Limits,
+	after: Option<DeviceId>,
 ) -> Vec<SignedReading> {
+	use core::ops::Bound::{Excluded, Unbounded};
+	let turn: Box<dyn Iterator<Item = &BTreeMap<u64, SignedReading>>> = match after {
+		Some(last) => Box::new(
+			pending
+				.range((Excluded(last), Unbounded))
+				.chain(pending.range(..=last))
+				.map(|(_, r)| r),
+		),
+		None => Box::new(pending.values()),
+	};
 	let mut out = Vec::new();
-	for readings in pending.values().filter(|r| !r.is_empty()).take(limits.max_devices) {
+	for readings in turn.filter(|r| !r.is_empty()).take(limits.max_devices) {
 		let mut expected = None;
 		let mut metrics: Vec<u16> = Vec::new();
 		for (seq, reading) in readings {
@@ -182,11 +196,29 @@ mod tests {
 		let seqs =
 			|v: &[SignedReading]| v.iter().map(|r| (r.device.0[0], r.seq)).collect::<Vec<_>>();
 		// Device 1 stops before the hole at 6; device 2 before a third metric.
-		assert_eq!(seqs(&plan(&p, LIMITS)), vec![(1, 4), (1, 5), (2, 0)]);
+		assert_eq!(seqs(&plan(&p, LIMITS, None)), vec![(1, 4), (1, 5), (2, 0)]);
 		let one_device = Limits { max_devices: 1, ..LIMITS };
-		assert_eq!(seqs(&plan(&p, one_device)), vec![(1, 4), (1, 5)]);
+		assert_eq!(seqs(&plan(&p, one_device, None)), vec![(1, 4), (1, 5)]);
 		let two_readings = Limits { max_readings: 1, ..LIMITS };
-		assert_eq!(seqs(&plan(&p, two_readings)), vec![(1, 4)]);
+		assert_eq!(seqs(&plan(&p, two_readings, None)), vec![(1, 4)]);
+	}
+
+	#[test]
+	fn attack_low_device_ids_are_not_served_first() {
+		// Five devices, two a batch: whatever their ids, each waits its turn.
+		let p = pending(&(1..=5).map(|d| reading(d, 0, &[(1, 0)])).collect::<Vec<_>>());
+		let two = Limits { max_devices: 2, ..LIMITS };
+		let devices = |v: &[SignedReading]| v.iter().map(|r| r.device.0[0]).collect::<Vec<_>>();
+		let mut after = None;
+		let mut served = Vec::new();
+		for _ in 0..3 {
+			let batch = plan(&p, two, after);
+			after = batch.last().map(|r| r.device);
+			served.push(devices(&batch));
+		}
+		assert_eq!(served, vec![vec![1, 2], vec![3, 4], vec![5, 1]]);
+		// A device that was just served goes to the back, even with the lowest id.
+		assert_eq!(devices(&plan(&p, two, Some(H256([1; 32])))), vec![2, 3]);
 	}
 
 	#[test]

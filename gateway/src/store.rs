@@ -24,6 +24,8 @@ const LOCATED: TableDefinition<&[u8], &[u8]> = TableDefinition::new("located");
 const LAST_SEQ: TableDefinition<&[u8], u64> = TableDefinition::new("last_seq");
 /// Counters: `next_batch`.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// Whose turn it is: the last device a batch served, so the next starts after it.
+const TURN: TableDefinition<&str, &[u8]> = TableDefinition::new("turn");
 
 /// What became of a reading offered to [`Store::accept`].
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -97,6 +99,7 @@ impl Store {
 		w.open_table(LOCATED).map_err(err)?;
 		w.open_table(LAST_SEQ).map_err(err)?;
 		w.open_table(META).map_err(err)?;
+		w.open_table(TURN).map_err(err)?;
 		w.commit().map_err(err)?;
 		Ok(Self { db, cache: Mutex::new(HashMap::new()) })
 	}
@@ -156,7 +159,16 @@ impl Store {
 				let reading = SignedReading::decode(&mut v.value()).map_err(err)?;
 				by_device.entry(device).or_default().insert(seq, reading);
 			}
-			let readings = plan(&by_device, limits);
+			let mut turn = w.open_table(TURN).map_err(err)?;
+			let after = turn
+				.get("last_served")
+				.map_err(err)?
+				.and_then(|v| <[u8; 32]>::try_from(v.value()).ok())
+				.map(DeviceId::from);
+			let readings = plan(&by_device, limits, after);
+			if let Some(last) = readings.last() {
+				turn.insert("last_served", last.device.as_bytes()).map_err(err)?;
+			}
 			let mut meta = w.open_table(META).map_err(err)?;
 			let number = meta.get("next_batch").map_err(err)?.map(|v| v.value()).unwrap_or(0);
 			let Some((batch, leaves)) = Batch::build(number, readings) else { return Ok(None) };
