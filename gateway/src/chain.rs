@@ -39,21 +39,8 @@ struct DeviceHead {
 	gateway: Option<AccountId>,
 }
 
-/// Why `checkReading` accepts or refuses a reading.
-#[derive(Decode, Debug, PartialEq, Eq)]
-pub enum ReadingCheck {
-	/// The reading is in the anchor.
-	Anchored,
-	/// No such anchor.
-	UnknownAnchor,
-	/// The anchor has no range holding the reading.
-	NotInRange,
-	/// The proof does not lead to the anchor's root.
-	BadProof,
-	/// The reading is in the tree, but its device did not sign it (with the key it held when the
-	/// batch was anchored).
-	BadSignature,
-}
+/// Why `checkReading` accepts or refuses a reading: the chain's own type.
+pub use iotrust_primitives::anchoring::ReadingCheck;
 
 /// The leading fields of an anchor as `anchoringApi.anchor` returns it.
 #[derive(Decode, Debug)]
