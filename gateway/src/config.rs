@@ -30,6 +30,9 @@ pub struct Settings {
 	/// A batch is cut once this many readings wait [default: 20000].
 	#[arg(long)]
 	pub batch_max_readings: Option<usize>,
+	/// The most devices one batch covers; devices take turns [default: 100, the chain's most].
+	#[arg(long)]
+	pub batch_max_devices: Option<usize>,
 	/// ... or once the oldest waiting reading is this old, in ms [default: 2000].
 	#[arg(long)]
 	pub batch_window_ms: Option<u64>,
@@ -55,6 +58,7 @@ pub struct Config {
 	pub db: PathBuf,
 	pub http: String,
 	pub batch_max_readings: usize,
+	pub batch_max_devices: usize,
 	pub batch_window_ms: u64,
 	pub progress_secs: u64,
 	pub serve_owners: Vec<crate::chain::AccountId>,
@@ -79,6 +83,7 @@ impl Settings {
 			db: flags.db.or(base.db),
 			http: flags.http.or(base.http),
 			batch_max_readings: flags.batch_max_readings.or(base.batch_max_readings),
+			batch_max_devices: flags.batch_max_devices.or(base.batch_max_devices),
 			batch_window_ms: flags.batch_window_ms.or(base.batch_window_ms),
 			progress_secs: flags.progress_secs.or(base.progress_secs),
 			serve_owners: flags.serve_owners.or(base.serve_owners),
@@ -98,6 +103,11 @@ impl Settings {
 		let batch_max_readings = self.batch_max_readings.unwrap_or(20_000);
 		if batch_max_readings == 0 {
 			return Err("batch_max_readings must be at least 1".into());
+		}
+		let most = crate::gateway::MAX_DEVICES;
+		let batch_max_devices = self.batch_max_devices.unwrap_or(most);
+		if batch_max_devices == 0 || batch_max_devices > most {
+			return Err(format!("batch_max_devices must be 1 to {most}"));
 		}
 		let serve_owners = self
 			.serve_owners
@@ -119,6 +129,7 @@ impl Settings {
 			db: self.db.unwrap_or_else(|| PathBuf::from("gateway-data/gateway.redb")),
 			http: self.http.unwrap_or_else(|| "127.0.0.1:8080".into()),
 			batch_max_readings,
+			batch_max_devices,
 			batch_window_ms: self.batch_window_ms.unwrap_or(2_000),
 			progress_secs: self.progress_secs.unwrap_or(10).max(1),
 			serve_owners,
@@ -145,6 +156,16 @@ mod tests {
 		assert_eq!(config.batch_window_ms, 100);
 		assert_eq!((config.mqtt_host.as_str(), config.mqtt_port), ("127.0.0.1", 1883));
 		assert!(config.serve_owners.is_empty());
+		assert_eq!(config.batch_max_devices, crate::gateway::MAX_DEVICES);
+		// At most the chain's devices per batch, at least one.
+		for bad in [0, crate::gateway::MAX_DEVICES + 1] {
+			let flags = Settings {
+				account: Some("//Dave".into()),
+				batch_max_devices: Some(bad),
+				..Default::default()
+			};
+			assert!(flags.resolve().unwrap_err().contains("batch_max_devices"));
+		}
 		// Owners it serves, from the file; a malformed address is refused.
 		let charlie = "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y";
 		std::fs::write(&path, format!("account = \"//Dave\"\nserve_owners = [\"{charlie}\"]\n"))

@@ -31,7 +31,7 @@ use tokio::{net::TcpListener, sync::mpsc};
 use tracing::{error, info, warn};
 
 /// The chain's limits on one batch (`MaxDevicesPerBatch`, `MaxMetrics`).
-const MAX_DEVICES: usize = 100;
+pub const MAX_DEVICES: usize = 100;
 const MAX_METRICS: usize = 8;
 /// How long an "unknown device" answer is trusted before the chain is asked again.
 const NEGATIVE_TTL: Duration = Duration::from_secs(5);
@@ -392,7 +392,7 @@ async fn anchor_loop(gw: Arc<Gateway>, config: Config) {
 		Err(e) => error!("{e}"),
 	}
 	let limits = Limits {
-		max_devices: MAX_DEVICES,
+		max_devices: config.batch_max_devices,
 		max_readings: config.batch_max_readings,
 		max_metrics: MAX_METRICS,
 	};

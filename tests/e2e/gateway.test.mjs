@@ -57,7 +57,8 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
     net.extra = net.extra.filter((p) => p !== gateway);
     gateway = startGateway({
       bin: GATEWAY_BIN, state: gatewayState(), nodeUrl: nodes[1].rpcUrl, mqttPort: MQTT_PORT, httpPort: HTTP_PORT,
-      extraArgs: ['--progress-secs', '5', '--batch-window-ms', '1000'],
+      // 8 devices a batch, so the 20 devices must take turns (the attack of old: low ids first).
+      extraArgs: ['--progress-secs', '5', '--batch-window-ms', '1000', '--batch-max-devices', '8'],
     });
     net.extra.unshift(gateway);
   };
@@ -123,6 +124,16 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
       total += a.readingCount.toNumber();
     }
     assert.equal(total, DEVICES * READINGS, 'the anchors hold each reading once');
+    // Devices took turns: with 8 a batch, no device id was served much more often than another
+    // (served lowest ids first, devices 1-8 would be in nearly every batch while a backlog lasts).
+    const served = new Map(devices.map((d) => [d, 0]));
+    for (let id = 0; id < anchors; id++) {
+      const a = (await api.call.anchoringApi.anchor(id)).unwrap();
+      assert.ok(a.ranges.length <= 8, `anchor ${id} covers ${a.ranges.length} devices`);
+      for (const r of a.ranges) served.set(r.device.toHex(), served.get(r.device.toHex()) + 1);
+    }
+    const counts = [...served.values()];
+    assert.ok(Math.max(...counts) <= 2 * Math.min(...counts) + 2, `batches per device: ${counts.join(' ')}`);
     // The gateway has seen its last batch finalized too.
     await waitFor('the gateway to see every batch finalized', async () => {
       const last = await Promise.all(devices.map((d) => fetch(`http://127.0.0.1:${HTTP_PORT}/proof/${d}/${READINGS - 1}`)));
