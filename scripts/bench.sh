@@ -3,9 +3,10 @@
 #
 #   scripts/bench.sh [PALLET ...]     default: every iotrust pallet
 #
-# Builds the node with the `runtime-benchmarks` feature (same profile and target directory as
-# the other scripts), then runs `iotrust-node benchmark pallet` against the runtime's Wasm with
-# the template in .maintain/. Run it on the reference machine; the figures are that machine's.
+# Builds the node with the `runtime-benchmarks` feature in the `production` profile (release with
+# thin LTO: the build whose figures we publish; ~30 min cold on 2 cores), then runs
+# `iotrust-node benchmark pallet` against the runtime's Wasm with the template in .maintain/. Run
+# it on the reference machine; the figures are that machine's.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -14,8 +15,9 @@ pallets=("$@")
 
 ensure_build_deps
 log "building iotrust-node with runtime-benchmarks"
-(cd "$REPO_ROOT" && cargo build --locked -p iotrust-node --features runtime-benchmarks)
-wbuild="$CARGO_TARGET_DIR/debug/wbuild/iotrust-runtime"
+(cd "$REPO_ROOT" && cargo build --locked --profile production -p iotrust-node --features runtime-benchmarks)
+BENCH_NODE="$CARGO_TARGET_DIR/production/iotrust-node"
+wbuild="$CARGO_TARGET_DIR/production/wbuild/iotrust-runtime"
 wasm=""
 for candidate in iotrust_runtime.compact.compressed.wasm iotrust_runtime.compact.wasm iotrust_runtime.wasm; do
 	[ -f "$wbuild/$candidate" ] && { wasm="$wbuild/$candidate"; break; }
@@ -25,7 +27,7 @@ done
 for pallet in "${pallets[@]}"; do
 	dir="$REPO_ROOT/pallets/${pallet#pallet_}"
 	log "benchmarking $pallet -> $dir/src/weights.rs"
-	"$NODE_BIN" benchmark pallet \
+	"$BENCH_NODE" benchmark pallet \
 		--runtime "$wasm" --genesis-builder=runtime \
 		--pallet "$pallet" --extrinsic '*' \
 		--steps 50 --repeat 20 \

@@ -6,11 +6,11 @@
 //! Wasm execution `Compiled`, DB cache 1024 MiB.
 
 // Command:
-// /root/.cache/iotrust/target/debug/iotrust-node
+// /root/.cache/iotrust/target/production/iotrust-node
 // benchmark
 // pallet
 // --runtime
-// /root/.cache/iotrust/target/debug/wbuild/iotrust-runtime/iotrust_runtime.wasm
+// /root/.cache/iotrust/target/production/wbuild/iotrust-runtime/iotrust_runtime.compact.compressed.wasm
 // --genesis-builder=runtime
 // --pallet
 // pallet_anchoring
@@ -62,10 +62,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 100]`.
 	fn anchor(n: u32, ) -> Weight {
 		// Proof size: measured `406 + n * (366 ±0)`, estimated `3537 + n * (2983 ±0)` bytes.
-		// Fastest run: 746_139_000 picoseconds.
-		Weight::from_parts(351_963_516, 3537)
-			// Standard error: 4_992_880
-			.saturating_add(Weight::from_parts(294_422_748, 0).saturating_mul(n.into()))
+		// Fastest run: 45_467_000 picoseconds.
+		Weight::from_parts(49_294_000, 3537)
+			// Standard error: 132_839
+			.saturating_add(Weight::from_parts(35_688_003, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -79,10 +79,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn set_rules(n: u32, ) -> Weight {
 		// Proof size: measured `386`, estimated `3973` bytes.
-		// Fastest run: 215_971_000 picoseconds.
-		Weight::from_parts(246_648_009, 3973)
-			// Standard error: 219_675
-			.saturating_add(Weight::from_parts(590_180, 0).saturating_mul(n.into()))
+		// Fastest run: 14_251_000 picoseconds.
+		Weight::from_parts(22_353_177, 3973)
+			// Standard error: 11_946
+			.saturating_add(Weight::from_parts(94_649, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -92,8 +92,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Anchoring::LastSeq` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn reset_sequence() -> Weight {
 		// Proof size: measured `471`, estimated `3973` bytes.
-		// Fastest run: 262_891_000 picoseconds.
-		Weight::from_parts(414_316_000, 3973)
+		// Fastest run: 18_688_000 picoseconds.
+		Weight::from_parts(28_782_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -102,8 +102,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with RocksDB's reference database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn anchor(n: u32, ) -> Weight {
-		Weight::from_parts(351_963_516, 3537)
-			.saturating_add(Weight::from_parts(294_422_748, 0).saturating_mul(n.into()))
+		Weight::from_parts(49_294_000, 3537)
+			.saturating_add(Weight::from_parts(35_688_003, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -111,13 +111,13 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
 	}
 	fn set_rules(n: u32, ) -> Weight {
-		Weight::from_parts(246_648_009, 3973)
-			.saturating_add(Weight::from_parts(590_180, 0).saturating_mul(n.into()))
+		Weight::from_parts(22_353_177, 3973)
+			.saturating_add(Weight::from_parts(94_649, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reset_sequence() -> Weight {
-		Weight::from_parts(414_316_000, 3973)
+		Weight::from_parts(28_782_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}

@@ -6,11 +6,11 @@
 //! Wasm execution `Compiled`, DB cache 1024 MiB.
 
 // Command:
-// /root/.cache/iotrust/target/debug/iotrust-node
+// /root/.cache/iotrust/target/production/iotrust-node
 // benchmark
 // pallet
 // --runtime
-// /root/.cache/iotrust/target/debug/wbuild/iotrust-runtime/iotrust_runtime.wasm
+// /root/.cache/iotrust/target/production/wbuild/iotrust-runtime/iotrust_runtime.compact.compressed.wasm
 // --genesis-builder=runtime
 // --pallet
 // pallet_consortium
@@ -52,10 +52,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 99]`.
 	fn add_validator(n: u32, ) -> Weight {
 		// Proof size: measured `138 + n * (32 ±0)`, estimated `4687` bytes.
-		// Fastest run: 170_684_000 picoseconds.
-		Weight::from_parts(174_403_383, 4687)
-			// Standard error: 3_388
-			.saturating_add(Weight::from_parts(147_538, 0).saturating_mul(n.into()))
+		// Fastest run: 10_305_000 picoseconds.
+		Weight::from_parts(16_591_805, 4687)
+			// Standard error: 854
+			.saturating_add(Weight::from_parts(48_623, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -66,24 +66,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[2, 100]`.
 	fn remove_validator(n: u32, ) -> Weight {
 		// Proof size: measured `138 + n * (32 ±0)`, estimated `4687` bytes.
-		// Fastest run: 169_021_000 picoseconds.
-		Weight::from_parts(176_649_973, 4687)
-			// Standard error: 7_186
-			.saturating_add(Weight::from_parts(175_076, 0).saturating_mul(n.into()))
+		// Fastest run: 10_205_000 picoseconds.
+		Weight::from_parts(14_474_082, 4687)
+			// Standard error: 879
+			.saturating_add(Weight::from_parts(28_714, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	fn dispatch_as_root() -> Weight {
 		// Proof size: measured `0`, estimated `0` bytes.
-		// Fastest run: 106_739_000 picoseconds.
-		Weight::from_parts(111_606_000, 0)
+		// Fastest run: 6_210_000 picoseconds.
+		Weight::from_parts(10_575_000, 0)
 	}
 	/// Storage: `Consortium::Nodes` (r:1 w:1)
 	/// Proof: `Consortium::Nodes` (`max_values`: Some(1), `max_size`: Some(41474), added: 41969, mode: `MaxEncodedLen`)
 	fn add_node() -> Weight {
 		// Proof size: measured `41451`, estimated `42959` bytes.
-		// Fastest run: 718_969_000 picoseconds.
-		Weight::from_parts(778_007_000, 42959)
+		// Fastest run: 99_978_000 picoseconds.
+		Weight::from_parts(150_303_000, 42959)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -91,8 +91,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consortium::Nodes` (`max_values`: Some(1), `max_size`: Some(41474), added: 41969, mode: `MaxEncodedLen`)
 	fn remove_node() -> Weight {
 		// Proof size: measured `41613`, estimated `42959` bytes.
-		// Fastest run: 722_885_000 picoseconds.
-		Weight::from_parts(791_457_000, 42959)
+		// Fastest run: 100_118_000 picoseconds.
+		Weight::from_parts(156_283_000, 42959)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -101,27 +101,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with RocksDB's reference database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn add_validator(n: u32, ) -> Weight {
-		Weight::from_parts(174_403_383, 4687)
-			.saturating_add(Weight::from_parts(147_538, 0).saturating_mul(n.into()))
+		Weight::from_parts(16_591_805, 4687)
+			.saturating_add(Weight::from_parts(48_623, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn remove_validator(n: u32, ) -> Weight {
-		Weight::from_parts(176_649_973, 4687)
-			.saturating_add(Weight::from_parts(175_076, 0).saturating_mul(n.into()))
+		Weight::from_parts(14_474_082, 4687)
+			.saturating_add(Weight::from_parts(28_714, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn dispatch_as_root() -> Weight {
-		Weight::from_parts(111_606_000, 0)
+		Weight::from_parts(10_575_000, 0)
 	}
 	fn add_node() -> Weight {
-		Weight::from_parts(778_007_000, 42959)
+		Weight::from_parts(150_303_000, 42959)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn remove_node() -> Weight {
-		Weight::from_parts(791_457_000, 42959)
+		Weight::from_parts(156_283_000, 42959)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}

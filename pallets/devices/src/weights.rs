@@ -6,11 +6,11 @@
 //! Wasm execution `Compiled`, DB cache 1024 MiB.
 
 // Command:
-// /root/.cache/iotrust/target/debug/iotrust-node
+// /root/.cache/iotrust/target/production/iotrust-node
 // benchmark
 // pallet
 // --runtime
-// /root/.cache/iotrust/target/debug/wbuild/iotrust-runtime/iotrust_runtime.wasm
+// /root/.cache/iotrust/target/production/wbuild/iotrust-runtime/iotrust_runtime.compact.compressed.wasm
 // --genesis-builder=runtime
 // --pallet
 // pallet_devices
@@ -74,7 +74,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Attestations` (r:1 w:0)
 	/// Proof: `Devices::Attestations` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::KeyHistory` (r:0 w:1)
@@ -83,8 +83,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::DevicesByOwner` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
 		// Proof size: measured `199`, estimated `3973` bytes.
-		// Fastest run: 2_440_358_000 picoseconds.
-		Weight::from_parts(2_633_145_000, 3973)
+		// Fastest run: 1_636_894_000 picoseconds.
+		Weight::from_parts(1_686_187_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -92,8 +92,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
 		// Proof size: measured `549`, estimated `3973` bytes.
-		// Fastest run: 244_914_000 picoseconds.
-		Weight::from_parts(271_865_000, 3973)
+		// Fastest run: 17_966_000 picoseconds.
+		Weight::from_parts(22_053_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -103,8 +103,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::ServedOwners` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	fn bind_gateway() -> Weight {
 		// Proof size: measured `683`, estimated `3973` bytes.
-		// Fastest run: 292_495_000 picoseconds.
-		Weight::from_parts(444_771_000, 3973)
+		// Fastest run: 23_826_000 picoseconds.
+		Weight::from_parts(35_452_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -112,8 +112,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
 	fn unbind_gateway() -> Weight {
 		// Proof size: measured `614`, estimated `3973` bytes.
-		// Fastest run: 224_574_000 picoseconds.
-		Weight::from_parts(254_629_000, 3973)
+		// Fastest run: 17_917_000 picoseconds.
+		Weight::from_parts(24_827_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -121,8 +121,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
 	fn suspend() -> Weight {
 		// Proof size: measured `549`, estimated `3973` bytes.
-		// Fastest run: 227_288_000 picoseconds.
-		Weight::from_parts(263_291_000, 3973)
+		// Fastest run: 17_426_000 picoseconds.
+		Weight::from_parts(27_220_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -130,8 +130,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
 		// Proof size: measured `549`, estimated `3973` bytes.
-		// Fastest run: 232_115_000 picoseconds.
-		Weight::from_parts(254_639_000, 3973)
+		// Fastest run: 18_418_000 picoseconds.
+		Weight::from_parts(30_566_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -145,8 +145,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::PendingTransfers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn revoke() -> Weight {
 		// Proof size: measured `549`, estimated `3973` bytes.
-		// Fastest run: 283_812_000 picoseconds.
-		Weight::from_parts(305_925_000, 3973)
+		// Fastest run: 22_173_000 picoseconds.
+		Weight::from_parts(36_064_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -155,13 +155,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::DevicesByOwner` (r:0 w:1)
 	/// Proof: `Devices::DevicesByOwner` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn remove() -> Weight {
 		// Proof size: measured `707`, estimated `3973` bytes.
-		// Fastest run: 631_429_000 picoseconds.
-		Weight::from_parts(666_211_000, 3973)
+		// Fastest run: 57_115_000 picoseconds.
+		Weight::from_parts(72_478_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -177,8 +177,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::KeyHistory` (`max_values`: None, `max_size`: Some(657), added: 3132, mode: `MaxEncodedLen`)
 	fn rotate_key() -> Weight {
 		// Proof size: measured `733`, estimated `4122` bytes.
-		// Fastest run: 3_647_293_000 picoseconds.
-		Weight::from_parts(3_902_092_000, 4122)
+		// Fastest run: 3_134_420_000 picoseconds.
+		Weight::from_parts(3_266_196_000, 4122)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -188,8 +188,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::PendingTransfers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn offer_transfer() -> Weight {
 		// Proof size: measured `549`, estimated `3973` bytes.
-		// Fastest run: 238_465_000 picoseconds.
-		Weight::from_parts(360_005_000, 3973)
+		// Fastest run: 17_736_000 picoseconds.
+		Weight::from_parts(24_807_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -199,8 +199,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::PendingTransfers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn cancel_transfer() -> Weight {
 		// Proof size: measured `655`, estimated `3973` bytes.
-		// Fastest run: 270_432_000 picoseconds.
-		Weight::from_parts(304_924_000, 3973)
+		// Fastest run: 20_430_000 picoseconds.
+		Weight::from_parts(25_819_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -211,13 +211,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::DevicesByOwner` (r:0 w:2)
 	/// Proof: `Devices::DevicesByOwner` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn accept_transfer() -> Weight {
-		// Proof size: measured `954`, estimated `6218` bytes.
-		// Fastest run: 1_187_926_000 picoseconds.
-		Weight::from_parts(1_312_261_000, 6218)
+		// Proof size: measured `954`, estimated `6290` bytes.
+		// Fastest run: 111_646_000 picoseconds.
+		Weight::from_parts(121_841_000, 6290)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -233,8 +233,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::FirmwareReleases` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	fn report_firmware() -> Weight {
 		// Proof size: measured `1128`, estimated `3973` bytes.
-		// Fastest run: 1_992_203_000 picoseconds.
-		Weight::from_parts(2_129_937_000, 3973)
+		// Fastest run: 1_569_293_000 picoseconds.
+		Weight::from_parts(1_643_053_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -242,8 +242,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Manufacturers` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
 	fn register_manufacturer() -> Weight {
 		// Proof size: measured `42`, estimated `3579` bytes.
-		// Fastest run: 184_525_000 picoseconds.
-		Weight::from_parts(196_282_000, 3579)
+		// Fastest run: 10_476_000 picoseconds.
+		Weight::from_parts(11_617_000, 3579)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -251,8 +251,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Manufacturers` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
 	fn remove_manufacturer() -> Weight {
 		// Proof size: measured `147`, estimated `3579` bytes.
-		// Fastest run: 195_881_000 picoseconds.
-		Weight::from_parts(204_934_000, 3579)
+		// Fastest run: 11_498_000 picoseconds.
+		Weight::from_parts(12_669_000, 3579)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -267,10 +267,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 100]`.
 	fn attest(n: u32, ) -> Weight {
 		// Proof size: measured `278 + n * (451 ±0)`, estimated `3579 + n * (2983 ±0)` bytes.
-		// Fastest run: 351_764_000 picoseconds.
-		Weight::from_parts(354_767_000, 3579)
-			// Standard error: 1_443_097
-			.saturating_add(Weight::from_parts(177_141_051, 0).saturating_mul(n.into()))
+		// Fastest run: 33_440_000 picoseconds.
+		Weight::from_parts(35_854_000, 3579)
+			// Standard error: 122_966
+			.saturating_add(Weight::from_parts(17_748_740, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -281,11 +281,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn serve_owner() -> Weight {
-		// Proof size: measured `145`, estimated `3604` bytes.
-		// Fastest run: 663_657_000 picoseconds.
-		Weight::from_parts(714_111_000, 3604)
+		// Proof size: measured `145`, estimated `3640` bytes.
+		// Fastest run: 56_123_000 picoseconds.
+		Weight::from_parts(65_898_000, 3640)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -294,11 +294,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn stop_serving() -> Weight {
-		// Proof size: measured `338`, estimated `3604` bytes.
-		// Fastest run: 587_574_000 picoseconds.
-		Weight::from_parts(615_905_000, 3604)
+		// Proof size: measured `338`, estimated `3640` bytes.
+		// Fastest run: 50_475_000 picoseconds.
+		Weight::from_parts(74_331_000, 3640)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -306,8 +306,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
 	fn release_device() -> Weight {
 		// Proof size: measured `614`, estimated `3973` bytes.
-		// Fastest run: 235_100_000 picoseconds.
-		Weight::from_parts(347_707_000, 3973)
+		// Fastest run: 18_357_000 picoseconds.
+		Weight::from_parts(35_974_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -316,10 +316,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 100]`.
 	fn revoke_attestations(n: u32, ) -> Weight {
 		// Proof size: measured `187 + n * (69 ±0)`, estimated `990 + n * (2614 ±0)` bytes.
-		// Fastest run: 209_161_000 picoseconds.
-		Weight::from_parts(551_175_949, 990)
-			// Standard error: 1_644_385
-			.saturating_add(Weight::from_parts(66_556_590, 0).saturating_mul(n.into()))
+		// Fastest run: 27_181_000 picoseconds.
+		Weight::from_parts(5_177_343, 990)
+			// Standard error: 95_605
+			.saturating_add(Weight::from_parts(6_878_009, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2614).saturating_mul(n.into()))
@@ -330,139 +330,139 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::FirmwareReleases` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	fn publish_firmware() -> Weight {
 		// Proof size: measured `147`, estimated `3579` bytes.
-		// Fastest run: 237_423_000 picoseconds.
-		Weight::from_parts(249_091_000, 3579)
+		// Fastest run: 15_994_000 picoseconds.
+		Weight::from_parts(27_731_000, 3579)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn verify_p256() -> Weight {
 		// Proof size: measured `0`, estimated `0` bytes.
-		// Fastest run: 1_519_870_000 picoseconds.
-		Weight::from_parts(1_601_831_000, 0)
+		// Fastest run: 1_518_298_000 picoseconds.
+		Weight::from_parts(2_211_698_000, 0)
 	}
 	fn verify_sr25519() -> Weight {
 		// Proof size: measured `0`, estimated `0` bytes.
-		// Fastest run: 144_725_000 picoseconds.
-		Weight::from_parts(151_215_000, 0)
+		// Fastest run: 39_088_000 picoseconds.
+		Weight::from_parts(44_005_000, 0)
 	}
 }
 
 /// The same figures with RocksDB's reference database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register() -> Weight {
-		Weight::from_parts(2_633_145_000, 3973)
+		Weight::from_parts(1_686_187_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn update_metadata() -> Weight {
-		Weight::from_parts(271_865_000, 3973)
+		Weight::from_parts(22_053_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn bind_gateway() -> Weight {
-		Weight::from_parts(444_771_000, 3973)
+		Weight::from_parts(35_452_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn unbind_gateway() -> Weight {
-		Weight::from_parts(254_629_000, 3973)
+		Weight::from_parts(24_827_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn suspend() -> Weight {
-		Weight::from_parts(263_291_000, 3973)
+		Weight::from_parts(27_220_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn resume() -> Weight {
-		Weight::from_parts(254_639_000, 3973)
+		Weight::from_parts(30_566_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn revoke() -> Weight {
-		Weight::from_parts(305_925_000, 3973)
+		Weight::from_parts(36_064_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn remove() -> Weight {
-		Weight::from_parts(666_211_000, 3973)
+		Weight::from_parts(72_478_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn rotate_key() -> Weight {
-		Weight::from_parts(3_902_092_000, 4122)
+		Weight::from_parts(3_266_196_000, 4122)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn offer_transfer() -> Weight {
-		Weight::from_parts(360_005_000, 3973)
+		Weight::from_parts(24_807_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn cancel_transfer() -> Weight {
-		Weight::from_parts(304_924_000, 3973)
+		Weight::from_parts(25_819_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn accept_transfer() -> Weight {
-		Weight::from_parts(1_312_261_000, 6218)
+		Weight::from_parts(121_841_000, 6290)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn report_firmware() -> Weight {
-		Weight::from_parts(2_129_937_000, 3973)
+		Weight::from_parts(1_643_053_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn register_manufacturer() -> Weight {
-		Weight::from_parts(196_282_000, 3579)
+		Weight::from_parts(11_617_000, 3579)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn remove_manufacturer() -> Weight {
-		Weight::from_parts(204_934_000, 3579)
+		Weight::from_parts(12_669_000, 3579)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn attest(n: u32, ) -> Weight {
-		Weight::from_parts(354_767_000, 3579)
-			.saturating_add(Weight::from_parts(177_141_051, 0).saturating_mul(n.into()))
+		Weight::from_parts(35_854_000, 3579)
+			.saturating_add(Weight::from_parts(17_748_740, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
 	}
 	fn serve_owner() -> Weight {
-		Weight::from_parts(714_111_000, 3604)
+		Weight::from_parts(65_898_000, 3640)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn stop_serving() -> Weight {
-		Weight::from_parts(615_905_000, 3604)
+		Weight::from_parts(74_331_000, 3640)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn release_device() -> Weight {
-		Weight::from_parts(347_707_000, 3973)
+		Weight::from_parts(35_974_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn revoke_attestations(n: u32, ) -> Weight {
-		Weight::from_parts(551_175_949, 990)
-			.saturating_add(Weight::from_parts(66_556_590, 0).saturating_mul(n.into()))
+		Weight::from_parts(5_177_343, 990)
+			.saturating_add(Weight::from_parts(6_878_009, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2614).saturating_mul(n.into()))
 	}
 	fn publish_firmware() -> Weight {
-		Weight::from_parts(249_091_000, 3579)
+		Weight::from_parts(27_731_000, 3579)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn verify_p256() -> Weight {
-		Weight::from_parts(1_601_831_000, 0)
+		Weight::from_parts(2_211_698_000, 0)
 	}
 	fn verify_sr25519() -> Weight {
-		Weight::from_parts(151_215_000, 0)
+		Weight::from_parts(44_005_000, 0)
 	}
 }

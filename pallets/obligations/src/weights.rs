@@ -6,11 +6,11 @@
 //! Wasm execution `Compiled`, DB cache 1024 MiB.
 
 // Command:
-// /root/.cache/iotrust/target/debug/iotrust-node
+// /root/.cache/iotrust/target/production/iotrust-node
 // benchmark
 // pallet
 // --runtime
-// /root/.cache/iotrust/target/debug/wbuild/iotrust-runtime/iotrust_runtime.wasm
+// /root/.cache/iotrust/target/production/wbuild/iotrust-runtime/iotrust_runtime.compact.compressed.wasm
 // --genesis-builder=runtime
 // --pallet
 // pallet_obligations
@@ -66,8 +66,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Obligations::Offers` (`max_values`: None, `max_size`: Some(190), added: 2665, mode: `MaxEncodedLen`)
 	fn publish_offer() -> Weight {
 		// Proof size: measured `917`, estimated `3973` bytes.
-		// Fastest run: 837_215_000 picoseconds.
-		Weight::from_parts(967_518_000, 3973)
+		// Fastest run: 88_582_000 picoseconds.
+		Weight::from_parts(130_414_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -81,8 +81,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Obligations::ProviderOffers` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	fn withdraw_offer() -> Weight {
 		// Proof size: measured `588`, estimated `3655` bytes.
-		// Fastest run: 636_707_000 picoseconds.
-		Weight::from_parts(732_810_000, 3655)
+		// Fastest run: 55_112_000 picoseconds.
+		Weight::from_parts(67_300_000, 3655)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -110,8 +110,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Obligations::Streams` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	fn create() -> Weight {
 		// Proof size: measured `2435`, estimated `6956` bytes.
-		// Fastest run: 1_194_877_000 picoseconds.
-		Weight::from_parts(1_380_542_000, 6956)
+		// Fastest run: 115_452_000 picoseconds.
+		Weight::from_parts(154_289_000, 6956)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -143,8 +143,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Obligations::Streams` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	fn create_for_device() -> Weight {
 		// Proof size: measured `2581`, estimated `6956` bytes.
-		// Fastest run: 2_933_722_000 picoseconds.
-		Weight::from_parts(3_277_523_000, 6956)
+		// Fastest run: 1_674_390_000 picoseconds.
+		Weight::from_parts(2_324_837_000, 6956)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -162,8 +162,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Obligations::DueQueue` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	fn pay() -> Weight {
 		// Proof size: measured `2196`, estimated `6196` bytes.
-		// Fastest run: 1_229_558_000 picoseconds.
-		Weight::from_parts(1_357_438_000, 6196)
+		// Fastest run: 113_489_000 picoseconds.
+		Weight::from_parts(123_604_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -179,8 +179,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Obligations::DueQueue` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof size: measured `1919`, estimated `4434` bytes.
-		// Fastest run: 470_680_000 picoseconds.
-		Weight::from_parts(525_451_000, 4434)
+		// Fastest run: 41_832_000 picoseconds.
+		Weight::from_parts(48_983_000, 4434)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -198,8 +198,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Obligations::DueQueue` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	fn mark_defaulted() -> Weight {
 		// Proof size: measured `1919`, estimated `4434` bytes.
-		// Fastest run: 486_544_000 picoseconds.
-		Weight::from_parts(553_603_000, 4434)
+		// Fastest run: 43_034_000 picoseconds.
+		Weight::from_parts(51_687_000, 4434)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -207,16 +207,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Obligations::GracePeriod` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn set_grace_period() -> Weight {
 		// Proof size: measured `0`, estimated `0` bytes.
-		// Fastest run: 87_751_000 picoseconds.
-		Weight::from_parts(93_660_000, 0)
+		// Fastest run: 4_517_000 picoseconds.
+		Weight::from_parts(5_869_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Obligations::Retention` (r:0 w:1)
 	/// Proof: `Obligations::Retention` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn set_retention() -> Weight {
 		// Proof size: measured `0`, estimated `0` bytes.
-		// Fastest run: 87_531_000 picoseconds.
-		Weight::from_parts(92_548_000, 0)
+		// Fastest run: 4_616_000 picoseconds.
+		Weight::from_parts(9_103_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Obligations::Obligations` (r:1 w:1)
@@ -231,8 +231,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Obligations::Streams` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	fn archive() -> Weight {
 		// Proof size: measured `818`, estimated `3909` bytes.
-		// Fastest run: 663_357_000 picoseconds.
-		Weight::from_parts(773_650_000, 3909)
+		// Fastest run: 59_038_000 picoseconds.
+		Weight::from_parts(87_259_000, 3909)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -251,10 +251,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 50]`.
 	fn on_idle(n: u32, ) -> Weight {
 		// Proof size: measured `1280 + n * (581 ±0)`, estimated `3580 + n * (3444 ±0)` bytes.
-		// Fastest run: 134_069_000 picoseconds.
-		Weight::from_parts(224_882_101, 3580)
-			// Standard error: 5_603_115
-			.saturating_add(Weight::from_parts(378_252_013, 0).saturating_mul(n.into()))
+		// Fastest run: 7_702_000 picoseconds.
+		Weight::from_parts(13_417_777, 3580)
+			// Standard error: 501_209
+			.saturating_add(Weight::from_parts(36_312_047, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
@@ -275,10 +275,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 4]`.
 	fn on_anchored(n: u32, ) -> Weight {
 		// Proof size: measured `511 + n * (935 ±0)`, estimated `3973 + n * (3444 ±0)` bytes.
-		// Fastest run: 86_919_000 picoseconds.
-		Weight::from_parts(107_918_602, 3973)
-			// Standard error: 1_912_582
-			.saturating_add(Weight::from_parts(405_702_882, 0).saturating_mul(n.into()))
+		// Fastest run: 5_908_000 picoseconds.
+		Weight::from_parts(7_342_123, 3973)
+			// Standard error: 224_688
+			.saturating_add(Weight::from_parts(43_018_604, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
@@ -289,64 +289,64 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with RocksDB's reference database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn publish_offer() -> Weight {
-		Weight::from_parts(967_518_000, 3973)
+		Weight::from_parts(130_414_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn withdraw_offer() -> Weight {
-		Weight::from_parts(732_810_000, 3655)
+		Weight::from_parts(67_300_000, 3655)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn create() -> Weight {
-		Weight::from_parts(1_380_542_000, 6956)
+		Weight::from_parts(154_289_000, 6956)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn create_for_device() -> Weight {
-		Weight::from_parts(3_277_523_000, 6956)
+		Weight::from_parts(2_324_837_000, 6956)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn pay() -> Weight {
-		Weight::from_parts(1_357_438_000, 6196)
+		Weight::from_parts(123_604_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(525_451_000, 4434)
+		Weight::from_parts(48_983_000, 4434)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn mark_defaulted() -> Weight {
-		Weight::from_parts(553_603_000, 4434)
+		Weight::from_parts(51_687_000, 4434)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn set_grace_period() -> Weight {
-		Weight::from_parts(93_660_000, 0)
+		Weight::from_parts(5_869_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_retention() -> Weight {
-		Weight::from_parts(92_548_000, 0)
+		Weight::from_parts(9_103_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn archive() -> Weight {
-		Weight::from_parts(773_650_000, 3909)
+		Weight::from_parts(87_259_000, 3909)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn on_idle(n: u32, ) -> Weight {
-		Weight::from_parts(224_882_101, 3580)
-			.saturating_add(Weight::from_parts(378_252_013, 0).saturating_mul(n.into()))
+		Weight::from_parts(13_417_777, 3580)
+			.saturating_add(Weight::from_parts(36_312_047, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3444).saturating_mul(n.into()))
 	}
 	fn on_anchored(n: u32, ) -> Weight {
-		Weight::from_parts(107_918_602, 3973)
-			.saturating_add(Weight::from_parts(405_702_882, 0).saturating_mul(n.into()))
+		Weight::from_parts(7_342_123, 3973)
+			.saturating_add(Weight::from_parts(43_018_604, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
