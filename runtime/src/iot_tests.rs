@@ -145,13 +145,19 @@ fn state_bytes() -> usize {
 	total
 }
 
-/// Bytes the state grows by when `f` runs (events excluded: they go with the block).
-fn growth(f: impl FnOnce()) -> usize {
+/// How many bytes the state changes by when `f` runs (events excluded: they go with the
+/// block); negative when it shrinks.
+fn delta(f: impl FnOnce()) -> isize {
 	System::reset_events();
-	let before = state_bytes();
+	let before = state_bytes() as isize;
 	f();
 	System::reset_events();
-	state_bytes().saturating_sub(before)
+	state_bytes() as isize - before
+}
+
+/// Bytes the state grows by when `f` runs (zero if it shrinks).
+fn growth(f: impl FnOnce()) -> usize {
+	delta(f).max(0) as usize
 }
 
 #[test]
@@ -182,13 +188,9 @@ fn what_one_anchored_batch_and_one_settled_obligation_leave_behind() {
 		let archived = growth(|| {
 			assert_ok!(Obligations::archive(signed(Charlie), 1));
 		}) as isize;
-		let after = {
-			System::reset_events();
-			let before = state_bytes();
+		let after = -delta(|| {
 			assert_ok!(Obligations::archive(signed(Charlie), 0));
-			System::reset_events();
-			before as isize - state_bytes() as isize
-		};
+		});
 		println!(
 			"state bytes: anchored 1-device batch {batch}; settled obligation {settled} \
 			 (first of its consumer), {second} (later); archiving frees {after}"
