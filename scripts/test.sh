@@ -44,6 +44,8 @@ if [ "$run_e2e" -eq 1 ]; then
 	(cd "$REPO_ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
 	export IOTRUST_NODE_BIN="$NODE_BIN" IOTRUST_GATEWAY_BIN="$GATEWAY_BIN"
 	(cd "$REPO_ROOT/tests/e2e" && timeout 45m node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs)
+	log "chain load harness, smoke mode (a --dev node, 200 transfers)"
+	timeout 5m "$REPO_ROOT/scripts/bench-chain.sh" --smoke --no-build
 fi
 
 log "all tests passed in $(($(date +%s) - started)) s"

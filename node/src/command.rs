@@ -121,12 +121,25 @@ pub fn run() -> sc_cli::Result<()> {
 				BenchmarkCmd::Machine(cmd) => {
 					cmd.run(&config, frame_benchmarking_cli::SUBSTRATE_REFERENCE_HARDWARE.clone())
 				},
-				BenchmarkCmd::Storage(_)
-				| BenchmarkCmd::Overhead(_)
-				| BenchmarkCmd::Block(_)
-				| BenchmarkCmd::Extrinsic(_) => Err("iotrust supports `benchmark pallet` and \
-					`benchmark machine`; the other benchmark commands are not wired up"
-					.into()),
+				BenchmarkCmd::Storage(cmd) => {
+					// Reads and writes of the state in the node's own database (`--database
+					// paritydb`, the node's default): the `DbWeight` the runtime charges.
+					let PartialComponents { client, backend, .. } = service::new_partial(&config)?;
+					let db = backend.expose_db();
+					let storage = backend.expose_storage();
+					let shared_trie_cache = backend.expose_shared_trie_cache();
+					cmd.run(config, client, db, storage, shared_trie_cache)
+				},
+				BenchmarkCmd::Overhead(cmd) => {
+					// Blocks of `system.remark`s built from the runtime's metadata: the base
+					// weights of a block and of an extrinsic.
+					cmd.run_with_default_builder_and_spec::<Block, ()>(Some(config.chain_spec))
+				},
+				BenchmarkCmd::Block(_) | BenchmarkCmd::Extrinsic(_) => Err(
+					"iotrust wires up `benchmark pallet`, `storage`, `overhead` and `machine`; \
+					 for throughput use scripts/bench-chain.sh"
+						.into(),
+				),
 			})
 		},
 		Some(Subcommand::ChainInfo(cmd)) => {

@@ -138,9 +138,9 @@ export async function waitForRpc(node, timeoutMs = 120000) {
 }
 
 /** Start the four-validator local network (alice..dave) and wait until each answers RPC. */
-export async function startLocalNetwork({ bin, state, offset = 0, names = GENESIS_VALIDATORS }) {
+export async function startLocalNetwork({ bin, state, offset = 0, names = GENESIS_VALIDATORS, extraArgs = [] }) {
   const nodes = names.map((name) => startNode({
-    bin, state, name, offset,
+    bin, state, name, offset, extraArgs,
     bootnodes: names.filter((n) => n !== name).map((n) => bootnode(n, offset)),
   }));
   try {
@@ -153,8 +153,8 @@ export async function startLocalNetwork({ bin, state, offset = 0, names = GENESI
 }
 
 /** Start a single development node (alice, one member). */
-export async function startDevNode({ bin, state, offset = 0 }) {
-  const node = startNode({ bin, state, name: 'alice', chain: 'dev', offset });
+export async function startDevNode({ bin, state, offset = 0, extraArgs = [] }) {
+  const node = startNode({ bin, state, name: 'alice', chain: 'dev', offset, extraArgs });
   try {
     await waitForRpc(node);
   } catch (e) {

@@ -452,7 +452,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The most an anchor of `devices` devices with `summaries` metric summaries may weigh:
 	/// the pallet's own work plus one [`OnAnchored`] hook per device.
-	fn anchor_weight(devices: u32) -> Weight {
+	pub fn anchor_weight(devices: u32) -> Weight {
 		T::WeightInfo::anchor(devices)
 			.saturating_add(T::OnAnchored::max_weight().saturating_mul(u64::from(devices)))
 	}
