@@ -12,16 +12,7 @@ use sp_runtime::traits::TransactionExtension;
 fn with_extensions(call_weight: Weight) -> Weight {
 	let call = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
 	let extensions = <TxExtension as TransactionExtension<RuntimeCall>>::weight(
-		&(
-			frame_system::CheckNonZeroSender::new(),
-			frame_system::CheckSpecVersion::new(),
-			frame_system::CheckTxVersion::new(),
-			frame_system::CheckGenesis::new(),
-			frame_system::CheckEra::from(sp_runtime::generic::Era::Immortal),
-			frame_system::CheckNonce::from(0),
-			frame_system::CheckWeight::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::from(0),
-		),
+		&crate::tx_extension(0, sp_runtime::generic::Era::Immortal),
 		&call,
 	);
 	call_weight.saturating_add(extensions)

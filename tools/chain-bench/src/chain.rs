@@ -4,9 +4,7 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use codec::{Decode, Encode};
-use iotrust_runtime::{
-	Address, Header, RuntimeCall, Signature, SignedPayload, TxExtension, UncheckedExtrinsic,
-};
+use iotrust_runtime::{Address, Header, RuntimeCall, Signature, SignedPayload, UncheckedExtrinsic};
 use jsonrpsee::{
 	core::{
 		client::{ClientT, Subscription, SubscriptionClientT},
@@ -175,16 +173,7 @@ impl ChainIds {
 
 	/// `call` signed by `pair` with `nonce`, immortal and without tip, as the chain encodes it.
 	pub fn sign(&self, pair: &sr25519::Pair, nonce: u32, call: RuntimeCall) -> Vec<u8> {
-		let extension: TxExtension = (
-			frame_system::CheckNonZeroSender::new(),
-			frame_system::CheckSpecVersion::new(),
-			frame_system::CheckTxVersion::new(),
-			frame_system::CheckGenesis::new(),
-			frame_system::CheckEra::from(Era::Immortal),
-			frame_system::CheckNonce::from(nonce),
-			frame_system::CheckWeight::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::from(0),
-		);
+		let extension = iotrust_runtime::tx_extension(nonce, Era::Immortal);
 		let implicit =
 			((), self.spec_version, self.tx_version, self.genesis, self.genesis, (), (), ());
 		let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);

@@ -153,8 +153,7 @@ impl Report {
 		for s in sent {
 			bump(s.at, 0);
 		}
-		for b in &chain {
-			let n = ours(b);
+		for (b, &n) in chain.iter().zip(&counts) {
 			if let Some(ts) = b.timestamp {
 				for _ in 0..n {
 					bump((ts as f64 - start_unix_ms as f64) / 1000.0, 1);
