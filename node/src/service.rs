@@ -319,7 +319,13 @@ pub fn new_full<
 			network,
 			sync: Arc::new(sync_service),
 			notification_service: grandpa_notification_service,
-			voting_rule: sc_consensus_grandpa::VotingRulesBuilder::default().build(),
+			// Vote for the best block itself. The default rules vote two blocks behind it (and for
+			// at most three quarters of the unfinalized chain), which keeps a relay chain from
+			// voting on blocks BABE may still drop, but added 4 s of 2 s slots to every
+			// transaction's time to finality (measured: submit → finalized p50 6.5 s idle on the
+			// local network). Safety does not depend on it: a fork is settled by the votes, and
+			// nothing finalized is reverted.
+			voting_rule: sc_consensus_grandpa::VotingRulesBuilder::new().build(),
 			prometheus_registry,
 			shared_voter_state: SharedVoterState::empty(),
 			telemetry: telemetry.as_ref().map(|x| x.handle()),

@@ -2,7 +2,11 @@
 // harness against it, stop it. Called by scripts/bench-chain.sh.
 //
 //   node scripts/lib/chain-bench.mjs --bin NODE --harness BENCH --topology dev|local
-//        --out DIR [--state DIR] [--port-offset N] [--label TEXT] [--node-arg ARG]... -- HARNESS ARGS
+//        --workloads W[,W...] --out DIR [--state DIR] [--port-offset N] [--label TEXT]
+//        [--node-arg ARG]... [--keep-state] -- HARNESS ARGS
+//
+// Each workload runs in turn on the same chain; its table, JSON and plot go to
+// DIR/<topology>-<workload>.{md,json,svg}.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,27 +57,32 @@ try {
     ? await startLocalNetwork({ bin, state, offset, extraArgs: nodeArgs })
     : await startDevNode({ bin, state, offset, extraArgs: nodeArgs });
   await waitForBlocks(nodes[0], 3);
-  const name = `${topology}-${opt('--name', 'run')}`;
-  const args = [
-    ...nodes.flatMap((n) => ['--url', n.rpcUrl]),
-    ...nodes.flatMap((n) => ['--pid', `${n.name}=${n.proc.pid}`]),
-    '--json', path.join(out, `${name}.json`),
-    '--svg', path.join(out, `${name}.svg`),
-    '--label', `${label} — ${topology === 'local' ? '4-validator local network' : '--dev node'}`,
-    ...harnessArgs,
-  ];
-  const child = spawn(harness, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let table = '';
-  child.stdout.on('data', (d) => {
-    table += d;
-    process.stdout.write(d);
-  });
-  code = await new Promise((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
-  if (code === 0) fs.writeFileSync(path.join(out, `${name}.md`), table);
+  for (const workload of opt('--workloads', 'transfer').split(',')) {
+    const name = `${topology}-${workload}`;
+    const args = [
+      ...nodes.flatMap((n) => ['--url', n.rpcUrl]),
+      ...nodes.flatMap((n) => ['--pid', `${n.name}=${n.proc.pid}`]),
+      '--workload', workload,
+      '--json', path.join(out, `${name}.json`),
+      '--svg', path.join(out, `${name}.svg`),
+      '--label', `${label} — ${topology === 'local' ? '4-validator local network' : '--dev node'}`,
+      ...harnessArgs,
+    ];
+    const child = spawn(harness, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let table = '';
+    child.stdout.on('data', (d) => {
+      table += d;
+      process.stdout.write(d);
+    });
+    code = await new Promise((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
+    if (code !== 0) break;
+    fs.writeFileSync(path.join(out, `${name}.md`), table);
+  }
 } catch (e) {
   console.error(e.message);
 } finally {
   await Promise.all(nodes.map((n) => stopNode(n)));
-  fs.rmSync(state, { recursive: true, force: true });
+  if (own.includes('--keep-state')) console.error(`nodes' state and logs kept in ${state}`);
+  else fs.rmSync(state, { recursive: true, force: true });
 }
 process.exit(code);

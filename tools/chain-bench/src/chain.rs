@@ -199,6 +199,44 @@ pub fn block_weight_key() -> Vec<u8> {
 	key
 }
 
+/// The key of `System::Events`.
+pub fn events_key() -> Vec<u8> {
+	let mut key = sp_io::hashing::twox_128(b"System").to_vec();
+	key.extend(sp_io::hashing::twox_128(b"Events"));
+	key
+}
+
+/// The index of each extrinsic that failed in dispatch, with its error, from a block's
+/// `System::Events` value.
+pub fn failed_extrinsics(events: &[u8]) -> Vec<(u32, String)> {
+	use frame_system::{EventRecord, Phase};
+	use iotrust_runtime::RuntimeEvent;
+	let Ok(records) = Vec::<EventRecord<RuntimeEvent, H256>>::decode(&mut &events[..]) else {
+		return Vec::new();
+	};
+	records
+		.into_iter()
+		.filter_map(|r| match (r.phase, r.event) {
+			(
+				Phase::ApplyExtrinsic(i),
+				RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+					dispatch_error, ..
+				}),
+			) => Some((i, error_name(dispatch_error))),
+			_ => None,
+		})
+		.collect()
+}
+
+/// `Pallet(Error)` for a module error (decoded with the runtime's own error types), the debug
+/// form otherwise.
+fn error_name(e: sp_runtime::DispatchError) -> String {
+	match iotrust_runtime::RuntimeError::from_dispatch_error(e) {
+		Some(known) => format!("{known:?}"),
+		None => format!("{e:?}"),
+	}
+}
+
 /// The ref time normal extrinsics used, from a `System::BlockWeight` value (normal,
 /// operational, mandatory): what the block's weight limit for transactions is measured against.
 /// Hooks (`on_initialize`, the idle sweep) are mandatory and not counted.
@@ -212,4 +250,25 @@ pub fn normal_ref_time(value: &[u8]) -> Option<u64> {
 /// The account of dev seed `uri` (`//Alice`) or of a derived bench account.
 pub fn pair(uri: &str) -> Result<sr25519::Pair> {
 	sr25519::Pair::from_string(uri, None).map_err(|e| anyhow!("bad secret URI {uri}: {e:?}"))
+}
+
+impl Node {
+	/// Call runtime API function `method` (`Api_function`) with SCALE-encoded `args` on the
+	/// best block, and decode its answer.
+	pub async fn runtime_call<R: Decode>(&self, method: &str, args: impl Encode) -> Result<R> {
+		let hex: String = self
+			.call("state_call", rpc_params![method, format!("0x{}", hex::encode(args.encode()))])
+			.await?;
+		R::decode(&mut &hex_bytes(&hex)?[..]).with_context(|| format!("decoding {method}'s answer"))
+	}
+
+	/// Submit every one of `xts` and wait until all are finalized, `at_once` at a time.
+	pub async fn finalize_all(&self, xts: &[Vec<u8>], at_once: usize) -> Result<()> {
+		use futures::{StreamExt, TryStreamExt};
+		futures::stream::iter(xts.iter().map(|xt| self.submit_and_finalize(xt)))
+			.buffer_unordered(at_once)
+			.try_collect::<Vec<_>>()
+			.await?;
+		Ok(())
+	}
 }

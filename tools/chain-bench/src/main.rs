@@ -11,35 +11,19 @@
 mod chain;
 mod report;
 mod watch;
+mod workload;
 
 use anyhow::{bail, Context, Result};
 use chain::{pair, ChainIds, Node};
-use clap::{Parser, ValueEnum};
-use codec::Encode;
-use iotrust_primitives::{
-	device::{registration_payload, KeyScheme},
-	keypair::DeviceKeypair,
-};
-use iotrust_runtime::{Address, RuntimeCall, MILLI_UNIT, UNIT};
+use clap::Parser;
+use iotrust_runtime::{Address, RuntimeCall, UNIT};
 use sp_core::{sr25519, Pair, H256};
 use std::{
 	path::PathBuf,
 	sync::Arc,
 	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
-
-/// What each transaction does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Workload {
-	/// `balances.transfer_keep_alive` of 0.001 IOTR to the next bench account.
-	Transfer,
-	/// `system.remark` of 32 bytes.
-	Remark,
-	/// `devices.register` of a new Ed25519 device with its proof of possession.
-	RegisterEd25519,
-	/// `devices.register` of a new P-256 device with its proof of possession.
-	RegisterP256,
-}
+use workload::{Prepared, Workload};
 
 #[derive(Parser, Debug)]
 #[command(version, about = "Load an iotrust chain and measure what it includes and finalizes")]
@@ -62,9 +46,13 @@ pub struct Args {
 	/// The account that funds the sending accounts.
 	#[arg(long, default_value = "//Alice")]
 	pub funder: String,
-	/// IOTR given to each sending account.
-	#[arg(long, default_value_t = 10)]
-	pub fund: u32,
+	/// IOTR given to each sending account (default: what its share of the workload costs).
+	#[arg(long)]
+	pub fund: Option<u32>,
+	/// Devices in each anchored batch (`--workload anchor`), at most the chain's
+	/// `MaxDevicesPerBatch`.
+	#[arg(long, default_value_t = 100)]
+	pub devices: u32,
 	/// Seconds to wait after the last submission for everything to be finalized.
 	#[arg(long, default_value_t = 60)]
 	pub settle: u32,
@@ -92,47 +80,6 @@ pub struct Sent {
 	pub at: f64,
 	/// The pool's refusal, if it refused it.
 	pub refused: Option<String>,
-}
-
-/// The call account `index` makes with `nonce`.
-fn call(
-	workload: Workload,
-	ids: &ChainIds,
-	accounts: &[sr25519::Pair],
-	index: usize,
-	nonce: u32,
-) -> RuntimeCall {
-	let register = |scheme: KeyScheme| {
-		let owner = accounts[index].public();
-		// A key of its own for every registration, also across runs (the nonce differs).
-		let seed = sp_io::hashing::blake2_256(&(b"iotrust-bench-device", owner, nonce).encode());
-		let device = DeviceKeypair::from_seed(scheme, seed).expect("a 32-byte seed is a key");
-		let account: iotrust_runtime::AccountId = owner.into();
-		let proof = device.sign(&registration_payload(&ids.genesis, &account, &device.key));
-		RuntimeCall::Devices(pallet_devices::Call::register {
-			key: device.key,
-			metadata: pallet_devices::DeviceMetadata {
-				model: b"bench".to_vec().try_into().expect("5 bytes fit"),
-				serial_hash: H256::from(seed),
-				uri: Default::default(),
-			},
-			proof,
-		})
-	};
-	match workload {
-		Workload::Transfer => {
-			let to = accounts[(index + 1) % accounts.len()].public();
-			RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
-				dest: Address::Id(to.into()),
-				value: MILLI_UNIT,
-			})
-		},
-		Workload::Remark => {
-			RuntimeCall::System(frame_system::Call::remark { remark: vec![0x42; 32] })
-		},
-		Workload::RegisterEd25519 => register(KeyScheme::Ed25519),
-		Workload::RegisterP256 => register(KeyScheme::P256),
-	}
 }
 
 /// Give every account `amount` from `funder`, in `utility.batch_all`s of 500, and wait until
@@ -173,6 +120,7 @@ async fn fund(
 fn presign(
 	ids: ChainIds,
 	workload: Workload,
+	prepared: &Prepared,
 	accounts: &[sr25519::Pair],
 	nonces: &[u32],
 	total: usize,
@@ -188,7 +136,8 @@ fn presign(
 						.map(|i| {
 							let (round, a) = (i / n, i % n);
 							let nonce = nonces[a] + round as u32;
-							let call = call(workload, &ids, accounts, a, nonce);
+							let call =
+								prepared.call(workload, &ids, accounts, a, round as u32, nonce);
 							(a, ids.sign(&accounts[a], nonce, call))
 						})
 						.collect::<Vec<_>>()
@@ -215,6 +164,11 @@ async fn main() -> Result<()> {
 	if args.rate == 0 || args.duration == 0 || args.accounts < 2 {
 		bail!("--rate and --duration must be positive and --accounts at least 2");
 	}
+	let max_devices =
+		<<iotrust_runtime::Runtime as pallet_anchoring::Config>::MaxDevicesPerBatch as frame_support::traits::Get<u32>>::get();
+	if args.devices == 0 || args.devices > max_devices {
+		bail!("--devices must be between 1 and the chain's MaxDevicesPerBatch, {max_devices}");
+	}
 	let first = Node::connect(&args.urls[0], 4096).await?;
 	let ids = ChainIds::of(&first).await?;
 	eprintln!(
@@ -228,17 +182,36 @@ async fn main() -> Result<()> {
 	let accounts: Vec<sr25519::Pair> =
 		(0..args.accounts).map(|i| pair(&format!("//bench//{i}"))).collect::<Result<_>>()?;
 	let funder = pair(&args.funder)?;
+	let total = args.rate as usize * args.duration as usize;
+	let rounds = total.div_ceil(accounts.len()) as u32;
 	let t = Instant::now();
-	fund(&first, ids, &funder, &accounts, u128::from(args.fund) * UNIT).await?;
+	let fund_each = args.fund.unwrap_or_else(|| workload::funding(args.workload, rounds));
+	fund(&first, ids, &funder, &accounts, u128::from(fund_each) * UNIT).await?;
 	eprintln!("funded {} accounts in {:.1} s", accounts.len(), t.elapsed().as_secs_f64());
+
+	let t = Instant::now();
+	let salt = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos() as u64;
+	let prepared = Prepared::set_up(
+		args.workload,
+		&first,
+		ids,
+		&funder,
+		&accounts,
+		rounds,
+		args.devices,
+		salt,
+	)
+	.await?;
+	if !matches!(prepared, Prepared::Nothing) {
+		eprintln!("set up the {:?} workload in {:.1} s", args.workload, t.elapsed().as_secs_f64());
+	}
 
 	let mut nonces = Vec::with_capacity(accounts.len());
 	for a in &accounts {
 		nonces.push(first.next_nonce(&a.public()).await?);
 	}
-	let total = args.rate as usize * args.duration as usize;
 	let t = Instant::now();
-	let signed = presign(ids, args.workload, &accounts, &nonces, total);
+	let signed = presign(ids, args.workload, &prepared, &accounts, &nonces, total);
 	eprintln!("signed {} transactions in {:.1} s", signed.len(), t.elapsed().as_secs_f64());
 
 	// Submitting connections: each account always uses the same one.

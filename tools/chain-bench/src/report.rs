@@ -26,6 +26,14 @@ impl Percentiles {
 	}
 }
 
+/// The three most frequent of `reasons`, most frequent first.
+fn top(reasons: HashMap<String, usize>) -> Vec<(String, usize)> {
+	let mut v: Vec<_> = reasons.into_iter().collect();
+	v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+	v.truncate(3);
+	v
+}
+
 /// Everything one run measured.
 pub struct Report {
 	label: String,
@@ -40,6 +48,9 @@ pub struct Report {
 	load_secs: f64,
 	included: usize,
 	finalized: usize,
+	/// Finalized but failed in dispatch.
+	failed: usize,
+	failures: Vec<(String, usize)>,
 	included_tps: f64,
 	finalized_tps: f64,
 	in_block: Option<Percentiles>,
@@ -72,9 +83,7 @@ impl Report {
 				*refusals.entry(r.chars().take(100).collect()).or_default() += 1;
 			}
 		}
-		let mut refusals: Vec<_> = refusals.into_iter().collect();
-		refusals.sort_by_key(|r| std::cmp::Reverse(r.1));
-		refusals.truncate(3);
+		let refusals = top(refusals);
 
 		// First time each transaction was seen in a best block, on any fork.
 		let mut in_block_at: HashMap<H256, f64> = HashMap::new();
@@ -95,6 +104,13 @@ impl Report {
 		let first = counts.iter().position(|&c| c > 0);
 		let last = counts.iter().rposition(|&c| c > 0);
 		let finalized: usize = counts.iter().sum();
+		let mut failures: HashMap<String, usize> = HashMap::new();
+		for (_, why) in
+			chain.iter().flat_map(|b| &b.failed).filter(|(h, _)| accepted.contains_key(h))
+		{
+			*failures.entry(why.clone()).or_default() += 1;
+		}
+		let failed = failures.values().sum();
 		let mut to_final = Vec::new();
 		for b in &chain {
 			if let Some(f) = b.finalized {
@@ -168,7 +184,9 @@ impl Report {
 
 		Self {
 			label: args.label.clone(),
-			workload: format!("{:?}", args.workload).to_lowercase(),
+			workload: clap::ValueEnum::to_possible_value(&args.workload)
+				.map(|v| v.get_name().to_string())
+				.unwrap_or_default(),
 			endpoints: args.urls.len(),
 			rate: args.rate,
 			duration: args.duration,
@@ -179,6 +197,8 @@ impl Report {
 			load_secs,
 			included: in_block_at.len(),
 			finalized,
+			failed,
+			failures: top(failures),
 			included_tps,
 			finalized_tps,
 			in_block,
@@ -214,6 +234,11 @@ impl Report {
 			),
 			("included (best chain)", self.included.to_string()),
 			("finalized", self.finalized.to_string()),
+			("of them failed in dispatch", self.failed.to_string()),
+			(
+				"accepted but not finalized in the run",
+				(self.submitted - self.refused).saturating_sub(self.finalized).to_string(),
+			),
 			("included TPS (block timestamps)", format!("{:.0}", self.included_tps)),
 			("finalized TPS (finality notifications)", format!("{:.0}", self.finalized_tps)),
 			("submit → in block p50 / p95 / p99", pct(self.in_block)),
@@ -237,6 +262,9 @@ impl Report {
 		}
 		for (reason, n) in &self.refusals {
 			rows.push(("refused because", format!("{n} × {reason}")));
+		}
+		for (reason, n) in &self.failures {
+			rows.push(("failed because", format!("{n} × {reason}")));
 		}
 		let mut out = String::new();
 		if !self.label.is_empty() {
@@ -266,6 +294,8 @@ impl Report {
 			"load_secs": self.load_secs,
 			"included": self.included,
 			"finalized": self.finalized,
+			"failed": self.failed,
+			"failures": self.failures,
 			"included_tps": self.included_tps,
 			"finalized_tps": self.finalized_tps,
 			"in_block_secs": pct(self.in_block),

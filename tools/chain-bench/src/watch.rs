@@ -1,7 +1,10 @@
 //! Follows one node's best and finalized blocks while the load runs, and records for each block
 //! when it was seen and finalized, its timestamp, its extrinsics' hashes, length and weight.
 
-use crate::chain::{block_timestamp, block_weight_key, header_of, normal_ref_time, Node};
+use crate::chain::{
+	block_timestamp, block_weight_key, events_key, failed_extrinsics, header_of, normal_ref_time,
+	Node,
+};
 use anyhow::Result;
 use sp_core::H256;
 use std::{
@@ -25,6 +28,8 @@ pub struct BlockRec {
 	pub length: usize,
 	/// The ref time its normal extrinsics used, in picoseconds.
 	pub weight: Option<u64>,
+	/// Its extrinsics that failed in dispatch (included, fee paid, nothing done), with why.
+	pub failed: Vec<(H256, String)>,
 }
 
 /// What the watcher has recorded so far.
@@ -93,18 +98,22 @@ async fn fetch_chain(
 			return Ok(());
 		}
 		let weight = node.storage(&block_weight_key(), hash).await?;
+		let events = node.storage(&events_key(), hash).await?.unwrap_or_default();
+		let hashes: Vec<H256> =
+			body.extrinsics.iter().map(|x| H256(sp_io::hashing::blake2_256(x))).collect();
+		let failed = failed_extrinsics(&events)
+			.into_iter()
+			.filter_map(|(i, why)| Some((*hashes.get(i as usize)?, why)))
+			.collect();
 		let rec = BlockRec {
 			parent: body.header.parent_hash,
 			timestamp: block_timestamp(&body.extrinsics),
 			seen,
 			finalized: None,
-			extrinsics: body
-				.extrinsics
-				.iter()
-				.map(|x| H256(sp_io::hashing::blake2_256(x)))
-				.collect(),
+			extrinsics: hashes,
 			length: body.extrinsics.iter().map(Vec::len).sum(),
 			weight: weight.as_deref().and_then(normal_ref_time),
+			failed,
 		};
 		let parent = rec.parent;
 		out.lock().unwrap_or_else(|p| p.into_inner()).blocks.insert(hash, rec);
