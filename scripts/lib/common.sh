@@ -45,9 +45,17 @@ ensure_mosquitto() {
 	ensure_apt_packages mosquitto
 }
 
-# Build the node (and with it the runtime's Wasm) and the gateway. Cargo does nothing if they
-# are up to date.
+# Build the node (and with it the runtime's Wasm) and the gateway, in the debug profile or in
+# the one named (`build_node production`), and point NODE_BIN and GATEWAY_BIN at them. Cargo
+# does nothing if they are up to date.
 build_node() {
-	log "building iotrust-node and iotrust-gateway (target dir $CARGO_TARGET_DIR)"
-	(cd "$REPO_ROOT" && cargo build --locked -p iotrust-node -p iotrust-gateway)
+	local profile="${1:-debug}"
+	log "building iotrust-node and iotrust-gateway ($profile profile, target dir $CARGO_TARGET_DIR)"
+	if [ "$profile" = debug ]; then
+		(cd "$REPO_ROOT" && cargo build --locked -p iotrust-node -p iotrust-gateway)
+	else
+		(cd "$REPO_ROOT" && cargo build --locked --profile "$profile" -p iotrust-node -p iotrust-gateway)
+	fi
+	NODE_BIN="$CARGO_TARGET_DIR/$profile/iotrust-node"
+	GATEWAY_BIN="$CARGO_TARGET_DIR/$profile/iotrust-gateway"
 }

@@ -29,8 +29,11 @@ use workload::{Prepared, Workload};
 #[command(version, about = "Load an iotrust chain and measure what it includes and finalizes")]
 pub struct Args {
 	/// A node's RPC endpoint (ws://…); repeat to spread the load. Blocks are followed on the first.
-	#[arg(long = "url", required = true)]
+	#[arg(long = "url", required_unless_present = "replot")]
 	pub urls: Vec<String>,
+	/// Only redraw the plot (`--svg`) of an earlier run from its JSON, and exit.
+	#[arg(long, value_name = "JSON")]
+	pub replot: Option<PathBuf>,
 	/// What the transactions do.
 	#[arg(long, value_enum, default_value = "transfer")]
 	pub workload: Workload,
@@ -161,6 +164,13 @@ pub fn cpu_seconds(pid: &str) -> Option<f64> {
 #[tokio::main]
 async fn main() -> Result<()> {
 	let args = Args::parse();
+	if let Some(json) = &args.replot {
+		let run: serde_json::Value = serde_json::from_slice(&std::fs::read(json)?)?;
+		let svg = report::svg_from_json(&run).context("not the JSON of a run")?;
+		let out = args.svg.clone().unwrap_or_else(|| json.with_extension("svg"));
+		std::fs::write(&out, svg)?;
+		return Ok(());
+	}
 	if args.rate == 0 || args.duration == 0 || args.accounts < 2 {
 		bail!("--rate and --duration must be positive and --accounts at least 2");
 	}

@@ -311,73 +311,128 @@ impl Report {
 
 	/// Submitted, included and finalized transactions per second, as an SVG line plot.
 	pub fn svg(&self) -> String {
-		let (w, h, pad) = (860.0, 420.0, 60.0);
-		let secs = self.series.len().max(2) as f64;
-		let peak =
-			self.series.iter().flat_map(|s| s.iter()).copied().max().unwrap_or(1).max(1) as f64;
-		let x = |t: f64| pad + t / (secs - 1.0) * (w - 2.0 * pad);
-		let y = |v: f64| h - pad - v / peak * (h - 2.0 * pad);
-		let mut out = format!(
-			"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-		);
-		out.push_str(&format!(
-			"<text x=\"{pad}\" y=\"24\" font-size=\"14\">{} — included {:.0} TPS, finalized {:.0} TPS</text>\n",
-			xml(&if self.label.is_empty() { self.workload.clone() } else { self.label.clone() }),
-			self.included_tps,
-			self.finalized_tps
-		));
-		// Axes with a few ticks.
-		out.push_str(&format!(
-			"<line x1=\"{pad}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"black\"/><line x1=\"{pad}\" y1=\"{pad}\" x2=\"{pad}\" y2=\"{0}\" stroke=\"black\"/>\n",
-			h - pad,
-			w - pad
-		));
-		for i in 0..=4 {
-			let v = peak * i as f64 / 4.0;
-			out.push_str(&format!(
-				"<text x=\"{}\" y=\"{:.0}\" text-anchor=\"end\">{v:.0}</text>\n",
-				pad - 6.0,
-				y(v) + 4.0
-			));
-			let t = (secs - 1.0) * i as f64 / 4.0;
-			out.push_str(&format!(
-				"<text x=\"{:.0}\" y=\"{}\" text-anchor=\"middle\">{t:.0} s</text>\n",
-				x(t),
-				h - pad + 18.0
-			));
-		}
-		out.push_str(&format!(
-			"<text x=\"16\" y=\"{:.0}\" transform=\"rotate(-90 16 {:.0})\" text-anchor=\"middle\">transactions per second</text>\n",
-			h / 2.0,
-			h / 2.0
-		));
-		for (k, (name, colour)) in
-			[("submitted", "#999999"), ("included", "#1f77b4"), ("finalized", "#2ca02c")]
-				.iter()
-				.enumerate()
-		{
-			let points: Vec<String> = self
-				.series
-				.iter()
-				.enumerate()
-				.map(|(t, s)| format!("{:.1},{:.1}", x(t as f64), y(s[k] as f64)))
-				.collect();
-			out.push_str(&format!(
-				"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" points=\"{}\"/>\n",
-				points.join(" ")
-			));
-			let ly = pad + 16.0 * k as f64;
-			out.push_str(&format!(
-				"<line x1=\"{0}\" y1=\"{ly}\" x2=\"{1}\" y2=\"{ly}\" stroke=\"{colour}\" stroke-width=\"2\"/><text x=\"{2}\" y=\"{3}\">{name}</text>\n",
-				w - pad - 110.0,
-				w - pad - 90.0,
-				w - pad - 84.0,
-				ly + 4.0
-			));
-		}
-		out.push_str("</svg>\n");
-		out
+		let title = if self.label.is_empty() { self.workload.clone() } else { self.label.clone() };
+		plot(&title, &self.summary(), &self.series)
 	}
+
+	/// The plot's second line: what ran and what it achieved.
+	fn summary(&self) -> String {
+		summary_line(
+			&self.workload,
+			self.rate,
+			self.duration,
+			self.included_tps,
+			self.finalized_tps,
+		)
+	}
+}
+
+/// "transfer at 1000/s for 60 s: included 744 TPS, finalized 713 TPS".
+fn summary_line(workload: &str, rate: u32, duration: u32, included: f64, finalized: f64) -> String {
+	format!("{workload} at {rate}/s for {duration} s: included {included:.0} TPS, finalized {finalized:.0} TPS")
+}
+
+/// Seconds each plotted point averages over: two 2 s slots, so that a block's transactions
+/// (stamped in one second) read as a rate rather than as a spike every other second.
+const SMOOTHING_SECS: usize = 4;
+
+/// Redraw the plot of a run from its JSON (`--json`), e.g. after the plot changed.
+pub fn svg_from_json(json: &serde_json::Value) -> Option<String> {
+	let series: Vec<[usize; 3]> = json["per_second"]
+		.as_array()?
+		.iter()
+		.map(|p| {
+			let n = |k: &str| p[k].as_u64().unwrap_or(0) as usize;
+			[n("submitted"), n("included"), n("finalized")]
+		})
+		.collect();
+	let num = |k: &str| json[k].as_f64().unwrap_or(0.0);
+	let summary = summary_line(
+		json["workload"].as_str().unwrap_or_default(),
+		num("rate") as u32,
+		num("duration") as u32,
+		num("included_tps"),
+		num("finalized_tps"),
+	);
+	Some(plot(json["label"].as_str().unwrap_or_default(), &summary, &series))
+}
+
+/// A line plot of `series` (submitted, included, finalized per second), each point the mean of
+/// the [`SMOOTHING_SECS`] seconds around it, under a two-line title.
+fn plot(title: &str, summary: &str, series: &[[usize; 3]]) -> String {
+	let (w, h, pad, top) = (860.0, 460.0, 60.0, 100.0);
+	let smoothed: Vec<[f64; 3]> = (0..series.len())
+		.map(|t| {
+			let from = t.saturating_sub(SMOOTHING_SECS / 2);
+			let to = (from + SMOOTHING_SECS).min(series.len());
+			let window = &series[from..to];
+			let mean = |k: usize| {
+				window.iter().map(|s| s[k] as f64).sum::<f64>() / window.len().max(1) as f64
+			};
+			[mean(0), mean(1), mean(2)]
+		})
+		.collect();
+	let secs = smoothed.len().max(2) as f64;
+	let peak = smoothed.iter().flat_map(|s| s.iter()).copied().fold(1.0, f64::max);
+	let x = |t: f64| pad + t / (secs - 1.0) * (w - 2.0 * pad);
+	let y = |v: f64| h - pad - v / peak * (h - pad - top);
+	let mut out = format!(
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+	);
+	out.push_str(&format!(
+		"<text x=\"{pad}\" y=\"24\" font-size=\"13\">{}</text>\n<text x=\"{pad}\" y=\"44\" font-size=\"14\" font-weight=\"bold\">{}</text>\n",
+		xml(title),
+		xml(summary)
+	));
+	// Axes with a few ticks.
+	out.push_str(&format!(
+		"<line x1=\"{pad}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"black\"/><line x1=\"{pad}\" y1=\"{top}\" x2=\"{pad}\" y2=\"{0}\" stroke=\"black\"/>\n",
+		h - pad,
+		w - pad
+	));
+	for i in 0..=4 {
+		let v = peak * i as f64 / 4.0;
+		out.push_str(&format!(
+			"<text x=\"{}\" y=\"{:.0}\" text-anchor=\"end\">{v:.0}</text>\n",
+			pad - 6.0,
+			y(v) + 4.0
+		));
+		let t = (secs - 1.0) * i as f64 / 4.0;
+		out.push_str(&format!(
+			"<text x=\"{:.0}\" y=\"{}\" text-anchor=\"middle\">{t:.0} s</text>\n",
+			x(t),
+			h - pad + 18.0
+		));
+	}
+	out.push_str(&format!(
+		"<text x=\"16\" y=\"{0:.0}\" transform=\"rotate(-90 16 {0:.0})\" text-anchor=\"middle\">transactions per second ({SMOOTHING_SECS} s mean)</text>\n",
+		(h + top - pad) / 2.0,
+	));
+	for (k, (name, colour)) in
+		[("submitted", "#999999"), ("included", "#1f77b4"), ("finalized", "#2ca02c")]
+			.iter()
+			.enumerate()
+	{
+		let points: Vec<String> = smoothed
+			.iter()
+			.enumerate()
+			.map(|(t, s)| format!("{:.1},{:.1}", x(t as f64), y(s[k])))
+			.collect();
+		out.push_str(&format!(
+			"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" points=\"{}\"/>\n",
+			points.join(" ")
+		));
+		let ly = 58.0 + 14.0 * k as f64;
+		out.push_str(&format!(
+			"<line x1=\"{0}\" y1=\"{ly}\" x2=\"{1}\" y2=\"{ly}\" stroke=\"{colour}\" stroke-width=\"2\"/><text x=\"{2}\" y=\"{3}\">{name}</text>\n",
+			w - pad - 110.0,
+			w - pad - 90.0,
+			w - pad - 84.0,
+			ly + 4.0
+		));
+	}
+	out.push_str("</svg>\n");
+	out
 }
 
 fn xml(s: &str) -> String {

@@ -81,7 +81,7 @@ fn register(
 	let account: AccountId = (*owner).into();
 	let proof = device.sign(&registration_payload(&ids.genesis, &account, &device.key));
 	RuntimeCall::Devices(pallet_devices::Call::register {
-		key: device.key.clone(),
+		key: device.key,
 		metadata: pallet_devices::DeviceMetadata {
 			model: b"bench".to_vec().try_into().expect("5 bytes fit"),
 			serial_hash: serial,
