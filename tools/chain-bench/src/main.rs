@@ -110,12 +110,7 @@ async fn fund(
 		batches.push(ids.sign(funder, nonce, batch));
 		nonce += 1;
 	}
-	let results =
-		futures::future::join_all(batches.iter().map(|xt| node.submit_and_finalize(xt))).await;
-	for r in results {
-		r.context("funding the bench accounts")?;
-	}
-	Ok(())
+	node.finalize_all(&batches, batches.len().max(1)).await.context("funding the bench accounts")
 }
 
 /// Sign every transaction in advance, on every core: round after round over the accounts, so
