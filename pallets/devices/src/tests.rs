@@ -89,6 +89,60 @@ fn register_works_for_every_scheme() {
 	});
 }
 
+/// A call that checks a device signature is charged the dearest scheme (P-256) up front; one of
+/// a cheaper scheme is refunded the difference, so a fleet of ed25519 devices does not pay P-256
+/// prices, and a P-256 device pays in full.
+#[test]
+fn signature_checks_are_charged_for_the_scheme_used() {
+	ExtBuilder.build_and_execute(|| {
+		let p256 = <() as crate::WeightInfo>::verify_p256();
+		// What a call does besides checking `n` P-256 signatures.
+		let rest = |charged: frame_support::weights::Weight, n: u64| {
+			charged.saturating_sub(p256.saturating_mul(n))
+		};
+		for (i, scheme) in SCHEMES.into_iter().enumerate() {
+			let device = test_device(scheme, [i as u8 + 1; 32]);
+			let proof = device.sign(&registration_payload(&genesis(), &ALICE, &device.key));
+			let post =
+				Devices::register(RuntimeOrigin::signed(ALICE), device.key, metadata("T1"), proof)
+					.unwrap();
+			let charged = <() as crate::WeightInfo>::register();
+			let expected = rest(charged, 1) + Devices::verify_weight(scheme);
+			assert_eq!(post.actual_weight, Some(expected), "{scheme:?}");
+			if scheme != KeyScheme::P256 {
+				assert!(expected.ref_time() < charged.ref_time(), "{scheme:?} is refunded");
+			}
+
+			// A rotation from this key to a P-256 one checks one signature of each.
+			let next = test_device(KeyScheme::P256, [i as u8 + 50; 32]);
+			let id = device.key.device_id();
+			let payload = rotation_payload(&genesis(), &id, &next.key, 0);
+			let post = Devices::rotate_key(
+				RuntimeOrigin::signed(ALICE),
+				id,
+				next.key,
+				device.sign(&payload),
+				next.sign(&payload),
+			)
+			.unwrap();
+			let charged = <() as crate::WeightInfo>::rotate_key();
+			let expected = rest(charged, 2) + Devices::verify_weight(scheme) + p256;
+			assert_eq!(post.actual_weight, Some(expected.min(charged)), "{scheme:?}");
+		}
+
+		// A refused proof keeps the whole charge: the signature was checked all the same.
+		let device = test_device(KeyScheme::Ed25519, [99; 32]);
+		let err = Devices::register(
+			RuntimeOrigin::signed(ALICE),
+			device.key,
+			metadata("T1"),
+			device.sign(b"something else"),
+		)
+		.unwrap_err();
+		assert_eq!(err.post_info.actual_weight, None);
+	});
+}
+
 #[test]
 fn register_refuses_a_bad_proof() {
 	ExtBuilder.build_and_execute(|| {
@@ -894,6 +948,8 @@ fn rotate(id: DeviceId, old: &DeviceKeypair, new: &DeviceKeypair) -> sp_runtime:
 		old.sign(&payload),
 		new.sign(&payload),
 	)
+	.map(|_| ())
+	.map_err(|e| e.error)
 }
 
 #[test]

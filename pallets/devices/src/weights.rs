@@ -58,6 +58,8 @@ pub trait WeightInfo {
 	fn publish_firmware() -> Weight;
 	fn verify_p256() -> Weight;
 	fn verify_sr25519() -> Weight;
+	fn verify_ed25519() -> Weight;
+	fn verify_secp256k1() -> Weight;
 }
 
 /// Measured weights, with database accesses charged at the runtime's `DbWeight`.
@@ -345,6 +347,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Fastest run: 39_088_000 picoseconds.
 		Weight::from_parts(44_005_000, 0)
 	}
+	fn verify_ed25519() -> Weight {
+		// Not measured yet: charged as sr25519.
+		Weight::from_parts(44_005_000, 0)
+	}
+	fn verify_secp256k1() -> Weight {
+		// Not measured yet: charged as sr25519.
+		Weight::from_parts(44_005_000, 0)
+	}
 }
 
 /// The same figures with RocksDB's reference database weights, for tests and mocks.
@@ -463,6 +473,12 @@ impl WeightInfo for () {
 		Weight::from_parts(2_211_698_000, 0)
 	}
 	fn verify_sr25519() -> Weight {
+		Weight::from_parts(44_005_000, 0)
+	}
+	fn verify_ed25519() -> Weight {
+		Weight::from_parts(44_005_000, 0)
+	}
+	fn verify_secp256k1() -> Weight {
 		Weight::from_parts(44_005_000, 0)
 	}
 }
