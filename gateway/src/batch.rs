@@ -1,11 +1,12 @@
 //! Batches: which pending readings the next batch takes, and what the chain is told about it.
 //!
-//! A batch holds, per device (in device-id order, at most `max_devices`), a run of consecutive
+//! A batch holds, per device (at most `max_devices` devices, taking turns), a run of consecutive
 //! sequence numbers starting at that device's lowest pending one: the chain records one range
 //! `first..=last` per device and checks the count against it, so a run stops at a hole (the
 //! readings after the hole wait for a later batch, and the chain records the gap). A run also
 //! stops before a reading that would give the device more distinct metrics than the chain
-//! summarises. Leaves are the readings in that order.
+//! summarises, and the batch stops before it would hold more summaries than the chain takes.
+//! Leaves are the readings in that order.
 
 use codec::{Decode, Encode};
 use iotrust_primitives::{
@@ -14,17 +15,20 @@ use iotrust_primitives::{
 	merkle::{merkle_root, SignedReading},
 };
 use sp_core::H256;
-use std::collections::BTreeMap;
 
-/// How big a batch may get.
-#[derive(Clone, Copy, Debug)]
+/// How big a batch may get: the chain's limits (read from its metadata and weights, see
+/// `chain::ChainLimits`) and the operator's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-	/// Devices per batch (the chain's `MaxDevicesPerBatch`).
+	/// Devices per batch (the chain's `MaxDevicesPerBatch`, or fewer if more would not fit an
+	/// extrinsic's weight).
 	pub max_devices: usize,
 	/// Readings per batch.
 	pub max_readings: usize,
 	/// Distinct metrics per device in a batch (the chain's `MaxMetrics`).
 	pub max_metrics: usize,
+	/// Metric summaries per batch, all devices together (the chain's `MaxSummariesPerBatch`).
+	pub max_summaries: usize,
 }
 
 /// One device's share of a batch, as `anchoring.anchor` takes it.
@@ -47,19 +51,21 @@ pub enum BatchStatus {
 	Built,
 	/// Anchored in finalized block `block` as anchor `anchor`.
 	Anchored { anchor: u64, block: H256, finalized_ms: u64 },
-	/// The chain refused it for good (e.g. a device was revoked before it landed).
-	Failed { reason: String },
+	/// The chain refused it; its readings went back to the queue, but for those of the devices
+	/// it was refused for, which were set aside.
+	Refused { reason: String },
 }
 
-/// A batch as the gateway stores it: everything needed to resubmit it or prove its readings.
+/// A batch as the gateway stores it, without its readings (kept apart, written once): what the
+/// chain is told, and where the batch stands.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
-pub struct Batch {
+pub struct BatchHead {
 	/// The gateway's number for it (the chain's `batch` argument).
 	pub number: u64,
-	/// The readings, in leaf order.
-	pub readings: Vec<SignedReading>,
-	/// The Merkle root over them.
+	/// The Merkle root over its readings.
 	pub root: H256,
+	/// How many readings.
+	pub reading_count: u32,
 	/// The earliest reading timestamp.
 	pub from_ms: u64,
 	/// The latest.
@@ -70,6 +76,15 @@ pub struct Batch {
 	pub status: BatchStatus,
 }
 
+/// A batch and its readings, in leaf order.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Batch {
+	/// What the chain is told.
+	pub head: BatchHead,
+	/// The readings.
+	pub readings: Vec<SignedReading>,
+}
+
 impl Batch {
 	/// Build batch `number` from readings already in leaf order; with its leaves.
 	pub fn build(number: u64, readings: Vec<SignedReading>) -> Option<(Self, Vec<H256>)> {
@@ -77,16 +92,21 @@ impl Batch {
 		let root = merkle_root(&leaves)?;
 		let mut ranges: Vec<Range> = Vec::new();
 		for r in &readings {
-			match ranges.last_mut() {
-				Some(range) if range.device == r.device => range.last = r.seq,
-				_ => ranges.push(Range {
-					device: r.device,
-					first: r.seq,
-					last: r.seq,
-					summaries: vec![],
-				}),
-			}
-			let range = ranges.last_mut().expect("pushed above if empty; qed");
+			let range = match ranges.last_mut() {
+				Some(range) if range.device == r.device => {
+					range.last = r.seq;
+					range
+				},
+				_ => {
+					ranges.push(Range {
+						device: r.device,
+						first: r.seq,
+						last: r.seq,
+						summaries: vec![],
+					});
+					ranges.last_mut()?
+				},
+			};
 			for m in &r.metrics {
 				match range.summaries.iter_mut().find(|s| s.id == m.id) {
 					Some(s) => {
@@ -101,59 +121,87 @@ impl Batch {
 		}
 		let from_ms = readings.iter().map(|r| r.timestamp_ms).min()?;
 		let to_ms = readings.iter().map(|r| r.timestamp_ms).max()?;
-		let batch =
-			Self { number, readings, root, from_ms, to_ms, ranges, status: BatchStatus::Built };
-		Some((batch, leaves))
-	}
-
-	/// Its leaves.
-	pub fn leaves(&self) -> Vec<H256> {
-		self.readings.iter().map(|r| r.leaf_hash()).collect()
+		let head = BatchHead {
+			number,
+			root,
+			reading_count: u32::try_from(readings.len()).ok()?,
+			from_ms,
+			to_ms,
+			ranges,
+			status: BatchStatus::Built,
+		};
+		Some((Self { head, readings }, leaves))
 	}
 }
 
-/// The readings the next batch takes from `pending` (each device's readings by sequence
-/// number), in leaf order. Devices take turns: the batch starts with the first device after
-/// `after` (the last device the previous batch served) and wraps around, so no device id is
-/// favoured and every device with pending readings is served within
-/// `ceil(devices / max_devices)` batches.
-pub fn plan(
-	pending: &BTreeMap<DeviceId, BTreeMap<u64, SignedReading>>,
+/// Leaves of `readings`.
+pub fn leaves(readings: &[SignedReading]) -> Vec<H256> {
+	readings.iter().map(|r| r.leaf_hash()).collect()
+}
+
+/// Fills a batch under `limits`: offered each device's pending readings in sequence order, it
+/// takes the run the batch may hold of them.
+pub struct Planner {
 	limits: Limits,
-	after: Option<DeviceId>,
-) -> Vec<SignedReading> {
-	use core::ops::Bound::{Excluded, Unbounded};
-	let turn: Box<dyn Iterator<Item = &BTreeMap<u64, SignedReading>>> = match after {
-		Some(last) => Box::new(
-			pending
-				.range((Excluded(last), Unbounded))
-				.chain(pending.range(..=last))
-				.map(|(_, r)| r),
-		),
-		None => Box::new(pending.values()),
-	};
-	let mut out = Vec::new();
-	for readings in turn.filter(|r| !r.is_empty()).take(limits.max_devices) {
+	readings: usize,
+	summaries: usize,
+	devices: usize,
+}
+
+impl Planner {
+	/// An empty batch under `limits`.
+	pub fn new(limits: Limits) -> Self {
+		Self { limits, readings: 0, summaries: 0, devices: 0 }
+	}
+
+	/// Whether the batch can take no more devices or readings.
+	pub fn is_full(&self) -> bool {
+		self.devices >= self.limits.max_devices
+			|| self.readings >= self.limits.max_readings
+			|| self.summaries >= self.limits.max_summaries
+	}
+
+	/// How many more readings the batch may take.
+	pub fn room(&self) -> usize {
+		self.limits.max_readings.saturating_sub(self.readings)
+	}
+
+	/// Take a run of one device's readings from `pending` (its readings in sequence order,
+	/// lowest first): consecutive sequence numbers, within the metric, reading and summary
+	/// limits. Returns how many it took (none if the batch is full).
+	pub fn take<'a>(&mut self, pending: impl IntoIterator<Item = &'a SignedReading>) -> usize {
+		if self.is_full() {
+			return 0;
+		}
 		let mut expected = None;
 		let mut metrics: Vec<u16> = Vec::new();
-		for (seq, reading) in readings {
-			if out.len() >= limits.max_readings || expected.is_some_and(|e| e != *seq) {
+		let mut taken = 0;
+		for reading in pending {
+			if self.readings + taken >= self.limits.max_readings
+				|| expected.is_some_and(|e| e != reading.seq)
+			{
 				break;
 			}
 			let new: Vec<u16> =
 				reading.metrics.iter().map(|m| m.id).filter(|id| !metrics.contains(id)).collect();
-			if metrics.len() + new.len() > limits.max_metrics && expected.is_some() {
+			let distinct = metrics.len() + new.len();
+			if taken > 0 && distinct > self.limits.max_metrics {
+				break;
+			}
+			if self.summaries + distinct > self.limits.max_summaries {
 				break;
 			}
 			metrics.extend(new);
-			out.push(reading.clone());
-			expected = seq.checked_add(1);
+			taken += 1;
+			expected = reading.seq.checked_add(1);
 		}
-		if out.len() >= limits.max_readings {
-			break;
+		if taken > 0 {
+			self.devices += 1;
+			self.readings += taken;
+			self.summaries += metrics.len();
 		}
+		taken
 	}
-	out
 }
 
 #[cfg(test)]
@@ -174,51 +222,28 @@ mod tests {
 		}
 	}
 
-	fn pending(readings: &[SignedReading]) -> BTreeMap<DeviceId, BTreeMap<u64, SignedReading>> {
-		let mut p: BTreeMap<DeviceId, BTreeMap<u64, SignedReading>> = BTreeMap::new();
-		for r in readings {
-			p.entry(r.device).or_default().insert(r.seq, r.clone());
-		}
-		p
-	}
-
-	const LIMITS: Limits = Limits { max_devices: 100, max_readings: 1_000, max_metrics: 2 };
+	const LIMITS: Limits =
+		Limits { max_devices: 100, max_readings: 1_000, max_metrics: 2, max_summaries: 1_000 };
 
 	#[test]
 	fn a_run_stops_at_a_hole_and_at_the_limits() {
-		let p = pending(&[
-			reading(1, 4, &[(1, 5)]),
-			reading(1, 5, &[(1, 7)]),
-			reading(1, 7, &[(1, 1)]),
-			reading(2, 0, &[(1, 2), (2, 3)]),
-			reading(2, 1, &[(3, 0)]),
-		]);
-		let seqs =
-			|v: &[SignedReading]| v.iter().map(|r| (r.device.0[0], r.seq)).collect::<Vec<_>>();
+		let one = [reading(1, 4, &[(1, 5)]), reading(1, 5, &[(1, 7)]), reading(1, 7, &[(1, 1)])];
+		let two = [reading(2, 0, &[(1, 2), (2, 3)]), reading(2, 1, &[(3, 0)])];
 		// Device 1 stops before the hole at 6; device 2 before a third metric.
-		assert_eq!(seqs(&plan(&p, LIMITS, None)), vec![(1, 4), (1, 5), (2, 0)]);
-		let one_device = Limits { max_devices: 1, ..LIMITS };
-		assert_eq!(seqs(&plan(&p, one_device, None)), vec![(1, 4), (1, 5)]);
-		let two_readings = Limits { max_readings: 1, ..LIMITS };
-		assert_eq!(seqs(&plan(&p, two_readings, None)), vec![(1, 4)]);
-	}
-
-	#[test]
-	fn attack_low_device_ids_are_not_served_first() {
-		// Five devices, two a batch: whatever their ids, each waits its turn.
-		let p = pending(&(1..=5).map(|d| reading(d, 0, &[(1, 0)])).collect::<Vec<_>>());
-		let two = Limits { max_devices: 2, ..LIMITS };
-		let devices = |v: &[SignedReading]| v.iter().map(|r| r.device.0[0]).collect::<Vec<_>>();
-		let mut after = None;
-		let mut served = Vec::new();
-		for _ in 0..3 {
-			let batch = plan(&p, two, after);
-			after = batch.last().map(|r| r.device);
-			served.push(devices(&batch));
-		}
-		assert_eq!(served, vec![vec![1, 2], vec![3, 4], vec![5, 1]]);
-		// A device that was just served goes to the back, even with the lowest id.
-		assert_eq!(devices(&plan(&p, two, Some(H256([1; 32])))), vec![2, 3]);
+		let mut p = Planner::new(LIMITS);
+		assert_eq!((p.take(&one), p.take(&two)), (2, 1));
+		let mut p = Planner::new(Limits { max_devices: 1, ..LIMITS });
+		assert_eq!((p.take(&one), p.take(&two)), (2, 0));
+		assert!(p.is_full());
+		let mut p = Planner::new(Limits { max_readings: 1, ..LIMITS });
+		assert_eq!((p.take(&one), p.take(&two)), (1, 0));
+		// Summaries count across devices: device 2's two metrics do not fit beside device 1's.
+		let mut p = Planner::new(Limits { max_summaries: 2, ..LIMITS });
+		assert_eq!((p.take(&one), p.take(&two)), (2, 0));
+		// A device whose first reading alone has too many summaries for the batch waits.
+		let mut p = Planner::new(Limits { max_summaries: 1, ..LIMITS });
+		assert_eq!(p.take(&two), 0);
+		assert!(!p.is_full());
 	}
 
 	#[test]
@@ -228,18 +253,19 @@ mod tests {
 			reading(1, 5, &[(1, -7), (2, 9)]),
 			reading(2, 0, &[(1, 2)]),
 		];
-		let (batch, leaves) = Batch::build(3, readings.clone()).unwrap();
-		assert_eq!(leaves, batch.leaves());
-		assert_eq!(batch.ranges.len(), 2);
-		assert_eq!((batch.ranges[0].first, batch.ranges[0].last), (4, 5));
+		let (batch, built) = Batch::build(3, readings.clone()).unwrap();
+		assert_eq!(built, leaves(&batch.readings));
+		let head = &batch.head;
+		assert_eq!((head.ranges.len(), head.reading_count), (2, 3));
+		assert_eq!((head.ranges[0].first, head.ranges[0].last), (4, 5));
 		assert_eq!(
-			batch.ranges[0].summaries,
+			head.ranges[0].summaries,
 			vec![MetricSummary { id: 1, min: -7, max: 5 }, MetricSummary { id: 2, min: 9, max: 9 }]
 		);
-		assert_eq!((batch.from_ms, batch.to_ms), (1_000, 1_005));
+		assert_eq!((head.from_ms, head.to_ms), (1_000, 1_005));
 		for (i, r) in readings.iter().enumerate() {
-			let proof = merkle_proof(&batch.leaves(), i as u32).unwrap();
-			assert!(verify_proof(&batch.root, &r.leaf_hash(), &proof));
+			let proof = merkle_proof(&built, i as u32).unwrap();
+			assert!(verify_proof(&head.root, &r.leaf_hash(), &proof));
 		}
 		assert!(Batch::build(0, vec![]).is_none());
 	}

@@ -2,10 +2,13 @@
 //! and call indices looked up by name in the chain's metadata) and runtime APIs are called raw
 //! and decoded the same way, so the gateway needs no generated code and no metadata file.
 
-use crate::batch::Batch;
+use crate::{
+	anchorer::{AnchorChain, ChainError, ChainLimits, InFlight, Outcome, PalletError, PoolRefusal},
+	batch::BatchHead,
+};
 use codec::{Compact, Decode, Encode};
 use iotrust_primitives::{
-	anchoring::AnchorId,
+	anchoring::{AnchorId, MetricSummary, RangeCheck},
 	device::{DeviceId, DevicePublicKey},
 	merkle::{MerkleProof, SignedReading},
 };
@@ -58,6 +61,7 @@ pub struct AnchorHead {
 /// A connection to a node, with the account that signs.
 pub struct Chain {
 	api: OnlineClient<SubstrateConfig>,
+	rpc: subxt::rpcs::LegacyRpcMethods<subxt::config::RpcConfigFor<SubstrateConfig>>,
 	signer: Option<Keypair>,
 }
 
@@ -76,10 +80,13 @@ pub fn ss58(account: &AccountId) -> String {
 impl Chain {
 	/// Connect to the node at `url` (ws://…), signing with `signer` if given.
 	pub async fn connect(url: &str, signer: Option<Keypair>) -> Result<Self, String> {
-		let api = OnlineClient::<SubstrateConfig>::from_insecure_url(url)
+		let client = subxt::rpcs::RpcClient::from_insecure_url(url)
 			.await
 			.map_err(|e| format!("cannot connect to {url}: {e}"))?;
-		Ok(Self { api, signer })
+		let api = OnlineClient::<SubstrateConfig>::from_rpc_client(client.clone())
+			.await
+			.map_err(|e| format!("cannot connect to {url}: {e}"))?;
+		Ok(Self { api, rpc: subxt::rpcs::LegacyRpcMethods::new(client), signer })
 	}
 
 	/// The chain's genesis hash.
@@ -112,17 +119,6 @@ impl Chain {
 			status: h.status,
 			gateway: h.gateway,
 		}))
-	}
-
-	/// The anchor `gateway` made of its batch `batch`, if any.
-	pub async fn anchor_by_batch(
-		&self,
-		gateway: &AccountId,
-		batch: u64,
-	) -> Result<Option<AnchorId>, String> {
-		let found: Option<(AnchorId, AnchorHead)> =
-			self.runtime_call("AnchoringApi_anchor_by_batch", &(gateway, batch)).await?;
-		Ok(found.map(|(id, _)| id))
 	}
 
 	/// The anchor with id `anchor`.
@@ -203,45 +199,48 @@ impl Chain {
 		}
 	}
 
-	/// Anchor `batch`; returns the anchor id and the finalized block it is in.
-	pub async fn anchor_batch(&self, batch: &Batch) -> Result<(AnchorId, H256), SubmitError> {
-		let ranges: Vec<_> =
-			batch.ranges.iter().map(|r| (r.device, r.first, r.last, &r.summaries)).collect();
-		let args = (
-			batch.number,
-			batch.root,
-			batch.readings.len() as u32,
-			batch.from_ms,
-			batch.to_ms,
-			ranges,
-		);
-		let (block, events) = self.submit(&[Call::new("Anchoring", "anchor", &args)]).await?;
-		let anchor = events
-			.iter()
-			.find(|(p, e, _)| p == "Anchoring" && e == "Anchored")
-			.and_then(|(_, _, fields)| AnchorId::decode(&mut &fields[..]).ok())
-			.ok_or_else(|| SubmitError::Other("no Anchored event".into()))?;
-		Ok((anchor, block))
-	}
-
-	/// Devices touched by events of finalized blocks: calls `f` with each device named first in a
-	/// devices-pallet event, until the subscription ends.
-	pub async fn watch_device_events(&self, mut f: impl FnMut(DeviceId)) -> Result<(), String> {
+	/// What finalized blocks say that the gateway watches for: devices changed, and batches
+	/// anchored. Calls `f` with each, block by block, until the subscription ends; `f` returns
+	/// `false` to stop.
+	pub async fn watch_finalized(
+		&self,
+		mut f: impl FnMut(ChainEvent) -> bool,
+	) -> Result<(), String> {
 		let mut blocks = self.api.stream_blocks().await.map_err(|e| e.to_string())?;
 		while let Some(block) = blocks.next().await {
 			let block = block.map_err(|e| e.to_string())?;
 			let at = block.at().await.map_err(|e| e.to_string())?;
 			let events = at.events().fetch().await.map_err(|e| e.to_string())?;
 			for ev in events.iter().flatten() {
-				if ev.pallet_name() == "Devices" && DEVICE_EVENTS.contains(&ev.event_name()) {
-					if let Ok(device) = DeviceId::decode(&mut ev.field_bytes()) {
-						f(device);
+				let event = match (ev.pallet_name(), ev.event_name()) {
+					("Devices", name) if DEVICE_EVENTS.contains(&name) => {
+						DeviceId::decode(&mut ev.field_bytes()).ok().map(ChainEvent::Device)
+					},
+					("Anchoring", "Anchored") => <(AnchorId, AccountId, u64, H256)>::decode(
+						&mut ev.field_bytes(),
+					)
+					.ok()
+					.map(|(_, gateway, batch, root)| ChainEvent::Anchored { gateway, batch, root }),
+					_ => None,
+				};
+				if let Some(event) = event {
+					if !f(event) {
+						return Ok(());
 					}
 				}
 			}
 		}
 		Ok(())
 	}
+}
+
+/// What the gateway watches for in finalized blocks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainEvent {
+	/// A device's record changed.
+	Device(DeviceId),
+	/// `gateway` anchored its batch `batch` with `root`.
+	Anchored { gateway: AccountId, batch: u64, root: H256 },
 }
 
 /// A call to submit: `pallet.name(args)`, its arguments SCALE-encoded with the runtime's types.
@@ -299,5 +298,306 @@ impl std::fmt::Display for SubmitError {
 			Self::Dispatch(e) => write!(f, "the chain refused it: {e}"),
 			Self::Other(e) => write!(f, "{e}"),
 		}
+	}
+}
+
+/// `Weight` as the runtime encodes it.
+#[derive(Decode, Clone, Copy, Debug, Default)]
+struct WeightV2 {
+	#[codec(compact)]
+	ref_time: u64,
+	#[codec(compact)]
+	proof_size: u64,
+}
+
+impl WeightV2 {
+	fn fits(&self, limit: &WeightV2) -> bool {
+		self.ref_time <= limit.ref_time && self.proof_size <= limit.proof_size
+	}
+
+	fn plus(&self, other: &WeightV2) -> WeightV2 {
+		WeightV2 {
+			ref_time: self.ref_time.saturating_add(other.ref_time),
+			proof_size: self.proof_size.saturating_add(other.proof_size),
+		}
+	}
+
+	/// `self` less a twentieth: room for the transaction extensions' own weight.
+	fn with_margin(&self) -> WeightV2 {
+		WeightV2 { ref_time: self.ref_time / 20 * 19, proof_size: self.proof_size / 20 * 19 }
+	}
+}
+
+/// `frame_system::limits::WeightsPerClass`.
+#[derive(Decode)]
+struct ClassWeights {
+	base_extrinsic: WeightV2,
+	max_extrinsic: Option<WeightV2>,
+	_max_total: Option<WeightV2>,
+	_reserved: Option<WeightV2>,
+}
+
+/// `frame_system::limits::BlockWeights`, to the normal class's limits.
+#[derive(Decode)]
+struct BlockWeights {
+	_base_block: WeightV2,
+	max_block: WeightV2,
+	normal: ClassWeights,
+}
+
+/// What a wire `anchoring.anchor` needs of a batch head: its arguments.
+fn anchor_args(head: &BatchHead) -> impl Encode + '_ {
+	let ranges: Vec<_> =
+		head.ranges.iter().map(|r| (r.device, r.first, r.last, &r.summaries)).collect();
+	(head.number, head.root, head.reading_count, head.from_ms, head.to_ms, ranges)
+}
+
+/// Which pool refusal the node's words describe (`sp_runtime`'s `InvalidTransaction` texts).
+fn classify_refusal(message: &str) -> PoolRefusal {
+	let m = message.to_ascii_lowercase();
+	if m.contains("exhaust the block limits") || m.contains("exhaustsresources") {
+		PoolRefusal::TooBig
+	} else if m.contains("inability to pay") || m.contains("payment") {
+		PoolRefusal::CannotPay
+	} else if m.contains("outdated")
+		|| m.contains("valid in the future")
+		|| m.contains("priority is too low")
+		|| m.contains("stale")
+		|| m.contains("future")
+	{
+		PoolRefusal::Nonce
+	} else {
+		PoolRefusal::Other(message.to_string())
+	}
+}
+
+/// A dispatch error as a pallet error by name.
+fn pallet_error(e: &subxt::error::DispatchError) -> PalletError {
+	match e {
+		subxt::error::DispatchError::Module(m) => match m.details() {
+			Ok(d) => {
+				PalletError { pallet: d.pallet.name().to_string(), error: d.variant.name.clone() }
+			},
+			Err(_) => PalletError { pallet: "?".into(), error: m.details_string() },
+		},
+		other => PalletError { pallet: "System".into(), error: other.to_string() },
+	}
+}
+
+impl Chain {
+	fn me(&self) -> Result<AccountId, ChainError> {
+		self.account().ok_or_else(|| ChainError::Unreadable("no signing account".into()))
+	}
+
+	/// A metadata constant of the current runtime.
+	async fn constant<T: Decode>(&self, pallet: &str, name: &str) -> Result<T, ChainError> {
+		let at = self
+			.api
+			.at_current_block()
+			.await
+			.map_err(|e| ChainError::Unreachable(e.to_string()))?;
+		let metadata = at.metadata_ref();
+		let value = metadata
+			.pallet_by_name(pallet)
+			.and_then(|p| p.constant_by_name(name))
+			.ok_or_else(|| ChainError::Unreadable(format!("no constant {pallet}.{name}")))?
+			.value();
+		T::decode(&mut &value[..])
+			.map_err(|e| ChainError::Unreadable(format!("constant {pallet}.{name}: {e}")))
+	}
+
+	/// Whether an anchor of `devices` ranges of `metrics` summaries each fits one extrinsic:
+	/// its weight (`TransactionPaymentCallApi_query_call_info`) with the extrinsic base weight
+	/// within the normal class's maximum, and its length within the block's.
+	async fn anchor_fits(
+		&self,
+		devices: usize,
+		metrics: usize,
+		weights: &BlockWeights,
+		max_length: u32,
+	) -> Result<bool, ChainError> {
+		let summaries: Vec<MetricSummary> = (0..metrics)
+			.map(|i| MetricSummary { id: i as u16, min: i64::MIN, max: i64::MAX })
+			.collect();
+		let ranges: Vec<_> = (0..devices)
+			.map(|i| {
+				(H256::from_low_u64_be(i as u64), u64::MAX - 1, u64::MAX - 1, summaries.clone())
+			})
+			.collect();
+		let args = (u64::MAX, H256::zero(), devices as u32, 0u64, u64::MAX, ranges);
+		let at = self
+			.api
+			.at_current_block()
+			.await
+			.map_err(|e| ChainError::Unreachable(e.to_string()))?;
+		let call = Call::new("Anchoring", "anchor", &args)
+			.encode_with(at.metadata_ref())
+			.map_err(ChainError::Unreadable)?;
+		// A signed extrinsic adds its signature, address and extensions: ~150 bytes.
+		let length = call.len() as u32 + 150;
+		let mut query = call.clone();
+		query.extend(length.encode());
+		let bytes = at
+			.runtime_apis()
+			.call_raw("TransactionPaymentCallApi_query_call_info", Some(&query))
+			.await
+			.map_err(|e| ChainError::Unreachable(format!("query_call_info: {e}")))?;
+		let weight = WeightV2::decode(&mut &bytes[..])
+			.map_err(|e| ChainError::Unreadable(format!("query_call_info: {e}")))?;
+		let limit = weights.normal.max_extrinsic.unwrap_or(weights.max_block).with_margin();
+		Ok(weight.plus(&weights.normal.base_extrinsic).fits(&limit) && length <= max_length)
+	}
+}
+
+impl AnchorChain for Chain {
+	async fn limits(&self) -> Result<ChainLimits, ChainError> {
+		let most: u32 = self.constant("Anchoring", "MaxDevicesPerBatch").await?;
+		let max_metrics: u32 = self.constant("Anchoring", "MaxMetrics").await?;
+		let max_summaries: u32 = self.constant("Anchoring", "MaxSummariesPerBatch").await?;
+		let weights: BlockWeights = self.constant("System", "BlockWeights").await?;
+		// `BlockLength` starts with the per-class maxima (normal, operational, mandatory).
+		let (max_length, _, _): (u32, u32, u32) = self.constant("System", "BlockLength").await?;
+		// The most devices, each with the most summaries a batch lets it have, whose anchor fits.
+		let metrics =
+			(max_metrics as usize).min(max_summaries as usize / (most as usize).max(1)).max(1);
+		let (mut lo, mut hi) = (0usize, most as usize);
+		while lo < hi {
+			let mid = (lo + hi).div_ceil(2);
+			if self.anchor_fits(mid, metrics, &weights, max_length).await? {
+				lo = mid;
+			} else {
+				hi = mid - 1;
+			}
+		}
+		if lo == 0 {
+			return Err(ChainError::Unreadable(
+				"an anchor of even one device does not fit an extrinsic".into(),
+			));
+		}
+		Ok(ChainLimits {
+			max_devices: lo,
+			max_metrics: max_metrics as usize,
+			max_summaries: max_summaries as usize,
+		})
+	}
+
+	async fn check_ranges(
+		&self,
+		ranges: &[(DeviceId, u64)],
+	) -> Result<Vec<RangeCheck>, ChainError> {
+		let me = self.me()?;
+		let mut out = Vec::with_capacity(ranges.len());
+		for chunk in ranges.chunks(100) {
+			let checks: Vec<RangeCheck> = self
+				.runtime_call("AnchoringApi_check_ranges", &(me, chunk.to_vec()))
+				.await
+				.map_err(ChainError::Unreachable)?;
+			out.extend(checks);
+		}
+		Ok(out)
+	}
+
+	async fn anchor_of(&self, number: u64) -> Result<Option<(AnchorId, H256)>, ChainError> {
+		let me = self.me()?;
+		let found: Option<(AnchorId, AnchorHead)> = self
+			.runtime_call("AnchoringApi_anchor_by_batch", &(me, number))
+			.await
+			.map_err(ChainError::Unreachable)?;
+		Ok(found.map(|(id, head)| (id, head.root)))
+	}
+
+	async fn last_batch(&self) -> Result<Option<u64>, ChainError> {
+		let me = self.me()?;
+		self.runtime_call("AnchoringApi_last_batch", &me).await.map_err(ChainError::Unreachable)
+	}
+
+	async fn next_nonce(&self) -> Result<u64, ChainError> {
+		let me = subxt::utils::AccountId32(self.me()?);
+		self.rpc
+			.system_account_next_index(&me)
+			.await
+			.map_err(|e| ChainError::Unreachable(e.to_string()))
+	}
+
+	async fn submit(&self, head: &BatchHead, nonce: u64) -> Result<InFlight, ChainError> {
+		let signer = self
+			.signer
+			.as_ref()
+			.ok_or_else(|| ChainError::Unreadable("no signing account".into()))?;
+		let at = self
+			.api
+			.at_current_block()
+			.await
+			.map_err(|e| ChainError::Unreachable(e.to_string()))?;
+		let call = Call::new("Anchoring", "anchor", &anchor_args(head))
+			.encode_with(at.metadata_ref())
+			.map_err(ChainError::Unreadable)?;
+		let mut tx = at.transactions();
+		let payload =
+			tx.from_call_data_bytes(&call).map_err(|e| ChainError::Unreadable(e.to_string()))?;
+		let params = subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
+			.nonce(nonce)
+			.build();
+		let signed = tx
+			.create_signed(&payload, signer, params)
+			.await
+			.map_err(|e| ChainError::Unreachable(e.to_string()))?;
+		let mut progress = signed.submit_and_watch().await.map_err(|e| {
+			let text = e.to_string();
+			match classify_refusal(&text) {
+				PoolRefusal::Other(_) if !text.to_ascii_lowercase().contains("invalid") => {
+					ChainError::Unreachable(text)
+				},
+				refusal => ChainError::Refused(refusal),
+			}
+		})?;
+		// The first status says whether the pool took it.
+		use subxt::tx::TransactionStatus as S;
+		let first = progress.next().await;
+		let early = match first {
+			Some(Ok(S::Invalid { message })) | Some(Ok(S::Error { message })) => {
+				return Err(ChainError::Refused(classify_refusal(&message)))
+			},
+			Some(Ok(S::Dropped { message })) => {
+				return Err(ChainError::Refused(PoolRefusal::Other(message)))
+			},
+			Some(Err(e)) => return Err(ChainError::Unreachable(e.to_string())),
+			None => return Err(ChainError::Unreachable("the node closed the subscription".into())),
+			Some(Ok(status)) => status,
+		};
+		Ok(Box::pin(async move {
+			let mut status = Some(early);
+			loop {
+				match status.take() {
+					Some(S::InFinalizedBlock(in_block)) => {
+						let block = H256(in_block.block_hash().0);
+						return match in_block.wait_for_success().await {
+							Ok(events) => events
+								.iter()
+								.flatten()
+								.find(|ev| {
+									ev.pallet_name() == "Anchoring" && ev.event_name() == "Anchored"
+								})
+								.and_then(|ev| AnchorId::decode(&mut ev.field_bytes()).ok())
+								.map(|anchor| Outcome::Anchored { anchor, block })
+								.unwrap_or_else(|| Outcome::Lost("no Anchored event".into())),
+							Err(subxt::error::TransactionEventsError::ExtrinsicFailed(e)) => {
+								Outcome::Failed(pallet_error(&e))
+							},
+							Err(e) => Outcome::Lost(e.to_string()),
+						};
+					},
+					Some(S::Invalid { message })
+					| Some(S::Dropped { message })
+					| Some(S::Error { message }) => return Outcome::Lost(message),
+					Some(_) | None => {},
+				}
+				match progress.next().await {
+					Some(Ok(next)) => status = Some(next),
+					Some(Err(e)) => return Outcome::Lost(e.to_string()),
+					None => return Outcome::Lost("the node closed the subscription".into()),
+				}
+			}
+		}))
 	}
 }

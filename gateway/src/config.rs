@@ -30,9 +30,13 @@ pub struct Settings {
 	/// A batch is cut once this many readings wait [default: 20000].
 	#[arg(long)]
 	pub batch_max_readings: Option<usize>,
-	/// The most devices one batch covers; devices take turns [default: 100, the chain's most].
+	/// The most devices one batch covers; devices take turns [default: as many as the chain
+	/// takes in one anchor, read from it].
 	#[arg(long)]
 	pub batch_max_devices: Option<usize>,
+	/// Batches submitted and not yet finalized, at most [default: 4].
+	#[arg(long)]
+	pub max_in_flight: Option<usize>,
 	/// ... or once the oldest waiting reading is this old, in ms [default: 2000].
 	#[arg(long)]
 	pub batch_window_ms: Option<u64>,
@@ -59,6 +63,7 @@ pub struct Config {
 	pub http: String,
 	pub batch_max_readings: usize,
 	pub batch_max_devices: usize,
+	pub max_in_flight: usize,
 	pub batch_window_ms: u64,
 	pub progress_secs: u64,
 	pub serve_owners: Vec<crate::chain::AccountId>,
@@ -84,6 +89,7 @@ impl Settings {
 			http: flags.http.or(base.http),
 			batch_max_readings: flags.batch_max_readings.or(base.batch_max_readings),
 			batch_max_devices: flags.batch_max_devices.or(base.batch_max_devices),
+			max_in_flight: flags.max_in_flight.or(base.max_in_flight),
 			batch_window_ms: flags.batch_window_ms.or(base.batch_window_ms),
 			progress_secs: flags.progress_secs.or(base.progress_secs),
 			serve_owners: flags.serve_owners.or(base.serve_owners),
@@ -104,10 +110,14 @@ impl Settings {
 		if batch_max_readings == 0 {
 			return Err("batch_max_readings must be at least 1".into());
 		}
-		let most = crate::gateway::MAX_DEVICES;
-		let batch_max_devices = self.batch_max_devices.unwrap_or(most);
-		if batch_max_devices == 0 || batch_max_devices > most {
-			return Err(format!("batch_max_devices must be 1 to {most}"));
+		// The chain's own limit applies besides, read from it at start.
+		let batch_max_devices = self.batch_max_devices.unwrap_or(usize::MAX);
+		if batch_max_devices == 0 {
+			return Err("batch_max_devices must be at least 1".into());
+		}
+		let max_in_flight = self.max_in_flight.unwrap_or(4);
+		if max_in_flight == 0 {
+			return Err("max_in_flight must be at least 1".into());
 		}
 		let serve_owners = self
 			.serve_owners
@@ -130,6 +140,7 @@ impl Settings {
 			http: self.http.unwrap_or_else(|| "127.0.0.1:8080".into()),
 			batch_max_readings,
 			batch_max_devices,
+			max_in_flight,
 			batch_window_ms: self.batch_window_ms.unwrap_or(2_000),
 			progress_secs: self.progress_secs.unwrap_or(10).max(1),
 			serve_owners,
@@ -156,16 +167,15 @@ mod tests {
 		assert_eq!(config.batch_window_ms, 100);
 		assert_eq!((config.mqtt_host.as_str(), config.mqtt_port), ("127.0.0.1", 1883));
 		assert!(config.serve_owners.is_empty());
-		assert_eq!(config.batch_max_devices, crate::gateway::MAX_DEVICES);
-		// At most the chain's devices per batch, at least one.
-		for bad in [0, crate::gateway::MAX_DEVICES + 1] {
-			let flags = Settings {
-				account: Some("//Dave".into()),
-				batch_max_devices: Some(bad),
-				..Default::default()
-			};
-			assert!(flags.resolve().unwrap_err().contains("batch_max_devices"));
-		}
+		// As many devices a batch as the chain takes, unless told fewer; at least one.
+		assert_eq!(config.batch_max_devices, usize::MAX);
+		assert_eq!(config.max_in_flight, 4);
+		let flags = Settings {
+			account: Some("//Dave".into()),
+			batch_max_devices: Some(0),
+			..Default::default()
+		};
+		assert!(flags.resolve().unwrap_err().contains("batch_max_devices"));
 		// Owners it serves, from the file; a malformed address is refused.
 		let charlie = "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y";
 		std::fs::write(&path, format!("account = \"//Dave\"\nserve_owners = [\"{charlie}\"]\n"))

@@ -3,7 +3,12 @@
 //! - `GET /proof/<device>/<seq>`: 200 with the reading, its anchor and its Merkle proof once the
 //!   batch holding it is anchored in a finalized block; 202 while it waits; 404 if the gateway
 //!   never accepted it.
+//! - `GET /aside`: devices with readings set aside (the chain would not take them), with the
+//!   reason and count; `?after=<device>` pages on.
+//! - `GET /aside/<device>`: that device's set-aside readings with their reasons; `?from=<seq>`
+//!   pages on.
 //! - `GET /stats`: counters, backlog, rates, latency.
+//! - `GET /metrics`: the same in Prometheus' text format.
 //! - `GET /health`: 200.
 
 use crate::{
@@ -12,6 +17,9 @@ use crate::{
 	store::{Location, Store},
 	telemetry::{hex0x, parse_h256, proof_to_value, reading_to_value},
 };
+
+/// The most entries one listing returns.
+const PAGE: usize = 100;
 use iotrust_primitives::merkle::merkle_proof;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -33,7 +41,11 @@ pub async fn serve(listener: TcpListener, store: Arc<Store>, stats: Arc<Stats>) 
 	}
 }
 
-async fn handle(mut stream: TcpStream, store: &Store, stats: &Stats) -> std::io::Result<()> {
+async fn handle(
+	mut stream: TcpStream,
+	store: &Arc<Store>,
+	stats: &Arc<Stats>,
+) -> std::io::Result<()> {
 	let mut buf = Vec::with_capacity(1024);
 	let mut chunk = [0u8; 1024];
 	while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -45,21 +57,28 @@ async fn handle(mut stream: TcpStream, store: &Store, stats: &Stats) -> std::io:
 	}
 	let request = String::from_utf8_lossy(&buf);
 	let mut parts = request.split_whitespace();
-	let (status, body) = match (parts.next(), parts.next()) {
-		(Some("GET"), Some(path)) => route(path, store, stats),
-		_ => (405, json!({ "error": "only GET is served" })),
-	};
-	let body = body.to_string();
+	let (status, body, kind) = match (parts.next(), parts.next()) {
+		(Some("GET"), Some(path)) => {
+			let (path, store, stats) = (path.to_string(), store.clone(), stats.clone());
+			// The database is read off the async workers.
+			tokio::task::spawn_blocking(move || route(&path, &store, &stats))
+				.await
+				.unwrap_or_else(|e| (500, Body::Json(json!({ "error": e.to_string() }))))
+		},
+		_ => (405, Body::Json(json!({ "error": "only GET is served" }))),
+	}
+	.into_parts();
 	let reason = match status {
 		200 => "OK",
 		202 => "Accepted",
 		400 => "Bad Request",
 		404 => "Not Found",
 		405 => "Method Not Allowed",
+		409 => "Conflict",
 		_ => "Internal Server Error",
 	};
 	let head = format!(
-		"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+		"HTTP/1.1 {status} {reason}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
 		body.len()
 	);
 	stream.write_all(head.as_bytes()).await?;
@@ -67,13 +86,85 @@ async fn handle(mut stream: TcpStream, store: &Store, stats: &Stats) -> std::io:
 	stream.shutdown().await
 }
 
-fn route(path: &str, store: &Store, stats: &Stats) -> (u16, Value) {
+/// A response body.
+enum Body {
+	Json(Value),
+	Text(String),
+}
+
+trait IntoParts {
+	fn into_parts(self) -> (u16, String, &'static str);
+}
+
+impl IntoParts for (u16, Body) {
+	fn into_parts(self) -> (u16, String, &'static str) {
+		match self.1 {
+			Body::Json(v) => (self.0, v.to_string(), "application/json"),
+			Body::Text(t) => (self.0, t, "text/plain; version=0.0.4"),
+		}
+	}
+}
+
+fn route(path: &str, store: &Store, stats: &Stats) -> (u16, Body) {
+	let (path, query) = path.split_once('?').unwrap_or((path, ""));
+	let param = |name: &str| {
+		query
+			.split('&')
+			.find_map(|kv| kv.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v))
+	};
 	let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+	let json = |(status, v): (u16, Value)| (status, Body::Json(v));
 	match segments.as_slice() {
-		["health"] => (200, json!({ "ok": true })),
-		["stats"] => (200, stats.json(store.pending_count().unwrap_or_default())),
-		["proof", device, seq] => proof(device, seq, store),
-		_ => (404, json!({ "error": format!("no route {path}") })),
+		["health"] => json((200, json!({ "ok": true }))),
+		["stats"] => json((200, stats.json(crate::gateway::backlog(store)))),
+		["metrics"] => (200, Body::Text(stats.prometheus(crate::gateway::backlog(store)))),
+		["proof", device, seq] => json(proof(device, seq, store)),
+		["aside"] => json(aside_devices(param("after"), store)),
+		["aside", device] => json(aside_readings(device, param("from"), store)),
+		_ => json((404, json!({ "error": format!("no route {path}") }))),
+	}
+}
+
+fn aside_devices(after: Option<&str>, store: &Store) -> (u16, Value) {
+	let after = match after.map(parse_h256).transpose() {
+		Ok(a) => a,
+		Err(e) => return (400, json!({ "error": e })),
+	};
+	match store.aside_devices(after, PAGE) {
+		Err(e) => (500, json!({ "error": e.to_string() })),
+		Ok(list) => (
+			200,
+			json!({
+				"devices": list.iter().map(|(device, a)| json!({
+					"device": hex0x(device.as_bytes()),
+					"reason": a.reason.name(),
+					"count": a.count,
+					"held": a.held,
+					"sinceMs": a.since_ms,
+				})).collect::<Vec<_>>(),
+				"next": (list.len() == PAGE).then(|| list.last().map(|(d, _)| hex0x(d.as_bytes()))).flatten(),
+			}),
+		),
+	}
+}
+
+fn aside_readings(device: &str, from: Option<&str>, store: &Store) -> (u16, Value) {
+	let (Ok(device), Ok(from)) = (parse_h256(device), from.unwrap_or("0").parse::<u64>()) else {
+		return (400, json!({ "error": "expected /aside/<0x device id>?from=<sequence number>" }));
+	};
+	match store.aside_readings(&device, from, PAGE) {
+		Err(e) => (500, json!({ "error": e.to_string() })),
+		Ok(list) => (
+			200,
+			json!({
+				"readings": list.iter().map(|a| json!({
+					"reading": reading_to_value(&a.reading),
+					"reason": a.reason.name(),
+					"atMs": a.at_ms,
+				})).collect::<Vec<_>>(),
+				"next": (list.len() == PAGE).then(|| list.last().map(|a| a.reading.seq + 1)).flatten(),
+			}),
+		),
 	}
 }
 
@@ -82,28 +173,28 @@ fn proof(device: &str, seq: &str, store: &Store) -> (u16, Value) {
 		return (400, json!({ "error": "expected /proof/<0x device id>/<sequence number>" }));
 	};
 	match store.locate(&device, seq) {
-		Err(e) => (500, json!({ "error": e })),
+		Err(e) => (500, json!({ "error": e.to_string() })),
 		Ok(None) => (404, json!({ "error": "this gateway never accepted that reading" })),
 		Ok(Some(Location::Pending)) => (202, json!({ "status": "pending" })),
-		Ok(Some(Location::Batched { batch, leaves, index })) => {
-			let reading = batch.readings.get(index as usize);
-			match (&batch.status, reading, merkle_proof(&leaves, index)) {
+		Ok(Some(Location::Aside(a))) => {
+			(409, json!({ "status": "setAside", "reason": a.reason.name(), "atMs": a.at_ms }))
+		},
+		Ok(Some(Location::Batched { head, body, index })) => {
+			let reading = body.readings.get(index as usize);
+			match (&head.status, reading, merkle_proof(&body.leaves, index)) {
 				(BatchStatus::Anchored { anchor, block, .. }, Some(reading), Some(proof)) => (
 					200,
 					json!({
 						"status": "anchored",
 						"anchor": anchor,
 						"block": (!block.is_zero()).then(|| hex0x(block.as_bytes())),
-						"batch": batch.number,
-						"root": hex0x(batch.root.as_bytes()),
+						"batch": head.number,
+						"root": hex0x(head.root.as_bytes()),
 						"reading": reading_to_value(reading),
 						"proof": proof_to_value(&proof),
 					}),
 				),
-				(BatchStatus::Failed { reason }, ..) => {
-					(500, json!({ "status": "failed", "batch": batch.number, "error": reason }))
-				},
-				_ => (202, json!({ "status": "batched", "batch": batch.number })),
+				_ => (202, json!({ "status": "batched", "batch": head.number })),
 			}
 		},
 	}

@@ -1,7 +1,9 @@
 //! `iotrust-gateway`: the gateway daemon (`run`), proof verification against the chain
 //! (`verify`), and a device simulator (`simulate`).
 
+mod anchorer;
 mod batch;
+mod cache;
 mod chain;
 mod config;
 mod gateway;
@@ -10,6 +12,7 @@ mod simulate;
 mod stats;
 mod store;
 mod telemetry;
+mod validate;
 
 use clap::{Parser, Subcommand};
 use std::{io::Read, path::PathBuf};

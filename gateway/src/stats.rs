@@ -1,10 +1,14 @@
-//! What the gateway counts: readings accepted and why others were rejected, batches and readings
-//! anchored, and publish → finalized latency (from each reading's timestamp). Served at
-//! `GET /stats` and summarised in the progress log.
+//! What the gateway counts: readings accepted, rejected by reason and set aside by reason,
+//! batches anchored, refused and in flight, and reading → finalized latency (from each
+//! reading's timestamp) in a fixed-size histogram. Served at `GET /stats` (JSON) and
+//! `GET /metrics` (Prometheus), and summarised in the progress log. Memory does not grow with
+//! the number of readings.
 
+use crate::store::AsideReason;
 use serde_json::{json, Value};
 use std::{
 	collections::BTreeMap,
+	fmt::Write as _,
 	sync::Mutex,
 	time::{Instant, SystemTime, UNIX_EPOCH},
 };
@@ -31,7 +35,19 @@ pub enum Reject {
 }
 
 impl Reject {
-	/// Its name in `/stats` and the log.
+	/// Every reason, for listings that show zeros too.
+	pub const ALL: [Reject; 8] = [
+		Self::BadJson,
+		Self::TopicMismatch,
+		Self::UnknownDevice,
+		Self::InactiveDevice,
+		Self::NotOurDevice,
+		Self::BadSignature,
+		Self::ReplayedSequence,
+		Self::TooManyMetrics,
+	];
+
+	/// Its name in `/stats`, `/metrics` and the log.
 	pub fn name(self) -> &'static str {
 		match self {
 			Self::BadJson => "bad_json",
@@ -46,15 +62,79 @@ impl Reject {
 	}
 }
 
+/// Latency buckets are this wide, up to [`LATENCY_BUCKETS`] of them; slower readings count in
+/// an overflow bucket.
+const BUCKET_MS: u64 = 100;
+const LATENCY_BUCKETS: usize = 600;
+/// The histogram's bucket bounds as `/metrics` exposes them, in seconds.
+const EXPOSED_BOUNDS_S: [f64; 15] =
+	[0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, f64::INFINITY];
+
+/// Reading → finalized latencies, counted in fixed buckets.
+struct Histogram {
+	buckets: [u64; LATENCY_BUCKETS],
+	overflow: u64,
+	count: u64,
+	sum_ms: u64,
+}
+
+impl Default for Histogram {
+	fn default() -> Self {
+		Self { buckets: [0; LATENCY_BUCKETS], overflow: 0, count: 0, sum_ms: 0 }
+	}
+}
+
+impl Histogram {
+	fn record(&mut self, ms: u64) {
+		match self.buckets.get_mut((ms / BUCKET_MS) as usize) {
+			Some(b) => *b += 1,
+			None => self.overflow += 1,
+		}
+		self.count += 1;
+		self.sum_ms = self.sum_ms.saturating_add(ms);
+	}
+
+	/// The `p`th percentile, as the upper bound of its bucket (ms); `None` if empty or beyond
+	/// the last bucket.
+	fn percentile(&self, p: u64) -> Option<u64> {
+		if self.count == 0 {
+			return None;
+		}
+		let rank = (self.count * p).div_ceil(100).max(1);
+		let mut seen = 0;
+		for (i, n) in self.buckets.iter().enumerate() {
+			seen += n;
+			if seen >= rank {
+				return Some((i as u64 + 1) * BUCKET_MS);
+			}
+		}
+		None
+	}
+
+	/// How many took at most `ms`.
+	fn at_most(&self, ms: f64) -> u64 {
+		if ms.is_infinite() {
+			return self.count;
+		}
+		let whole = (ms as u64 / BUCKET_MS) as usize;
+		self.buckets.iter().take(whole).sum()
+	}
+}
+
 #[derive(Default)]
 struct Inner {
 	accepted: u64,
 	duplicates: u64,
 	rejected: BTreeMap<Reject, u64>,
+	set_aside: BTreeMap<&'static str, u64>,
+	released: u64,
 	batches_anchored: u64,
 	readings_anchored: u64,
-	batches_failed: u64,
-	latencies_ms: Vec<u64>,
+	batches_refused: u64,
+	collisions: u64,
+	in_flight: usize,
+	chain_connected: bool,
+	latency: Histogram,
 }
 
 /// The counters, shared by the gateway's tasks.
@@ -68,18 +148,21 @@ pub fn now_ms() -> u64 {
 	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or_default()
 }
 
-fn percentile(sorted: &[u64], p: usize) -> Option<u64> {
-	if sorted.is_empty() {
-		return None;
-	}
-	let i = (sorted.len() * p).div_ceil(100).saturating_sub(1).min(sorted.len() - 1);
-	sorted.get(i).copied()
-}
-
 impl Default for Stats {
 	fn default() -> Self {
 		Self { started: Instant::now(), inner: Mutex::new(Inner::default()) }
 	}
+}
+
+/// What the database holds now, for `/stats` and `/metrics`.
+#[derive(Clone, Copy, Default, Debug)]
+pub struct Backlog {
+	/// Readings waiting for a batch.
+	pub pending: u64,
+	/// Readings set aside.
+	pub aside: u64,
+	/// Batches built and not yet settled.
+	pub unsettled: u64,
 }
 
 impl Stats {
@@ -103,46 +186,199 @@ impl Stats {
 		self.with(|s| *s.rejected.entry(why).or_default() += 1);
 	}
 
-	/// A batch was anchored in a finalized block at `finalized_ms`, holding readings with these
-	/// timestamps.
-	pub fn anchored(&self, timestamps: impl Iterator<Item = u64>, finalized_ms: u64) {
+	/// `n` readings were set aside for `why`.
+	pub fn set_aside(&self, why: AsideReason, n: u64) {
+		self.with(|s| *s.set_aside.entry(why.name()).or_default() += n);
+	}
+
+	/// `n` set-aside readings were queued again.
+	pub fn released(&self, n: u64) {
+		self.with(|s| s.released += n);
+	}
+
+	/// A batch of `count` readings with these timestamps was anchored in a block finalized at
+	/// `finalized_ms`.
+	pub fn anchored(&self, count: u64, timestamps: &[u64], finalized_ms: u64) {
 		self.with(|s| {
 			s.batches_anchored += 1;
+			s.readings_anchored += count;
 			for t in timestamps {
-				s.readings_anchored += 1;
-				s.latencies_ms.push(finalized_ms.saturating_sub(t));
+				s.latency.record(finalized_ms.saturating_sub(*t));
 			}
 		});
 	}
 
-	/// A batch was refused by the chain for good.
-	pub fn failed(&self) {
-		self.with(|s| s.batches_failed += 1);
+	/// The chain refused a batch.
+	pub fn refused(&self) {
+		self.with(|s| s.batches_refused += 1);
 	}
 
-	/// Everything, as `GET /stats` serves it; `backlog` is the readings waiting for a batch.
-	pub fn json(&self, backlog: u64) -> Value {
+	/// The chain holds one of this gateway's batch numbers with another root.
+	pub fn collision(&self) {
+		self.with(|s| s.collisions += 1);
+	}
+
+	/// `n` batches are in flight.
+	pub fn in_flight(&self, n: usize) {
+		self.with(|s| s.in_flight = n);
+	}
+
+	/// Whether the gateway is connected to its node.
+	pub fn connected(&self, yes: bool) {
+		self.with(|s| s.chain_connected = yes);
+	}
+
+	/// Everything, as `GET /stats` serves it.
+	pub fn json(&self, backlog: Backlog) -> Value {
 		let elapsed = self.started.elapsed().as_secs_f64().max(0.001);
 		self.with(|s| {
-			let mut sorted = s.latencies_ms.clone();
-			sorted.sort_unstable();
 			let rejected: serde_json::Map<String, Value> =
 				s.rejected.iter().map(|(k, v)| (k.name().to_string(), json!(v))).collect();
+			let aside: serde_json::Map<String, Value> =
+				s.set_aside.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
 			json!({
 				"uptimeSeconds": elapsed,
 				"accepted": s.accepted,
 				"duplicates": s.duplicates,
 				"rejected": rejected,
 				"rejectedTotal": s.rejected.values().sum::<u64>(),
-				"backlog": backlog,
+				"backlog": backlog.pending,
+				"setAside": backlog.aside,
+				"setAsideByReason": aside,
+				"released": s.released,
+				"unsettledBatches": backlog.unsettled,
+				"inFlight": s.in_flight,
 				"batchesAnchored": s.batches_anchored,
-				"batchesFailed": s.batches_failed,
+				"batchesRefused": s.batches_refused,
+				"collisions": s.collisions,
 				"readingsAnchored": s.readings_anchored,
 				"ingestedPerSecond": s.accepted as f64 / elapsed,
 				"anchoredPerSecond": s.readings_anchored as f64 / elapsed,
-				"latencyMs": { "p50": percentile(&sorted, 50), "p95": percentile(&sorted, 95) },
+				"chainConnected": s.chain_connected,
+				"latencyMs": {
+					"p50": s.latency.percentile(50),
+					"p95": s.latency.percentile(95),
+					"p99": s.latency.percentile(99),
+				},
 			})
 		})
+	}
+
+	/// Everything, in Prometheus' text format, as `GET /metrics` serves it.
+	pub fn prometheus(&self, backlog: Backlog) -> String {
+		let mut out = String::new();
+		let mut metric = |name: &str, kind: &str, help: &str, samples: &[(String, String)]| {
+			let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+			for (labels, value) in samples {
+				let _ = writeln!(out, "{name}{labels} {value}");
+			}
+		};
+		let plain = |v: String| vec![(String::new(), v)];
+		self.with(|s| {
+			metric(
+				"iotrust_gateway_readings_accepted_total",
+				"counter",
+				"Readings accepted (checked and stored).",
+				&plain(s.accepted.to_string()),
+			);
+			metric(
+				"iotrust_gateway_readings_duplicate_total",
+				"counter",
+				"Readings delivered again and ignored.",
+				&plain(s.duplicates.to_string()),
+			);
+			let rejected: Vec<_> = Reject::ALL
+				.iter()
+				.map(|r| {
+					let n = s.rejected.get(r).copied().unwrap_or_default();
+					(format!("{{reason=\"{}\"}}", r.name()), n.to_string())
+				})
+				.collect();
+			metric(
+				"iotrust_gateway_readings_rejected_total",
+				"counter",
+				"Messages rejected, by reason.",
+				&rejected,
+			);
+			let aside: Vec<_> = s
+				.set_aside
+				.iter()
+				.map(|(k, v)| (format!("{{reason=\"{k}\"}}"), v.to_string()))
+				.collect();
+			metric(
+				"iotrust_gateway_readings_set_aside_total",
+				"counter",
+				"Readings set aside because the chain would not take them, by reason.",
+				&aside,
+			);
+			metric(
+				"iotrust_gateway_readings_pending",
+				"gauge",
+				"Readings waiting for a batch.",
+				&plain(backlog.pending.to_string()),
+			);
+			metric(
+				"iotrust_gateway_readings_aside",
+				"gauge",
+				"Readings set aside now (listed at /aside).",
+				&plain(backlog.aside.to_string()),
+			);
+			metric(
+				"iotrust_gateway_readings_anchored_total",
+				"counter",
+				"Readings anchored in finalized blocks.",
+				&plain(s.readings_anchored.to_string()),
+			);
+			metric(
+				"iotrust_gateway_batches_anchored_total",
+				"counter",
+				"Batches anchored in finalized blocks.",
+				&plain(s.batches_anchored.to_string()),
+			);
+			metric(
+				"iotrust_gateway_batches_refused_total",
+				"counter",
+				"Batches the chain refused (their readings queued again or set aside).",
+				&plain(s.batches_refused.to_string()),
+			);
+			metric(
+				"iotrust_gateway_batches_in_flight",
+				"gauge",
+				"Batches submitted and not yet finalized.",
+				&plain(s.in_flight.to_string()),
+			);
+			metric(
+				"iotrust_gateway_batch_collisions_total",
+				"counter",
+				"Batch numbers found on chain with another root (another gateway on this account).",
+				&plain(s.collisions.to_string()),
+			);
+			metric(
+				"iotrust_gateway_chain_connected",
+				"gauge",
+				"1 while the gateway is connected to its node.",
+				&plain(u8::from(s.chain_connected).to_string()),
+			);
+			let mut buckets: Vec<_> = EXPOSED_BOUNDS_S
+				.iter()
+				.map(|le| {
+					let label = if le.is_infinite() { "+Inf".to_string() } else { le.to_string() };
+					(
+						format!("_bucket{{le=\"{label}\"}}"),
+						s.latency.at_most(le * 1000.0).to_string(),
+					)
+				})
+				.collect();
+			buckets.push(("_sum".into(), (s.latency.sum_ms as f64 / 1000.0).to_string()));
+			buckets.push(("_count".into(), s.latency.count.to_string()));
+			metric(
+				"iotrust_gateway_anchor_latency_seconds",
+				"histogram",
+				"From a reading's timestamp to the finalized block that anchors it.",
+				&buckets,
+			);
+		});
+		out
 	}
 }
 
@@ -151,11 +387,42 @@ mod tests {
 	use super::*;
 
 	#[test]
-	fn percentiles_pick_the_nearest_rank() {
-		let v: Vec<u64> = (1..=100).collect();
-		assert_eq!(percentile(&v, 50), Some(50));
-		assert_eq!(percentile(&v, 95), Some(95));
-		assert_eq!(percentile(&[7], 95), Some(7));
-		assert_eq!(percentile(&[], 50), None);
+	fn percentiles_come_from_fixed_buckets() {
+		let mut h = Histogram::default();
+		assert_eq!(h.percentile(50), None);
+		for ms in 1..=100u64 {
+			h.record(ms * 100 - 1);
+		}
+		assert_eq!(h.percentile(50), Some(5_000));
+		assert_eq!(h.percentile(95), Some(9_500));
+		assert_eq!(h.at_most(1_000.0), 10);
+		assert_eq!(h.at_most(f64::INFINITY), 100);
+		// Beyond the last bucket: counted, not placed.
+		h.record(10_000_000);
+		assert_eq!((h.count, h.overflow), (101, 1));
+		assert_eq!(h.percentile(100), None);
+	}
+
+	#[test]
+	fn metrics_are_in_prometheus_text_format() {
+		let stats = Stats::default();
+		stats.accepted(3);
+		stats.rejected(Reject::BadSignature);
+		stats.set_aside(AsideReason::DeviceNotActive, 4);
+		stats.anchored(2, &[2_500, 1_500], 4_000);
+		let text = stats.prometheus(Backlog { pending: 1, aside: 4, unsettled: 0 });
+		for line in [
+			"iotrust_gateway_readings_accepted_total 3",
+			"iotrust_gateway_readings_rejected_total{reason=\"bad_signature\"} 1",
+			"iotrust_gateway_readings_rejected_total{reason=\"bad_json\"} 0",
+			"iotrust_gateway_readings_set_aside_total{reason=\"device_not_active\"} 4",
+			"iotrust_gateway_readings_aside 4",
+			"iotrust_gateway_anchor_latency_seconds_bucket{le=\"2\"} 1",
+			"iotrust_gateway_anchor_latency_seconds_bucket{le=\"3\"} 2",
+			"iotrust_gateway_anchor_latency_seconds_bucket{le=\"+Inf\"} 2",
+			"iotrust_gateway_anchor_latency_seconds_count 2",
+		] {
+			assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+		}
 	}
 }

@@ -1,31 +1,80 @@
-//! The gateway's embedded database (redb): accepted readings waiting for a batch, batches with
-//! their readings and status, where each reading went, and each device's highest accepted
-//! sequence number. Every change is one transaction, committed before the gateway acknowledges
-//! the MQTT messages behind it, so a crash loses nothing that was accepted.
+//! The gateway's embedded database (redb). Every change is one transaction, committed before the
+//! gateway acknowledges the MQTT messages behind it, so a crash loses nothing that was accepted.
+//!
+//! Every reading the gateway accepted is in exactly one place: **pending** (waiting for a
+//! batch), **batched** (in a stored batch, with its leaf), or **set aside** (the chain would not
+//! take it, with the reason). What the gateway does often is bounded by indexes rather than by
+//! history:
+//!
+//! - the devices with pending readings that may go in a batch now are listed apart (`queued`),
+//!   so the next batch is planned from at most `max_devices` devices' first readings, taking
+//!   turns from where the last batch stopped;
+//! - a device is in at most one unsettled batch (`in_flight`), so a refused batch's readings go
+//!   back to the queue still next in their device's sequence;
+//! - batches not yet seen anchored are listed apart (`unsettled`);
+//! - a batch's head (status, ranges) and its readings are stored apart: settling a batch
+//!   rewrites a few hundred bytes, not its readings.
 
-use crate::batch::{plan, Batch, BatchStatus, Limits};
+use crate::batch::{leaves, Batch, BatchHead, BatchStatus, Limits, Planner};
 use codec::{Decode, Encode};
 use iotrust_primitives::{device::DeviceId, merkle::SignedReading};
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use sp_core::H256;
 use std::{
-	collections::{BTreeMap, HashMap},
+	collections::HashMap,
+	ops::Bound::{Excluded, Included, Unbounded},
 	path::Path,
 	sync::{Arc, Mutex},
 };
 
 /// Accepted readings not yet in a batch: device id ‖ seq (big-endian) → SCALE reading.
 const PENDING: TableDefinition<&[u8], &[u8]> = TableDefinition::new("pending");
-/// Batches by number → SCALE [`Batch`].
-const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
+/// Devices with pending readings that may be planned now: not in flight, not held.
+const QUEUED: TableDefinition<&[u8], ()> = TableDefinition::new("queued");
+/// Devices in an unsettled batch → its number.
+const IN_FLIGHT: TableDefinition<&[u8], u64> = TableDefinition::new("in_flight");
+/// Batch heads by number → SCALE [`BatchHead`].
+const HEADS: TableDefinition<u64, &[u8]> = TableDefinition::new("batch_heads");
+/// Batch readings by number → SCALE `Vec<SignedReading>`, in leaf order.
+const BODIES: TableDefinition<u64, &[u8]> = TableDefinition::new("batch_bodies");
+/// Numbers of the batches built but not yet settled.
+const UNSETTLED: TableDefinition<u64, ()> = TableDefinition::new("unsettled");
 /// Batched readings: device id ‖ seq → SCALE [`Placed`].
 const LOCATED: TableDefinition<&[u8], &[u8]> = TableDefinition::new("located");
+/// Readings set aside: device id ‖ seq → SCALE [`AsideReading`].
+const ASIDE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("aside");
+/// Devices with readings set aside → SCALE [`AsideDevice`].
+const ASIDE_DEVICES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("aside_devices");
 /// Each device's highest accepted sequence number.
 const LAST_SEQ: TableDefinition<&[u8], u64> = TableDefinition::new("last_seq");
 /// Counters: `next_batch`.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// Whose turn it is: the last device a batch served, so the next starts after it.
 const TURN: TableDefinition<&str, &[u8]> = TableDefinition::new("turn");
+
+/// The database's errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+	/// The database could not be opened, read or written.
+	#[error("database: {0}")]
+	Db(String),
+	/// A stored value did not decode: the file is damaged or from another version.
+	#[error("database: a stored {what} does not decode: {error}")]
+	Corrupt { what: &'static str, error: codec::Error },
+	/// No batch with that number.
+	#[error("database: no batch {0}")]
+	NoBatch(u64),
+}
+
+fn db(e: impl Into<redb::Error>) -> StoreError {
+	StoreError::Db(e.into().to_string())
+}
+
+fn decode<T: Decode>(what: &'static str, mut bytes: &[u8]) -> Result<T> {
+	T::decode(&mut bytes).map_err(|error| StoreError::Corrupt { what, error })
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
 
 /// What became of a reading offered to [`Store::accept`].
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -38,15 +87,83 @@ pub enum Accepted {
 	Replayed { last: u64 },
 }
 
+/// Why readings were set aside: the chain would not take them from this gateway.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AsideReason {
+	/// The device is suspended, revoked or gone. Its readings wait: should it be resumed, they
+	/// are queued again.
+	DeviceNotActive,
+	/// The device is bound to another gateway or to none. Its readings wait: should it be bound
+	/// here again, they are queued again.
+	NotOurDevice,
+	/// The chain already has the device's readings up to `last` (from another gateway, or reset
+	/// by its owner): these can never be anchored.
+	SequenceReplay { last: u64 },
+	/// The device's sequence on chain is exhausted: nothing can follow it.
+	SequenceExhausted,
+}
+
+impl AsideReason {
+	/// Whether the device's readings must wait (the device is held out of batches) until the
+	/// chain would take them again; a replay only sets the replayed readings aside.
+	pub fn holds_device(self) -> bool {
+		matches!(self, Self::DeviceNotActive | Self::NotOurDevice | Self::SequenceExhausted)
+	}
+
+	/// Its name in listings, metrics and the log.
+	pub fn name(self) -> &'static str {
+		match self {
+			Self::DeviceNotActive => "device_not_active",
+			Self::NotOurDevice => "not_our_device",
+			Self::SequenceReplay { .. } => "sequence_replay",
+			Self::SequenceExhausted => "sequence_exhausted",
+		}
+	}
+}
+
+/// A reading set aside, with why and when.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub struct AsideReading {
+	/// The reading.
+	pub reading: SignedReading,
+	/// Why.
+	pub reason: AsideReason,
+	/// When, Unix ms.
+	pub at_ms: u64,
+}
+
+/// A device with readings set aside.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub struct AsideDevice {
+	/// The latest reason.
+	pub reason: AsideReason,
+	/// How many of its readings are set aside.
+	pub count: u64,
+	/// Whether it is held out of batches until the chain would take its readings again.
+	pub held: bool,
+	/// When its readings were last set aside, Unix ms.
+	pub since_ms: u64,
+}
+
 /// Where an accepted reading is.
 pub enum Location {
 	/// Waiting for a batch.
 	Pending,
 	/// In a batch, at this leaf.
-	Batched { batch: Arc<Batch>, leaves: Arc<Vec<H256>>, index: u32 },
+	Batched { head: Arc<BatchHead>, body: Arc<ProvenBody>, index: u32 },
+	/// Set aside.
+	Aside(AsideReading),
 }
 
-/// Anchored batches recently read for proofs, with their leaves (they never change again).
+/// An anchored batch's readings with their leaves, as proofs need them.
+pub struct ProvenBody {
+	/// The readings, in leaf order.
+	pub readings: Vec<SignedReading>,
+	/// Their leaves.
+	pub leaves: Vec<H256>,
+}
+
+/// Anchored batches recently read for proofs (they never change again).
 const CACHED_BATCHES: usize = 16;
 
 /// Where a batched reading went: its batch, its leaf index and its leaf hash (so a redelivered
@@ -71,8 +188,34 @@ fn split_key(k: &[u8]) -> Option<(DeviceId, u64)> {
 	Some((device, seq))
 }
 
-/// An anchored batch with its leaves, as proofs need it.
-type ProvenBatch = (Arc<Batch>, Arc<Vec<H256>>);
+fn device_of(k: &[u8]) -> Option<DeviceId> {
+	(k.len() == 32).then(|| DeviceId::from_slice(k))
+}
+
+/// The bounds of every key of `device` in a device ‖ seq table.
+fn device_keys(device: &DeviceId) -> ([u8; 40], [u8; 40]) {
+	(key(device, 0), key(device, u64::MAX))
+}
+
+/// A batch the planner proposes: each device's run of pending readings, in turn order. Nothing
+/// is taken off `pending` until [`Store::commit_batch`].
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Proposal {
+	/// Each device's readings, in sequence order.
+	pub runs: Vec<(DeviceId, Vec<SignedReading>)>,
+}
+
+/// What the chain said of one device of a [`Proposal`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Verdict {
+	/// Its readings from `from` on may be anchored; any below are replays (set aside).
+	Admit { from: u64 },
+	/// None may: set them aside.
+	Aside(AsideReason),
+}
+
+/// An anchored batch's head and readings, as proofs read them.
+type ProvenBatch = (Arc<BatchHead>, Arc<ProvenBody>);
 
 /// The database.
 pub struct Store {
@@ -80,186 +223,579 @@ pub struct Store {
 	cache: Mutex<HashMap<u64, ProvenBatch>>,
 }
 
-type Result<T> = std::result::Result<T, String>;
-
-fn err(e: impl std::fmt::Display) -> String {
-	format!("database: {e}")
-}
-
 impl Store {
-	/// Open (or create) the database at `path`.
+	/// Open (or create) the database at `path`. Fails if another process has it open.
 	pub fn open(path: &Path) -> Result<Self> {
 		if let Some(dir) = path.parent() {
-			std::fs::create_dir_all(dir).map_err(err)?;
+			std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(e.to_string()))?;
 		}
-		let db = Database::create(path).map_err(err)?;
-		let w = db.begin_write().map_err(err)?;
-		w.open_table(PENDING).map_err(err)?;
-		w.open_table(BATCHES).map_err(err)?;
-		w.open_table(LOCATED).map_err(err)?;
-		w.open_table(LAST_SEQ).map_err(err)?;
-		w.open_table(META).map_err(err)?;
-		w.open_table(TURN).map_err(err)?;
-		w.commit().map_err(err)?;
-		Ok(Self { db, cache: Mutex::new(HashMap::new()) })
+		let database = Database::create(path).map_err(db)?;
+		let w = database.begin_write().map_err(db)?;
+		w.open_table(PENDING).map_err(db)?;
+		w.open_table(QUEUED).map_err(db)?;
+		w.open_table(IN_FLIGHT).map_err(db)?;
+		w.open_table(HEADS).map_err(db)?;
+		w.open_table(BODIES).map_err(db)?;
+		w.open_table(UNSETTLED).map_err(db)?;
+		w.open_table(LOCATED).map_err(db)?;
+		w.open_table(ASIDE).map_err(db)?;
+		w.open_table(ASIDE_DEVICES).map_err(db)?;
+		w.open_table(LAST_SEQ).map_err(db)?;
+		w.open_table(META).map_err(db)?;
+		w.open_table(TURN).map_err(db)?;
+		w.commit().map_err(db)?;
+		Ok(Self { db: database, cache: Mutex::new(HashMap::new()) })
 	}
 
 	/// Store the readings that are new, in one transaction; says what became of each.
 	pub fn accept(&self, readings: &[SignedReading]) -> Result<Vec<Accepted>> {
-		let w = self.db.begin_write().map_err(err)?;
+		let w = self.db.begin_write().map_err(db)?;
 		let mut out = Vec::with_capacity(readings.len());
 		{
-			let mut pending = w.open_table(PENDING).map_err(err)?;
-			let mut last_seq = w.open_table(LAST_SEQ).map_err(err)?;
-			let located = w.open_table(LOCATED).map_err(err)?;
+			let mut pending = w.open_table(PENDING).map_err(db)?;
+			let mut last_seq = w.open_table(LAST_SEQ).map_err(db)?;
+			let mut queued = w.open_table(QUEUED).map_err(db)?;
+			let located = w.open_table(LOCATED).map_err(db)?;
+			let aside = w.open_table(ASIDE).map_err(db)?;
+			let in_flight = w.open_table(IN_FLIGHT).map_err(db)?;
+			let aside_devices = w.open_table(ASIDE_DEVICES).map_err(db)?;
 			for r in readings {
 				let k = key(&r.device, r.seq);
-				let last = last_seq.get(r.device.as_bytes()).map_err(err)?.map(|v| v.value());
-				if last.is_some_and(|last| r.seq <= last) {
-					let same = match pending.get(&k[..]).map_err(err)? {
-						Some(v) => SignedReading::decode(&mut v.value()).ok().as_ref() == Some(r),
-						None => located
-							.get(&k[..])
-							.map_err(err)?
-							.and_then(|v| Placed::decode(&mut v.value()).ok())
-							.is_some_and(|p| p.leaf == r.leaf_hash()),
-					};
-					out.push(if same {
-						Accepted::Duplicate
+				let last = last_seq.get(r.device.as_bytes()).map_err(db)?.map(|v| v.value());
+				if let Some(last) = last.filter(|last| r.seq <= *last) {
+					let same = if let Some(v) = pending.get(&k[..]).map_err(db)? {
+						decode::<SignedReading>("reading", v.value())? == *r
+					} else if let Some(v) = located.get(&k[..]).map_err(db)? {
+						decode::<Placed>("placement", v.value())?.leaf == r.leaf_hash()
+					} else if let Some(v) = aside.get(&k[..]).map_err(db)? {
+						decode::<AsideReading>("set-aside reading", v.value())?.reading == *r
 					} else {
-						Accepted::Replayed { last: last.unwrap_or_default() }
-					});
+						false
+					};
+					out.push(if same { Accepted::Duplicate } else { Accepted::Replayed { last } });
 					continue;
 				}
-				pending.insert(&k[..], &r.encode()[..]).map_err(err)?;
-				last_seq.insert(r.device.as_bytes(), r.seq).map_err(err)?;
+				pending.insert(&k[..], &r.encode()[..]).map_err(db)?;
+				last_seq.insert(r.device.as_bytes(), r.seq).map_err(db)?;
+				let device = r.device.as_bytes();
+				if in_flight.get(device).map_err(db)?.is_none() && !is_held(&aside_devices, device)?
+				{
+					queued.insert(device, ()).map_err(db)?;
+				}
 				out.push(Accepted::New);
 			}
 		}
-		w.commit().map_err(err)?;
+		w.commit().map_err(db)?;
 		Ok(out)
 	}
 
 	/// How many accepted readings wait for a batch.
 	pub fn pending_count(&self) -> Result<u64> {
-		let r = self.db.begin_read().map_err(err)?;
-		r.open_table(PENDING).map_err(err)?.len().map_err(err)
+		let r = self.db.begin_read().map_err(db)?;
+		r.open_table(PENDING).map_err(db)?.len().map_err(db)
 	}
 
-	/// Take the next batch out of the pending readings and store it, `Built`; `None` if nothing
-	/// is pending.
-	pub fn take_batch(&self, limits: Limits) -> Result<Option<Batch>> {
-		let w = self.db.begin_write().map_err(err)?;
-		let batch = {
-			let mut pending = w.open_table(PENDING).map_err(err)?;
-			let mut by_device: BTreeMap<DeviceId, BTreeMap<u64, SignedReading>> = BTreeMap::new();
-			for item in pending.iter().map_err(err)? {
-				let (k, v) = item.map_err(err)?;
-				let Some((device, seq)) = split_key(k.value()) else { continue };
-				let reading = SignedReading::decode(&mut v.value()).map_err(err)?;
-				by_device.entry(device).or_default().insert(seq, reading);
-			}
-			let mut turn = w.open_table(TURN).map_err(err)?;
-			let after = turn
-				.get("last_served")
-				.map_err(err)?
-				.and_then(|v| <[u8; 32]>::try_from(v.value()).ok())
-				.map(DeviceId::from);
-			let readings = plan(&by_device, limits, after);
-			if let Some(last) = readings.last() {
-				turn.insert("last_served", last.device.as_bytes()).map_err(err)?;
-			}
-			let mut meta = w.open_table(META).map_err(err)?;
-			let number = meta.get("next_batch").map_err(err)?.map(|v| v.value()).unwrap_or(0);
-			let Some((batch, leaves)) = Batch::build(number, readings) else { return Ok(None) };
-			let mut located = w.open_table(LOCATED).map_err(err)?;
-			for (index, (r, leaf)) in batch.readings.iter().zip(leaves).enumerate() {
-				let k = key(&r.device, r.seq);
-				pending.remove(&k[..]).map_err(err)?;
-				let placed = Placed { batch: number, index: index as u32, leaf };
-				located.insert(&k[..], &placed.encode()[..]).map_err(err)?;
-			}
-			meta.insert("next_batch", number + 1).map_err(err)?;
-			w.open_table(BATCHES).map_err(err)?.insert(number, &batch.encode()[..]).map_err(err)?;
-			batch
-		};
-		w.commit().map_err(err)?;
-		Ok(Some(batch))
+	/// How many readings are set aside.
+	pub fn aside_count(&self) -> Result<u64> {
+		let r = self.db.begin_read().map_err(db)?;
+		r.open_table(ASIDE).map_err(db)?.len().map_err(db)
 	}
 
-	/// Record where batch `number` ended up.
-	pub fn set_status(&self, number: u64, status: BatchStatus) -> Result<()> {
-		let w = self.db.begin_write().map_err(err)?;
-		{
-			let mut batches = w.open_table(BATCHES).map_err(err)?;
-			let mut batch = match batches.get(number).map_err(err)? {
-				Some(v) => Batch::decode(&mut v.value()).map_err(err)?,
-				None => return Err(format!("no batch {number}")),
-			};
-			batch.status = status;
-			batches.insert(number, &batch.encode()[..]).map_err(err)?;
+	/// How many batches are built and not yet settled.
+	pub fn unsettled_count(&self) -> Result<u64> {
+		let r = self.db.begin_read().map_err(db)?;
+		r.open_table(UNSETTLED).map_err(db)?.len().map_err(db)
+	}
+
+	/// Plan the next batch under `limits` from the queued devices, starting after the last one
+	/// served and wrapping around: reads at most the first runs of the devices it takes and
+	/// changes nothing.
+	pub fn propose(&self, limits: Limits) -> Result<Proposal> {
+		let r = self.db.begin_read().map_err(db)?;
+		let queued = r.open_table(QUEUED).map_err(db)?;
+		let pending = r.open_table(PENDING).map_err(db)?;
+		let after = r
+			.open_table(TURN)
+			.map_err(db)?
+			.get("last_served")
+			.map_err(db)?
+			.and_then(|v| device_of(v.value()));
+		let mut planner = Planner::new(limits);
+		let mut proposal = Proposal::default();
+		// Devices after the last one served, then from the start up to it. With none served
+		// yet, the empty key is below every device: all of them, then none.
+		let start: Vec<u8> = after.map(|d| d.0.to_vec()).unwrap_or_default();
+		let tail = queued.range::<&[u8]>((Excluded(&start[..]), Unbounded)).map_err(db)?;
+		let head = queued.range::<&[u8]>((Unbounded, Included(&start[..]))).map_err(db)?;
+		// A device whose run cannot go in (its summaries would not fit) is passed over; a few
+		// batches' worth of them at most.
+		for item in tail.chain(head).take(limits.max_devices.saturating_mul(4)) {
+			if planner.is_full() {
+				break;
+			}
+			let (k, _) = item.map_err(db)?;
+			let Some(device) = device_of(k.value()) else { continue };
+			let (lo, hi) = device_keys(&device);
+			// Read no further than the batch has room for.
+			let mut run = Vec::new();
+			for item in pending.range(&lo[..]..=&hi[..]).map_err(db)?.take(planner.room()) {
+				let (_, v) = item.map_err(db)?;
+				run.push(decode::<SignedReading>("reading", v.value())?);
+			}
+			let taken = planner.take(&run);
+			if taken > 0 {
+				run.truncate(taken);
+				proposal.runs.push((device, run));
+			}
 		}
-		w.commit().map_err(err)
+		Ok(proposal)
 	}
 
-	/// Batches built but not yet seen anchored, oldest first.
-	pub fn unanchored(&self) -> Result<Vec<Batch>> {
-		Ok(self.batches()?.into_iter().filter(|b| b.status == BatchStatus::Built).collect())
+	/// Commit a proposal as the chain judged it (`verdicts`, one per run): set aside what the
+	/// chain would not take, and store the rest as the next batch, `Built`. Returns the batch,
+	/// or `None` if nothing was left to anchor. Readings no longer pending are skipped.
+	pub fn commit_batch(
+		&self,
+		proposal: &Proposal,
+		verdicts: &[Verdict],
+		now_ms: u64,
+	) -> Result<Option<Batch>> {
+		let w = self.db.begin_write().map_err(db)?;
+		let batch = {
+			let mut pending = w.open_table(PENDING).map_err(db)?;
+			let mut queued = w.open_table(QUEUED).map_err(db)?;
+			let mut aside = w.open_table(ASIDE).map_err(db)?;
+			let mut aside_devices = w.open_table(ASIDE_DEVICES).map_err(db)?;
+			let mut readings = Vec::new();
+			for ((device, run), verdict) in proposal.runs.iter().zip(verdicts) {
+				let still: Vec<&SignedReading> = run
+					.iter()
+					.map(|r| Ok((r, pending.get(&key(device, r.seq)[..]).map_err(db)?.is_some())))
+					.collect::<Result<Vec<_>>>()?
+					.into_iter()
+					.filter_map(|(r, there)| there.then_some(r))
+					.collect();
+				let (keep, reason) = match *verdict {
+					Verdict::Admit { from } => {
+						let (below, keep): (Vec<_>, Vec<_>) =
+							still.into_iter().partition(|r| r.seq < from);
+						let last = from.saturating_sub(1);
+						set_aside(
+							&mut pending,
+							&mut aside,
+							&mut aside_devices,
+							&below,
+							AsideReason::SequenceReplay { last },
+							now_ms,
+						)?;
+						(keep, None)
+					},
+					Verdict::Aside(reason) => {
+						set_aside(
+							&mut pending,
+							&mut aside,
+							&mut aside_devices,
+							&still,
+							reason,
+							now_ms,
+						)?;
+						(vec![], Some(reason))
+					},
+				};
+				if reason.is_some_and(AsideReason::holds_device) {
+					queued.remove(device.as_bytes()).map_err(db)?;
+				}
+				readings.extend(keep.into_iter().cloned());
+			}
+			let mut meta = w.open_table(META).map_err(db)?;
+			let number = meta.get("next_batch").map_err(db)?.map(|v| v.value()).unwrap_or(0);
+			if let Some(last) = proposal.runs.last() {
+				w.open_table(TURN)
+					.map_err(db)?
+					.insert("last_served", last.0.as_bytes())
+					.map_err(db)?;
+			}
+			match Batch::build(number, readings) {
+				None => None,
+				Some((batch, leaves)) => {
+					let mut located = w.open_table(LOCATED).map_err(db)?;
+					let mut in_flight = w.open_table(IN_FLIGHT).map_err(db)?;
+					for (index, (r, leaf)) in batch.readings.iter().zip(leaves).enumerate() {
+						let k = key(&r.device, r.seq);
+						pending.remove(&k[..]).map_err(db)?;
+						let placed = Placed { batch: number, index: index as u32, leaf };
+						located.insert(&k[..], &placed.encode()[..]).map_err(db)?;
+					}
+					for range in &batch.head.ranges {
+						queued.remove(range.device.as_bytes()).map_err(db)?;
+						in_flight.insert(range.device.as_bytes(), number).map_err(db)?;
+					}
+					meta.insert("next_batch", number + 1).map_err(db)?;
+					w.open_table(HEADS)
+						.map_err(db)?
+						.insert(number, &batch.head.encode()[..])
+						.map_err(db)?;
+					w.open_table(BODIES)
+						.map_err(db)?
+						.insert(number, &batch.readings.encode()[..])
+						.map_err(db)?;
+					w.open_table(UNSETTLED).map_err(db)?.insert(number, ()).map_err(db)?;
+					Some(batch)
+				},
+			}
+		};
+		w.commit().map_err(db)?;
+		Ok(batch)
 	}
 
-	/// Every stored batch, oldest first.
-	pub fn batches(&self) -> Result<Vec<Batch>> {
-		let r = self.db.begin_read().map_err(err)?;
-		let t = r.open_table(BATCHES).map_err(err)?;
+	/// Batch `number` was anchored: record it, and queue its devices again if they have
+	/// readings waiting.
+	pub fn settle_anchored(&self, number: u64, anchor: u64, block: H256, at_ms: u64) -> Result<()> {
+		self.settle(number, BatchStatus::Anchored { anchor, block, finalized_ms: at_ms }, &[], 0)
+	}
+
+	/// The chain refused batch `number` for `reason`. The readings of the devices in `culprits`
+	/// are set aside with their reason; every other reading goes back to pending, still next in
+	/// its device's sequence (a device is in one unsettled batch at most), to be batched again.
+	pub fn settle_refused(
+		&self,
+		number: u64,
+		reason: String,
+		culprits: &[(DeviceId, AsideReason)],
+		now_ms: u64,
+	) -> Result<()> {
+		self.settle(number, BatchStatus::Refused { reason }, culprits, now_ms)
+	}
+
+	fn settle(
+		&self,
+		number: u64,
+		status: BatchStatus,
+		culprits: &[(DeviceId, AsideReason)],
+		now_ms: u64,
+	) -> Result<()> {
+		let w = self.db.begin_write().map_err(db)?;
+		{
+			let mut heads = w.open_table(HEADS).map_err(db)?;
+			let mut head: BatchHead = match heads.get(number).map_err(db)? {
+				Some(v) => decode("batch head", v.value())?,
+				None => return Err(StoreError::NoBatch(number)),
+			};
+			let refused = matches!(status, BatchStatus::Refused { .. });
+			head.status = status;
+			heads.insert(number, &head.encode()[..]).map_err(db)?;
+			w.open_table(UNSETTLED).map_err(db)?.remove(number).map_err(db)?;
+			let mut pending = w.open_table(PENDING).map_err(db)?;
+			let mut queued = w.open_table(QUEUED).map_err(db)?;
+			let mut in_flight = w.open_table(IN_FLIGHT).map_err(db)?;
+			let mut aside = w.open_table(ASIDE).map_err(db)?;
+			let mut aside_devices = w.open_table(ASIDE_DEVICES).map_err(db)?;
+			if refused {
+				let readings: Vec<SignedReading> =
+					match w.open_table(BODIES).map_err(db)?.remove(number).map_err(db)? {
+						Some(v) => decode("batch body", v.value())?,
+						None => vec![],
+					};
+				let mut located = w.open_table(LOCATED).map_err(db)?;
+				for r in &readings {
+					let k = key(&r.device, r.seq);
+					located.remove(&k[..]).map_err(db)?;
+					pending.insert(&k[..], &r.encode()[..]).map_err(db)?;
+				}
+				for (device, reason) in culprits {
+					// A replay sets aside only what the chain already has; the rest may go.
+					let replayed = |seq: u64| match reason {
+						AsideReason::SequenceReplay { last } => seq <= *last,
+						_ => true,
+					};
+					let theirs: Vec<&SignedReading> = readings
+						.iter()
+						.filter(|r| r.device == *device && replayed(r.seq))
+						.collect();
+					set_aside(
+						&mut pending,
+						&mut aside,
+						&mut aside_devices,
+						&theirs,
+						*reason,
+						now_ms,
+					)?;
+				}
+			}
+			for range in &head.ranges {
+				let device = range.device.as_bytes();
+				if in_flight.get(device).map_err(db)?.map(|v| v.value()) == Some(number) {
+					in_flight.remove(device).map_err(db)?;
+				}
+			}
+			for range in &head.ranges {
+				let device = &range.device;
+				let (lo, hi) = device_keys(device);
+				let waiting = pending.range(&lo[..]..=&hi[..]).map_err(db)?.next().is_some();
+				if waiting && !is_held(&aside_devices, device.as_bytes())? {
+					queued.insert(device.as_bytes(), ()).map_err(db)?;
+				}
+			}
+		}
+		w.commit().map_err(db)?;
+		self.cache.lock().unwrap_or_else(|p| p.into_inner()).remove(&number);
+		Ok(())
+	}
+
+	/// Batches built but not yet settled, oldest first, with their readings.
+	pub fn unsettled(&self) -> Result<Vec<Batch>> {
+		let r = self.db.begin_read().map_err(db)?;
+		let heads = r.open_table(HEADS).map_err(db)?;
+		let bodies = r.open_table(BODIES).map_err(db)?;
 		let mut out = Vec::new();
-		for item in t.iter().map_err(err)? {
-			let (_, v) = item.map_err(err)?;
-			out.push(Batch::decode(&mut v.value()).map_err(err)?);
+		for item in r.open_table(UNSETTLED).map_err(db)?.iter().map_err(db)? {
+			let number = item.map_err(db)?.0.value();
+			let head = heads.get(number).map_err(db)?.ok_or(StoreError::NoBatch(number))?;
+			let body = bodies.get(number).map_err(db)?.ok_or(StoreError::NoBatch(number))?;
+			out.push(Batch {
+				head: decode("batch head", head.value())?,
+				readings: decode("batch body", body.value())?,
+			});
 		}
 		Ok(out)
 	}
 
+	/// The head of batch `number`, if it was built.
+	pub fn head(&self, number: u64) -> Result<Option<BatchHead>> {
+		let r = self.db.begin_read().map_err(db)?;
+		match r.open_table(HEADS).map_err(db)?.get(number).map_err(db)? {
+			Some(v) => Ok(Some(decode("batch head", v.value())?)),
+			None => Ok(None),
+		}
+	}
+
+	/// The number the next batch gets.
+	pub fn next_batch(&self) -> Result<u64> {
+		let r = self.db.begin_read().map_err(db)?;
+		Ok(r.open_table(META).map_err(db)?.get("next_batch").map_err(db)?.map_or(0, |v| v.value()))
+	}
+
+	/// Number the next batches from `next` on, if that is above the current numbering: after
+	/// the chain shows batch numbers this database did not build.
+	pub fn raise_next_batch(&self, next: u64) -> Result<()> {
+		let w = self.db.begin_write().map_err(db)?;
+		{
+			let mut meta = w.open_table(META).map_err(db)?;
+			let now = meta.get("next_batch").map_err(db)?.map_or(0, |v| v.value());
+			if next > now {
+				meta.insert("next_batch", next).map_err(db)?;
+			}
+		}
+		w.commit().map_err(db)
+	}
+
 	/// Where reading `seq` of `device` is, if it was accepted.
 	pub fn locate(&self, device: &DeviceId, seq: u64) -> Result<Option<Location>> {
-		let r = self.db.begin_read().map_err(err)?;
+		let r = self.db.begin_read().map_err(db)?;
 		let k = key(device, seq);
-		if r.open_table(PENDING).map_err(err)?.get(&k[..]).map_err(err)?.is_some() {
+		if r.open_table(PENDING).map_err(db)?.get(&k[..]).map_err(db)?.is_some() {
 			return Ok(Some(Location::Pending));
 		}
-		let Some(Placed { batch: number, index, .. }) = r
-			.open_table(LOCATED)
-			.map_err(err)?
-			.get(&k[..])
-			.map_err(err)?
-			.and_then(|v| Placed::decode(&mut v.value()).ok())
-		else {
+		if let Some(v) = r.open_table(ASIDE).map_err(db)?.get(&k[..]).map_err(db)? {
+			return Ok(Some(Location::Aside(decode("set-aside reading", v.value())?)));
+		}
+		let Some(v) = r.open_table(LOCATED).map_err(db)?.get(&k[..]).map_err(db)? else {
 			return Ok(None);
 		};
-		if let Some((batch, leaves)) = self.cache.lock().map_err(err)?.get(&number).cloned() {
-			return Ok(Some(Location::Batched { batch, leaves, index }));
+		let Placed { batch: number, index, .. } = decode("placement", v.value())?;
+		let cached = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&number).cloned();
+		if let Some((head, body)) = cached {
+			return Ok(Some(Location::Batched { head, body, index }));
 		}
-		let batches = r.open_table(BATCHES).map_err(err)?;
-		let batch = match batches.get(number).map_err(err)? {
-			Some(v) => Arc::new(Batch::decode(&mut v.value()).map_err(err)?),
-			None => return Ok(None),
+		let head: BatchHead = match r.open_table(HEADS).map_err(db)?.get(number).map_err(db)? {
+			Some(v) => decode("batch head", v.value())?,
+			None => return Err(StoreError::NoBatch(number)),
 		};
-		let leaves = Arc::new(batch.leaves());
-		if matches!(batch.status, BatchStatus::Anchored { .. }) {
-			let mut cache = self.cache.lock().map_err(err)?;
+		let readings: Vec<SignedReading> =
+			match r.open_table(BODIES).map_err(db)?.get(number).map_err(db)? {
+				Some(v) => decode("batch body", v.value())?,
+				None => return Err(StoreError::NoBatch(number)),
+			};
+		let body = Arc::new(ProvenBody { leaves: leaves(&readings), readings });
+		let head = Arc::new(head);
+		if matches!(head.status, BatchStatus::Anchored { .. }) {
+			let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
 			if cache.len() >= CACHED_BATCHES {
 				cache.clear();
 			}
-			cache.insert(number, (batch.clone(), leaves.clone()));
+			cache.insert(number, (head.clone(), body.clone()));
 		}
-		Ok(Some(Location::Batched { batch, leaves, index }))
+		Ok(Some(Location::Batched { head, body, index }))
 	}
+
+	/// Up to `limit` devices with readings set aside, after `after`, in device-id order.
+	pub fn aside_devices(
+		&self,
+		after: Option<DeviceId>,
+		limit: usize,
+	) -> Result<Vec<(DeviceId, AsideDevice)>> {
+		let r = self.db.begin_read().map_err(db)?;
+		let t = r.open_table(ASIDE_DEVICES).map_err(db)?;
+		let start: Vec<u8> = after.map(|d| d.0.to_vec()).unwrap_or_default();
+		let mut out = Vec::new();
+		for item in t.range::<&[u8]>((Excluded(&start[..]), Unbounded)).map_err(db)?.take(limit) {
+			let (k, v) = item.map_err(db)?;
+			if let Some(device) = device_of(k.value()) {
+				out.push((device, decode("set-aside device", v.value())?));
+			}
+		}
+		Ok(out)
+	}
+
+	/// Up to `limit` of `device`'s readings set aside, from sequence number `from` on.
+	pub fn aside_readings(
+		&self,
+		device: &DeviceId,
+		from: u64,
+		limit: usize,
+	) -> Result<Vec<AsideReading>> {
+		let r = self.db.begin_read().map_err(db)?;
+		let t = r.open_table(ASIDE).map_err(db)?;
+		let (lo, hi) = (key(device, from), key(device, u64::MAX));
+		let mut out = Vec::new();
+		for item in t.range(&lo[..]..=&hi[..]).map_err(db)?.take(limit) {
+			out.push(decode("set-aside reading", item.map_err(db)?.1.value())?);
+		}
+		Ok(out)
+	}
+
+	/// Up to `limit` devices held out of batches, each with the lowest sequence number it has
+	/// set aside: to ask the chain whether it would take them again.
+	pub fn held_devices(&self, limit: usize) -> Result<Vec<(DeviceId, u64)>> {
+		let r = self.db.begin_read().map_err(db)?;
+		let devices = r.open_table(ASIDE_DEVICES).map_err(db)?;
+		let aside = r.open_table(ASIDE).map_err(db)?;
+		let mut out = Vec::new();
+		for item in devices.iter().map_err(db)? {
+			if out.len() >= limit {
+				break;
+			}
+			let (k, v) = item.map_err(db)?;
+			let Some(device) = device_of(k.value()) else { continue };
+			if !decode::<AsideDevice>("set-aside device", v.value())?.held {
+				continue;
+			}
+			let (lo, hi) = device_keys(&device);
+			let first = aside.range(&lo[..]..=&hi[..]).map_err(db)?.next();
+			if let Some(item) = first {
+				if let Some((_, seq)) = split_key(item.map_err(db)?.0.value()) {
+					out.push((device, seq));
+				}
+			}
+		}
+		Ok(out)
+	}
+
+	/// The chain would take `device`'s readings from `from` on again: stop holding it, and put
+	/// its held readings from `from` on back in the queue (those below stay aside, as replays).
+	/// Returns how many readings went back.
+	pub fn release(&self, device: &DeviceId, from: u64, now_ms: u64) -> Result<u64> {
+		let w = self.db.begin_write().map_err(db)?;
+		let back = {
+			let mut aside = w.open_table(ASIDE).map_err(db)?;
+			let mut aside_devices = w.open_table(ASIDE_DEVICES).map_err(db)?;
+			let mut pending = w.open_table(PENDING).map_err(db)?;
+			let (lo, hi) = device_keys(device);
+			let mut entries = Vec::new();
+			for item in aside.range(&lo[..]..=&hi[..]).map_err(db)? {
+				let (k, v) = item.map_err(db)?;
+				entries.push((
+					k.value().to_vec(),
+					decode::<AsideReading>("set-aside reading", v.value())?,
+				));
+			}
+			let mut back = 0u64;
+			let mut left = 0u64;
+			for (k, mut entry) in entries {
+				let waiting = entry.reason.holds_device();
+				if waiting && entry.reading.seq >= from {
+					aside.remove(&k[..]).map_err(db)?;
+					pending.insert(&k[..], &entry.reading.encode()[..]).map_err(db)?;
+					back += 1;
+				} else {
+					if waiting {
+						entry.reason = AsideReason::SequenceReplay { last: from.saturating_sub(1) };
+						entry.at_ms = now_ms;
+						aside.insert(&k[..], &entry.encode()[..]).map_err(db)?;
+					}
+					left += 1;
+				}
+			}
+			if left == 0 {
+				aside_devices.remove(device.as_bytes()).map_err(db)?;
+			} else {
+				let entry = AsideDevice {
+					reason: AsideReason::SequenceReplay { last: from.saturating_sub(1) },
+					count: left,
+					held: false,
+					since_ms: now_ms,
+				};
+				aside_devices.insert(device.as_bytes(), &entry.encode()[..]).map_err(db)?;
+			}
+			let waiting = pending.range(&lo[..]..=&hi[..]).map_err(db)?.next().is_some();
+			let flying =
+				w.open_table(IN_FLIGHT).map_err(db)?.get(device.as_bytes()).map_err(db)?.is_some();
+			if waiting && !flying {
+				w.open_table(QUEUED).map_err(db)?.insert(device.as_bytes(), ()).map_err(db)?;
+			}
+			back
+		};
+		w.commit().map_err(db)?;
+		Ok(back)
+	}
+}
+
+/// Whether `device` is held out of batches.
+fn is_held(
+	aside_devices: &impl ReadableTable<&'static [u8], &'static [u8]>,
+	device: &[u8],
+) -> Result<bool> {
+	match aside_devices.get(device).map_err(db)? {
+		Some(v) => Ok(decode::<AsideDevice>("set-aside device", v.value())?.held),
+		None => Ok(false),
+	}
+}
+
+/// Move `readings` (all of one device) from pending to the set-aside readings, with `reason`.
+fn set_aside(
+	pending: &mut redb::Table<&'static [u8], &'static [u8]>,
+	aside: &mut redb::Table<&'static [u8], &'static [u8]>,
+	aside_devices: &mut redb::Table<&'static [u8], &'static [u8]>,
+	readings: &[&SignedReading],
+	reason: AsideReason,
+	now_ms: u64,
+) -> Result<()> {
+	let Some(first) = readings.first() else { return Ok(()) };
+	for r in readings {
+		let k = key(&r.device, r.seq);
+		pending.remove(&k[..]).map_err(db)?;
+		let entry = AsideReading { reading: (*r).clone(), reason, at_ms: now_ms };
+		aside.insert(&k[..], &entry.encode()[..]).map_err(db)?;
+	}
+	let device = first.device.as_bytes();
+	let before = match aside_devices.get(device).map_err(db)? {
+		Some(v) => Some(decode::<AsideDevice>("set-aside device", v.value())?),
+		None => None,
+	};
+	let entry = AsideDevice {
+		reason,
+		count: before.as_ref().map_or(0, |b| b.count) + readings.len() as u64,
+		held: reason.holds_device() || before.is_some_and(|b| b.held),
+		since_ms: now_ms,
+	};
+	aside_devices.insert(device, &entry.encode()[..]).map_err(db)?;
+	Ok(())
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
 	use iotrust_primitives::{device::DeviceSignature, merkle::Metric};
-	use sp_core::H256;
 
 	fn reading(device: u8, seq: u64, value: i64) -> SignedReading {
 		SignedReading {
@@ -271,7 +807,29 @@ mod tests {
 		}
 	}
 
-	const LIMITS: Limits = Limits { max_devices: 100, max_readings: 100, max_metrics: 8 };
+	fn d(n: u8) -> DeviceId {
+		H256([n; 32])
+	}
+
+	const LIMITS: Limits =
+		Limits { max_devices: 100, max_readings: 100, max_metrics: 8, max_summaries: 1_000 };
+
+	fn open() -> (tempfile::TempDir, Store) {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(&dir.path().join("gateway.redb")).unwrap();
+		(dir, store)
+	}
+
+	/// Plan and store the next batch with every device admitted.
+	fn cut(store: &Store, limits: Limits) -> Option<Batch> {
+		let p = store.propose(limits).unwrap();
+		let verdicts = vec![Verdict::Admit { from: 0 }; p.runs.len()];
+		store.commit_batch(&p, &verdicts, 1).unwrap()
+	}
+
+	fn devices(batch: &Batch) -> Vec<u8> {
+		batch.head.ranges.iter().map(|r| r.device.0[0]).collect()
+	}
 
 	#[test]
 	fn accepted_readings_survive_a_reopen_and_are_batched_once() {
@@ -293,28 +851,167 @@ mod tests {
 					Accepted::Replayed { last: 1 }
 				]
 			);
+			assert!(Store::open(&path).is_err(), "a second process cannot open it");
 		}
 		let store = Store::open(&path).unwrap();
 		assert_eq!(store.pending_count().unwrap(), 3);
-		let batch = store.take_batch(LIMITS).unwrap().unwrap();
-		assert_eq!((batch.number, batch.readings.len()), (0, 3));
+		let batch = cut(&store, LIMITS).unwrap();
+		assert_eq!((batch.head.number, batch.readings.len()), (0, 3));
 		assert_eq!(store.pending_count().unwrap(), 0);
-		assert!(store.take_batch(LIMITS).unwrap().is_none());
+		assert!(cut(&store, LIMITS).is_none());
 		// Still a duplicate once batched.
 		assert_eq!(store.accept(&[reading(2, 0, 7)]).unwrap(), vec![Accepted::Duplicate]);
-		assert_eq!(store.unanchored().unwrap().len(), 1);
-		let anchored = BatchStatus::Anchored { anchor: 4, block: H256::zero(), finalized_ms: 0 };
-		store.set_status(0, anchored.clone()).unwrap();
-		assert!(store.unanchored().unwrap().is_empty());
-		match store.locate(&H256([1; 32]), 1).unwrap() {
-			Some(Location::Batched { batch, index, .. }) => {
-				assert_eq!((batch.status.clone(), index), (anchored, 1));
+		assert_eq!(store.unsettled().unwrap(), vec![batch.clone()]);
+		store.settle_anchored(0, 4, H256::zero(), 9).unwrap();
+		assert!(store.unsettled().unwrap().is_empty());
+		match store.locate(&d(1), 1).unwrap() {
+			Some(Location::Batched { head, index, body }) => {
+				assert_eq!(index, 1);
+				assert!(matches!(head.status, BatchStatus::Anchored { anchor: 4, .. }));
+				assert_eq!(body.readings, batch.readings);
 			},
 			_ => panic!("reading 1 of device 1 is batched"),
 		}
 		store.accept(&[reading(1, 2, 0)]).unwrap();
-		assert!(matches!(store.locate(&H256([1; 32]), 2).unwrap(), Some(Location::Pending)));
-		assert!(store.locate(&H256([1; 32]), 3).unwrap().is_none());
-		assert_eq!(store.take_batch(LIMITS).unwrap().unwrap().number, 1);
+		assert!(matches!(store.locate(&d(1), 2).unwrap(), Some(Location::Pending)));
+		assert!(store.locate(&d(1), 3).unwrap().is_none());
+		assert_eq!(cut(&store, LIMITS).unwrap().head.number, 1);
+	}
+
+	/// The attack of a device owner sharing the gateway: its device, suspended, gets a whole
+	/// batch refused. The other devices' readings go back to the queue, still next in their
+	/// sequences; the suspended device's are set aside, listed with the reason, and it is held
+	/// out of batches.
+	#[test]
+	fn attack_a_refused_batch_costs_no_other_device_a_reading() {
+		let (_dir, store) = open();
+		for n in 1..=3 {
+			store.accept(&[reading(n, 0, 1), reading(n, 1, 2)]).unwrap();
+		}
+		let batch = cut(&store, LIMITS).unwrap();
+		assert_eq!(devices(&batch), vec![1, 2, 3]);
+		store
+			.settle_refused(
+				0,
+				"Anchoring.DeviceNotActive".into(),
+				&[(d(2), AsideReason::DeviceNotActive)],
+				5,
+			)
+			.unwrap();
+		assert_eq!((store.pending_count().unwrap(), store.aside_count().unwrap()), (4, 2));
+		assert!(store.unsettled().unwrap().is_empty());
+		assert!(matches!(
+			store.head(0).unwrap().unwrap().status,
+			BatchStatus::Refused { ref reason } if reason == "Anchoring.DeviceNotActive"
+		));
+		match store.locate(&d(2), 1).unwrap() {
+			Some(Location::Aside(a)) => {
+				assert_eq!((a.reason, a.at_ms), (AsideReason::DeviceNotActive, 5))
+			},
+			_ => panic!("device 2's reading is set aside"),
+		}
+		let listed = store.aside_devices(None, 10).unwrap();
+		assert_eq!(listed.len(), 1);
+		assert_eq!((listed[0].0, listed[0].1.count, listed[0].1.held), (d(2), 2, true));
+		assert_eq!(store.aside_readings(&d(2), 1, 10).unwrap().len(), 1);
+		// New readings of the held device wait; the others are batched again from seq 0.
+		store.accept(&[reading(2, 2, 3)]).unwrap();
+		let again = cut(&store, LIMITS).unwrap();
+		assert_eq!(devices(&again), vec![1, 3]);
+		assert!(again.head.ranges.iter().all(|r| (r.first, r.last) == (0, 1)));
+		assert_eq!(store.held_devices(10).unwrap(), vec![(d(2), 0)]);
+		// Resumed on chain: its readings from 0 on are queued again, in order.
+		assert_eq!(store.release(&d(2), 0, 6).unwrap(), 2);
+		assert_eq!(store.aside_count().unwrap(), 0);
+		assert!(store.aside_devices(None, 10).unwrap().is_empty());
+		let third = cut(&store, LIMITS).unwrap();
+		assert_eq!(devices(&third), vec![2]);
+		assert_eq!((third.head.ranges[0].first, third.head.ranges[0].last), (0, 2));
+	}
+
+	/// The chain already has a device's readings up to 4 (another gateway anchored them): only
+	/// those are set aside; the rest go in the batch.
+	#[test]
+	fn replayed_readings_alone_are_set_aside() {
+		let (_dir, store) = open();
+		store.accept(&(0..8).map(|s| reading(1, s, 0)).collect::<Vec<_>>()).unwrap();
+		store.accept(&[reading(2, 0, 0)]).unwrap();
+		let p = store.propose(LIMITS).unwrap();
+		let batch = store
+			.commit_batch(&p, &[Verdict::Admit { from: 5 }, Verdict::Admit { from: 0 }], 1)
+			.unwrap()
+			.unwrap();
+		assert_eq!((batch.head.ranges[0].first, batch.head.ranges[0].last), (5, 7));
+		assert_eq!(store.aside_count().unwrap(), 5);
+		let listed = store.aside_devices(None, 10).unwrap();
+		assert_eq!(listed[0].1.reason, AsideReason::SequenceReplay { last: 4 });
+		assert!(!listed[0].1.held, "a replay does not hold the device");
+		// A device the chain refuses outright is set aside whole and held.
+		store.accept(&[reading(3, 0, 0)]).unwrap();
+		let p = store.propose(LIMITS).unwrap();
+		assert_eq!(p.runs.len(), 1, "devices 1 and 2 are in flight");
+		assert!(store
+			.commit_batch(&p, &[Verdict::Aside(AsideReason::NotOurDevice)], 1)
+			.unwrap()
+			.is_none());
+		assert_eq!(store.held_devices(10).unwrap(), vec![(d(3), 0)]);
+	}
+
+	/// A device is in one unsettled batch at most: its newer readings wait until that batch is
+	/// settled, so a refused batch's readings are still next in its sequence.
+	#[test]
+	fn a_device_waits_while_its_batch_is_in_flight() {
+		let (_dir, store) = open();
+		store.accept(&[reading(1, 0, 0), reading(2, 0, 0)]).unwrap();
+		let first = cut(&store, LIMITS).unwrap();
+		store.accept(&[reading(1, 1, 0), reading(3, 0, 0)]).unwrap();
+		let second = cut(&store, LIMITS).unwrap();
+		assert_eq!(devices(&second), vec![3]);
+		assert_eq!(store.unsettled_count().unwrap(), 2);
+		store.settle_anchored(first.head.number, 0, H256::zero(), 1).unwrap();
+		assert_eq!(devices(&cut(&store, LIMITS).unwrap()), vec![1]);
+	}
+
+	/// The attack of old: batches served the lowest device ids first, and with more active
+	/// devices than a batch holds the others waited without bound. Devices take turns.
+	#[test]
+	fn attack_low_device_ids_are_not_served_first() {
+		let (_dir, store) = open();
+		let two = Limits { max_devices: 2, ..LIMITS };
+		let mut served = Vec::new();
+		for round in 0..3u64 {
+			for n in 1..=5 {
+				store.accept(&[reading(n, round, 0)]).unwrap();
+			}
+			let batch = cut(&store, two).unwrap();
+			served.push(devices(&batch));
+			store.settle_anchored(batch.head.number, round, H256::zero(), 1).unwrap();
+		}
+		assert_eq!(served, vec![vec![1, 2], vec![3, 4], vec![5, 1]]);
+	}
+
+	/// Planning reads no more than the batch takes, however long the backlog.
+	#[test]
+	fn a_long_backlog_is_planned_a_batch_at_a_time() {
+		let (_dir, store) = open();
+		let many: Vec<_> = (0..5_000).map(|s| reading(1, s, 0)).collect();
+		store.accept(&many).unwrap();
+		let small = Limits { max_readings: 10, ..LIMITS };
+		let p = store.propose(small).unwrap();
+		assert_eq!(p.runs[0].1.len(), 10);
+		let batch = cut(&store, small).unwrap();
+		assert_eq!(batch.readings.len(), 10);
+		assert_eq!(store.pending_count().unwrap(), 4_990);
+	}
+
+	#[test]
+	fn numbering_only_moves_up() {
+		let (_dir, store) = open();
+		assert_eq!(store.next_batch().unwrap(), 0);
+		store.raise_next_batch(7).unwrap();
+		store.raise_next_batch(3).unwrap();
+		assert_eq!(store.next_batch().unwrap(), 7);
+		store.accept(&[reading(1, 0, 0)]).unwrap();
+		assert_eq!(cut(&store, LIMITS).unwrap().head.number, 7);
 	}
 }

@@ -115,6 +115,35 @@ pub enum ReadingCheck {
 	BadSignature,
 }
 
+/// Whether the chain would take a range of a device's readings from a gateway now, and if not
+/// why: the checks `anchoring.anchor` makes of each device, asked before submitting so that one
+/// device the chain refuses does not sink a whole batch.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum RangeCheck {
+	/// Taken; the chain expects the device's range to start at `expected` or later (a later
+	/// start is recorded as a gap).
+	Admitted { expected: u64 },
+	/// No such device, or it is suspended or revoked.
+	DeviceNotActive,
+	/// The device is bound to another gateway or to none.
+	NotDeviceGateway,
+	/// The range starts at or below the device's last anchored sequence number `last`.
+	SequenceReplay { last: u64 },
+	/// The device's last anchored sequence number is `u64::MAX`: nothing can follow it.
+	SequenceExhausted,
+}
+
 /// Told what each device's readings in an anchored batch showed; the obligations pallet
 /// implements it to apply SLA penalties against the terms each obligation fixed at acceptance
 /// (never against rules a party may still change).

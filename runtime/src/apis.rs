@@ -258,6 +258,21 @@ impl_runtime_apis! {
 		) -> pallet_anchoring_runtime_api::ReadingCheck {
 			crate::Anchoring::check_reading(anchor, &reading, &proof)
 		}
+
+		fn last_batch(gateway: AccountId) -> Option<u64> {
+			pallet_anchoring::LastBatch::<Runtime>::get(gateway)
+		}
+
+		fn check_ranges(
+			gateway: AccountId,
+			ranges: Vec<(pallet_anchoring_runtime_api::DeviceId, u64)>,
+		) -> Vec<pallet_anchoring_runtime_api::RangeCheck> {
+			ranges
+				.iter()
+				.take(pallet_anchoring_runtime_api::MAX_PAGE as usize)
+				.map(|(device, first)| crate::Anchoring::check_range(&gateway, device, *first))
+				.collect()
+		}
 	}
 
 	impl pallet_reputation_runtime_api::ReputationApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {

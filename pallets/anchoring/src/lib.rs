@@ -113,7 +113,7 @@ pub trait BenchmarkHelper<AccountId> {
 /// The layout of this pallet's storage.
 pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
-pub use iotrust_primitives::anchoring::ReadingCheck;
+pub use iotrust_primitives::anchoring::{RangeCheck, ReadingCheck};
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -174,6 +174,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type DeviceAnchors<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, DeviceId, Identity, [u8; 8], ()>;
+
+	/// The highest batch number each gateway has anchored: where a gateway that lost its
+	/// database resumes its numbering, and how it tells that another instance anchors with its
+	/// account.
+	#[pallet::storage]
+	pub type LastBatch<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u64>;
 
 	/// The last anchored sequence number of each device.
 	#[pallet::storage]
@@ -326,16 +332,17 @@ pub mod pallet {
 				total = total
 					.checked_add(len.ok_or(Error::<T>::Overflow)?)
 					.ok_or(Error::<T>::Overflow)?;
-				ensure!(T::Devices::is_active(&range.device), Error::<T>::DeviceNotActive);
-				ensure!(
-					T::Devices::gateway_of(&range.device).as_ref() == Some(&gateway),
-					Error::<T>::NotDeviceGateway
-				);
-				let expected = match LastSeq::<T>::get(range.device) {
-					Some(last) => last.checked_add(1).ok_or(Error::<T>::SequenceExhausted)?,
-					None => 0,
+				let expected = match Self::check_range(&gateway, &range.device, range.first) {
+					RangeCheck::Admitted { expected } => expected,
+					RangeCheck::DeviceNotActive => return Err(Error::<T>::DeviceNotActive.into()),
+					RangeCheck::NotDeviceGateway => return Err(Error::<T>::NotDeviceGateway.into()),
+					RangeCheck::SequenceReplay { .. } => {
+						return Err(Error::<T>::SequenceReplay.into())
+					},
+					RangeCheck::SequenceExhausted => {
+						return Err(Error::<T>::SequenceExhausted.into())
+					},
 				};
-				ensure!(range.first >= expected, Error::<T>::SequenceReplay);
 				if range.first > expected {
 					gaps.push((range.device, expected, range.first));
 				}
@@ -369,6 +376,9 @@ pub mod pallet {
 				},
 			);
 			AnchorByBatch::<T>::insert(&gateway, batch, id);
+			LastBatch::<T>::mutate(&gateway, |last| {
+				*last = Some(last.map_or(batch, |l| l.max(batch)))
+			});
 			NextAnchorId::<T>::put(next);
 
 			Self::deposit_event(Event::Anchored {
@@ -452,6 +462,23 @@ impl<T: Config> Pallet<T> {
 
 	/// The most an anchor of `devices` devices with `summaries` metric summaries may weigh:
 	/// the pallet's own work plus one [`OnAnchored`] hook per device.
+	/// Whether `gateway` may anchor a range of `device`'s readings starting at `first` now: the
+	/// checks [`Pallet::anchor`] makes of each device, for gateways to ask before submitting.
+	pub fn check_range(gateway: &T::AccountId, device: &DeviceId, first: u64) -> RangeCheck {
+		if !T::Devices::is_active(device) {
+			return RangeCheck::DeviceNotActive;
+		}
+		if T::Devices::gateway_of(device).as_ref() != Some(gateway) {
+			return RangeCheck::NotDeviceGateway;
+		}
+		match LastSeq::<T>::get(device) {
+			None => RangeCheck::Admitted { expected: 0 },
+			Some(u64::MAX) => RangeCheck::SequenceExhausted,
+			Some(last) if first <= last => RangeCheck::SequenceReplay { last },
+			Some(last) => RangeCheck::Admitted { expected: last.saturating_add(1) },
+		}
+	}
+
 	pub fn anchor_weight(devices: u32) -> Weight {
 		T::WeightInfo::anchor(devices)
 			.saturating_add(T::OnAnchored::max_weight().saturating_mul(u64::from(devices)))
@@ -534,8 +561,8 @@ impl<T: Config> Pallet<T> {
 /// of the runtime crate.
 impl<T: Config> Pallet<T> {
 	/// The pallet's invariants: every anchor is found by its (gateway, batch) and listed under
-	/// each of its devices, every index entry points at an anchor that holds it, and no anchor id
-	/// reaches the next one to be given.
+	/// each of its devices, every index entry points at an anchor that holds it, no gateway's
+	/// batch is above its recorded last batch, and no anchor id reaches the next one to be given.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next = NextAnchorId::<T>::get();
 		let mut anchors: u64 = 0;
@@ -562,6 +589,10 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				Anchors::<T>::get(id).is_some_and(|a| a.gateway == gateway && a.batch == batch),
 				"a batch index entry points at another anchor"
+			);
+			ensure!(
+				LastBatch::<T>::get(&gateway).is_some_and(|last| batch <= last),
+				"a gateway anchored a batch above its last batch number"
 			);
 		}
 		ensure!(by_batch == anchors, "anchors and the batch index differ in number");

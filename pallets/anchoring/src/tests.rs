@@ -2,7 +2,8 @@
 //! against stored anchors.
 
 use crate::{
-	mock::*, AnchorByBatch, Anchors, DeviceRange, Error, Event, LastSeq, ReadingCheck, WeightInfo,
+	mock::*, AnchorByBatch, Anchors, DeviceRange, Error, Event, LastBatch, LastSeq, RangeCheck,
+	ReadingCheck, WeightInfo,
 };
 use frame_support::{assert_noop, assert_ok, BoundedVec};
 use iotrust_primitives::{
@@ -132,6 +133,54 @@ fn anchor_checks_the_gateway_and_the_devices() {
 			),
 			BadOrigin
 		);
+	});
+}
+
+/// The attack of a device owner sharing a gateway: one of its devices, suspended (or unbound,
+/// or replayed) makes the chain refuse any batch that holds it. `check_range` tells the gateway
+/// beforehand, device by device, with the same rules `anchor` applies, so it can leave that
+/// device out and anchor the others.
+#[test]
+fn check_range_names_the_device_a_batch_would_be_refused_for() {
+	ExtBuilder.build_and_execute(|| {
+		assert_ok!(anchor(1, vec![range(1, 0, 9, (0, 0))]));
+		let check = |n: u8, first: u64| Anchoring::check_range(&GATEWAY, &device(n), first);
+		assert_eq!(check(1, 10), RangeCheck::Admitted { expected: 10 });
+		assert_eq!(check(1, 15), RangeCheck::Admitted { expected: 10 });
+		assert_eq!(check(1, 9), RangeCheck::SequenceReplay { last: 9 });
+		assert_eq!(check(2, 0), RangeCheck::Admitted { expected: 0 });
+		assert_eq!(check(4, 0), RangeCheck::NotDeviceGateway);
+		assert_eq!(check(5, 0), RangeCheck::NotDeviceGateway);
+		assert_eq!(check(6, 0), RangeCheck::DeviceNotActive);
+		assert_eq!(check(99, 0), RangeCheck::DeviceNotActive);
+		LastSeq::<Test>::insert(device(2), u64::MAX);
+		assert_eq!(check(2, 0), RangeCheck::SequenceExhausted);
+		assert_noop!(anchor(2, vec![range(2, 0, 0, (0, 0))]), Error::<Test>::SequenceExhausted);
+		// Every refusal `check_range` predicts is the one `anchor` gives.
+		for (n, first, error) in [
+			(1, 9, Error::<Test>::SequenceReplay),
+			(4, 0, Error::<Test>::NotDeviceGateway),
+			(6, 0, Error::<Test>::DeviceNotActive),
+		] {
+			assert_noop!(
+				anchor(2, vec![range(3, 0, 0, (0, 0)), range(n, first, first, (0, 0))]),
+				error
+			);
+		}
+	});
+}
+
+/// A gateway that lost its database resumes its numbering from the chain: the highest batch
+/// number it anchored, whatever order the numbers came in.
+#[test]
+fn the_highest_batch_of_each_gateway_is_kept() {
+	ExtBuilder.build_and_execute(|| {
+		assert_eq!(LastBatch::<Test>::get(GATEWAY), None);
+		assert_ok!(anchor(7, vec![range(1, 0, 0, (0, 0))]));
+		assert_ok!(anchor(3, vec![range(1, 1, 1, (0, 0))]));
+		assert_eq!(LastBatch::<Test>::get(GATEWAY), Some(7));
+		assert_ok!(anchor(8, vec![range(1, 2, 2, (0, 0))]));
+		assert_eq!(LastBatch::<Test>::get(GATEWAY), Some(8));
 	});
 }
 

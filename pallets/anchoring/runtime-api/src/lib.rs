@@ -6,11 +6,15 @@
 //! - `device_anchors(device, start_after, limit)`: a device's anchors, oldest first, at most
 //!   [`MAX_PAGE`] a call;
 //! - `check_reading(anchor, reading, proof)`: whether a reading is in that batch, signed by the
-//!   key its device held then ([`ReadingCheck`]).
+//!   key its device held then ([`ReadingCheck`]);
+//! - `last_batch(gateway)`: the highest batch number the gateway has anchored (since version 3);
+//! - `check_ranges(gateway, ranges)`: whether the chain would take each `(device, first)` range
+//!   from that gateway now, and if not why ([`RangeCheck`]; at most [`MAX_PAGE`] a call; since
+//!   version 3).
 //!
 //! The return types are concrete types of this crate, so a Rust client can name them.
 //! Version 2: anchors are returned as [`AnchorInfo`] (version 1 returned the pallet's stored
-//! record, whose encoding is the same).
+//! record, whose encoding is the same). Version 3 adds `last_batch` and `check_ranges`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -19,7 +23,7 @@ extern crate alloc;
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
 pub use iotrust_primitives::{
-	anchoring::{AnchorId, MetricSummary, ReadingCheck},
+	anchoring::{AnchorId, MetricSummary, RangeCheck, ReadingCheck},
 	device::DeviceId,
 	merkle::{MerkleProof, SignedReading},
 };
@@ -65,7 +69,7 @@ pub struct AnchorInfo<AccountId, BlockNumber> {
 
 sp_api::decl_runtime_apis! {
 	/// Anchored batches and reading proofs.
-	#[api_version(2)]
+	#[api_version(3)]
 	pub trait AnchoringApi<AccountId, BlockNumber>
 	where
 		AccountId: Codec,
@@ -82,5 +86,15 @@ sp_api::decl_runtime_apis! {
 
 		/// Whether `reading` is in anchor `anchor`, as `proof` claims, signed by its device.
 		fn check_reading(anchor: AnchorId, reading: SignedReading, proof: MerkleProof) -> ReadingCheck;
+
+		/// The highest batch number `gateway` has anchored, if any.
+		#[api_version(3)]
+		fn last_batch(gateway: AccountId) -> Option<u64>;
+
+		/// Whether the chain would take from `gateway` now a range of each device's readings
+		/// starting at the given sequence number: one answer per range, in order (the first
+		/// [`MAX_PAGE`] ranges only).
+		#[api_version(3)]
+		fn check_ranges(gateway: AccountId, ranges: Vec<(DeviceId, u64)>) -> Vec<RangeCheck>;
 	}
 }

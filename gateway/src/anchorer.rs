@@ -1,0 +1,994 @@
+//! The anchorer: cuts batches out of the pending readings, asks the chain beforehand whether it
+//! would take each device's readings, and anchors the batches in a pipeline — several in flight,
+//! signed with consecutive nonces — until each is in a finalized block or refused.
+//!
+//! Nothing the chain refuses costs another device its readings:
+//!
+//! - before a batch is stored, the chain says per device (`AnchoringApi_check_ranges`) whether
+//!   it would take its readings; a device it would not is left out and its readings set aside
+//!   with the reason, visible to the operator (`/aside`, `/metrics`, the log);
+//! - should the chain still refuse a batch (a device suspended while it was in flight), the
+//!   devices it was refused for are found by asking again, their readings set aside, and every
+//!   other reading goes back to the queue: a device is in at most one unsettled batch, so they
+//!   are still next in their device's sequence;
+//! - a batch that could never fit a block (weight or length) is split, not retried for ever:
+//!   batches are planned against limits read from the chain, which shrink if the chain says so.
+//!
+//! Batch numbers are the gateway's own, and the chain takes each once per account. A batch
+//! number found on chain with another root means another gateway anchors with this account (or
+//! this database was lost and numbering restarted): the anchorer stops rather than mark readings
+//! anchored that are not, and the chain's highest number moves this database's numbering on.
+
+use crate::{
+	batch::{Batch, BatchHead, Limits},
+	stats::{now_ms, Stats},
+	store::{AsideReason, Proposal, Store, StoreError, Verdict},
+};
+use iotrust_primitives::{anchoring::RangeCheck, device::DeviceId};
+use sp_core::H256;
+use std::{
+	collections::BTreeMap,
+	future::Future,
+	pin::Pin,
+	sync::Arc,
+	time::{Duration, Instant},
+};
+use tracing::{error, info, warn};
+
+/// An anchor's id on chain.
+pub type AnchorId = u64;
+
+/// A pallet error the chain dispatched a transaction into, by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PalletError {
+	/// The pallet, e.g. `Anchoring`.
+	pub pallet: String,
+	/// The error, e.g. `DeviceNotActive`.
+	pub error: String,
+}
+
+impl std::fmt::Display for PalletError {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		write!(f, "{}.{}", self.pallet, self.error)
+	}
+}
+
+impl PalletError {
+	fn is(&self, pallet: &str, error: &str) -> bool {
+		self.pallet == pallet && self.error == error
+	}
+
+	/// Whether the chain refused the batch for one of its devices (which a new check names).
+	fn is_about_a_device(&self) -> bool {
+		self.pallet == "Anchoring"
+			&& matches!(
+				self.error.as_str(),
+				"DeviceNotActive" | "NotDeviceGateway" | "SequenceReplay" | "SequenceExhausted"
+			)
+	}
+}
+
+/// Why the node's transaction pool would not take a transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PoolRefusal {
+	/// It could never fit a block (`ExhaustsResources`): too heavy or too long.
+	TooBig,
+	/// The account cannot pay the fee.
+	CannotPay,
+	/// Its nonce is used (`Stale`) or ahead of the account's (`Future`): ask for the nonce again.
+	Nonce,
+	/// Anything else, with the node's words.
+	Other(String),
+}
+
+/// What can go wrong talking to the chain.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+	/// The node cannot be reached or the request failed on the way; worth retrying.
+	#[error("the node is unreachable: {0}")]
+	Unreachable(String),
+	/// The node's transaction pool refused the transaction.
+	#[error("the transaction pool refused it: {0:?}")]
+	Refused(PoolRefusal),
+	/// The chain answered something this gateway cannot read (another runtime version?).
+	#[error("cannot read the chain's answer: {0}")]
+	Unreadable(String),
+}
+
+/// How a submitted batch ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+	/// In a finalized block, anchored.
+	Anchored { anchor: AnchorId, block: H256 },
+	/// In a finalized block, failed with this error.
+	Failed(PalletError),
+	/// Dropped, invalid or usurped in the pool, or its progress lost with the connection: it
+	/// may or may not be on chain; look it up.
+	Lost(String),
+}
+
+/// A submitted batch, until it ends.
+pub type InFlight = Pin<Box<dyn Future<Output = Outcome> + Send>>;
+
+/// The chain's limits on a batch, read from its metadata and its weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainLimits {
+	/// `Anchoring.MaxDevicesPerBatch`, or fewer if an anchor of that many would not fit one
+	/// extrinsic's weight or length.
+	pub max_devices: usize,
+	/// `Anchoring.MaxMetrics`.
+	pub max_metrics: usize,
+	/// `Anchoring.MaxSummariesPerBatch`.
+	pub max_summaries: usize,
+}
+
+/// What the anchorer needs of the chain (the real one is [`crate::chain::Chain`]).
+pub trait AnchorChain: Send + Sync + 'static {
+	/// The chain's limits on a batch.
+	fn limits(&self) -> impl Future<Output = Result<ChainLimits, ChainError>> + Send;
+	/// Whether the chain would take each `(device, first)` range from this gateway now.
+	fn check_ranges(
+		&self,
+		ranges: &[(DeviceId, u64)],
+	) -> impl Future<Output = Result<Vec<RangeCheck>, ChainError>> + Send;
+	/// The anchor of this gateway's batch `number`, with its root.
+	fn anchor_of(
+		&self,
+		number: u64,
+	) -> impl Future<Output = Result<Option<(AnchorId, H256)>, ChainError>> + Send;
+	/// The highest batch number this gateway's account has anchored.
+	fn last_batch(&self) -> impl Future<Output = Result<Option<u64>, ChainError>> + Send;
+	/// The account's next nonce, counting its transactions in the node's pool.
+	fn next_nonce(&self) -> impl Future<Output = Result<u64, ChainError>> + Send;
+	/// Sign `head` as an `anchoring.anchor` with `nonce` and hand it to the pool; once the
+	/// pool took it, the future that ends with its outcome.
+	fn submit(
+		&self,
+		head: &BatchHead,
+		nonce: u64,
+	) -> impl Future<Output = Result<InFlight, ChainError>> + Send;
+}
+
+/// Why the anchorer stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum Halt {
+	/// Another gateway anchors with this account, or this database is not the one that
+	/// numbered the account's batches.
+	#[error(
+		"batch {number} is on chain with root {theirs:?}, but this gateway built it with root {ours:?}: another gateway anchors with this account (or this database is not the one that numbered its batches). Stop the other gateway; this one anchors nothing more until restarted"
+	)]
+	Collision { number: u64, ours: H256, theirs: H256 },
+	/// The database failed.
+	#[error(transparent)]
+	Store(#[from] StoreError),
+}
+
+/// How the anchorer runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+	/// Readings per batch at most (the chain's limits apply besides).
+	pub max_readings: usize,
+	/// Devices per batch at most (the chain's limit applies besides).
+	pub max_devices: usize,
+	/// A batch is cut once its oldest reading has waited this long, or once it is full.
+	pub window: Duration,
+	/// Batches in flight at most.
+	pub max_in_flight: usize,
+	/// How long to wait before asking the chain again after it could not be reached.
+	pub retry: Duration,
+	/// How often held devices are checked against the chain again.
+	pub recheck: Duration,
+}
+
+/// The anchorer's state.
+pub struct Anchorer<C: AnchorChain> {
+	chain: Arc<C>,
+	store: Arc<Store>,
+	stats: Arc<Stats>,
+	settings: Settings,
+	limits: Option<Limits>,
+	nonce: Option<u64>,
+	/// Batches in flight by number, with their readings' timestamps (for the latency
+	/// histogram), and batches waiting to be (re)submitted, oldest first.
+	flying: BTreeMap<u64, Vec<u64>>,
+	to_submit: Vec<Batch>,
+	since: Option<Instant>,
+	last_recheck: Instant,
+}
+
+type Finished = (u64, Outcome);
+
+impl<C: AnchorChain> Anchorer<C> {
+	/// An anchorer over `store`, anchoring on `chain`.
+	pub fn new(chain: Arc<C>, store: Arc<Store>, stats: Arc<Stats>, settings: Settings) -> Self {
+		Self {
+			chain,
+			store,
+			stats,
+			settings,
+			limits: None,
+			nonce: None,
+			flying: BTreeMap::new(),
+			to_submit: Vec::new(),
+			since: None,
+			last_recheck: Instant::now(),
+		}
+	}
+
+	/// Check this database against the chain's record of the account's batches: a fresh
+	/// database resumes numbering after the chain's highest batch; a database that never built
+	/// a batch the chain has from this account is refused (another gateway uses it).
+	pub async fn reconcile_numbering(&self) -> Result<(), StartError> {
+		let last = loop {
+			match self.chain.last_batch().await {
+				Ok(last) => break last,
+				Err(ChainError::Unreachable(e)) => {
+					warn!("asking the chain for this account's last batch: {e}; retrying");
+					tokio::time::sleep(self.settings.retry).await;
+				},
+				Err(e) => return Err(StartError::Chain(e)),
+			}
+		};
+		let Some(last) = last else { return Ok(()) };
+		let next = self.store.next_batch()?;
+		if next == 0 {
+			info!("a fresh database: numbering batches after {last}, this account's last on chain");
+			self.store.raise_next_batch(last + 1)?;
+			return Ok(());
+		}
+		if last >= next {
+			return Err(StartError::Numbering { last, next });
+		}
+		// The chain's last batch must be the one this database built under that number.
+		if let Some(head) = self.store.head(last)? {
+			if let Ok(Some((_, root))) = self.chain.anchor_of(last).await {
+				if root != head.root {
+					return Err(StartError::Foreign { number: last });
+				}
+			}
+		}
+		Ok(())
+	}
+
+	/// Run until the chain shows another gateway anchoring with this account, or the database
+	/// fails.
+	pub async fn run(mut self) -> Halt {
+		match self.run_inner().await {
+			Ok(never) => match never {},
+			Err(halt) => halt,
+		}
+	}
+
+	async fn run_inner(&mut self) -> Result<std::convert::Infallible, Halt> {
+		use subxt::ext::futures::stream::{FuturesUnordered, StreamExt};
+		let mut flying: FuturesUnordered<Pin<Box<dyn Future<Output = Finished> + Send>>> =
+			FuturesUnordered::new();
+		// What a previous run left unsettled is looked up first, in order: settled if it is on
+		// chain, submitted again if not.
+		for batch in self.store.unsettled()? {
+			if self.look_up(&batch.head, &timestamps(&batch)).await?.is_none() {
+				self.to_submit.push(batch);
+			}
+		}
+		loop {
+			self.recheck_held().await?;
+			while self.flying.len() < self.settings.max_in_flight {
+				let batch = match self.to_submit.first() {
+					Some(_) => self.to_submit.remove(0),
+					None => match self.cut().await? {
+						Some(batch) => batch,
+						None => break,
+					},
+				};
+				match self.submit(&batch).await? {
+					Some(watch) => {
+						let number = batch.head.number;
+						self.flying.insert(number, timestamps(&batch));
+						self.stats.in_flight(self.flying.len());
+						flying.push(Box::pin(async move { (number, watch.await) }));
+					},
+					// Not submitted now (the chain is unreachable, or the batch was refused and
+					// its readings are back in the queue): try again later.
+					None => break,
+				}
+			}
+			// Wake in time to cut the next batch when its window ends.
+			let tick = tokio::time::sleep(
+				(self.settings.window / 2)
+					.clamp(Duration::from_millis(5), Duration::from_millis(100)),
+			);
+			tokio::select! {
+				Some((number, outcome)) = flying.next(), if !flying.is_empty() => {
+					let stamps = self.flying.remove(&number).unwrap_or_default();
+					self.stats.in_flight(self.flying.len());
+					self.finish(number, &stamps, outcome).await?;
+				},
+				_ = tick => {},
+			}
+		}
+	}
+
+	/// The limits batches are planned against: the operator's within the chain's.
+	async fn limits(&mut self) -> Option<Limits> {
+		if let Some(limits) = self.limits {
+			return Some(limits);
+		}
+		match self.chain.limits().await {
+			Ok(chain) => {
+				let limits = Limits {
+					max_devices: self.settings.max_devices.min(chain.max_devices).max(1),
+					max_readings: self.settings.max_readings.max(1),
+					max_metrics: chain.max_metrics,
+					max_summaries: chain.max_summaries,
+				};
+				info!(
+					"batches take at most {} devices, {} readings, {} metrics a device, {} summaries (chain: {} devices)",
+					limits.max_devices, limits.max_readings, limits.max_metrics, limits.max_summaries, chain.max_devices
+				);
+				self.limits = Some(limits);
+				Some(limits)
+			},
+			Err(e) => {
+				warn!("reading the chain's batch limits: {e}");
+				None
+			},
+		}
+	}
+
+	/// Cut the next batch if it is time: plan it, ask the chain about each device, set aside
+	/// what it would not take, store the rest.
+	async fn cut(&mut self) -> Result<Option<Batch>, Halt> {
+		let Some(limits) = self.limits().await else { return Ok(None) };
+		let pending = self.store.pending_count()?;
+		if pending == 0 {
+			self.since = None;
+			return Ok(None);
+		}
+		let waited = self.since.get_or_insert_with(Instant::now).elapsed();
+		if (pending as usize) < limits.max_readings && waited < self.settings.window {
+			return Ok(None);
+		}
+		let proposal = self.store.propose(limits)?;
+		if proposal.runs.is_empty() {
+			return Ok(None);
+		}
+		let Some(verdicts) = self.judge(&proposal).await else { return Ok(None) };
+		let batch = self.store.commit_batch(&proposal, &verdicts, now_ms())?;
+		self.since = Some(Instant::now());
+		for ((device, run), verdict) in proposal.runs.iter().zip(&verdicts) {
+			let aside = match verdict {
+				Verdict::Aside(reason) => Some((run.len(), *reason)),
+				Verdict::Admit { from } => {
+					let below = run.iter().filter(|r| r.seq < *from).count();
+					(below > 0).then(|| {
+						(below, AsideReason::SequenceReplay { last: from.saturating_sub(1) })
+					})
+				},
+			};
+			if let Some((count, reason)) = aside {
+				self.stats.set_aside(reason, count as u64);
+				warn!(
+					"set aside {count} reading(s) of device {device:?}: {} (see /aside)",
+					reason.name()
+				);
+			}
+		}
+		Ok(batch)
+	}
+
+	/// The chain's verdict on each run of `proposal`; `None` if the chain cannot be asked now.
+	async fn judge(&self, proposal: &Proposal) -> Option<Vec<Verdict>> {
+		let ranges: Vec<(DeviceId, u64)> = proposal
+			.runs
+			.iter()
+			.filter_map(|(device, run)| run.first().map(|r| (*device, r.seq)))
+			.collect();
+		match self.chain.check_ranges(&ranges).await {
+			Ok(checks) if checks.len() == ranges.len() => {
+				Some(checks.into_iter().map(verdict).collect())
+			},
+			Ok(checks) => {
+				warn!(
+					"the chain judged {} of {} devices; asking again later",
+					checks.len(),
+					ranges.len()
+				);
+				None
+			},
+			Err(e) => {
+				warn!("asking the chain about a batch's devices: {e}");
+				None
+			},
+		}
+	}
+
+	/// Submit `batch`; the future of its outcome if the pool took it. A batch the pool refuses
+	/// for good is settled as refused (its readings go back to the queue, under smaller limits).
+	async fn submit(&mut self, batch: &Batch) -> Result<Option<InFlight>, Halt> {
+		let nonce = match self.nonce {
+			Some(n) => n,
+			None => match self.chain.next_nonce().await {
+				Ok(n) => n,
+				Err(e) => {
+					warn!("asking for the account's nonce: {e}");
+					self.to_submit.insert(0, batch.clone());
+					tokio::time::sleep(self.settings.retry).await;
+					return Ok(None);
+				},
+			},
+		};
+		match self.chain.submit(&batch.head, nonce).await {
+			Ok(watch) => {
+				self.nonce = Some(nonce + 1);
+				Ok(Some(watch))
+			},
+			Err(ChainError::Refused(PoolRefusal::TooBig)) => {
+				// It can never fit a block: split it (its readings go back), and plan smaller.
+				let devices = batch.head.ranges.len();
+				if let Some(limits) = self.limits.as_mut() {
+					limits.max_devices = (devices / 2).max(1);
+					limits.max_readings = (batch.readings.len() / 2).max(1);
+				}
+				error!(
+					"batch {} ({devices} devices, {} readings) can never fit a block; planning smaller batches",
+					batch.head.number,
+					batch.readings.len()
+				);
+				self.stats.refused();
+				self.store.settle_refused(
+					batch.head.number,
+					"too big for a block (ExhaustsResources)".into(),
+					&[],
+					now_ms(),
+				)?;
+				Ok(None)
+			},
+			Err(e) => {
+				match &e {
+					ChainError::Refused(PoolRefusal::CannotPay) => error!(
+						"the gateway account cannot pay to anchor batch {}: fund it; retrying",
+						batch.head.number
+					),
+					_ => warn!("submitting batch {}: {e}; retrying", batch.head.number),
+				}
+				self.nonce = None;
+				self.to_submit.insert(0, batch.clone());
+				tokio::time::sleep(self.settings.retry).await;
+				Ok(None)
+			},
+		}
+	}
+
+	/// Settle batch `number` by how it ended; `stamps` are its readings' timestamps.
+	async fn finish(&mut self, number: u64, stamps: &[u64], outcome: Outcome) -> Result<(), Halt> {
+		let Some(head) = self.store.head(number)? else { return Ok(()) };
+		match outcome {
+			Outcome::Anchored { anchor, block } => self.anchored(&head, stamps, anchor, block),
+			Outcome::Failed(e) if e.is("Anchoring", "BatchAlreadyAnchored") => {
+				if self.look_up(&head, stamps).await?.is_none() {
+					// Not there after all (a fork?): submit it again.
+					self.requeue_for_submission(number)?;
+				}
+				Ok(())
+			},
+			Outcome::Failed(e) => self.refused(&head, e).await,
+			Outcome::Lost(why) => {
+				warn!("lost track of batch {number} ({why}); looking it up");
+				self.nonce = None;
+				if self.look_up(&head, stamps).await?.is_none() {
+					self.requeue_for_submission(number)?;
+				}
+				Ok(())
+			},
+		}
+	}
+
+	fn requeue_for_submission(&mut self, number: u64) -> Result<(), Halt> {
+		if let Some(batch) = self.store.unsettled()?.into_iter().find(|b| b.head.number == number) {
+			self.to_submit.push(batch);
+			self.to_submit.sort_by_key(|b| b.head.number);
+		}
+		Ok(())
+	}
+
+	/// Look batch `head` up on chain: `Some` if it is anchored there (and now settled), `None`
+	/// if it is not. A different root under its number halts the anchorer.
+	async fn look_up(&mut self, head: &BatchHead, stamps: &[u64]) -> Result<Option<()>, Halt> {
+		loop {
+			match self.chain.anchor_of(head.number).await {
+				Ok(Some((anchor, root))) if root == head.root => {
+					info!("batch {} is anchored as anchor {anchor}", head.number);
+					self.anchored(head, stamps, anchor, H256::zero())?;
+					return Ok(Some(()));
+				},
+				Ok(Some((_, theirs))) => {
+					self.stats.collision();
+					return Err(Halt::Collision { number: head.number, ours: head.root, theirs });
+				},
+				Ok(None) => return Ok(None),
+				Err(e) => {
+					warn!("looking up batch {}: {e}; retrying", head.number);
+					tokio::time::sleep(self.settings.retry).await;
+				},
+			}
+		}
+	}
+
+	fn anchored(
+		&self,
+		head: &BatchHead,
+		stamps: &[u64],
+		anchor: AnchorId,
+		block: H256,
+	) -> Result<(), Halt> {
+		let at = now_ms();
+		self.store.settle_anchored(head.number, anchor, block, at)?;
+		self.stats.anchored(head.reading_count.into(), stamps, at);
+		info!(
+			"batch {} anchored as anchor {anchor}: {} readings from {} devices",
+			head.number,
+			head.reading_count,
+			head.ranges.len()
+		);
+		Ok(())
+	}
+
+	/// The chain refused batch `head` with `error`: find the devices it was refused for, set
+	/// their readings aside, and put the others' back in the queue.
+	async fn refused(&mut self, head: &BatchHead, error: PalletError) -> Result<(), Halt> {
+		self.stats.refused();
+		let mut culprits = Vec::new();
+		if error.is_about_a_device() {
+			let ranges: Vec<(DeviceId, u64)> =
+				head.ranges.iter().map(|r| (r.device, r.first)).collect();
+			let checks = loop {
+				match self.chain.check_ranges(&ranges).await {
+					Ok(checks) if checks.len() == ranges.len() => break checks,
+					Ok(_) => tokio::time::sleep(self.settings.retry).await,
+					Err(e) => {
+						warn!("asking the chain why batch {} was refused: {e}", head.number);
+						tokio::time::sleep(self.settings.retry).await;
+					},
+				}
+			};
+			for ((device, _), check) in ranges.iter().zip(checks) {
+				if let Some(reason) = aside_reason(check) {
+					culprits.push((*device, reason));
+				}
+			}
+		} else if let Some(limits) = self.limits.as_mut() {
+			// Not about a device (the batch itself broke a rule of the chain's, whose limits
+			// may have changed with a runtime upgrade): read the limits again, and plan smaller.
+			limits.max_devices = (head.ranges.len() / 2).max(1);
+			self.limits = None;
+		}
+		error!(
+			"batch {} refused by the chain: {error}; {} device(s) set aside, the other readings go back to the queue",
+			head.number,
+			culprits.len()
+		);
+		for (device, reason) in &culprits {
+			let count = head
+				.ranges
+				.iter()
+				.find(|r| r.device == *device)
+				.map_or(0, |r| r.last - r.first + 1);
+			self.stats.set_aside(*reason, count);
+			warn!("set aside {count} reading(s) of device {device:?}: {}", reason.name());
+		}
+		self.store.settle_refused(head.number, error.to_string(), &culprits, now_ms())?;
+		Ok(())
+	}
+
+	/// Every `recheck`, ask the chain whether it would take held devices' readings again, and
+	/// queue those it would.
+	async fn recheck_held(&mut self) -> Result<(), Halt> {
+		if self.last_recheck.elapsed() < self.settings.recheck {
+			return Ok(());
+		}
+		self.last_recheck = Instant::now();
+		let held = self.store.held_devices(100)?;
+		if held.is_empty() {
+			return Ok(());
+		}
+		let Ok(checks) = self.chain.check_ranges(&held).await else { return Ok(()) };
+		for ((device, first), check) in held.iter().zip(checks) {
+			if let RangeCheck::Admitted { expected } = check {
+				let back = self.store.release(device, expected.max(*first), now_ms())?;
+				if back > 0 {
+					info!("device {device:?} may be anchored again: {back} set-aside reading(s) queued");
+					self.stats.released(back);
+				}
+			}
+		}
+		Ok(())
+	}
+}
+
+/// The timestamps of `batch`'s readings.
+fn timestamps(batch: &Batch) -> Vec<u64> {
+	batch.readings.iter().map(|r| r.timestamp_ms).collect()
+}
+
+/// Why the anchorer would not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+	/// The chain has a batch from this account numbered at or above this database's next.
+	#[error(
+		"the chain has batch {last} from this gateway's account, but this database numbers its next batch {next}: another gateway anchors with this account, or this database is older than the account's record on chain. Stop the other gateway; to start afresh, move this database away (a fresh one takes its numbering from the chain)"
+	)]
+	Numbering { last: u64, next: u64 },
+	/// The chain's last batch from this account is not the one this database built.
+	#[error(
+		"the chain has batch {number} from this gateway's account with another root than this database built: another gateway anchors with this account. Stop it"
+	)]
+	Foreign { number: u64 },
+	/// The chain could not be read.
+	#[error(transparent)]
+	Chain(#[from] ChainError),
+	/// The database failed.
+	#[error(transparent)]
+	Store(#[from] StoreError),
+}
+
+/// What to do with a run whose device the chain judged `check`.
+fn verdict(check: RangeCheck) -> Verdict {
+	match check {
+		RangeCheck::Admitted { .. } => Verdict::Admit { from: 0 },
+		// The readings above `last` may still go; those at or below it never can.
+		RangeCheck::SequenceReplay { last } => Verdict::Admit { from: last.saturating_add(1) },
+		other => Verdict::Aside(aside_reason(other).unwrap_or(AsideReason::DeviceNotActive)),
+	}
+}
+
+/// Why a device's readings are set aside, if the chain would not take them.
+fn aside_reason(check: RangeCheck) -> Option<AsideReason> {
+	match check {
+		RangeCheck::Admitted { .. } => None,
+		RangeCheck::DeviceNotActive => Some(AsideReason::DeviceNotActive),
+		RangeCheck::NotDeviceGateway => Some(AsideReason::NotOurDevice),
+		RangeCheck::SequenceReplay { last } => Some(AsideReason::SequenceReplay { last }),
+		RangeCheck::SequenceExhausted => Some(AsideReason::SequenceExhausted),
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use iotrust_primitives::{
+		device::DeviceSignature,
+		merkle::{Metric, SignedReading},
+	};
+	use std::{
+		collections::{HashMap, HashSet},
+		sync::Mutex,
+	};
+
+	/// A chain that applies `anchoring.anchor`'s rules to what it is sent.
+	#[derive(Default)]
+	struct Fake {
+		state: Mutex<FakeState>,
+	}
+
+	#[derive(Default)]
+	struct FakeState {
+		inactive: HashSet<DeviceId>,
+		last_seq: HashMap<DeviceId, u64>,
+		anchors: BTreeMap<u64, (AnchorId, H256)>,
+		/// Anchors of this account's batch numbers that someone else made.
+		foreign: BTreeMap<u64, H256>,
+		/// Devices suspended once their batch is submitted (before it lands).
+		suspend_on_submit: HashSet<DeviceId>,
+		/// The most devices a transaction may carry before the pool says it is too big.
+		too_big_above: Option<usize>,
+		nonce: u64,
+		submitted: Vec<(u64, usize)>,
+		in_flight: usize,
+		most_in_flight: usize,
+	}
+
+	impl FakeState {
+		fn check(&self, device: &DeviceId, first: u64) -> RangeCheck {
+			if self.inactive.contains(device) {
+				return RangeCheck::DeviceNotActive;
+			}
+			match self.last_seq.get(device) {
+				None => RangeCheck::Admitted { expected: 0 },
+				Some(&last) if first <= last => RangeCheck::SequenceReplay { last },
+				Some(&last) => RangeCheck::Admitted { expected: last + 1 },
+			}
+		}
+	}
+
+	impl AnchorChain for Handle {
+		async fn limits(&self) -> Result<ChainLimits, ChainError> {
+			Ok(ChainLimits { max_devices: 100, max_metrics: 8, max_summaries: 1_600 })
+		}
+
+		async fn check_ranges(
+			&self,
+			ranges: &[(DeviceId, u64)],
+		) -> Result<Vec<RangeCheck>, ChainError> {
+			let s = self.0.state.lock().unwrap();
+			Ok(ranges.iter().map(|(d, first)| s.check(d, *first)).collect())
+		}
+
+		async fn anchor_of(&self, number: u64) -> Result<Option<(AnchorId, H256)>, ChainError> {
+			let s = self.0.state.lock().unwrap();
+			Ok(s.anchors.get(&number).copied().or(s.foreign.get(&number).map(|r| (999, *r))))
+		}
+
+		async fn last_batch(&self) -> Result<Option<u64>, ChainError> {
+			let s = self.0.state.lock().unwrap();
+			Ok(s.anchors.keys().chain(s.foreign.keys()).max().copied())
+		}
+
+		async fn next_nonce(&self) -> Result<u64, ChainError> {
+			Ok(self.0.state.lock().unwrap().nonce)
+		}
+
+		async fn submit(&self, head: &BatchHead, nonce: u64) -> Result<InFlight, ChainError> {
+			let this = {
+				let mut s = self.0.state.lock().unwrap();
+				if s.too_big_above.is_some_and(|most| head.ranges.len() > most) {
+					return Err(ChainError::Refused(PoolRefusal::TooBig));
+				}
+				if nonce != s.nonce {
+					return Err(ChainError::Refused(PoolRefusal::Nonce));
+				}
+				s.nonce += 1;
+				s.submitted.push((head.number, head.ranges.len()));
+				s.in_flight += 1;
+				s.most_in_flight = s.most_in_flight.max(s.in_flight);
+				for r in &head.ranges {
+					if s.suspend_on_submit.remove(&r.device) {
+						s.inactive.insert(r.device);
+					}
+				}
+				self.0
+			};
+			let head = head.clone();
+			Ok(Box::pin(async move {
+				tokio::time::sleep(Duration::from_millis(30)).await;
+				let mut s = this.state.lock().unwrap();
+				s.in_flight -= 1;
+				if s.anchors.contains_key(&head.number) || s.foreign.contains_key(&head.number) {
+					return Outcome::Failed(PalletError {
+						pallet: "Anchoring".into(),
+						error: "BatchAlreadyAnchored".into(),
+					});
+				}
+				for r in &head.ranges {
+					match s.check(&r.device, r.first) {
+						RangeCheck::Admitted { .. } => {},
+						RangeCheck::DeviceNotActive => {
+							return Outcome::Failed(PalletError {
+								pallet: "Anchoring".into(),
+								error: "DeviceNotActive".into(),
+							})
+						},
+						_ => {
+							return Outcome::Failed(PalletError {
+								pallet: "Anchoring".into(),
+								error: "SequenceReplay".into(),
+							})
+						},
+					}
+				}
+				for r in &head.ranges {
+					s.last_seq.insert(r.device, r.last);
+				}
+				let id = s.anchors.len() as u64;
+				s.anchors.insert(head.number, (id, head.root));
+				Outcome::Anchored { anchor: id, block: H256::zero() }
+			}))
+		}
+	}
+
+	fn reading(device: u8, seq: u64) -> SignedReading {
+		SignedReading {
+			device: H256([device; 32]),
+			seq,
+			timestamp_ms: stats_now(),
+			metrics: vec![Metric { id: 1, value: seq as i64 }],
+			signature: DeviceSignature::Ed25519([device; 64]),
+		}
+	}
+
+	fn stats_now() -> u64 {
+		now_ms()
+	}
+
+	fn settings() -> Settings {
+		Settings {
+			max_readings: 1_000,
+			max_devices: 100,
+			window: Duration::from_millis(10),
+			max_in_flight: 4,
+			retry: Duration::from_millis(10),
+			recheck: Duration::from_millis(50),
+		}
+	}
+
+	struct Rig {
+		_dir: tempfile::TempDir,
+		store: Arc<Store>,
+		fake: &'static Fake,
+	}
+
+	fn rig() -> Rig {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Arc::new(Store::open(&dir.path().join("g.redb")).unwrap());
+		Rig { _dir: dir, store, fake: Box::leak(Box::new(Fake::default())) }
+	}
+
+	/// A chain handle the anchorer can own, over the leaked fake.
+	struct Handle(&'static Fake);
+
+	impl Rig {
+		fn anchorer(&self, settings: Settings) -> Anchorer<Handle> {
+			Anchorer::new(
+				Arc::new(Handle(self.fake)),
+				self.store.clone(),
+				Arc::new(Stats::default()),
+				settings,
+			)
+		}
+
+		/// Run an anchorer until `done` holds (or it halts, or 10 s pass).
+		async fn run_until(
+			&self,
+			settings: Settings,
+			done: impl Fn(&Store) -> bool,
+		) -> Option<Halt> {
+			let anchorer = self.anchorer(settings);
+			let store = self.store.clone();
+			tokio::select! {
+				halt = anchorer.run() => Some(halt),
+				_ = async {
+					while !done(&store) {
+						tokio::time::sleep(Duration::from_millis(10)).await;
+					}
+				} => None,
+				_ = tokio::time::sleep(Duration::from_secs(10)) => panic!("timed out"),
+			}
+		}
+
+		fn anchored_up_to(&self, device: u8) -> Option<u64> {
+			self.fake.state.lock().unwrap().last_seq.get(&H256([device; 32])).copied()
+		}
+	}
+
+	fn settled(store: &Store) -> bool {
+		store.pending_count().unwrap() == 0 && store.unsettled_count().unwrap() == 0
+	}
+
+	/// One owner's device, suspended on chain, shares the gateway with 20 others: the chain
+	/// is asked beforehand, the device is left out and its readings set aside; every other
+	/// device's readings are anchored.
+	#[tokio::test]
+	async fn attack_a_suspended_device_costs_no_other_reading() {
+		let rig = rig();
+		rig.fake.state.lock().unwrap().inactive.insert(H256([7; 32]));
+		for n in 1..=21 {
+			rig.store.accept(&(0..50).map(|s| reading(n, s)).collect::<Vec<_>>()).unwrap();
+		}
+		assert!(rig.run_until(settings(), settled).await.is_none());
+		for n in (1..=21).filter(|n| *n != 7) {
+			assert_eq!(rig.anchored_up_to(n), Some(49), "device {n}");
+		}
+		assert_eq!(rig.anchored_up_to(7), None);
+		assert_eq!(rig.store.aside_count().unwrap(), 50);
+	}
+
+	/// The device is suspended after the check, while its batch is in flight: the chain
+	/// refuses the whole batch. The device it was refused for is found by asking again, and
+	/// the other devices' readings are anchored in the next batches, from where they were.
+	#[tokio::test]
+	async fn attack_a_device_suspended_in_flight_costs_no_other_reading() {
+		let rig = rig();
+		rig.fake.state.lock().unwrap().suspend_on_submit.insert(H256([3; 32]));
+		for n in 1..=5 {
+			rig.store.accept(&(0..20).map(|s| reading(n, s)).collect::<Vec<_>>()).unwrap();
+		}
+		assert!(rig.run_until(settings(), settled).await.is_none());
+		for n in [1, 2, 4, 5] {
+			assert_eq!(rig.anchored_up_to(n), Some(19), "device {n}");
+		}
+		assert_eq!(rig.store.aside_count().unwrap(), 20);
+		assert!(matches!(
+			rig.store.head(0).unwrap().unwrap().status,
+			crate::batch::BatchStatus::Refused { .. }
+		));
+		// Resumed on chain: the held readings are queued again and anchored.
+		rig.fake.state.lock().unwrap().inactive.clear();
+		let done = |s: &Store| settled(s) && s.aside_count().unwrap() == 0;
+		assert!(rig.run_until(settings(), done).await.is_none());
+		assert_eq!(rig.anchored_up_to(3), Some(19));
+	}
+
+	/// A batch the pool says can never fit a block is split, not retried for ever.
+	#[tokio::test]
+	async fn a_batch_too_big_for_a_block_is_split_not_retried() {
+		let rig = rig();
+		rig.fake.state.lock().unwrap().too_big_above = Some(3);
+		for n in 1..=20 {
+			rig.store.accept(&[reading(n, 0), reading(n, 1)]).unwrap();
+		}
+		assert!(rig.run_until(settings(), settled).await.is_none());
+		for n in 1..=20 {
+			assert_eq!(rig.anchored_up_to(n), Some(1));
+		}
+		let s = rig.fake.state.lock().unwrap();
+		assert!(s.submitted.iter().skip(1).all(|(_, devices)| *devices <= 3), "{:?}", s.submitted);
+	}
+
+	/// Batches are anchored in a pipeline: several in flight, with consecutive nonces.
+	#[tokio::test]
+	async fn batches_are_pipelined() {
+		let rig = rig();
+		let settings = Settings { max_devices: 2, ..settings() };
+		for n in 1..=20 {
+			rig.store.accept(&[reading(n, 0)]).unwrap();
+		}
+		assert!(rig.run_until(settings, settled).await.is_none());
+		let s = rig.fake.state.lock().unwrap();
+		assert_eq!(s.submitted.len(), 10);
+		assert!(s.most_in_flight > 1 && s.most_in_flight <= 4, "{}", s.most_in_flight);
+		assert_eq!(s.nonce, 10);
+	}
+
+	/// Another gateway anchors with this account: a batch number this database built is on
+	/// chain with another root. The anchorer stops rather than mark readings anchored that
+	/// are not; a database that never built a number the chain has is refused at start, and a
+	/// fresh one numbers after the chain's last.
+	#[tokio::test]
+	async fn attack_a_second_gateway_on_the_account_is_detected() {
+		let rig = rig();
+		rig.store.accept(&[reading(1, 0)]).unwrap();
+		rig.fake.state.lock().unwrap().foreign.insert(0, H256([0xee; 32]));
+		let halt = rig.run_until(settings(), |_| false).await;
+		assert!(matches!(halt, Some(Halt::Collision { number: 0, .. })), "{halt:?}");
+		assert_eq!(rig.anchored_up_to(1), None, "nothing marked anchored");
+		assert!(matches!(
+			rig.anchorer(settings()).reconcile_numbering().await,
+			Err(StartError::Foreign { number: 0 })
+		));
+		rig.fake.state.lock().unwrap().foreign.insert(1, H256([0xee; 32]));
+		assert!(matches!(
+			rig.anchorer(settings()).reconcile_numbering().await,
+			Err(StartError::Numbering { last: 1, next: 1 })
+		));
+
+		let fresh = self::rig();
+		fresh.fake.state.lock().unwrap().foreign.insert(41, H256([0xee; 32]));
+		fresh.anchorer(settings()).reconcile_numbering().await.unwrap();
+		assert_eq!(fresh.store.next_batch().unwrap(), 42);
+	}
+
+	/// A batch stored but not settled when the gateway stopped is looked up on restart: if
+	/// the chain has it (same root), it is settled without being sent again.
+	#[tokio::test]
+	async fn a_batch_left_unsettled_is_looked_up_not_anchored_twice() {
+		let rig = rig();
+		rig.store.accept(&[reading(1, 0), reading(2, 0)]).unwrap();
+		let p = rig
+			.store
+			.propose(Limits {
+				max_devices: 100,
+				max_readings: 100,
+				max_metrics: 8,
+				max_summaries: 100,
+			})
+			.unwrap();
+		let batch =
+			rig.store.commit_batch(&p, &[Verdict::Admit { from: 0 }; 2], 1).unwrap().unwrap();
+		rig.fake.state.lock().unwrap().anchors.insert(0, (5, batch.head.root));
+		assert!(rig.run_until(settings(), settled).await.is_none());
+		assert!(rig.fake.state.lock().unwrap().submitted.is_empty());
+		assert!(matches!(
+			rig.store.head(0).unwrap().unwrap().status,
+			crate::batch::BatchStatus::Anchored { anchor: 5, .. }
+		));
+	}
+}

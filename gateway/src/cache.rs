@@ -1,0 +1,180 @@
+//! Device records read from the chain, kept for a while: bounded in size and in age, dropped
+//! when a finalized block changes them, and emptied whenever the gateway may have missed such a
+//! block (its subscription to them restarted).
+//!
+//! A lookup races the invalidation it should have seen if it started before a finalized block
+//! changed the device and ends after the block was seen: its answer is older than the
+//! invalidation. Every invalidation bumps a generation; an answer is only kept if no
+//! invalidation happened since its lookup began.
+
+use crate::chain::DeviceInfo;
+use iotrust_primitives::device::DeviceId;
+use std::{
+	collections::HashMap,
+	sync::Mutex,
+	time::{Duration, Instant},
+};
+
+/// How the cache is bounded.
+#[derive(Clone, Copy, Debug)]
+pub struct CacheLimits {
+	/// Records kept at most; the oldest go first.
+	pub capacity: usize,
+	/// How long a record is trusted.
+	pub max_age: Duration,
+	/// How long "no such device" is trusted.
+	pub negative_age: Duration,
+}
+
+impl Default for CacheLimits {
+	fn default() -> Self {
+		Self {
+			capacity: 20_000,
+			max_age: Duration::from_secs(60),
+			negative_age: Duration::from_secs(5),
+		}
+	}
+}
+
+#[derive(Default)]
+struct Inner {
+	entries: HashMap<DeviceId, (Option<DeviceInfo>, Instant)>,
+	generation: u64,
+}
+
+/// The cache.
+pub struct DeviceCache {
+	limits: CacheLimits,
+	inner: Mutex<Inner>,
+}
+
+/// Taken before a lookup, handed to [`DeviceCache::put`] with its answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ticket(u64);
+
+impl DeviceCache {
+	/// An empty cache.
+	pub fn new(limits: CacheLimits) -> Self {
+		Self { limits, inner: Mutex::new(Inner::default()) }
+	}
+
+	fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
+		f(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()))
+	}
+
+	/// The record of `device` if it is cached and fresh (`Some(None)`: known not to exist).
+	pub fn get(&self, device: &DeviceId) -> Option<Option<DeviceInfo>> {
+		let limits = self.limits;
+		self.with(|c| match c.entries.get(device) {
+			Some((info, at)) => {
+				let age = if info.is_some() { limits.max_age } else { limits.negative_age };
+				(at.elapsed() <= age).then(|| info.clone())
+			},
+			None => None,
+		})
+	}
+
+	/// A ticket for a lookup about to start.
+	pub fn ticket(&self) -> Ticket {
+		self.with(|c| Ticket(c.generation))
+	}
+
+	/// Keep the answer of a lookup that began with `ticket`, unless something was invalidated
+	/// since (the answer may be older than that). Returns whether it was kept.
+	pub fn put(&self, ticket: Ticket, device: DeviceId, info: Option<DeviceInfo>) -> bool {
+		let capacity = self.limits.capacity.max(1);
+		self.with(|c| {
+			if c.generation != ticket.0 {
+				return false;
+			}
+			if c.entries.len() >= capacity && !c.entries.contains_key(&device) {
+				// Drop expired records first; if none, the oldest tenth.
+				let max_age = self.limits.max_age;
+				c.entries.retain(|_, (_, at)| at.elapsed() <= max_age);
+				if c.entries.len() >= capacity {
+					let mut ages: Vec<(Instant, DeviceId)> =
+						c.entries.iter().map(|(d, (_, at))| (*at, *d)).collect();
+					ages.sort_unstable();
+					for (_, d) in ages.iter().take(capacity.div_ceil(10)) {
+						c.entries.remove(d);
+					}
+				}
+			}
+			c.entries.insert(device, (info, Instant::now()));
+			true
+		})
+	}
+
+	/// A finalized block changed `device`.
+	pub fn forget(&self, device: &DeviceId) {
+		self.with(|c| {
+			c.generation += 1;
+			c.entries.remove(device);
+		});
+	}
+
+	/// Changes may have been missed: forget everything.
+	pub fn clear(&self) {
+		self.with(|c| {
+			c.generation += 1;
+			c.entries.clear();
+		});
+	}
+
+	/// How many records are cached.
+	#[cfg(test)]
+	pub fn len(&self) -> usize {
+		self.with(|c| c.entries.len())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use iotrust_primitives::device::DevicePublicKey;
+	use sp_core::H256;
+
+	fn info(status: u8) -> DeviceInfo {
+		DeviceInfo { owner: [1; 32], key: DevicePublicKey::Ed25519([2; 32]), status, gateway: None }
+	}
+
+	/// The attack of old: a device's key is rotated (or the device suspended) while the gateway
+	/// looks it up; the lookup read the old record, the invalidation came before its answer, and
+	/// the old record was cached — readings signed with the rotated-out key were accepted.
+	#[test]
+	fn attack_a_lookup_that_raced_an_invalidation_is_not_kept() {
+		let cache = DeviceCache::new(CacheLimits::default());
+		let device = H256([7; 32]);
+		let ticket = cache.ticket();
+		// ... the lookup is on its way when a finalized block changes the device ...
+		cache.forget(&device);
+		assert!(!cache.put(ticket, device, Some(info(0))));
+		assert_eq!(cache.get(&device), None, "asked again, not served the old record");
+		let ticket = cache.ticket();
+		assert!(cache.put(ticket, device, Some(info(1))));
+		assert_eq!(cache.get(&device), Some(Some(info(1))));
+		// A missed stretch of blocks (resubscription) forgets everything.
+		cache.clear();
+		assert_eq!(cache.get(&device), None);
+	}
+
+	#[test]
+	fn records_age_out_and_the_cache_stays_within_its_capacity() {
+		let limits = CacheLimits {
+			capacity: 10,
+			max_age: Duration::from_millis(50),
+			negative_age: Duration::from_millis(10),
+		};
+		let cache = DeviceCache::new(limits);
+		for i in 0..100u64 {
+			cache.put(cache.ticket(), H256::from_low_u64_be(i), Some(info(0)));
+			assert!(cache.len() <= 10);
+		}
+		assert_eq!(cache.get(&H256::from_low_u64_be(99)), Some(Some(info(0))));
+		cache.put(cache.ticket(), H256([9; 32]), None);
+		std::thread::sleep(Duration::from_millis(20));
+		assert_eq!(cache.get(&H256([9; 32])), None, "unknown devices are asked about again soon");
+		std::thread::sleep(Duration::from_millis(40));
+		assert_eq!(cache.get(&H256::from_low_u64_be(99)), None, "known ones after max_age");
+	}
+}

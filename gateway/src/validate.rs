@@ -1,0 +1,204 @@
+//! Checking one telemetry message: its form, its device's record on chain (through a
+//! [`DeviceLookup`], cached) and the device's signature. Behind a trait so that it is tested
+//! without a chain.
+
+use crate::{
+	cache::DeviceCache,
+	chain::{AccountId, DeviceInfo},
+	stats::Reject,
+	telemetry::{device_of_topic, parse_reading},
+};
+use iotrust_primitives::{device::DeviceId, merkle::SignedReading};
+use sp_core::H256;
+use std::{future::Future, sync::Arc, time::Duration};
+use tracing::warn;
+
+/// Where device records come from (the chain's `DevicesApi_device`).
+pub trait DeviceLookup: Send + Sync + 'static {
+	/// The chain's record of `device`, if it exists.
+	fn device(
+		&self,
+		device: &DeviceId,
+	) -> impl Future<Output = Result<Option<DeviceInfo>, String>> + Send;
+}
+
+impl DeviceLookup for crate::chain::Chain {
+	async fn device(&self, device: &DeviceId) -> Result<Option<DeviceInfo>, String> {
+		crate::chain::Chain::device(self, device).await
+	}
+}
+
+/// A message the gateway will not store, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+	/// The reason, as counted.
+	pub reason: Reject,
+	/// What exactly, for the log.
+	pub detail: String,
+}
+
+fn reject(reason: Reject, detail: impl Into<String>) -> Rejection {
+	Rejection { reason, detail: detail.into() }
+}
+
+/// Checks messages for gateway `me` on the chain with genesis `genesis`.
+pub struct Validator<L: DeviceLookup> {
+	lookup: Arc<L>,
+	cache: Arc<DeviceCache>,
+	me: AccountId,
+	genesis: H256,
+	max_metrics: usize,
+}
+
+impl<L: DeviceLookup> Validator<L> {
+	/// A validator; `max_metrics` is the chain's `MaxMetrics`.
+	pub fn new(
+		lookup: Arc<L>,
+		cache: Arc<DeviceCache>,
+		me: AccountId,
+		genesis: H256,
+		max_metrics: usize,
+	) -> Self {
+		Self { lookup, cache, me, genesis, max_metrics }
+	}
+
+	/// The chain's record of `device`, from the cache or the chain (retrying while the chain is
+	/// unreachable: a reading is never judged without it).
+	async fn device(&self, device: &DeviceId) -> Option<DeviceInfo> {
+		if let Some(info) = self.cache.get(device) {
+			return info;
+		}
+		loop {
+			let ticket = self.cache.ticket();
+			match self.lookup.device(device).await {
+				Ok(info) => {
+					if !self.cache.put(ticket, *device, info.clone()) {
+						// Changed while it was looked up: look again.
+						continue;
+					}
+					return info;
+				},
+				Err(e) => {
+					warn!("looking up device {device:?}: {e}; retrying");
+					tokio::time::sleep(Duration::from_secs(1)).await;
+				},
+			}
+		}
+	}
+
+	/// Check one message; the reading if it may be accepted, else why not.
+	pub async fn check(&self, topic: &str, payload: &[u8]) -> Result<SignedReading, Rejection> {
+		let topic_device =
+			device_of_topic(topic).ok_or(reject(Reject::TopicMismatch, "not a telemetry topic"))?;
+		let reading = parse_reading(payload).map_err(|e| reject(Reject::BadJson, e))?;
+		if reading.device != topic_device {
+			return Err(reject(Reject::TopicMismatch, "the payload names another device"));
+		}
+		let mut ids: Vec<u16> = reading.metrics.iter().map(|m| m.id).collect();
+		ids.sort_unstable();
+		ids.dedup();
+		if ids.len() != reading.metrics.len() || ids.len() > self.max_metrics {
+			return Err(reject(
+				Reject::TooManyMetrics,
+				format!("{} metrics", reading.metrics.len()),
+			));
+		}
+		let info = self
+			.device(&reading.device)
+			.await
+			.ok_or_else(|| reject(Reject::UnknownDevice, format!("{:?}", reading.device)))?;
+		if info.status != 0 {
+			return Err(reject(Reject::InactiveDevice, "suspended or revoked"));
+		}
+		if info.gateway != Some(self.me) {
+			return Err(reject(Reject::NotOurDevice, "bound to another gateway or none"));
+		}
+		if !info.key.verify(&reading.payload(&self.genesis), &reading.signature) {
+			return Err(reject(Reject::BadSignature, format!("seq {}", reading.seq)));
+		}
+		Ok(reading)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{cache::CacheLimits, telemetry::reading_to_value};
+	use iotrust_primitives::{
+		device::{DevicePublicKey, KeyScheme},
+		keypair::DeviceKeypair,
+		merkle::Metric,
+	};
+	use std::{collections::HashMap, sync::Mutex};
+
+	const ME: AccountId = [9; 32];
+
+	/// A chain of device records the test edits.
+	#[derive(Default)]
+	struct Records(Mutex<HashMap<DeviceId, DeviceInfo>>);
+
+	impl DeviceLookup for Records {
+		async fn device(&self, device: &DeviceId) -> Result<Option<DeviceInfo>, String> {
+			Ok(self.0.lock().unwrap().get(device).cloned())
+		}
+	}
+
+	fn signed(pair: &DeviceKeypair, seq: u64) -> (String, Vec<u8>) {
+		let mut r = SignedReading {
+			device: pair.key.device_id(),
+			seq,
+			timestamp_ms: 1,
+			metrics: vec![Metric { id: 1, value: 5 }],
+			signature: iotrust_primitives::device::DeviceSignature::Ed25519([0; 64]),
+		};
+		r.signature = pair.sign(&r.payload(&H256::zero()));
+		(crate::telemetry::topic(&r.device), serde_json::to_vec(&reading_to_value(&r)).unwrap())
+	}
+
+	fn record(key: DevicePublicKey, status: u8, gateway: AccountId) -> DeviceInfo {
+		DeviceInfo { owner: [1; 32], key, status, gateway: Some(gateway) }
+	}
+
+	#[tokio::test]
+	async fn a_message_is_checked_against_its_device_record() {
+		let records = Arc::new(Records::default());
+		let cache = Arc::new(DeviceCache::new(CacheLimits::default()));
+		let v = Validator::new(records.clone(), cache.clone(), ME, H256::zero(), 8);
+		let pair = DeviceKeypair::from_seed(KeyScheme::Ed25519, [1; 32]).unwrap();
+		let id = pair.key.device_id();
+		let (topic, body) = signed(&pair, 0);
+		assert_eq!(v.check(&topic, &body).await.unwrap_err().reason, Reject::UnknownDevice);
+		records.0.lock().unwrap().insert(id, record(pair.key, 0, ME));
+		cache.forget(&id);
+		assert_eq!(v.check(&topic, &body).await.unwrap().seq, 0);
+		for (status, gateway, why) in
+			[(1, ME, Reject::InactiveDevice), (0, [8; 32], Reject::NotOurDevice)]
+		{
+			records.0.lock().unwrap().insert(id, record(pair.key, status, gateway));
+			cache.forget(&id);
+			assert_eq!(v.check(&topic, &body).await.unwrap_err().reason, why);
+		}
+		assert_eq!(v.check("other/topic", &body).await.unwrap_err().reason, Reject::TopicMismatch);
+		assert_eq!(v.check(&topic, b"{").await.unwrap_err().reason, Reject::BadJson);
+	}
+
+	/// A key rotated on chain: once the finalized block that rotates it is seen (or the cache
+	/// is emptied on a resubscription), readings signed with the old key are refused.
+	#[tokio::test]
+	async fn attack_readings_signed_with_a_rotated_out_key_are_refused() {
+		let records = Arc::new(Records::default());
+		let cache = Arc::new(DeviceCache::new(CacheLimits::default()));
+		let v = Validator::new(records.clone(), cache.clone(), ME, H256::zero(), 8);
+		let old = DeviceKeypair::from_seed(KeyScheme::Ed25519, [1; 32]).unwrap();
+		let new = DeviceKeypair::from_seed(KeyScheme::Ed25519, [2; 32]).unwrap();
+		let id = old.key.device_id();
+		records.0.lock().unwrap().insert(id, record(old.key, 0, ME));
+		let (topic, body) = signed(&old, 0);
+		assert!(v.check(&topic, &body).await.is_ok());
+		// Rotated on chain; the gateway resubscribes and so forgets all it knew.
+		records.0.lock().unwrap().insert(id, record(new.key, 0, ME));
+		cache.clear();
+		let (_, stale) = signed(&old, 1);
+		assert_eq!(v.check(&topic, &stale).await.unwrap_err().reason, Reject::BadSignature);
+	}
+}
