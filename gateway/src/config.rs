@@ -11,9 +11,11 @@ pub struct Settings {
 	/// The node's WebSocket RPC endpoint [default: ws://127.0.0.1:9944].
 	#[arg(long)]
 	pub node: Option<String>,
-	/// The gateway account's secret URI (`//Dave`, a phrase); `IOTRUST_GATEWAY_SECRET` if unset.
+	/// A file holding the gateway account's secret URI (`//Dave`, a phrase, `phrase//path`),
+	/// readable by its owner only; `IOTRUST_GATEWAY_SECRET` if unset. Never the secret itself
+	/// on the command line, where other users see it.
 	#[arg(long)]
-	pub account: Option<String>,
+	pub account_file: Option<PathBuf>,
 	/// The MQTT broker, host:port [default: 127.0.0.1:1883].
 	#[arg(long)]
 	pub mqtt: Option<String>,
@@ -82,7 +84,7 @@ impl Settings {
 		};
 		Ok(Settings {
 			node: flags.node.or(base.node),
-			account: flags.account.or(base.account),
+			account_file: flags.account_file.or(base.account_file),
 			mqtt: flags.mqtt.or(base.mqtt),
 			client_id: flags.client_id.or(base.client_id),
 			db: flags.db.or(base.db),
@@ -98,10 +100,12 @@ impl Settings {
 
 	/// Fill in the defaults; fails on a missing account or a malformed broker address.
 	pub fn resolve(self) -> Result<Config, String> {
-		let account = self
-			.account
-			.or_else(|| std::env::var("IOTRUST_GATEWAY_SECRET").ok())
-			.ok_or("the gateway account is not set: --account, `account` in the config file, or IOTRUST_GATEWAY_SECRET")?;
+		let account = match &self.account_file {
+			Some(path) => read_secret(path)?,
+			None => std::env::var("IOTRUST_GATEWAY_SECRET").map_err(|_| {
+				"the gateway account is not set: --account-file, `account_file` in the config file, or IOTRUST_GATEWAY_SECRET"
+			})?,
+		};
 		let mqtt = self.mqtt.unwrap_or_else(|| "127.0.0.1:1883".into());
 		let (host, port) =
 			mqtt.rsplit_once(':').ok_or(format!("mqtt {mqtt:?} is not host:port"))?;
@@ -148,6 +152,26 @@ impl Settings {
 	}
 }
 
+/// The secret URI in `path`, which only its owner may read.
+fn read_secret(path: &std::path::Path) -> Result<String, String> {
+	use std::os::unix::fs::PermissionsExt;
+	let shown = path.display();
+	let meta = std::fs::metadata(path).map_err(|e| format!("account_file {shown}: {e}"))?;
+	let mode = meta.permissions().mode();
+	if mode & 0o077 != 0 {
+		return Err(format!(
+			"account_file {shown} may be read by others (mode {:o}): `chmod 600 {shown}`",
+			mode & 0o777
+		));
+	}
+	let text = std::fs::read_to_string(path).map_err(|e| format!("account_file {shown}: {e}"))?;
+	let secret = text.trim();
+	if secret.is_empty() {
+		return Err(format!("account_file {shown} is empty"));
+	}
+	Ok(secret.to_string())
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -156,9 +180,13 @@ mod tests {
 	fn flags_override_the_file_and_defaults_fill_the_rest() {
 		let dir = tempfile::tempdir().unwrap();
 		let path = dir.path().join("gateway.toml");
+		let secret = owner_only(&dir, "//Dave\n");
 		std::fs::write(
 			&path,
-			"node = \"ws://10.0.0.1:9944\"\naccount = \"//Dave\"\nbatch_window_ms = 500\n",
+			format!(
+				"node = \"ws://10.0.0.1:9944\"\naccount_file = \"{}\"\nbatch_window_ms = 500\n",
+				secret.display()
+			),
 		)
 		.unwrap();
 		let flags = Settings { batch_window_ms: Some(100), ..Default::default() };
@@ -171,18 +199,25 @@ mod tests {
 		assert_eq!(config.batch_max_devices, usize::MAX);
 		assert_eq!(config.max_in_flight, 4);
 		let flags = Settings {
-			account: Some("//Dave".into()),
+			account_file: Some(secret.clone()),
 			batch_max_devices: Some(0),
 			..Default::default()
 		};
 		assert!(flags.resolve().unwrap_err().contains("batch_max_devices"));
 		// Owners it serves, from the file; a malformed address is refused.
 		let charlie = "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y";
-		std::fs::write(&path, format!("account = \"//Dave\"\nserve_owners = [\"{charlie}\"]\n"))
-			.unwrap();
+		std::fs::write(
+			&path,
+			format!("account_file = \"{}\"\nserve_owners = [\"{charlie}\"]\n", secret.display()),
+		)
+		.unwrap();
 		let config = Settings::load(Some(&path), Settings::default()).unwrap().resolve().unwrap();
 		assert_eq!(config.serve_owners.len(), 1);
-		std::fs::write(&path, "account = \"//Dave\"\nserve_owners = [\"5Fnope\"]\n").unwrap();
+		std::fs::write(
+			&path,
+			format!("account_file = \"{}\"\nserve_owners = [\"5Fnope\"]\n", secret.display()),
+		)
+		.unwrap();
 		assert!(Settings::load(Some(&path), Settings::default())
 			.unwrap()
 			.resolve()
@@ -192,5 +227,31 @@ mod tests {
 		assert!(Settings::load(Some(&path), Settings::default())
 			.unwrap_err()
 			.contains("unknown field"));
+	}
+
+	/// A secret file readable by its owner only.
+	fn owner_only(dir: &tempfile::TempDir, text: &str) -> PathBuf {
+		use std::os::unix::fs::PermissionsExt;
+		let path = dir.path().join("secret");
+		std::fs::write(&path, text).unwrap();
+		std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+		path
+	}
+
+	/// The signing secret is read from a file only its owner can read: one that others may
+	/// read is refused, as is an empty one.
+	#[test]
+	fn the_secret_comes_from_a_file_only_its_owner_reads() {
+		use std::os::unix::fs::PermissionsExt;
+		let dir = tempfile::tempdir().unwrap();
+		let secret = owner_only(&dir, "  //Dave\n");
+		let flags = Settings { account_file: Some(secret.clone()), ..Default::default() };
+		assert_eq!(flags.clone().resolve().unwrap().account, "//Dave");
+		std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+		let err = flags.clone().resolve().unwrap_err();
+		assert!(err.contains("may be read by others") && err.contains("chmod 600"), "{err}");
+		std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+		std::fs::write(&secret, "\n").unwrap();
+		assert!(flags.resolve().unwrap_err().contains("empty"));
 	}
 }

@@ -212,8 +212,12 @@ export async function waitForPort(port, timeoutMs = 30000) {
  */
 export function startGateway({ bin, state, nodeUrl, mqttPort, httpPort, account = GATEWAY_ACCOUNT.secret, serveOwners = [SIM_OWNER.address], extraArgs = [] }) {
   fs.mkdirSync(state, { recursive: true });
+  // The signing secret goes in a file only its owner reads, never on the command line.
+  const secretFile = path.join(state, 'account.secret');
+  fs.writeFileSync(secretFile, `${account}\n`, { mode: 0o600 });
+  fs.chmodSync(secretFile, 0o600);
   const args = [
-    'run', '--node', nodeUrl, '--mqtt', `127.0.0.1:${mqttPort}`, '--account', account,
+    'run', '--node', nodeUrl, '--mqtt', `127.0.0.1:${mqttPort}`, '--account-file', secretFile,
     ...serveOwners.flatMap((o) => ['--serve-owner', o]),
     '--db', path.join(state, 'gateway.redb'), '--http', `127.0.0.1:${httpPort}`,
     '--client-id', 'iotrust-gateway-local', ...extraArgs,
