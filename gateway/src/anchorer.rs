@@ -556,10 +556,9 @@ impl<C: AnchorChain> Anchorer<C> {
 					culprits.push((*device, reason));
 				}
 			}
-		} else if let Some(limits) = self.limits.as_mut() {
+		} else {
 			// Not about a device (the batch itself broke a rule of the chain's, whose limits
-			// may have changed with a runtime upgrade): read the limits again, and plan smaller.
-			limits.max_devices = (head.ranges.len() / 2).max(1);
+			// may have changed with a runtime upgrade): read the limits again.
 			self.limits = None;
 		}
 		error!(
@@ -789,14 +788,10 @@ mod tests {
 		SignedReading {
 			device: H256([device; 32]),
 			seq,
-			timestamp_ms: stats_now(),
+			timestamp_ms: now_ms(),
 			metrics: vec![Metric { id: 1, value: seq as i64 }],
 			signature: DeviceSignature::Ed25519([device; 64]),
 		}
-	}
-
-	fn stats_now() -> u64 {
-		now_ms()
 	}
 
 	fn settings() -> Settings {

@@ -57,7 +57,7 @@ async fn handle(
 	}
 	let request = String::from_utf8_lossy(&buf);
 	let mut parts = request.split_whitespace();
-	let (status, body, kind) = match (parts.next(), parts.next()) {
+	let (status, body) = match (parts.next(), parts.next()) {
 		(Some("GET"), Some(path)) => {
 			let (path, store, stats) = (path.to_string(), store.clone(), stats.clone());
 			// The database is read off the async workers.
@@ -66,8 +66,8 @@ async fn handle(
 				.unwrap_or_else(|e| (500, Body::Json(json!({ "error": e.to_string() }))))
 		},
 		_ => (405, Body::Json(json!({ "error": "only GET is served" }))),
-	}
-	.into_parts();
+	};
+	let (body, kind) = body.into_text();
 	let reason = match status {
 		200 => "OK",
 		202 => "Accepted",
@@ -92,15 +92,12 @@ enum Body {
 	Text(String),
 }
 
-trait IntoParts {
-	fn into_parts(self) -> (u16, String, &'static str);
-}
-
-impl IntoParts for (u16, Body) {
-	fn into_parts(self) -> (u16, String, &'static str) {
-		match self.1 {
-			Body::Json(v) => (self.0, v.to_string(), "application/json"),
-			Body::Text(t) => (self.0, t, "text/plain; version=0.0.4"),
+impl Body {
+	/// The body's text and its content type.
+	fn into_text(self) -> (String, &'static str) {
+		match self {
+			Body::Json(v) => (v.to_string(), "application/json"),
+			Body::Text(t) => (t, "text/plain; version=0.0.4"),
 		}
 	}
 }
