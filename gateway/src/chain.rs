@@ -78,11 +78,34 @@ pub fn ss58(account: &AccountId) -> String {
 }
 
 impl Chain {
-	/// Connect to the node at `url` (ws://…), signing with `signer` if given.
+	/// Connect to the node at `url` (ws://… or wss://…), signing with `signer` if given; fails
+	/// if the node does not answer, and for good if the connection is lost.
 	pub async fn connect(url: &str, signer: Option<Keypair>) -> Result<Self, String> {
 		let client = subxt::rpcs::RpcClient::from_insecure_url(url)
 			.await
 			.map_err(|e| format!("cannot connect to {url}: {e}"))?;
+		Self::over(client, url, signer).await
+	}
+
+	/// Connect to the node at `url` as a daemon does: waits until the node answers, and
+	/// connects again, every second, whenever the connection is lost. Calls and subscriptions
+	/// made while it is down fail (their callers retry); later ones work again.
+	pub async fn connect_lasting(url: &str, signer: Option<Keypair>) -> Result<Self, String> {
+		use subxt::rpcs::client::reconnecting_rpc_client::{FixedInterval, RpcClient};
+		let reconnecting = RpcClient::builder()
+			.retry_policy(FixedInterval::from_millis(1_000))
+			.request_timeout(std::time::Duration::from_secs(30))
+			.build(url)
+			.await
+			.map_err(|e| format!("cannot connect to {url}: {e}"))?;
+		Self::over(subxt::rpcs::RpcClient::new(reconnecting), url, signer).await
+	}
+
+	async fn over(
+		client: subxt::rpcs::RpcClient,
+		url: &str,
+		signer: Option<Keypair>,
+	) -> Result<Self, String> {
 		let api = OnlineClient::<SubstrateConfig>::from_rpc_client(client.clone())
 			.await
 			.map_err(|e| format!("cannot connect to {url}: {e}"))?;

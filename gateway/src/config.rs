@@ -16,9 +16,21 @@ pub struct Settings {
 	/// on the command line, where other users see it.
 	#[arg(long)]
 	pub account_file: Option<PathBuf>,
-	/// The MQTT broker, host:port [default: 127.0.0.1:1883].
+	/// The MQTT broker: `host:port` or `mqtt://host:port` in the clear, `mqtts://host[:port]`
+	/// over TLS (port 8883 unless given) [default: 127.0.0.1:1883].
 	#[arg(long)]
 	pub mqtt: Option<String>,
+	/// PEM file of the certificate authorities the broker's certificate must chain to; implies
+	/// TLS [default for mqtts://: the system's, /etc/ssl/certs/ca-certificates.crt].
+	#[arg(long)]
+	pub mqtt_ca_file: Option<PathBuf>,
+	/// The username to log in to the broker with [default: none, anonymous].
+	#[arg(long)]
+	pub mqtt_username: Option<String>,
+	/// A file holding the broker password, readable by its owner only; IOTRUST_MQTT_PASSWORD if
+	/// unset. Needs `mqtt_username`.
+	#[arg(long)]
+	pub mqtt_password_file: Option<PathBuf>,
 	/// The MQTT client id; keep it stable, the broker keeps its session (and queues messages)
 	/// under it [default: iotrust-gateway].
 	#[arg(long)]
@@ -58,8 +70,7 @@ pub struct Settings {
 pub struct Config {
 	pub node: String,
 	pub account: String,
-	pub mqtt_host: String,
-	pub mqtt_port: u16,
+	pub broker: crate::mqtt::Broker,
 	pub client_id: String,
 	pub db: PathBuf,
 	pub http: String,
@@ -86,6 +97,9 @@ impl Settings {
 			node: flags.node.or(base.node),
 			account_file: flags.account_file.or(base.account_file),
 			mqtt: flags.mqtt.or(base.mqtt),
+			mqtt_ca_file: flags.mqtt_ca_file.or(base.mqtt_ca_file),
+			mqtt_username: flags.mqtt_username.or(base.mqtt_username),
+			mqtt_password_file: flags.mqtt_password_file.or(base.mqtt_password_file),
 			client_id: flags.client_id.or(base.client_id),
 			db: flags.db.or(base.db),
 			http: flags.http.or(base.http),
@@ -101,15 +115,18 @@ impl Settings {
 	/// Fill in the defaults; fails on a missing account or a malformed broker address.
 	pub fn resolve(self) -> Result<Config, String> {
 		let account = match &self.account_file {
-			Some(path) => read_secret(path)?,
+			Some(path) => read_secret(path, "account_file")?,
 			None => std::env::var("IOTRUST_GATEWAY_SECRET").map_err(|_| {
 				"the gateway account is not set: --account-file, `account_file` in the config file, or IOTRUST_GATEWAY_SECRET"
 			})?,
 		};
-		let mqtt = self.mqtt.unwrap_or_else(|| "127.0.0.1:1883".into());
-		let (host, port) =
-			mqtt.rsplit_once(':').ok_or(format!("mqtt {mqtt:?} is not host:port"))?;
-		let port = port.parse().map_err(|_| format!("mqtt {mqtt:?}: bad port"))?;
+		let broker = crate::mqtt::BrokerSettings {
+			mqtt: self.mqtt,
+			mqtt_ca_file: self.mqtt_ca_file,
+			mqtt_username: self.mqtt_username,
+			mqtt_password_file: self.mqtt_password_file,
+		}
+		.resolve()?;
 		let batch_max_readings = self.batch_max_readings.unwrap_or(20_000);
 		if batch_max_readings == 0 {
 			return Err("batch_max_readings must be at least 1".into());
@@ -137,8 +154,7 @@ impl Settings {
 		Ok(Config {
 			node: self.node.unwrap_or_else(|| "ws://127.0.0.1:9944".into()),
 			account,
-			mqtt_host: host.to_string(),
-			mqtt_port: port,
+			broker,
 			client_id: self.client_id.unwrap_or_else(|| "iotrust-gateway".into()),
 			db: self.db.unwrap_or_else(|| PathBuf::from("gateway-data/gateway.redb")),
 			http: self.http.unwrap_or_else(|| "127.0.0.1:8080".into()),
@@ -152,22 +168,23 @@ impl Settings {
 	}
 }
 
-/// The secret URI in `path`, which only its owner may read.
-fn read_secret(path: &std::path::Path) -> Result<String, String> {
+/// The secret in `path` (its content, trimmed), refusing a file that others may read and an
+/// empty one; `what` names the setting in errors.
+pub fn read_secret(path: &std::path::Path, what: &str) -> Result<String, String> {
 	use std::os::unix::fs::PermissionsExt;
 	let shown = path.display();
-	let meta = std::fs::metadata(path).map_err(|e| format!("account_file {shown}: {e}"))?;
+	let meta = std::fs::metadata(path).map_err(|e| format!("{what} {shown}: {e}"))?;
 	let mode = meta.permissions().mode();
 	if mode & 0o077 != 0 {
 		return Err(format!(
-			"account_file {shown} may be read by others (mode {:o}): `chmod 600 {shown}`",
+			"{what} {shown} may be read by others (mode {:o}): `chmod 600 {shown}`",
 			mode & 0o777
 		));
 	}
-	let text = std::fs::read_to_string(path).map_err(|e| format!("account_file {shown}: {e}"))?;
+	let text = std::fs::read_to_string(path).map_err(|e| format!("{what} {shown}: {e}"))?;
 	let secret = text.trim();
 	if secret.is_empty() {
-		return Err(format!("account_file {shown} is empty"));
+		return Err(format!("{what} {shown} is empty"));
 	}
 	Ok(secret.to_string())
 }
@@ -193,7 +210,7 @@ mod tests {
 		let config = Settings::load(Some(&path), flags).unwrap().resolve().unwrap();
 		assert_eq!(config.node, "ws://10.0.0.1:9944");
 		assert_eq!(config.batch_window_ms, 100);
-		assert_eq!((config.mqtt_host.as_str(), config.mqtt_port), ("127.0.0.1", 1883));
+		assert_eq!(config.broker.to_string(), "mqtt://127.0.0.1:1883");
 		assert!(config.serve_owners.is_empty());
 		// As many devices a batch as the chain takes, unless told fewer; at least one.
 		assert_eq!(config.batch_max_devices, usize::MAX);

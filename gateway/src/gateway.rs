@@ -22,20 +22,28 @@ use crate::{
 	validate::Validator,
 };
 use anyhow::Context;
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, Publish, QoS};
+use rumqttc::{AsyncClient, Event, Packet, Publish, QoS};
 use std::{sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::mpsc};
 use tracing::{error, info, warn};
 
-/// Connect to the node, retrying until it answers.
+/// Connect to the node, waiting until it answers; the connection is made again whenever it is
+/// lost.
 pub async fn connect(url: &str, signer: Option<subxt_signer::sr25519::Keypair>) -> Chain {
 	loop {
-		match Chain::connect(url, signer.clone()).await {
-			Ok(chain) => return chain,
-			Err(e) => {
+		// The client itself retries a connection that fails; say so now and then.
+		match tokio::time::timeout(
+			Duration::from_secs(10),
+			Chain::connect_lasting(url, signer.clone()),
+		)
+		.await
+		{
+			Ok(Ok(chain)) => return chain,
+			Ok(Err(e)) => {
 				warn!("{e}; retrying in 2 s");
 				tokio::time::sleep(Duration::from_secs(2)).await;
 			},
+			Err(_) => warn!("the node at {url} does not answer yet; still trying"),
 		}
 	}
 }
@@ -91,7 +99,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 		.await
 		.with_context(|| format!("binding {}", config.http))?;
 	info!("serving proofs, listings and metrics on http://{}", config.http);
-	tokio::spawn(http::serve(listener, store.clone(), stats.clone()));
+	tokio::spawn(http::serve(listener, store.clone(), stats.clone(), http::Limits::default()));
 	tokio::spawn(progress(store.clone(), stats.clone(), config.progress_secs));
 	let validator = Arc::new(Validator::new(
 		chain.clone(),
@@ -224,8 +232,7 @@ async fn ingest(
 	stats: Arc<Stats>,
 	config: &Config,
 ) -> anyhow::Result<()> {
-	let mut opts = MqttOptions::new(&config.client_id, &config.mqtt_host, config.mqtt_port);
-	opts.set_keep_alive(Duration::from_secs(15));
+	let mut opts = config.broker.options(&config.client_id);
 	opts.set_clean_session(false);
 	opts.set_manual_acks(true);
 	opts.set_max_packet_size(64 * 1024, 64 * 1024);
@@ -235,6 +242,7 @@ async fn ingest(
 	// the broker sent and the gateway has not acknowledged yet.
 	let (tx, mut rx) = mpsc::unbounded_channel::<Publish>();
 	let subscriber = client.clone();
+	let broker = config.broker.clone();
 	tokio::spawn(async move {
 		loop {
 			match eventloop.poll().await {
@@ -244,7 +252,7 @@ async fn ingest(
 					}
 				},
 				Ok(Event::Incoming(Packet::ConnAck(_))) => {
-					info!("connected to the MQTT broker; subscribing to {TOPIC_FILTER}");
+					info!("connected to the MQTT broker {broker}; subscribing to {TOPIC_FILTER}");
 					if let Err(e) = subscriber.subscribe(TOPIC_FILTER, QoS::AtLeastOnce).await {
 						warn!("subscribe: {e}");
 					}

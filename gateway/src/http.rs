@@ -1,8 +1,11 @@
-//! The gateway's HTTP/JSON interface, read-only:
+//! The gateway's HTTP/JSON interface, read-only, on axum and hyper:
 //!
 //! - `GET /proof/<device>/<seq>`: 200 with the reading, its anchor and its Merkle proof once the
-//!   batch holding it is anchored in a finalized block; 202 while it waits; 404 if the gateway
-//!   never accepted it.
+//!   batch holding it is anchored in a finalized block; 202 while it waits; 409 if it was set
+//!   aside; 404 if the gateway never accepted it.
+//! - `GET /readings/<device>?from=<ms>&to=<ms>`: the device's readings measured in that time
+//!   range (Unix ms, both ends included, each optional), in sequence order, each with where it
+//!   is and, once anchored, its proof; at most 100 a page, `&after=<next>` pages on.
 //! - `GET /aside`: devices with readings set aside (the chain would not take them), with the
 //!   reason and count; `?after=<device>` pages on.
 //! - `GET /aside/<device>`: that device's set-aside readings with their reasons; `?from=<seq>`
@@ -10,6 +13,10 @@
 //! - `GET /stats`: counters, backlog, rates, latency.
 //! - `GET /metrics`: the same in Prometheus' text format.
 //! - `GET /health`: 200.
+//!
+//! Limits ([`Limits`], by default): 256 open connections (more get 503 and are closed), request
+//! headers within 10 s, an answer within 15 s (else 408), no request body over 1 KiB, a
+//! connection closed after 2 minutes. The database is read off the async workers.
 
 use crate::{
 	batch::BatchStatus,
@@ -17,182 +24,385 @@ use crate::{
 	store::{Location, Store},
 	telemetry::{hex0x, parse_h256, proof_to_value, reading_to_value},
 };
+use axum::{
+	extract::{Path, Query, State},
+	http::{header, StatusCode},
+	response::{IntoResponse, Response},
+	routing::get,
+	Json, Router,
+};
+use iotrust_primitives::merkle::{merkle_proof, SignedReading};
+use serde_json::{json, Value};
+use std::{collections::HashMap, sync::Arc, time::Duration};
+use tokio::{io::AsyncWriteExt, net::TcpListener, sync::Semaphore};
 
 /// The most entries one listing returns.
 const PAGE: usize = 100;
-use iotrust_primitives::merkle::merkle_proof;
-use serde_json::{json, Value};
-use std::sync::Arc;
-use tokio::{
-	io::{AsyncReadExt, AsyncWriteExt},
-	net::{TcpListener, TcpStream},
-};
+/// The most stored readings one `/readings` request looks at.
+const SCAN: usize = 10_000;
+/// What one client may hold of the server.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+	/// Open connections at most; more are answered 503 and closed.
+	pub max_connections: usize,
+	/// Time allowed for a request's headers to arrive.
+	pub header_timeout: Duration,
+	/// Time allowed to answer a request (else 408).
+	pub request_timeout: Duration,
+	/// A connection's longest life, keep-alive included.
+	pub connection_lifetime: Duration,
+	/// The largest request body (every route is a GET).
+	pub max_body: usize,
+}
+
+impl Default for Limits {
+	fn default() -> Self {
+		Self {
+			max_connections: 256,
+			header_timeout: Duration::from_secs(10),
+			request_timeout: Duration::from_secs(15),
+			connection_lifetime: Duration::from_secs(120),
+			max_body: 1024,
+		}
+	}
+}
+
+#[derive(Clone)]
+struct Shared {
+	store: Arc<Store>,
+	stats: Arc<Stats>,
+}
+
+/// The routes, with their limits.
+fn router(store: Arc<Store>, stats: Arc<Stats>, limits: Limits) -> Router {
+	Router::new()
+		.route("/health", get(|| async { Json(json!({ "ok": true })) }))
+		.route("/stats", get(stats_json))
+		.route("/metrics", get(metrics))
+		.route("/proof/{device}/{seq}", get(proof))
+		.route("/readings/{device}", get(readings))
+		.route("/aside", get(aside_devices))
+		.route("/aside/{device}", get(aside_readings))
+		.fallback(|uri: axum::http::Uri| async move {
+			(StatusCode::NOT_FOUND, Json(json!({ "error": format!("no route {}", uri.path()) })))
+		})
+		.layer(tower_http::limit::RequestBodyLimitLayer::new(limits.max_body))
+		.layer(tower_http::timeout::TimeoutLayer::with_status_code(
+			StatusCode::REQUEST_TIMEOUT,
+			limits.request_timeout,
+		))
+		.with_state(Shared { store, stats })
+}
 
 /// Serve on `listener` until the task is dropped.
-pub async fn serve(listener: TcpListener, store: Arc<Store>, stats: Arc<Stats>) {
+pub async fn serve(listener: TcpListener, store: Arc<Store>, stats: Arc<Stats>, limits: Limits) {
+	let app = router(store, stats, limits);
+	let open = Arc::new(Semaphore::new(limits.max_connections));
 	loop {
-		let Ok((stream, _)) = listener.accept().await else { continue };
-		let (store, stats) = (store.clone(), stats.clone());
+		let Ok((mut stream, peer)) = listener.accept().await else {
+			// Out of file descriptors, say: let some close.
+			tokio::time::sleep(Duration::from_millis(50)).await;
+			continue;
+		};
+		let Ok(permit) = open.clone().try_acquire_owned() else {
+			tracing::debug!("http: {peer}: too many connections; refused");
+			tokio::spawn(async move {
+				let busy = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+				let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(busy)).await;
+			});
+			continue;
+		};
+		let service = hyper_util::service::TowerToHyperService::new(app.clone());
 		tokio::spawn(async move {
-			if let Err(e) = handle(stream, &store, &stats).await {
-				tracing::debug!("http: {e}");
+			let mut http = hyper::server::conn::http1::Builder::new();
+			http.timer(hyper_util::rt::TokioTimer::new())
+				.header_read_timeout(limits.header_timeout);
+			let conn = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+			if let Ok(Err(e)) = tokio::time::timeout(limits.connection_lifetime, conn).await {
+				tracing::debug!("http: {peer}: {e}");
 			}
+			drop(permit);
 		});
 	}
 }
 
-async fn handle(
-	mut stream: TcpStream,
-	store: &Arc<Store>,
-	stats: &Arc<Stats>,
-) -> std::io::Result<()> {
-	let mut buf = Vec::with_capacity(1024);
-	let mut chunk = [0u8; 1024];
-	while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-		let n = stream.read(&mut chunk).await?;
-		if n == 0 || buf.len() > 16 * 1024 {
-			return Ok(());
+/// `f` on the blocking pool (it reads the database), its answer as JSON.
+async fn blocking(
+	shared: Shared,
+	f: impl FnOnce(&Store, &Stats) -> (StatusCode, Value) + Send + 'static,
+) -> Response {
+	match tokio::task::spawn_blocking(move || f(&shared.store, &shared.stats)).await {
+		Ok((status, value)) => (status, Json(value)).into_response(),
+		Err(e) => internal(e),
+	}
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+	(StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": e.to_string() }))).into_response()
+}
+
+fn bad_request(message: &str) -> (StatusCode, Value) {
+	(StatusCode::BAD_REQUEST, json!({ "error": message }))
+}
+
+async fn stats_json(State(shared): State<Shared>) -> Response {
+	blocking(shared, |store, stats| (StatusCode::OK, stats.json(crate::gateway::backlog(store))))
+		.await
+}
+
+async fn metrics(State(shared): State<Shared>) -> Response {
+	let text = tokio::task::spawn_blocking(move || {
+		shared.stats.prometheus(crate::gateway::backlog(&shared.store))
+	})
+	.await;
+	match text {
+		Ok(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
+		Err(e) => internal(e),
+	}
+}
+
+type Params = Query<HashMap<String, String>>;
+
+async fn aside_devices(State(shared): State<Shared>, Query(q): Params) -> Response {
+	blocking(shared, move |store, _| {
+		let after = match q.get("after").map(|a| parse_h256(a)).transpose() {
+			Ok(a) => a,
+			Err(e) => return bad_request(&e),
+		};
+		match store.aside_devices(after, PAGE) {
+			Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": e.to_string() })),
+			Ok(list) => (
+				StatusCode::OK,
+				json!({
+					"devices": list.iter().map(|(device, a)| json!({
+						"device": hex0x(device.as_bytes()),
+						"reason": a.reason.name(),
+						"count": a.count,
+						"held": a.held,
+						"sinceMs": a.since_ms,
+					})).collect::<Vec<_>>(),
+					"next": (list.len() == PAGE).then(|| list.last().map(|(d, _)| hex0x(d.as_bytes()))).flatten(),
+				}),
+			),
 		}
-		buf.extend_from_slice(&chunk[..n]);
-	}
-	let request = String::from_utf8_lossy(&buf);
-	let mut parts = request.split_whitespace();
-	let (status, body) = match (parts.next(), parts.next()) {
-		(Some("GET"), Some(path)) => {
-			let (path, store, stats) = (path.to_string(), store.clone(), stats.clone());
-			// The database is read off the async workers.
-			tokio::task::spawn_blocking(move || route(&path, &store, &stats))
-				.await
-				.unwrap_or_else(|e| (500, Body::Json(json!({ "error": e.to_string() }))))
-		},
-		_ => (405, Body::Json(json!({ "error": "only GET is served" }))),
-	};
-	let (body, kind) = body.into_text();
-	let reason = match status {
-		200 => "OK",
-		202 => "Accepted",
-		400 => "Bad Request",
-		404 => "Not Found",
-		405 => "Method Not Allowed",
-		409 => "Conflict",
-		_ => "Internal Server Error",
-	};
-	let head = format!(
-		"HTTP/1.1 {status} {reason}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-		body.len()
-	);
-	stream.write_all(head.as_bytes()).await?;
-	stream.write_all(body.as_bytes()).await?;
-	stream.shutdown().await
+	})
+	.await
 }
 
-/// A response body.
-enum Body {
-	Json(Value),
-	Text(String),
-}
-
-impl Body {
-	/// The body's text and its content type.
-	fn into_text(self) -> (String, &'static str) {
-		match self {
-			Body::Json(v) => (v.to_string(), "application/json"),
-			Body::Text(t) => (t, "text/plain; version=0.0.4"),
+async fn aside_readings(
+	State(shared): State<Shared>,
+	Path(device): Path<String>,
+	Query(q): Params,
+) -> Response {
+	blocking(shared, move |store, _| {
+		let from = q.get("from").map(String::as_str).unwrap_or("0");
+		let (Ok(device), Ok(from)) = (parse_h256(&device), from.parse::<u64>()) else {
+			return bad_request("expected /aside/<0x device id>?from=<sequence number>");
+		};
+		match store.aside_readings(&device, from, PAGE) {
+			Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": e.to_string() })),
+			Ok(list) => (
+				StatusCode::OK,
+				json!({
+					"readings": list.iter().map(|a| json!({
+						"reading": reading_to_value(&a.reading),
+						"reason": a.reason.name(),
+						"atMs": a.at_ms,
+					})).collect::<Vec<_>>(),
+					"next": (list.len() == PAGE).then(|| list.last().map(|a| a.reading.seq + 1)).flatten(),
+				}),
+			),
 		}
-	}
+	})
+	.await
 }
 
-fn route(path: &str, store: &Store, stats: &Stats) -> (u16, Body) {
-	let (path, query) = path.split_once('?').unwrap_or((path, ""));
-	let param = |name: &str| {
-		query
-			.split('&')
-			.find_map(|kv| kv.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v))
-	};
-	let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-	let json = |(status, v): (u16, Value)| (status, Body::Json(v));
-	match segments.as_slice() {
-		["health"] => json((200, json!({ "ok": true }))),
-		["stats"] => json((200, stats.json(crate::gateway::backlog(store)))),
-		["metrics"] => (200, Body::Text(stats.prometheus(crate::gateway::backlog(store)))),
-		["proof", device, seq] => json(proof(device, seq, store)),
-		["aside"] => json(aside_devices(param("after"), store)),
-		["aside", device] => json(aside_readings(device, param("from"), store)),
-		_ => json((404, json!({ "error": format!("no route {path}") }))),
-	}
-}
-
-fn aside_devices(after: Option<&str>, store: &Store) -> (u16, Value) {
-	let after = match after.map(parse_h256).transpose() {
-		Ok(a) => a,
-		Err(e) => return (400, json!({ "error": e })),
-	};
-	match store.aside_devices(after, PAGE) {
-		Err(e) => (500, json!({ "error": e.to_string() })),
-		Ok(list) => (
-			200,
-			json!({
-				"devices": list.iter().map(|(device, a)| json!({
-					"device": hex0x(device.as_bytes()),
-					"reason": a.reason.name(),
-					"count": a.count,
-					"held": a.held,
-					"sinceMs": a.since_ms,
-				})).collect::<Vec<_>>(),
-				"next": (list.len() == PAGE).then(|| list.last().map(|(d, _)| hex0x(d.as_bytes()))).flatten(),
-			}),
-		),
-	}
-}
-
-fn aside_readings(device: &str, from: Option<&str>, store: &Store) -> (u16, Value) {
-	let (Ok(device), Ok(from)) = (parse_h256(device), from.unwrap_or("0").parse::<u64>()) else {
-		return (400, json!({ "error": "expected /aside/<0x device id>?from=<sequence number>" }));
-	};
-	match store.aside_readings(&device, from, PAGE) {
-		Err(e) => (500, json!({ "error": e.to_string() })),
-		Ok(list) => (
-			200,
-			json!({
-				"readings": list.iter().map(|a| json!({
-					"reading": reading_to_value(&a.reading),
-					"reason": a.reason.name(),
-					"atMs": a.at_ms,
-				})).collect::<Vec<_>>(),
-				"next": (list.len() == PAGE).then(|| list.last().map(|a| a.reading.seq + 1)).flatten(),
-			}),
-		),
-	}
-}
-
-fn proof(device: &str, seq: &str, store: &Store) -> (u16, Value) {
-	let (Ok(device), Ok(seq)) = (parse_h256(device), seq.parse::<u64>()) else {
-		return (400, json!({ "error": "expected /proof/<0x device id>/<sequence number>" }));
-	};
-	match store.locate(&device, seq) {
-		Err(e) => (500, json!({ "error": e.to_string() })),
-		Ok(None) => (404, json!({ "error": "this gateway never accepted that reading" })),
-		Ok(Some(Location::Pending)) => (202, json!({ "status": "pending" })),
-		Ok(Some(Location::Aside(a))) => {
-			(409, json!({ "status": "setAside", "reason": a.reason.name(), "atMs": a.at_ms }))
-		},
-		Ok(Some(Location::Batched { head, body, index })) => {
-			let reading = body.readings.get(index as usize);
-			match (&head.status, reading, merkle_proof(&body.leaves, index)) {
-				(BatchStatus::Anchored { anchor, block, .. }, Some(reading), Some(proof)) => (
-					200,
-					json!({
-						"status": "anchored",
-						"anchor": anchor,
-						"block": (!block.is_zero()).then(|| hex0x(block.as_bytes())),
-						"batch": head.number,
-						"root": hex0x(head.root.as_bytes()),
-						"reading": reading_to_value(reading),
-						"proof": proof_to_value(&proof),
-					}),
-				),
-				_ => (202, json!({ "status": "batched", "batch": head.number })),
+/// Where a reading is, as JSON: `status` and, once anchored, its anchor and proof.
+fn located(reading: &SignedReading, location: &Location) -> Value {
+	match location {
+		Location::Pending => json!({ "status": "pending", "reading": reading_to_value(reading) }),
+		Location::Aside(a) => json!({
+			"status": "setAside",
+			"reason": a.reason.name(),
+			"atMs": a.at_ms,
+			"reading": reading_to_value(reading),
+		}),
+		Location::Batched { head, body, index } => {
+			match (&head.status, merkle_proof(&body.leaves, *index)) {
+				(BatchStatus::Anchored { anchor, block, .. }, Some(proof)) => json!({
+					"status": "anchored",
+					"anchor": anchor,
+					"block": (!block.is_zero()).then(|| hex0x(block.as_bytes())),
+					"batch": head.number,
+					"root": hex0x(head.root.as_bytes()),
+					"reading": reading_to_value(reading),
+					"proof": proof_to_value(&proof),
+				}),
+				_ => json!({
+					"status": "batched",
+					"batch": head.number,
+					"reading": reading_to_value(reading),
+				}),
 			}
 		},
+	}
+}
+
+async fn proof(
+	State(shared): State<Shared>,
+	Path((device, seq)): Path<(String, String)>,
+) -> Response {
+	blocking(shared, move |store, _| {
+		let (Ok(device), Ok(seq)) = (parse_h256(&device), seq.parse::<u64>()) else {
+			return bad_request("expected /proof/<0x device id>/<sequence number>");
+		};
+		match store.locate(&device, seq) {
+			Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": e.to_string() })),
+			Ok(None) => (
+				StatusCode::NOT_FOUND,
+				json!({ "error": "this gateway never accepted that reading" }),
+			),
+			Ok(Some(Location::Pending)) => (StatusCode::ACCEPTED, json!({ "status": "pending" })),
+			Ok(Some(Location::Aside(a))) => (
+				StatusCode::CONFLICT,
+				json!({ "status": "setAside", "reason": a.reason.name(), "atMs": a.at_ms }),
+			),
+			Ok(Some(location @ Location::Batched { .. })) => {
+				let reading = match &location {
+					Location::Batched { body, index, .. } => body.readings.get(*index as usize),
+					_ => None,
+				};
+				let Some(reading) = reading else {
+					return (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "no such leaf" }));
+				};
+				let value = located(reading, &location);
+				let status = if value["status"] == "anchored" {
+					StatusCode::OK
+				} else {
+					StatusCode::ACCEPTED
+				};
+				(status, value)
+			},
+		}
+	})
+	.await
+}
+
+async fn readings(
+	State(shared): State<Shared>,
+	Path(device): Path<String>,
+	Query(q): Params,
+) -> Response {
+	blocking(shared, move |store, _| {
+		let number = |name: &str| q.get(name).map(|v| v.parse::<u64>()).transpose();
+		let (Ok(device), Ok(from), Ok(to), Ok(after)) =
+			(parse_h256(&device), number("from"), number("to"), number("after"))
+		else {
+			return bad_request(
+				"expected /readings/<0x device id>?from=<Unix ms>&to=<Unix ms>&after=<sequence number>",
+			);
+		};
+		let (from, to) = (from.unwrap_or(0), to.unwrap_or(u64::MAX));
+		if from > to {
+			return bad_request("`from` is after `to`");
+		}
+		match store.readings(&device, (from, to), after, PAGE, SCAN) {
+			Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": e.to_string() })),
+			Ok(page) => (
+				StatusCode::OK,
+				json!({
+					"device": hex0x(device.as_bytes()),
+					"readings": page.readings.iter().map(|l| located(&l.reading, &l.location)).collect::<Vec<_>>(),
+					"next": page.next,
+				}),
+			),
+		}
+	})
+	.await
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use tokio::{io::AsyncReadExt, net::TcpStream};
+
+	async fn server(limits: Limits) -> (tempfile::TempDir, std::net::SocketAddr) {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Arc::new(Store::open(&dir.path().join("gateway.redb")).unwrap());
+		let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+		let addr = listener.local_addr().unwrap();
+		tokio::spawn(serve(listener, store, Arc::new(Stats::default()), limits));
+		(dir, addr)
+	}
+
+	/// Send `request` and read until the server closes, or 5 s.
+	async fn exchange(addr: std::net::SocketAddr, request: &[u8]) -> String {
+		let mut s = TcpStream::connect(addr).await.unwrap();
+		s.write_all(request).await.unwrap();
+		let mut out = Vec::new();
+		let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out)).await;
+		String::from_utf8_lossy(&out).into_owned()
+	}
+
+	fn get(path: &str) -> Vec<u8> {
+		format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").into_bytes()
+	}
+
+	#[tokio::test]
+	async fn routes_answer_and_bad_requests_get_clear_errors() {
+		let (_dir, addr) = server(Limits::default()).await;
+		assert!(exchange(addr, &get("/health")).await.starts_with("HTTP/1.1 200"));
+		let metrics = exchange(addr, &get("/metrics")).await;
+		assert!(metrics.contains("text/plain; version=0.0.4"), "{metrics}");
+		let missing = exchange(addr, &get("/nope")).await;
+		assert!(missing.starts_with("HTTP/1.1 404") && missing.contains("no route /nope"));
+		let bad = exchange(addr, &get("/readings/0x12?from=1")).await;
+		assert!(bad.starts_with("HTTP/1.1 400") && bad.contains("expected /readings"), "{bad}");
+		let device = format!("0x{}", "11".repeat(32));
+		let backwards = exchange(addr, &get(&format!("/readings/{device}?from=5&to=1"))).await;
+		assert!(backwards.contains("`from` is after `to`"), "{backwards}");
+		let none = exchange(addr, &get(&format!("/readings/{device}"))).await;
+		assert!(none.starts_with("HTTP/1.1 200") && none.contains(r#""readings":[]"#), "{none}");
+		let unknown = exchange(addr, &get(&format!("/proof/{device}/3"))).await;
+		assert!(unknown.starts_with("HTTP/1.1 404"), "{unknown}");
+		let post = exchange(
+			addr,
+			b"POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+		)
+		.await;
+		assert!(post.starts_with("HTTP/1.1 405"), "{post}");
+		let big = format!(
+			"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n{}",
+			"x".repeat(5000)
+		);
+		let big = exchange(addr, big.as_bytes()).await;
+		assert!(big.starts_with("HTTP/1.1 413"), "{big}");
+	}
+
+	/// A client that opens connections and says nothing neither keeps them nor keeps others
+	/// out for long: idle connections are closed when their headers do not come, and beyond the
+	/// cap new ones are told 503 at once.
+	#[tokio::test]
+	async fn attack_idle_connections_are_bounded_in_number_and_time() {
+		let limits = Limits {
+			max_connections: 2,
+			header_timeout: Duration::from_millis(300),
+			..Limits::default()
+		};
+		let (_dir, addr) = server(limits).await;
+		let idle1 = TcpStream::connect(addr).await.unwrap();
+		let idle2 = TcpStream::connect(addr).await.unwrap();
+		tokio::time::sleep(Duration::from_millis(50)).await;
+		let busy = exchange(addr, &get("/health")).await;
+		assert!(busy.starts_with("HTTP/1.1 503"), "{busy}");
+		// The silent ones are dropped once their headers are late; then there is room.
+		for mut idle in [idle1, idle2] {
+			let mut buf = Vec::new();
+			let closed =
+				tokio::time::timeout(Duration::from_secs(3), idle.read_to_end(&mut buf)).await;
+			assert!(closed.is_ok(), "an idle connection is closed");
+		}
+		tokio::time::sleep(Duration::from_millis(50)).await;
+		assert!(exchange(addr, &get("/health")).await.starts_with("HTTP/1.1 200"));
 	}
 }

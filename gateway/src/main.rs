@@ -8,6 +8,7 @@ mod chain;
 mod config;
 mod gateway;
 mod http;
+mod mqtt;
 mod simulate;
 mod stats;
 mod store;

@@ -17,7 +17,7 @@ use iotrust_primitives::{
 	keypair::DeviceKeypair,
 	merkle::{metric, Metric, SignedReading},
 };
-use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
+use rumqttc::{AsyncClient, Event, Outgoing, Packet, QoS};
 use sp_core::{crypto::Ss58Codec, H256};
 use std::{
 	sync::{
@@ -34,9 +34,9 @@ pub struct Args {
 	/// The node's WebSocket RPC endpoint.
 	#[arg(long, default_value = "ws://127.0.0.1:9944")]
 	node: String,
-	/// The MQTT broker, host:port.
-	#[arg(long, default_value = "127.0.0.1:1883")]
-	mqtt: String,
+	/// The MQTT broker and how to log in to it, as the gateway's settings of the same names.
+	#[command(flatten)]
+	broker: crate::mqtt::BrokerSettings,
 	/// The devices' owner, a secret URI; it registers them and pays their deposits.
 	#[arg(long, default_value = "//Charlie")]
 	owner: String,
@@ -157,10 +157,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 		return Ok(());
 	}
 
-	let (host, port) = args.mqtt.rsplit_once(':').context("--mqtt is host:port")?;
-	let mut opts =
-		MqttOptions::new(format!("iotrust-sim-{}", now_ms()), host, port.parse::<u16>()?);
-	opts.set_keep_alive(Duration::from_secs(15));
+	let broker = args.broker.clone().resolve().map_err(anyhow::Error::msg)?;
+	let mut opts = broker.options(&format!("iotrust-sim-{}", now_ms()));
 	opts.set_inflight(1_000);
 	let (client, mut eventloop) = AsyncClient::new(opts, 10_000);
 	let acked = Arc::new(AtomicU64::new(0));

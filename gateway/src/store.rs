@@ -15,6 +15,8 @@
 //! - a batch's head (status, ranges) and its readings are stored apart: settling a batch
 //!   rewrites a few hundred bytes, not its readings.
 
+mod upgrade;
+
 use crate::batch::{leaves, Batch, BatchHead, BatchStatus, Limits, Planner};
 use codec::{Decode, Encode};
 use iotrust_primitives::{device::DeviceId, merkle::SignedReading};
@@ -47,7 +49,7 @@ const ASIDE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("aside");
 const ASIDE_DEVICES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("aside_devices");
 /// Each device's highest accepted sequence number.
 const LAST_SEQ: TableDefinition<&[u8], u64> = TableDefinition::new("last_seq");
-/// Counters: `next_batch`.
+/// Counters: `next_batch`, and `layout` (the database's, see [`upgrade`]).
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// Whose turn it is: the last device a batch served, so the next starts after it.
 const TURN: TableDefinition<&str, &[u8]> = TableDefinition::new("turn");
@@ -61,6 +63,9 @@ pub enum StoreError {
 	/// A stored value did not decode: the file is damaged or from another version.
 	#[error("database: a stored {what} does not decode: {error}")]
 	Corrupt { what: &'static str, error: codec::Error },
+	/// The database was written by a newer gateway, in a layout this one does not know.
+	#[error("database: written by a newer gateway (layout {0}); run that version or newer")]
+	Newer(u64),
 	/// No batch with that number.
 	#[error("database: no batch {0}")]
 	NoBatch(u64),
@@ -155,6 +160,23 @@ pub enum Location {
 	Aside(AsideReading),
 }
 
+/// A reading and where it is.
+pub struct Listed {
+	/// The reading.
+	pub reading: SignedReading,
+	/// Where it is.
+	pub location: Location,
+}
+
+/// A page of a device's readings.
+#[derive(Default)]
+pub struct ReadingsPage {
+	/// The readings, in sequence order.
+	pub readings: Vec<Listed>,
+	/// The last sequence number looked at, if the device may have more after it.
+	pub next: Option<u64>,
+}
+
 /// An anchored batch's readings with their leaves, as proofs need them.
 pub struct ProvenBody {
 	/// The readings, in leaf order.
@@ -167,12 +189,14 @@ pub struct ProvenBody {
 const CACHED_BATCHES: usize = 16;
 
 /// Where a batched reading went: its batch, its leaf index and its leaf hash (so a redelivered
-/// reading is told from a replay without reading the batch).
+/// reading is told from a replay without reading the batch), and when it was measured (so a
+/// time range is listed without reading batches).
 #[derive(Encode, Decode)]
 struct Placed {
 	batch: u64,
 	index: u32,
 	leaf: H256,
+	timestamp_ms: u64,
 }
 
 fn key(device: &DeviceId, seq: u64) -> [u8; 40] {
@@ -231,6 +255,20 @@ impl Store {
 		}
 		let database = Database::create(path).map_err(db)?;
 		let w = database.begin_write().map_err(db)?;
+		match upgrade::layout(&w)? {
+			None => {
+				w.open_table(META).map_err(db)?.insert("layout", upgrade::LAYOUT).map_err(db)?;
+			},
+			Some(upgrade::LAYOUT) => {},
+			Some(newer) if newer > upgrade::LAYOUT => return Err(StoreError::Newer(newer)),
+			Some(older) => {
+				tracing::info!(
+					"upgrading the database from layout {older} to {}; this reads every stored batch once",
+					upgrade::LAYOUT
+				);
+				upgrade::upgrade(&w, older)?;
+			},
+		}
 		w.open_table(PENDING).map_err(db)?;
 		w.open_table(QUEUED).map_err(db)?;
 		w.open_table(IN_FLIGHT).map_err(db)?;
@@ -423,7 +461,12 @@ impl Store {
 					for (index, (r, leaf)) in batch.readings.iter().zip(leaves).enumerate() {
 						let k = key(&r.device, r.seq);
 						pending.remove(&k[..]).map_err(db)?;
-						let placed = Placed { batch: number, index: index as u32, leaf };
+						let placed = Placed {
+							batch: number,
+							index: index as u32,
+							leaf,
+							timestamp_ms: r.timestamp_ms,
+						};
 						located.insert(&k[..], &placed.encode()[..]).map_err(db)?;
 					}
 					for range in &batch.head.ranges {
@@ -603,9 +646,15 @@ impl Store {
 			return Ok(None);
 		};
 		let Placed { batch: number, index, .. } = decode("placement", v.value())?;
+		let (head, body) = self.proven_batch(&r, number)?;
+		Ok(Some(Location::Batched { head, body, index }))
+	}
+
+	/// Batch `number` with its leaves, from the cache of anchored batches if it is there.
+	fn proven_batch(&self, r: &redb::ReadTransaction, number: u64) -> Result<ProvenBatch> {
 		let cached = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&number).cloned();
-		if let Some((head, body)) = cached {
-			return Ok(Some(Location::Batched { head, body, index }));
+		if let Some(batch) = cached {
+			return Ok(batch);
 		}
 		let head: BatchHead = match r.open_table(HEADS).map_err(db)?.get(number).map_err(db)? {
 			Some(v) => decode("batch head", v.value())?,
@@ -625,7 +674,83 @@ impl Store {
 			}
 			cache.insert(number, (head.clone(), body.clone()));
 		}
-		Ok(Some(Location::Batched { head, body, index }))
+		Ok((head, body))
+	}
+
+	/// `device`'s accepted readings measured within `from_ms..=to_ms`, in sequence order after
+	/// sequence number `after`: at most `limit` of them, from at most `scan` readings looked at.
+	/// `next` is where to go on from (as `after`) if the device may have more.
+	pub fn readings(
+		&self,
+		device: &DeviceId,
+		(from_ms, to_ms): (u64, u64),
+		after: Option<u64>,
+		limit: usize,
+		scan: usize,
+	) -> Result<ReadingsPage> {
+		let start = match after {
+			None => 0,
+			Some(u64::MAX) => return Ok(ReadingsPage::default()),
+			Some(seq) => seq + 1,
+		};
+		let (lo, hi) = (key(device, start), key(device, u64::MAX));
+		let r = self.db.begin_read().map_err(db)?;
+		let (pending, located, aside) = (
+			r.open_table(PENDING).map_err(db)?,
+			r.open_table(LOCATED).map_err(db)?,
+			r.open_table(ASIDE).map_err(db)?,
+		);
+		let seq_of = |k: &[u8]| split_key(k).map(|(_, seq)| seq).unwrap_or(u64::MAX);
+		let mut pending = pending.range(&lo[..]..=&hi[..]).map_err(db)?.peekable();
+		let mut located = located.range(&lo[..]..=&hi[..]).map_err(db)?.peekable();
+		let mut aside = aside.range(&lo[..]..=&hi[..]).map_err(db)?.peekable();
+		let mut page = ReadingsPage::default();
+		let mut looked = 0;
+		loop {
+			let peek = |it: &mut std::iter::Peekable<_>| -> Result<Option<u64>> {
+				match it.peek() {
+					None => Ok(None),
+					Some(Ok((k, _))) => Ok(Some(seq_of(redb::AccessGuard::value(k)))),
+					Some(Err(_)) => match it.next() {
+						Some(Err(e)) => Err(db(e)),
+						_ => Ok(None),
+					},
+				}
+			};
+			let next = [peek(&mut pending)?, peek(&mut located)?, peek(&mut aside)?];
+			let Some(seq) = next.iter().flatten().min().copied() else {
+				page.next = None;
+				return Ok(page);
+			};
+			if page.readings.len() == limit || looked == scan {
+				return Ok(page);
+			}
+			looked += 1;
+			page.next = Some(seq);
+			let listed = if next[0] == Some(seq) {
+				let (_, v) = pending.next().expect("peeked; qed").map_err(db)?;
+				let reading: SignedReading = decode("reading", v.value())?;
+				Listed { reading, location: Location::Pending }
+			} else if next[1] == Some(seq) {
+				let (_, v) = located.next().expect("peeked; qed").map_err(db)?;
+				let placed: Placed = decode("placement", v.value())?;
+				if placed.timestamp_ms < from_ms || placed.timestamp_ms > to_ms {
+					continue;
+				}
+				let (head, body) = self.proven_batch(&r, placed.batch)?;
+				let Some(reading) = body.readings.get(placed.index as usize).cloned() else {
+					return Err(StoreError::NoBatch(placed.batch));
+				};
+				Listed { reading, location: Location::Batched { head, body, index: placed.index } }
+			} else {
+				let (_, v) = aside.next().expect("peeked; qed").map_err(db)?;
+				let entry: AsideReading = decode("set-aside reading", v.value())?;
+				Listed { reading: entry.reading.clone(), location: Location::Aside(entry) }
+			};
+			if (from_ms..=to_ms).contains(&listed.reading.timestamp_ms) {
+				page.readings.push(listed);
+			}
+		}
 	}
 
 	/// Up to `limit` devices with readings set aside, after `after`, in device-id order.
@@ -1013,5 +1138,123 @@ mod tests {
 		assert_eq!(store.next_batch().unwrap(), 7);
 		store.accept(&[reading(1, 0, 0)]).unwrap();
 		assert_eq!(cut(&store, LIMITS).unwrap().head.number, 7);
+	}
+
+	/// A device's readings listed by measurement time, wherever they are, a page at a time,
+	/// with no scan longer than asked.
+	#[test]
+	fn readings_are_listed_by_time_from_every_place() {
+		let (_dir, store) = open();
+		// reading(d, seq, _) is measured at `seq` ms.
+		store.accept(&(0..10).map(|s| reading(1, s, 0)).collect::<Vec<_>>()).unwrap();
+		store.accept(&[reading(2, 3, 0)]).unwrap();
+		let small = Limits { max_readings: 4, ..LIMITS };
+		let p = store.propose(small).unwrap();
+		let batch = store.commit_batch(&p, &[Verdict::Admit { from: 2 }], 1).unwrap().unwrap();
+		// 0 and 1 set aside as replays; 2 and 3 batched; 4.. pending.
+		assert_eq!(batch.readings.len(), 2);
+		store.settle_anchored(batch.head.number, 1, H256::zero(), 1).unwrap();
+		let where_ = |page: &ReadingsPage| -> Vec<(u64, &'static str)> {
+			page.readings
+				.iter()
+				.map(|l| {
+					let at = match l.location {
+						Location::Pending => "pending",
+						Location::Aside(_) => "aside",
+						Location::Batched { .. } => "batched",
+					};
+					(l.reading.seq, at)
+				})
+				.collect()
+		};
+		let all = store.readings(&d(1), (0, u64::MAX), None, 100, 1_000).unwrap();
+		assert_eq!(
+			where_(&all)[..5],
+			[(0, "aside"), (1, "aside"), (2, "batched"), (3, "batched"), (4, "pending")]
+		);
+		assert_eq!((all.readings.len(), all.next), (10, None));
+		// A time range, paged by three.
+		let page = store.readings(&d(1), (1, 6), None, 3, 1_000).unwrap();
+		assert_eq!(where_(&page), [(1, "aside"), (2, "batched"), (3, "batched")]);
+		let page = store.readings(&d(1), (1, 6), page.next, 3, 1_000).unwrap();
+		assert_eq!(where_(&page), [(4, "pending"), (5, "pending"), (6, "pending")]);
+		let page = store.readings(&d(1), (1, 6), page.next, 3, 1_000).unwrap();
+		assert!(page.readings.is_empty());
+		// A bounded scan stops early and says where to go on.
+		let page = store.readings(&d(1), (9, 9), None, 3, 4).unwrap();
+		assert_eq!((page.readings.len(), page.next), (0, Some(3)));
+		let page = store.readings(&d(1), (9, 9), Some(3), 3, 100).unwrap();
+		assert_eq!(where_(&page), [(9, "pending")]);
+	}
+
+	/// A database written by the first gateways (every batch whole in one table) opens: its
+	/// anchored readings are still proven, its batch in flight is unsettled again, and the
+	/// readings of the batch it gave up on are pending again, not lost.
+	#[test]
+	fn a_layout_0_database_is_upgraded_without_losing_a_reading() {
+		use upgrade::{OldBatch, OldStatus};
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("gateway.redb");
+		let old = |number: u64, device: u8, status: OldStatus| {
+			let readings: Vec<_> = (0..3).map(|s| reading(device, s, 0)).collect();
+			let (built, _) = Batch::build(number, readings.clone()).unwrap();
+			OldBatch {
+				number,
+				readings,
+				root: built.head.root,
+				from_ms: built.head.from_ms,
+				to_ms: built.head.to_ms,
+				ranges: built.head.ranges,
+				status,
+			}
+		};
+		{
+			let database = Database::create(&path).unwrap();
+			let w = database.begin_write().unwrap();
+			{
+				let batches: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
+				let mut t = w.open_table(batches).unwrap();
+				let anchored =
+					OldStatus::Anchored { anchor: 7, block: H256::zero(), finalized_ms: 1 };
+				let failed = OldStatus::Failed { reason: "DeviceSuspended".into() };
+				for b in [old(0, 1, anchored), old(1, 2, OldStatus::Built), old(2, 3, failed)] {
+					t.insert(b.number, &b.encode()[..]).unwrap();
+				}
+				let mut located = w.open_table(LOCATED).unwrap();
+				for (number, device) in [(0u64, 1u8), (1, 2), (2, 3)] {
+					for s in 0..3u64 {
+						let r = reading(device, s, 0);
+						let placed = (number, s as u32, r.leaf_hash()).encode();
+						located.insert(&key(&r.device, s)[..], &placed[..]).unwrap();
+					}
+				}
+				let mut last = w.open_table(LAST_SEQ).unwrap();
+				for device in 1..=3u8 {
+					last.insert(d(device).as_bytes(), 2).unwrap();
+				}
+				w.open_table(META).unwrap().insert("next_batch", 3).unwrap();
+			}
+			w.commit().unwrap();
+		}
+		let store = Store::open(&path).unwrap();
+		assert!(matches!(
+			store.locate(&d(1), 2).unwrap(),
+			Some(Location::Batched { head, .. }) if matches!(head.status, BatchStatus::Anchored { anchor: 7, .. })
+		));
+		let unsettled = store.unsettled().unwrap();
+		assert_eq!(unsettled.len(), 1);
+		assert_eq!(unsettled[0].head.number, 1);
+		assert!(matches!(store.locate(&d(3), 0).unwrap(), Some(Location::Pending)));
+		assert_eq!(store.pending_count().unwrap(), 3);
+		// Device 3 is queued again; device 2 waits for its batch in flight.
+		let next = cut(&store, LIMITS).unwrap();
+		assert_eq!((next.head.number, devices(&next)), (3, vec![3]));
+		// Times are known for listing.
+		let page = store.readings(&d(1), (1, 1), None, 10, 10).unwrap();
+		assert_eq!(page.readings.len(), 1);
+		drop(store);
+		// Opened again: nothing more to do.
+		let store = Store::open(&path).unwrap();
+		assert_eq!(store.unsettled().unwrap().len(), 2);
 	}
 }
