@@ -147,6 +147,40 @@ pub trait AnchorChain: Send + Sync + 'static {
 		head: &BatchHead,
 		nonce: u64,
 	) -> impl Future<Output = Result<InFlight, ChainError>> + Send;
+	/// Sign another `call` (one the gateway relays) with `nonce` and hand it to the pool; once
+	/// the pool took it, the future that ends with its events in a finalized block.
+	fn submit_call(
+		&self,
+		call: &crate::chain::Call,
+		nonce: u64,
+	) -> impl Future<Output = Result<CallInFlight, ChainError>> + Send;
+}
+
+/// How a relayed call ended: its events (pallet, name, SCALE fields) in a finalized block, or
+/// the chain's error.
+pub type CallOutcome = Result<Vec<(String, String, Vec<u8>)>, CallFailure>;
+
+/// Why a relayed call did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallFailure {
+	/// In a finalized block, it failed with this error.
+	#[error("{0}")]
+	Failed(PalletError),
+	/// The pool would not take it, or its progress was lost: it may be tried again.
+	#[error("not submitted: {0}")]
+	NotSubmitted(String),
+}
+
+/// A relayed call, until it ends.
+pub type CallInFlight = Pin<Box<dyn Future<Output = CallOutcome> + Send>>;
+
+/// A call the gateway relays for a device, handed to the anchorer: it owns the account's
+/// nonces, so relayed calls and anchors never take the same one.
+pub struct Relayed {
+	/// The call.
+	pub call: crate::chain::Call,
+	/// Where its outcome goes.
+	pub done: tokio::sync::oneshot::Sender<CallOutcome>,
 }
 
 /// Why the anchorer stopped.
@@ -194,6 +228,7 @@ pub struct Anchorer<C: AnchorChain> {
 	to_submit: Vec<Batch>,
 	since: Option<Instant>,
 	last_recheck: Instant,
+	relayed: Option<tokio::sync::mpsc::Receiver<Relayed>>,
 }
 
 type Finished = (u64, Outcome);
@@ -212,6 +247,38 @@ impl<C: AnchorChain> Anchorer<C> {
 			to_submit: Vec::new(),
 			since: None,
 			last_recheck: Instant::now(),
+			relayed: None,
+		}
+	}
+
+	/// Also submit the calls that come from `relayed`, between batches, with this account's
+	/// next nonces.
+	pub fn relaying(mut self, relayed: tokio::sync::mpsc::Receiver<Relayed>) -> Self {
+		self.relayed = Some(relayed);
+		self
+	}
+
+	/// Submit a relayed call and hand its outcome on (without waiting for it here).
+	async fn relay(&mut self, relayed: Relayed) {
+		let nonce = match self.nonce {
+			Some(n) => Ok(n),
+			None => self.chain.next_nonce().await,
+		};
+		let submitted = match nonce {
+			Ok(nonce) => self.chain.submit_call(&relayed.call, nonce).await.map(|f| (nonce, f)),
+			Err(e) => Err(e),
+		};
+		match submitted {
+			Ok((nonce, outcome)) => {
+				self.nonce = Some(nonce + 1);
+				tokio::spawn(async move {
+					let _ = relayed.done.send(outcome.await);
+				});
+			},
+			Err(e) => {
+				self.nonce = None;
+				let _ = relayed.done.send(Err(CallFailure::NotSubmitted(e.to_string())));
+			},
 		}
 	}
 
@@ -297,12 +364,19 @@ impl<C: AnchorChain> Anchorer<C> {
 				(self.settings.window / 2)
 					.clamp(Duration::from_millis(5), Duration::from_millis(100)),
 			);
+			let relayed = async {
+				match self.relayed.as_mut() {
+					Some(rx) => rx.recv().await,
+					None => std::future::pending().await,
+				}
+			};
 			tokio::select! {
 				Some((number, outcome)) = flying.next(), if !flying.is_empty() => {
 					let stamps = self.flying.remove(&number).unwrap_or_default();
 					self.stats.in_flight(self.flying.len());
 					self.finish(number, &stamps, outcome).await?;
 				},
+				Some(call) = relayed => self.relay(call).await,
 				_ = tick => {},
 			}
 		}
@@ -682,6 +756,7 @@ mod tests {
 		too_big_above: Option<usize>,
 		nonce: u64,
 		submitted: Vec<(u64, usize)>,
+		relayed: Vec<(&'static str, u64)>,
 		in_flight: usize,
 		most_in_flight: usize,
 	}
@@ -781,6 +856,20 @@ mod tests {
 				s.anchors.insert(head.number, (id, head.root));
 				Outcome::Anchored { anchor: id, block: H256::zero() }
 			}))
+		}
+
+		async fn submit_call(
+			&self,
+			call: &crate::chain::Call,
+			nonce: u64,
+		) -> Result<CallInFlight, ChainError> {
+			let mut s = self.0.state.lock().unwrap();
+			if nonce != s.nonce {
+				return Err(ChainError::Refused(PoolRefusal::Nonce));
+			}
+			s.nonce += 1;
+			s.relayed.push((call.name, nonce));
+			Ok(Box::pin(async { Ok(vec![]) }))
 		}
 	}
 
@@ -985,5 +1074,36 @@ mod tests {
 			rig.store.head(0).unwrap().unwrap().status,
 			crate::batch::BatchStatus::Anchored { anchor: 5, .. }
 		));
+	}
+
+	/// Calls relayed for devices go out between batches with the account's next nonces: no
+	/// nonce is used twice, none is skipped, and anchoring goes on.
+	#[tokio::test]
+	async fn relayed_calls_share_the_accounts_nonces_with_anchors() {
+		let rig = rig();
+		for n in 1..=3 {
+			rig.store.accept(&(0..20).map(|s| reading(n, s)).collect::<Vec<_>>()).unwrap();
+		}
+		let (tx, rx) = tokio::sync::mpsc::channel(8);
+		let anchorer = rig.anchorer(Settings { max_readings: 10, ..settings() }).relaying(rx);
+		let task = tokio::spawn(anchorer.run());
+		let mut outcomes = Vec::new();
+		for i in 0..5u8 {
+			let (done, outcome) = tokio::sync::oneshot::channel();
+			let call = crate::chain::Call::new("Obligations", "create_for_device", &i);
+			tx.send(Relayed { call, done }).await.unwrap();
+			outcomes.push(outcome);
+		}
+		for outcome in outcomes {
+			assert_eq!(outcome.await.unwrap(), Ok(vec![]));
+		}
+		while !settled(&rig.store) {
+			tokio::time::sleep(Duration::from_millis(10)).await;
+		}
+		task.abort();
+		let s = rig.fake.state.lock().unwrap();
+		assert_eq!(s.relayed.len(), 5);
+		assert_eq!(s.nonce as usize, s.submitted.len() + s.relayed.len());
+		assert_eq!(s.submitted.len(), 6, "60 readings in batches of 10");
 	}
 }

@@ -3,7 +3,10 @@
 //! and decoded the same way, so the gateway needs no generated code and no metadata file.
 
 use crate::{
-	anchorer::{AnchorChain, ChainError, ChainLimits, InFlight, Outcome, PalletError, PoolRefusal},
+	anchorer::{
+		AnchorChain, CallFailure, CallInFlight, ChainError, ChainLimits, InFlight, Outcome,
+		PalletError, PoolRefusal,
+	},
 	batch::BatchHead,
 };
 use codec::{Compact, Decode, Encode};
@@ -112,6 +115,11 @@ impl Chain {
 		Ok(Self { api, rpc: subxt::rpcs::LegacyRpcMethods::new(client), signer })
 	}
 
+	/// Whether the node answers now (asked for its finalized head).
+	pub async fn answers(&self) -> bool {
+		self.rpc.chain_get_finalized_head().await.is_ok()
+	}
+
 	/// The chain's genesis hash.
 	pub fn genesis(&self) -> H256 {
 		H256(self.api.genesis_hash().0)
@@ -203,6 +211,26 @@ impl Chain {
 			));
 		}
 		Ok((block, out))
+	}
+
+	/// `Obligations.DeviceNonce` of `device`: its count of obligation requests.
+	pub async fn obligation_nonce(&self, device: &DeviceId) -> Result<u32, String> {
+		use sp_io::hashing::{blake2_128, twox_128};
+		let mut key = twox_128(b"Obligations").to_vec();
+		key.extend(twox_128(b"DeviceNonce"));
+		key.extend(blake2_128(device.as_bytes()));
+		key.extend(device.as_bytes());
+		let at = self.api.at_current_block().await.map_err(|e| e.to_string())?;
+		match at.storage().fetch_raw(key).await {
+			Ok(bytes) => u32::decode(&mut &bytes[..]).map_err(|e| e.to_string()),
+			Err(subxt::error::StorageError::NoValueFound) => Ok(0),
+			Err(e) => Err(e.to_string()),
+		}
+	}
+
+	/// `Obligations.MaxNoteLen`: the longest note an obligation may carry.
+	pub async fn max_note_len(&self) -> Result<u32, String> {
+		self.constant("Obligations", "MaxNoteLen").await.map_err(|e| e.to_string())
 	}
 
 	/// Whether the chain records that `gateway` serves `owner` (`Devices.ServedOwners`).
@@ -543,6 +571,94 @@ impl AnchorChain for Chain {
 	}
 
 	async fn submit(&self, head: &BatchHead, nonce: u64) -> Result<InFlight, ChainError> {
+		let call = Call::new("Anchoring", "anchor", &anchor_args(head));
+		let mut watch = self.sign_and_watch(&call, nonce).await?;
+		Ok(Box::pin(async move {
+			match watch.finalized().await {
+				Ok((block, Ok(events))) => events
+					.iter()
+					.flatten()
+					.find(|ev| ev.pallet_name() == "Anchoring" && ev.event_name() == "Anchored")
+					.and_then(|ev| AnchorId::decode(&mut ev.field_bytes()).ok())
+					.map(|anchor| Outcome::Anchored { anchor, block })
+					.unwrap_or_else(|| Outcome::Lost("no Anchored event".into())),
+				Ok((_, Err(failed))) => Outcome::Failed(failed),
+				Err(lost) => Outcome::Lost(lost),
+			}
+		}))
+	}
+
+	async fn submit_call(&self, call: &Call, nonce: u64) -> Result<CallInFlight, ChainError> {
+		let mut watch = self.sign_and_watch(call, nonce).await?;
+		Ok(Box::pin(async move {
+			match watch.finalized().await {
+				Ok((_, Ok(events))) => Ok(events
+					.iter()
+					.flatten()
+					.map(|ev| {
+						(
+							ev.pallet_name().to_string(),
+							ev.event_name().to_string(),
+							ev.field_bytes().to_vec(),
+						)
+					})
+					.collect()),
+				Ok((_, Err(failed))) => Err(CallFailure::Failed(failed)),
+				Err(lost) => Err(CallFailure::NotSubmitted(lost)),
+			}
+		}))
+	}
+}
+
+type AtBlock = subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>;
+
+/// A transaction the pool took, followed to its end.
+struct Watch {
+	progress: subxt::tx::TransactionProgress<SubstrateConfig, AtBlock>,
+	first: Option<subxt::tx::TransactionStatus<SubstrateConfig, AtBlock>>,
+}
+
+impl Watch {
+	/// Follow it into a finalized block: that block and its events, or its pallet error; or
+	/// why it was lost (dropped, invalid, usurped, the subscription ended).
+	async fn finalized(
+		&mut self,
+	) -> Result<
+		(H256, Result<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>, PalletError>),
+		String,
+	> {
+		use subxt::tx::TransactionStatus as S;
+		let mut status = self.first.take();
+		loop {
+			match status.take() {
+				Some(S::InFinalizedBlock(in_block)) => {
+					let block = H256(in_block.block_hash().0);
+					return match in_block.wait_for_success().await {
+						Ok(events) => Ok((block, Ok(events))),
+						Err(subxt::error::TransactionEventsError::ExtrinsicFailed(e)) => {
+							Ok((block, Err(pallet_error(&e))))
+						},
+						Err(e) => Err(e.to_string()),
+					};
+				},
+				Some(S::Invalid { message })
+				| Some(S::Dropped { message })
+				| Some(S::Error { message }) => return Err(message),
+				Some(_) | None => {},
+			}
+			match self.progress.next().await {
+				Some(Ok(next)) => status = Some(next),
+				Some(Err(e)) => return Err(e.to_string()),
+				None => return Err("the node closed the subscription".into()),
+			}
+		}
+	}
+}
+
+impl Chain {
+	/// Sign `call` with `nonce` and submit it; once the pool took it (its first status says
+	/// so), the watch of its progress.
+	async fn sign_and_watch(&self, call: &Call, nonce: u64) -> Result<Watch, ChainError> {
 		let signer = self
 			.signer
 			.as_ref()
@@ -552,9 +668,7 @@ impl AnchorChain for Chain {
 			.at_current_block()
 			.await
 			.map_err(|e| ChainError::Unreachable(e.to_string()))?;
-		let call = Call::new("Anchoring", "anchor", &anchor_args(head))
-			.encode_with(at.metadata_ref())
-			.map_err(ChainError::Unreadable)?;
+		let call = call.encode_with(at.metadata_ref()).map_err(ChainError::Unreadable)?;
 		let mut tx = at.transactions();
 		let payload =
 			tx.from_call_data_bytes(&call).map_err(|e| ChainError::Unreadable(e.to_string()))?;
@@ -574,10 +688,8 @@ impl AnchorChain for Chain {
 				refusal => ChainError::Refused(refusal),
 			}
 		})?;
-		// The first status says whether the pool took it.
 		use subxt::tx::TransactionStatus as S;
-		let first = progress.next().await;
-		let early = match first {
+		let first = match progress.next().await {
 			Some(Ok(S::Invalid { message })) | Some(Ok(S::Error { message })) => {
 				return Err(ChainError::Refused(classify_refusal(&message)))
 			},
@@ -588,39 +700,6 @@ impl AnchorChain for Chain {
 			None => return Err(ChainError::Unreachable("the node closed the subscription".into())),
 			Some(Ok(status)) => status,
 		};
-		Ok(Box::pin(async move {
-			let mut status = Some(early);
-			loop {
-				match status.take() {
-					Some(S::InFinalizedBlock(in_block)) => {
-						let block = H256(in_block.block_hash().0);
-						return match in_block.wait_for_success().await {
-							Ok(events) => events
-								.iter()
-								.flatten()
-								.find(|ev| {
-									ev.pallet_name() == "Anchoring" && ev.event_name() == "Anchored"
-								})
-								.and_then(|ev| AnchorId::decode(&mut ev.field_bytes()).ok())
-								.map(|anchor| Outcome::Anchored { anchor, block })
-								.unwrap_or_else(|| Outcome::Lost("no Anchored event".into())),
-							Err(subxt::error::TransactionEventsError::ExtrinsicFailed(e)) => {
-								Outcome::Failed(pallet_error(&e))
-							},
-							Err(e) => Outcome::Lost(e.to_string()),
-						};
-					},
-					Some(S::Invalid { message })
-					| Some(S::Dropped { message })
-					| Some(S::Error { message }) => return Outcome::Lost(message),
-					Some(_) | None => {},
-				}
-				match progress.next().await {
-					Some(Ok(next)) => status = Some(next),
-					Some(Err(e)) => return Outcome::Lost(e.to_string()),
-					None => return Outcome::Lost("the node closed the subscription".into()),
-				}
-			}
-		}))
+		Ok(Watch { progress, first: Some(first) })
 	}
 }

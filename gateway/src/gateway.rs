@@ -1,5 +1,6 @@
-//! The gateway daemon, wired together: MQTT ingest ([`ingest`]) checks each message
-//! ([`crate::validate`]) and stores the readings; the anchorer ([`crate::anchorer`]) batches and
+//! The gateway daemon, wired together: MQTT ingest ([`crate::ingest`]) checks each message
+//! ([`crate::validate`]) and stores the readings, and hands devices' obligation requests to the
+//! relay ([`crate::relay`]), whose calls the anchorer submits with the account's nonces; the anchorer ([`crate::anchorer`]) batches and
 //! anchors them; a watcher keeps the device cache true to finalized blocks and looks out for
 //! another gateway anchoring with this account; HTTP serves proofs, listings and metrics.
 //!
@@ -16,13 +17,13 @@ use crate::{
 	chain::{self, AccountId, Chain, ChainEvent},
 	config::Config,
 	http,
+	ingest::ingest,
+	relay::Relay,
 	stats::{Backlog, Stats},
-	store::{Accepted, Store},
-	telemetry::TOPIC_FILTER,
+	store::Store,
 	validate::Validator,
 };
 use anyhow::Context;
-use rumqttc::{AsyncClient, Event, Packet, Publish, QoS};
 use std::{sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::mpsc};
 use tracing::{error, info, warn};
@@ -101,6 +102,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 	info!("serving proofs, listings and metrics on http://{}", config.http);
 	tokio::spawn(http::serve(listener, store.clone(), stats.clone(), http::Limits::default()));
 	tokio::spawn(progress(store.clone(), stats.clone(), config.progress_secs));
+	tokio::spawn(probe(chain.clone(), stats.clone()));
 	let validator = Arc::new(Validator::new(
 		chain.clone(),
 		cache.clone(),
@@ -109,8 +111,21 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 		limits.max_metrics,
 	));
 
+	let max_note = chain.max_note_len().await.map_err(anyhow::Error::msg)? as usize;
+	let (calls, relayed) = mpsc::channel(64);
+	let relay = Arc::new(Relay::new(
+		chain.clone(),
+		validator.clone(),
+		me,
+		chain.genesis(),
+		max_note,
+		calls,
+		stats.clone(),
+	));
+	let anchorer = anchorer.relaying(relayed);
+
 	tokio::select! {
-		r = ingest(validator, store.clone(), stats.clone(), &config) => r,
+		r = ingest(validator, relay, store.clone(), stats.clone(), &config) => r,
 		halt = anchorer.run() => Err(anyhow::Error::new(halt).context("the anchorer stopped")),
 		e = watch(chain.clone(), cache, store.clone(), stats.clone(), me) => Err(e),
 		_ = shutdown_signal() => {
@@ -194,12 +209,29 @@ async fn watch(
 				}
 			);
 		}
-		stats.connected(false);
 		if let Err(e) = result {
 			warn!("following finalized blocks: {e}; again in 2 s");
 		}
 		tokio::time::sleep(Duration::from_secs(2)).await;
-		stats.connected(true);
+	}
+}
+
+/// Ask the node every 5 s whether it answers, for the stats' `chainConnected`.
+async fn probe(chain: Arc<Chain>, stats: Arc<Stats>) {
+	let mut was = true;
+	loop {
+		let up =
+			tokio::time::timeout(Duration::from_secs(5), chain.answers()).await.unwrap_or(false);
+		stats.connected(up);
+		if up != was {
+			if up {
+				info!("the node answers again");
+			} else {
+				warn!("the node does not answer; readings wait in the database");
+			}
+			was = up;
+		}
+		tokio::time::sleep(Duration::from_secs(5)).await;
 	}
 }
 
@@ -222,90 +254,4 @@ async fn progress(store: Arc<Store>, stats: Arc<Stats>, secs: u64) {
 			s["latencyMs"]["p50"], s["latencyMs"]["p95"],
 		);
 	}
-}
-
-/// Subscribe and feed every telemetry message through the validator into the database,
-/// acknowledging a group of messages once its readings are committed.
-async fn ingest(
-	validator: Arc<Validator<Chain>>,
-	store: Arc<Store>,
-	stats: Arc<Stats>,
-	config: &Config,
-) -> anyhow::Result<()> {
-	let mut opts = config.broker.options(&config.client_id);
-	opts.set_clean_session(false);
-	opts.set_manual_acks(true);
-	opts.set_max_packet_size(64 * 1024, 64 * 1024);
-	let (client, mut eventloop) = AsyncClient::new(opts, 10_000);
-	// The event loop must never wait on the ingest loop: it is what sends the acknowledgements
-	// (and keep-alive pings) that the ingest loop queues. Unbounded, then; what it holds is what
-	// the broker sent and the gateway has not acknowledged yet.
-	let (tx, mut rx) = mpsc::unbounded_channel::<Publish>();
-	let subscriber = client.clone();
-	let broker = config.broker.clone();
-	tokio::spawn(async move {
-		loop {
-			match eventloop.poll().await {
-				Ok(Event::Incoming(Packet::Publish(p))) => {
-					if tx.send(p).is_err() {
-						return;
-					}
-				},
-				Ok(Event::Incoming(Packet::ConnAck(_))) => {
-					info!("connected to the MQTT broker {broker}; subscribing to {TOPIC_FILTER}");
-					if let Err(e) = subscriber.subscribe(TOPIC_FILTER, QoS::AtLeastOnce).await {
-						warn!("subscribe: {e}");
-					}
-				},
-				Ok(_) => {},
-				Err(e) => {
-					warn!("MQTT: {e}; reconnecting in 1 s");
-					tokio::time::sleep(Duration::from_secs(1)).await;
-				},
-			}
-		}
-	});
-
-	let mut group = Vec::new();
-	while let Some(first) = rx.recv().await {
-		group.push(first);
-		while group.len() < 1_000 {
-			match rx.try_recv() {
-				Ok(p) => group.push(p),
-				Err(_) => break,
-			}
-		}
-		let mut fresh = Vec::new();
-		for p in &group {
-			match validator.check(&p.topic, &p.payload).await {
-				Ok(reading) => fresh.push(reading),
-				Err(r) => {
-					stats.rejected(r.reason);
-					warn!("rejected a message on {}: {} ({})", p.topic, r.reason.name(), r.detail);
-				},
-			}
-		}
-		let db = store.clone();
-		let (fresh, outcomes) =
-			tokio::task::spawn_blocking(move || db.accept(&fresh).map(|o| (fresh, o))).await??;
-		let mut new = 0;
-		for (reading, outcome) in fresh.iter().zip(outcomes) {
-			match outcome {
-				Accepted::New => new += 1,
-				Accepted::Duplicate => stats.duplicate(),
-				Accepted::Replayed { last } => {
-					stats.rejected(crate::stats::Reject::ReplayedSequence);
-					warn!(
-						"rejected reading {} of device {:?}: replayed_sequence (already accepted up to {last})",
-						reading.seq, reading.device,
-					);
-				},
-			}
-		}
-		stats.accepted(new);
-		for p in group.drain(..) {
-			client.ack(&p).await?;
-		}
-	}
-	Ok(())
 }

@@ -64,6 +64,11 @@ pub struct Args {
 	/// Only register the devices, publish nothing.
 	#[arg(long)]
 	register_only: bool,
+	/// Instead of readings, have the first device ask for an obligation under offer OFFER for
+	/// AMOUNT plancks (`OFFER:AMOUNT`), signed with its key, on its obligation topic; print the
+	/// gateway's reply as a JSON line and exit 0 if the obligation was created.
+	#[arg(long, value_name = "OFFER:AMOUNT")]
+	obligation: Option<String>,
 }
 
 /// The key pair of simulated device `index`.
@@ -155,6 +160,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 	}
 	if args.register_only {
 		return Ok(());
+	}
+	if let Some(terms) = &args.obligation {
+		let pair = pairs.first().context("--obligation needs at least one device")?;
+		return request_obligation(&chain, &args, pair, terms).await;
 	}
 
 	let broker = args.broker.clone().resolve().map_err(anyhow::Error::msg)?;
@@ -261,4 +270,68 @@ async fn publish_bad(
 		sent += 4;
 	}
 	Ok(sent)
+}
+
+/// Publish `pair`'s signed request for an obligation (`OFFER:AMOUNT`) and wait for the
+/// gateway's reply (at most 2 minutes).
+async fn request_obligation(
+	chain: &Chain,
+	args: &Args,
+	pair: &DeviceKeypair,
+	terms: &str,
+) -> anyhow::Result<()> {
+	use crate::relay::{reply_topic, Terms};
+	let (offer, amount) = terms.split_once(':').context("--obligation is OFFER:AMOUNT")?;
+	let terms =
+		Terms { offer: offer.parse()?, amount: amount.parse()?, note: b"simulated".to_vec() };
+	let device = pair.key.device_id();
+	let nonce = chain.obligation_nonce(&device).await.map_err(anyhow::Error::msg)?;
+	let payload =
+		iotrust_primitives::device::obligation_payload(&chain.genesis(), &device, nonce, &terms);
+	let request = serde_json::json!({
+		"id": format!("sim-{}", now_ms()),
+		"offer": terms.offer,
+		"amount": terms.amount.to_string(),
+		"note": crate::telemetry::hex0x(&terms.note),
+		"nonce": nonce,
+		"signature": crate::telemetry::signature_to_json(&pair.sign(&payload)),
+	});
+	let broker = args.broker.clone().resolve().map_err(anyhow::Error::msg)?;
+	let (client, mut eventloop) =
+		AsyncClient::new(broker.options(&format!("iotrust-sim-{}", now_ms())), 16);
+	client.subscribe(reply_topic(&device), QoS::AtLeastOnce).await?;
+	let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+	let mut sent = false;
+	loop {
+		let event = tokio::time::timeout_at(deadline, eventloop.poll())
+			.await
+			.map_err(|_| anyhow::anyhow!("no reply from the gateway within 2 minutes"))?;
+		match event {
+			Ok(Event::Incoming(Packet::SubAck(_))) if !sent => {
+				let topic =
+					format!("iotrust/{}/obligation", crate::telemetry::hex0x(device.as_bytes()));
+				client.publish(topic, QoS::AtLeastOnce, false, request.to_string()).await?;
+				info!("device {device:?} asked for {terms:?} with nonce {nonce}");
+				sent = true;
+			},
+			Ok(Event::Incoming(Packet::Publish(p))) => {
+				let reply: serde_json::Value = serde_json::from_slice(&p.payload)?;
+				if reply["id"] != request["id"] {
+					continue;
+				}
+				println!("{}", serde_json::json!({ "reply": reply }));
+				client.disconnect().await.ok();
+				anyhow::ensure!(
+					reply["status"] == "created",
+					"the obligation was not created: {reply}"
+				);
+				return Ok(());
+			},
+			Ok(_) => {},
+			Err(e) => {
+				tracing::warn!("MQTT: {e}");
+				tokio::time::sleep(Duration::from_millis(500)).await;
+			},
+		}
+	}
 }

@@ -127,6 +127,7 @@ struct Inner {
 	duplicates: u64,
 	rejected: BTreeMap<Reject, u64>,
 	set_aside: BTreeMap<&'static str, u64>,
+	relayed: BTreeMap<&'static str, u64>,
 	released: u64,
 	batches_anchored: u64,
 	readings_anchored: u64,
@@ -184,6 +185,11 @@ impl Stats {
 	/// A message was rejected.
 	pub fn rejected(&self, why: Reject) {
 		self.with(|s| *s.rejected.entry(why).or_default() += 1);
+	}
+
+	/// A device's obligation request ended with `outcome`.
+	pub fn relayed(&self, outcome: &'static str) {
+		self.with(|s| *s.relayed.entry(outcome).or_default() += 1);
 	}
 
 	/// `n` readings were set aside for `why`.
@@ -353,6 +359,17 @@ impl Stats {
 				"Batch numbers found on chain with another root (another gateway on this account).",
 				&plain(s.collisions.to_string()),
 			);
+			let relayed: Vec<_> = s
+				.relayed
+				.iter()
+				.map(|(k, v)| (format!("{{outcome=\"{k}\"}}"), v.to_string()))
+				.collect();
+			metric(
+				"iotrust_gateway_obligation_requests_total",
+				"counter",
+				"Devices' obligation requests relayed to the chain, by outcome (created, rejected, failed, notSubmitted).",
+				&relayed,
+			);
 			metric(
 				"iotrust_gateway_chain_connected",
 				"gauge",
@@ -424,5 +441,39 @@ mod tests {
 		] {
 			assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
 		}
+	}
+
+	/// Every metric the Grafana dashboard in docker/ queries is one the gateway exposes.
+	#[test]
+	fn the_dashboard_queries_only_metrics_that_exist() {
+		let dashboard: Value =
+			serde_json::from_str(include_str!("../../docker/grafana/iotrust-gateway.json"))
+				.unwrap();
+		let exposed: Vec<String> = Stats::default()
+			.prometheus(Backlog::default())
+			.lines()
+			.filter_map(|l| l.strip_prefix("# TYPE "))
+			.filter_map(|l| l.split_whitespace().next())
+			.map(String::from)
+			.collect();
+		let mut queried = 0;
+		for panel in dashboard["panels"].as_array().unwrap() {
+			for target in panel["targets"].as_array().unwrap() {
+				let expr = target["expr"].as_str().unwrap();
+				let names = expr
+					.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+					.filter(|w| w.starts_with("iotrust_gateway_"));
+				for name in names {
+					let base = name.strip_suffix("_bucket").unwrap_or(name);
+					assert!(
+						exposed.iter().any(|e| e == base),
+						"panel {:?} queries {name}, which /metrics does not expose",
+						panel["title"]
+					);
+					queried += 1;
+				}
+			}
+		}
+		assert!(queried >= 10);
 	}
 }

@@ -63,8 +63,8 @@ impl<L: DeviceLookup> Validator<L> {
 	}
 
 	/// The chain's record of `device`, from the cache or the chain (retrying while the chain is
-	/// unreachable: a reading is never judged without it).
-	async fn device(&self, device: &DeviceId) -> Option<DeviceInfo> {
+	/// unreachable: a message is never judged without it).
+	pub async fn device_record(&self, device: &DeviceId) -> Option<DeviceInfo> {
 		if let Some(info) = self.cache.get(device) {
 			return info;
 		}
@@ -104,7 +104,7 @@ impl<L: DeviceLookup> Validator<L> {
 			));
 		}
 		let info = self
-			.device(&reading.device)
+			.device_record(&reading.device)
 			.await
 			.ok_or_else(|| reject(Reject::UnknownDevice, format!("{:?}", reading.device)))?;
 		if info.status != 0 {

@@ -42,7 +42,7 @@ ensure_build_deps() {
 
 # The MQTT broker the gateway and its tests use: Debian's mosquitto.
 ensure_mosquitto() {
-	ensure_apt_packages mosquitto
+	ensure_apt_packages mosquitto openssl
 }
 
 # Build the node (and with it the runtime's Wasm) and the gateway, in the debug profile or in

@@ -38,12 +38,13 @@ try {
     : await startDevNode({ bin, state, offset });
   const mqttPort = 11883 + offset;
   const httpPort = 18080 + offset;
-  procs.push(startMosquitto({ state: path.join(state, 'mqtt'), port: mqttPort }));
+  const broker = startMosquitto({ state: path.join(state, 'mqtt'), port: mqttPort });
+  procs.push(broker);
   await waitForPort(mqttPort);
-  const gateway = startGateway({ bin: gatewayBin, state: path.join(state, 'gateway'), nodeUrl: nodes[0].rpcUrl, mqttPort, httpPort });
+  const gateway = startGateway({ bin: gatewayBin, state: path.join(state, 'gateway'), nodeUrl: nodes[0].rpcUrl, broker, httpPort });
   procs.push(gateway);
   await waitForPort(httpPort);
-  const sim = (o) => simulatorArgs({ nodeUrl: nodes[0].rpcUrl, mqttPort, devices, ...o });
+  const sim = (o) => simulatorArgs({ nodeUrl: nodes[0].rpcUrl, broker, devices, ...o });
   await runSimulator(gatewayBin, sim({ extra: ['--register-only'] }));
   console.log(`publishing ${devices * readings} readings from ${devices} devices at ${rate}/s ...`);
   const started = Date.now();

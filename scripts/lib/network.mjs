@@ -176,18 +176,69 @@ export const SIM_OWNER = { secret: '//Charlie', address: '5FLSigC9HGRKVhB9FiEo4Y
 export const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
 
 /**
- * Start a mosquitto broker on loopback `port`. It queues QoS 1 messages for a gateway that is
- * down (persistent session) without the default 1000-message cap, and lets 1000 unacknowledged
- * messages be in flight to it.
+ * Make what a secured broker needs under `dir`, with Debian's openssl and mosquitto_passwd: a
+ * throwaway certificate authority, a server certificate it signed for 127.0.0.1 and localhost,
+ * and a password file with one user per client (`gateway`, `device`), each password also in an
+ * owner-only file for the client's --mqtt-password-file. Made anew for every broker started.
+ */
+function makeBrokerSecrets(dir) {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const f = (name) => path.join(dir, name);
+  const ssl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ssl('req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '7',
+    '-subj', '/CN=iotrust test broker CA', '-addext', 'basicConstraints=critical,CA:TRUE',
+    '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  ssl('req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost');
+  fs.writeFileSync(f('server.ext'), [
+    'subjectAltName=IP:127.0.0.1,DNS:localhost', 'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth', '',
+  ].join('\n'));
+  ssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'),
+    '-CAcreateserial', '-out', f('server.crt'), '-days', '7', '-extfile', f('server.ext'));
+  const users = {};
+  fs.rmSync(f('passwd'), { force: true });
+  for (const user of ['gateway', 'device']) {
+    const password = execFileSync('openssl', ['rand', '-hex', '16'], { encoding: 'utf8' }).trim();
+    const create = fs.existsSync(f('passwd')) ? [] : ['-c'];
+    execFileSync('mosquitto_passwd', [...create, '-b', f('passwd'), user, password], { stdio: 'ignore' });
+    const passwordFile = f(`${user}.password`);
+    fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+    fs.chmodSync(passwordFile, 0o600);
+    users[user] = { username: user, passwordFile };
+  }
+  for (const name of ['ca.key', 'server.key', 'passwd']) fs.chmodSync(f(name), 0o600);
+  return { ca: f('ca.crt'), cert: f('server.crt'), key: f('server.key'), passwd: f('passwd'), users };
+}
+
+/**
+ * Start a mosquitto broker on loopback `port`, secured as a real deployment should be: TLS with
+ * a certificate made at start (see makeBrokerSecrets) and a username and password for each
+ * client, nothing anonymous. It keeps its messages on disk (a restart loses nothing queued),
+ * queues QoS 1 messages for a gateway that is down (persistent session) without the default
+ * 1000-message cap, and lets 1000 unacknowledged messages be in flight to it. Returns the
+ * process with `args(user)`: the --mqtt flags with which `user` ('gateway' or 'device') reaches it.
  */
 export function startMosquitto({ state, port }) {
   fs.mkdirSync(state, { recursive: true });
+  const secrets = makeBrokerSecrets(path.join(state, 'secrets'));
   const conf = path.join(state, 'mosquitto.conf');
   fs.writeFileSync(conf, [
-    `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false',
-    'max_queued_messages 1000000', 'max_inflight_messages 1000', '',
+    `listener ${port} 127.0.0.1`, `cafile ${secrets.ca}`, `certfile ${secrets.cert}`, `keyfile ${secrets.key}`,
+    'allow_anonymous false', `password_file ${secrets.passwd}`,
+    'persistence true', `persistence_location ${state}/`, 'autosave_interval 1',
+    'max_queued_messages 1000000', 'max_inflight_messages 1000',
+    // Run as whoever started it (as root it would switch to a `mosquitto` user that cannot read
+    // the files above).
+    ...(process.getuid?.() === 0 ? ['user root'] : []), '',
   ].join('\n'));
-  return { ...spawnLogged('mosquitto', MOSQUITTO_BIN, ['-c', conf], path.join(state, 'mosquitto.log')), port };
+  const broker = spawnLogged('mosquitto', MOSQUITTO_BIN, ['-c', conf], path.join(state, 'mosquitto.log'));
+  const args = (user) => [
+    '--mqtt', `mqtts://127.0.0.1:${port}`, '--mqtt-ca-file', secrets.ca,
+    '--mqtt-username', secrets.users[user].username, '--mqtt-password-file', secrets.users[user].passwordFile,
+  ];
+  const restart = () => spawnLogged('mosquitto', MOSQUITTO_BIN, ['-c', conf], path.join(state, 'mosquitto.log'));
+  return { ...broker, port, args, restart };
 }
 
 /** Wait until something listens on loopback `port`. */
@@ -206,18 +257,18 @@ export async function waitForPort(port, timeoutMs = 30000) {
 }
 
 /**
- * Start `iotrust-gateway run` against `nodeUrl` and the broker on `mqttPort`, serving HTTP on
+ * Start `iotrust-gateway run` against `nodeUrl` and `broker` (from startMosquitto), serving HTTP on
  * `httpPort`, its database under `state` (reused by a restart with the same state). It serves
  * `serveOwners` (by default the simulator's owner), so their devices may be bound to it.
  */
-export function startGateway({ bin, state, nodeUrl, mqttPort, httpPort, account = GATEWAY_ACCOUNT.secret, serveOwners = [SIM_OWNER.address], extraArgs = [] }) {
+export function startGateway({ bin, state, nodeUrl, broker, httpPort, account = GATEWAY_ACCOUNT.secret, serveOwners = [SIM_OWNER.address], extraArgs = [] }) {
   fs.mkdirSync(state, { recursive: true });
   // The signing secret goes in a file only its owner reads, never on the command line.
   const secretFile = path.join(state, 'account.secret');
   fs.writeFileSync(secretFile, `${account}\n`, { mode: 0o600 });
   fs.chmodSync(secretFile, 0o600);
   const args = [
-    'run', '--node', nodeUrl, '--mqtt', `127.0.0.1:${mqttPort}`, '--account-file', secretFile,
+    'run', '--node', nodeUrl, ...broker.args('gateway'), '--account-file', secretFile,
     ...serveOwners.flatMap((o) => ['--serve-owner', o]),
     '--db', path.join(state, 'gateway.redb'), '--http', `127.0.0.1:${httpPort}`,
     '--client-id', 'iotrust-gateway-local', ...extraArgs,
@@ -244,9 +295,9 @@ export function runSimulator(bin, args) {
 }
 
 /** The `iotrust-gateway simulate` arguments for the local setup. */
-export function simulatorArgs({ nodeUrl, mqttPort, devices = 20, readings = 100, rate = 100, extra = [] }) {
+export function simulatorArgs({ nodeUrl, broker, devices = 20, readings = 100, rate = 100, extra = [] }) {
   return [
-    'simulate', '--node', nodeUrl, '--mqtt', `127.0.0.1:${mqttPort}`,
+    'simulate', '--node', nodeUrl, ...broker.args('device'),
     '--gateway', GATEWAY_ACCOUNT.address, '--devices', String(devices),
     '--readings', String(readings), '--rate', String(rate), ...extra,
   ];
@@ -307,18 +358,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       const broker = startMosquitto({ state: iot, port: mqttPort });
       extras.push(broker);
       await waitForPort(mqttPort);
-      const gateway = startGateway({ bin: gatewayBin, state: iot, nodeUrl: nodes[0].rpcUrl, mqttPort, httpPort });
+      const gateway = startGateway({ bin: gatewayBin, state: iot, nodeUrl: nodes[0].rpcUrl, broker, httpPort });
       extras.push(gateway);
       await waitForPort(httpPort);
       // Sequence numbers continue across runs that keep their state: they start at the time.
       const startSeq = Math.floor(Date.now() / 1000) * 100;
       const simArgs = simulatorArgs({
-        nodeUrl: nodes[0].rpcUrl, mqttPort, devices: Number(opt('--sim-devices', '5')),
+        nodeUrl: nodes[0].rpcUrl, broker, devices: Number(opt('--sim-devices', '5')),
         readings: 100_000_000, rate: Number(opt('--sim-rate', '20')), extra: ['--start-seq', String(startSeq)],
       });
       const simLog = path.join(iot, 'simulator.log');
       extras.push(spawnLogged('simulator', gatewayBin, simArgs, simLog));
-      console.log(`  mqtt     127.0.0.1:${mqttPort} (mosquitto, log ${path.join(iot, 'mosquitto.log')})`);
+      console.log(`  mqtt     mqtts://127.0.0.1:${mqttPort} (mosquitto with TLS and passwords: CA, users and password files in ${path.join(iot, 'secrets')}; log ${path.join(iot, 'mosquitto.log')})`);
       console.log(`  gateway  http://127.0.0.1:${httpPort}/stats, /proof/<device>/<seq>  (account ${GATEWAY_ACCOUNT.address}, log ${gateway.logPath})`);
       console.log(`  devices  simulated, owned by Charlie, publishing (log ${simLog})`);
     } catch (e) {

@@ -1,19 +1,23 @@
-// The gateway end to end: a real mosquitto broker (Debian's package), the 4-validator local
-// network, `iotrust-gateway run`, and `iotrust-gateway simulate` as 20 devices publishing 10,000
-// signed readings. The gateway is killed with SIGKILL mid-run and restarted on the same
-// database. Afterwards every reading is anchored exactly once in finalized blocks (each device's
-// anchored ranges cover 0..499 end to end, and the anchors' reading counts add up to 10,000), each
+// The gateway end to end: a real mosquitto broker (Debian's package) over TLS with a password
+// per client (certificates made by openssl at start), the 4-validator local network,
+// `iotrust-gateway run`, and `iotrust-gateway simulate` as 20 devices publishing 10,000 signed
+// readings. The gateway is killed with SIGKILL mid-run and restarted on the same database.
+// Afterwards every reading is anchored exactly once in finalized blocks (each device's anchored
+// ranges cover 0..499 end to end, and the anchors' reading counts add up to 10,000), each
 // reading's proof from the gateway checks out through `anchoringApi.checkReading`, and bad
-// messages are rejected and counted by kind.
+// messages are rejected and counted by kind. Then the gateway's node is down for 60 s and the
+// broker restarted while devices publish: nothing is lost. A device suspended mid-run costs the
+// others nothing, its readings set aside and listed. A device's obligation request is relayed.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
-  GATEWAY_ACCOUNT, runSimulator, SIM_OWNER, simulatorArgs, startGateway, startMosquitto, waitForPort,
+  bootnode, GATEWAY_ACCOUNT, GENESIS_VALIDATORS, runSimulator, SIM_OWNER, simulatorArgs, startGateway,
+  startMosquitto, startNode, stopNode, waitForPort, waitForRpc,
 } from '../../scripts/lib/network.mjs';
-import { NODE_BIN, sleep, useLocalNetwork, waitFor } from './helpers.mjs';
+import { NODE_BIN, signAndFinalize, sleep, UNIT, useLocalNetwork, waitFor } from './helpers.mjs';
 
 const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 150;
 const MQTT_PORT = 11883 + OFFSET;
@@ -45,23 +49,62 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
   let api;
   let gateway;
   let devices;
+  let broker;
   before(async () => {
     ({ nodes, api } = net);
-    net.extra.push(startMosquitto({ state: path.join(net.state, 'mqtt'), port: MQTT_PORT }));
+    broker = startMosquitto({ state: path.join(net.state, 'mqtt'), port: MQTT_PORT });
+    net.extra.push(broker);
     await waitForPort(MQTT_PORT);
   });
 
-  const sim = (opts) => simulatorArgs({ nodeUrl: nodes[0].rpcUrl, mqttPort: MQTT_PORT, devices: DEVICES, ...opts });
+  const sim = (opts) => simulatorArgs({ nodeUrl: nodes[0].rpcUrl, broker, devices: DEVICES, ...opts });
   const gatewayState = () => path.join(net.state, 'gateway');
   const launch = () => {
     net.extra = net.extra.filter((p) => p !== gateway);
     gateway = startGateway({
-      bin: GATEWAY_BIN, state: gatewayState(), nodeUrl: nodes[1].rpcUrl, mqttPort: MQTT_PORT, httpPort: HTTP_PORT,
+      bin: GATEWAY_BIN, state: gatewayState(), nodeUrl: nodes[1].rpcUrl, broker, httpPort: HTTP_PORT,
       // 8 devices a batch, so the 20 devices must take turns (the attack of old: low ids first).
       extraArgs: ['--progress-secs', '5', '--batch-window-ms', '1000', '--batch-max-devices', '8'],
     });
     net.extra.unshift(gateway);
   };
+
+  /** Every range of `device`'s readings anchored on chain. */
+  const anchoredRanges = async (device) => {
+    const ranges = [];
+    let after = null;
+    for (;;) {
+      const page = await api.call.anchoringApi.deviceAnchors(device, after, 100);
+      if (page.length === 0) return ranges;
+      for (const [id, anchor] of page) {
+        for (const r of anchor.ranges) {
+          if (r.device.toHex() === device) ranges.push({ anchor: id.toNumber(), first: r.first.toNumber(), last: r.last.toNumber() });
+        }
+      }
+      after = page[page.length - 1][0];
+    }
+  };
+
+  /** Assert `device`'s anchored ranges cover 0..count-1 end to end, each reading once. */
+  const assertAnchoredOnce = async (device, count) => {
+    const ranges = (await anchoredRanges(device)).sort((a, b) => a.first - b.first);
+    let expected = 0;
+    for (const r of ranges) {
+      assert.equal(r.first, expected, `device ${device}: range ${r.first}..${r.last} follows ${expected - 1} exactly`);
+      expected = r.last + 1;
+    }
+    assert.equal(expected, count, `device ${device}: anchored up to ${expected - 1}`);
+  };
+
+  /** The sum of the reading counts of every anchor on chain. */
+  const anchoredTotal = async () => {
+    let total = 0;
+    const anchors = (await api.query.anchoring.nextAnchorId()).toNumber();
+    for (let id = 0; id < anchors; id++) total += (await api.call.anchoringApi.anchor(id)).unwrap().readingCount.toNumber();
+    return total;
+  };
+
+  const lastSeqs = async (list) => Promise.all(list.map(async (d) => (await api.query.anchoring.lastSeq(d)).unwrapOr(null)?.toNumber() ?? null));
 
   it('registers 20 simulated devices bound to the gateway account, which serves their owner', async () => {
     // The gateway records its consent to serve the simulator's owner at start (--serve-owner)
@@ -89,41 +132,16 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
     assert.equal(summary.published, DEVICES * READINGS);
 
     // Every device's readings are anchored in finalized blocks, 0..499 with nothing twice.
-    const anchoredRanges = async (device) => {
-      const ranges = [];
-      let after = null;
-      for (;;) {
-        const page = await api.call.anchoringApi.deviceAnchors(device, after, 100);
-        if (page.length === 0) return ranges;
-        for (const [id, anchor] of page) {
-          for (const r of anchor.ranges) {
-            if (r.device.toHex() === device) ranges.push({ anchor: id.toNumber(), first: r.first.toNumber(), last: r.last.toNumber() });
-          }
-        }
-        after = page[page.length - 1][0];
-      }
-    };
     await waitFor('every reading to be anchored', async () => {
       const last = await Promise.all(devices.map(async (d) => (await api.query.anchoring.lastSeq(d)).unwrapOr(null)));
       return last.every((l) => l !== null && l.toNumber() === READINGS - 1);
     }, { timeoutMs: 5 * 60000, intervalMs: 2000 });
-    let total = 0;
-    for (const d of devices) {
-      const ranges = (await anchoredRanges(d)).sort((a, b) => a.first - b.first);
-      let expected = 0;
-      for (const r of ranges) {
-        assert.equal(r.first, expected, `device ${d}: range ${r.first}..${r.last} follows ${expected - 1} exactly`);
-        expected = r.last + 1;
-      }
-      assert.equal(expected, READINGS);
-    }
+    for (const d of devices) await assertAnchoredOnce(d, READINGS);
     const anchors = (await api.query.anchoring.nextAnchorId()).toNumber();
     for (let id = 0; id < anchors; id++) {
-      const a = (await api.call.anchoringApi.anchor(id)).unwrap();
-      assert.equal(a.gateway.toString(), GATEWAY_ACCOUNT.address);
-      total += a.readingCount.toNumber();
+      assert.equal((await api.call.anchoringApi.anchor(id)).unwrap().gateway.toString(), GATEWAY_ACCOUNT.address);
     }
-    assert.equal(total, DEVICES * READINGS, 'the anchors hold each reading once');
+    assert.equal(await anchoredTotal(), DEVICES * READINGS, 'the anchors hold each reading once');
     // Devices took turns: with 8 a batch, no device id was served much more often than another
     // (served lowest ids first, devices 1-8 would be in nearly every batch while a backlog lasts).
     const served = new Map(devices.map((d) => [d, 0]));
@@ -174,5 +192,129 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
     });
     assert.equal(gateway.proc.exitCode, null, 'the gateway is still running');
     assert.equal((await getJson(`http://127.0.0.1:${HTTP_PORT}/health`)).status, 200);
+  });
+
+  it('lists a device\'s readings in a time range with their proofs, a page at a time', async () => {
+    const all = [];
+    let after = null;
+    for (;;) {
+      const q = after === null ? '' : `?after=${after}`;
+      const { status, body } = await getJson(`http://127.0.0.1:${HTTP_PORT}/readings/${devices[5]}${q}`);
+      assert.equal(status, 200);
+      all.push(...body.readings);
+      if (body.next === null) break;
+      after = body.next;
+    }
+    assert.deepEqual(all.map((r) => r.reading.seq), Array.from({ length: READINGS }, (_, i) => i));
+    assert.ok(all.every((r) => r.status === 'anchored' && r.proof), 'each with its proof');
+    // A time range: the readings measured within it, no others.
+    const from = all[100].reading.timestampMs;
+    const to = all[150].reading.timestampMs;
+    const { body } = await getJson(`http://127.0.0.1:${HTTP_PORT}/readings/${devices[5]}?from=${from}&to=${to}`);
+    const inRange = all.filter((r) => r.reading.timestampMs >= from && r.reading.timestampMs <= to);
+    assert.deepEqual(body.readings.map((r) => r.reading.seq), inRange.map((r) => r.reading.seq).slice(0, 100));
+    const verdict = await api.call.anchoringApi.checkReading(body.readings[0].anchor, body.readings[0].reading, body.readings[0].proof);
+    assert.equal(verdict.toString(), 'Anchored');
+  });
+
+  it('loses nothing while its node is down for 60 s and the broker restarts', async () => {
+    // The gateway talks to bob's node: take it down while the devices publish 4,000 readings.
+    const from = READINGS;
+    const more = 200;
+    const publishing = runSimulator(GATEWAY_BIN, sim({ readings: more, rate: 200, extra: ['--start-seq', String(from)] }));
+    await sleep(3000);
+    const bob = nodes.find((n) => n.name === 'bob');
+    await stopNode(bob);
+    const downAt = Date.now();
+    assert.equal((await publishing).at(-1).published, DEVICES * more);
+    // The broker restarts meanwhile (its store on disk): the gateway reconnects to it.
+    await stopNode(broker, { signal: 'SIGTERM', graceMs: 5000 });
+    net.extra = net.extra.filter((p) => p !== broker);
+    Object.assign(broker, broker.restart());
+    net.extra.push(broker);
+    await waitForPort(MQTT_PORT);
+    await sleep(Math.max(0, 60000 - (Date.now() - downAt)));
+    const { body: down } = await getJson(`http://127.0.0.1:${HTTP_PORT}/stats`);
+    assert.equal(down.chainConnected, false, 'the gateway knows its node is gone');
+    assert.ok(down.backlog > 0, 'readings wait in the database meanwhile');
+    const restarted = startNode({
+      bin: NODE_BIN, state: net.state, name: 'bob', offset: OFFSET,
+      bootnodes: GENESIS_VALIDATORS.filter((n) => n !== 'bob').map((n) => bootnode(n, OFFSET)),
+    });
+    nodes = nodes.map((n) => (n.name === 'bob' ? restarted : n));
+    net.nodes = nodes;
+    await waitForRpc(restarted);
+    // Devices publish again through the restarted broker.
+    await runSimulator(GATEWAY_BIN, sim({ readings: 50, rate: 200, extra: ['--start-seq', String(from + more)] }));
+    const total = from + more + 50;
+    await waitFor('every reading to be anchored after the outage', async () => (await lastSeqs(devices)).every((l) => l === total - 1),
+      { timeoutMs: 5 * 60000, intervalMs: 2000 });
+    for (const d of devices) await assertAnchoredOnce(d, total);
+    assert.equal(await anchoredTotal(), DEVICES * total, 'each reading anchored once');
+    assert.equal(gateway.proc.exitCode, null, 'the gateway kept running');
+  });
+
+  it('a device suspended mid-run costs the other devices nothing; its readings are set aside and listed', async () => {
+    const { keys } = net;
+    const from = READINGS + 250;
+    const count = 200;
+    const victim = devices[7];
+    const rejectedBefore = (await getJson(`http://127.0.0.1:${HTTP_PORT}/stats`)).body.rejected.inactive_device ?? 0;
+    const publishing = runSimulator(GATEWAY_BIN, sim({ readings: count, rate: 200, extra: ['--start-seq', String(from)] }));
+    await sleep(4000);
+    await signAndFinalize(api, api.tx.devices.suspend(victim), keys.charlie);
+    await publishing;
+    const others = devices.filter((d) => d !== victim);
+    await waitFor('the other devices\' readings to be anchored', async () => (await lastSeqs(others)).every((l) => l === from + count - 1),
+      { timeoutMs: 3 * 60000, intervalMs: 2000 });
+    for (const d of others) await assertAnchoredOnce(d, from + count);
+    // The suspended device's readings that were accepted before the gateway saw the suspension
+    // in a finalized block are set aside, listed with the reason; those that came after were
+    // rejected at once (inactive_device). None is lost without a trace.
+    const lastAnchored = (await lastSeqs([victim]))[0];
+    const unanchored = from + count - 1 - lastAnchored;
+    const { aside, rejected } = await waitFor('the suspended device\'s readings to be accounted for', async () => {
+      const { body: listing } = await getJson(`http://127.0.0.1:${HTTP_PORT}/aside`);
+      const { body: stats } = await getJson(`http://127.0.0.1:${HTTP_PORT}/stats`);
+      const entry = listing.devices.find((d) => d.device === victim);
+      const inactive = (stats.rejected.inactive_device ?? 0) - rejectedBefore;
+      return entry && entry.count + inactive === unanchored ? { aside: entry, rejected: inactive } : null;
+    }, { timeoutMs: 60000 });
+    assert.equal(aside.reason, 'device_not_active');
+    assert.equal(aside.held, true);
+    assert.ok(aside.count > 0, 'readings accepted before the suspension was seen are set aside');
+    const { body: listed } = await getJson(`http://127.0.0.1:${HTTP_PORT}/aside/${victim}`);
+    const shown = Math.min(aside.count, 100);
+    assert.deepEqual(listed.readings.map((r) => r.reading.seq), Array.from({ length: shown }, (_, i) => lastAnchored + 1 + i));
+    assert.equal(rejected, unanchored - aside.count);
+    // Resumed, its set-aside readings are queued again and anchored, in order.
+    await signAndFinalize(api, api.tx.devices.resume(victim), keys.charlie);
+    const last = lastAnchored + aside.count;
+    await waitFor('the resumed device\'s readings to be anchored', async () => (await lastSeqs([victim]))[0] === last,
+      { timeoutMs: 3 * 60000, intervalMs: 2000 });
+    await assertAnchoredOnce(victim, last + 1);
+  });
+
+  it('relays a device\'s signed obligation request and publishes the outcome to it', async () => {
+    const { keys } = net;
+    const offer = {
+      serviceHash: `0x${'5e'.repeat(32)}`, minAmount: UNIT, maxAmount: 100n * UNIT, dueIn: 200,
+      minScore: 0, device: null, sla: null,
+    };
+    const { events } = await signAndFinalize(api, api.tx.obligations.publishOffer(offer), keys.bob);
+    const offerId = events.map((r) => r.event).find((e) => api.events.obligations.OfferPublished.is(e)).data.offer.toNumber();
+    const lines = await runSimulator(GATEWAY_BIN, sim({ extra: ['--obligation', `${offerId}:${2n * UNIT}`] }));
+    const { reply } = lines.at(-1);
+    assert.equal(reply.status, 'created', JSON.stringify(reply));
+    const obligation = (await api.call.obligationsApi.obligation(reply.obligation)).unwrap();
+    assert.equal(obligation.consumer.toString(), SIM_OWNER.address, 'the device\'s owner owes');
+    assert.equal(obligation.provider.toString(), keys.bob.address);
+    assert.equal(obligation.amount.toBigInt(), 2n * UNIT);
+    // Asked again for more than the offer allows: the chain's refusal comes back to the device.
+    await assert.rejects(runSimulator(GATEWAY_BIN, sim({ extra: ['--obligation', `${offerId}:${1000n * UNIT}`] })),
+      /AmountOutOfRange/);
+    const metrics = await (await fetch(`http://127.0.0.1:${HTTP_PORT}/metrics`)).text();
+    assert.match(metrics, /iotrust_gateway_obligation_requests_total\{outcome="created"\} 1/);
+    assert.match(metrics, /iotrust_gateway_obligation_requests_total\{outcome="failed"\} 1/);
   });
 });

@@ -1,0 +1,115 @@
+//! MQTT in: telemetry messages checked ([`crate::validate`]) and stored, in groups, each group
+//! acknowledged to the broker only once its readings are committed; obligation requests handed
+//! to the relay ([`crate::relay`]).
+
+use crate::{
+	chain::Chain,
+	config::Config,
+	relay::{device_of_request_topic, Relay, REQUEST_FILTER},
+	stats::{Reject, Stats},
+	store::{Accepted, Store},
+	telemetry::TOPIC_FILTER,
+	validate::Validator,
+};
+use rumqttc::{AsyncClient, Event, Packet, Publish, QoS};
+use std::{sync::Arc, time::Duration};
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+/// Messages checked and stored in one database transaction at most.
+const GROUP: usize = 1_000;
+
+/// Subscribe to telemetry and obligation requests; store every reading that passes the
+/// validator, hand every request to the relay. Returns only if the broker connection's task
+/// ends or the database fails.
+pub async fn ingest(
+	validator: Arc<Validator<Chain>>,
+	relay: Arc<Relay<Chain>>,
+	store: Arc<Store>,
+	stats: Arc<Stats>,
+	config: &Config,
+) -> anyhow::Result<()> {
+	let mut opts = config.broker.options(&config.client_id);
+	opts.set_clean_session(false);
+	opts.set_manual_acks(true);
+	opts.set_max_packet_size(64 * 1024, 64 * 1024);
+	let (client, mut eventloop) = AsyncClient::new(opts, 10_000);
+	// The event loop must never wait on the ingest loop: it is what sends the acknowledgements
+	// (and keep-alive pings) that the ingest loop queues. Unbounded, then; what it holds is what
+	// the broker sent and the gateway has not acknowledged yet.
+	let (tx, mut rx) = mpsc::unbounded_channel::<Publish>();
+	let subscriber = client.clone();
+	let broker = config.broker.clone();
+	tokio::spawn(async move {
+		loop {
+			match eventloop.poll().await {
+				Ok(Event::Incoming(Packet::Publish(p))) => {
+					if tx.send(p).is_err() {
+						return;
+					}
+				},
+				Ok(Event::Incoming(Packet::ConnAck(_))) => {
+					info!("connected to the MQTT broker {broker}; subscribing to {TOPIC_FILTER} and {REQUEST_FILTER}");
+					for filter in [TOPIC_FILTER, REQUEST_FILTER] {
+						if let Err(e) = subscriber.subscribe(filter, QoS::AtLeastOnce).await {
+							warn!("subscribe {filter}: {e}");
+						}
+					}
+				},
+				Ok(_) => {},
+				Err(e) => {
+					warn!("MQTT {broker}: {e}; reconnecting in 1 s");
+					tokio::time::sleep(Duration::from_secs(1)).await;
+				},
+			}
+		}
+	});
+
+	let mut group = Vec::new();
+	while let Some(first) = rx.recv().await {
+		group.push(first);
+		while group.len() < GROUP {
+			match rx.try_recv() {
+				Ok(p) => group.push(p),
+				Err(_) => break,
+			}
+		}
+		let mut fresh = Vec::new();
+		for p in &group {
+			if let Some(device) = device_of_request_topic(&p.topic) {
+				// Relayed at most once: the device asks again if no reply comes.
+				tokio::spawn(relay.clone().handle(device, p.payload.to_vec(), client.clone()));
+				continue;
+			}
+			match validator.check(&p.topic, &p.payload).await {
+				Ok(reading) => fresh.push(reading),
+				Err(r) => {
+					stats.rejected(r.reason);
+					warn!("rejected a message on {}: {} ({})", p.topic, r.reason.name(), r.detail);
+				},
+			}
+		}
+		let db = store.clone();
+		let (fresh, outcomes) =
+			tokio::task::spawn_blocking(move || db.accept(&fresh).map(|o| (fresh, o))).await??;
+		let mut new = 0;
+		for (reading, outcome) in fresh.iter().zip(outcomes) {
+			match outcome {
+				Accepted::New => new += 1,
+				Accepted::Duplicate => stats.duplicate(),
+				Accepted::Replayed { last } => {
+					stats.rejected(Reject::ReplayedSequence);
+					warn!(
+						"rejected reading {} of device {:?}: replayed_sequence (already accepted up to {last})",
+						reading.seq, reading.device,
+					);
+				},
+			}
+		}
+		stats.accepted(new);
+		for p in group.drain(..) {
+			client.ack(&p).await?;
+		}
+	}
+	Ok(())
+}

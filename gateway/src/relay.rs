@@ -1,0 +1,340 @@
+//! Devices' obligation requests, relayed to the chain (device → gateway → chain).
+//!
+//! A consumer's device publishes on `iotrust/<device-id>/obligation` (QoS 1) what it asks for
+//! under a provider's offer, signed with its current key:
+//!
+//! ```json
+//! { "id": "any text the device uses to match the reply",
+//!   "offer": 0, "amount": "5000000000000", "note": "0x6b2d3132",
+//!   "nonce": 0, "signature": { "Ed25519": "0x<64 bytes>" } }
+//! ```
+//!
+//! `nonce` is the device's count of requests so far (`Obligations.DeviceNonce`), the signature
+//! is over `obligation_payload(genesis, device, nonce, (offer, amount, note))`, and `amount`
+//! (plancks) may be a string or a number. The gateway checks the device is active and bound to
+//! it, the nonce is the chain's, the note fits `Obligations.MaxNoteLen`, and the signature;
+//! then submits `obligations.createForDevice` (paying its fee; the consumer's deposit is held)
+//! and publishes the outcome on `iotrust/<device-id>/obligation/reply` (QoS 1):
+//!
+//! - `{ "id", "nonce", "status": "created", "obligation": <id>, "block": "0x…" }`
+//! - `{ "id", "nonce", "status": "rejected", "reason": "<why>", "detail": "…" }`: the gateway did
+//!   not submit it (`bad_request`, `unknown_device`, `inactive_device`, `not_our_device`,
+//!   `stale_nonce`, `note_too_long`, `bad_signature`, `busy` while the device's previous request
+//!   is under way);
+//! - `{ "id", "nonce", "status": "failed", "error": "Obligations.CreditLimitExceeded" }`: the
+//!   chain refused it in a finalized block; the nonce is not used up;
+//! - `{ "id", "nonce", "status": "notSubmitted", "error": "…" }`: it could not be submitted (node
+//!   unreachable, pool refusal); the device may ask again with the same nonce.
+//!
+//! One request per device is under way at a time. A request is relayed at most once: should
+//! the gateway stop before it replies, the device asks again (with the chain's nonce, it cannot
+//! be created twice).
+
+use crate::{
+	anchorer::{CallFailure, Relayed},
+	chain::{AccountId, Call, Chain},
+	stats::Stats,
+	telemetry::{hex0x, parse_h256, parse_hex, signature_from_json},
+	validate::{DeviceLookup, Validator},
+};
+use codec::{Decode, Encode};
+use iotrust_primitives::{
+	device::{obligation_payload, DeviceId, DeviceSignature},
+	obligations::OfferId,
+	Balance,
+};
+use rumqttc::{AsyncClient, QoS};
+use serde_json::{json, Value};
+use sp_core::H256;
+use std::{
+	collections::HashSet,
+	sync::{Arc, Mutex},
+};
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+/// The topic filter for devices' obligation requests.
+pub const REQUEST_FILTER: &str = "iotrust/+/obligation";
+
+/// The device a request topic names, if it is one.
+pub fn device_of_request_topic(topic: &str) -> Option<DeviceId> {
+	let mut parts = topic.split('/');
+	match (parts.next(), parts.next(), parts.next(), parts.next()) {
+		(Some("iotrust"), Some(id), Some("obligation"), None) => parse_h256(id).ok(),
+		_ => None,
+	}
+}
+
+/// Where the gateway replies to `device`.
+pub fn reply_topic(device: &DeviceId) -> String {
+	format!("iotrust/{}/obligation/reply", hex0x(device.as_bytes()))
+}
+
+/// What the device asks for: the obligations pallet's `Request` (offer, amount, note).
+#[derive(Encode, Decode, Clone, Debug, PartialEq, Eq)]
+pub struct Terms {
+	/// The offer.
+	pub offer: OfferId,
+	/// How much, in plancks.
+	pub amount: Balance,
+	/// A short note.
+	pub note: Vec<u8>,
+}
+
+/// A device's signed request, as published.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+	/// The device's own reference, echoed in the reply.
+	pub id: Value,
+	/// What it asks for.
+	pub terms: Terms,
+	/// Its count of requests so far.
+	pub nonce: u32,
+	/// Its signature over the obligation payload.
+	pub signature: DeviceSignature,
+}
+
+/// Read a request message.
+pub fn parse_request(payload: &[u8]) -> Result<Request, String> {
+	let v: Value = serde_json::from_slice(payload).map_err(|e| format!("bad JSON: {e}"))?;
+	let obj = v.as_object().ok_or("a request is a JSON object")?;
+	for key in obj.keys() {
+		if !["id", "offer", "amount", "note", "nonce", "signature"].contains(&key.as_str()) {
+			return Err(format!("unknown field {key:?}"));
+		}
+	}
+	let offer = v["offer"].as_u64().ok_or("offer: a number")?;
+	let amount = match &v["amount"] {
+		Value::String(s) => s.parse::<Balance>().map_err(|_| "amount: an integer in plancks")?,
+		Value::Number(n) => n.as_u64().ok_or("amount: an integer in plancks")?.into(),
+		_ => return Err("amount: an integer in plancks (a string or a number)".into()),
+	};
+	let note = match &v["note"] {
+		Value::Null => vec![],
+		Value::String(s) => parse_hex(s)?,
+		_ => return Err("note: 0x hex".into()),
+	};
+	let nonce = v["nonce"]
+		.as_u64()
+		.and_then(|n| u32::try_from(n).ok())
+		.ok_or("nonce: the device's count of requests")?;
+	let signature = signature_from_json(&v["signature"])?;
+	Ok(Request { id: v["id"].clone(), terms: Terms { offer, amount, note }, nonce, signature })
+}
+
+/// Why the gateway did not submit a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+	/// The reason, a short name.
+	pub reason: &'static str,
+	/// What exactly.
+	pub detail: String,
+}
+
+fn rejected(reason: &'static str, detail: impl Into<String>) -> Rejected {
+	Rejected { reason, detail: detail.into() }
+}
+
+/// What the chain says of a device's requests: its nonce and the longest note.
+pub trait RequestChain: DeviceLookup {
+	/// `Obligations.DeviceNonce` of `device`.
+	fn obligation_nonce(
+		&self,
+		device: &DeviceId,
+	) -> impl std::future::Future<Output = Result<u32, String>> + Send;
+}
+
+impl RequestChain for Chain {
+	async fn obligation_nonce(&self, device: &DeviceId) -> Result<u32, String> {
+		Chain::obligation_nonce(self, device).await
+	}
+}
+
+/// Checks and relays requests for gateway `me`.
+pub struct Relay<C: RequestChain> {
+	chain: Arc<C>,
+	validator: Arc<Validator<C>>,
+	genesis: H256,
+	max_note: usize,
+	calls: mpsc::Sender<Relayed>,
+	busy: Mutex<HashSet<DeviceId>>,
+	stats: Arc<Stats>,
+	me: AccountId,
+}
+
+impl<C: RequestChain> Relay<C> {
+	/// A relay handing its calls to the anchorer through `calls`.
+	pub fn new(
+		chain: Arc<C>,
+		validator: Arc<Validator<C>>,
+		me: AccountId,
+		genesis: H256,
+		max_note: usize,
+		calls: mpsc::Sender<Relayed>,
+		stats: Arc<Stats>,
+	) -> Self {
+		Self { chain, validator, genesis, max_note, calls, busy: Mutex::default(), stats, me }
+	}
+
+	/// Check the request `payload` that `device` published; the request and the call to make,
+	/// or why not.
+	pub async fn check(
+		&self,
+		device: DeviceId,
+		payload: &[u8],
+	) -> Result<(Request, Call), (Value, Rejected)> {
+		let request = parse_request(payload).map_err(|e| {
+			let id = serde_json::from_slice::<Value>(payload).ok().map(|v| v["id"].clone());
+			(id.unwrap_or(Value::Null), rejected("bad_request", e))
+		})?;
+		let fail = |r: Rejected| (request.id.clone(), r);
+		if request.terms.note.len() > self.max_note {
+			return Err(fail(rejected(
+				"note_too_long",
+				format!("{} bytes; the chain takes {}", request.terms.note.len(), self.max_note),
+			)));
+		}
+		let info = self
+			.validator
+			.device_record(&device)
+			.await
+			.ok_or_else(|| fail(rejected("unknown_device", hex0x(device.as_bytes()))))?;
+		if info.status != 0 {
+			return Err(fail(rejected("inactive_device", "suspended or revoked")));
+		}
+		if info.gateway != Some(self.me) {
+			return Err(fail(rejected("not_our_device", "bound to another gateway or none")));
+		}
+		let payload = obligation_payload(&self.genesis, &device, request.nonce, &request.terms);
+		if !info.key.verify(&payload, &request.signature) {
+			return Err(fail(rejected(
+				"bad_signature",
+				"not the device's current key over (genesis, device, nonce, offer, amount, note)",
+			)));
+		}
+		let expected =
+			self.chain.obligation_nonce(&device).await.map_err(|e| {
+				fail(rejected("unknown_nonce", format!("the chain did not say: {e}")))
+			})?;
+		if request.nonce != expected {
+			return Err(fail(rejected(
+				"stale_nonce",
+				format!("the chain expects nonce {expected}, the request has {}", request.nonce),
+			)));
+		}
+		let call = Call::new(
+			"Obligations",
+			"create_for_device",
+			&(device, &request.terms, &request.signature),
+		);
+		Ok((request, call))
+	}
+
+	/// Handle one request from `device`: check it, have it submitted, and publish the reply.
+	pub async fn handle(self: Arc<Self>, device: DeviceId, payload: Vec<u8>, client: AsyncClient) {
+		if !self.busy.lock().unwrap_or_else(|p| p.into_inner()).insert(device) {
+			let id = serde_json::from_slice::<Value>(&payload).map(|v| v["id"].clone());
+			let nonce = serde_json::from_slice::<Value>(&payload).map(|v| v["nonce"].clone());
+			let reply = json!({
+				"id": id.unwrap_or(Value::Null), "nonce": nonce.unwrap_or(Value::Null),
+				"status": "rejected", "reason": "busy",
+				"detail": "the device's previous request is under way; wait for its reply",
+			});
+			self.reply(&client, &device, "rejected", reply).await;
+			return;
+		}
+		let (outcome, reply) = match self.check(device, &payload).await {
+			Err((id, r)) => (
+				"rejected",
+				json!({ "id": id, "status": "rejected", "reason": r.reason, "detail": r.detail }),
+			),
+			Ok((request, call)) => {
+				let (done, outcome) = tokio::sync::oneshot::channel();
+				let outcome = match self.calls.send(Relayed { call, done }).await {
+					Ok(()) => outcome.await.unwrap_or_else(|_| {
+						Err(CallFailure::NotSubmitted("the gateway is stopping".into()))
+					}),
+					Err(_) => Err(CallFailure::NotSubmitted("the gateway is stopping".into())),
+				};
+				let (id, nonce) = (request.id, request.nonce);
+				match outcome {
+					Ok(events) => {
+						let obligation = events
+							.iter()
+							.find(|(p, e, _)| p == "Obligations" && e == "Created")
+							.and_then(|(_, _, fields)| u64::decode(&mut &fields[..]).ok());
+						info!("device {device:?}: obligation {obligation:?} created");
+						(
+							"created",
+							json!({ "id": id, "nonce": nonce, "status": "created", "obligation": obligation }),
+						)
+					},
+					Err(CallFailure::Failed(e)) => (
+						"failed",
+						json!({ "id": id, "nonce": nonce, "status": "failed", "error": e.to_string() }),
+					),
+					Err(CallFailure::NotSubmitted(e)) => (
+						"notSubmitted",
+						json!({ "id": id, "nonce": nonce, "status": "notSubmitted", "error": e }),
+					),
+				}
+			},
+		};
+		self.busy.lock().unwrap_or_else(|p| p.into_inner()).remove(&device);
+		self.reply(&client, &device, outcome, reply).await;
+	}
+
+	async fn reply(
+		&self,
+		client: &AsyncClient,
+		device: &DeviceId,
+		outcome: &'static str,
+		reply: Value,
+	) {
+		self.stats.relayed(outcome);
+		if outcome != "created" {
+			warn!("obligation request of device {device:?}: {reply}");
+		}
+		let topic = reply_topic(device);
+		if let Err(e) = client.publish(topic, QoS::AtLeastOnce, false, reply.to_string()).await {
+			warn!("replying to device {device:?}: {e}");
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn requests_are_read_strictly() {
+		let sig = format!("0x{}", "ab".repeat(64));
+		let ok = format!(
+			r#"{{"id":"r1","offer":3,"amount":"5000000000000","note":"0x6869","nonce":2,"signature":{{"Ed25519":"{sig}"}}}}"#
+		);
+		let r = parse_request(ok.as_bytes()).unwrap();
+		assert_eq!(r.terms, Terms { offer: 3, amount: 5_000_000_000_000, note: b"hi".to_vec() });
+		assert_eq!((r.nonce, r.id.as_str()), (2, Some("r1")));
+		let number = ok.replace(r#""5000000000000""#, "7");
+		assert_eq!(parse_request(number.as_bytes()).unwrap().terms.amount, 7);
+		for (bad, why) in [
+			(ok.replace(r#""nonce":2"#, r#""nonce":-1"#), "nonce"),
+			(ok.replace(r#""amount":"5000000000000""#, r#""amount":"lots""#), "amount"),
+			(ok.replace(r#""id""#, r#""extra""#), "unknown field"),
+			(ok.replace("Ed25519", "Rsa"), "signature"),
+			("[]".into(), "JSON object"),
+		] {
+			let e = parse_request(bad.as_bytes()).unwrap_err();
+			assert!(e.contains(why), "{bad}: {e}");
+		}
+	}
+
+	#[test]
+	fn topics() {
+		let d = H256([7; 32]);
+		let topic = format!("iotrust/{}/obligation", hex0x(d.as_bytes()));
+		assert_eq!(device_of_request_topic(&topic), Some(d));
+		assert_eq!(device_of_request_topic(&format!("{topic}/reply")), None);
+		assert_eq!(reply_topic(&d), format!("{topic}/reply"));
+	}
+}
