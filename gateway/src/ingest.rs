@@ -96,6 +96,10 @@ pub async fn ingest(
 		for (reading, outcome) in fresh.iter().zip(outcomes) {
 			match outcome {
 				Accepted::New => new += 1,
+				Accepted::SetAside(reason) => {
+					new += 1;
+					stats.set_aside(reason, 1);
+				},
 				Accepted::Duplicate => stats.duplicate(),
 				Accepted::Replayed { last } => {
 					stats.rejected(Reject::ReplayedSequence);

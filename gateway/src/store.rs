@@ -90,6 +90,9 @@ pub enum Accepted {
 	Duplicate,
 	/// A different reading with a sequence number at or below the device's highest accepted one.
 	Replayed { last: u64 },
+	/// Stored, but set aside at once with the other readings of its device, which is held out
+	/// of batches for this reason.
+	SetAside(AsideReason),
 }
 
 /// Why readings were set aside: the chain would not take them from this gateway.
@@ -294,9 +297,9 @@ impl Store {
 			let mut last_seq = w.open_table(LAST_SEQ).map_err(db)?;
 			let mut queued = w.open_table(QUEUED).map_err(db)?;
 			let located = w.open_table(LOCATED).map_err(db)?;
-			let aside = w.open_table(ASIDE).map_err(db)?;
+			let mut aside = w.open_table(ASIDE).map_err(db)?;
 			let in_flight = w.open_table(IN_FLIGHT).map_err(db)?;
-			let aside_devices = w.open_table(ASIDE_DEVICES).map_err(db)?;
+			let mut aside_devices = w.open_table(ASIDE_DEVICES).map_err(db)?;
 			for r in readings {
 				let k = key(&r.device, r.seq);
 				let last = last_seq.get(r.device.as_bytes()).map_err(db)?.map(|v| v.value());
@@ -313,11 +316,30 @@ impl Store {
 					out.push(if same { Accepted::Duplicate } else { Accepted::Replayed { last } });
 					continue;
 				}
-				pending.insert(&k[..], &r.encode()[..]).map_err(db)?;
 				last_seq.insert(r.device.as_bytes(), r.seq).map_err(db)?;
 				let device = r.device.as_bytes();
-				if in_flight.get(device).map_err(db)?.is_none() && !is_held(&aside_devices, device)?
-				{
+				// A device held out of batches (the chain would not take its readings) has its
+				// new readings set aside with it, to be queued again with the others.
+				let held = match aside_devices.get(device).map_err(db)? {
+					Some(v) => Some(decode::<AsideDevice>("set-aside device", v.value())?)
+						.filter(|a| a.held),
+					None => None,
+				};
+				if let Some(held) = held {
+					let now = crate::stats::now_ms();
+					set_aside(
+						&mut pending,
+						&mut aside,
+						&mut aside_devices,
+						&[r],
+						held.reason,
+						now,
+					)?;
+					out.push(Accepted::SetAside(held.reason));
+					continue;
+				}
+				pending.insert(&k[..], &r.encode()[..]).map_err(db)?;
+				if in_flight.get(device).map_err(db)?.is_none() {
 					queued.insert(device, ()).map_err(db)?;
 				}
 				out.push(Accepted::New);
@@ -1039,14 +1061,15 @@ mod tests {
 		assert_eq!(listed.len(), 1);
 		assert_eq!((listed[0].0, listed[0].1.count, listed[0].1.held), (d(2), 2, true));
 		assert_eq!(store.aside_readings(&d(2), 1, 10).unwrap().len(), 1);
-		// New readings of the held device wait; the others are batched again from seq 0.
+		// New readings of the held device are set aside with it; the others are batched again
+		// from seq 0.
 		store.accept(&[reading(2, 2, 3)]).unwrap();
 		let again = cut(&store, LIMITS).unwrap();
 		assert_eq!(devices(&again), vec![1, 3]);
 		assert!(again.head.ranges.iter().all(|r| (r.first, r.last) == (0, 1)));
 		assert_eq!(store.held_devices(10).unwrap(), vec![(d(2), 0)]);
 		// Resumed on chain: its readings from 0 on are queued again, in order.
-		assert_eq!(store.release(&d(2), 0, 6).unwrap(), 2);
+		assert_eq!(store.release(&d(2), 0, 6).unwrap(), 3);
 		assert_eq!(store.aside_count().unwrap(), 0);
 		assert!(store.aside_devices(None, 10).unwrap().is_empty());
 		let third = cut(&store, LIMITS).unwrap();
@@ -1256,5 +1279,28 @@ mod tests {
 		// Opened again: nothing more to do.
 		let store = Store::open(&path).unwrap();
 		assert_eq!(store.unsettled().unwrap().len(), 2);
+	}
+
+	/// Readings that arrive for a device while it is held join its set-aside readings (counted
+	/// and listed), rather than wait unseen; released, they all go back in order.
+	#[test]
+	fn a_held_devices_new_readings_are_set_aside_with_it() {
+		let (_dir, store) = open();
+		store.accept(&[reading(1, 0, 0), reading(1, 1, 0)]).unwrap();
+		let p = store.propose(LIMITS).unwrap();
+		let held = Verdict::Aside(AsideReason::DeviceNotActive);
+		assert!(store.commit_batch(&p, &[held], 1).unwrap().is_none());
+		assert_eq!(
+			store.accept(&[reading(1, 2, 0)]).unwrap(),
+			vec![Accepted::SetAside(AsideReason::DeviceNotActive)]
+		);
+		assert_eq!((store.pending_count().unwrap(), store.aside_count().unwrap()), (0, 3));
+		let listed = store.aside_devices(None, 10).unwrap();
+		assert_eq!((listed[0].1.count, listed[0].1.held), (3, true));
+		// A redelivery is still a duplicate.
+		assert_eq!(store.accept(&[reading(1, 2, 0)]).unwrap(), vec![Accepted::Duplicate]);
+		assert_eq!(store.release(&d(1), 0, 2).unwrap(), 3);
+		let batch = cut(&store, LIMITS).unwrap();
+		assert_eq!(batch.readings.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![0, 1, 2]);
 	}
 }
