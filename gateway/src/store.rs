@@ -462,8 +462,16 @@ impl Store {
 						(vec![], Some(reason))
 					},
 				};
-				if reason.is_some_and(AsideReason::holds_device) {
+				if let Some(reason) = reason.filter(|r| r.holds_device()) {
 					queued.remove(device.as_bytes()).map_err(db)?;
+					hold_pending(
+						&mut pending,
+						&mut aside,
+						&mut aside_devices,
+						device,
+						reason,
+						now_ms,
+					)?;
 				}
 				readings.extend(keep.into_iter().cloned());
 			}
@@ -585,6 +593,16 @@ impl Store {
 						*reason,
 						now_ms,
 					)?;
+					if reason.holds_device() {
+						hold_pending(
+							&mut pending,
+							&mut aside,
+							&mut aside_devices,
+							device,
+							*reason,
+							now_ms,
+						)?;
+					}
 				}
 			}
 			for range in &head.ranges {
@@ -906,6 +924,25 @@ fn is_held(
 		Some(v) => Ok(decode::<AsideDevice>("set-aside device", v.value())?.held),
 		None => Ok(false),
 	}
+}
+
+/// Set aside every pending reading of `device` with `reason` (it is held now: none of its
+/// readings may wait in pending, unseen).
+fn hold_pending(
+	pending: &mut redb::Table<&'static [u8], &'static [u8]>,
+	aside: &mut redb::Table<&'static [u8], &'static [u8]>,
+	aside_devices: &mut redb::Table<&'static [u8], &'static [u8]>,
+	device: &DeviceId,
+	reason: AsideReason,
+	now_ms: u64,
+) -> Result<()> {
+	let (lo, hi) = device_keys(device);
+	let mut waiting = Vec::new();
+	for item in pending.range(&lo[..]..=&hi[..]).map_err(db)? {
+		let (_, v) = item.map_err(db)?;
+		waiting.push(decode::<SignedReading>("reading", v.value())?);
+	}
+	set_aside(pending, aside, aside_devices, &waiting.iter().collect::<Vec<_>>(), reason, now_ms)
 }
 
 /// Move `readings` (all of one device) from pending to the set-aside readings, with `reason`.
@@ -1297,6 +1334,13 @@ mod tests {
 		assert_eq!((store.pending_count().unwrap(), store.aside_count().unwrap()), (0, 3));
 		let listed = store.aside_devices(None, 10).unwrap();
 		assert_eq!((listed[0].1.count, listed[0].1.held), (3, true));
+		// A device refused in flight has its readings that arrived meanwhile set aside too.
+		store.accept(&[reading(2, 0, 0)]).unwrap();
+		let flying = cut(&store, LIMITS).unwrap();
+		store.accept(&[reading(2, 1, 0), reading(2, 2, 0)]).unwrap();
+		let culprit = [(d(2), AsideReason::DeviceNotActive)];
+		store.settle_refused(flying.head.number, "DeviceNotActive".into(), &culprit, 3).unwrap();
+		assert_eq!((store.pending_count().unwrap(), store.aside_count().unwrap()), (0, 6));
 		// A redelivery is still a duplicate.
 		assert_eq!(store.accept(&[reading(1, 2, 0)]).unwrap(), vec![Accepted::Duplicate]);
 		assert_eq!(store.release(&d(1), 0, 2).unwrap(), 3);
