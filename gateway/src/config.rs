@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 /// Settings as read from the file and the flags; every key optional until [`Settings::resolve`].
 #[derive(Deserialize, Default, Debug, Clone, clap::Args)]
-#[serde(deny_unknown_fields)]
 pub struct Settings {
 	/// The node's WebSocket RPC endpoint [default: ws://127.0.0.1:9944].
 	#[arg(long)]
@@ -16,21 +15,11 @@ pub struct Settings {
 	/// on the command line, where other users see it.
 	#[arg(long)]
 	pub account_file: Option<PathBuf>,
-	/// The MQTT broker: `host:port` or `mqtt://host:port` in the clear, `mqtts://host[:port]`
-	/// over TLS (port 8883 unless given) [default: 127.0.0.1:1883].
-	#[arg(long)]
-	pub mqtt: Option<String>,
-	/// PEM file of the certificate authorities the broker's certificate must chain to; implies
-	/// TLS [default for mqtts://: the system's, /etc/ssl/certs/ca-certificates.crt].
-	#[arg(long)]
-	pub mqtt_ca_file: Option<PathBuf>,
-	/// The username to log in to the broker with [default: none, anonymous].
-	#[arg(long)]
-	pub mqtt_username: Option<String>,
-	/// A file holding the broker password, readable by its owner only; IOTRUST_MQTT_PASSWORD if
-	/// unset. Needs `mqtt_username`.
-	#[arg(long)]
-	pub mqtt_password_file: Option<PathBuf>,
+	/// The broker and how to log in to it (`mqtt`, `mqtt_ca_file`, `mqtt_username`,
+	/// `mqtt_password_file`).
+	#[command(flatten)]
+	#[serde(flatten)]
+	pub broker: crate::mqtt::BrokerSettings,
 	/// The MQTT client id; keep it stable, the broker keeps its session (and queues messages)
 	/// under it [default: iotrust-gateway].
 	#[arg(long)]
@@ -89,17 +78,31 @@ impl Settings {
 			Some(path) => {
 				let text = std::fs::read_to_string(path)
 					.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-				toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
+				let table: toml::Table =
+					toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+				// Every key is a flag's name (serde's own check does not reach flattened keys).
+				let command = <Settings as clap::Args>::augment_args(clap::Command::new("run"));
+				let known: Vec<&str> =
+					command.get_arguments().map(|a| a.get_id().as_str()).collect();
+				if let Some(key) = table.keys().find(|k| !known.contains(&k.as_str())) {
+					return Err(format!("{}: unknown field `{key}`", path.display()));
+				}
+				table.try_into().map_err(|e| format!("{}: {e}", path.display()))?
 			},
 			None => Settings::default(),
 		};
 		Ok(Settings {
 			node: flags.node.or(base.node),
 			account_file: flags.account_file.or(base.account_file),
-			mqtt: flags.mqtt.or(base.mqtt),
-			mqtt_ca_file: flags.mqtt_ca_file.or(base.mqtt_ca_file),
-			mqtt_username: flags.mqtt_username.or(base.mqtt_username),
-			mqtt_password_file: flags.mqtt_password_file.or(base.mqtt_password_file),
+			broker: crate::mqtt::BrokerSettings {
+				mqtt: flags.broker.mqtt.or(base.broker.mqtt),
+				mqtt_ca_file: flags.broker.mqtt_ca_file.or(base.broker.mqtt_ca_file),
+				mqtt_username: flags.broker.mqtt_username.or(base.broker.mqtt_username),
+				mqtt_password_file: flags
+					.broker
+					.mqtt_password_file
+					.or(base.broker.mqtt_password_file),
+			},
 			client_id: flags.client_id.or(base.client_id),
 			db: flags.db.or(base.db),
 			http: flags.http.or(base.http),
@@ -120,13 +123,7 @@ impl Settings {
 				"the gateway account is not set: --account-file, `account_file` in the config file, or IOTRUST_GATEWAY_SECRET"
 			})?,
 		};
-		let broker = crate::mqtt::BrokerSettings {
-			mqtt: self.mqtt,
-			mqtt_ca_file: self.mqtt_ca_file,
-			mqtt_username: self.mqtt_username,
-			mqtt_password_file: self.mqtt_password_file,
-		}
-		.resolve()?;
+		let broker = self.broker.resolve()?;
 		let batch_max_readings = self.batch_max_readings.unwrap_or(20_000);
 		if batch_max_readings == 0 {
 			return Err("batch_max_readings must be at least 1".into());
@@ -240,6 +237,14 @@ mod tests {
 			.resolve()
 			.unwrap_err()
 			.contains("serve_owners"));
+		// The broker's keys are read from the file like the others.
+		std::fs::write(
+			&path,
+			format!("account_file = \"{}\"\nmqtt = \"10.0.0.5:1884\"\n", secret.display()),
+		)
+		.unwrap();
+		let config = Settings::load(Some(&path), Settings::default()).unwrap().resolve().unwrap();
+		assert_eq!(config.broker.to_string(), "mqtt://10.0.0.5:1884");
 		std::fs::write(&path, "nodes = 1\n").unwrap();
 		assert!(Settings::load(Some(&path), Settings::default())
 			.unwrap_err()

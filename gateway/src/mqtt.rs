@@ -13,9 +13,9 @@ pub const SYSTEM_CA_FILE: &str = "/etc/ssl/certs/ca-certificates.crt";
 /// The environment variable that may hold the broker password.
 pub const PASSWORD_ENV: &str = "IOTRUST_MQTT_PASSWORD";
 
-/// The broker's connection settings, as the simulator's flags (the gateway's are the same keys
-/// of its [`crate::config::Settings`]).
-#[derive(Default, Debug, Clone, clap::Args)]
+/// The broker's connection settings: flags of the gateway and the simulator, and keys of the
+/// gateway's config file.
+#[derive(serde::Deserialize, Default, Debug, Clone, clap::Args)]
 pub struct BrokerSettings {
 	/// The MQTT broker: `host:port` or `mqtt://host:port` in the clear, `mqtts://host[:port]`
 	/// over TLS (port 8883 unless given) [default: 127.0.0.1:1883].

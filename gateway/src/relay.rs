@@ -233,10 +233,9 @@ impl<C: RequestChain> Relay<C> {
 	/// Handle one request from `device`: check it, have it submitted, and publish the reply.
 	pub async fn handle(self: Arc<Self>, device: DeviceId, payload: Vec<u8>, client: AsyncClient) {
 		if !self.busy.lock().unwrap_or_else(|p| p.into_inner()).insert(device) {
-			let id = serde_json::from_slice::<Value>(&payload).map(|v| v["id"].clone());
-			let nonce = serde_json::from_slice::<Value>(&payload).map(|v| v["nonce"].clone());
+			let sent = serde_json::from_slice::<Value>(&payload).unwrap_or(Value::Null);
 			let reply = json!({
-				"id": id.unwrap_or(Value::Null), "nonce": nonce.unwrap_or(Value::Null),
+				"id": sent["id"], "nonce": sent["nonce"],
 				"status": "rejected", "reason": "busy",
 				"detail": "the device's previous request is under way; wait for its reply",
 			});
