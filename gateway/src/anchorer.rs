@@ -204,7 +204,8 @@ pub struct Settings {
 	pub max_readings: usize,
 	/// Devices per batch at most (the chain's limit applies besides).
 	pub max_devices: usize,
-	/// A batch is cut once its oldest reading has waited this long, or once it is full.
+	/// A batch is cut once it is full (by readings or by devices), or once its oldest reading
+	/// has waited this long.
 	pub window: Duration,
 	/// Batches in flight at most.
 	pub max_in_flight: usize,
@@ -418,8 +419,12 @@ impl<C: AnchorChain> Anchorer<C> {
 			self.since = None;
 			return Ok(None);
 		}
+		// A batch is cut as soon as it would be full, by readings or by devices; a fleet of
+		// many slow devices fills batches by devices long before it fills them by readings.
 		let waited = self.since.get_or_insert_with(Instant::now).elapsed();
-		if (pending as usize) < limits.max_readings && waited < self.settings.window {
+		let full = pending as usize >= limits.max_readings
+			|| self.store.queued_count()? as usize >= limits.max_devices;
+		if !full && waited < self.settings.window {
 			return Ok(None);
 		}
 		let proposal = self.store.propose(limits)?;
@@ -1020,6 +1025,27 @@ mod tests {
 		assert_eq!(s.submitted.len(), 10);
 		assert!(s.most_in_flight > 1 && s.most_in_flight <= 4, "{}", s.most_in_flight);
 		assert_eq!(s.nonce, 10);
+	}
+
+	/// A fleet of slow devices: each has one reading waiting, far fewer than a batch's readings.
+	/// Batches are cut as soon as they are full by devices, not when the window ends.
+	#[tokio::test]
+	async fn batches_full_by_devices_do_not_wait_for_the_window() {
+		let rig = rig();
+		let settings = Settings {
+			max_devices: 10,
+			window: Duration::from_secs(60),
+			max_in_flight: 8,
+			..settings()
+		};
+		for n in 1..=50 {
+			rig.store.accept(&[reading(n, 0)]).unwrap();
+		}
+		let started = Instant::now();
+		assert!(rig.run_until(settings, settled).await.is_none());
+		assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+		let s = rig.fake.state.lock().unwrap();
+		assert!(s.submitted.iter().all(|(_, devices)| *devices == 10), "{:?}", s.submitted);
 	}
 
 	/// Another gateway anchors with this account: a batch number this database built is on

@@ -30,7 +30,7 @@ impl Default for CacheLimits {
 	fn default() -> Self {
 		Self {
 			capacity: 20_000,
-			max_age: Duration::from_secs(60),
+			max_age: Duration::from_secs(300),
 			negative_age: Duration::from_secs(5),
 		}
 	}

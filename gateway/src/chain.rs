@@ -181,13 +181,7 @@ impl Chain {
 		let metadata = at.metadata_ref();
 		let call = match calls {
 			[one] => one.encode_with(metadata),
-			many => {
-				let mut args = Compact(many.len() as u32).encode();
-				for c in many {
-					args.extend(c.encode_with(metadata).map_err(other)?);
-				}
-				Call { pallet: "Utility", name: "batch_all", args }.encode_with(metadata)
-			},
+			many => batch_all(many, metadata).and_then(|c| c.encode_with(metadata)),
 		}
 		.map_err(other)?;
 		let mut tx = at.transactions();
@@ -211,6 +205,12 @@ impl Chain {
 			));
 		}
 		Ok((block, out))
+	}
+
+	/// `calls` as one `Utility.batch_all`, encoded against the chain's current metadata.
+	pub async fn batch_all(&self, calls: &[Call]) -> Result<Call, String> {
+		let at = self.api.at_current_block().await.map_err(|e| e.to_string())?;
+		batch_all(calls, at.metadata_ref())
 	}
 
 	/// `Obligations.DeviceNonce` of `device`: its count of obligation requests.
@@ -319,6 +319,15 @@ impl Call {
 		bytes.extend_from_slice(&self.args);
 		Ok(bytes)
 	}
+}
+
+/// `Utility.batch_all(calls)`: all of them or none.
+fn batch_all(calls: &[Call], metadata: &subxt::metadata::Metadata) -> Result<Call, String> {
+	let mut args = Compact(calls.len() as u32).encode();
+	for c in calls {
+		args.extend(c.encode_with(metadata)?);
+	}
+	Ok(Call { pallet: "Utility", name: "batch_all", args })
 }
 
 /// Devices-pallet events whose first field is the device they change.

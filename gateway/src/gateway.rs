@@ -20,7 +20,7 @@ use crate::{
 	ingest::ingest,
 	relay::Relay,
 	stats::{Backlog, Stats},
-	store::Store,
+	store::{Origin, Store},
 	validate::Validator,
 };
 use anyhow::Context;
@@ -184,10 +184,10 @@ async fn watch(
 					true
 				},
 				ChainEvent::Anchored { gateway, batch, root } if gateway == me => {
-					match store.head(batch) {
-						Ok(Some(head)) if head.root == root => true,
-						Ok(other) => {
-							foreign = Some((batch, root, other.map(|h| h.root)));
+					match store.origin(batch, &root) {
+						Ok(Origin::Ours | Origin::Earlier) => true,
+						Ok(Origin::Foreign { ours }) => {
+							foreign = Some((batch, root, ours));
 							false
 						},
 						Err(e) => {

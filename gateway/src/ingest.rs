@@ -13,11 +13,14 @@ use crate::{
 };
 use rumqttc::{AsyncClient, Event, Packet, Publish, QoS};
 use std::{sync::Arc, time::Duration};
+use subxt::ext::futures::stream::{self, StreamExt};
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 /// Messages checked and stored in one database transaction at most.
 const GROUP: usize = 1_000;
+/// Messages checked at once: as many chain lookups may be under way.
+const CHECKS_AT_ONCE: usize = 32;
 
 /// Subscribe to telemetry and obligation requests; store every reading that passes the
 /// validator, hand every request to the relay. Returns only if the broker connection's task
@@ -74,14 +77,26 @@ pub async fn ingest(
 				Err(_) => break,
 			}
 		}
-		let mut fresh = Vec::new();
+		let mut telemetry = Vec::with_capacity(group.len());
 		for p in &group {
-			if let Some(device) = device_of_request_topic(&p.topic) {
+			match device_of_request_topic(&p.topic) {
 				// Relayed at most once: the device asks again if no reply comes.
-				tokio::spawn(relay.clone().handle(device, p.payload.to_vec(), client.clone()));
-				continue;
+				Some(device) => {
+					tokio::spawn(relay.clone().handle(device, p.payload.to_vec(), client.clone()));
+				},
+				None => telemetry.push(p),
 			}
-			match validator.check(&p.topic, &p.payload).await {
+		}
+		// Checked several at a time (a device the cache does not hold is looked up on chain),
+		// the results kept in the order the messages came.
+		let checked: Vec<_> = stream::iter(&telemetry)
+			.map(|p| validator.check(&p.topic, &p.payload))
+			.buffered(CHECKS_AT_ONCE)
+			.collect()
+			.await;
+		let mut fresh = Vec::with_capacity(checked.len());
+		for (p, result) in telemetry.iter().zip(checked) {
+			match result {
 				Ok(reading) => fresh.push(reading),
 				Err(r) => {
 					stats.rejected(r.reason);

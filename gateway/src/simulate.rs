@@ -95,27 +95,47 @@ fn reading(pair: &DeviceKeypair, genesis: &H256, seq: u64) -> SignedReading {
 	r
 }
 
+/// Devices registered and bound per `utility.batchAll`: well within one extrinsic's weight
+/// (a registration is charged the P-256 proof's worst case before it is refunded).
+const DEVICES_PER_BATCH: usize = 100;
+/// Registration batches submitted and not yet finalized, at most.
+const BATCHES_IN_FLIGHT: usize = 8;
+
 async fn register(
 	chain: &Chain,
 	pairs: &[DeviceKeypair],
 	owner: &AccountId,
 	gateway: &AccountId,
 ) -> anyhow::Result<()> {
+	use crate::anchorer::AnchorChain;
+	use subxt::ext::futures::{stream, StreamExt, TryStreamExt};
 	let genesis = chain.genesis();
-	let mut calls = Vec::new();
-	for pair in pairs {
-		let id = pair.key.device_id();
-		let info = chain.device(&id).await.map_err(anyhow::Error::msg)?;
-		if info.is_none() {
-			let proof = pair.sign(&registration_payload(&genesis, owner, &pair.key));
-			let metadata = (b"iotrust simulator".to_vec(), H256::zero(), Vec::<u8>::new());
-			calls.push(Call::new("Devices", "register", &(pair.key, metadata, proof)));
+	// What the chain knows of each device, asked a few at a time.
+	let infos: Vec<_> = stream::iter(pairs)
+		.map(|pair| async move { chain.device(&pair.key.device_id()).await })
+		.buffered(16)
+		.try_collect()
+		.await
+		.map_err(anyhow::Error::msg)?;
+	let mut batches: Vec<Vec<Call>> = Vec::new();
+	for (chunk, infos) in pairs.chunks(DEVICES_PER_BATCH).zip(infos.chunks(DEVICES_PER_BATCH)) {
+		let mut calls = Vec::new();
+		for (pair, info) in chunk.iter().zip(infos) {
+			let id = pair.key.device_id();
+			if info.is_none() {
+				let proof = pair.sign(&registration_payload(&genesis, owner, &pair.key));
+				let metadata = (b"iotrust simulator".to_vec(), H256::zero(), Vec::<u8>::new());
+				calls.push(Call::new("Devices", "register", &(pair.key, metadata, proof)));
+			}
+			if info.as_ref().is_none_or(|i| i.gateway.as_ref() != Some(gateway)) {
+				calls.push(Call::new("Devices", "bind_gateway", &(id, gateway)));
+			}
 		}
-		if info.is_none_or(|i| i.gateway.as_ref() != Some(gateway)) {
-			calls.push(Call::new("Devices", "bind_gateway", &(id, gateway)));
+		if !calls.is_empty() {
+			batches.push(calls);
 		}
 	}
-	if calls.is_empty() {
+	if batches.is_empty() {
 		info!("all {} devices are registered and bound", pairs.len());
 		return Ok(());
 	}
@@ -136,8 +156,29 @@ async fn register(
 			tokio::time::sleep(std::time::Duration::from_secs(1)).await;
 		}
 	}
-	info!("registering and binding devices: {} calls in one batch", calls.len());
-	chain.submit(&calls).await.map_err(|e| anyhow::anyhow!("registration: {e}"))?;
+	let total: usize = batches.iter().map(Vec::len).sum();
+	info!("registering and binding devices: {total} calls in {} batches", batches.len());
+	// The batches are signed with consecutive nonces and several are in flight at once; each
+	// must be finalized without failing.
+	let mut nonce = chain.next_nonce().await.map_err(|e| anyhow::anyhow!("registration: {e}"))?;
+	let mut flying = stream::FuturesUnordered::new();
+	for (i, calls) in batches.iter().enumerate() {
+		if flying.len() >= BATCHES_IN_FLIGHT {
+			flying.next().await.transpose()?;
+		}
+		let call = chain.batch_all(calls).await.map_err(anyhow::Error::msg)?;
+		let watch = chain
+			.submit_call(&call, nonce)
+			.await
+			.map_err(|e| anyhow::anyhow!("registration batch {i}: {e}"))?;
+		nonce += 1;
+		flying.push(async move {
+			watch.await.map(|_| ()).map_err(|e| anyhow::anyhow!("registration batch {i}: {e}"))
+		});
+	}
+	while let Some(done) = flying.next().await {
+		done?;
+	}
 	Ok(())
 }
 

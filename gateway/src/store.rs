@@ -29,6 +29,21 @@ use std::{
 	sync::{Arc, Mutex},
 };
 
+/// Whose batch an anchor from this gateway's account is (see [`Store::origin`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+	/// This database built it, with that root.
+	Ours,
+	/// Numbered below this database's first batch: built before it (by the database it
+	/// replaces), so no sign of another gateway.
+	Earlier,
+	/// Not built here under that number and root: another gateway anchors with this account.
+	Foreign {
+		/// The root this database built under that number, if it built one.
+		ours: Option<H256>,
+	},
+}
+
 /// Accepted readings not yet in a batch: device id ‖ seq (big-endian) → SCALE reading.
 const PENDING: TableDefinition<&[u8], &[u8]> = TableDefinition::new("pending");
 /// Devices with pending readings that may be planned now: not in flight, not held.
@@ -355,6 +370,12 @@ impl Store {
 		r.open_table(PENDING).map_err(db)?.len().map_err(db)
 	}
 
+	/// How many devices have readings that a batch could take now (not in flight, not held).
+	pub fn queued_count(&self) -> Result<u64> {
+		let r = self.db.begin_read().map_err(db)?;
+		r.open_table(QUEUED).map_err(db)?.len().map_err(db)
+	}
+
 	/// How many readings are set aside.
 	pub fn aside_count(&self) -> Result<u64> {
 		let r = self.db.begin_read().map_err(db)?;
@@ -668,8 +689,25 @@ impl Store {
 			if next > now {
 				meta.insert("next_batch", next).map_err(db)?;
 			}
+			// A fresh database: the batches numbered below this were built before it.
+			if now == 0 && meta.get("first_batch").map_err(db)?.is_none() {
+				meta.insert("first_batch", next).map_err(db)?;
+			}
 		}
 		w.commit().map_err(db)
+	}
+
+	/// Whose batch `number`, anchored on chain from this gateway's account with `root`, is.
+	pub fn origin(&self, number: u64, root: &H256) -> Result<Origin> {
+		let r = self.db.begin_read().map_err(db)?;
+		let meta = r.open_table(META).map_err(db)?;
+		let first = meta.get("first_batch").map_err(db)?.map_or(0, |v| v.value());
+		Ok(match self.head(number)? {
+			Some(head) if head.root == *root => Origin::Ours,
+			Some(head) => Origin::Foreign { ours: Some(head.root) },
+			None if number < first => Origin::Earlier,
+			None => Origin::Foreign { ours: None },
+		})
 	}
 
 	/// Where reading `seq` of `device` is, if it was accepted.
@@ -1197,7 +1235,18 @@ mod tests {
 		store.raise_next_batch(3).unwrap();
 		assert_eq!(store.next_batch().unwrap(), 7);
 		store.accept(&[reading(1, 0, 0)]).unwrap();
-		assert_eq!(cut(&store, LIMITS).unwrap().head.number, 7);
+		let batch = cut(&store, LIMITS).unwrap();
+		assert_eq!(batch.head.number, 7);
+		// The batches below 7 were built before this database: seeing them anchored is no
+		// sign of another gateway; another root under a number from 7 on is.
+		let other = H256([0xee; 32]);
+		assert_eq!(store.origin(3, &other).unwrap(), Origin::Earlier);
+		assert_eq!(store.origin(7, &batch.head.root).unwrap(), Origin::Ours);
+		assert_eq!(
+			store.origin(7, &other).unwrap(),
+			Origin::Foreign { ours: Some(batch.head.root) }
+		);
+		assert_eq!(store.origin(8, &other).unwrap(), Origin::Foreign { ours: None });
 	}
 
 	/// A device's readings listed by measurement time, wherever they are, a page at a time,
