@@ -46,6 +46,8 @@ if [ "$run_e2e" -eq 1 ]; then
 	(cd "$REPO_ROOT/tests/e2e" && timeout 45m node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs)
 	log "chain load harness, smoke mode (a --dev node, 200 transfers)"
 	timeout 5m "$REPO_ROOT/scripts/bench-chain.sh" --smoke --no-build
+	log "gateway benchmark, smoke mode (--dev, 200 devices, three short phases)"
+	timeout 8m "$REPO_ROOT/scripts/bench-gateway.sh" --smoke --no-build
 fi
 
 log "all tests passed in $(($(date +%s) - started)) s"

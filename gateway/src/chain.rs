@@ -66,7 +66,17 @@ pub struct Chain {
 	api: OnlineClient<SubstrateConfig>,
 	rpc: subxt::rpcs::LegacyRpcMethods<subxt::config::RpcConfigFor<SubstrateConfig>>,
 	signer: Option<Keypair>,
+	/// The finalized block [`Chain::watch_finalized`] saw last, and when: reads are made
+	/// there while it is fresh (see [`Chain::at`]).
+	latest: std::sync::Mutex<Option<(std::time::Instant, At)>>,
 }
+
+/// A client at one block.
+type At = subxt::client::ClientAtBlock<SubstrateConfig, AtBlock>;
+
+/// How long the block the watcher saw last is read at, at most; after that (the watcher stalled
+/// or stopped), reads go to the node's finalized head again.
+const LATEST_FRESH: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// An account's key pair from a secret URI (`//Dave`, a phrase, `phrase//path`).
 pub fn keypair(secret: &str) -> Result<Keypair, String> {
@@ -109,10 +119,32 @@ impl Chain {
 		url: &str,
 		signer: Option<Keypair>,
 	) -> Result<Self, String> {
-		let api = OnlineClient::<SubstrateConfig>::from_rpc_client(client.clone())
+		// The legacy RPC methods, each call standing alone: a loaded node stops `chainHead`
+		// subscriptions whose blocks stay pinned too long, and every read through one then fails
+		// ("cannot find the block header") until it is followed again.
+		let backend = subxt::backend::LegacyBackend::builder().build(client.clone());
+		let api = OnlineClient::<SubstrateConfig>::from_backend(std::sync::Arc::new(backend))
 			.await
 			.map_err(|e| format!("cannot connect to {url}: {e}"))?;
-		Ok(Self { api, rpc: subxt::rpcs::LegacyRpcMethods::new(client), signer })
+		Ok(Self {
+			api,
+			rpc: subxt::rpcs::LegacyRpcMethods::new(client),
+			signer,
+			latest: std::sync::Mutex::new(None),
+		})
+	}
+
+	/// Where to read the chain's state: at the finalized block the watcher saw last, if it saw
+	/// one in the last 10 s — one request less per read than asking the node for its finalized
+	/// head, and never older than the blocks whose device changes the cache has been told of
+	/// (the watcher records a block here before it reports the block's changes); otherwise at
+	/// the node's finalized head.
+	async fn at(&self) -> Result<At, String> {
+		let latest = self.latest.lock().unwrap_or_else(|p| p.into_inner()).clone();
+		match latest {
+			Some((seen, at)) if seen.elapsed() < LATEST_FRESH => Ok(at),
+			_ => self.api.at_current_block().await.map_err(|e| e.to_string()),
+		}
 	}
 
 	/// Whether the node answers now (asked for its finalized head).
@@ -132,7 +164,7 @@ impl Chain {
 
 	/// Call runtime API `method` with SCALE-encoded `args` at the latest finalized block.
 	async fn runtime_call<R: Decode>(&self, method: &str, args: &impl Encode) -> Result<R, String> {
-		let at = self.api.at_current_block().await.map_err(|e| e.to_string())?;
+		let at = self.at().await?;
 		let bytes = at
 			.runtime_apis()
 			.call_raw(method, Some(&args.encode()))
@@ -177,7 +209,7 @@ impl Chain {
 	) -> Result<(H256, Vec<(String, String, Vec<u8>)>), SubmitError> {
 		let other = |e: String| SubmitError::Other(e);
 		let signer = self.signer.as_ref().ok_or(other("no signing account".into()))?;
-		let at = self.api.at_current_block().await.map_err(|e| other(e.to_string()))?;
+		let at = self.at().await.map_err(other)?;
 		let metadata = at.metadata_ref();
 		let call = match calls {
 			[one] => one.encode_with(metadata),
@@ -209,7 +241,7 @@ impl Chain {
 
 	/// `calls` as one `Utility.batch_all`, encoded against the chain's current metadata.
 	pub async fn batch_all(&self, calls: &[Call]) -> Result<Call, String> {
-		let at = self.api.at_current_block().await.map_err(|e| e.to_string())?;
+		let at = self.at().await?;
 		batch_all(calls, at.metadata_ref())
 	}
 
@@ -220,7 +252,7 @@ impl Chain {
 		key.extend(twox_128(b"DeviceNonce"));
 		key.extend(blake2_128(device.as_bytes()));
 		key.extend(device.as_bytes());
-		let at = self.api.at_current_block().await.map_err(|e| e.to_string())?;
+		let at = self.at().await?;
 		match at.storage().fetch_raw(key).await {
 			Ok(bytes) => u32::decode(&mut &bytes[..]).map_err(|e| e.to_string()),
 			Err(subxt::error::StorageError::NoValueFound) => Ok(0),
@@ -242,7 +274,7 @@ impl Chain {
 			key.extend(blake2_128(account));
 			key.extend(account);
 		}
-		let at = self.api.at_current_block().await.map_err(|e| e.to_string())?;
+		let at = self.at().await?;
 		match at.storage().fetch_raw(key).await {
 			Ok(_) => Ok(true),
 			Err(subxt::error::StorageError::NoValueFound) => Ok(false),
@@ -257,10 +289,22 @@ impl Chain {
 		&self,
 		mut f: impl FnMut(ChainEvent) -> bool,
 	) -> Result<(), String> {
+		// Reads go back to the node's finalized head when this ends, however it ends.
+		struct Forget<'a>(&'a std::sync::Mutex<Option<(std::time::Instant, At)>>);
+		impl Drop for Forget<'_> {
+			fn drop(&mut self) {
+				*self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
+			}
+		}
+		let _forget = Forget(&self.latest);
 		let mut blocks = self.api.stream_blocks().await.map_err(|e| e.to_string())?;
 		while let Some(block) = blocks.next().await {
 			let block = block.map_err(|e| e.to_string())?;
 			let at = block.at().await.map_err(|e| e.to_string())?;
+			// Recorded before its changes are reported: a read that starts after a change is
+			// reported is made at this block or a later one.
+			*self.latest.lock().unwrap_or_else(|p| p.into_inner()) =
+				Some((std::time::Instant::now(), at.clone()));
 			let events = at.events().fetch().await.map_err(|e| e.to_string())?;
 			for ev in events.iter().flatten() {
 				let event = match (ev.pallet_name(), ev.event_name()) {
@@ -451,11 +495,7 @@ impl Chain {
 
 	/// A metadata constant of the current runtime.
 	async fn constant<T: Decode>(&self, pallet: &str, name: &str) -> Result<T, ChainError> {
-		let at = self
-			.api
-			.at_current_block()
-			.await
-			.map_err(|e| ChainError::Unreachable(e.to_string()))?;
+		let at = self.at().await.map_err(ChainError::Unreachable)?;
 		let metadata = at.metadata_ref();
 		let value = metadata
 			.pallet_by_name(pallet)
@@ -485,11 +525,7 @@ impl Chain {
 			})
 			.collect();
 		let args = (u64::MAX, H256::zero(), devices as u32, 0u64, u64::MAX, ranges);
-		let at = self
-			.api
-			.at_current_block()
-			.await
-			.map_err(|e| ChainError::Unreachable(e.to_string()))?;
+		let at = self.at().await.map_err(ChainError::Unreachable)?;
 		let call = Call::new("Anchoring", "anchor", &args)
 			.encode_with(at.metadata_ref())
 			.map_err(ChainError::Unreadable)?;
@@ -672,11 +708,7 @@ impl Chain {
 			.signer
 			.as_ref()
 			.ok_or_else(|| ChainError::Unreadable("no signing account".into()))?;
-		let at = self
-			.api
-			.at_current_block()
-			.await
-			.map_err(|e| ChainError::Unreachable(e.to_string()))?;
+		let at = self.at().await.map_err(ChainError::Unreachable)?;
 		let call = call.encode_with(at.metadata_ref()).map_err(ChainError::Unreadable)?;
 		let mut tx = at.transactions();
 		let payload =

@@ -69,6 +69,18 @@ pub struct Args {
 	/// gateway's reply as a JSON line and exit 0 if the obligation was created.
 	#[arg(long, value_name = "OFFER:AMOUNT")]
 	obligation: Option<String>,
+	/// With `--obligation`, play a cheat: `replay` signs the request with the nonce of the
+	/// device's previous request (an old request sent again), `amount` asks for one planck
+	/// more than the device signed for (a request altered on its way). The gateway must refuse.
+	#[arg(long, value_enum, requires = "obligation")]
+	tamper: Option<Tamper>,
+}
+
+/// How `--tamper` spoils an obligation request.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Tamper {
+	Replay,
+	Amount,
 }
 
 /// The key pair of simulated device `index`.
@@ -326,13 +338,18 @@ async fn request_obligation(
 	let terms =
 		Terms { offer: offer.parse()?, amount: amount.parse()?, note: b"simulated".to_vec() };
 	let device = pair.key.device_id();
-	let nonce = chain.obligation_nonce(&device).await.map_err(anyhow::Error::msg)?;
+	let mut nonce = chain.obligation_nonce(&device).await.map_err(anyhow::Error::msg)?;
+	if args.tamper == Some(Tamper::Replay) {
+		nonce =
+			nonce.checked_sub(1).context("--tamper replay: the device has asked nothing yet")?;
+	}
 	let payload =
 		iotrust_primitives::device::obligation_payload(&chain.genesis(), &device, nonce, &terms);
+	let sent_amount = terms.amount + u128::from(args.tamper == Some(Tamper::Amount));
 	let request = serde_json::json!({
 		"id": format!("sim-{}", now_ms()),
 		"offer": terms.offer,
-		"amount": terms.amount.to_string(),
+		"amount": sent_amount.to_string(),
 		"note": crate::telemetry::hex0x(&terms.note),
 		"nonce": nonce,
 		"signature": crate::telemetry::signature_to_json(&pair.sign(&payload)),

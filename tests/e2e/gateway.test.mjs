@@ -7,7 +7,8 @@
 // reading's proof from the gateway checks out through `anchoringApi.checkReading`, and bad
 // messages are rejected and counted by kind. Then the gateway's node is down for 60 s and the
 // broker restarted while devices publish: nothing is lost. A device suspended mid-run costs the
-// others nothing, its readings set aside and listed. A device's obligation request is relayed.
+// others nothing, its readings set aside and listed. A device's obligation request is relayed;
+// a replayed one and one altered on its way are refused.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -313,8 +314,17 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
     // Asked again for more than the offer allows: the chain's refusal comes back to the device.
     await assert.rejects(runSimulator(GATEWAY_BIN, sim({ extra: ['--obligation', `${offerId}:${1000n * UNIT}`] })),
       /AmountOutOfRange/);
+    // The cheats: the created request sent again (its nonce is used up), and a request whose
+    // amount was raised on its way to the gateway. Both are refused with the reason, and
+    // nothing reaches the chain: the device's nonce stays where the created one left it.
+    await assert.rejects(runSimulator(GATEWAY_BIN, sim({ extra: ['--obligation', `${offerId}:${2n * UNIT}`, '--tamper', 'replay'] })),
+      /"status":"rejected".*stale_nonce|stale_nonce.*"status":"rejected"/);
+    await assert.rejects(runSimulator(GATEWAY_BIN, sim({ extra: ['--obligation', `${offerId}:${2n * UNIT}`, '--tamper', 'amount'] })),
+      /bad_signature/);
+    assert.equal((await api.query.obligations.deviceNonce(devices[0])).toNumber(), 1);
     const metrics = await (await fetch(`http://127.0.0.1:${HTTP_PORT}/metrics`)).text();
     assert.match(metrics, /iotrust_gateway_obligation_requests_total\{outcome="created"\} 1/);
     assert.match(metrics, /iotrust_gateway_obligation_requests_total\{outcome="failed"\} 1/);
+    assert.match(metrics, /iotrust_gateway_obligation_requests_total\{outcome="rejected"\} 2/);
   });
 });
