@@ -44,6 +44,11 @@ pub enum Origin {
 	},
 }
 
+/// The database's page cache. redb's default (1 GiB) let the gateway's memory grow with its
+/// database for as long as it ran; the hot pages (pending readings, the queue, the newest
+/// batches) fit in far less.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// Accepted readings not yet in a batch: device id ‖ seq (big-endian) → SCALE reading.
 const PENDING: TableDefinition<&[u8], &[u8]> = TableDefinition::new("pending");
 /// Devices with pending readings that may be planned now: not in flight, not held.
@@ -271,7 +276,7 @@ impl Store {
 		if let Some(dir) = path.parent() {
 			std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(e.to_string()))?;
 		}
-		let database = Database::create(path).map_err(db)?;
+		let database = redb::Builder::new().set_cache_size(CACHE_BYTES).create(path).map_err(db)?;
 		let w = database.begin_write().map_err(db)?;
 		match upgrade::layout(&w)? {
 			None => {

@@ -15,6 +15,7 @@
 //
 //   node scripts/lib/gateway-bench.mjs --bin NODE --gateway-bin GATEWAY --out DIR
 //        [--devices 20] [--phase NAME:RATE:SECONDS]... [--local] [--label TEXT] [--smoke]
+//        [--gateway-arg ARG]...
 //        [--port-offset 400]
 
 import fs from 'node:fs';
@@ -38,6 +39,7 @@ const local = args.includes('--local');
 const smoke = args.includes('--smoke');
 const label = opt('--label', '');
 const offset = Number(opt('--port-offset', '400'));
+const gatewayArgs = all('--gateway-arg');
 const phases = (all('--phase').length ? all('--phase') : ['run:500:30']).map((p) => {
   const [name, rate, seconds] = p.split(':');
   if (!name || !(Number(rate) > 0) || !(Number(seconds) > 0)) throw new Error(`--phase ${p}: want NAME:RATE:SECONDS`);
@@ -67,7 +69,7 @@ async function runPhase(phase, { nodes, broker, startSeq, index }) {
   const readings = Math.max(1, Math.round((phase.rate * phase.seconds) / devices));
   const dir = path.join(state, `gateway-${index}`);
   const httpPort = 18080 + offset;
-  const gateway = startGateway({ bin: gatewayBin, state: dir, nodeUrl: nodes[0].rpcUrl, broker, httpPort });
+  const gateway = startGateway({ bin: gatewayBin, state: dir, nodeUrl: nodes[0].rpcUrl, broker, httpPort, extraArgs: gatewayArgs });
   try {
     await waitForPort(httpPort);
     const stats = async () => (await fetch(`${gateway.httpUrl}/stats`)).json();
