@@ -704,15 +704,22 @@ impl Store {
 
 	/// Whose batch `number`, anchored on chain from this gateway's account with `root`, is.
 	pub fn origin(&self, number: u64, root: &H256) -> Result<Origin> {
+		if let Some(head) = self.head(number)? {
+			return Ok(if head.root == *root {
+				Origin::Ours
+			} else {
+				Origin::Foreign { ours: Some(head.root) }
+			});
+		}
+		// Only a number this database never built needs its first batch.
 		let r = self.db.begin_read().map_err(db)?;
-		let meta = r.open_table(META).map_err(db)?;
-		let first = meta.get("first_batch").map_err(db)?.map_or(0, |v| v.value());
-		Ok(match self.head(number)? {
-			Some(head) if head.root == *root => Origin::Ours,
-			Some(head) => Origin::Foreign { ours: Some(head.root) },
-			None if number < first => Origin::Earlier,
-			None => Origin::Foreign { ours: None },
-		})
+		let first = r
+			.open_table(META)
+			.map_err(db)?
+			.get("first_batch")
+			.map_err(db)?
+			.map_or(0, |v| v.value());
+		Ok(if number < first { Origin::Earlier } else { Origin::Foreign { ours: None } })
 	}
 
 	/// Where reading `seq` of `device` is, if it was accepted.
