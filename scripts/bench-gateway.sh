@@ -7,6 +7,7 @@
 #
 #   scripts/bench-gateway.sh [--fleet | --smoke] [--devices N] [--phase NAME:RATE:SECONDS]...
 #                            [--local] [--out DIR] [--debug] [--no-build] [--gateway-arg ARG]...
+#                            [--keep]
 #
 # --fleet: the fleet profile (about 25 min): 10,000 devices on the 4-validator network; `latency`
 #   at 1,000 readings/s for 2 min, `ceiling` as fast as the simulator publishes (20,000/s asked,
@@ -15,7 +16,8 @@
 #   each of which must be anchored completely (so the benchmark cannot rot).
 # Default: 20 devices, one phase `run:500:30`, on --dev. The binaries are the `production` build
 # (release with thin LTO, the build whose figures we publish); --debug uses the debug build.
-# Output: bench/results/gateway (--out DIR). --gateway-arg passes a flag to every gateway.
+# Output: bench/results/gateway (--out DIR). --gateway-arg passes a flag to every gateway; --keep
+# keeps the nodes' and gateways' logs and databases (the directory is printed at the end).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -32,11 +34,11 @@ while [ $# -gt 0 ]; do
 		smoke=1; profile=debug
 		pass+=(--smoke --devices 200 --phase latency:200:5 --phase ceiling:5000:2 --phase soak:400:10) ;;
 	--devices | --phase | --gateway-arg) pass+=("$1" "$2"); shift ;;
-	--local) pass+=(--local) ;;
+	--local | --keep) pass+=("$1") ;;
 	--out) out="$2"; shift ;;
 	--debug) profile=debug ;;
 	--no-build) build=0 ;;
-	-h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,20p' "$0"; exit 0 ;;
 	*) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift

@@ -224,8 +224,9 @@ pub struct Anchorer<C: AnchorChain> {
 	limits: Option<Limits>,
 	nonce: Option<u64>,
 	/// Batches in flight by number, with their readings' timestamps (for the latency
-	/// histogram), and batches waiting to be (re)submitted, oldest first.
-	flying: BTreeMap<u64, Vec<u64>>,
+	/// histogram) and when the pool took them, and batches waiting to be (re)submitted, oldest
+	/// first.
+	flying: BTreeMap<u64, (Vec<u64>, Instant)>,
 	to_submit: Vec<Batch>,
 	since: Option<Instant>,
 	last_recheck: Instant,
@@ -328,7 +329,10 @@ impl<C: AnchorChain> Anchorer<C> {
 	}
 
 	async fn run_inner(&mut self) -> Result<std::convert::Infallible, Halt> {
-		use subxt::ext::futures::stream::{FuturesUnordered, StreamExt};
+		use subxt::ext::futures::{
+			stream::{FuturesUnordered, StreamExt},
+			FutureExt,
+		};
 		let mut flying: FuturesUnordered<Pin<Box<dyn Future<Output = Finished> + Send>>> =
 			FuturesUnordered::new();
 		// What a previous run left unsettled is looked up first, in order: settled if it is on
@@ -340,7 +344,13 @@ impl<C: AnchorChain> Anchorer<C> {
 		}
 		loop {
 			self.recheck_held().await?;
+			// Settle what has ended before submitting more: a batch finalized is settled
+			// promptly however long the queue of batches to cut is.
+			while let Some(Some((number, outcome))) = flying.next().now_or_never() {
+				self.landed(number, outcome).await?;
+			}
 			while self.flying.len() < self.settings.max_in_flight {
+				let started = Instant::now();
 				let batch = match self.to_submit.first() {
 					Some(_) => self.to_submit.remove(0),
 					None => match self.cut().await? {
@@ -348,12 +358,43 @@ impl<C: AnchorChain> Anchorer<C> {
 						None => break,
 					},
 				};
-				match self.submit(&batch).await? {
+				// While it is submitted, the batch after it is planned and judged: a batch's
+				// two round trips to the node overlap the next one's.
+				let next = if self.to_submit.is_empty()
+					&& self.flying.len() + 1 < self.settings.max_in_flight
+				{
+					self.plan().await?
+				} else {
+					None
+				};
+				let (chain, stats) = (self.chain.clone(), self.stats.clone());
+				let judging = async {
+					match &next {
+						Some(proposal) => judge(&*chain, &stats, proposal).await,
+						None => None,
+					}
+				};
+				let (submitted, verdicts) = tokio::join!(self.submit(&batch), judging);
+				if let (Some(proposal), Some(verdicts)) = (&next, verdicts) {
+					if let Some(cut) = self.commit(proposal, &verdicts)? {
+						self.to_submit.push(cut);
+					}
+				}
+				match submitted? {
 					Some(watch) => {
 						let number = batch.head.number;
-						self.flying.insert(number, timestamps(&batch));
+						self.stats.submitted(started.elapsed());
+						self.flying.insert(number, (timestamps(&batch), Instant::now()));
 						self.stats.in_flight(self.flying.len());
-						flying.push(Box::pin(async move { (number, watch.await) }));
+						// Followed on its own task: it reaches its end (and fetches its events)
+						// while this loop cuts and submits the next batches.
+						let followed = tokio::spawn(watch);
+						flying.push(Box::pin(async move {
+							let outcome = followed.await.unwrap_or_else(|e| {
+								Outcome::Lost(format!("following the transaction failed: {e}"))
+							});
+							(number, outcome)
+						}));
 					},
 					// Not submitted now (the chain is unreachable, or the batch was refused and
 					// its readings are back in the queue): try again later.
@@ -373,9 +414,7 @@ impl<C: AnchorChain> Anchorer<C> {
 			};
 			tokio::select! {
 				Some((number, outcome)) = flying.next(), if !flying.is_empty() => {
-					let stamps = self.flying.remove(&number).unwrap_or_default();
-					self.stats.in_flight(self.flying.len());
-					self.finish(number, &stamps, outcome).await?;
+					self.landed(number, outcome).await?;
 				},
 				Some(call) = relayed => self.relay(call).await,
 				_ = tick => {},
@@ -413,14 +452,24 @@ impl<C: AnchorChain> Anchorer<C> {
 	/// Cut the next batch if it is time: plan it, ask the chain about each device, set aside
 	/// what it would not take, store the rest.
 	async fn cut(&mut self) -> Result<Option<Batch>, Halt> {
+		let Some(proposal) = self.plan().await? else { return Ok(None) };
+		let Some(verdicts) = judge(&*self.chain, &self.stats, &proposal).await else {
+			return Ok(None);
+		};
+		self.commit(&proposal, &verdicts)
+	}
+
+	/// The next batch's proposal if it is time to cut one: it would be full (by readings or by
+	/// devices), or its oldest reading has waited a window.
+	async fn plan(&mut self) -> Result<Option<Proposal>, Halt> {
 		let Some(limits) = self.limits().await else { return Ok(None) };
 		let pending = self.store.pending_count()?;
 		if pending == 0 {
 			self.since = None;
 			return Ok(None);
 		}
-		// A batch is cut as soon as it would be full, by readings or by devices; a fleet of
-		// many slow devices fills batches by devices long before it fills them by readings.
+		// A fleet of many slow devices fills batches by devices long before it fills them by
+		// readings.
 		let waited = self.since.get_or_insert_with(Instant::now).elapsed();
 		let full = pending as usize >= limits.max_readings
 			|| self.store.queued_count()? as usize >= limits.max_devices;
@@ -428,13 +477,15 @@ impl<C: AnchorChain> Anchorer<C> {
 			return Ok(None);
 		}
 		let proposal = self.store.propose(limits)?;
-		if proposal.runs.is_empty() {
-			return Ok(None);
-		}
-		let Some(verdicts) = self.judge(&proposal).await else { return Ok(None) };
-		let batch = self.store.commit_batch(&proposal, &verdicts, now_ms())?;
+		Ok((!proposal.runs.is_empty()).then_some(proposal))
+	}
+
+	/// Store `proposal` as the next batch, as the chain judged it (`verdicts`): what it would
+	/// not take is set aside, and said so.
+	fn commit(&mut self, proposal: &Proposal, verdicts: &[Verdict]) -> Result<Option<Batch>, Halt> {
+		let batch = self.store.commit_batch(proposal, verdicts, now_ms())?;
 		self.since = Some(Instant::now());
-		for ((device, run), verdict) in proposal.runs.iter().zip(&verdicts) {
+		for ((device, run), verdict) in proposal.runs.iter().zip(verdicts) {
 			let aside = match verdict {
 				Verdict::Aside(reason) => Some((run.len(), *reason)),
 				Verdict::Admit { from } => {
@@ -455,32 +506,6 @@ impl<C: AnchorChain> Anchorer<C> {
 		Ok(batch)
 	}
 
-	/// The chain's verdict on each run of `proposal`; `None` if the chain cannot be asked now.
-	async fn judge(&self, proposal: &Proposal) -> Option<Vec<Verdict>> {
-		let ranges: Vec<(DeviceId, u64)> = proposal
-			.runs
-			.iter()
-			.filter_map(|(device, run)| run.first().map(|r| (*device, r.seq)))
-			.collect();
-		match self.chain.check_ranges(&ranges).await {
-			Ok(checks) if checks.len() == ranges.len() => {
-				Some(checks.into_iter().map(verdict).collect())
-			},
-			Ok(checks) => {
-				warn!(
-					"the chain judged {} of {} devices; asking again later",
-					checks.len(),
-					ranges.len()
-				);
-				None
-			},
-			Err(e) => {
-				warn!("asking the chain about a batch's devices: {e}");
-				None
-			},
-		}
-	}
-
 	/// Submit `batch`; the future of its outcome if the pool took it. A batch the pool refuses
 	/// for good is settled as refused (its readings go back to the queue, under smaller limits).
 	async fn submit(&mut self, batch: &Batch) -> Result<Option<InFlight>, Halt> {
@@ -496,7 +521,10 @@ impl<C: AnchorChain> Anchorer<C> {
 				},
 			},
 		};
-		match self.chain.submit(&batch.head, nonce).await {
+		let started = Instant::now();
+		let submitted = self.chain.submit(&batch.head, nonce).await;
+		self.stats.pooled(started.elapsed());
+		match submitted {
 			Ok(watch) => {
 				self.nonce = Some(nonce + 1);
 				Ok(Some(watch))
@@ -536,6 +564,17 @@ impl<C: AnchorChain> Anchorer<C> {
 				Ok(None)
 			},
 		}
+	}
+
+	/// Batch `number`, in flight, ended with `outcome`: settle it.
+	async fn landed(&mut self, number: u64, outcome: Outcome) -> Result<(), Halt> {
+		let (stamps, taken) =
+			self.flying.remove(&number).unwrap_or_else(|| (Vec::new(), Instant::now()));
+		self.stats.in_flight(self.flying.len());
+		if matches!(outcome, Outcome::Anchored { .. }) {
+			self.stats.finalized(taken.elapsed());
+		}
+		self.finish(number, &stamps, outcome).await
 	}
 
 	/// Settle batch `number` by how it ended; `stamps` are its readings' timestamps.
@@ -684,6 +723,39 @@ impl<C: AnchorChain> Anchorer<C> {
 }
 
 /// The timestamps of `batch`'s readings.
+/// The chain's verdict on each run of `proposal`; `None` if the chain cannot be asked now.
+async fn judge<C: AnchorChain>(
+	chain: &C,
+	stats: &Stats,
+	proposal: &Proposal,
+) -> Option<Vec<Verdict>> {
+	let started = Instant::now();
+	let ranges: Vec<(DeviceId, u64)> = proposal
+		.runs
+		.iter()
+		.filter_map(|(device, run)| run.first().map(|r| (*device, r.seq)))
+		.collect();
+	let checked = chain.check_ranges(&ranges).await;
+	stats.judged(started.elapsed());
+	match checked {
+		Ok(checks) if checks.len() == ranges.len() => {
+			Some(checks.into_iter().map(verdict).collect())
+		},
+		Ok(checks) => {
+			warn!(
+				"the chain judged {} of {} devices; asking again later",
+				checks.len(),
+				ranges.len()
+			);
+			None
+		},
+		Err(e) => {
+			warn!("asking the chain about a batch's devices: {e}");
+			None
+		},
+	}
+}
+
 fn timestamps(batch: &Batch) -> Vec<u64> {
 	batch.readings.iter().map(|r| r.timestamp_ms).collect()
 }

@@ -710,16 +710,21 @@ impl Chain {
 			.ok_or_else(|| ChainError::Unreadable("no signing account".into()))?;
 		let at = self.at().await.map_err(ChainError::Unreachable)?;
 		let call = call.encode_with(at.metadata_ref()).map_err(ChainError::Unreadable)?;
-		let mut tx = at.transactions();
+		let tx = at.transactions();
 		let payload =
 			tx.from_call_data_bytes(&call).map_err(|e| ChainError::Unreadable(e.to_string()))?;
-		let params = subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
+		// Signed offline: the nonce is the anchorer's and the mortality starts at the block read
+		// from, so no round trip to the node (`create_signed` asks it for the nonce every time,
+		// which made signing the slowest step of submitting a batch).
+		use subxt::config::transaction_extensions::Params as _;
+		let mut params = subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
 			.nonce(nonce)
 			.build();
+		params.inject_block(at.block_number(), at.block_ref().hash());
 		let signed = tx
-			.create_signed(&payload, signer, params)
-			.await
-			.map_err(|e| ChainError::Unreachable(e.to_string()))?;
+			.create_signable_offline(&payload, params)
+			.and_then(|mut signable| signable.sign(signer))
+			.map_err(|e| ChainError::Unreadable(e.to_string()))?;
 		let mut progress = signed.submit_and_watch().await.map_err(|e| {
 			let text = e.to_string();
 			match classify_refusal(&text) {

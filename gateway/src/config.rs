@@ -37,7 +37,7 @@ pub struct Settings {
 	/// takes in one anchor, read from it].
 	#[arg(long)]
 	pub batch_max_devices: Option<usize>,
-	/// Batches submitted and not yet finalized, at most [default: 64].
+	/// Batches submitted and not yet finalized, at most [default: 128].
 	#[arg(long)]
 	pub max_in_flight: Option<usize>,
 	/// ... or once the oldest waiting reading is this old, in ms [default: 2000].
@@ -133,7 +133,7 @@ impl Settings {
 		if batch_max_devices == 0 {
 			return Err("batch_max_devices must be at least 1".into());
 		}
-		let max_in_flight = self.max_in_flight.unwrap_or(64);
+		let max_in_flight = self.max_in_flight.unwrap_or(128);
 		if max_in_flight == 0 {
 			return Err("max_in_flight must be at least 1".into());
 		}
@@ -211,7 +211,7 @@ mod tests {
 		assert!(config.serve_owners.is_empty());
 		// As many devices a batch as the chain takes, unless told fewer; at least one.
 		assert_eq!(config.batch_max_devices, usize::MAX);
-		assert_eq!(config.max_in_flight, 64);
+		assert_eq!(config.max_in_flight, 128);
 		let flags = Settings {
 			account_file: Some(secret.clone()),
 			batch_max_devices: Some(0),

@@ -10,7 +10,7 @@ use std::{
 	collections::BTreeMap,
 	fmt::Write as _,
 	sync::Mutex,
-	time::{Instant, SystemTime, UNIX_EPOCH},
+	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 /// Why a message was rejected.
@@ -111,6 +111,35 @@ impl Histogram {
 		None
 	}
 
+	/// Mean, p50 and p95 (ms), for `/stats`.
+	fn summary(&self) -> Value {
+		json!({
+			"mean": self.sum_ms.checked_div(self.count),
+			"p50": self.percentile(50),
+			"p95": self.percentile(95),
+		})
+	}
+
+	/// The bucket, sum and count samples of this histogram in Prometheus' text format, each
+	/// with `labels` (`name="value",...`) besides `le`.
+	fn exposed(&self, labels: &str) -> Vec<(String, String)> {
+		let plain = if labels.is_empty() { String::new() } else { format!("{{{labels}}}") };
+		let mut out: Vec<_> = EXPOSED_BOUNDS_S
+			.iter()
+			.map(|le| {
+				let bound = if le.is_infinite() { "+Inf".to_string() } else { le.to_string() };
+				let sep = if labels.is_empty() { "" } else { "," };
+				(
+					format!("_bucket{{{labels}{sep}le=\"{bound}\"}}"),
+					self.at_most(le * 1000.0).to_string(),
+				)
+			})
+			.collect();
+		out.push((format!("_sum{plain}"), (self.sum_ms as f64 / 1000.0).to_string()));
+		out.push((format!("_count{plain}"), self.count.to_string()));
+		out
+	}
+
 	/// How many took at most `ms`.
 	fn at_most(&self, ms: f64) -> u64 {
 		if ms.is_infinite() {
@@ -136,6 +165,13 @@ struct Inner {
 	in_flight: usize,
 	chain_connected: bool,
 	latency: Histogram,
+	/// A batch's time from being cut to the pool taking it, and from then to the gateway
+	/// seeing it in a finalized block: which side a slow anchor waits on.
+	submit: Histogram,
+	finality: Histogram,
+	/// Within `submit`: the chain's check of a batch's devices, and the pool's acceptance.
+	judge: Histogram,
+	pool: Histogram,
 }
 
 /// The counters, shared by the gateway's tasks.
@@ -214,6 +250,26 @@ impl Stats {
 		});
 	}
 
+	/// A batch took `submit` from being cut to the pool taking it.
+	pub fn submitted(&self, submit: Duration) {
+		self.with(|s| s.submit.record(submit.as_millis() as u64));
+	}
+
+	/// The chain took `took` to judge a batch's devices.
+	pub fn judged(&self, took: Duration) {
+		self.with(|s| s.judge.record(took.as_millis() as u64));
+	}
+
+	/// The node's pool took `took` to take a batch (signing and submitting included).
+	pub fn pooled(&self, took: Duration) {
+		self.with(|s| s.pool.record(took.as_millis() as u64));
+	}
+
+	/// A batch took `finality` from the pool taking it to the gateway seeing it finalized.
+	pub fn finalized(&self, finality: Duration) {
+		self.with(|s| s.finality.record(finality.as_millis() as u64));
+	}
+
 	/// The chain refused a batch.
 	pub fn refused(&self) {
 		self.with(|s| s.batches_refused += 1);
@@ -265,6 +321,12 @@ impl Stats {
 					"p50": s.latency.percentile(50),
 					"p95": s.latency.percentile(95),
 					"p99": s.latency.percentile(99),
+				},
+				"batchMs": {
+					"submit": s.submit.summary(),
+					"finality": s.finality.summary(),
+					"judge": s.judge.summary(),
+					"pool": s.pool.summary(),
 				},
 			})
 		})
@@ -376,23 +438,21 @@ impl Stats {
 				"1 while the gateway is connected to its node.",
 				&plain(u8::from(s.chain_connected).to_string()),
 			);
-			let mut buckets: Vec<_> = EXPOSED_BOUNDS_S
-				.iter()
-				.map(|le| {
-					let label = if le.is_infinite() { "+Inf".to_string() } else { le.to_string() };
-					(
-						format!("_bucket{{le=\"{label}\"}}"),
-						s.latency.at_most(le * 1000.0).to_string(),
-					)
-				})
-				.collect();
-			buckets.push(("_sum".into(), (s.latency.sum_ms as f64 / 1000.0).to_string()));
-			buckets.push(("_count".into(), s.latency.count.to_string()));
 			metric(
 				"iotrust_gateway_anchor_latency_seconds",
 				"histogram",
 				"From a reading's timestamp to the finalized block that anchors it.",
-				&buckets,
+				&s.latency.exposed(""),
+			);
+			let mut stages = s.submit.exposed("stage=\"submit\"");
+			stages.extend(s.finality.exposed("stage=\"finality\""));
+			stages.extend(s.judge.exposed("stage=\"judge\""));
+			stages.extend(s.pool.exposed("stage=\"pool\""));
+			metric(
+				"iotrust_gateway_batch_stage_seconds",
+				"histogram",
+				"A batch's time in each stage: submit (cut to taken by the node's pool; within it judge, the chain's check of its devices, and pool, signing and the pool's acceptance), finality (taken to seen in a finalized block).",
+				&stages,
 			);
 		});
 		out
@@ -427,6 +487,8 @@ mod tests {
 		stats.rejected(Reject::BadSignature);
 		stats.set_aside(AsideReason::DeviceNotActive, 4);
 		stats.anchored(2, &[2_500, 1_500], 4_000);
+		stats.pooled(Duration::from_millis(40));
+		stats.finalized(Duration::from_millis(3_700));
 		let text = stats.prometheus(Backlog { pending: 1, aside: 4, unsettled: 0 });
 		for line in [
 			"iotrust_gateway_readings_accepted_total 3",
@@ -438,6 +500,12 @@ mod tests {
 			"iotrust_gateway_anchor_latency_seconds_bucket{le=\"3\"} 2",
 			"iotrust_gateway_anchor_latency_seconds_bucket{le=\"+Inf\"} 2",
 			"iotrust_gateway_anchor_latency_seconds_count 2",
+			"iotrust_gateway_batch_stage_seconds_bucket{stage=\"pool\",le=\"0.5\"} 1",
+			"iotrust_gateway_batch_stage_seconds_count{stage=\"pool\"} 1",
+			"iotrust_gateway_batch_stage_seconds_bucket{stage=\"finality\",le=\"3\"} 0",
+			"iotrust_gateway_batch_stage_seconds_bucket{stage=\"finality\",le=\"4\"} 1",
+			"iotrust_gateway_batch_stage_seconds_sum{stage=\"finality\"} 3.7",
+			"iotrust_gateway_batch_stage_seconds_count{stage=\"judge\"} 0",
 		] {
 			assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
 		}

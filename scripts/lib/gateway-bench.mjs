@@ -15,7 +15,7 @@
 //
 //   node scripts/lib/gateway-bench.mjs --bin NODE --gateway-bin GATEWAY --out DIR
 //        [--devices 20] [--phase NAME:RATE:SECONDS]... [--local] [--label TEXT] [--smoke]
-//        [--gateway-arg ARG]...
+//        [--gateway-arg ARG]... [--keep]
 //        [--port-offset 400]
 
 import fs from 'node:fs';
@@ -40,6 +40,7 @@ const smoke = args.includes('--smoke');
 const label = opt('--label', '');
 const offset = Number(opt('--port-offset', '400'));
 const gatewayArgs = all('--gateway-arg');
+const keep = args.includes('--keep');
 const phases = (all('--phase').length ? all('--phase') : ['run:500:30']).map((p) => {
   const [name, rate, seconds] = p.split(':');
   if (!name || !(Number(rate) > 0) || !(Number(seconds) > 0)) throw new Error(`--phase ${p}: want NAME:RATE:SECONDS`);
@@ -80,11 +81,12 @@ async function runPhase(phase, { nodes, broker, startSeq, index }) {
     const sample = async () => {
       const s = await stats();
       const usage = processUsage(gateway.proc.pid);
+      const nodesCpu = nodes.reduce((sum, n) => sum + processUsage(n.proc.pid).cpu, 0);
       let db = 0;
       try { db = fs.statSync(dbFile).size; } catch { /* not yet */ }
       samples.push({
         t: (Date.now() - started) / 1000, publishing, accepted: s.accepted, anchored: s.readingsAnchored,
-        backlog: s.backlog, inFlight: s.inFlight, rss: usage.rss, cpu: usage.cpu, db, latencyMs: s.latencyMs, s,
+        backlog: s.backlog, inFlight: s.inFlight, rss: usage.rss, cpu: usage.cpu, nodesCpu, db, latencyMs: s.latencyMs, s,
       });
       return s;
     };
@@ -137,9 +139,11 @@ async function runPhase(phase, { nodes, broker, startSeq, index }) {
       drainedAfterSeconds: Math.round(anchoredAfter),
       batches: s.batchesAnchored, batchesRefused: s.batchesRefused, mostInFlight: Math.max(...samples.map((x) => x.inFlight)),
       latencyMs: s.latencyMs,
+      batchMs: s.batchMs,
       rssMiB: { last: +mib(last.rss).toFixed(1), max: +mib(Math.max(...samples.map((x) => x.rss))).toFixed(1) },
       rssTail: { seconds: Math.round(window), meanMiB: +mib(mean).toFixed(1), spreadPercent: +(100 * spread).toFixed(1) },
       gatewayCpuPercent: Math.round((100 * last.cpu) / Math.max(1, last.t)),
+      nodesCpuPercent: Math.round((100 * (last.nodesCpu - samples[0].nodesCpu)) / Math.max(1, last.t - samples[0].t)),
       dbBytes: last.db, dbBytesPerReading: Math.round(last.db / Math.max(1, s.accepted)),
       label,
       command: process.argv.slice(2).join(' '),
@@ -259,6 +263,7 @@ try {
   }
   for (const p of procs) await stopNode(p, { signal: 'SIGTERM', graceMs: 5000 });
   await Promise.all(nodes.map((n) => stopNode(n)));
-  fs.rmSync(state, { recursive: true, force: true });
+  if (keep) console.log(`the nodes' and gateways' logs and databases are kept in ${state}`);
+  else fs.rmSync(state, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);
