@@ -21,7 +21,7 @@
 
 use crate::{
 	batch::{Batch, BatchHead, Limits},
-	stats::{now_ms, Stats},
+	stats::{now_ms, Stage, Stats},
 	store::{AsideReason, Proposal, Store, StoreError, Verdict},
 };
 use iotrust_primitives::{anchoring::RangeCheck, device::DeviceId};
@@ -383,7 +383,7 @@ impl<C: AnchorChain> Anchorer<C> {
 				match submitted? {
 					Some(watch) => {
 						let number = batch.head.number;
-						self.stats.submitted(started.elapsed());
+						self.stats.timed(Stage::Submit, started.elapsed());
 						self.flying.insert(number, (timestamps(&batch), Instant::now()));
 						self.stats.in_flight(self.flying.len());
 						// Followed on its own task: it reaches its end (and fetches its events)
@@ -523,7 +523,7 @@ impl<C: AnchorChain> Anchorer<C> {
 		};
 		let started = Instant::now();
 		let submitted = self.chain.submit(&batch.head, nonce).await;
-		self.stats.pooled(started.elapsed());
+		self.stats.timed(Stage::Pool, started.elapsed());
 		match submitted {
 			Ok(watch) => {
 				self.nonce = Some(nonce + 1);
@@ -572,7 +572,7 @@ impl<C: AnchorChain> Anchorer<C> {
 			self.flying.remove(&number).unwrap_or_else(|| (Vec::new(), Instant::now()));
 		self.stats.in_flight(self.flying.len());
 		if matches!(outcome, Outcome::Anchored { .. }) {
-			self.stats.finalized(taken.elapsed());
+			self.stats.timed(Stage::Finality, taken.elapsed());
 		}
 		self.finish(number, &stamps, outcome).await
 	}
@@ -722,7 +722,6 @@ impl<C: AnchorChain> Anchorer<C> {
 	}
 }
 
-/// The timestamps of `batch`'s readings.
 /// The chain's verdict on each run of `proposal`; `None` if the chain cannot be asked now.
 async fn judge<C: AnchorChain>(
 	chain: &C,
@@ -736,7 +735,7 @@ async fn judge<C: AnchorChain>(
 		.filter_map(|(device, run)| run.first().map(|r| (*device, r.seq)))
 		.collect();
 	let checked = chain.check_ranges(&ranges).await;
-	stats.judged(started.elapsed());
+	stats.timed(Stage::Judge, started.elapsed());
 	match checked {
 		Ok(checks) if checks.len() == ranges.len() => {
 			Some(checks.into_iter().map(verdict).collect())
@@ -756,6 +755,7 @@ async fn judge<C: AnchorChain>(
 	}
 }
 
+/// The timestamps of `batch`'s readings.
 fn timestamps(batch: &Batch) -> Vec<u64> {
 	batch.readings.iter().map(|r| r.timestamp_ms).collect()
 }

@@ -124,11 +124,11 @@ impl Histogram {
 	/// with `labels` (`name="value",...`) besides `le`.
 	fn exposed(&self, labels: &str) -> Vec<(String, String)> {
 		let plain = if labels.is_empty() { String::new() } else { format!("{{{labels}}}") };
+		let sep = if labels.is_empty() { "" } else { "," };
 		let mut out: Vec<_> = EXPOSED_BOUNDS_S
 			.iter()
 			.map(|le| {
 				let bound = if le.is_infinite() { "+Inf".to_string() } else { le.to_string() };
-				let sep = if labels.is_empty() { "" } else { "," };
 				(
 					format!("_bucket{{{labels}{sep}le=\"{bound}\"}}"),
 					self.at_most(le * 1000.0).to_string(),
@@ -165,13 +165,34 @@ struct Inner {
 	in_flight: usize,
 	chain_connected: bool,
 	latency: Histogram,
-	/// A batch's time from being cut to the pool taking it, and from then to the gateway
-	/// seeing it in a finalized block: which side a slow anchor waits on.
-	submit: Histogram,
-	finality: Histogram,
-	/// Within `submit`: the chain's check of a batch's devices, and the pool's acceptance.
-	judge: Histogram,
-	pool: Histogram,
+	/// A batch's time in each [`Stage`], indexed by it.
+	stages: [Histogram; Stage::ALL.len()],
+}
+
+/// Where a batch spends its time: which side a slow anchor waits on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+	/// From being cut to the node's pool taking it.
+	Submit,
+	/// Within `Submit`: the chain's check of its devices.
+	Judge,
+	/// Within `Submit`: signing it and the pool's acceptance.
+	Pool,
+	/// From the pool taking it to the gateway seeing it in a finalized block.
+	Finality,
+}
+
+impl Stage {
+	const ALL: [Stage; 4] = [Stage::Submit, Stage::Judge, Stage::Pool, Stage::Finality];
+
+	fn name(self) -> &'static str {
+		match self {
+			Self::Submit => "submit",
+			Self::Judge => "judge",
+			Self::Pool => "pool",
+			Self::Finality => "finality",
+		}
+	}
 }
 
 /// The counters, shared by the gateway's tasks.
@@ -250,24 +271,9 @@ impl Stats {
 		});
 	}
 
-	/// A batch took `submit` from being cut to the pool taking it.
-	pub fn submitted(&self, submit: Duration) {
-		self.with(|s| s.submit.record(submit.as_millis() as u64));
-	}
-
-	/// The chain took `took` to judge a batch's devices.
-	pub fn judged(&self, took: Duration) {
-		self.with(|s| s.judge.record(took.as_millis() as u64));
-	}
-
-	/// The node's pool took `took` to take a batch (signing and submitting included).
-	pub fn pooled(&self, took: Duration) {
-		self.with(|s| s.pool.record(took.as_millis() as u64));
-	}
-
-	/// A batch took `finality` from the pool taking it to the gateway seeing it finalized.
-	pub fn finalized(&self, finality: Duration) {
-		self.with(|s| s.finality.record(finality.as_millis() as u64));
+	/// A batch spent `took` in `stage`.
+	pub fn timed(&self, stage: Stage, took: Duration) {
+		self.with(|s| s.stages[stage as usize].record(took.as_millis() as u64));
 	}
 
 	/// The chain refused a batch.
@@ -322,12 +328,10 @@ impl Stats {
 					"p95": s.latency.percentile(95),
 					"p99": s.latency.percentile(99),
 				},
-				"batchMs": {
-					"submit": s.submit.summary(),
-					"finality": s.finality.summary(),
-					"judge": s.judge.summary(),
-					"pool": s.pool.summary(),
-				},
+				"batchMs": Stage::ALL
+					.iter()
+					.map(|&stage| (stage.name().to_string(), s.stages[stage as usize].summary()))
+					.collect::<serde_json::Map<String, Value>>(),
 			})
 		})
 	}
@@ -444,10 +448,12 @@ impl Stats {
 				"From a reading's timestamp to the finalized block that anchors it.",
 				&s.latency.exposed(""),
 			);
-			let mut stages = s.submit.exposed("stage=\"submit\"");
-			stages.extend(s.finality.exposed("stage=\"finality\""));
-			stages.extend(s.judge.exposed("stage=\"judge\""));
-			stages.extend(s.pool.exposed("stage=\"pool\""));
+			let stages: Vec<_> = Stage::ALL
+				.iter()
+				.flat_map(|&stage| {
+					s.stages[stage as usize].exposed(&format!("stage=\"{}\"", stage.name()))
+				})
+				.collect();
 			metric(
 				"iotrust_gateway_batch_stage_seconds",
 				"histogram",
@@ -487,8 +493,8 @@ mod tests {
 		stats.rejected(Reject::BadSignature);
 		stats.set_aside(AsideReason::DeviceNotActive, 4);
 		stats.anchored(2, &[2_500, 1_500], 4_000);
-		stats.pooled(Duration::from_millis(40));
-		stats.finalized(Duration::from_millis(3_700));
+		stats.timed(Stage::Pool, Duration::from_millis(40));
+		stats.timed(Stage::Finality, Duration::from_millis(3_700));
 		let text = stats.prometheus(Backlog { pending: 1, aside: 4, unsettled: 0 });
 		for line in [
 			"iotrust_gateway_readings_accepted_total 3",
