@@ -7,6 +7,7 @@
 #
 #   scripts/bench-gateway.sh [--fleet | --smoke] [--devices N] [--phase NAME:RATE:SECONDS]...
 #                            [--local] [--out DIR] [--debug] [--no-build] [--gateway-arg ARG]...
+#                            [--node-arg ARG]...
 #                            [--keep]
 #
 # --fleet: the fleet profile (about 25 min): 10,000 devices on the 4-validator network; `latency`
@@ -16,8 +17,9 @@
 #   each of which must be anchored completely (so the benchmark cannot rot).
 # Default: 20 devices, one phase `run:500:30`, on --dev. The binaries are the `production` build
 # (release with thin LTO, the build whose figures we publish); --debug uses the debug build.
-# Output: bench/results/gateway (--out DIR). --gateway-arg passes a flag to every gateway; --keep
-# keeps the nodes' and gateways' logs and databases (the directory is printed at the end).
+# Output: bench/results/gateway (--out DIR). --gateway-arg passes a flag to every gateway,
+# --node-arg one to every node; --keep keeps the nodes' and gateways' logs and databases (the
+# directory is printed at the end).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -33,7 +35,7 @@ while [ $# -gt 0 ]; do
 	--smoke)
 		smoke=1; profile=debug
 		pass+=(--smoke --devices 200 --phase latency:200:5 --phase ceiling:5000:2 --phase soak:400:10) ;;
-	--devices | --phase | --gateway-arg) pass+=("$1" "$2"); shift ;;
+	--devices | --phase | --gateway-arg | --node-arg) pass+=("$1" "$2"); shift ;;
 	--local | --keep) pass+=("$1") ;;
 	--out) out="$2"; shift ;;
 	--debug) profile=debug ;;

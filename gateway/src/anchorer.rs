@@ -35,6 +35,9 @@ use std::{
 };
 use tracing::{error, info, warn};
 
+/// Batches cut at once at most (their devices judged by the chain in one call).
+const CUT_AT_ONCE: usize = 8;
+
 /// An anchor's id on chain.
 pub type AnchorId = u64;
 
@@ -209,6 +212,8 @@ pub struct Settings {
 	pub window: Duration,
 	/// Batches in flight at most.
 	pub max_in_flight: usize,
+	/// Batches being handed to the node's pool at once, at most.
+	pub max_submitting: usize,
 	/// How long to wait before asking the chain again after it could not be reached.
 	pub retry: Duration,
 	/// How often held devices are checked against the chain again.
@@ -224,16 +229,18 @@ pub struct Anchorer<C: AnchorChain> {
 	limits: Option<Limits>,
 	nonce: Option<u64>,
 	/// Batches in flight by number, with their readings' timestamps (for the latency
-	/// histogram) and when the pool took them, and batches waiting to be (re)submitted, oldest
-	/// first.
-	flying: BTreeMap<u64, (Vec<u64>, Instant)>,
+	/// histogram), and batches waiting to be (re)submitted, oldest first.
+	flying: BTreeMap<u64, Vec<u64>>,
 	to_submit: Vec<Batch>,
+	/// Nothing is submitted until then.
+	paused: Option<Instant>,
 	since: Option<Instant>,
 	last_recheck: Instant,
 	relayed: Option<tokio::sync::mpsc::Receiver<Relayed>>,
 }
 
-type Finished = (u64, Outcome);
+/// A submitted batch's number and its end: not taken by the pool, or its outcome.
+type Finished = (u64, Result<Outcome, ChainError>);
 
 impl<C: AnchorChain> Anchorer<C> {
 	/// An anchorer over `store`, anchoring on `chain`.
@@ -247,6 +254,7 @@ impl<C: AnchorChain> Anchorer<C> {
 			nonce: None,
 			flying: BTreeMap::new(),
 			to_submit: Vec::new(),
+			paused: None,
 			since: None,
 			last_recheck: Instant::now(),
 			relayed: None,
@@ -342,64 +350,62 @@ impl<C: AnchorChain> Anchorer<C> {
 				self.to_submit.push(batch);
 			}
 		}
+		let submitting = Arc::new(tokio::sync::Semaphore::new(self.settings.max_submitting.max(1)));
 		loop {
 			self.recheck_held().await?;
 			// Settle what has ended before submitting more: a batch finalized is settled
 			// promptly however long the queue of batches to cut is.
-			while let Some(Some((number, outcome))) = flying.next().now_or_never() {
-				self.landed(number, outcome).await?;
+			while let Some(Some((number, ended))) = flying.next().now_or_never() {
+				self.ended(number, ended).await?;
 			}
-			while self.flying.len() < self.settings.max_in_flight {
-				let started = Instant::now();
-				let batch = match self.to_submit.first() {
-					Some(_) => self.to_submit.remove(0),
-					None => match self.cut().await? {
-						Some(batch) => batch,
-						None => break,
-					},
-				};
-				// While it is submitted, the batch after it is planned and judged: a batch's
-				// two round trips to the node overlap the next one's.
-				let next = if self.to_submit.is_empty()
-					&& self.flying.len() + 1 < self.settings.max_in_flight
-				{
-					self.plan().await?
-				} else {
-					None
-				};
-				let (chain, stats) = (self.chain.clone(), self.stats.clone());
-				let judging = async {
-					match &next {
-						Some(proposal) => judge(&*chain, &stats, proposal).await,
-						None => None,
-					}
-				};
-				let (submitted, verdicts) = tokio::join!(self.submit(&batch), judging);
-				if let (Some(proposal), Some(verdicts)) = (&next, verdicts) {
-					if let Some(cut) = self.commit(proposal, &verdicts)? {
-						self.to_submit.push(cut);
-					}
+			while self.flying.len() < self.settings.max_in_flight
+				&& self.paused.is_none_or(|until| Instant::now() >= until)
+			{
+				self.paused = None;
+				let taken = Instant::now();
+				if self.to_submit.is_empty() {
+					// Several batches at once when there is room: one round trip to judge
+					// them all, so a long queue is cut as fast as it is submitted.
+					let room = self.settings.max_in_flight - self.flying.len();
+					self.cut(room.min(CUT_AT_ONCE)).await?;
 				}
-				match submitted? {
-					Some(watch) => {
-						let number = batch.head.number;
-						self.stats.timed(Stage::Submit, started.elapsed());
-						self.flying.insert(number, (timestamps(&batch), Instant::now()));
-						self.stats.in_flight(self.flying.len());
-						// Followed on its own task: it reaches its end (and fetches its events)
-						// while this loop cuts and submits the next batches.
-						let followed = tokio::spawn(watch);
-						flying.push(Box::pin(async move {
-							let outcome = followed.await.unwrap_or_else(|e| {
-								Outcome::Lost(format!("following the transaction failed: {e}"))
-							});
-							(number, outcome)
-						}));
-					},
-					// Not submitted now (the chain is unreachable, or the batch was refused and
-					// its readings are back in the queue): try again later.
-					None => break,
+				if self.to_submit.is_empty() {
+					break;
 				}
+				let batch = self.to_submit.remove(0);
+				let Some(nonce) = self.take_nonce().await else {
+					self.to_submit.insert(0, batch);
+					break;
+				};
+				// Several submissions go out at once, each on its own task (the node's pool
+				// takes a while to accept each, and a later nonce waits in its future queue
+				// for the earlier ones), and each is followed on that task to its end while
+				// this loop cuts the next batches.
+				let permit = submitting.clone().acquire_owned().await.expect("never closed");
+				let number = batch.head.number;
+				self.flying.insert(number, timestamps(&batch));
+				self.stats.in_flight(self.flying.len());
+				let (chain, stats, head) = (self.chain.clone(), self.stats.clone(), batch.head);
+				let followed = tokio::spawn(async move {
+					let started = Instant::now();
+					let submitted = chain.submit(&head, nonce).await;
+					stats.timed(Stage::Pool, started.elapsed());
+					drop(permit);
+					let watch = submitted?;
+					stats.timed(Stage::Submit, taken.elapsed());
+					let accepted = Instant::now();
+					let outcome = watch.await;
+					if matches!(outcome, Outcome::Anchored { .. }) {
+						stats.timed(Stage::Finality, accepted.elapsed());
+					}
+					Ok(outcome)
+				});
+				flying.push(Box::pin(async move {
+					let ended = followed.await.unwrap_or_else(|e| {
+						Ok(Outcome::Lost(format!("following the transaction failed: {e}")))
+					});
+					(number, ended)
+				}));
 			}
 			// Wake in time to cut the next batch when its window ends.
 			let tick = tokio::time::sleep(
@@ -413,8 +419,8 @@ impl<C: AnchorChain> Anchorer<C> {
 				}
 			};
 			tokio::select! {
-				Some((number, outcome)) = flying.next(), if !flying.is_empty() => {
-					self.landed(number, outcome).await?;
+				Some((number, ended)) = flying.next(), if !flying.is_empty() => {
+					self.ended(number, ended).await?;
 				},
 				Some(call) = relayed => self.relay(call).await,
 				_ = tick => {},
@@ -449,24 +455,33 @@ impl<C: AnchorChain> Anchorer<C> {
 		}
 	}
 
-	/// Cut the next batch if it is time: plan it, ask the chain about each device, set aside
-	/// what it would not take, store the rest.
-	async fn cut(&mut self) -> Result<Option<Batch>, Halt> {
-		let Some(proposal) = self.plan().await? else { return Ok(None) };
-		let Some(verdicts) = judge(&*self.chain, &self.stats, &proposal).await else {
-			return Ok(None);
+	/// Cut the next batches if it is time (up to `most`): plan them, ask the chain about each
+	/// device (once for all of them), set aside what it would not take, store the rest and
+	/// queue them for submission.
+	async fn cut(&mut self, most: usize) -> Result<(), Halt> {
+		let proposals = self.plan(most).await?;
+		if proposals.is_empty() {
+			return Ok(());
+		}
+		let Some(verdicts) = judge(&*self.chain, &self.stats, &proposals).await else {
+			return Ok(());
 		};
-		self.commit(&proposal, &verdicts)
+		for (proposal, verdicts) in proposals.iter().zip(verdicts) {
+			if let Some(batch) = self.commit(proposal, &verdicts)? {
+				self.to_submit.push(batch);
+			}
+		}
+		Ok(())
 	}
 
-	/// The next batch's proposal if it is time to cut one: it would be full (by readings or by
-	/// devices), or its oldest reading has waited a window.
-	async fn plan(&mut self) -> Result<Option<Proposal>, Halt> {
-		let Some(limits) = self.limits().await else { return Ok(None) };
+	/// The next batches' proposals (up to `most`) if it is time to cut: a batch would be full
+	/// (by readings or by devices), or the oldest reading has waited a window.
+	async fn plan(&mut self, most: usize) -> Result<Vec<Proposal>, Halt> {
+		let Some(limits) = self.limits().await else { return Ok(Vec::new()) };
 		let pending = self.store.pending_count()?;
 		if pending == 0 {
 			self.since = None;
-			return Ok(None);
+			return Ok(Vec::new());
 		}
 		// A fleet of many slow devices fills batches by devices long before it fills them by
 		// readings.
@@ -474,17 +489,22 @@ impl<C: AnchorChain> Anchorer<C> {
 		let full = pending as usize >= limits.max_readings
 			|| self.store.queued_count()? as usize >= limits.max_devices;
 		if !full && waited < self.settings.window {
-			return Ok(None);
+			return Ok(Vec::new());
 		}
-		let proposal = self.store.propose(limits)?;
-		Ok((!proposal.runs.is_empty()).then_some(proposal))
+		Ok(self.store.propose_many(limits, most)?)
 	}
 
 	/// Store `proposal` as the next batch, as the chain judged it (`verdicts`): what it would
 	/// not take is set aside, and said so.
 	fn commit(&mut self, proposal: &Proposal, verdicts: &[Verdict]) -> Result<Option<Batch>, Halt> {
-		let batch = self.store.commit_batch(proposal, verdicts, now_ms())?;
+		let now = now_ms();
+		let batch = self.store.commit_batch(proposal, verdicts, now)?;
 		self.since = Some(Instant::now());
+		if let Some(oldest) =
+			batch.as_ref().and_then(|b| b.readings.iter().map(|r| r.timestamp_ms).min())
+		{
+			self.stats.timed(Stage::Queue, Duration::from_millis(now.saturating_sub(oldest)));
+		}
 		for ((device, run), verdict) in proposal.runs.iter().zip(verdicts) {
 			let aside = match verdict {
 				Verdict::Aside(reason) => Some((run.len(), *reason)),
@@ -506,75 +526,76 @@ impl<C: AnchorChain> Anchorer<C> {
 		Ok(batch)
 	}
 
-	/// Submit `batch`; the future of its outcome if the pool took it. A batch the pool refuses
-	/// for good is settled as refused (its readings go back to the queue, under smaller limits).
-	async fn submit(&mut self, batch: &Batch) -> Result<Option<InFlight>, Halt> {
+	/// The account's next nonce, taken: `None` if the node cannot be asked now (the anchorer
+	/// pauses).
+	async fn take_nonce(&mut self) -> Option<u64> {
 		let nonce = match self.nonce {
 			Some(n) => n,
 			None => match self.chain.next_nonce().await {
 				Ok(n) => n,
 				Err(e) => {
 					warn!("asking for the account's nonce: {e}");
-					self.to_submit.insert(0, batch.clone());
-					tokio::time::sleep(self.settings.retry).await;
-					return Ok(None);
+					self.pause();
+					return None;
 				},
 			},
 		};
-		let started = Instant::now();
-		let submitted = self.chain.submit(&batch.head, nonce).await;
-		self.stats.timed(Stage::Pool, started.elapsed());
-		match submitted {
-			Ok(watch) => {
-				self.nonce = Some(nonce + 1);
-				Ok(Some(watch))
-			},
-			Err(ChainError::Refused(PoolRefusal::TooBig)) => {
-				// It can never fit a block: split it (its readings go back), and plan smaller.
-				let devices = batch.head.ranges.len();
-				if let Some(limits) = self.limits.as_mut() {
-					limits.max_devices = (devices / 2).max(1);
-					limits.max_readings = (batch.readings.len() / 2).max(1);
-				}
-				error!(
-					"batch {} ({devices} devices, {} readings) can never fit a block; planning smaller batches",
-					batch.head.number,
-					batch.readings.len()
-				);
-				self.stats.refused();
-				self.store.settle_refused(
-					batch.head.number,
-					"too big for a block (ExhaustsResources)".into(),
-					&[],
-					now_ms(),
-				)?;
-				Ok(None)
-			},
-			Err(e) => {
-				match &e {
-					ChainError::Refused(PoolRefusal::CannotPay) => error!(
-						"the gateway account cannot pay to anchor batch {}: fund it; retrying",
-						batch.head.number
-					),
-					_ => warn!("submitting batch {}: {e}; retrying", batch.head.number),
-				}
-				self.nonce = None;
-				self.to_submit.insert(0, batch.clone());
-				tokio::time::sleep(self.settings.retry).await;
-				Ok(None)
-			},
+		self.nonce = Some(nonce + 1);
+		Some(nonce)
+	}
+
+	/// Submit nothing more for a while (the node is unreachable, or refused a batch for a
+	/// reason that may pass).
+	fn pause(&mut self) {
+		self.paused = Some(Instant::now() + self.settings.retry);
+	}
+
+	/// Batch `number`, submitted, ended: the pool did not take it, or it reached `Outcome`.
+	async fn ended(&mut self, number: u64, ended: Result<Outcome, ChainError>) -> Result<(), Halt> {
+		let stamps = self.flying.remove(&number).unwrap_or_default();
+		self.stats.in_flight(self.flying.len());
+		match ended {
+			Ok(outcome) => self.finish(number, &stamps, outcome).await,
+			Err(e) => self.not_taken(number, e),
 		}
 	}
 
-	/// Batch `number`, in flight, ended with `outcome`: settle it.
-	async fn landed(&mut self, number: u64, outcome: Outcome) -> Result<(), Halt> {
-		let (stamps, taken) =
-			self.flying.remove(&number).unwrap_or_else(|| (Vec::new(), Instant::now()));
-		self.stats.in_flight(self.flying.len());
-		if matches!(outcome, Outcome::Anchored { .. }) {
-			self.stats.timed(Stage::Finality, taken.elapsed());
+	/// The pool did not take batch `number`. One it refuses for good is settled as refused
+	/// (its readings go back to the queue, under smaller limits); any other goes back to be
+	/// submitted again after a pause. Either way its nonce is free again, so the next nonce is
+	/// asked for anew: the next submission fills the gap, and the later ones waiting in the
+	/// pool's future queue follow.
+	fn not_taken(&mut self, number: u64, e: ChainError) -> Result<(), Halt> {
+		self.nonce = None;
+		let Some(head) = self.store.head(number)? else { return Ok(()) };
+		if let ChainError::Refused(PoolRefusal::TooBig) = e {
+			// It can never fit a block: split it (its readings go back), and plan smaller.
+			let devices = head.ranges.len();
+			let readings = head.reading_count as usize;
+			if let Some(limits) = self.limits.as_mut() {
+				limits.max_devices = (devices / 2).max(1);
+				limits.max_readings = (readings / 2).max(1);
+			}
+			error!(
+				"batch {number} ({devices} devices, {readings} readings) can never fit a block; planning smaller batches"
+			);
+			self.stats.refused();
+			self.store.settle_refused(
+				number,
+				"too big for a block (ExhaustsResources)".into(),
+				&[],
+				now_ms(),
+			)?;
+			return Ok(());
 		}
-		self.finish(number, &stamps, outcome).await
+		match &e {
+			ChainError::Refused(PoolRefusal::CannotPay) => {
+				error!("the gateway account cannot pay to anchor batch {number}: fund it; retrying")
+			},
+			_ => warn!("submitting batch {number}: {e}; retrying"),
+		}
+		self.pause();
+		self.requeue_for_submission(number)
 	}
 
 	/// Settle batch `number` by how it ended; `stamps` are its readings' timestamps.
@@ -722,23 +743,25 @@ impl<C: AnchorChain> Anchorer<C> {
 	}
 }
 
-/// The chain's verdict on each run of `proposal`; `None` if the chain cannot be asked now.
+/// The chain's verdict on each run of each of `proposals`, asked in one call; `None` if the
+/// chain cannot be asked now.
 async fn judge<C: AnchorChain>(
 	chain: &C,
 	stats: &Stats,
-	proposal: &Proposal,
-) -> Option<Vec<Verdict>> {
+	proposals: &[Proposal],
+) -> Option<Vec<Vec<Verdict>>> {
 	let started = Instant::now();
-	let ranges: Vec<(DeviceId, u64)> = proposal
-		.runs
+	let ranges: Vec<(DeviceId, u64)> = proposals
 		.iter()
+		.flat_map(|p| &p.runs)
 		.filter_map(|(device, run)| run.first().map(|r| (*device, r.seq)))
 		.collect();
 	let checked = chain.check_ranges(&ranges).await;
 	stats.timed(Stage::Judge, started.elapsed());
 	match checked {
 		Ok(checks) if checks.len() == ranges.len() => {
-			Some(checks.into_iter().map(verdict).collect())
+			let mut checks = checks.into_iter().map(verdict);
+			Some(proposals.iter().map(|p| checks.by_ref().take(p.runs.len()).collect()).collect())
 		},
 		Ok(checks) => {
 			warn!(
@@ -831,14 +854,33 @@ mod tests {
 		suspend_on_submit: HashSet<DeviceId>,
 		/// The most devices a transaction may carry before the pool says it is too big.
 		too_big_above: Option<usize>,
+		/// The next nonce the pool counts (every lower one is taken), and the nonces above it
+		/// it holds in its future queue.
 		nonce: u64,
+		future: HashSet<u64>,
 		submitted: Vec<(u64, usize)>,
 		relayed: Vec<(&'static str, u64)>,
 		in_flight: usize,
 		most_in_flight: usize,
+		submitting: usize,
+		most_submitting: usize,
+		/// Batch numbers the pool refuses the first time they are submitted (a passing reason).
+		refuse_once: HashSet<u64>,
 	}
 
 	impl FakeState {
+		/// The pool takes `nonce`: a used one is refused, one ahead of the account's waits in
+		/// the future queue until the gap before it is filled.
+		fn take(&mut self, nonce: u64) -> Result<(), ChainError> {
+			if nonce < self.nonce || !self.future.insert(nonce) {
+				return Err(ChainError::Refused(PoolRefusal::Nonce));
+			}
+			while self.future.remove(&self.nonce) {
+				self.nonce += 1;
+			}
+			Ok(())
+		}
+
 		fn check(&self, device: &DeviceId, first: u64) -> RangeCheck {
 			if self.inactive.contains(device) {
 				return RangeCheck::DeviceNotActive;
@@ -879,15 +921,25 @@ mod tests {
 		}
 
 		async fn submit(&self, head: &BatchHead, nonce: u64) -> Result<InFlight, ChainError> {
+			{
+				let mut s = self.0.state.lock().unwrap();
+				s.submitting += 1;
+				s.most_submitting = s.most_submitting.max(s.submitting);
+			}
+			// Submissions reach the pool out of nonce order.
+			tokio::time::sleep(Duration::from_millis(3 - nonce % 3)).await;
 			let this = {
 				let mut s = self.0.state.lock().unwrap();
+				s.submitting -= 1;
+				if s.refuse_once.remove(&head.number) {
+					return Err(ChainError::Refused(PoolRefusal::Other(
+						"temporarily banned".into(),
+					)));
+				}
 				if s.too_big_above.is_some_and(|most| head.ranges.len() > most) {
 					return Err(ChainError::Refused(PoolRefusal::TooBig));
 				}
-				if nonce != s.nonce {
-					return Err(ChainError::Refused(PoolRefusal::Nonce));
-				}
-				s.nonce += 1;
+				s.take(nonce)?;
 				s.submitted.push((head.number, head.ranges.len()));
 				s.in_flight += 1;
 				s.most_in_flight = s.most_in_flight.max(s.in_flight);
@@ -900,6 +952,10 @@ mod tests {
 			};
 			let head = head.clone();
 			Ok(Box::pin(async move {
+				// In a block once every nonce before it is.
+				while this.state.lock().unwrap().nonce <= nonce {
+					tokio::time::sleep(Duration::from_millis(1)).await;
+				}
 				tokio::time::sleep(Duration::from_millis(30)).await;
 				let mut s = this.state.lock().unwrap();
 				s.in_flight -= 1;
@@ -941,10 +997,7 @@ mod tests {
 			nonce: u64,
 		) -> Result<CallInFlight, ChainError> {
 			let mut s = self.0.state.lock().unwrap();
-			if nonce != s.nonce {
-				return Err(ChainError::Refused(PoolRefusal::Nonce));
-			}
-			s.nonce += 1;
+			s.take(nonce)?;
 			s.relayed.push((call.name, nonce));
 			Ok(Box::pin(async { Ok(vec![]) }))
 		}
@@ -966,6 +1019,7 @@ mod tests {
 			max_devices: 100,
 			window: Duration::from_millis(10),
 			max_in_flight: 4,
+			max_submitting: 3,
 			retry: Duration::from_millis(10),
 			recheck: Duration::from_millis(50),
 		}
@@ -1096,7 +1150,30 @@ mod tests {
 		let s = rig.fake.state.lock().unwrap();
 		assert_eq!(s.submitted.len(), 10);
 		assert!(s.most_in_flight > 1 && s.most_in_flight <= 4, "{}", s.most_in_flight);
+		assert!(s.most_submitting > 1 && s.most_submitting <= 3, "{}", s.most_submitting);
 		assert_eq!(s.nonce, 10);
+	}
+
+	/// The pool refuses one batch of several submitted at once (for a reason that passes):
+	/// the batches after it wait in the pool's future queue, the refused one's nonce is asked
+	/// for again and filled, and every batch is anchored once, no nonce skipped.
+	#[tokio::test]
+	async fn a_refused_submission_leaves_no_nonce_gap() {
+		let rig = rig();
+		rig.fake.state.lock().unwrap().refuse_once.extend([1, 4]);
+		let settings = Settings { max_devices: 2, max_in_flight: 8, ..settings() };
+		for n in 1..=20 {
+			rig.store.accept(&[reading(n, 0), reading(n, 1)]).unwrap();
+		}
+		assert!(rig.run_until(settings, settled).await.is_none());
+		for n in 1..=20 {
+			assert_eq!(rig.anchored_up_to(n), Some(1), "device {n}");
+		}
+		let s = rig.fake.state.lock().unwrap();
+		assert!(s.refuse_once.is_empty());
+		assert_eq!(s.anchors.len(), 10);
+		assert_eq!(s.nonce as usize, s.submitted.len());
+		assert!(s.future.is_empty(), "{:?}", s.future);
 	}
 
 	/// A fleet of slow devices: each has one reading waiting, far fewer than a batch's readings.

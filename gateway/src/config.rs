@@ -37,9 +37,12 @@ pub struct Settings {
 	/// takes in one anchor, read from it].
 	#[arg(long)]
 	pub batch_max_devices: Option<usize>,
-	/// Batches submitted and not yet finalized, at most [default: 128].
+	/// Batches submitted and not yet finalized, at most [default: 256].
 	#[arg(long)]
 	pub max_in_flight: Option<usize>,
+	/// Batches being handed to the node's transaction pool at once, at most [default: 8].
+	#[arg(long)]
+	pub max_submitting: Option<usize>,
 	/// ... or once the oldest waiting reading is this old, in ms [default: 2000].
 	#[arg(long)]
 	pub batch_window_ms: Option<u64>,
@@ -66,6 +69,7 @@ pub struct Config {
 	pub batch_max_readings: usize,
 	pub batch_max_devices: usize,
 	pub max_in_flight: usize,
+	pub max_submitting: usize,
 	pub batch_window_ms: u64,
 	pub progress_secs: u64,
 	pub serve_owners: Vec<crate::chain::AccountId>,
@@ -109,6 +113,7 @@ impl Settings {
 			batch_max_readings: flags.batch_max_readings.or(base.batch_max_readings),
 			batch_max_devices: flags.batch_max_devices.or(base.batch_max_devices),
 			max_in_flight: flags.max_in_flight.or(base.max_in_flight),
+			max_submitting: flags.max_submitting.or(base.max_submitting),
 			batch_window_ms: flags.batch_window_ms.or(base.batch_window_ms),
 			progress_secs: flags.progress_secs.or(base.progress_secs),
 			serve_owners: flags.serve_owners.or(base.serve_owners),
@@ -133,9 +138,13 @@ impl Settings {
 		if batch_max_devices == 0 {
 			return Err("batch_max_devices must be at least 1".into());
 		}
-		let max_in_flight = self.max_in_flight.unwrap_or(128);
+		let max_in_flight = self.max_in_flight.unwrap_or(256);
 		if max_in_flight == 0 {
 			return Err("max_in_flight must be at least 1".into());
+		}
+		let max_submitting = self.max_submitting.unwrap_or(8);
+		if max_submitting == 0 {
+			return Err("max_submitting must be at least 1".into());
 		}
 		let serve_owners = self
 			.serve_owners
@@ -158,6 +167,7 @@ impl Settings {
 			batch_max_readings,
 			batch_max_devices,
 			max_in_flight,
+			max_submitting,
 			batch_window_ms: self.batch_window_ms.unwrap_or(2_000),
 			progress_secs: self.progress_secs.unwrap_or(10).max(1),
 			serve_owners,
@@ -211,7 +221,7 @@ mod tests {
 		assert!(config.serve_owners.is_empty());
 		// As many devices a batch as the chain takes, unless told fewer; at least one.
 		assert_eq!(config.batch_max_devices, usize::MAX);
-		assert_eq!(config.max_in_flight, 128);
+		assert_eq!(config.max_in_flight, 256);
 		let flags = Settings {
 			account_file: Some(secret.clone()),
 			batch_max_devices: Some(0),

@@ -90,6 +90,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 			max_devices: config.batch_max_devices,
 			window: Duration::from_millis(config.batch_window_ms),
 			max_in_flight: config.max_in_flight,
+			max_submitting: config.max_submitting,
 			retry: Duration::from_secs(2),
 			recheck: Duration::from_secs(30),
 		},

@@ -172,6 +172,8 @@ struct Inner {
 /// Where a batch spends its time: which side a slow anchor waits on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
+	/// From its oldest reading's timestamp to being cut.
+	Queue,
 	/// From being cut to the node's pool taking it.
 	Submit,
 	/// Within `Submit`: the chain's check of its devices.
@@ -183,10 +185,12 @@ pub enum Stage {
 }
 
 impl Stage {
-	const ALL: [Stage; 4] = [Stage::Submit, Stage::Judge, Stage::Pool, Stage::Finality];
+	const ALL: [Stage; 5] =
+		[Stage::Queue, Stage::Submit, Stage::Judge, Stage::Pool, Stage::Finality];
 
 	fn name(self) -> &'static str {
 		match self {
+			Self::Queue => "queue",
 			Self::Submit => "submit",
 			Self::Judge => "judge",
 			Self::Pool => "pool",

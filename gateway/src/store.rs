@@ -396,7 +396,16 @@ impl Store {
 	/// Plan the next batch under `limits` from the queued devices, starting after the last one
 	/// served and wrapping around: reads at most the first runs of the devices it takes and
 	/// changes nothing.
+	#[cfg(test)]
 	pub fn propose(&self, limits: Limits) -> Result<Proposal> {
+		Ok(self.propose_many(limits, 1)?.pop().unwrap_or_default())
+	}
+
+	/// Plan up to `most` batches at once, one after the other in turn order and with no
+	/// device in two of them, to be committed in order. All of them are full (by devices,
+	/// readings or summaries) but for a lone one: a part-filled batch after full ones waits
+	/// for the next plan, as its devices' readings may still come.
+	pub fn propose_many(&self, limits: Limits, most: usize) -> Result<Vec<Proposal>> {
 		let r = self.db.begin_read().map_err(db)?;
 		let queued = r.open_table(QUEUED).map_err(db)?;
 		let pending = r.open_table(PENDING).map_err(db)?;
@@ -406,6 +415,8 @@ impl Store {
 			.get("last_served")
 			.map_err(db)?
 			.and_then(|v| device_of(v.value()));
+		let most = most.max(1);
+		let mut proposals = Vec::new();
 		let mut planner = Planner::new(limits);
 		let mut proposal = Proposal::default();
 		// Devices after the last one served, then from the start up to it. With none served
@@ -415,9 +426,14 @@ impl Store {
 		let head = queued.range::<&[u8]>((Unbounded, Included(&start[..]))).map_err(db)?;
 		// A device whose run cannot go in (its summaries would not fit) is passed over; a few
 		// batches' worth of them at most.
-		for item in tail.chain(head).take(limits.max_devices.saturating_mul(4)) {
+		for item in tail.chain(head).take(limits.max_devices.saturating_mul(4).saturating_mul(most))
+		{
 			if planner.is_full() {
-				break;
+				proposals.push(std::mem::take(&mut proposal));
+				if proposals.len() >= most {
+					break;
+				}
+				planner = Planner::new(limits);
 			}
 			let (k, _) = item.map_err(db)?;
 			let Some(device) = device_of(k.value()) else { continue };
@@ -434,7 +450,13 @@ impl Store {
 				proposal.runs.push((device, run));
 			}
 		}
-		Ok(proposal)
+		if !proposal.runs.is_empty()
+			&& proposals.len() < most
+			&& (proposals.is_empty() || planner.is_full())
+		{
+			proposals.push(proposal);
+		}
+		Ok(proposals)
 	}
 
 	/// Commit a proposal as the chain judged it (`verdicts`, one per run): set aside what the
@@ -1162,6 +1184,31 @@ mod tests {
 		let third = cut(&store, LIMITS).unwrap();
 		assert_eq!(devices(&third), vec![2]);
 		assert_eq!((third.head.ranges[0].first, third.head.ranges[0].last), (0, 2));
+	}
+
+	/// Several batches planned at once: disjoint, in turn order, all full but for a lone one,
+	/// and committed in order they serve every device once.
+	#[test]
+	fn batches_planned_at_once_are_disjoint_and_full() {
+		let (_dir, store) = open();
+		for n in 1..=11 {
+			store.accept(&[reading(n, 0, 0), reading(n, 1, 0)]).unwrap();
+		}
+		let three = Limits { max_devices: 3, ..LIMITS };
+		let planned = store.propose_many(three, 8).unwrap();
+		let runs: Vec<Vec<u8>> =
+			planned.iter().map(|p| p.runs.iter().map(|(d, _)| d.0[0]).collect()).collect();
+		// The part-filled fourth (devices 10 and 11) waits for the next plan.
+		assert_eq!(runs, vec![vec![1, 2, 3], vec![4, 5, 6], vec![7, 8, 9]]);
+		assert_eq!(store.propose_many(three, 2).unwrap().len(), 2);
+		for p in &planned {
+			let admit = vec![Verdict::Admit { from: 0 }; p.runs.len()];
+			store.commit_batch(p, &admit, 1).unwrap().unwrap();
+		}
+		// A lone part-filled batch is planned.
+		let rest = store.propose_many(three, 8).unwrap();
+		assert_eq!(rest.len(), 1);
+		assert_eq!(rest[0].runs.iter().map(|(d, _)| d.0[0]).collect::<Vec<_>>(), vec![10, 11]);
 	}
 
 	/// The chain already has a device's readings up to 4 (another gateway anchored them): only

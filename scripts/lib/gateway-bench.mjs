@@ -15,7 +15,7 @@
 //
 //   node scripts/lib/gateway-bench.mjs --bin NODE --gateway-bin GATEWAY --out DIR
 //        [--devices 20] [--phase NAME:RATE:SECONDS]... [--local] [--label TEXT] [--smoke]
-//        [--gateway-arg ARG]... [--keep]
+//        [--gateway-arg ARG]... [--node-arg ARG]... [--keep]
 //        [--port-offset 400]
 
 import fs from 'node:fs';
@@ -40,6 +40,7 @@ const smoke = args.includes('--smoke');
 const label = opt('--label', '');
 const offset = Number(opt('--port-offset', '400'));
 const gatewayArgs = all('--gateway-arg');
+const nodeArgs = all('--node-arg');
 const keep = args.includes('--keep');
 const phases = (all('--phase').length ? all('--phase') : ['run:500:30']).map((p) => {
   const [name, rate, seconds] = p.split(':');
@@ -210,7 +211,9 @@ let nodes = [];
 let failed = false;
 try {
   fs.mkdirSync(out, { recursive: true });
-  nodes = local ? await startLocalNetwork({ bin, state, offset }) : await startDevNode({ bin, state, offset });
+  nodes = local
+    ? await startLocalNetwork({ bin, state, offset, extraArgs: nodeArgs })
+    : await startDevNode({ bin, state, offset, extraArgs: nodeArgs });
   const mqttPort = 11883 + offset;
   const broker = startMosquitto({ state: path.join(state, 'mqtt'), port: mqttPort });
   procs.push(broker);
