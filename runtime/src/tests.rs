@@ -254,6 +254,53 @@ fn validator_changes_take_effect_at_the_session_after_next() {
 	});
 }
 
+/// A session ends at a 10-block boundary only when something waits for it (a council's
+/// validator change, queued keys or set, a validator's new keys, a stalled GRANDPA), and every
+/// 300 blocks regardless; each boundary's reads are charged to its block.
+#[test]
+fn sessions_end_only_when_a_change_waits() {
+	use crate::configs::{SessionsOnChange, MAX_SESSION_PERIOD, SESSION_PERIOD};
+	use pallet_session::ShouldEndSession;
+	let ends = |boundary: u32| SessionsOnChange::should_end_session(boundary * SESSION_PERIOD);
+	local().execute_with(|| {
+		while pallet_session::QueuedChanged::<Runtime>::get() {
+			Session::rotate_session();
+		}
+		// Nothing waits: the boundaries pass, the long period ends a session anyway.
+		assert!(!ends(1));
+		assert!(!SessionsOnChange::should_end_session(SESSION_PERIOD + 1));
+		assert!(SessionsOnChange::should_end_session(MAX_SESSION_PERIOD));
+		let before = System::block_weight().total();
+		assert!(!ends(1));
+		assert!(System::block_weight().total().ref_time() > before.ref_time(), "reads charged");
+		// Keys of an account that is no validator change nothing.
+		set_new_session_keys(Eve);
+		assert!(!ends(1));
+
+		// The council adds Eve: one session queues her, the next makes her active, then quiet.
+		assert_eq!(motion(Alice, 3, &[Alice, Bob, Charlie], add_validator(Eve)), Some(Ok(())));
+		assert!(ends(1));
+		assert!(!SessionsOnChange::should_end_session(SESSION_PERIOD + 5), "only at boundaries");
+		Session::rotate_session();
+		assert!(ends(2));
+		Session::rotate_session();
+		assert!(Session::validators().contains(&acc(Eve)));
+		assert!(!ends(3));
+
+		// Bob rotates his keys: queued at one session, active at the next.
+		set_new_session_keys(Bob);
+		assert!(ends(4));
+		Session::rotate_session();
+		assert!(ends(5));
+		Session::rotate_session();
+		assert!(!ends(6));
+
+		// GRANDPA stalled: its forced change is scheduled at a new session.
+		pallet_grandpa::Stalled::<Runtime>::put((10, 1));
+		assert!(ends(7));
+	});
+}
+
 #[test]
 fn an_unchanged_set_schedules_no_grandpa_change() {
 	local().execute_with(|| {

@@ -14,23 +14,107 @@ use sp_runtime::traits::{ConvertInto, OpaqueKeys};
 /// The most validators (Aura and GRANDPA authorities) the chain supports.
 pub const MAX_AUTHORITIES: u32 = 100;
 
-/// Blocks per session: 10 blocks, 20 seconds. A council decision about the validator set is
-/// queued at the next session boundary and active at the one after, so within 40 seconds.
+/// Session boundaries fall on multiples of 10 blocks (20 s), but a session ends there only when
+/// a change waits for it (see [`SessionsOnChange`]): a council decision about the validator set
+/// is queued at the next boundary and active at the one after, so within 40 seconds.
 pub const SESSION_PERIOD: BlockNumber = 10;
 
+/// With no change waiting, a session still ends every 300 blocks (10 minutes).
+pub const MAX_SESSION_PERIOD: BlockNumber = 300;
+
 parameter_types! {
-	pub const Period: BlockNumber = SESSION_PERIOD;
-	pub const Offset: BlockNumber = 0;
 	/// Held from an account while it has session keys registered.
 	pub const SessionKeyDeposit: crate::Balance = MILLI_UNIT;
+}
+
+/// Sessions that end at a [`SESSION_PERIOD`] boundary only when something waits for a new
+/// session, and at least every [`MAX_SESSION_PERIOD`] blocks.
+///
+/// Ending a session costs a block: `pallet-session` charges the whole block's weight for it, so
+/// a session every 10 blocks cost a tenth of the chain's capacity, and two seconds to whatever
+/// waited for that block. What waits for a new session:
+/// - the council changed the validator set (`Consortium::SetChanged`), which the next session
+///   queues;
+/// - a queued set or queued keys differ from the active ones (`Session::QueuedChanged`), which
+///   the next session makes active;
+/// - a validator registered new session keys (its `NextKeys` are not its queued keys);
+/// - GRANDPA stalled and waits for a forced change (`Grandpa::Stalled`), which is scheduled at a
+///   new session.
+///
+/// The reads are charged to the block at each boundary.
+pub struct SessionsOnChange;
+
+impl SessionsOnChange {
+	fn at_boundary(now: BlockNumber) -> bool {
+		now > 0 && now.is_multiple_of(SESSION_PERIOD)
+	}
+
+	/// Whether a change waits for the next session, with the weight of finding out.
+	fn change_waiting() -> (bool, Weight) {
+		let reads = |n: usize| <Runtime as frame_system::Config>::DbWeight::get().reads(n as u64);
+		if pallet_consortium::SetChanged::<Runtime>::get()
+			|| pallet_session::QueuedChanged::<Runtime>::get()
+			|| pallet_grandpa::Pallet::<Runtime>::stalled().is_some()
+		{
+			return (true, reads(3));
+		}
+		let queued = pallet_session::QueuedKeys::<Runtime>::get();
+		let rekeyed = queued.iter().any(|(validator, keys)| {
+			pallet_session::NextKeys::<Runtime>::get(validator).as_ref() != Some(keys)
+		});
+		(rekeyed, reads(4 + queued.len()))
+	}
+
+	/// The next boundary at which a session ends, as things stand, and the weight of finding out.
+	fn next_end(now: BlockNumber) -> (BlockNumber, Weight) {
+		let (waiting, weight) = Self::change_waiting();
+		let period = if waiting { SESSION_PERIOD } else { MAX_SESSION_PERIOD };
+		let next = now.saturating_add(period).saturating_sub(now % period);
+		(next, weight)
+	}
+}
+
+impl pallet_session::ShouldEndSession<BlockNumber> for SessionsOnChange {
+	fn should_end_session(now: BlockNumber) -> bool {
+		if !Self::at_boundary(now) {
+			return false;
+		}
+		if now.is_multiple_of(MAX_SESSION_PERIOD) {
+			return true;
+		}
+		let (waiting, weight) = Self::change_waiting();
+		frame_system::Pallet::<Runtime>::register_extra_weight_unchecked(
+			weight,
+			frame_support::dispatch::DispatchClass::Mandatory,
+		);
+		waiting
+	}
+}
+
+impl frame_support::traits::EstimateNextSessionRotation<BlockNumber> for SessionsOnChange {
+	fn average_session_length() -> BlockNumber {
+		MAX_SESSION_PERIOD
+	}
+
+	/// Not known: when the current session began is not recorded.
+	fn estimate_current_session_progress(
+		_now: BlockNumber,
+	) -> (Option<sp_runtime::Permill>, Weight) {
+		(None, Weight::zero())
+	}
+
+	fn estimate_next_session_rotation(now: BlockNumber) -> (Option<BlockNumber>, Weight) {
+		let (next, weight) = Self::next_end(now);
+		(Some(next), weight)
+	}
 }
 
 impl pallet_session::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type ValidatorId = AccountId;
 	type ValidatorIdOf = ConvertInto;
-	type ShouldEndSession = pallet_session::PeriodicSessions<Period, Offset>;
-	type NextSessionRotation = pallet_session::PeriodicSessions<Period, Offset>;
+	type ShouldEndSession = SessionsOnChange;
+	type NextSessionRotation = SessionsOnChange;
 	type SessionManager = Consortium;
 	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
