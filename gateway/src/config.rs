@@ -37,10 +37,10 @@ pub struct Settings {
 	/// takes in one anchor, read from it].
 	#[arg(long)]
 	pub batch_max_devices: Option<usize>,
-	/// Batches submitted and not yet finalized, at most [default: 256].
+	/// Batches submitted and not yet finalized, at most [default: 128].
 	#[arg(long)]
 	pub max_in_flight: Option<usize>,
-	/// Batches being handed to the node's transaction pool at once, at most [default: 8].
+	/// Batches being handed to the node's transaction pool at once, at most [default: 1].
 	#[arg(long)]
 	pub max_submitting: Option<usize>,
 	/// ... or once the oldest waiting reading is this old, in ms [default: 2000].
@@ -138,11 +138,11 @@ impl Settings {
 		if batch_max_devices == 0 {
 			return Err("batch_max_devices must be at least 1".into());
 		}
-		let max_in_flight = self.max_in_flight.unwrap_or(256);
+		let max_in_flight = self.max_in_flight.unwrap_or(128);
 		if max_in_flight == 0 {
 			return Err("max_in_flight must be at least 1".into());
 		}
-		let max_submitting = self.max_submitting.unwrap_or(8);
+		let max_submitting = self.max_submitting.unwrap_or(1);
 		if max_submitting == 0 {
 			return Err("max_submitting must be at least 1".into());
 		}
@@ -221,7 +221,8 @@ mod tests {
 		assert!(config.serve_owners.is_empty());
 		// As many devices a batch as the chain takes, unless told fewer; at least one.
 		assert_eq!(config.batch_max_devices, usize::MAX);
-		assert_eq!(config.max_in_flight, 256);
+		assert_eq!(config.max_in_flight, 128);
+		assert_eq!(config.max_submitting, 1);
 		let flags = Settings {
 			account_file: Some(secret.clone()),
 			batch_max_devices: Some(0),
