@@ -377,10 +377,10 @@ impl<C: AnchorChain> Anchorer<C> {
 					self.to_submit.insert(0, batch);
 					break;
 				};
-				// Several submissions go out at once, each on its own task (the node's pool
-				// takes a while to accept each, and a later nonce waits in its future queue
-				// for the earlier ones), and each is followed on that task to its end while
-				// this loop cuts the next batches.
+				// Up to `max_submitting` submissions go out at once, each on its own task (the
+				// node's pool takes a while to accept each, and a later nonce waits in its
+				// future queue for the earlier ones), and each is followed on that task to its
+				// end while this loop cuts the next batches.
 				let permit = submitting.clone().acquire_owned().await.expect("never closed");
 				let number = batch.head.number;
 				self.flying.insert(number, timestamps(&batch));
