@@ -461,7 +461,7 @@ impl Stats {
 			metric(
 				"iotrust_gateway_batch_stage_seconds",
 				"histogram",
-				"A batch's time in each stage: submit (cut to taken by the node's pool; within it judge, the chain's check of its devices, and pool, signing and the pool's acceptance), finality (taken to seen in a finalized block).",
+				"A batch's time in each stage: queue (its oldest reading's wait before it is cut), submit (cut to taken by the node's pool; within it judge, the chain's check of its devices, and pool, signing and the pool's acceptance), finality (taken to seen in a finalized block).",
 				&stages,
 			);
 		});
