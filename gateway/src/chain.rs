@@ -506,22 +506,23 @@ impl Chain {
 			.map_err(|e| ChainError::Unreadable(format!("constant {pallet}.{name}: {e}")))
 	}
 
-	/// Whether an anchor of `devices` ranges of `metrics` summaries each fits one extrinsic:
-	/// its weight (`TransactionPaymentCallApi_query_call_info`) with the extrinsic base weight
-	/// within the normal class's maximum, and its length within the block's.
+	/// Whether an anchor of `devices` ranges sharing `summaries` metric summaries fits one
+	/// extrinsic: its weight (`TransactionPaymentCallApi_query_call_info`) with the extrinsic
+	/// base weight within the normal class's maximum, and its length within the block's.
 	async fn anchor_fits(
 		&self,
 		devices: usize,
-		metrics: usize,
+		summaries: usize,
 		weights: &BlockWeights,
 		max_length: u32,
 	) -> Result<bool, ChainError> {
-		let summaries: Vec<MetricSummary> = (0..metrics)
-			.map(|i| MetricSummary { id: i as u16, min: i64::MIN, max: i64::MAX })
-			.collect();
 		let ranges: Vec<_> = (0..devices)
 			.map(|i| {
-				(H256::from_low_u64_be(i as u64), u64::MAX - 1, u64::MAX - 1, summaries.clone())
+				let share = summaries / devices + usize::from(i < summaries % devices);
+				let own: Vec<MetricSummary> = (0..share)
+					.map(|m| MetricSummary { id: m as u16, min: i64::MIN, max: i64::MAX })
+					.collect();
+				(H256::from_low_u64_be(i as u64), u64::MAX - 1, u64::MAX - 1, own)
 			})
 			.collect();
 		let args = (u64::MAX, H256::zero(), devices as u32, 0u64, u64::MAX, ranges);
@@ -553,13 +554,13 @@ impl AnchorChain for Chain {
 		let weights: BlockWeights = self.constant("System", "BlockWeights").await?;
 		// `BlockLength` starts with the per-class maxima (normal, operational, mandatory).
 		let (max_length, _, _): (u32, u32, u32) = self.constant("System", "BlockLength").await?;
-		// The most devices, each with the most summaries a batch lets it have, whose anchor fits.
-		let metrics =
-			(max_metrics as usize).min(max_summaries as usize / (most as usize).max(1)).max(1);
+		// The most devices whose anchor fits even when they carry the most summaries a batch of
+		// them may hold.
 		let (mut lo, mut hi) = (0usize, most as usize);
 		while lo < hi {
 			let mid = (lo + hi).div_ceil(2);
-			if self.anchor_fits(mid, metrics, &weights, max_length).await? {
+			let summaries = (max_summaries as usize).min(mid * max_metrics as usize);
+			if self.anchor_fits(mid, summaries, &weights, max_length).await? {
 				lo = mid;
 			} else {
 				hi = mid - 1;

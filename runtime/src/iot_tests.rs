@@ -116,7 +116,7 @@ fn a_batch_outside_the_sla_bounds_cuts_an_obligation() {
 		assert_eq!((o.penalty, o.breaches, o.status), (2 * UNIT, 1, Status::Pending));
 		assert_eq!(Obligations::remaining_credit(&acc(Alice)), 100 * UNIT - 18 * UNIT);
 		// The anchor paid for its own work and one SLA hook that examined one obligation.
-		let expected = <Runtime as pallet_anchoring::Config>::WeightInfo::anchor(1)
+		let expected = <Runtime as pallet_anchoring::Config>::WeightInfo::anchor(1, 1)
 			.saturating_add(<Runtime as pallet_obligations::Config>::WeightInfo::on_anchored(1));
 		assert_eq!(post.actual_weight, Some(expected));
 

@@ -30,12 +30,13 @@ fn worst_cases() -> Vec<(&'static str, Weight)> {
 	type Obligations = pallet_obligations::weights::SubstrateWeight<Runtime>;
 	type Consortium = pallet_consortium::weights::SubstrateWeight<Runtime>;
 	let batch = <Runtime as pallet_anchoring::Config>::MaxDevicesPerBatch::get();
+	let summaries = <Runtime as pallet_anchoring::Config>::MaxSummariesPerBatch::get();
 	let rules = <Runtime as pallet_anchoring::Config>::MaxRules::get();
 	let attest = <Runtime as pallet_devices::Config>::MaxAttestationBatch::get();
 	let validators = MAX_AUTHORITIES;
 	let (members, proposals, proposal_bytes) = (MAX_MEMBERS, 100, 1024);
 	vec![
-		("anchoring.anchor", pallet_anchoring::Pallet::<Runtime>::anchor_weight(batch)),
+		("anchoring.anchor", pallet_anchoring::Pallet::<Runtime>::anchor_weight(batch, summaries)),
 		("anchoring.set_rules", Anchoring::set_rules(rules)),
 		("anchoring.reset_sequence", Anchoring::reset_sequence()),
 		("devices.register (P-256 proof)", Devices::register().saturating_add(Devices::verify_p256())),
@@ -86,10 +87,11 @@ fn every_calls_worst_case_fits_in_one_extrinsic() {
 
 #[test]
 fn even_the_heaviest_anchor_leaves_room_for_others_in_its_block() {
-	// Charged before it runs as if all 100 devices carried the most SLAs (4) each; refunded to
-	// what it used after. Even so, a gateway can have 4 of the largest anchors in one block.
+	// Charged before it runs as if all 100 devices, with 200 summaries, carried the most SLAs (4)
+	// each; refunded to what it used after. Even so, a gateway can have 4 of the largest anchors
+	// in one block.
 	let normal = RuntimeBlockWeights::get().get(DispatchClass::Normal).max_total.expect("limit");
-	let anchor = with_extensions(pallet_anchoring::Pallet::<Runtime>::anchor_weight(100));
+	let anchor = with_extensions(pallet_anchoring::Pallet::<Runtime>::anchor_weight(100, 200));
 	let per_block = normal.ref_time() / anchor.ref_time();
 	assert!(per_block >= 4, "only {per_block} largest anchors fit in a block");
 }
@@ -138,11 +140,14 @@ fn a_typical_gateway_pays_a_modest_fee_per_day() {
 	let used = {
 		use pallet_anchoring::WeightInfo as _;
 		use pallet_obligations::WeightInfo as _;
-		pallet_anchoring::weights::SubstrateWeight::<Runtime>::anchor(DEVICES.into())
-			.saturating_add(
-				pallet_obligations::weights::SubstrateWeight::<Runtime>::on_anchored(0)
-					.saturating_mul(DEVICES.into()),
-			)
+		pallet_anchoring::weights::SubstrateWeight::<Runtime>::anchor(
+			DEVICES.into(),
+			2 * u32::from(DEVICES),
+		)
+		.saturating_add(
+			pallet_obligations::weights::SubstrateWeight::<Runtime>::on_anchored(0)
+				.saturating_mul(DEVICES.into()),
+		)
 	};
 	let post = frame_support::dispatch::PostDispatchInfo {
 		actual_weight: Some(used),

@@ -1,27 +1,27 @@
-//! Benchmarks for the anchoring pallet at their worst case: every device of a full batch already
+//! Benchmarks for the anchoring pallet at their worst case: every device of a batch already
 //! anchored before (its last sequence read), with a full set of rules that the batch's summaries
-//! all break (each breach an event). A batch holds at most `MaxSummariesPerBatch` summaries, so
-//! each device carries its share of them (at least one). Every device is charged the
-//! [`OnAnchored`] hook's worst case besides (SLA penalties, benchmarked by the pallet that
-//! implements it).
+//! all break (each breach an event). An anchor's work grows with its devices and with its metric
+//! summaries, so `anchor` measures both: `n` devices sharing `s` summaries. Every device is
+//! charged the [`OnAnchored`] hook's worst case besides (SLA penalties, benchmarked by the pallet
+//! that implements it).
 
 use super::*;
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
 use iotrust_primitives::merkle::MetricId;
 
-/// One device's share of a full batch's summaries.
-fn full_summaries<T: Config>() -> BoundedVec<MetricSummary, T::MaxMetrics> {
-	let share = (T::MaxSummariesPerBatch::get() / T::MaxDevicesPerBatch::get().max(1))
-		.clamp(1, T::MaxMetrics::get());
+/// Device `i`'s part of `s` summaries shared by `n` devices as evenly as they go.
+fn shared_summaries<T: Config>(i: u32, n: u32, s: u32) -> BoundedVec<MetricSummary, T::MaxMetrics> {
+	let n = n.max(1);
+	let share = (s / n + u32::from(i < s % n)).min(T::MaxMetrics::get());
 	(0..share)
-		.map(|i| MetricSummary { id: i as MetricId, min: -1_000_000, max: 1_000_000 })
+		.map(|m| MetricSummary { id: m as MetricId, min: -1_000_000, max: 1_000_000 })
 		.collect::<Vec<_>>()
 		.try_into()
 		.expect("at most MaxMetrics; qed")
 }
 
-/// `MaxRules` rules, each broken by [`full_summaries`].
+/// `MaxRules` rules, each broken by [`shared_summaries`].
 fn breaking_rules<T: Config>() -> BoundedVec<ThresholdRule, T::MaxRules> {
 	(0..T::MaxRules::get())
 		.map(|i| ThresholdRule {
@@ -38,9 +38,17 @@ fn breaking_rules<T: Config>() -> BoundedVec<ThresholdRule, T::MaxRules> {
 mod benchmarks {
 	use super::*;
 
-	/// A batch of `n` devices.
+	/// A batch of `n` devices carrying `s` metric summaries in all. `n` starts where every
+	/// device's share of the most summaries fits its `MaxMetrics`, so each point measured is a
+	/// batch the pallet accepts; fewer devices are charged along the same line.
 	#[benchmark]
-	fn anchor(n: Linear<1, { T::MaxDevicesPerBatch::get() }>) -> Result<(), BenchmarkError> {
+	fn anchor(
+		n: Linear<
+			{ T::MaxSummariesPerBatch::get().div_ceil(T::MaxMetrics::get().max(1)).max(1) },
+			{ T::MaxDevicesPerBatch::get() },
+		>,
+		s: Linear<0, { T::MaxSummariesPerBatch::get() }>,
+	) -> Result<(), BenchmarkError> {
 		let owner: T::AccountId = account("owner", 0, 0);
 		let gateway: T::AccountId = account("gateway", 0, 0);
 		let mut ranges = Vec::new();
@@ -57,7 +65,7 @@ mod benchmarks {
 				device,
 				first: 100,
 				last: 199,
-				summaries: full_summaries::<T>(),
+				summaries: shared_summaries::<T>(i, n, s),
 			});
 		}
 		let ranges: BoundedVec<_, _> = ranges.try_into().map_err(|_| BenchmarkError::Weightless)?;

@@ -265,7 +265,10 @@ pub mod pallet {
 				T::MaxSummariesPerBatch::get() >= T::MaxDevicesPerBatch::get(),
 				"every device of a full batch must be able to carry a summary"
 			);
-			let worst = Pallet::<T>::anchor_weight(T::MaxDevicesPerBatch::get());
+			let worst = Pallet::<T>::anchor_weight(
+				T::MaxDevicesPerBatch::get(),
+				T::MaxSummariesPerBatch::get(),
+			);
 			let weights = <T as frame_system::Config>::BlockWeights::get();
 			let normal = weights.get(DispatchClass::Normal);
 			let limit = normal.max_extrinsic.unwrap_or(weights.max_block);
@@ -295,7 +298,10 @@ pub mod pallet {
 		/// skipped numbers, and a [`Event::RuleBreached`] per broken rule; hands each device's
 		/// summaries to [`Config::OnAnchored`].
 		#[pallet::call_index(0)]
-		#[pallet::weight(Pallet::<T>::anchor_weight(ranges.len() as u32))]
+		#[pallet::weight(Pallet::<T>::anchor_weight(
+			ranges.len() as u32,
+			Pallet::<T>::summary_count(ranges),
+		))]
 		pub fn anchor(
 			origin: OriginFor<T>,
 			batch: u64,
@@ -312,7 +318,7 @@ pub mod pallet {
 			);
 			ensure!(!ranges.is_empty(), Error::<T>::EmptyBatch);
 			ensure!(
-				Self::summary_count(&ranges) <= u64::from(T::MaxSummariesPerBatch::get()),
+				Self::summary_count(&ranges) <= T::MaxSummariesPerBatch::get(),
 				Error::<T>::TooManySummaries
 			);
 			ensure!(from_ms <= to_ms, Error::<T>::InvalidTimeRange);
@@ -357,6 +363,7 @@ pub mod pallet {
 			}
 			let breaches = Self::breaches(id, &ranges);
 			let devices = ranges.len() as u32;
+			let summaries = Self::summary_count(&ranges);
 			let observed: Vec<(DeviceId, Vec<MetricSummary>)> = ranges
 				.iter()
 				.filter(|r| !r.summaries.is_empty())
@@ -399,7 +406,7 @@ pub mod pallet {
 				hooks = hooks
 					.saturating_add(T::OnAnchored::on_anchored(id, &gateway, &device, &summaries));
 			}
-			Ok(Some(T::WeightInfo::anchor(devices).saturating_add(hooks)).into())
+			Ok(Some(T::WeightInfo::anchor(devices, summaries).saturating_add(hooks)).into())
 		}
 
 		/// Replace `device`'s threshold rules (an empty list removes them).
@@ -456,12 +463,10 @@ pub mod pallet {
 
 impl<T: Config> Pallet<T> {
 	/// How many metric summaries `ranges` hold: each can break at most one rule.
-	fn summary_count(ranges: &[DeviceRange<T>]) -> u64 {
-		ranges.iter().map(|r| r.summaries.len() as u64).sum()
+	fn summary_count(ranges: &[DeviceRange<T>]) -> u32 {
+		ranges.iter().map(|r| r.summaries.len() as u32).fold(0, u32::saturating_add)
 	}
 
-	/// The most an anchor of `devices` devices with `summaries` metric summaries may weigh:
-	/// the pallet's own work plus one [`OnAnchored`] hook per device.
 	/// Whether `gateway` may anchor a range of `device`'s readings starting at `first` now: the
 	/// checks [`Pallet::anchor`] makes of each device, for gateways to ask before submitting.
 	pub fn check_range(gateway: &T::AccountId, device: &DeviceId, first: u64) -> RangeCheck {
@@ -479,8 +484,10 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	pub fn anchor_weight(devices: u32) -> Weight {
-		T::WeightInfo::anchor(devices)
+	/// The most an anchor of `devices` devices with `summaries` metric summaries in all may
+	/// weigh: the pallet's own work plus one [`OnAnchored`] hook per device.
+	pub fn anchor_weight(devices: u32, summaries: u32) -> Weight {
+		T::WeightInfo::anchor(devices, summaries)
 			.saturating_add(T::OnAnchored::max_weight().saturating_mul(u64::from(devices)))
 	}
 

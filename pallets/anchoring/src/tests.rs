@@ -272,11 +272,14 @@ fn anchor_charges_a_hook_per_device_and_refunds_the_unused() {
 			ranges: r.clone(),
 		};
 		let charged = call.get_dispatch_info().call_weight;
-		assert_eq!(charged, <() as WeightInfo>::anchor(2).saturating_add(hook.saturating_mul(2)));
+		assert_eq!(
+			charged,
+			<() as WeightInfo>::anchor(2, 1).saturating_add(hook.saturating_mul(2))
+		);
 		let post =
 			Anchoring::anchor(RuntimeOrigin::signed(GATEWAY), 1, H256::zero(), 2, 0, 0, r).unwrap();
 		// One device had summaries: one hook call is paid for, the other refunded.
-		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::anchor(2).saturating_add(hook)));
+		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::anchor(2, 1).saturating_add(hook)));
 	});
 }
 

@@ -35,7 +35,7 @@ use core::marker::PhantomData;
 
 /// The weight of each of `pallet_anchoring`'s calls.
 pub trait WeightInfo {
-	fn anchor(n: u32, ) -> Weight;
+	fn anchor(n: u32, s: u32, ) -> Weight;
 	fn set_rules(n: u32, ) -> Weight;
 	fn reset_sequence() -> Weight;
 }
@@ -61,30 +61,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Anchoring::Anchors` (`max_values`: None, `max_size`: Some(19414), added: 21889, mode: `MaxEncodedLen`)
 	/// Storage: `Anchoring::DeviceAnchors` (r:0 w:100)
 	/// Proof: `Anchoring::DeviceAnchors` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[1, 100]`.
-	fn anchor(n: u32, ) -> Weight {
-		// Proof size: measured `406 + n * (366 ±0)`, estimated `3537 + n * (2983 ±0)` bytes.
-		// Fastest run: 45_528_000 picoseconds.
-		Weight::from_parts(46_880_000, 3537)
-			// Standard error: 133_209
-			.saturating_add(Weight::from_parts(32_386_968, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+	/// The range of component `n` is `[25, 100]`.
+	/// The range of component `s` is `[0, 200]`.
+	fn anchor(n: u32, s: u32, ) -> Weight {
+		// Proof size: measured `475 + n * (365 ±0)`, estimated `11214 + n * (2983 ±0) + s * (391 ±51)` bytes.
+		// Fastest run: 996_382_000 picoseconds.
+		Weight::from_parts(167_918_710, 11214)
+			// Standard error: 700_183
+			.saturating_add(Weight::from_parts(25_334_844, 0).saturating_mul(n.into()))
+			// Standard error: 263_738
+			.saturating_add(Weight::from_parts(3_305_791, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(103_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 391).saturating_mul(s.into()))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:0)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
 	/// Storage: `Anchoring::Rules` (r:0 w:1)
 	/// Proof: `Anchoring::Rules` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
-	fn set_rules(n: u32, ) -> Weight {
+	fn set_rules(_n: u32, ) -> Weight {
 		// Proof size: measured `386`, estimated `3973` bytes.
-		// Fastest run: 14_311_000 picoseconds.
-		Weight::from_parts(23_654_285, 3973)
-			// Standard error: 10_254
-			.saturating_add(Weight::from_parts(257_808, 0).saturating_mul(n.into()))
+		// Fastest run: 13_901_000 picoseconds.
+		Weight::from_parts(18_706_580, 3973)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -94,8 +96,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Anchoring::LastSeq` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn reset_sequence() -> Weight {
 		// Proof size: measured `471`, estimated `3973` bytes.
-		// Fastest run: 18_607_000 picoseconds.
-		Weight::from_parts(31_397_000, 3973)
+		// Fastest run: 18_377_000 picoseconds.
+		Weight::from_parts(23_195_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -103,23 +105,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same figures with RocksDB's reference database weights, for tests and mocks.
 impl WeightInfo for () {
-	fn anchor(n: u32, ) -> Weight {
-		Weight::from_parts(46_880_000, 3537)
-			.saturating_add(Weight::from_parts(32_386_968, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
+	fn anchor(n: u32, s: u32, ) -> Weight {
+		Weight::from_parts(167_918_710, 11214)
+			.saturating_add(Weight::from_parts(25_334_844, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(3_305_791, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(103_u64))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 391).saturating_mul(s.into()))
 	}
-	fn set_rules(n: u32, ) -> Weight {
-		Weight::from_parts(23_654_285, 3973)
-			.saturating_add(Weight::from_parts(257_808, 0).saturating_mul(n.into()))
+	fn set_rules(_n: u32, ) -> Weight {
+		Weight::from_parts(18_706_580, 3973)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reset_sequence() -> Weight {
-		Weight::from_parts(31_397_000, 3973)
+		Weight::from_parts(23_195_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}

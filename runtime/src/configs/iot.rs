@@ -69,9 +69,11 @@ impl pallet_anchoring::Config for Runtime {
 	/// A batch covers at most 100 devices; a gateway with more sends more batches.
 	type MaxDevicesPerBatch = ConstU32<100>;
 	type MaxMetrics = ConstU32<8>;
-	/// Bounds the largest batch's length; each device is charged the SLA hook's worst case, and
-	/// the pallet's `integrity_test` checks that the largest batch fits in one extrinsic.
-	type MaxSummariesPerBatch = ConstU32<100>;
+	/// Two metrics for each device of a full batch (a cold chain's temperature and humidity).
+	/// Bounds the largest batch's length and work; each device is charged the SLA hook's worst
+	/// case, and the pallet's `integrity_test` checks that the largest batch fits in one
+	/// extrinsic.
+	type MaxSummariesPerBatch = ConstU32<200>;
 	type MaxRules = ConstU32<8>;
 	type WeightInfo = pallet_anchoring::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
