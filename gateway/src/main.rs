@@ -112,7 +112,7 @@ async fn verify(node: &str, path: &std::path::Path) -> anyhow::Result<()> {
 		"readingCount": head.as_ref().map(|h| h.reading_count),
 	});
 	println!("{}", serde_json::to_string_pretty(&out)?);
-	if verdict != chain::ReadingCheck::Anchored {
+	if !verdict.is_anchored() {
 		anyhow::bail!("the chain does not confirm this reading: {verdict:?}");
 	}
 	Ok(())

@@ -113,6 +113,21 @@ pub enum ReadingCheck {
 	/// The reading is in the anchored tree, but its signature is not by the key its device held
 	/// when the batch was anchored: the gateway anchored a reading the device did not sign.
 	BadSignature,
+	/// As [`ReadingCheck::Anchored`], in an anchor that gateway group `group` signed with its key
+	/// of `epoch`: no one gateway's word.
+	AnchoredByGroup {
+		/// The group.
+		group: crate::groups::GroupId,
+		/// The key epoch it signed in.
+		epoch: crate::groups::Epoch,
+	},
+}
+
+impl ReadingCheck {
+	/// Whether the reading checks out, whoever anchored it.
+	pub fn is_anchored(&self) -> bool {
+		matches!(self, Self::Anchored | Self::AnchoredByGroup { .. })
+	}
 }
 
 /// Whether the chain would take a range of a device's readings from a gateway now, and if not

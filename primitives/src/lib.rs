@@ -10,6 +10,7 @@ extern crate alloc;
 
 pub mod anchoring;
 pub mod device;
+pub mod groups;
 #[cfg(feature = "std")]
 pub mod keypair;
 pub mod merkle;

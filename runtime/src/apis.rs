@@ -273,6 +273,44 @@ impl_runtime_apis! {
 				.map(|(device, first)| crate::Anchoring::check_range(&gateway, device, *first))
 				.collect()
 		}
+
+		fn endorsement(
+			anchor: pallet_anchoring_runtime_api::AnchorId,
+		) -> Option<iotrust_primitives::groups::Endorsement> {
+			pallet_anchoring::Endorsements::<Runtime>::get(anchor)
+		}
+	}
+
+	impl pallet_groups_runtime_api::GroupsApi<Block, AccountId> for Runtime {
+		fn group(
+			group: pallet_groups_runtime_api::GroupId,
+		) -> Option<pallet_groups_runtime_api::GroupInfo<AccountId>> {
+			let record = pallet_groups::Groups::<Runtime>::get(group)?;
+			let (key, confirmed) = match record.key {
+				pallet_groups::KeyStatus::Active(key) => (Some(key), Default::default()),
+				pallet_groups::KeyStatus::Pending(confirmed) => (None, confirmed.into_inner()),
+			};
+			let members = record
+				.members
+				.into_iter()
+				.map(|m| pallet_groups_runtime_api::MemberInfo {
+					confirmed: confirmed.iter().find(|(who, _)| *who == m.gateway).map(|(_, k)| *k),
+					gateway: m.gateway,
+					member: m.member,
+				})
+				.collect();
+			Some(pallet_groups_runtime_api::GroupInfo {
+				members,
+				threshold: record.threshold,
+				epoch: record.epoch,
+				key,
+				account: crate::Groups::account_of(group),
+			})
+		}
+
+		fn groups_of(gateway: AccountId) -> Vec<pallet_groups_runtime_api::GroupId> {
+			crate::Groups::groups_of(&gateway)
+		}
 	}
 
 	impl pallet_reputation_runtime_api::ReputationApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {

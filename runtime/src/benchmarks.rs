@@ -16,5 +16,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_consortium, Consortium]
 	[pallet_devices, Devices]
 	[pallet_anchoring, Anchoring]
+	[pallet_groups, Groups]
 	[pallet_obligations, Obligations]
 );

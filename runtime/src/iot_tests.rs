@@ -204,3 +204,127 @@ fn what_one_anchored_batch_and_one_settled_obligation_leave_behind() {
 		assert!(after as usize >= second, "{after} {second}");
 	});
 }
+
+/// A device bound to a gateway group: the group consents through its members' approvals, and an
+/// SLA penalty comes only from an anchor the group signed, never from one member's own.
+#[test]
+fn a_group_bound_device_is_judged_only_on_the_groups_anchors() {
+	use codec::Encode;
+	use sp_core::Pair;
+	use sp_keyring::Sr25519Keyring::{Dave, Eve};
+	ext().execute_with(|| {
+		// Alice's gateway Charlie and Bob's gateway Dave, 2 of 2; its key made by their key
+		// generation (here one Ed25519 key stands in for it: the pallet test signs with FROST).
+		let key = sp_core::ed25519::Pair::from_seed(&[5; 32]);
+		for m in [Alice, Bob] {
+			assert_ok!(crate::CouncilMembership::add_member(RuntimeOrigin::root(), acc(m).into()));
+		}
+		let members: Vec<_> = [(Charlie, Alice), (Dave, Bob)]
+			.map(|(g, m)| pallet_groups::Membership { gateway: acc(g), member: acc(m) })
+			.to_vec();
+		assert_ok!(crate::Groups::create_group(
+			RuntimeOrigin::root(),
+			members.clone().try_into().unwrap(),
+			2
+		));
+		assert_ok!(crate::Groups::create_group(
+			RuntimeOrigin::root(),
+			members.try_into().unwrap(),
+			2
+		));
+		let account = crate::Groups::account_of(0);
+		assert_ne!(account, crate::Groups::account_of(1));
+		for g in [Charlie, Dave] {
+			assert_ok!(crate::Groups::confirm_key(signed(g), 0, 1, key.public().0));
+		}
+		// Its account holds the consent deposit: someone funds it.
+		assert_ok!(crate::Balances::transfer_keep_alive(
+			signed(Alice),
+			account.clone().into(),
+			UNIT
+		));
+		// Bob may bind devices to the group once both its gateways approve.
+		let serve = Box::new(crate::RuntimeCall::Devices(pallet_devices::Call::serve_owner {
+			owner: acc(Bob),
+		}));
+		assert_ok!(crate::Groups::approve(signed(Charlie), 0, serve.clone()));
+		assert!(!pallet_devices::ServedOwners::<Runtime>::contains_key(&account, acc(Bob)));
+		// A stranger's approval does not count.
+		assert!(crate::Groups::approve(signed(Eve), 0, serve.clone()).is_err());
+		assert_ok!(crate::Groups::approve(signed(Dave), 0, serve));
+		assert!(pallet_devices::ServedOwners::<Runtime>::contains_key(&account, acc(Bob)));
+
+		let pair = DeviceKeypair::from_seed(KeyScheme::Ed25519, [7; 32]).expect("any seed; qed");
+		let proof =
+			pair.sign(&registration_payload(&Devices::genesis_hash(), &acc(Bob), &pair.key));
+		let metadata = pallet_devices::DeviceMetadata::<Runtime> {
+			model: Default::default(),
+			serial_hash: H256::zero(),
+			uri: Default::default(),
+		};
+		assert_ok!(Devices::register(signed(Bob), pair.key, metadata, proof));
+		let sensor = pair.key.device_id();
+		assert_ok!(Devices::bind_gateway(signed(Bob), sensor, account.clone()));
+		let offer = cold_storage(sensor);
+		let request = Request::<Runtime> { offer, amount: 20 * UNIT, note: Default::default() };
+		assert_ok!(Obligations::create(signed(Alice), request, None));
+
+		// The attack: Charlie, a gateway of the consumer's side, anchors on its own word a cool
+		// batch (or Dave a warm one): neither is the sensor's gateway.
+		let range = |max| pallet_anchoring::DeviceRange::<Runtime> {
+			device: sensor,
+			first: 0,
+			last: 9,
+			summaries: vec![MetricSummary { id: TEMP, min: -18_000, max }].try_into().unwrap(),
+		};
+		let ranges: frame_support::BoundedVec<_, _> = vec![range(-9_000)].try_into().unwrap();
+		for g in [Charlie, Dave] {
+			assert!(Anchoring::anchor(
+				signed(g),
+				0,
+				H256::repeat_byte(2),
+				10,
+				0,
+				1,
+				ranges.clone()
+			)
+			.is_err());
+		}
+		let o = pallet_obligations::Obligations::<Runtime>::get(0).unwrap();
+		assert_eq!((o.penalty, o.breaches), (0, 0));
+
+		// The group signs the warm batch: the penalty applies.
+		let message = iotrust_primitives::groups::GroupAnchor::message_of(
+			&(
+				Devices::genesis_hash(),
+				0u32,
+				1u32,
+				0u64,
+				H256::repeat_byte(2),
+				10u32,
+				0u64,
+				1u64,
+				&ranges,
+			)
+				.encode(),
+		);
+		assert_ok!(Anchoring::anchor_as_group(
+			signed(Dave),
+			0,
+			1,
+			0,
+			H256::repeat_byte(2),
+			10,
+			0,
+			1,
+			ranges,
+			key.sign(&message).0
+		));
+		let o = pallet_obligations::Obligations::<Runtime>::get(0).unwrap();
+		assert_eq!((o.penalty, o.breaches, o.status), (2 * UNIT, 1, Status::Pending));
+		assert_eq!(
+			pallet_anchoring::Endorsements::<Runtime>::get(0),
+			Some(iotrust_primitives::groups::Endorsement { group: 0, epoch: 1 })
+		);
+	});
+}

@@ -200,4 +200,6 @@ mod runtime {
 	pub type Obligations = pallet_obligations;
 	#[runtime::pallet_index(33)]
 	pub type Reputation = pallet_reputation;
+	#[runtime::pallet_index(34)]
+	pub type Groups = pallet_groups;
 }

@@ -1,7 +1,7 @@
 //! What the runtime's tests share: externalities that check every pallet's invariants once a
 //! test is done, as `try_state` would on a live chain.
 
-use crate::{Anchoring, Consortium, Devices, Obligations, Reputation};
+use crate::{Anchoring, Consortium, Devices, Groups, Obligations, Reputation};
 
 /// Test externalities whose [`CheckedExt::execute_with`] runs the pallets' invariant checks
 /// after the test's closure.
@@ -23,6 +23,7 @@ pub fn check_invariants() {
 	Consortium::do_try_state().expect("the consortium pallet's invariants hold");
 	Devices::do_try_state().expect("the devices pallet's invariants hold");
 	Anchoring::do_try_state().expect("the anchoring pallet's invariants hold");
+	Groups::do_try_state().expect("the groups pallet's invariants hold");
 	Obligations::do_try_state().expect("the obligations pallet's invariants hold");
 	Reputation::do_try_state().expect("the reputation pallet's invariants hold");
 }

@@ -21,6 +21,34 @@ fn shared_summaries<T: Config>(i: u32, n: u32, s: u32) -> BoundedVec<MetricSumma
 		.expect("at most MaxMetrics; qed")
 }
 
+/// `n` active devices bound to `gateway`, each anchored before and with rules that its share of
+/// `s` summaries all break: the batch [`anchor`](benchmarks::anchor) measures.
+fn batch<T: Config>(
+	n: u32,
+	s: u32,
+	gateway: &T::AccountId,
+) -> Result<BoundedVec<DeviceRange<T>, T::MaxDevicesPerBatch>, BenchmarkError> {
+	let owner: T::AccountId = account("owner", 0, 0);
+	let mut ranges = Vec::new();
+	for i in 0..n {
+		let device = T::BenchmarkHelper::active_device(i, &owner, gateway);
+		Pallet::<T>::set_rules(
+			RawOrigin::Signed(owner.clone()).into(),
+			device,
+			breaking_rules::<T>(),
+		)
+		.map_err(|_| BenchmarkError::Stop("set_rules"))?;
+		LastSeq::<T>::insert(device, 99);
+		ranges.push(DeviceRange::<T> {
+			device,
+			first: 100,
+			last: 199,
+			summaries: shared_summaries::<T>(i, n, s),
+		});
+	}
+	ranges.try_into().map_err(|_| BenchmarkError::Weightless)
+}
+
 /// `MaxRules` rules, each broken by [`shared_summaries`].
 fn breaking_rules<T: Config>() -> BoundedVec<ThresholdRule, T::MaxRules> {
 	(0..T::MaxRules::get())
@@ -49,31 +77,40 @@ mod benchmarks {
 		>,
 		s: Linear<0, { T::MaxSummariesPerBatch::get() }>,
 	) -> Result<(), BenchmarkError> {
-		let owner: T::AccountId = account("owner", 0, 0);
 		let gateway: T::AccountId = account("gateway", 0, 0);
-		let mut ranges = Vec::new();
-		for i in 0..n {
-			let device = T::BenchmarkHelper::active_device(i, &owner, &gateway);
-			Pallet::<T>::set_rules(
-				RawOrigin::Signed(owner.clone()).into(),
-				device,
-				breaking_rules::<T>(),
-			)
-			.map_err(|_| BenchmarkError::Stop("set_rules"))?;
-			LastSeq::<T>::insert(device, 99);
-			ranges.push(DeviceRange::<T> {
-				device,
-				first: 100,
-				last: 199,
-				summaries: shared_summaries::<T>(i, n, s),
-			});
-		}
-		let ranges: BoundedVec<_, _> = ranges.try_into().map_err(|_| BenchmarkError::Weightless)?;
+		let ranges = batch::<T>(n, s, &gateway)?;
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(gateway.clone()), 7, H256::repeat_byte(1), n * 100, 0, 1, ranges);
 
 		assert!(AnchorByBatch::<T>::contains_key(gateway, 7));
+		Ok(())
+	}
+
+	/// [`anchor`]'s batch, signed by a gateway group's key and submitted by one of its members.
+	#[benchmark]
+	fn anchor_as_group(
+		n: Linear<
+			{ T::MaxSummariesPerBatch::get().div_ceil(T::MaxMetrics::get().max(1)).max(1) },
+			{ T::MaxDevicesPerBatch::get() },
+		>,
+		s: Linear<0, { T::MaxSummariesPerBatch::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let key_type = sp_core::crypto::KeyTypeId(*b"grup");
+		let public = sp_io::crypto::ed25519_generate(key_type, None);
+		let (group, epoch, member, account) = T::BenchmarkHelper::active_group(public.0);
+		let ranges = batch::<T>(n, s, &account)?;
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let root = H256::repeat_byte(1);
+		let signed = (genesis, group, epoch, 7u64, root, n * 100, 0u64, 1u64, &ranges);
+		let message = GroupAnchor::message_of(&signed.encode());
+		let signature = sp_io::crypto::ed25519_sign(key_type, &public, &message)
+			.ok_or(BenchmarkError::Stop("no keystore to sign with"))?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(member), group, epoch, 7, root, n * 100, 0, 1, ranges, signature.0);
+
+		assert!(AnchorByBatch::<T>::contains_key(account, 7));
 		Ok(())
 	}
 

@@ -50,6 +50,7 @@ use frame_system::pallet_prelude::*;
 use iotrust_primitives::{
 	anchoring::{AnchorId, MetricSummary, OnAnchored, RuleBreach, ThresholdRule},
 	device::{DeviceId, DeviceRegistry},
+	groups::{Endorsement, Epoch, GatewayGroups, GroupAnchor, GroupId, GroupSignature},
 	merkle::{verify_proof, MerkleProof, SignedReading},
 };
 use sp_core::H256;
@@ -108,6 +109,11 @@ pub struct Anchor<T: Config> {
 pub trait BenchmarkHelper<AccountId> {
 	/// An active device, number `index`, owned by `owner` and bound to `gateway`.
 	fn active_device(index: u32, owner: &AccountId, gateway: &AccountId) -> DeviceId;
+	/// A gateway group whose active key is `key`: its id, key epoch, a member gateway and the
+	/// group's account.
+	fn active_group(
+		key: iotrust_primitives::groups::GroupPublicKey,
+	) -> (GroupId, Epoch, AccountId, AccountId);
 }
 
 /// The layout of this pallet's storage.
@@ -130,6 +136,9 @@ pub mod pallet {
 
 		/// Told what each device's readings in an anchored batch showed, and by which gateway.
 		type OnAnchored: OnAnchored<Self::AccountId>;
+
+		/// Gateway groups: their keys, accounts and members, for anchors a group signed.
+		type Groups: GatewayGroups<Self::AccountId>;
 
 		/// The most devices one batch may cover.
 		#[pallet::constant]
@@ -175,6 +184,10 @@ pub mod pallet {
 	pub type DeviceAnchors<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, DeviceId, Identity, [u8; 8], ()>;
 
+	/// The group, and its key epoch, that signed each anchor a group made.
+	#[pallet::storage]
+	pub type Endorsements<T: Config> = StorageMap<_, Twox64Concat, AnchorId, Endorsement>;
+
 	/// The highest batch number each gateway has anchored: where a gateway that lost its
 	/// database resumes its numbering, and how it tells that another instance anchors with its
 	/// account.
@@ -206,6 +219,8 @@ pub mod pallet {
 			root: H256,
 			reading_count: u32,
 		},
+		/// The batch just anchored was signed by a gateway group's key of `epoch`.
+		GroupAnchored { anchor: AnchorId, group: GroupId, epoch: Epoch },
 		/// A device's readings skipped sequence numbers: `expected` was next, `first` came.
 		SequenceGap { device: DeviceId, anchor: AnchorId, expected: u64, first: u64 },
 		/// A batch broke a device's threshold rule.
@@ -252,6 +267,15 @@ pub mod pallet {
 		SequenceExhausted,
 		/// Anchor ids ran out.
 		Overflow,
+		/// The caller is not one of the group's member gateways (or there is no such group).
+		NotGroupMember,
+		/// The group's key of its current epoch is not active yet (not every member confirmed
+		/// it).
+		GroupKeyNotActive,
+		/// The anchor names an epoch other than the group's current one.
+		WrongEpoch,
+		/// The signature is not the group's key's over this anchor.
+		BadGroupSignature,
 	}
 
 	#[pallet::hooks]
@@ -312,101 +336,63 @@ pub mod pallet {
 			ranges: BoundedVec<DeviceRange<T>, T::MaxDevicesPerBatch>,
 		) -> DispatchResultWithPostInfo {
 			let gateway = ensure_signed(origin)?;
-			ensure!(
-				!AnchorByBatch::<T>::contains_key(&gateway, batch),
-				Error::<T>::BatchAlreadyAnchored
-			);
-			ensure!(!ranges.is_empty(), Error::<T>::EmptyBatch);
-			ensure!(
-				Self::summary_count(&ranges) <= T::MaxSummariesPerBatch::get(),
-				Error::<T>::TooManySummaries
-			);
-			ensure!(from_ms <= to_ms, Error::<T>::InvalidTimeRange);
-
-			let mut seen = BTreeSet::new();
-			let mut total: u64 = 0;
-			let mut gaps = Vec::new();
-			for range in ranges.iter() {
-				ensure!(seen.insert(range.device), Error::<T>::DuplicateDevice);
-				ensure!(range.first <= range.last, Error::<T>::InvalidRange);
-				let mut metrics = BTreeSet::new();
-				ensure!(
-					range.summaries.iter().all(|s| s.min <= s.max && metrics.insert(s.id)),
-					Error::<T>::InvalidSummary
-				);
-				let len = range.last.checked_sub(range.first).and_then(|d| d.checked_add(1));
-				total = total
-					.checked_add(len.ok_or(Error::<T>::Overflow)?)
-					.ok_or(Error::<T>::Overflow)?;
-				let expected = match Self::check_range(&gateway, &range.device, range.first) {
-					RangeCheck::Admitted { expected } => expected,
-					RangeCheck::DeviceNotActive => return Err(Error::<T>::DeviceNotActive.into()),
-					RangeCheck::NotDeviceGateway => return Err(Error::<T>::NotDeviceGateway.into()),
-					RangeCheck::SequenceReplay { .. } => {
-						return Err(Error::<T>::SequenceReplay.into())
-					},
-					RangeCheck::SequenceExhausted => {
-						return Err(Error::<T>::SequenceExhausted.into())
-					},
-				};
-				if range.first > expected {
-					gaps.push((range.device, expected, range.first));
-				}
-			}
-			ensure!(total == u64::from(reading_count), Error::<T>::CountMismatch);
-			let id = NextAnchorId::<T>::get();
-			let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
-
-			for range in ranges.iter() {
-				LastSeq::<T>::insert(range.device, range.last);
-				DeviceAnchors::<T>::insert(range.device, id.to_be_bytes(), ());
-			}
-			let breaches = Self::breaches(id, &ranges);
-			let devices = ranges.len() as u32;
-			let summaries = Self::summary_count(&ranges);
-			let observed: Vec<(DeviceId, Vec<MetricSummary>)> = ranges
-				.iter()
-				.filter(|r| !r.summaries.is_empty())
-				.map(|r| (r.device, r.summaries.to_vec()))
-				.collect();
-			Anchors::<T>::insert(
-				id,
-				Anchor {
-					gateway: gateway.clone(),
-					batch,
-					root,
-					reading_count,
-					from_ms,
-					to_ms,
-					ranges,
-					anchored_at: frame_system::Pallet::<T>::block_number(),
-				},
-			);
-			AnchorByBatch::<T>::insert(&gateway, batch, id);
-			LastBatch::<T>::mutate(&gateway, |last| {
-				*last = Some(last.map_or(batch, |l| l.max(batch)))
-			});
-			NextAnchorId::<T>::put(next);
-
-			Self::deposit_event(Event::Anchored {
-				anchor: id,
-				gateway: gateway.clone(),
-				batch,
-				root,
-				reading_count,
-			});
-			for (device, expected, first) in gaps {
-				Self::deposit_event(Event::SequenceGap { device, anchor: id, expected, first });
-			}
-			for breach in breaches {
-				Self::deposit_event(Event::RuleBreached { breach });
-			}
-			let mut hooks = Weight::zero();
-			for (device, summaries) in observed {
-				hooks = hooks
-					.saturating_add(T::OnAnchored::on_anchored(id, &gateway, &device, &summaries));
-			}
+			let (devices, summaries) = (ranges.len() as u32, Self::summary_count(&ranges));
+			let (_, hooks) =
+				Self::do_anchor(gateway, batch, root, reading_count, from_ms, to_ms, ranges)?;
 			Ok(Some(T::WeightInfo::anchor(devices, summaries).saturating_add(hooks)).into())
+		}
+
+		/// Anchor a batch that gateway group `group` signed with its key of `epoch`: a FROST
+		/// signature, checked as one Ed25519 signature over [`GroupAnchor::message`] (the chain's
+		/// genesis, the group, the epoch and every argument but the signature). The batch is
+		/// anchored as by the group's account, to which its devices are bound, under the group's
+		/// batch numbers; then as [`Pallet::anchor`].
+		///
+		/// Origin: signed, any member gateway of the group (it pays the fee). Fails with
+		/// `NotGroupMember`, `GroupKeyNotActive`, `WrongEpoch`, `BadGroupSignature`, and as
+		/// [`Pallet::anchor`]. Emits what [`Pallet::anchor`] does, then
+		/// [`Event::GroupAnchored`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(Pallet::<T>::group_anchor_weight(
+			ranges.len() as u32,
+			Pallet::<T>::summary_count(ranges),
+		))]
+		pub fn anchor_as_group(
+			origin: OriginFor<T>,
+			group: GroupId,
+			epoch: Epoch,
+			batch: u64,
+			root: H256,
+			reading_count: u32,
+			from_ms: u64,
+			to_ms: u64,
+			ranges: BoundedVec<DeviceRange<T>, T::MaxDevicesPerBatch>,
+			signature: GroupSignature,
+		) -> DispatchResultWithPostInfo {
+			let submitter = ensure_signed(origin)?;
+			ensure!(T::Groups::is_member(group, &submitter), Error::<T>::NotGroupMember);
+			let active = T::Groups::active_key(group).ok_or(Error::<T>::GroupKeyNotActive)?;
+			ensure!(active.epoch == epoch, Error::<T>::WrongEpoch);
+			let account = T::Groups::account_of(group).ok_or(Error::<T>::NotGroupMember)?;
+			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+			let signed =
+				(genesis, group, epoch, batch, root, reading_count, from_ms, to_ms, &ranges);
+			let message = GroupAnchor::message_of(&signed.encode());
+			ensure!(
+				sp_io::crypto::ed25519_verify(
+					&sp_core::ed25519::Signature::from_raw(signature),
+					&message,
+					&sp_core::ed25519::Public::from_raw(active.key),
+				),
+				Error::<T>::BadGroupSignature
+			);
+			let (devices, summaries) = (ranges.len() as u32, Self::summary_count(&ranges));
+			let (id, hooks) =
+				Self::do_anchor(account, batch, root, reading_count, from_ms, to_ms, ranges)?;
+			Endorsements::<T>::insert(id, Endorsement { group, epoch });
+			Self::deposit_event(Event::GroupAnchored { anchor: id, group, epoch });
+			Ok(Some(T::WeightInfo::anchor_as_group(devices, summaries).saturating_add(hooks))
+				.into())
 		}
 
 		/// Replace `device`'s threshold rules (an empty list removes them).
@@ -462,6 +448,106 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Anchor a batch for `gateway` (a gateway's own account, or a group's): every check of
+	/// [`Pallet::anchor`] first, then the writes, events and hooks. Returns the new anchor's id
+	/// and the weight the hooks used.
+	fn do_anchor(
+		gateway: T::AccountId,
+		batch: u64,
+		root: H256,
+		reading_count: u32,
+		from_ms: u64,
+		to_ms: u64,
+		ranges: BoundedVec<DeviceRange<T>, T::MaxDevicesPerBatch>,
+	) -> Result<(AnchorId, Weight), DispatchError> {
+		ensure!(
+			!AnchorByBatch::<T>::contains_key(&gateway, batch),
+			Error::<T>::BatchAlreadyAnchored
+		);
+		ensure!(!ranges.is_empty(), Error::<T>::EmptyBatch);
+		ensure!(
+			Self::summary_count(&ranges) <= T::MaxSummariesPerBatch::get(),
+			Error::<T>::TooManySummaries
+		);
+		ensure!(from_ms <= to_ms, Error::<T>::InvalidTimeRange);
+
+		let mut seen = BTreeSet::new();
+		let mut total: u64 = 0;
+		let mut gaps = Vec::new();
+		for range in ranges.iter() {
+			ensure!(seen.insert(range.device), Error::<T>::DuplicateDevice);
+			ensure!(range.first <= range.last, Error::<T>::InvalidRange);
+			let mut metrics = BTreeSet::new();
+			ensure!(
+				range.summaries.iter().all(|s| s.min <= s.max && metrics.insert(s.id)),
+				Error::<T>::InvalidSummary
+			);
+			let len = range.last.checked_sub(range.first).and_then(|d| d.checked_add(1));
+			total =
+				total.checked_add(len.ok_or(Error::<T>::Overflow)?).ok_or(Error::<T>::Overflow)?;
+			let expected = match Self::check_range(&gateway, &range.device, range.first) {
+				RangeCheck::Admitted { expected } => expected,
+				RangeCheck::DeviceNotActive => return Err(Error::<T>::DeviceNotActive.into()),
+				RangeCheck::NotDeviceGateway => return Err(Error::<T>::NotDeviceGateway.into()),
+				RangeCheck::SequenceReplay { .. } => return Err(Error::<T>::SequenceReplay.into()),
+				RangeCheck::SequenceExhausted => return Err(Error::<T>::SequenceExhausted.into()),
+			};
+			if range.first > expected {
+				gaps.push((range.device, expected, range.first));
+			}
+		}
+		ensure!(total == u64::from(reading_count), Error::<T>::CountMismatch);
+		let id = NextAnchorId::<T>::get();
+		let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+
+		for range in ranges.iter() {
+			LastSeq::<T>::insert(range.device, range.last);
+			DeviceAnchors::<T>::insert(range.device, id.to_be_bytes(), ());
+		}
+		let breaches = Self::breaches(id, &ranges);
+		let observed: Vec<(DeviceId, Vec<MetricSummary>)> = ranges
+			.iter()
+			.filter(|r| !r.summaries.is_empty())
+			.map(|r| (r.device, r.summaries.to_vec()))
+			.collect();
+		Anchors::<T>::insert(
+			id,
+			Anchor {
+				gateway: gateway.clone(),
+				batch,
+				root,
+				reading_count,
+				from_ms,
+				to_ms,
+				ranges,
+				anchored_at: frame_system::Pallet::<T>::block_number(),
+			},
+		);
+		AnchorByBatch::<T>::insert(&gateway, batch, id);
+		LastBatch::<T>::mutate(&gateway, |last| *last = Some(last.map_or(batch, |l| l.max(batch))));
+		NextAnchorId::<T>::put(next);
+
+		Self::deposit_event(Event::Anchored {
+			anchor: id,
+			gateway: gateway.clone(),
+			batch,
+			root,
+			reading_count,
+		});
+		for (device, expected, first) in gaps {
+			Self::deposit_event(Event::SequenceGap { device, anchor: id, expected, first });
+		}
+		for breach in breaches {
+			Self::deposit_event(Event::RuleBreached { breach });
+		}
+		let mut hooks = Weight::zero();
+		for (device, summaries) in observed {
+			hooks =
+				hooks.saturating_add(T::OnAnchored::on_anchored(id, &gateway, &device, &summaries));
+		}
+		Ok((id, hooks))
+	}
+
 	/// How many metric summaries `ranges` hold: each can break at most one rule.
 	fn summary_count(ranges: &[DeviceRange<T>]) -> u32 {
 		ranges.iter().map(|r| r.summaries.len() as u32).fold(0, u32::saturating_add)
@@ -488,6 +574,12 @@ impl<T: Config> Pallet<T> {
 	/// weigh: the pallet's own work plus one [`OnAnchored`] hook per device.
 	pub fn anchor_weight(devices: u32, summaries: u32) -> Weight {
 		T::WeightInfo::anchor(devices, summaries)
+			.saturating_add(T::OnAnchored::max_weight().saturating_mul(u64::from(devices)))
+	}
+
+	/// [`Pallet::anchor_weight`] for a group's anchor, its signature checked besides.
+	pub fn group_anchor_weight(devices: u32, summaries: u32) -> Weight {
+		T::WeightInfo::anchor_as_group(devices, summaries)
 			.saturating_add(T::OnAnchored::max_weight().saturating_mul(u64::from(devices)))
 	}
 
@@ -557,7 +649,12 @@ impl<T: Config> Pallet<T> {
 			&reading.payload(&genesis),
 			&reading.signature,
 		) {
-			ReadingCheck::Anchored
+			match Endorsements::<T>::get(anchor) {
+				Some(Endorsement { group, epoch }) => {
+					ReadingCheck::AnchoredByGroup { group, epoch }
+				},
+				None => ReadingCheck::Anchored,
+			}
 		} else {
 			ReadingCheck::BadSignature
 		}
@@ -569,7 +666,8 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> Pallet<T> {
 	/// The pallet's invariants: every anchor is found by its (gateway, batch) and listed under
 	/// each of its devices, every index entry points at an anchor that holds it, no gateway's
-	/// batch is above its recorded last batch, and no anchor id reaches the next one to be given.
+	/// batch is above its recorded last batch, no anchor id reaches the next one to be given, and
+	/// every group endorsement is of an anchor.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next = NextAnchorId::<T>::get();
 		let mut anchors: u64 = 0;
@@ -609,6 +707,9 @@ impl<T: Config> Pallet<T> {
 				Anchors::<T>::get(id).is_some_and(|a| a.ranges.iter().any(|r| r.device == device)),
 				"a device lists an anchor without its range"
 			);
+		}
+		for (id, _) in Endorsements::<T>::iter() {
+			ensure!(Anchors::<T>::contains_key(id), "an endorsement of no anchor");
 		}
 		Ok(())
 	}

@@ -7,6 +7,7 @@ use frame_support::{derive_impl, traits::ConstU32};
 use iotrust_primitives::{
 	anchoring::{AnchorId, MetricSummary, OnAnchored},
 	device::{keys_in_effect, DeviceId, DeviceRegistry, DeviceSignature, KeyPeriod, KeyScheme},
+	groups::{ActiveKey, GatewayGroups, GroupId},
 	keypair::DeviceKeypair,
 };
 use sp_core::H256;
@@ -56,8 +57,17 @@ pub struct MockDevice {
 /// One call of the [`OnAnchored`] hook: anchor, gateway, device, summaries.
 pub type Heard = (AnchorId, u64, DeviceId, Vec<MetricSummary>);
 
+/// A gateway group in the mock: its member gateways, its account, its active key if any.
+#[derive(Clone)]
+pub struct MockGroup {
+	pub members: Vec<u64>,
+	pub account: u64,
+	pub key: Option<ActiveKey>,
+}
+
 thread_local! {
 	static DEVICES: RefCell<BTreeMap<DeviceId, MockDevice>> = const { RefCell::new(BTreeMap::new()) };
+	static GROUPS: RefCell<BTreeMap<GroupId, MockGroup>> = const { RefCell::new(BTreeMap::new()) };
 	static HEARD: RefCell<Vec<Heard>> =
 		const { RefCell::new(Vec::new()) };
 }
@@ -113,6 +123,34 @@ impl DeviceRegistry<u64> for MockDevices {
 	}
 }
 
+/// Put group `id` in the mock (replacing it).
+pub fn set_group(id: GroupId, group: MockGroup) {
+	GROUPS.with(|g| g.borrow_mut().insert(id, group));
+}
+
+fn group(id: GroupId) -> Option<MockGroup> {
+	GROUPS.with(|g| g.borrow().get(&id).cloned())
+}
+
+pub struct MockGroups;
+impl GatewayGroups<u64> for MockGroups {
+	fn active_key(id: GroupId) -> Option<ActiveKey> {
+		group(id).and_then(|g| g.key)
+	}
+	fn account_of(id: GroupId) -> Option<u64> {
+		group(id).map(|g| g.account)
+	}
+	fn is_member(id: GroupId, who: &u64) -> bool {
+		group(id).is_some_and(|g| g.members.contains(who))
+	}
+}
+
+/// The secret of group 0's key in the tests.
+pub fn group_pair() -> sp_core::ed25519::Pair {
+	use sp_core::Pair;
+	sp_core::ed25519::Pair::from_seed(&[42; 32])
+}
+
 pub struct RecordAnchored;
 impl OnAnchored<u64> for RecordAnchored {
 	fn on_anchored(
@@ -130,9 +168,12 @@ impl OnAnchored<u64> for RecordAnchored {
 	}
 }
 
+use sp_core::Pair as _;
+
 impl pallet_anchoring::Config for Test {
 	type Devices = MockDevices;
 	type OnAnchored = RecordAnchored;
+	type Groups = MockGroups;
 	type MaxDevicesPerBatch = ConstU32<8>;
 	type MaxMetrics = ConstU32<4>;
 	type MaxSummariesPerBatch = ConstU32<8>;
@@ -150,13 +191,32 @@ impl pallet_anchoring::BenchmarkHelper<u64> for MockDevices {
 		add_device(H256(id), *owner, Some(*gateway), true);
 		H256(id)
 	}
+
+	fn active_group(
+		key: iotrust_primitives::groups::GroupPublicKey,
+	) -> (GroupId, iotrust_primitives::groups::Epoch, u64, u64) {
+		set_group(
+			9,
+			MockGroup {
+				members: vec![GATEWAY, OTHER_GATEWAY],
+				account: GROUP_ACCOUNT,
+				key: Some(ActiveKey { epoch: 3, key }),
+			},
+		);
+		(9, 3, OTHER_GATEWAY, GROUP_ACCOUNT)
+	}
 }
 
 pub const OWNER: u64 = 1;
 pub const GATEWAY: u64 = 7;
 pub const OTHER_GATEWAY: u64 = 8;
+/// Group 0's account: devices 7 and 8 are bound to it.
+pub const GROUP_ACCOUNT: u64 = 50;
+/// Not a member of group 0.
+pub const STRANGER: u64 = 9;
 
-/// Device ids 1..=3 bound to GATEWAY, 4 bound to OTHER_GATEWAY, 5 unbound, 6 suspended.
+/// Device ids 1..=3 bound to GATEWAY, 4 bound to OTHER_GATEWAY, 5 unbound, 6 suspended, 7 and 8
+/// bound to group 0 (GATEWAY and OTHER_GATEWAY, its key [`group_pair`], epoch 1).
 pub fn device(n: u8) -> DeviceId {
 	H256([n; 32])
 }
@@ -185,10 +245,25 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	add_device(device(4), OWNER, Some(OTHER_GATEWAY), true);
 	add_device(device(5), OWNER, None, true);
 	add_device(device(6), OWNER, Some(GATEWAY), false);
+	add_device(device(7), OWNER, Some(GROUP_ACCOUNT), true);
+	add_device(device(8), OWNER, Some(GROUP_ACCOUNT), true);
+	GROUPS.with(|g| g.borrow_mut().clear());
+	set_group(
+		0,
+		MockGroup {
+			members: vec![GATEWAY, OTHER_GATEWAY],
+			account: GROUP_ACCOUNT,
+			key: Some(ActiveKey { epoch: 1, key: group_pair().public().0 }),
+		},
+	);
 	let t = RuntimeGenesisConfig { system: Default::default() }
 		.build_storage()
 		.expect("the test genesis is valid; qed");
 	let mut ext = sp_io::TestExternalities::new(t);
+	// The benchmarks sign group anchors with a key in the keystore.
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }

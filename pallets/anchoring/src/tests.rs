@@ -535,3 +535,260 @@ fn a_batch_over_the_summary_limit_is_refused() {
 		);
 	});
 }
+
+/// Group 0's signature, by `pair`, over an anchor of `r` as its batch `batch` in `epoch`.
+fn group_signature(
+	pair: &sp_core::ed25519::Pair,
+	group: u32,
+	epoch: u32,
+	batch: u64,
+	root: H256,
+	r: &BoundedVec<DeviceRange<Test>, frame_support::traits::ConstU32<8>>,
+) -> [u8; 64] {
+	use codec::Encode;
+	use sp_core::Pair;
+	let count = r.iter().map(|r| (r.last - r.first + 1) as u32).sum::<u32>();
+	let genesis = frame_system::Pallet::<Test>::block_hash(0);
+	let message = iotrust_primitives::groups::GroupAnchor::message_of(
+		&(genesis, group, epoch, batch, root, count, 1_000u64, 2_000u64, r).encode(),
+	);
+	pair.sign(&message).0
+}
+
+/// Submit, as `who`, group `group`'s anchor of `r` with `signature`, claiming `epoch`.
+fn anchor_as_group(
+	who: u64,
+	group: u32,
+	epoch: u32,
+	batch: u64,
+	root: H256,
+	r: BoundedVec<DeviceRange<Test>, frame_support::traits::ConstU32<8>>,
+	signature: [u8; 64],
+) -> sp_runtime::DispatchResult {
+	let count = r.iter().map(|r| (r.last - r.first + 1) as u32).sum::<u32>();
+	Anchoring::anchor_as_group(
+		RuntimeOrigin::signed(who),
+		group,
+		epoch,
+		batch,
+		root,
+		count,
+		1_000,
+		2_000,
+		r,
+		signature,
+	)
+	.map(|_| ())
+	.map_err(|e| e.error)
+}
+
+#[test]
+fn a_group_anchor_is_taken_with_the_groups_signature_and_names_it() {
+	ExtBuilder.build_and_execute(|| {
+		let readings: Vec<SignedReading> = (0..3).map(|s| reading(7, s)).collect();
+		let leaves: Vec<H256> = readings.iter().map(|r| r.leaf_hash()).collect();
+		let root = merkle_root(&leaves).unwrap();
+		let r = ranges(vec![range(7, 0, 2, (-18_002, -18_000))]);
+		let sig = group_signature(&group_pair(), 0, 1, 1, root, &r);
+		// Any member submits it, and pays for it.
+		assert_ok!(anchor_as_group(OTHER_GATEWAY, 0, 1, 1, root, r, sig));
+		System::assert_has_event(
+			Event::Anchored { anchor: 0, gateway: GROUP_ACCOUNT, batch: 1, root, reading_count: 3 }
+				.into(),
+		);
+		System::assert_last_event(Event::GroupAnchored { anchor: 0, group: 0, epoch: 1 }.into());
+		assert_eq!(
+			crate::Endorsements::<Test>::get(0),
+			Some(iotrust_primitives::groups::Endorsement { group: 0, epoch: 1 })
+		);
+		assert_eq!(LastSeq::<Test>::get(device(7)), Some(2));
+		// The hook hears the group's account as the gateway.
+		assert_eq!(heard()[0].1, GROUP_ACCOUNT);
+		let proof = merkle_proof(&leaves, 1).unwrap();
+		assert_eq!(
+			Anchoring::check_reading(0, &readings[1], &proof),
+			ReadingCheck::AnchoredByGroup { group: 0, epoch: 1 }
+		);
+		assert!(Anchoring::check_reading(0, &readings[1], &proof).is_anchored());
+		// One anchor per batch number per group, whoever submits it.
+		let r = ranges(vec![range(8, 0, 0, (0, 0))]);
+		let sig = group_signature(&group_pair(), 0, 1, 1, root, &r);
+		assert_noop!(
+			anchor_as_group(GATEWAY, 0, 1, 1, root, r, sig),
+			Error::<Test>::BatchAlreadyAnchored
+		);
+	});
+}
+
+/// The attacks on a group's devices: one member gateway anchors them on its own word, forges or
+/// alters what the group signed, replays a signature of another group, epoch or chain.
+#[test]
+fn attack_no_single_gateway_anchors_a_groups_devices() {
+	ExtBuilder.build_and_execute(|| {
+		let root = H256([9; 32]);
+		let r = ranges(vec![range(7, 0, 9, (-20, -18))]);
+		// A member anchors the group's device as a plain gateway: not its device.
+		assert_noop!(
+			Anchoring::anchor(RuntimeOrigin::signed(GATEWAY), 1, root, 10, 1_000, 2_000, r.clone()),
+			Error::<Test>::NotDeviceGateway
+		);
+		// A member signs with its own key.
+		let own = sp_core::ed25519::Pair::from_seed(&[7; 32]);
+		use sp_core::Pair;
+		let sig = group_signature(&own, 0, 1, 1, root, &r);
+		assert_noop!(
+			anchor_as_group(GATEWAY, 0, 1, 1, root, r.clone(), sig),
+			Error::<Test>::BadGroupSignature
+		);
+		// The group signed a cold batch; a member submits it with a warmer summary (or another
+		// root, count or range).
+		let sig = group_signature(&group_pair(), 0, 1, 1, root, &r);
+		let warmer = ranges(vec![range(7, 0, 9, (-20, 5))]);
+		assert_noop!(
+			anchor_as_group(GATEWAY, 0, 1, 1, root, warmer, sig),
+			Error::<Test>::BadGroupSignature
+		);
+		assert_noop!(
+			anchor_as_group(GATEWAY, 0, 1, 1, H256([8; 32]), r.clone(), sig),
+			Error::<Test>::BadGroupSignature
+		);
+		assert_noop!(
+			anchor_as_group(GATEWAY, 0, 1, 2, root, r.clone(), sig),
+			Error::<Test>::BadGroupSignature
+		);
+		// A signature for another group (same key), or from another epoch.
+		set_group(
+			1,
+			MockGroup {
+				members: vec![GATEWAY],
+				account: GROUP_ACCOUNT,
+				key: Some(iotrust_primitives::groups::ActiveKey {
+					epoch: 1,
+					key: group_pair().public().0,
+				}),
+			},
+		);
+		assert_noop!(
+			anchor_as_group(GATEWAY, 1, 1, 1, root, r.clone(), sig),
+			Error::<Test>::BadGroupSignature
+		);
+		// A stranger may not submit even a valid one.
+		assert_noop!(
+			anchor_as_group(STRANGER, 0, 1, 1, root, r.clone(), sig),
+			Error::<Test>::NotGroupMember
+		);
+		assert_noop!(
+			anchor_as_group(GATEWAY, 5, 1, 1, root, r.clone(), sig),
+			Error::<Test>::NotGroupMember
+		);
+		// The group changed: epoch 2, key pending.
+		set_group(
+			0,
+			MockGroup { members: vec![GATEWAY, OTHER_GATEWAY], account: GROUP_ACCOUNT, key: None },
+		);
+		assert_noop!(
+			anchor_as_group(GATEWAY, 0, 1, 1, root, r.clone(), sig),
+			Error::<Test>::GroupKeyNotActive
+		);
+		set_group(
+			0,
+			MockGroup {
+				members: vec![GATEWAY, OTHER_GATEWAY],
+				account: GROUP_ACCOUNT,
+				key: Some(iotrust_primitives::groups::ActiveKey {
+					epoch: 2,
+					key: group_pair().public().0,
+				}),
+			},
+		);
+		assert_noop!(
+			anchor_as_group(GATEWAY, 0, 1, 1, root, r.clone(), sig),
+			Error::<Test>::WrongEpoch
+		);
+		// Epoch 1's signature under epoch 2's (same) key.
+		assert_noop!(
+			anchor_as_group(GATEWAY, 0, 2, 1, root, r.clone(), sig),
+			Error::<Test>::BadGroupSignature
+		);
+		let sig = group_signature(&group_pair(), 0, 2, 1, root, &r);
+		assert_ok!(anchor_as_group(GATEWAY, 0, 2, 1, root, r, sig));
+	});
+}
+
+/// The chain takes what FROST makes: a 2-of-3 key generation and signing with the Zcash
+/// Foundation's `frost-ed25519`, checked as one Ed25519 signature.
+#[test]
+fn a_frost_threshold_signature_anchors() {
+	use frost_ed25519 as frost;
+	use std::collections::BTreeMap;
+	let mut rng = rand::thread_rng();
+	let ids: Vec<frost::Identifier> = (1..=3u16).map(|i| i.try_into().unwrap()).collect();
+	// Key generation, each participant's part.
+	let mut secret1 = BTreeMap::new();
+	let mut round1 = BTreeMap::new();
+	for id in &ids {
+		let (s, p) = frost::keys::dkg::part1(*id, 3, 2, &mut rng).unwrap();
+		secret1.insert(*id, s);
+		round1.insert(*id, p);
+	}
+	let others = |me: &frost::Identifier| {
+		round1.iter().filter(|(k, _)| *k != me).map(|(k, v)| (*k, v.clone())).collect()
+	};
+	let mut secret2 = BTreeMap::new();
+	let mut round2: BTreeMap<frost::Identifier, BTreeMap<_, _>> = BTreeMap::new();
+	for id in &ids {
+		let (s, packages) =
+			frost::keys::dkg::part2(secret1.remove(id).unwrap(), &others(id)).unwrap();
+		secret2.insert(*id, s);
+		for (to, p) in packages {
+			round2.entry(to).or_default().insert(*id, p);
+		}
+	}
+	let mut shares = BTreeMap::new();
+	let mut public = None;
+	for id in &ids {
+		let (key, pubkeys) =
+			frost::keys::dkg::part3(&secret2[id], &others(id), &round2[id]).unwrap();
+		shares.insert(*id, key);
+		public = Some(pubkeys);
+	}
+	let public = public.unwrap();
+	let group_key: [u8; 32] = public.verifying_key().serialize().unwrap().try_into().unwrap();
+
+	ExtBuilder.build_and_execute(|| {
+		set_group(
+			0,
+			MockGroup {
+				members: vec![GATEWAY, OTHER_GATEWAY],
+				account: GROUP_ACCOUNT,
+				key: Some(iotrust_primitives::groups::ActiveKey { epoch: 1, key: group_key }),
+			},
+		);
+		let root = H256([9; 32]);
+		let r = ranges(vec![range(7, 0, 9, (-20, -18)), range(8, 0, 4, (1, 2))]);
+		use codec::Encode;
+		let genesis = frame_system::Pallet::<Test>::block_hash(0);
+		let message = iotrust_primitives::groups::GroupAnchor::message_of(
+			&(genesis, 0u32, 1u32, 1u64, root, 15u32, 1_000u64, 2_000u64, &r).encode(),
+		);
+		// Participants 1 and 3 sign; 2 is away.
+		let signers = [ids[0], ids[2]];
+		let mut nonces = BTreeMap::new();
+		let mut commitments = BTreeMap::new();
+		for id in signers {
+			let (n, c) = frost::round1::commit(shares[&id].signing_share(), &mut rng);
+			nonces.insert(id, n);
+			commitments.insert(id, c);
+		}
+		let package = frost::SigningPackage::new(commitments, &message);
+		let mut sig_shares = BTreeMap::new();
+		for id in signers {
+			let kp: frost::keys::KeyPackage = shares[&id].clone();
+			sig_shares.insert(id, frost::round2::sign(&package, &nonces[&id], &kp).unwrap());
+		}
+		let signature = frost::aggregate(&package, &sig_shares, &public).unwrap();
+		let signature: [u8; 64] = signature.serialize().unwrap().try_into().unwrap();
+		assert_ok!(anchor_as_group(OTHER_GATEWAY, 0, 1, 1, root, r, signature));
+		System::assert_last_event(Event::GroupAnchored { anchor: 0, group: 0, epoch: 1 }.into());
+	});
+}

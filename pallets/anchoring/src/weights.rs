@@ -36,6 +36,7 @@ use core::marker::PhantomData;
 /// The weight of each of `pallet_anchoring`'s calls.
 pub trait WeightInfo {
 	fn anchor(n: u32, s: u32, ) -> Weight;
+	fn anchor_as_group(n: u32, s: u32, ) -> Weight;
 	fn set_rules(n: u32, ) -> Weight;
 	fn reset_sequence() -> Weight;
 }
@@ -78,6 +79,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
 			.saturating_add(Weight::from_parts(0, 391).saturating_mul(s.into()))
 	}
+	fn anchor_as_group(n: u32, s: u32, ) -> Weight {
+		// Proof size: measured `475 + n * (365 ±0)`, estimated `11214 + n * (2983 ±0) + s * (391 ±51)` bytes.
+		// Fastest run: 996_382_000 picoseconds.
+		Weight::from_parts(267_918_710, 11214)
+			// Standard error: 700_183
+			.saturating_add(Weight::from_parts(25_334_844, 0).saturating_mul(n.into()))
+			// Standard error: 263_738
+			.saturating_add(Weight::from_parts(3_305_791, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(103_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 391).saturating_mul(s.into()))
+	}
 	/// Storage: `Devices::Devices` (r:1 w:0)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
 	/// Storage: `Anchoring::Rules` (r:0 w:1)
@@ -107,6 +123,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	fn anchor(n: u32, s: u32, ) -> Weight {
 		Weight::from_parts(167_918_710, 11214)
+			.saturating_add(Weight::from_parts(25_334_844, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(3_305_791, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(103_u64))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 391).saturating_mul(s.into()))
+	}
+	fn anchor_as_group(n: u32, s: u32, ) -> Weight {
+		Weight::from_parts(267_918_710, 11214)
 			.saturating_add(Weight::from_parts(25_334_844, 0).saturating_mul(n.into()))
 			.saturating_add(Weight::from_parts(3_305_791, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(103_u64))

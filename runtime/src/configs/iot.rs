@@ -1,9 +1,10 @@
-//! The IoT pallets: device identity, sensor-data anchoring, obligations, reputation.
+//! The IoT pallets: device identity, sensor-data anchoring, gateway groups, obligations,
+//! reputation.
 
 use super::RootOrCouncil;
 use crate::{
-	Balance, Balances, BlockNumber, Devices, Obligations, Reputation, Runtime, RuntimeHoldReason,
-	DAYS, MILLI_UNIT, UNIT,
+	Balance, Balances, BlockNumber, CouncilMembership, Devices, Groups, Obligations, Reputation,
+	Runtime, RuntimeCall, RuntimeHoldReason, DAYS, MILLI_UNIT, UNIT,
 };
 use frame_support::{parameter_types, traits::ConstU32};
 use sp_runtime::Perbill;
@@ -66,6 +67,8 @@ impl pallet_anchoring::Config for Runtime {
 	type Devices = Devices;
 	/// SLA penalties are judged on every device's summaries, against each obligation's terms.
 	type OnAnchored = Obligations;
+	/// Gateway groups sign anchors for the devices bound to them.
+	type Groups = Groups;
 	/// A batch covers at most 100 devices; a gateway with more sends more batches.
 	type MaxDevicesPerBatch = ConstU32<100>;
 	type MaxMetrics = ConstU32<8>;
@@ -93,6 +96,82 @@ impl pallet_anchoring::BenchmarkHelper<crate::AccountId> for BenchmarkDevices {
 		gateway: &crate::AccountId,
 	) -> iotrust_primitives::device::DeviceId {
 		pallet_devices::Pallet::<Runtime>::benchmark_device(index, owner, gateway)
+	}
+
+	fn active_group(
+		key: iotrust_primitives::groups::GroupPublicKey,
+	) -> (
+		iotrust_primitives::groups::GroupId,
+		iotrust_primitives::groups::Epoch,
+		crate::AccountId,
+		crate::AccountId,
+	) {
+		let gateways = [crate::AccountId::from([0x61; 32]), crate::AccountId::from([0x62; 32])];
+		let members = [crate::AccountId::from([0x71; 32]), crate::AccountId::from([0x72; 32])];
+		let group = pallet_groups::Group::<Runtime> {
+			members: gateways
+				.iter()
+				.zip(members.iter())
+				.map(|(g, m)| pallet_groups::Membership { gateway: g.clone(), member: m.clone() })
+				.collect::<Vec<_>>()
+				.try_into()
+				.expect("2 members fit; qed"),
+			threshold: 2,
+			epoch: 1,
+			key: pallet_groups::KeyStatus::Active(key),
+		};
+		pallet_groups::Groups::<Runtime>::insert(0, group);
+		pallet_groups::NextGroupId::<Runtime>::put(1);
+		let [first, _] = gateways;
+		(0, 1, first, pallet_groups::Pallet::<Runtime>::account_of(0))
+	}
+}
+
+parameter_types! {
+	/// Gateway groups' accounts are sub-accounts of this id.
+	pub const GroupsPalletId: frame_support::PalletId = frame_support::PalletId(*b"iot/grps");
+}
+
+/// What a gateway group's account may do once a threshold of its members approve it: what a
+/// gateway does about the owners it serves — consent to serve an owner, stop, release a device.
+pub struct GroupCalls;
+impl frame_support::traits::Contains<RuntimeCall> for GroupCalls {
+	fn contains(call: &RuntimeCall) -> bool {
+		matches!(
+			call,
+			RuntimeCall::Devices(
+				pallet_devices::Call::serve_owner { .. }
+					| pallet_devices::Call::stop_serving { .. }
+					| pallet_devices::Call::release_device { .. }
+			)
+		)
+	}
+}
+
+impl pallet_groups::Config for Runtime {
+	type RuntimeCall = RuntimeCall;
+	type CallFilter = GroupCalls;
+	/// Groups are created, changed and dissolved by a council motion.
+	type ManageOrigin = RootOrCouncil;
+	/// A group's gateways belong to members of the council.
+	type Consortium = CouncilMembership;
+	type PalletId = GroupsPalletId;
+	type MaxMembers = ConstU32<16>;
+	type WeightInfo = pallet_groups::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = GroupBenchmarks;
+}
+
+/// A call a group may make, for the groups benchmarks: stop serving an owner.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct GroupBenchmarks;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_groups::BenchmarkHelper<RuntimeCall> for GroupBenchmarks {
+	fn allowed_call(n: u32) -> RuntimeCall {
+		let mut owner = [0x5a; 32];
+		owner[..4].copy_from_slice(&n.to_le_bytes());
+		RuntimeCall::Devices(pallet_devices::Call::stop_serving { owner: owner.into() })
 	}
 }
 

@@ -10,11 +10,14 @@
 //! - `last_batch(gateway)`: the highest batch number the gateway has anchored (since version 3);
 //! - `check_ranges(gateway, ranges)`: whether the chain would take each `(device, first)` range
 //!   from that gateway now, and if not why ([`RangeCheck`]; at most [`MAX_PAGE`] a call; since
-//!   version 3).
+//!   version 3);
+//! - `endorsement(anchor)`: the gateway group, and its key epoch, that signed an anchor, if a
+//!   group did (since version 4).
 //!
 //! The return types are concrete types of this crate, so a Rust client can name them.
 //! Version 2: anchors are returned as [`AnchorInfo`] (version 1 returned the pallet's stored
-//! record, whose encoding is the same). Version 3 adds `last_batch` and `check_ranges`.
+//! record, whose encoding is the same). Version 3 adds `last_batch` and `check_ranges`. Version 4 adds `endorsement`, and `check_reading`
+//! answers `AnchoredByGroup { group, epoch }` for a reading in an anchor a group signed.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -25,6 +28,7 @@ use codec::{Codec, Decode, Encode};
 pub use iotrust_primitives::{
 	anchoring::{AnchorId, MetricSummary, RangeCheck, ReadingCheck},
 	device::DeviceId,
+	groups::Endorsement,
 	merkle::{MerkleProof, SignedReading},
 };
 use scale_info::TypeInfo;
@@ -69,7 +73,7 @@ pub struct AnchorInfo<AccountId, BlockNumber> {
 
 sp_api::decl_runtime_apis! {
 	/// Anchored batches and reading proofs.
-	#[api_version(3)]
+	#[api_version(4)]
 	pub trait AnchoringApi<AccountId, BlockNumber>
 	where
 		AccountId: Codec,
@@ -87,14 +91,16 @@ sp_api::decl_runtime_apis! {
 		/// Whether `reading` is in anchor `anchor`, as `proof` claims, signed by its device.
 		fn check_reading(anchor: AnchorId, reading: SignedReading, proof: MerkleProof) -> ReadingCheck;
 
-		/// The highest batch number `gateway` has anchored, if any.
-		#[api_version(3)]
+		/// The highest batch number `gateway` has anchored, if any (since version 3).
 		fn last_batch(gateway: AccountId) -> Option<u64>;
 
 		/// Whether the chain would take from `gateway` now a range of each device's readings
 		/// starting at the given sequence number: one answer per range, in order (the first
-		/// [`MAX_PAGE`] ranges only).
-		#[api_version(3)]
+		/// [`MAX_PAGE`] ranges only; since version 3).
 		fn check_ranges(gateway: AccountId, ranges: Vec<(DeviceId, u64)>) -> Vec<RangeCheck>;
+
+		/// The gateway group, and its key epoch, that signed anchor `anchor`, if a group did
+		/// (since version 4).
+		fn endorsement(anchor: AnchorId) -> Option<Endorsement>;
 	}
 }

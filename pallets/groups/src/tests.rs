@@ -1,0 +1,317 @@
+use crate::{mock::*, Error, Event, GatewayGroups, KeyStatus, Membership};
+use frame_support::{assert_noop, assert_ok, BoundedVec};
+use sp_core::H256;
+
+fn members(list: &[(u64, u64)]) -> BoundedVec<Membership<u64>, ConstU32Five> {
+	list.iter()
+		.map(|&(member, gw)| Membership { gateway: gw, member })
+		.collect::<Vec<_>>()
+		.try_into()
+		.expect("at most 5 members")
+}
+
+type ConstU32Five = frame_support::traits::ConstU32<5>;
+
+/// Gateways of A, B and C, one each.
+fn three() -> BoundedVec<Membership<u64>, ConstU32Five> {
+	members(&[(A, gateway(A, 1)), (B, gateway(B, 1)), (C, gateway(C, 1))])
+}
+
+fn council() -> RuntimeOrigin {
+	RuntimeOrigin::signed(COUNCIL)
+}
+
+fn signed(who: u64) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who)
+}
+
+/// Group 0: A's, B's and C's gateways, 2 of 3, its key `[7; 32]` confirmed by all.
+fn active_group() {
+	assert_ok!(Groups::create_group(council(), three(), 2));
+	for m in [A, B, C] {
+		assert_ok!(Groups::confirm_key(signed(gateway(m, 1)), 0, 1, [7; 32]));
+	}
+}
+
+fn remark(bytes: &[u8]) -> Box<RuntimeCall> {
+	Box::new(RuntimeCall::System(frame_system::Call::remark_with_event { remark: bytes.to_vec() }))
+}
+
+fn hash_of(call: &RuntimeCall) -> H256 {
+	use codec::Encode;
+	H256(sp_io::hashing::blake2_256(&call.encode()))
+}
+
+#[test]
+fn the_council_creates_a_group_whose_key_is_pending() {
+	ExtBuilder.build_and_execute(|| {
+		assert_noop!(
+			Groups::create_group(signed(A), three(), 2),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_ok!(Groups::create_group(council(), three(), 2));
+		let account = Groups::account_of(0);
+		System::assert_last_event(
+			Event::GroupCreated { group: 0, account, threshold: 2, epoch: 1 }.into(),
+		);
+		let group = crate::Groups::<Test>::get(0).unwrap();
+		assert_eq!(group.key, KeyStatus::Pending(Default::default()));
+		assert_eq!(<Groups as GatewayGroups<u64>>::active_key(0), None);
+		assert_eq!(<Groups as GatewayGroups<u64>>::account_of(0), Some(account));
+		assert!(<Groups as GatewayGroups<u64>>::is_member(0, &gateway(B, 1)));
+		assert!(!<Groups as GatewayGroups<u64>>::is_member(0, &B));
+		// A second group. (Its account differs in the runtime, whose 32-byte accounts hold the
+		// group's number; the mock's u64 accounts truncate it away.)
+		assert_ok!(Groups::create_group(council(), three(), 3));
+		assert!(![A, B, C, gateway(A, 1)].contains(&account));
+		assert_eq!(Groups::groups_of(&gateway(C, 1)), vec![0, 1]);
+	});
+}
+
+#[test]
+fn a_group_is_refused_unless_no_single_member_can_sign_for_it() {
+	ExtBuilder.build_and_execute(|| {
+		let create = |m, t| Groups::create_group(council(), m, t);
+		assert_noop!(create(members(&[(A, gateway(A, 1))]), 2), Error::<Test>::TooFewMembers);
+		assert_noop!(
+			create(members(&[(A, gateway(A, 1)), (B, gateway(A, 1))]), 2),
+			Error::<Test>::DuplicateGateway
+		);
+		assert_noop!(
+			create(members(&[(A, gateway(A, 1)), (STRANGER, gateway(STRANGER, 1))]), 2),
+			Error::<Test>::NotConsortiumMember
+		);
+		// One member's gateways only.
+		assert_noop!(
+			create(members(&[(A, gateway(A, 1)), (A, gateway(A, 2))]), 2),
+			Error::<Test>::SingleMember
+		);
+		assert_noop!(create(three(), 1), Error::<Test>::InvalidThreshold);
+		assert_noop!(create(three(), 4), Error::<Test>::InvalidThreshold);
+		// The attack: A puts three gateways beside B's and C's, so that 3 of 5 are all A's.
+		let stacked = members(&[
+			(A, gateway(A, 1)),
+			(A, gateway(A, 2)),
+			(A, gateway(A, 3)),
+			(B, gateway(B, 1)),
+			(C, gateway(C, 1)),
+		]);
+		assert_noop!(create(stacked.clone(), 3), Error::<Test>::OneMemberReachesThreshold);
+		// At 4 of 5 A needs another member's gateway.
+		assert_ok!(create(stacked, 4));
+	});
+}
+
+#[test]
+fn a_key_becomes_active_only_when_every_member_confirmed_the_same_one() {
+	ExtBuilder.build_and_execute(|| {
+		assert_ok!(Groups::create_group(council(), three(), 2));
+		assert_noop!(
+			Groups::confirm_key(signed(STRANGER), 0, 1, [7; 32]),
+			Error::<Test>::NotMember
+		);
+		assert_noop!(
+			Groups::confirm_key(signed(gateway(A, 1)), 0, 2, [7; 32]),
+			Error::<Test>::WrongEpoch
+		);
+		assert_noop!(
+			Groups::confirm_key(signed(gateway(A, 1)), 1, 1, [7; 32]),
+			Error::<Test>::UnknownGroup
+		);
+		assert_ok!(Groups::confirm_key(signed(gateway(A, 1)), 0, 1, [7; 32]));
+		assert_ok!(Groups::confirm_key(signed(gateway(B, 1)), 0, 1, [7; 32]));
+		// A threshold of confirmations is not enough: C was not heard.
+		assert_eq!(<Groups as GatewayGroups<u64>>::active_key(0), None);
+		// C's key generation produced another key (a faulty or dishonest member): nothing
+		// becomes active.
+		assert_ok!(Groups::confirm_key(signed(gateway(C, 1)), 0, 1, [8; 32]));
+		assert_eq!(<Groups as GatewayGroups<u64>>::active_key(0), None);
+		// C confirms again, replacing its confirmation; now all agree.
+		assert_ok!(Groups::confirm_key(signed(gateway(C, 1)), 0, 1, [7; 32]));
+		System::assert_last_event(Event::KeyActivated { group: 0, epoch: 1, key: [7; 32] }.into());
+		assert_eq!(
+			<Groups as GatewayGroups<u64>>::active_key(0),
+			Some(crate::ActiveKey { epoch: 1, key: [7; 32] })
+		);
+		// An active key cannot be replaced by a confirmation: only a change starts a new epoch.
+		assert_noop!(
+			Groups::confirm_key(signed(gateway(A, 1)), 0, 1, [9; 32]),
+			Error::<Test>::KeyAlreadyActive
+		);
+	});
+}
+
+#[test]
+fn a_change_starts_a_new_epoch_whose_key_is_pending() {
+	ExtBuilder.build_and_execute(|| {
+		active_group();
+		assert_ok!(Groups::approve(signed(gateway(A, 1)), 0, remark(b"x")));
+		let four = members(&[
+			(A, gateway(A, 1)),
+			(B, gateway(B, 1)),
+			(C, gateway(C, 1)),
+			(C, gateway(C, 2)),
+		]);
+		assert_noop!(
+			Groups::change_group(signed(A), 0, four.clone(), 3),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Groups::change_group(council(), 5, four.clone(), 3),
+			Error::<Test>::UnknownGroup
+		);
+		assert_noop!(
+			Groups::change_group(council(), 0, four.clone(), 2),
+			Error::<Test>::OneMemberReachesThreshold
+		);
+		assert_ok!(Groups::change_group(council(), 0, four, 3));
+		System::assert_last_event(Event::GroupChanged { group: 0, threshold: 3, epoch: 2 }.into());
+		// The old key no longer counts, and approvals made under the old members are gone.
+		assert_eq!(<Groups as GatewayGroups<u64>>::active_key(0), None);
+		assert_eq!(crate::Proposals::<Test>::iter_prefix(0).count(), 0);
+		// A confirmation for the old epoch is refused.
+		assert_noop!(
+			Groups::confirm_key(signed(gateway(A, 1)), 0, 1, [7; 32]),
+			Error::<Test>::WrongEpoch
+		);
+		for gw in [gateway(A, 1), gateway(B, 1), gateway(C, 1), gateway(C, 2)] {
+			assert_ok!(Groups::confirm_key(signed(gw), 0, 2, [3; 32]));
+		}
+		assert_eq!(
+			<Groups as GatewayGroups<u64>>::active_key(0),
+			Some(crate::ActiveKey { epoch: 2, key: [3; 32] })
+		);
+	});
+}
+
+#[test]
+fn a_dissolved_group_has_no_key_and_no_account() {
+	ExtBuilder.build_and_execute(|| {
+		active_group();
+		assert_ok!(Groups::approve(signed(gateway(B, 1)), 0, remark(b"x")));
+		assert_noop!(Groups::dissolve_group(signed(A), 0), sp_runtime::DispatchError::BadOrigin);
+		assert_noop!(Groups::dissolve_group(council(), 1), Error::<Test>::UnknownGroup);
+		assert_ok!(Groups::dissolve_group(council(), 0));
+		System::assert_last_event(Event::GroupDissolved { group: 0 }.into());
+		assert_eq!(<Groups as GatewayGroups<u64>>::active_key(0), None);
+		assert_eq!(<Groups as GatewayGroups<u64>>::account_of(0), None);
+		assert!(!<Groups as GatewayGroups<u64>>::is_member(0, &gateway(B, 1)));
+		assert_eq!(crate::Proposals::<Test>::iter_prefix(0).count(), 0);
+		// Its number is not given again.
+		assert_ok!(Groups::create_group(council(), three(), 2));
+		assert!(crate::Groups::<Test>::contains_key(1));
+	});
+}
+
+#[test]
+fn one_member_cannot_make_the_group_act_alone() {
+	ExtBuilder.build_and_execute(|| {
+		active_group();
+		let call = remark(b"serve my owner");
+		let call_hash = hash_of(&call);
+		// A stranger and a non-allowed call are refused outright.
+		assert_noop!(Groups::approve(signed(STRANGER), 0, call.clone()), Error::<Test>::NotMember);
+		let forbidden =
+			Box::new(RuntimeCall::System(frame_system::Call::remark { remark: vec![1] }));
+		assert_noop!(
+			Groups::approve(signed(gateway(A, 1)), 0, forbidden),
+			Error::<Test>::CallNotAllowed
+		);
+		// The attack: A's gateway approves twice.
+		assert_ok!(Groups::approve(signed(gateway(A, 1)), 0, call.clone()));
+		assert_noop!(
+			Groups::approve(signed(gateway(A, 1)), 0, call.clone()),
+			Error::<Test>::AlreadyApproved
+		);
+		assert!(!System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::System(frame_system::Event::Remarked { .. })
+		)));
+		// B's approval reaches the threshold: the group's account makes the call.
+		assert_ok!(Groups::approve(signed(gateway(B, 1)), 0, call.clone()));
+		System::assert_has_event(
+			frame_system::Event::Remarked {
+				sender: Groups::account_of(0),
+				hash: sp_core::H256(sp_io::hashing::blake2_256(b"serve my owner")),
+			}
+			.into(),
+		);
+		System::assert_last_event(Event::Acted { group: 0, call_hash, result: Ok(()) }.into());
+		assert_eq!(crate::Proposals::<Test>::get(0, call_hash), None);
+	});
+}
+
+#[test]
+fn a_member_cannot_crowd_out_the_others_proposals() {
+	ExtBuilder.build_and_execute(|| {
+		active_group();
+		// The attack: A's gateway opens proposal after proposal to fill the group's storage.
+		assert_ok!(Groups::approve(signed(gateway(A, 1)), 0, remark(b"1")));
+		assert_noop!(
+			Groups::approve(signed(gateway(A, 1)), 0, remark(b"2")),
+			Error::<Test>::AlreadyProposing
+		);
+		// The others still propose, and A may still approve theirs.
+		assert_ok!(Groups::approve(signed(gateway(B, 1)), 0, remark(b"2")));
+		assert_ok!(Groups::approve(signed(gateway(C, 1)), 0, remark(b"3")));
+		assert_eq!(crate::Proposals::<Test>::iter_prefix(0).count(), 3);
+		assert_ok!(Groups::approve(signed(gateway(A, 1)), 0, remark(b"2")));
+		assert_eq!(crate::Proposals::<Test>::iter_prefix(0).count(), 2);
+		// A withdraws its own proposal, and may propose again.
+		assert_ok!(Groups::withdraw(signed(gateway(A, 1)), 0, hash_of(&remark(b"1"))));
+		assert_ok!(Groups::approve(signed(gateway(A, 1)), 0, remark(b"4")));
+	});
+}
+
+#[test]
+fn withdrawing_an_approval() {
+	ExtBuilder.build_and_execute(|| {
+		assert_ok!(Groups::create_group(
+			council(),
+			members(&[(A, gateway(A, 1)), (B, gateway(B, 1)), (C, gateway(C, 1))]),
+			3
+		));
+		let call = remark(b"r");
+		let h = hash_of(&call);
+		assert_noop!(Groups::withdraw(signed(gateway(A, 1)), 0, h), Error::<Test>::NotApproved);
+		assert_ok!(Groups::approve(signed(gateway(A, 1)), 0, call.clone()));
+		assert_ok!(Groups::approve(signed(gateway(B, 1)), 0, call.clone()));
+		assert_noop!(Groups::withdraw(signed(gateway(C, 1)), 0, h), Error::<Test>::NotApproved);
+		// B takes its approval back: the proposal stays, with A's alone.
+		assert_ok!(Groups::withdraw(signed(gateway(B, 1)), 0, h));
+		System::assert_last_event(
+			Event::Withdrawn { group: 0, call_hash: h, gateway: gateway(B, 1) }.into(),
+		);
+		assert_eq!(
+			crate::Proposals::<Test>::get(0, h).unwrap().approvals.to_vec(),
+			vec![gateway(A, 1)]
+		);
+		// C's approval does not reach 3 now.
+		assert_ok!(Groups::approve(signed(gateway(C, 1)), 0, call.clone()));
+		assert!(crate::Proposals::<Test>::get(0, h).is_some());
+		// The proposer's withdrawal takes the proposal away.
+		assert_ok!(Groups::withdraw(signed(gateway(A, 1)), 0, h));
+		assert_eq!(crate::Proposals::<Test>::get(0, h), None);
+	});
+}
+
+#[test]
+fn a_failing_call_closes_its_proposal_and_reports_why() {
+	ExtBuilder.build_and_execute(|| {
+		active_group();
+		// `set_heap_pages` needs root: the group's account is refused it.
+		let call = Box::new(RuntimeCall::System(frame_system::Call::set_heap_pages { pages: 1 }));
+		let h = hash_of(&call);
+		assert_ok!(Groups::approve(signed(gateway(A, 1)), 0, call.clone()));
+		assert_ok!(Groups::approve(signed(gateway(C, 1)), 0, call));
+		System::assert_last_event(
+			Event::Acted {
+				group: 0,
+				call_hash: h,
+				result: Err(sp_runtime::DispatchError::BadOrigin),
+			}
+			.into(),
+		);
+		assert!(crate::Proposals::<Test>::iter_prefix(0).next().is_none());
+	});
+}
