@@ -34,7 +34,7 @@ if [ "$run_unit" -eq 1 ]; then
 	log "unit tests"
 	(cd "$REPO_ROOT" && cargo test --locked --workspace)
 	log "benchmarks, each run once as a test in its pallet's mock"
-	(cd "$REPO_ROOT" && cargo test --locked -p pallet-consortium -p pallet-devices -p pallet-anchoring -p pallet-obligations \
+	(cd "$REPO_ROOT" && cargo test --locked -p pallet-consortium -p pallet-devices -p pallet-anchoring -p pallet-groups -p pallet-obligations \
 		--features runtime-benchmarks benchmarking)
 fi
 

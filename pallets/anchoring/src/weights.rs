@@ -66,12 +66,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 200]`.
 	fn anchor(n: u32, s: u32, ) -> Weight {
 		// Proof size: measured `475 + n * (365 ±0)`, estimated `11214 + n * (2983 ±0) + s * (391 ±51)` bytes.
-		// Fastest run: 996_382_000 picoseconds.
-		Weight::from_parts(167_918_710, 11214)
-			// Standard error: 700_183
-			.saturating_add(Weight::from_parts(25_334_844, 0).saturating_mul(n.into()))
-			// Standard error: 263_738
-			.saturating_add(Weight::from_parts(3_305_791, 0).saturating_mul(s.into()))
+		// Fastest run: 977_703_000 picoseconds.
+		Weight::from_parts(983_002_000, 11214)
+			// Standard error: 148_193
+			.saturating_add(Weight::from_parts(14_494_334, 0).saturating_mul(n.into()))
+			// Standard error: 76_798
+			.saturating_add(Weight::from_parts(201_825, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(103_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -79,17 +79,43 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
 			.saturating_add(Weight::from_parts(0, 391).saturating_mul(s.into()))
 	}
+	/// Storage: `Groups::Groups` (r:1 w:0)
+	/// Proof: `Groups::Groups` (`max_values`: None, `max_size`: Some(2071), added: 4546, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Anchoring::AnchorByBatch` (r:1 w:1)
+	/// Proof: `Anchoring::AnchorByBatch` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::Devices` (r:100 w:0)
+	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
+	/// Storage: `Anchoring::LastSeq` (r:100 w:100)
+	/// Proof: `Anchoring::LastSeq` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Anchoring::NextAnchorId` (r:1 w:1)
+	/// Proof: `Anchoring::NextAnchorId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Anchoring::Rules` (r:100 w:0)
+	/// Proof: `Anchoring::Rules` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Storage: `Anchoring::LastBatch` (r:1 w:1)
+	/// Proof: `Anchoring::LastBatch` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Obligations::SlaWatch` (r:100 w:0)
+	/// Proof: `Obligations::SlaWatch` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Storage: `Anchoring::Endorsements` (r:0 w:1)
+	/// Proof: `Anchoring::Endorsements` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `Anchoring::Anchors` (r:0 w:1)
+	/// Proof: `Anchoring::Anchors` (`max_values`: None, `max_size`: Some(19414), added: 21889, mode: `MaxEncodedLen`)
+	/// Storage: `Anchoring::DeviceAnchors` (r:0 w:100)
+	/// Proof: `Anchoring::DeviceAnchors` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[25, 100]`.
+	/// The range of component `s` is `[0, 200]`.
 	fn anchor_as_group(n: u32, s: u32, ) -> Weight {
-		// Proof size: measured `475 + n * (365 ±0)`, estimated `11214 + n * (2983 ±0) + s * (391 ±51)` bytes.
-		// Fastest run: 996_382_000 picoseconds.
-		Weight::from_parts(267_918_710, 11214)
-			// Standard error: 700_183
-			.saturating_add(Weight::from_parts(25_334_844, 0).saturating_mul(n.into()))
-			// Standard error: 263_738
-			.saturating_add(Weight::from_parts(3_305_791, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(103_u64))
+		// Proof size: measured `765 + n * (365 ±0)`, estimated `11214 + n * (2983 ±0) + s * (391 ±51)` bytes.
+		// Fastest run: 1_069_410_000 picoseconds.
+		Weight::from_parts(1_080_106_000, 11214)
+			// Standard error: 151_986
+			.saturating_add(Weight::from_parts(15_406_338, 0).saturating_mul(n.into()))
+			// Standard error: 78_764
+			.saturating_add(Weight::from_parts(226_229, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(105_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
 			.saturating_add(Weight::from_parts(0, 391).saturating_mul(s.into()))
@@ -99,10 +125,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Anchoring::Rules` (r:0 w:1)
 	/// Proof: `Anchoring::Rules` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
-	fn set_rules(_n: u32, ) -> Weight {
+	fn set_rules(n: u32, ) -> Weight {
 		// Proof size: measured `386`, estimated `3973` bytes.
-		// Fastest run: 13_901_000 picoseconds.
-		Weight::from_parts(18_706_580, 3973)
+		// Fastest run: 14_101_000 picoseconds.
+		Weight::from_parts(16_156_930, 3973)
+			// Standard error: 3_392
+			.saturating_add(Weight::from_parts(62_792, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -112,8 +140,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Anchoring::LastSeq` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn reset_sequence() -> Weight {
 		// Proof size: measured `471`, estimated `3973` bytes.
-		// Fastest run: 18_377_000 picoseconds.
-		Weight::from_parts(23_195_000, 3973)
+		// Fastest run: 18_357_000 picoseconds.
+		Weight::from_parts(20_109_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -122,9 +150,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with RocksDB's reference database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn anchor(n: u32, s: u32, ) -> Weight {
-		Weight::from_parts(167_918_710, 11214)
-			.saturating_add(Weight::from_parts(25_334_844, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(3_305_791, 0).saturating_mul(s.into()))
+		Weight::from_parts(983_002_000, 11214)
+			.saturating_add(Weight::from_parts(14_494_334, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(201_825, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(103_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -133,23 +161,24 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 391).saturating_mul(s.into()))
 	}
 	fn anchor_as_group(n: u32, s: u32, ) -> Weight {
-		Weight::from_parts(267_918_710, 11214)
-			.saturating_add(Weight::from_parts(25_334_844, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(3_305_791, 0).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(103_u64))
+		Weight::from_parts(1_080_106_000, 11214)
+			.saturating_add(Weight::from_parts(15_406_338, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(226_229, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(105_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
 			.saturating_add(Weight::from_parts(0, 391).saturating_mul(s.into()))
 	}
-	fn set_rules(_n: u32, ) -> Weight {
-		Weight::from_parts(18_706_580, 3973)
+	fn set_rules(n: u32, ) -> Weight {
+		Weight::from_parts(16_156_930, 3973)
+			.saturating_add(Weight::from_parts(62_792, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reset_sequence() -> Weight {
-		Weight::from_parts(23_195_000, 3973)
+		Weight::from_parts(20_109_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}

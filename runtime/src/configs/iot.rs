@@ -113,7 +113,7 @@ impl pallet_anchoring::BenchmarkHelper<crate::AccountId> for BenchmarkDevices {
 				.iter()
 				.zip(members.iter())
 				.map(|(g, m)| pallet_groups::Membership { gateway: g.clone(), member: m.clone() })
-				.collect::<Vec<_>>()
+				.collect::<alloc::vec::Vec<_>>()
 				.try_into()
 				.expect("2 members fit; qed"),
 			threshold: 2,
