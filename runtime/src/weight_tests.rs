@@ -24,7 +24,9 @@ fn worst_cases() -> Vec<(&'static str, Weight)> {
 	use pallet_anchoring::WeightInfo as _;
 	use pallet_consortium::WeightInfo as _;
 	use pallet_devices::WeightInfo as _;
+	use pallet_groups::WeightInfo as _;
 	use pallet_obligations::WeightInfo as _;
+	type Groups = pallet_groups::weights::SubstrateWeight<Runtime>;
 	type Devices = pallet_devices::weights::SubstrateWeight<Runtime>;
 	type Anchoring = pallet_anchoring::weights::SubstrateWeight<Runtime>;
 	type Obligations = pallet_obligations::weights::SubstrateWeight<Runtime>;
@@ -32,6 +34,7 @@ fn worst_cases() -> Vec<(&'static str, Weight)> {
 	let batch = <Runtime as pallet_anchoring::Config>::MaxDevicesPerBatch::get();
 	let summaries = <Runtime as pallet_anchoring::Config>::MaxSummariesPerBatch::get();
 	let rules = <Runtime as pallet_anchoring::Config>::MaxRules::get();
+	let group = <Runtime as pallet_groups::Config>::MaxMembers::get();
 	let attest = <Runtime as pallet_devices::Config>::MaxAttestationBatch::get();
 	let validators = MAX_AUTHORITIES;
 	let (members, proposals, proposal_bytes) = (MAX_MEMBERS, 100, 1024);
@@ -39,6 +42,13 @@ fn worst_cases() -> Vec<(&'static str, Weight)> {
 		("anchoring.anchor", pallet_anchoring::Pallet::<Runtime>::anchor_weight(batch, summaries)),
 		("anchoring.set_rules", Anchoring::set_rules(rules)),
 		("anchoring.reset_sequence", Anchoring::reset_sequence()),
+		("anchoring.anchor_as_group", pallet_anchoring::Pallet::<Runtime>::group_anchor_weight(batch, summaries)),
+		("groups.create_group", Groups::create_group(group)),
+		("groups.change_group", Groups::change_group(group)),
+		("groups.dissolve_group", Groups::dissolve_group()),
+		("groups.confirm_key", Groups::confirm_key(group)),
+		("groups.approve (without the call)", Groups::approve(group)),
+		("groups.withdraw", Groups::withdraw(group)),
 		("devices.register (P-256 proof)", Devices::register().saturating_add(Devices::verify_p256())),
 		("devices.rotate_key (P-256 proofs)", Devices::rotate_key().saturating_add(Devices::verify_p256().saturating_mul(2))),
 		("devices.report_firmware", Devices::report_firmware().saturating_add(Devices::verify_p256())),

@@ -11,7 +11,9 @@ fn memberships<T: Config>(n: u32) -> BoundedVec<Membership<T::AccountId>, T::Max
 	(0..n)
 		.map(|i| {
 			let member: T::AccountId = account("member", i, 0);
-			T::Consortium::add(&member);
+			if !T::Consortium::contains(&member) {
+				T::Consortium::add(&member);
+			}
 			Membership { gateway: account("gateway", i, 0), member }
 		})
 		.collect::<Vec<_>>()
