@@ -124,15 +124,15 @@ impl GroupAnchor {
 	/// The 32 bytes the group signs: BLAKE2-256 of the domain followed by the anchor's SCALE
 	/// encoding.
 	pub fn message(&self) -> [u8; 32] {
-		Self::message_of(&self.encode())
+		Self::message_of(self)
 	}
 
-	/// [`GroupAnchor::message`] from an anchor already encoded (the pallet encodes its own types,
-	/// which encode alike).
-	pub fn message_of(encoded: &[u8]) -> [u8; 32] {
-		let mut bytes = Vec::with_capacity(GROUP_ANCHOR_DOMAIN.len() + encoded.len());
+	/// [`GroupAnchor::message`] of anything that encodes as a `GroupAnchor` does (the pallet
+	/// passes its own fields, which encode alike), encoded once, straight after the domain.
+	pub fn message_of(anchor: &impl Encode) -> [u8; 32] {
+		let mut bytes = Vec::with_capacity(GROUP_ANCHOR_DOMAIN.len() + anchor.size_hint());
 		bytes.extend_from_slice(GROUP_ANCHOR_DOMAIN);
-		bytes.extend_from_slice(encoded);
+		anchor.encode_to(&mut bytes);
 		sp_io::hashing::blake2_256(&bytes)
 	}
 }

@@ -41,8 +41,8 @@ fn acc(who: Sr25519Keyring) -> AccountId {
 	who.to_account_id()
 }
 
-/// Register an ed25519 device for `owner`, bound to `gateway`.
-fn device(owner: Sr25519Keyring, gateway: Sr25519Keyring) -> DeviceId {
+/// Register an ed25519 device for `owner`, bound to no gateway.
+fn register(owner: Sr25519Keyring) -> DeviceId {
 	let pair = DeviceKeypair::from_seed(KeyScheme::Ed25519, [7; 32]).expect("any seed; qed");
 	let proof = pair.sign(&registration_payload(&Devices::genesis_hash(), &acc(owner), &pair.key));
 	let metadata = pallet_devices::DeviceMetadata::<Runtime> {
@@ -51,7 +51,12 @@ fn device(owner: Sr25519Keyring, gateway: Sr25519Keyring) -> DeviceId {
 		uri: Default::default(),
 	};
 	assert_ok!(Devices::register(signed(owner), pair.key, metadata, proof));
-	let id = pair.key.device_id();
+	pair.key.device_id()
+}
+
+/// Register an ed25519 device for `owner`, bound to `gateway`.
+fn device(owner: Sr25519Keyring, gateway: Sr25519Keyring) -> DeviceId {
+	let id = register(owner);
 	assert_ok!(Devices::serve_owner(signed(gateway), acc(owner)));
 	assert_ok!(Devices::bind_gateway(signed(owner), id, acc(gateway)));
 	id
@@ -209,7 +214,6 @@ fn what_one_anchored_batch_and_one_settled_obligation_leave_behind() {
 /// SLA penalty comes only from an anchor the group signed, never from one member's own.
 #[test]
 fn a_group_bound_device_is_judged_only_on_the_groups_anchors() {
-	use codec::Encode;
 	use sp_core::Pair;
 	use sp_keyring::Sr25519Keyring::{Dave, Eve};
 	ext().execute_with(|| {
@@ -254,16 +258,7 @@ fn a_group_bound_device_is_judged_only_on_the_groups_anchors() {
 		assert_ok!(crate::Groups::approve(signed(Dave), 0, serve));
 		assert!(pallet_devices::ServedOwners::<Runtime>::contains_key(&account, acc(Bob)));
 
-		let pair = DeviceKeypair::from_seed(KeyScheme::Ed25519, [7; 32]).expect("any seed; qed");
-		let proof =
-			pair.sign(&registration_payload(&Devices::genesis_hash(), &acc(Bob), &pair.key));
-		let metadata = pallet_devices::DeviceMetadata::<Runtime> {
-			model: Default::default(),
-			serial_hash: H256::zero(),
-			uri: Default::default(),
-		};
-		assert_ok!(Devices::register(signed(Bob), pair.key, metadata, proof));
-		let sensor = pair.key.device_id();
+		let sensor = register(Bob);
 		assert_ok!(Devices::bind_gateway(signed(Bob), sensor, account.clone()));
 		let offer = cold_storage(sensor);
 		let request = Request::<Runtime> { offer, amount: 20 * UNIT, note: Default::default() };
@@ -294,20 +289,17 @@ fn a_group_bound_device_is_judged_only_on_the_groups_anchors() {
 		assert_eq!((o.penalty, o.breaches), (0, 0));
 
 		// The group signs the warm batch: the penalty applies.
-		let message = iotrust_primitives::groups::GroupAnchor::message_of(
-			&(
-				Devices::genesis_hash(),
-				0u32,
-				1u32,
-				0u64,
-				H256::repeat_byte(2),
-				10u32,
-				0u64,
-				1u64,
-				&ranges,
-			)
-				.encode(),
-		);
+		let message = iotrust_primitives::groups::GroupAnchor::message_of(&(
+			Devices::genesis_hash(),
+			0u32,
+			1u32,
+			0u64,
+			H256::repeat_byte(2),
+			10u32,
+			0u64,
+			1u64,
+			&ranges,
+		));
 		assert_ok!(Anchoring::anchor_as_group(
 			signed(Dave),
 			0,

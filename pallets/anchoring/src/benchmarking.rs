@@ -103,7 +103,7 @@ mod benchmarks {
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 		let root = H256::repeat_byte(1);
 		let signed = (genesis, group, epoch, 7u64, root, n * 100, 0u64, 1u64, &ranges);
-		let message = GroupAnchor::message_of(&signed.encode());
+		let message = GroupAnchor::message_of(&signed);
 		let signature = sp_io::crypto::ed25519_sign(key_type, &public, &message)
 			.ok_or(BenchmarkError::Stop("no keystore to sign with"))?;
 

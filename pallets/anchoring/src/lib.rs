@@ -377,7 +377,7 @@ pub mod pallet {
 			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 			let signed =
 				(genesis, group, epoch, batch, root, reading_count, from_ms, to_ms, &ranges);
-			let message = GroupAnchor::message_of(&signed.encode());
+			let message = GroupAnchor::message_of(&signed);
 			ensure!(
 				sp_io::crypto::ed25519_verify(
 					&sp_core::ed25519::Signature::from_raw(signature),

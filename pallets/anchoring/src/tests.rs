@@ -545,13 +545,12 @@ fn group_signature(
 	root: H256,
 	r: &BoundedVec<DeviceRange<Test>, frame_support::traits::ConstU32<8>>,
 ) -> [u8; 64] {
-	use codec::Encode;
 	use sp_core::Pair;
 	let count = r.iter().map(|r| (r.last - r.first + 1) as u32).sum::<u32>();
 	let genesis = frame_system::Pallet::<Test>::block_hash(0);
-	let message = iotrust_primitives::groups::GroupAnchor::message_of(
-		&(genesis, group, epoch, batch, root, count, 1_000u64, 2_000u64, r).encode(),
-	);
+	let message = iotrust_primitives::groups::GroupAnchor::message_of(&(
+		genesis, group, epoch, batch, root, count, 1_000u64, 2_000u64, r,
+	));
 	pair.sign(&message).0
 }
 
@@ -766,11 +765,10 @@ fn a_frost_threshold_signature_anchors() {
 		);
 		let root = H256([9; 32]);
 		let r = ranges(vec![range(7, 0, 9, (-20, -18)), range(8, 0, 4, (1, 2))]);
-		use codec::Encode;
 		let genesis = frame_system::Pallet::<Test>::block_hash(0);
-		let message = iotrust_primitives::groups::GroupAnchor::message_of(
-			&(genesis, 0u32, 1u32, 1u64, root, 15u32, 1_000u64, 2_000u64, &r).encode(),
-		);
+		let message = iotrust_primitives::groups::GroupAnchor::message_of(&(
+			genesis, 0u32, 1u32, 1u64, root, 15u32, 1_000u64, 2_000u64, &r,
+		));
 		// Participants 1 and 3 sign; 2 is away.
 		let signers = [ids[0], ids[2]];
 		let mut nonces = BTreeMap::new();
