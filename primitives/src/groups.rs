@@ -64,6 +64,29 @@ pub trait GatewayGroups<AccountId> {
 	fn account_of(group: GroupId) -> Option<AccountId>;
 	/// Whether `who` is one of `group`'s member gateways.
 	fn is_member(group: GroupId, who: &AccountId) -> bool;
+	/// What an anchor `submitter` brings for `group` is checked against: the group's active key
+	/// and its account, if `submitter` is a member and the key is active. The default asks the
+	/// three questions above; an implementation may answer them from one read.
+	fn anchoring_key(
+		group: GroupId,
+		submitter: &AccountId,
+	) -> Result<(ActiveKey, AccountId), GroupRefusal> {
+		if !Self::is_member(group, submitter) {
+			return Err(GroupRefusal::NotMember);
+		}
+		let key = Self::active_key(group).ok_or(GroupRefusal::KeyNotActive)?;
+		let account = Self::account_of(group).ok_or(GroupRefusal::NotMember)?;
+		Ok((key, account))
+	}
+}
+
+/// Why a group's anchor cannot be checked.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum GroupRefusal {
+	/// The submitter is not one of the group's member gateways, or there is no such group.
+	NotMember,
+	/// The group's key of its current epoch is not active.
+	KeyNotActive,
 }
 
 impl<AccountId> GatewayGroups<AccountId> for () {

@@ -50,7 +50,9 @@ use frame_system::pallet_prelude::*;
 use iotrust_primitives::{
 	anchoring::{AnchorId, MetricSummary, OnAnchored, RuleBreach, ThresholdRule},
 	device::{DeviceId, DeviceRegistry},
-	groups::{Endorsement, Epoch, GatewayGroups, GroupAnchor, GroupId, GroupSignature},
+	groups::{
+		Endorsement, Epoch, GatewayGroups, GroupAnchor, GroupId, GroupRefusal, GroupSignature,
+	},
 	merkle::{verify_proof, MerkleProof, SignedReading},
 };
 use sp_core::H256;
@@ -370,10 +372,12 @@ pub mod pallet {
 			signature: GroupSignature,
 		) -> DispatchResultWithPostInfo {
 			let submitter = ensure_signed(origin)?;
-			ensure!(T::Groups::is_member(group, &submitter), Error::<T>::NotGroupMember);
-			let active = T::Groups::active_key(group).ok_or(Error::<T>::GroupKeyNotActive)?;
+			let (active, account) =
+				T::Groups::anchoring_key(group, &submitter).map_err(|refusal| match refusal {
+					GroupRefusal::NotMember => Error::<T>::NotGroupMember,
+					GroupRefusal::KeyNotActive => Error::<T>::GroupKeyNotActive,
+				})?;
 			ensure!(active.epoch == epoch, Error::<T>::WrongEpoch);
-			let account = T::Groups::account_of(group).ok_or(Error::<T>::NotGroupMember)?;
 			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 			let signed =
 				(genesis, group, epoch, batch, root, reading_count, from_ms, to_ms, &ranges);

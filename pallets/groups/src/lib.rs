@@ -49,6 +49,7 @@ use frame_support::{
 	CloneNoBound, DebugNoBound, EqNoBound, PalletId, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::*;
+use iotrust_primitives::groups::GroupRefusal;
 pub use iotrust_primitives::groups::{ActiveKey, Epoch, GatewayGroups, GroupId, GroupPublicKey};
 use sp_core::H256;
 use sp_runtime::traits::{AccountIdConversion, Dispatchable};
@@ -531,5 +532,22 @@ impl<T: Config> GatewayGroups<T::AccountId> for Pallet<T> {
 
 	fn is_member(group: GroupId, who: &T::AccountId) -> bool {
 		Groups::<T>::get(group).is_some_and(|g| g.members.iter().any(|m| m.gateway == *who))
+	}
+
+	/// One read of the group answers all three questions.
+	fn anchoring_key(
+		group: GroupId,
+		submitter: &T::AccountId,
+	) -> Result<(ActiveKey, T::AccountId), GroupRefusal> {
+		let record = Groups::<T>::get(group).ok_or(GroupRefusal::NotMember)?;
+		if !record.members.iter().any(|m| m.gateway == *submitter) {
+			return Err(GroupRefusal::NotMember);
+		}
+		match record.key {
+			KeyStatus::Active(key) => {
+				Ok((ActiveKey { epoch: record.epoch, key }, Self::account_of(group)))
+			},
+			KeyStatus::Pending(_) => Err(GroupRefusal::KeyNotActive),
+		}
 	}
 }
