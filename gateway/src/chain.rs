@@ -61,6 +61,54 @@ pub struct AnchorHead {
 	pub reading_count: u32,
 }
 
+/// One device's range in an anchor, as the chain records it.
+pub use iotrust_primitives::groups::SignedRange;
+
+/// An anchor as `anchoringApi.anchorByBatch` returns it, with its ranges.
+#[derive(Decode, Debug, Clone)]
+pub struct AnchorRecord {
+	/// Who anchored it (a gateway, or a group's account).
+	pub gateway: AccountId,
+	/// Its batch number.
+	pub batch: u64,
+	/// Its root.
+	pub root: H256,
+	/// How many readings.
+	pub reading_count: u32,
+	/// The earliest reading's timestamp.
+	pub from_ms: u64,
+	/// The latest.
+	pub to_ms: u64,
+	/// Each device's range and summaries.
+	pub ranges: Vec<SignedRange>,
+}
+
+/// A member gateway of a group, as `groupsApi.group` lists it.
+#[derive(Decode, Clone, Debug, PartialEq, Eq)]
+pub struct GroupMember {
+	/// The gateway's account.
+	pub gateway: AccountId,
+	/// The consortium member it belongs to.
+	pub member: AccountId,
+	/// The key it confirmed for the epoch, while that key is not active.
+	pub confirmed: Option<[u8; 32]>,
+}
+
+/// A gateway group, as `groupsApi.group` returns it.
+#[derive(Decode, Clone, Debug, PartialEq, Eq)]
+pub struct GroupInfo {
+	/// Its member gateways, in order (a member's index is its place here).
+	pub members: Vec<GroupMember>,
+	/// How many sign together.
+	pub threshold: u32,
+	/// The key epoch.
+	pub epoch: u32,
+	/// The epoch's key, once every member confirmed it.
+	pub key: Option<[u8; 32]>,
+	/// The account its devices are bound to and its anchors are made as.
+	pub account: AccountId,
+}
+
 /// A connection to a node, with the account that signs.
 pub struct Chain {
 	api: OnlineClient<SubstrateConfig>,
@@ -197,6 +245,46 @@ impl Chain {
 		proof: &MerkleProof,
 	) -> Result<ReadingCheck, String> {
 		self.runtime_call("AnchoringApi_check_reading", &(anchor, reading, proof)).await
+	}
+
+	/// Gateway group `group`, if it exists.
+	pub async fn group(&self, group: u32) -> Result<Option<GroupInfo>, String> {
+		self.runtime_call("GroupsApi_group", &group).await
+	}
+
+	/// The anchor `gateway` made of its batch `batch`, with its id.
+	pub async fn anchor_by_batch(
+		&self,
+		gateway: &AccountId,
+		batch: u64,
+	) -> Result<Option<(AnchorId, AnchorRecord)>, String> {
+		self.runtime_call("AnchoringApi_anchor_by_batch", &(gateway, batch)).await
+	}
+
+	/// The highest batch number `gateway` has anchored.
+	pub async fn last_batch_of(&self, gateway: &AccountId) -> Result<Option<u64>, String> {
+		self.runtime_call("AnchoringApi_last_batch", gateway).await
+	}
+
+	/// Whether the chain would take from `gateway` now each `(device, first)` range.
+	pub async fn check_ranges_of(
+		&self,
+		gateway: &AccountId,
+		ranges: &[(DeviceId, u64)],
+	) -> Result<Vec<RangeCheck>, String> {
+		let mut out = Vec::with_capacity(ranges.len());
+		for chunk in ranges.chunks(100) {
+			let checks: Vec<RangeCheck> =
+				self.runtime_call("AnchoringApi_check_ranges", &(gateway, chunk.to_vec())).await?;
+			out.extend(checks);
+		}
+		Ok(out)
+	}
+
+	/// `call` encoded as a runtime call, to pass as an argument (e.g. to `groups.approve`).
+	pub async fn encode_call(&self, call: &Call) -> Result<Vec<u8>, String> {
+		let at = self.at().await?;
+		call.encode_with(at.metadata_ref())
 	}
 
 	/// Sign and submit `calls` (one as it is, several in one `utility.batch_all`), wait until it
@@ -582,16 +670,7 @@ impl AnchorChain for Chain {
 		&self,
 		ranges: &[(DeviceId, u64)],
 	) -> Result<Vec<RangeCheck>, ChainError> {
-		let me = self.me()?;
-		let mut out = Vec::with_capacity(ranges.len());
-		for chunk in ranges.chunks(100) {
-			let checks: Vec<RangeCheck> = self
-				.runtime_call("AnchoringApi_check_ranges", &(me, chunk.to_vec()))
-				.await
-				.map_err(ChainError::Unreachable)?;
-			out.extend(checks);
-		}
-		Ok(out)
+		self.check_ranges_of(&self.me()?, ranges).await.map_err(ChainError::Unreachable)
 	}
 
 	async fn anchor_of(&self, number: u64) -> Result<Option<(AnchorId, H256)>, ChainError> {
@@ -604,8 +683,7 @@ impl AnchorChain for Chain {
 	}
 
 	async fn last_batch(&self) -> Result<Option<u64>, ChainError> {
-		let me = self.me()?;
-		self.runtime_call("AnchoringApi_last_batch", &me).await.map_err(ChainError::Unreachable)
+		self.last_batch_of(&self.me()?).await.map_err(ChainError::Unreachable)
 	}
 
 	async fn next_nonce(&self) -> Result<u64, ChainError> {

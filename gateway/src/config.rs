@@ -55,6 +55,16 @@ pub struct Settings {
 	/// addresses with commas [default: none].
 	#[arg(long = "serve-owner", value_delimiter = ',')]
 	pub serve_owners: Option<Vec<String>>,
+	/// Run as a member gateway of this gateway group (its id on chain): readings of the
+	/// group's devices are anchored only with the group's threshold signature, after each
+	/// signer checked them itself (see the README's "Gateway groups") [default: none, the
+	/// gateway anchors alone].
+	#[arg(long)]
+	pub group: Option<u32>,
+	/// In a group: how long a coordinator has to get its batch signed and anchored before the
+	/// next member takes over, in ms [default: 12000].
+	#[arg(long)]
+	pub group_round_ms: Option<u64>,
 }
 
 /// Settings with every default filled in.
@@ -73,6 +83,8 @@ pub struct Config {
 	pub batch_window_ms: u64,
 	pub progress_secs: u64,
 	pub serve_owners: Vec<crate::chain::AccountId>,
+	pub group: Option<u32>,
+	pub group_round_ms: u64,
 }
 
 impl Settings {
@@ -117,6 +129,8 @@ impl Settings {
 			batch_window_ms: flags.batch_window_ms.or(base.batch_window_ms),
 			progress_secs: flags.progress_secs.or(base.progress_secs),
 			serve_owners: flags.serve_owners.or(base.serve_owners),
+			group: flags.group.or(base.group),
+			group_round_ms: flags.group_round_ms.or(base.group_round_ms),
 		})
 	}
 
@@ -171,6 +185,8 @@ impl Settings {
 			batch_window_ms: self.batch_window_ms.unwrap_or(2_000),
 			progress_secs: self.progress_secs.unwrap_or(10).max(1),
 			serve_owners,
+			group: self.group,
+			group_round_ms: self.group_round_ms.unwrap_or(12_000).max(1_000),
 		})
 	}
 }

@@ -16,7 +16,7 @@ use crate::{
 	cache::{CacheLimits, DeviceCache},
 	chain::{self, AccountId, Chain, ChainEvent},
 	config::Config,
-	http,
+	group, http,
 	ingest::ingest,
 	relay::Relay,
 	stats::{Backlog, Stats},
@@ -24,6 +24,7 @@ use crate::{
 	validate::Validator,
 };
 use anyhow::Context;
+use codec::Encode;
 use std::{sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::mpsc};
 use tracing::{error, info, warn};
@@ -62,10 +63,12 @@ pub fn backlog(store: &Store) -> Backlog {
 /// its account.
 pub async fn run(config: Config) -> anyhow::Result<()> {
 	let signer = chain::keypair(&config.account).map_err(anyhow::Error::msg)?;
+	let account = signer.clone();
 	let store = Arc::new(Store::open(&config.db).with_context(|| {
 		format!("opening {} (is another gateway using it?)", config.db.display())
 	})?);
 	let chain = Arc::new(connect(&config.node, Some(signer)).await);
+	let signer = account;
 	let me = chain.account().context("a signing account")?;
 	let stats = Arc::new(Stats::default());
 	stats.connected(true);
@@ -78,8 +81,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 		config.db.display()
 	);
 
-	serve_owners(&chain, &me, &config.serve_owners).await?;
 	let limits = chain.limits().await.context("reading the chain's batch limits")?;
+	if let Some(group) = config.group {
+		return run_member(config, group, signer, store, chain, stats, cache, limits).await;
+	}
+	serve_owners(&chain, &me, &config.serve_owners).await?;
 
 	let anchorer = Anchorer::new(
 		chain.clone(),
@@ -126,7 +132,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 	let anchorer = anchorer.relaying(relayed);
 
 	tokio::select! {
-		r = ingest(validator, relay, store.clone(), stats.clone(), &config) => r,
+		r = ingest(validator, Some(relay), store.clone(), stats.clone(), &config) => r,
 		halt = anchorer.run() => Err(anyhow::Error::new(halt).context("the anchorer stopped")),
 		e = watch(chain.clone(), cache, store.clone(), stats.clone(), me) => Err(e),
 		_ = shutdown_signal() => {
@@ -134,6 +140,111 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 			Ok(())
 		},
 	}
+}
+
+/// Run as a member gateway of gateway group `group` ([`crate::group`]): ingest as any gateway
+/// does, for the devices bound to the group; anchor only with the group's signature; record
+/// every anchor of the group. Device obligation requests are not relayed by group members.
+#[allow(clippy::too_many_arguments)]
+async fn run_member(
+	config: Config,
+	group: u32,
+	signer: subxt_signer::sr25519::Keypair,
+	store: Arc<Store>,
+	chain: Arc<Chain>,
+	stats: Arc<Stats>,
+	cache: Arc<DeviceCache>,
+	limits: crate::anchorer::ChainLimits,
+) -> anyhow::Result<()> {
+	let me = signer.public_key().0;
+	let info = loop {
+		match chain.group(group).await {
+			Ok(Some(info)) => break info,
+			Ok(None) => {
+				warn!("group {group} does not exist on chain; waiting for the council to create it")
+			},
+			Err(e) => warn!("reading group {group}: {e}"),
+		}
+		tokio::time::sleep(Duration::from_secs(5)).await;
+	};
+	info!(
+		"member of gateway group {group}, whose account is {}; its devices are bound to that account",
+		chain::ss58(&info.account)
+	);
+	approve_serving(&chain, group, &info.account, &config.serve_owners).await?;
+	let listener = TcpListener::bind(&config.http)
+		.await
+		.with_context(|| format!("binding {}", config.http))?;
+	info!("serving proofs, listings and metrics on http://{}", config.http);
+	tokio::spawn(http::serve(listener, store.clone(), stats.clone(), http::Limits::default()));
+	tokio::spawn(progress(store.clone(), stats.clone(), config.progress_secs));
+	tokio::spawn(probe(chain.clone(), stats.clone()));
+	let validator = Arc::new(Validator::new(
+		chain.clone(),
+		cache.clone(),
+		info.account,
+		chain.genesis(),
+		limits.max_metrics,
+	));
+	let settings = group::Settings {
+		group,
+		round: Duration::from_millis(config.group_round_ms),
+		window: Duration::from_millis(config.batch_window_ms),
+		limits: crate::batch::Limits {
+			max_devices: config.batch_max_devices.min(limits.max_devices).max(1),
+			max_readings: config.batch_max_readings.max(1),
+			max_metrics: limits.max_metrics,
+			max_summaries: limits.max_summaries,
+		},
+		rest_key: group::seal::rest_key(&config.account),
+		client_id: format!("{}-group", config.client_id),
+		broker: config.broker.clone(),
+	};
+	let (member, inbox) = group::Member::new(
+		chain.clone(),
+		store.clone(),
+		validator.clone(),
+		stats.clone(),
+		signer,
+		settings,
+	);
+	tokio::select! {
+		r = ingest(validator, None, store.clone(), stats.clone(), &config) => r,
+		e = member.run(inbox) => Err(e.context("the group member stopped")),
+		e = watch(chain.clone(), cache, store.clone(), stats.clone(), me) => Err(e),
+		_ = shutdown_signal() => {
+			info!("stopping");
+			Ok(())
+		},
+	}
+}
+
+/// Approve, as a member of `group`, that the group's `account` serve each of `owners` it does
+/// not serve yet: the approval that reaches the group's threshold records the consent.
+async fn approve_serving(
+	chain: &Chain,
+	group: u32,
+	account: &AccountId,
+	owners: &[AccountId],
+) -> anyhow::Result<()> {
+	for owner in owners {
+		if chain.serves(account, owner).await.map_err(anyhow::Error::msg)? {
+			continue;
+		}
+		let call = chain
+			.encode_call(&chain::Call::new("Devices", "serve_owner", owner))
+			.await
+			.map_err(anyhow::Error::msg)?;
+		let mut args = group.encode();
+		args.extend(call);
+		let approve = chain::Call { pallet: "Groups", name: "approve", args };
+		match chain.submit(&[approve]).await {
+			Ok(_) => info!("approved that group {group} serve owner {}", chain::ss58(owner)),
+			// Already approved by this member, or the proposal it approved is still open.
+			Err(e) => warn!("approving that group {group} serve owner {}: {e}", chain::ss58(owner)),
+		}
+	}
+	Ok(())
 }
 
 /// Record on chain that this gateway serves each of `owners` it does not serve yet, so they can

@@ -27,7 +27,7 @@ const CHECKS_AT_ONCE: usize = 32;
 /// ends or the database fails.
 pub async fn ingest(
 	validator: Arc<Validator<Chain>>,
-	relay: Arc<Relay<Chain>>,
+	relay: Option<Arc<Relay<Chain>>>,
 	store: Arc<Store>,
 	stats: Arc<Stats>,
 	config: &Config,
@@ -43,6 +43,7 @@ pub async fn ingest(
 	let (tx, mut rx) = mpsc::unbounded_channel::<Publish>();
 	let subscriber = client.clone();
 	let broker = config.broker.clone();
+	let relaying = relay.is_some();
 	tokio::spawn(async move {
 		loop {
 			match eventloop.poll().await {
@@ -52,9 +53,14 @@ pub async fn ingest(
 					}
 				},
 				Ok(Event::Incoming(Packet::ConnAck(_))) => {
-					info!("connected to the MQTT broker {broker}; subscribing to {TOPIC_FILTER} and {REQUEST_FILTER}");
-					for filter in [TOPIC_FILTER, REQUEST_FILTER] {
-						if let Err(e) = subscriber.subscribe(filter, QoS::AtLeastOnce).await {
+					let filters: &[&str] =
+						if relaying { &[TOPIC_FILTER, REQUEST_FILTER] } else { &[TOPIC_FILTER] };
+					info!(
+						"connected to the MQTT broker {broker}; subscribing to {}",
+						filters.join(" and ")
+					);
+					for filter in filters {
+						if let Err(e) = subscriber.subscribe(*filter, QoS::AtLeastOnce).await {
 							warn!("subscribe {filter}: {e}");
 						}
 					}
@@ -79,12 +85,13 @@ pub async fn ingest(
 		}
 		let mut telemetry = Vec::with_capacity(group.len());
 		for p in &group {
-			match device_of_request_topic(&p.topic) {
+			match (device_of_request_topic(&p.topic), &relay) {
 				// Relayed at most once: the device asks again if no reply comes.
-				Some(device) => {
+				(Some(device), Some(relay)) => {
 					tokio::spawn(relay.clone().handle(device, p.payload.to_vec(), client.clone()));
 				},
-				None => telemetry.push(p),
+				(Some(_), None) => {},
+				(None, _) => telemetry.push(p),
 			}
 		}
 		// Checked several at a time (a device the cache does not hold is looked up on chain),

@@ -7,6 +7,7 @@ mod cache;
 mod chain;
 mod config;
 mod gateway;
+mod group;
 mod http;
 mod ingest;
 mod mqtt;

@@ -15,6 +15,7 @@
 //! - a batch's head (status, ranges) and its readings are stored apart: settling a batch
 //!   rewrites a few hundred bytes, not its readings.
 
+mod group;
 mod upgrade;
 
 use crate::batch::{leaves, Batch, BatchHead, BatchStatus, Limits, Planner};
@@ -304,6 +305,7 @@ impl Store {
 		w.open_table(LAST_SEQ).map_err(db)?;
 		w.open_table(META).map_err(db)?;
 		w.open_table(TURN).map_err(db)?;
+		w.open_table(group::SHARES).map_err(db)?;
 		w.commit().map_err(db)?;
 		Ok(Self { db: database, cache: Mutex::new(HashMap::new()) })
 	}
@@ -1049,11 +1051,11 @@ fn set_aside(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 	use super::*;
 	use iotrust_primitives::{device::DeviceSignature, merkle::Metric};
 
-	fn reading(device: u8, seq: u64, value: i64) -> SignedReading {
+	pub(crate) fn reading(device: u8, seq: u64, value: i64) -> SignedReading {
 		SignedReading {
 			device: H256([device; 32]),
 			seq,

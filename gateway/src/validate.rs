@@ -103,6 +103,13 @@ impl<L: DeviceLookup> Validator<L> {
 				format!("{} metrics", reading.metrics.len()),
 			));
 		}
+		self.check_reading(&reading).await?;
+		Ok(reading)
+	}
+
+	/// Check a reading against its device's record: active, bound to this gateway, signed with
+	/// its current key (for readings that come from a message, or from a peer of a group).
+	pub async fn check_reading(&self, reading: &SignedReading) -> Result<(), Rejection> {
 		let info = self
 			.device_record(&reading.device)
 			.await
@@ -116,7 +123,7 @@ impl<L: DeviceLookup> Validator<L> {
 		if !info.key.verify(&reading.payload(&self.genesis), &reading.signature) {
 			return Err(reject(Reject::BadSignature, format!("seq {}", reading.seq)));
 		}
-		Ok(reading)
+		Ok(())
 	}
 }
 

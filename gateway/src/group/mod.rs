@@ -1,0 +1,871 @@
+//! A member gateway of a gateway group (`iotrust-gateway run --group <id>`): no one gateway's
+//! word anchors a reading; `t` of the group's `n` gateways, of different consortium members,
+//! each check a batch themselves and sign it together with one FROST threshold signature, which
+//! the chain checks as one Ed25519 signature with the group's key.
+//!
+//! Every member subscribes to the same devices' telemetry and keeps every reading it accepts, as
+//! a lone gateway does. Then, with the other members, over MQTT ([`wire`], every message signed
+//! by its sender's account key):
+//!
+//! 1. **Key generation** ([`dkg`]) for the group's key epoch, once: each member ends with its
+//!    share (kept sealed in its database, [`seal`]) and the group's key, which it confirms on
+//!    chain (`groups.confirmKey`); the key is active once every member confirmed the same one.
+//! 2. **Coordinators take turns**: batch `b`'s coordinator is member `(b + attempt) mod n`,
+//!    where `attempt` counts the rounds (`--group-round-ms` each) that went by since the chain's
+//!    last group anchor: a coordinator that fails or goes down is followed by the next member,
+//!    so any `t` live members keep anchoring.
+//! 3. **Group-oriented verification**: the coordinator proposes a batch (the anchor as the chain
+//!    will get it). Each member commits to sign it only after it checked it itself: it holds
+//!    every reading in each range (a reading it lacks it asks the others for, and checks the
+//!    device's signature and binding before keeping it), the root, count, times and summaries
+//!    it computes from its own copies are the proposal's, and each range starts where the chain
+//!    expects that device's next reading without leaving out a reading it holds. A forged,
+//!    altered or omitted reading, or a false summary, gets no commitment from an honest member.
+//! 4. **Signing** ([`signing`]) in two rounds; the coordinator submits `anchoring.anchorAsGroup`
+//!    and pays its fee. The chain takes each group batch number once.
+//! 5. **Every member records every anchor** from the chain's record of it, whoever coordinated:
+//!    it rebuilds the batch from its own readings (asking the others for any it lacks), checks
+//!    the root, and serves the proofs. Losing gateways, disks and all, loses no reading while
+//!    one member that has them remains.
+
+pub mod dkg;
+pub mod seal;
+pub mod signing;
+pub mod wire;
+
+use crate::{
+	batch::{Batch, Limits},
+	chain::{self, AccountId, AnchorRecord, Call, Chain, GroupInfo},
+	stats::{now_ms, Stats},
+	store::Store,
+	validate::Validator,
+};
+use codec::{Decode, Encode};
+use dkg::Dkg;
+use frost_ed25519::keys::{KeyPackage, PublicKeyPackage};
+use iotrust_primitives::{
+	anchoring::RangeCheck,
+	device::DeviceId,
+	groups::{GroupAnchor, SignedRange},
+	merkle::SignedReading,
+};
+use rumqttc::{AsyncClient, Event, Packet, Publish, QoS};
+use signing::{Round, Signer};
+use sp_core::H256;
+use std::{
+	sync::Arc,
+	time::{Duration, Instant},
+};
+use tokio::sync::mpsc;
+use tracing::{debug, error, info, warn};
+use wire::{Body, Envelope, Index};
+
+/// Readings sent in one `Have` message at most.
+const HAVE_AT_MOST: usize = 200;
+/// Readings looked up for one `Want` at most.
+const WANT_AT_MOST: usize = 5_000;
+/// How often the group's record is read again from the chain.
+const REFRESH: Duration = Duration::from_secs(3);
+
+/// How a member runs.
+#[derive(Clone, Debug)]
+pub struct Settings {
+	/// The group.
+	pub group: u32,
+	/// A coordinator's time to get its batch signed and anchored.
+	pub round: Duration,
+	/// How long a coordinator lets readings gather before it proposes.
+	pub window: Duration,
+	/// The chain's limits on a batch.
+	pub limits: Limits,
+	/// The account secret, from which the key share's sealing key is derived.
+	pub rest_key: [u8; 32],
+	/// The MQTT client id of the group connection.
+	pub client_id: String,
+	/// The broker.
+	pub broker: crate::mqtt::Broker,
+}
+
+/// This member's key for the epoch.
+struct Keys {
+	share: KeyPackage,
+	public: PublicKeyPackage,
+	key: [u8; 32],
+}
+
+/// What this member coordinates now.
+struct Coordinating {
+	attempt: u32,
+	anchor: GroupAnchor,
+	round: Round,
+	submitted: bool,
+}
+
+/// A proposal this member could not check yet for lack of readings it asked for.
+struct Waiting {
+	from: Index,
+	anchor: GroupAnchor,
+	since: Instant,
+}
+
+/// What a member makes of a proposal.
+enum Check {
+	/// Checked: sign it.
+	Sign,
+	/// These readings are missing here: `(device, first, last)`.
+	Missing(Vec<(DeviceId, u64, u64)>),
+	/// Refused, and why.
+	Refuse(String),
+}
+
+/// A member gateway.
+pub struct Member {
+	chain: Arc<Chain>,
+	store: Arc<Store>,
+	validator: Arc<Validator<Chain>>,
+	stats: Arc<Stats>,
+	account: subxt_signer::sr25519::Keypair,
+	me_account: AccountId,
+	genesis: H256,
+	settings: Settings,
+	client: AsyncClient,
+	info: Option<GroupInfo>,
+	refreshed: Option<Instant>,
+	me: Option<Index>,
+	keys: Option<Keys>,
+	dkg: Option<Dkg>,
+	signer: Option<Signer>,
+	confirmed_at: Option<Instant>,
+	/// Whether the active key's share was looked up in the database this epoch.
+	loaded: bool,
+	/// The group's next batch number on chain, and since when.
+	next: Option<(u64, Instant)>,
+	coordinating: Option<Coordinating>,
+	waiting: Vec<Waiting>,
+	asked: Option<Instant>,
+}
+
+impl Member {
+	/// Join group `settings.group` as the gateway signing with `account`; returns the member
+	/// and the stream of group messages to hand to [`Member::run`].
+	pub fn new(
+		chain: Arc<Chain>,
+		store: Arc<Store>,
+		validator: Arc<Validator<Chain>>,
+		stats: Arc<Stats>,
+		account: subxt_signer::sr25519::Keypair,
+		settings: Settings,
+	) -> (Self, mpsc::UnboundedReceiver<Publish>) {
+		let mut opts = settings.broker.options(&settings.client_id);
+		opts.set_clean_session(true);
+		opts.set_max_packet_size(1 << 20, 1 << 20);
+		let (client, mut eventloop) = AsyncClient::new(opts, 1_000);
+		let (tx, rx) = mpsc::unbounded_channel();
+		let subscriber = client.clone();
+		let filter = wire::filter(settings.group);
+		let broker = settings.broker.clone();
+		tokio::spawn(async move {
+			loop {
+				match eventloop.poll().await {
+					Ok(Event::Incoming(Packet::Publish(p))) => {
+						if tx.send(p).is_err() {
+							return;
+						}
+					},
+					Ok(Event::Incoming(Packet::ConnAck(_))) => {
+						info!("group channel connected to {broker}; subscribing to {filter}");
+						if let Err(e) = subscriber.subscribe(&filter, QoS::AtLeastOnce).await {
+							warn!("subscribe {filter}: {e}");
+						}
+					},
+					Ok(_) => {},
+					Err(e) => {
+						warn!("group channel {broker}: {e}; reconnecting in 1 s");
+						tokio::time::sleep(Duration::from_secs(1)).await;
+					},
+				}
+			}
+		});
+		let me_account = account.public_key().0;
+		let genesis = chain.genesis();
+		let member = Self {
+			chain,
+			store,
+			validator,
+			stats,
+			account,
+			me_account,
+			genesis,
+			settings,
+			client,
+			info: None,
+			refreshed: None,
+			me: None,
+			keys: None,
+			dkg: None,
+			signer: None,
+			confirmed_at: None,
+			loaded: false,
+			next: None,
+			coordinating: None,
+			waiting: Vec::new(),
+			asked: None,
+		};
+		(member, rx)
+	}
+
+	/// Run until the database fails.
+	pub async fn run(mut self, mut inbox: mpsc::UnboundedReceiver<Publish>) -> anyhow::Error {
+		let mut tick = tokio::time::interval(Duration::from_millis(250));
+		tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+		loop {
+			tokio::select! {
+				Some(p) = inbox.recv() => self.on_message(p).await,
+				_ = tick.tick() => {
+					if let Err(e) = self.on_tick().await {
+						return e;
+					}
+				},
+			}
+		}
+	}
+
+	fn group(&self) -> u32 {
+		self.settings.group
+	}
+
+	/// Publish `body` to the group.
+	async fn say(&self, body: Body) {
+		let (Some(info), Some(me)) = (&self.info, self.me) else { return };
+		let (topic, retain) = wire::topic(self.group(), info.epoch, me, &body);
+		let bytes =
+			Envelope::seal(&self.account, &self.genesis, (self.group(), info.epoch, me), body);
+		if let Err(e) = self.client.publish(topic, QoS::AtLeastOnce, retain, bytes).await {
+			warn!("group channel: publishing: {e}");
+		}
+	}
+
+	async fn on_tick(&mut self) -> Result<(), anyhow::Error> {
+		if self.refreshed.is_none_or(|at| at.elapsed() >= REFRESH) {
+			self.refresh().await;
+		}
+		let Some(info) = self.info.clone() else { return Ok(()) };
+		if self.me.is_none() {
+			return Ok(());
+		}
+		self.keys(&info).await?;
+		let last = match self.chain.last_batch_of(&info.account).await {
+			Ok(last) => last,
+			Err(e) => {
+				debug!("group {}: last batch: {e}", self.group());
+				return Ok(());
+			},
+		};
+		self.sync(&info, last).await?;
+		let next = last.map_or(0, |l| l + 1);
+		if self.next.is_none_or(|(n, _)| n != next) {
+			self.next = Some((next, Instant::now()));
+			self.coordinating = None;
+		}
+		self.waiting.retain(|w| {
+			w.anchor.batch >= next && w.since.elapsed() < self.settings.round.saturating_mul(2)
+		});
+		let waiting = std::mem::take(&mut self.waiting);
+		for w in waiting {
+			self.consider(w.from, w.anchor, Some(w.since)).await;
+		}
+		if info.key.is_some() && info.key == self.keys.as_ref().map(|k| k.key) {
+			self.coordinate(&info).await?;
+		}
+		Ok(())
+	}
+
+	/// Read the group's record again; a new epoch starts key generation over.
+	async fn refresh(&mut self) {
+		let info = match self.chain.group(self.group()).await {
+			Ok(Some(info)) => info,
+			Ok(None) => {
+				if self.info.is_some() || self.refreshed.is_none() {
+					warn!("group {} does not exist on chain (yet?)", self.group());
+				}
+				self.info = None;
+				self.refreshed = Some(Instant::now());
+				return;
+			},
+			Err(e) => {
+				debug!("group {}: {e}", self.group());
+				return;
+			},
+		};
+		self.refreshed = Some(Instant::now());
+		let me = info.members.iter().position(|m| m.gateway == self.me_account);
+		let epoch_changed = self.info.as_ref().is_none_or(|old| old.epoch != info.epoch);
+		if epoch_changed {
+			info!(
+				"group {}: epoch {}, {} members, {} to sign, key {}",
+				self.group(),
+				info.epoch,
+				info.members.len(),
+				info.threshold,
+				info.key.map_or("not active yet".into(), |k| crate::telemetry::hex0x(&k))
+			);
+			self.keys = None;
+			self.dkg = None;
+			self.signer = None;
+			self.loaded = false;
+			self.coordinating = None;
+			self.waiting.clear();
+		}
+		if me.is_none() && (epoch_changed || self.me.is_some()) {
+			warn!(
+				"this gateway ({}) is not a member of group {}",
+				chain::ss58(&self.me_account),
+				self.group()
+			);
+		}
+		self.me = me.map(|i| i as Index);
+		self.info = Some(info);
+	}
+
+	/// Hold the epoch's key: the stored share if the chain's key is active and it is ours;
+	/// otherwise key generation, then the key confirmed on chain.
+	async fn keys(&mut self, info: &GroupInfo) -> Result<(), anyhow::Error> {
+		let Some(me) = self.me else { return Ok(()) };
+		if let Some(active) = info.key {
+			self.dkg = None;
+			if self.loaded {
+				return Ok(());
+			}
+			self.loaded = true;
+			if let Some(sealed) = self.store.group_share(self.group(), info.epoch)? {
+				self.keys = unseal_keys(&self.settings.rest_key, &sealed);
+				if self.keys.is_none() {
+					error!(
+						"group {}: the stored key share does not open with this account's secret",
+						self.group()
+					);
+				}
+			}
+			match &self.keys {
+				Some(keys) if keys.key == active => {
+					info!("group {}: signing with the active key of epoch {}", self.group(), info.epoch);
+					self.signer = Some(Signer::new(keys.share.clone()));
+				},
+				Some(_) => error!(
+					"group {}: this gateway's key share is for another key than the active one; it cannot sign in epoch {} (the council may change the group to start a new epoch)",
+					self.group(),
+					info.epoch
+				),
+				None => warn!(
+					"group {}: no key share for the active key of epoch {}: this gateway cannot sign until the council starts a new epoch; it still records the group's anchors",
+					self.group(),
+					info.epoch
+				),
+			}
+			return Ok(());
+		}
+		// The key is not active: generate it with the others (again, after a restart).
+		if self.dkg.is_none() {
+			let n = info.members.len() as u16;
+			let (dkg, round1) = Dkg::start(me, n, info.threshold as u16)?;
+			info!("group {}: key generation for epoch {} started", self.group(), info.epoch);
+			self.dkg = Some(dkg);
+			self.keys = None;
+			self.say(round1).await;
+		}
+		if let Some(done) = self.dkg.as_ref().and_then(|d| d.finish()) {
+			let (share, public) = done?;
+			let key = dkg::group_key(&public)?;
+			if self.keys.as_ref().is_none_or(|k| k.key != key) {
+				let sealed = seal_keys(&self.settings.rest_key, &share, &public)?;
+				self.store.put_group_share(self.group(), info.epoch, &sealed)?;
+				info!(
+					"group {}: key generation done; group key {}",
+					self.group(),
+					crate::telemetry::hex0x(&key)
+				);
+				self.signer = Some(Signer::new(share.clone()));
+				self.keys = Some(Keys { share, public, key });
+				self.confirmed_at = None;
+			}
+		}
+		let Some(key) = self.keys.as_ref().map(|k| k.key) else { return Ok(()) };
+		let mine = info.members.get(usize::from(me)).and_then(|m| m.confirmed);
+		if mine != Some(key) && self.confirmed_at.is_none_or(|at| at.elapsed() > REFRESH * 4) {
+			self.confirmed_at = Some(Instant::now());
+			let chain = self.chain.clone();
+			let (group, epoch) = (self.group(), info.epoch);
+			tokio::spawn(async move {
+				let call = Call::new("Groups", "confirm_key", &(group, epoch, key));
+				match chain.submit(&[call]).await {
+					Ok(_) => info!(
+						"group {group}: confirmed key {} for epoch {epoch}",
+						crate::telemetry::hex0x(&key)
+					),
+					Err(e) => warn!("group {group}: confirming the key: {e}"),
+				}
+			});
+		}
+		Ok(())
+	}
+
+	/// Record the group's anchors this database does not have yet, from the chain's record:
+	/// a few at a time, asking the others for readings this member lacks.
+	async fn sync(&mut self, info: &GroupInfo, last: Option<u64>) -> Result<(), anyhow::Error> {
+		let Some(last) = last else { return Ok(()) };
+		for _ in 0..4 {
+			let number = self.store.next_batch()?;
+			if number > last {
+				return Ok(());
+			}
+			let record = match self.chain.anchor_by_batch(&info.account, number).await {
+				Ok(Some(found)) => found,
+				Ok(None) => return Ok(()),
+				Err(e) => {
+					debug!("group {}: anchor {number}: {e}", self.group());
+					return Ok(());
+				},
+			};
+			match gather(&self.store, &record.1.ranges)? {
+				Ok(readings) => self.record(number, record, readings)?,
+				Err(missing) => {
+					self.ask(missing).await;
+					return Ok(());
+				},
+			}
+		}
+		Ok(())
+	}
+
+	/// Record batch `number`, anchored as `record`, from `readings`.
+	fn record(
+		&self,
+		number: u64,
+		(anchor, record): (u64, AnchorRecord),
+		readings: Vec<SignedReading>,
+	) -> Result<(), anyhow::Error> {
+		let Some((batch, _)) = Batch::build(number, readings) else { return Ok(()) };
+		let head = &batch.head;
+		let same = (head.root, head.reading_count, head.from_ms, head.to_ms, number)
+			== (record.root, record.reading_count, record.from_ms, record.to_ms, record.batch);
+		if !same {
+			// The chain has what t members signed; a copy here that differs is not it.
+			anyhow::bail!(
+				"group batch {number}: the readings this gateway holds give root {:?}, the chain's anchor has {:?}: a device signed two different readings under one sequence number, or this database is damaged",
+				batch.head.root,
+				record.root
+			);
+		}
+		let timestamps: Vec<u64> = batch.readings.iter().map(|r| r.timestamp_ms).collect();
+		let now = now_ms();
+		if self.store.record_anchored(&batch, anchor, now)? {
+			self.stats.anchored(timestamps.len() as u64, &timestamps, now);
+			info!(
+				"group {}: batch {number} anchored as anchor {anchor} by {}: {} readings of {} devices",
+				self.group(),
+				chain::ss58(&record.gateway),
+				record.reading_count,
+				record.ranges.len()
+			);
+		}
+		Ok(())
+	}
+
+	/// Ask the others for readings (at most every second).
+	async fn ask(&mut self, ranges: Vec<(DeviceId, u64, u64)>) {
+		if self.asked.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
+			return;
+		}
+		self.asked = Some(Instant::now());
+		debug!("group {}: asking the others for {} ranges", self.group(), ranges.len());
+		self.say(Body::Want { ranges }).await;
+	}
+
+	/// This member's turn to coordinate: propose a batch of the readings waiting.
+	async fn coordinate(&mut self, info: &GroupInfo) -> Result<(), anyhow::Error> {
+		let (Some(me), Some((next, since))) = (self.me, self.next) else { return Ok(()) };
+		let n = info.members.len() as u64;
+		let round_ms = self.settings.round.as_millis().max(1) as u64;
+		let elapsed = since.elapsed().as_millis() as u64;
+		let attempt = (elapsed / round_ms) as u32;
+		if (next + u64::from(attempt)) % n != u64::from(me) {
+			return Ok(());
+		}
+		if self.coordinating.as_ref().is_some_and(|c| c.attempt == attempt) {
+			return Ok(());
+		}
+		// Let readings gather a little, and leave the rest of the round for the signing.
+		if elapsed % round_ms < self.settings.window.as_millis() as u64 {
+			return Ok(());
+		}
+		if self.store.next_batch()? < next {
+			return Ok(());
+		}
+		let Some(anchor) = self.plan(info, next).await? else { return Ok(()) };
+		info!(
+			"group {}: proposing batch {next} (attempt {attempt}): {} readings of {} devices",
+			self.group(),
+			anchor.reading_count,
+			anchor.ranges.len()
+		);
+		let round = Round::new(anchor.message(), info.threshold as u16);
+		self.coordinating =
+			Some(Coordinating { attempt, anchor: anchor.clone(), round, submitted: false });
+		self.say(Body::Propose { attempt, anchor }).await;
+		Ok(())
+	}
+
+	/// The next batch from the readings waiting here, as the chain would take it.
+	async fn plan(
+		&self,
+		info: &GroupInfo,
+		number: u64,
+	) -> Result<Option<GroupAnchor>, anyhow::Error> {
+		let store = self.store.clone();
+		let limits = self.settings.limits;
+		let proposal = tokio::task::spawn_blocking(move || store.propose_many(limits, 1))
+			.await??
+			.pop()
+			.unwrap_or_default();
+		if proposal.runs.is_empty() {
+			return Ok(None);
+		}
+		let ranges: Vec<(DeviceId, u64)> =
+			proposal.runs.iter().map(|(d, run)| (*d, run.first().map_or(0, |r| r.seq))).collect();
+		let checks = match self.chain.check_ranges_of(&info.account, &ranges).await {
+			Ok(c) => c,
+			Err(e) => {
+				debug!("group {}: check_ranges: {e}", self.group());
+				return Ok(None);
+			},
+		};
+		let mut readings = Vec::new();
+		for ((_, run), check) in proposal.runs.into_iter().zip(checks) {
+			let from = match check {
+				RangeCheck::Admitted { .. } => 0,
+				RangeCheck::SequenceReplay { last } => last.saturating_add(1),
+				_ => continue,
+			};
+			readings.extend(run.into_iter().filter(|r| r.seq >= from));
+		}
+		let Some((batch, _)) = Batch::build(number, readings) else { return Ok(None) };
+		Ok(Some(anchor_of(&batch, self.genesis, self.group(), info.epoch)))
+	}
+
+	async fn on_message(&mut self, p: Publish) {
+		let (Some(info), Some(me)) = (self.info.clone(), self.me) else { return };
+		if p.payload.is_empty() {
+			return;
+		}
+		let members: Vec<AccountId> = info.members.iter().map(|m| m.gateway).collect();
+		let env =
+			match Envelope::open(&p.payload, &self.genesis, self.group(), info.epoch, &members) {
+				Ok(env) => env,
+				Err(wire::WireError::Elsewhere(..)) => return,
+				Err(e) => {
+					warn!("group {}: dropped a message on {}: {e}", self.group(), p.topic);
+					return;
+				},
+			};
+		let from = env.from;
+		match env.body {
+			Body::Round1 { package, exchange } if from != me => {
+				let Some(dkg) = self.dkg.as_mut() else { return };
+				match dkg.round1(from, &package, exchange) {
+					Ok(out) => {
+						for body in out {
+							self.say(body).await;
+						}
+					},
+					Err(e) => warn!("group {}: round 1 from member {from}: {e}", self.group()),
+				}
+			},
+			Body::Round2 { to, set, sealed } if from != me => {
+				if let Some(dkg) = self.dkg.as_mut() {
+					dkg.round2(from, to, set, sealed);
+				}
+			},
+			Body::Propose { anchor, .. } => self.consider(from, anchor, None).await,
+			Body::Commit { batch, message, commitments } => {
+				let Some(c) = self.coordinating.as_mut() else { return };
+				if c.anchor.batch != batch || c.round.message != message {
+					return;
+				}
+				match c.round.commitment(from, &commitments) {
+					Ok(Some(package)) => self.say(Body::Sign { batch, message, package }).await,
+					Ok(None) => {},
+					Err(e) => warn!("group {}: commitment from member {from}: {e}", self.group()),
+				}
+			},
+			Body::Sign { batch, message, package } => {
+				let Some(signer) = self.signer.as_mut() else { return };
+				match signer.sign(from, batch, message, &package) {
+					Ok(share) => self.say(Body::Share { batch, message, share }).await,
+					Err(e) => debug!("group {}: not signing for member {from}: {e}", self.group()),
+				}
+			},
+			Body::Share { batch, message, share } => self.share(from, batch, message, share),
+			Body::Want { ranges } if from != me => self.answer(ranges).await,
+			Body::Have { readings } if from != me => self.keep(readings).await,
+			_ => {},
+		}
+	}
+
+	/// A signature share for this member's round; once the signature is whole, submit it.
+	fn share(&mut self, from: Index, batch: u64, message: [u8; 32], share: Vec<u8>) {
+		let (Some(keys), Some(c)) = (&self.keys, self.coordinating.as_mut()) else { return };
+		if c.anchor.batch != batch || c.round.message != message || c.submitted {
+			return;
+		}
+		let signature = match c.round.share(from, &share, &keys.public) {
+			Ok(Some(signature)) => signature,
+			Ok(None) => return,
+			Err(e) => {
+				warn!("group {}: share from member {from}: {e}", self.group());
+				return;
+			},
+		};
+		c.submitted = true;
+		let anchor = c.anchor.clone();
+		let chain = self.chain.clone();
+		tokio::spawn(async move {
+			let group = anchor.group;
+			let args = (
+				anchor.group,
+				anchor.epoch,
+				anchor.batch,
+				anchor.root,
+				anchor.reading_count,
+				anchor.from_ms,
+				anchor.to_ms,
+				&anchor.ranges,
+				signature,
+			);
+			match chain.submit(&[Call::new("Anchoring", "anchor_as_group", &args)]).await {
+				Ok((block, _)) => info!(
+					"group {group}: batch {} anchored with the group's signature in {block:?}",
+					anchor.batch
+				),
+				Err(e) => warn!("group {group}: submitting batch {}: {e}", anchor.batch),
+			}
+		});
+	}
+
+	/// A proposal from member `from`: check it, and commit to sign it if it holds.
+	async fn consider(&mut self, from: Index, anchor: GroupAnchor, since: Option<Instant>) {
+		let Some(info) = self.info.clone() else { return };
+		if self.signer.is_none() || info.key != self.keys.as_ref().map(|k| k.key) {
+			return;
+		}
+		if self.next.is_some_and(|(next, _)| anchor.batch < next) {
+			return;
+		}
+		match self.check(&info, &anchor).await {
+			Ok(Check::Sign) => {
+				let message = anchor.message();
+				let Some(signer) = self.signer.as_mut() else { return };
+				match signer.commit(from, anchor.batch, message) {
+					Ok(commitments) => {
+						self.say(Body::Commit { batch: anchor.batch, message, commitments }).await
+					},
+					Err(e) => warn!("group {}: committing: {e}", self.group()),
+				}
+			},
+			Ok(Check::Missing(ranges)) => {
+				self.ask(ranges).await;
+				self.waiting.push(Waiting {
+					from,
+					anchor,
+					since: since.unwrap_or_else(Instant::now),
+				});
+			},
+			Ok(Check::Refuse(why)) => warn!(
+				"group {}: member {from}'s batch {} gets no signature from this gateway: {why}",
+				self.group(),
+				anchor.batch
+			),
+			Err(e) => warn!("group {}: checking batch {}: {e}", self.group(), anchor.batch),
+		}
+	}
+
+	/// Check a proposal against this member's own readings and the chain.
+	async fn check(&self, info: &GroupInfo, anchor: &GroupAnchor) -> Result<Check, anyhow::Error> {
+		if anchor.genesis != self.genesis
+			|| anchor.group != self.group()
+			|| anchor.epoch != info.epoch
+		{
+			return Ok(Check::Refuse("for another chain, group or epoch".into()));
+		}
+		if anchor.ranges.is_empty() || anchor.ranges.len() > self.settings.limits.max_devices {
+			return Ok(Check::Refuse(format!("{} devices", anchor.ranges.len())));
+		}
+		let readings = match gather(&self.store, &anchor.ranges)? {
+			Ok(readings) => readings,
+			Err(missing) => return Ok(Check::Missing(missing)),
+		};
+		let Some((batch, _)) = Batch::build(anchor.batch, readings) else {
+			return Ok(Check::Refuse("empty".into()));
+		};
+		let ours = anchor_of(&batch, self.genesis, self.group(), info.epoch);
+		if ours.root != anchor.root {
+			return Ok(Check::Refuse(
+				"its root is not the root of the readings this gateway holds: a reading altered or forged".into(),
+			));
+		}
+		if ours != *anchor {
+			return Ok(Check::Refuse(
+				"its summaries, count or times are not those of its readings".into(),
+			));
+		}
+		let starts: Vec<(DeviceId, u64)> =
+			anchor.ranges.iter().map(|r| (r.device, r.first)).collect();
+		let checks =
+			self.chain.check_ranges_of(&info.account, &starts).await.map_err(anyhow::Error::msg)?;
+		for (range, check) in anchor.ranges.iter().zip(checks) {
+			let RangeCheck::Admitted { expected } = check else {
+				return Ok(Check::Refuse(format!(
+					"the chain would not take device {:?}: {check:?}",
+					range.device
+				)));
+			};
+			if range.first > expected
+				&& !self
+					.store
+					.find_readings(&range.device, expected, range.first - 1, 1)?
+					.is_empty()
+			{
+				return Ok(Check::Refuse(format!(
+					"it leaves out readings {expected}..{} of device {:?}, which this gateway holds",
+					range.first - 1,
+					range.device
+				)));
+			}
+		}
+		Ok(Check::Sign)
+	}
+
+	/// Send a member the readings it asked for that this database holds.
+	async fn answer(&self, ranges: Vec<(DeviceId, u64, u64)>) {
+		let store = self.store.clone();
+		let found = tokio::task::spawn_blocking(move || {
+			let mut out = Vec::new();
+			for (device, first, last) in ranges {
+				let room = WANT_AT_MOST.saturating_sub(out.len());
+				if room == 0 {
+					break;
+				}
+				out.extend(store.find_readings(&device, first, last, room)?);
+			}
+			Ok::<_, crate::store::StoreError>(out)
+		})
+		.await;
+		let readings = match found {
+			Ok(Ok(r)) => r,
+			Ok(Err(e)) => return warn!("group {}: looking up readings: {e}", self.group()),
+			Err(_) => return,
+		};
+		for chunk in readings.chunks(HAVE_AT_MOST) {
+			self.say(Body::Have { readings: chunk.to_vec() }).await;
+		}
+	}
+
+	/// Readings from another member: keep those this database lacks and that this gateway
+	/// would have accepted itself (its device active, bound to the group, its signature good).
+	async fn keep(&self, readings: Vec<SignedReading>) {
+		let mut good = Vec::new();
+		for r in readings.into_iter().take(WANT_AT_MOST) {
+			let held = self.store.find_readings(&r.device, r.seq, r.seq, 1).map(|f| !f.is_empty());
+			if held.unwrap_or(false) {
+				continue;
+			}
+			match self.validator.check_reading(&r).await {
+				Ok(()) => good.push(r),
+				Err(why) => warn!(
+					"group {}: a reading sent by a peer is refused: {} ({})",
+					self.group(),
+					why.reason.name(),
+					why.detail
+				),
+			}
+		}
+		if good.is_empty() {
+			return;
+		}
+		let store = self.store.clone();
+		match tokio::task::spawn_blocking(move || store.fill(&good)).await {
+			Ok(Ok(new)) => debug!("group {}: kept {new} readings from peers", self.group()),
+			Ok(Err(e)) => warn!("group {}: keeping readings from peers: {e}", self.group()),
+			Err(_) => {},
+		}
+	}
+}
+
+/// Readings in leaf order, or the `(device, first, last)` ranges some of which are missing.
+type Gathered = Result<Vec<SignedReading>, Vec<(DeviceId, u64, u64)>>;
+
+/// The readings of `ranges` in leaf order from `store`; or the ranges it lacks readings of.
+fn gather(store: &Store, ranges: &[SignedRange]) -> Result<Gathered, anyhow::Error> {
+	let mut readings = Vec::new();
+	let mut missing = Vec::new();
+	for range in ranges {
+		let want = range.last.saturating_sub(range.first).saturating_add(1);
+		if range.last < range.first || want > WANT_AT_MOST as u64 {
+			anyhow::bail!(
+				"device {:?}: range {}..={} is not a batch's",
+				range.device,
+				range.first,
+				range.last
+			);
+		}
+		let found = store.find_readings(&range.device, range.first, range.last, want as usize)?;
+		if found.len() as u64 != want {
+			missing.push((range.device, range.first, range.last));
+		} else {
+			readings.extend(found);
+		}
+	}
+	Ok(if missing.is_empty() { Ok(readings) } else { Err(missing) })
+}
+
+/// What the group signs for `batch`.
+fn anchor_of(batch: &Batch, genesis: H256, group: u32, epoch: u32) -> GroupAnchor {
+	GroupAnchor {
+		genesis,
+		group,
+		epoch,
+		batch: batch.head.number,
+		root: batch.head.root,
+		reading_count: batch.head.reading_count,
+		from_ms: batch.head.from_ms,
+		to_ms: batch.head.to_ms,
+		ranges: batch
+			.head
+			.ranges
+			.iter()
+			.map(|r| SignedRange {
+				device: r.device,
+				first: r.first,
+				last: r.last,
+				summaries: r.summaries.clone(),
+			})
+			.collect(),
+	}
+}
+
+/// A key share and the group's public keys, sealed for the database.
+fn seal_keys(
+	rest_key: &[u8; 32],
+	share: &KeyPackage,
+	public: &PublicKeyPackage,
+) -> Result<Vec<u8>, frost_ed25519::Error> {
+	Ok(seal::seal(rest_key, &(share.serialize()?, public.serialize()?).encode()))
+}
+
+fn unseal_keys(rest_key: &[u8; 32], sealed: &[u8]) -> Option<Keys> {
+	let plain = seal::open(rest_key, sealed)?;
+	let (share, public) = <(Vec<u8>, Vec<u8>)>::decode(&mut &plain[..]).ok()?;
+	let share = KeyPackage::deserialize(&share).ok()?;
+	let public = PublicKeyPackage::deserialize(&public).ok()?;
+	let key = dkg::group_key(&public).ok()?;
+	Some(Keys { share, public, key })
+}
