@@ -370,6 +370,29 @@ impl Chain {
 		}
 	}
 
+	/// The gateways that approve group `group`'s open proposal of the call whose hash is
+	/// `call_hash`, if one is open (`Groups.Proposals`).
+	pub async fn group_proposal(
+		&self,
+		group: u32,
+		call_hash: &[u8; 32],
+	) -> Result<Option<Vec<AccountId>>, String> {
+		use sp_io::hashing::{twox_128, twox_64};
+		let mut key = twox_128(b"Groups").to_vec();
+		key.extend(twox_128(b"Proposals"));
+		key.extend(twox_64(&group.encode()));
+		key.extend(group.encode());
+		key.extend(call_hash);
+		let at = self.at().await?;
+		match at.storage().fetch_raw(key).await {
+			Ok(bytes) => <(AccountId, Vec<AccountId>)>::decode(&mut &bytes[..])
+				.map(|(_, approvals)| Some(approvals))
+				.map_err(|e| e.to_string()),
+			Err(subxt::error::StorageError::NoValueFound) => Ok(None),
+			Err(e) => Err(e.to_string()),
+		}
+	}
+
 	/// What finalized blocks say that the gateway watches for: devices changed, and batches
 	/// anchored. Calls `f` with each, block by block, until the subscription ends; `f` returns
 	/// `false` to stop.

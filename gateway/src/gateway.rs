@@ -220,9 +220,11 @@ async fn run_member(
 }
 
 /// Approve, as a member of `group`, that the group's `account` serve each of `owners` it does
-/// not serve yet: the approval that reaches the group's threshold records the consent.
+/// not serve yet: the approval that reaches the group's threshold records the consent (the
+/// group's account must hold the deposit). An approval that came too late opens a proposal no
+/// one completes; it is withdrawn once the owner is served.
 async fn approve_serving(
-	chain: &Chain,
+	chain: &Arc<Chain>,
 	group: u32,
 	account: &AccountId,
 	owners: &[AccountId],
@@ -235,16 +237,64 @@ async fn approve_serving(
 			.encode_call(&chain::Call::new("Devices", "serve_owner", owner))
 			.await
 			.map_err(anyhow::Error::msg)?;
+		let call_hash = sp_io::hashing::blake2_256(&call);
 		let mut args = group.encode();
 		args.extend(call);
 		let approve = chain::Call { pallet: "Groups", name: "approve", args };
-		match chain.submit(&[approve]).await {
-			Ok(_) => info!("approved that group {group} serve owner {}", chain::ss58(owner)),
-			// Already approved by this member, or the proposal it approved is still open.
-			Err(e) => warn!("approving that group {group} serve owner {}: {e}", chain::ss58(owner)),
+		let who = chain::ss58(owner);
+		let events = match chain.submit(&[approve]).await {
+			Ok((_, events)) => events,
+			Err(e) => {
+				warn!("approving that group {group} serve owner {who}: {e}");
+				continue;
+			},
+		};
+		// `Acted { group, call_hash, result }`: the result follows 4 + 32 bytes.
+		match events.iter().find(|(p, e, _)| p == "Groups" && e == "Acted") {
+			Some((_, _, fields)) if fields.get(36) == Some(&0) => {
+				info!("group {group} now serves owner {who}")
+			},
+			Some(_) => warn!(
+				"group {group}'s account could not serve owner {who}: the approved call failed (does the group's account {} hold the deposit?)",
+				chain::ss58(account)
+			),
+			None => {
+				info!("approved that group {group} serve owner {who}; waiting for the others");
+				let (chain, account, owner) = (chain.clone(), *account, *owner);
+				tokio::spawn(withdraw_when_served(chain, group, account, owner, call_hash));
+			},
 		}
 	}
 	Ok(())
+}
+
+/// Withdraw this member's approval of `call_hash` (serving `owner`) if the group comes to serve
+/// `owner` while the proposal stays open: it was opened after the threshold was reached.
+async fn withdraw_when_served(
+	chain: Arc<Chain>,
+	group: u32,
+	account: AccountId,
+	owner: AccountId,
+	call_hash: [u8; 32],
+) {
+	for _ in 0..40 {
+		tokio::time::sleep(Duration::from_secs(3)).await;
+		if !matches!(chain.serves(&account, &owner).await, Ok(true)) {
+			continue;
+		}
+		let me = chain.account();
+		let ours = chain.group_proposal(group, &call_hash).await;
+		if ours
+			.is_ok_and(|approvals| approvals.is_some_and(|a| me.is_some_and(|me| a.contains(&me))))
+		{
+			let withdraw = chain::Call::new("Groups", "withdraw", &(group, call_hash));
+			match chain.submit(&[withdraw]).await {
+				Ok(_) => info!("withdrew a late approval: group {group} already serves that owner"),
+				Err(e) => warn!("withdrawing a late approval in group {group}: {e}"),
+			}
+		}
+		return;
+	}
 }
 
 /// Record on chain that this gateway serves each of `owners` it does not serve yet, so they can

@@ -162,6 +162,9 @@ struct Inner {
 	readings_anchored: u64,
 	batches_refused: u64,
 	collisions: u64,
+	/// Group members' proposals this gateway would not sign, and those it signed.
+	group_refused: u64,
+	group_signed: u64,
 	in_flight: usize,
 	chain_connected: bool,
 	latency: Histogram,
@@ -290,6 +293,11 @@ impl Stats {
 		self.with(|s| s.collisions += 1);
 	}
 
+	/// In a gateway group: a member's proposal was checked and signed (`true`) or refused.
+	pub fn group_checked(&self, signed: bool) {
+		self.with(|s| if signed { s.group_signed += 1 } else { s.group_refused += 1 });
+	}
+
 	/// `n` batches are in flight.
 	pub fn in_flight(&self, n: usize) {
 		self.with(|s| s.in_flight = n);
@@ -323,6 +331,8 @@ impl Stats {
 				"batchesAnchored": s.batches_anchored,
 				"batchesRefused": s.batches_refused,
 				"collisions": s.collisions,
+				"groupProposalsSigned": s.group_signed,
+				"groupProposalsRefused": s.group_refused,
 				"readingsAnchored": s.readings_anchored,
 				"ingestedPerSecond": s.accepted as f64 / elapsed,
 				"anchoredPerSecond": s.readings_anchored as f64 / elapsed,
@@ -428,6 +438,15 @@ impl Stats {
 				"counter",
 				"Batch numbers found on chain with another root (another gateway on this account).",
 				&plain(s.collisions.to_string()),
+			);
+			metric(
+				"iotrust_gateway_group_proposals_total",
+				"counter",
+				"Batches other members of this gateway's group proposed, by what this gateway's own check made of them.",
+				&[
+					("{verdict=\"signed\"}".to_string(), s.group_signed.to_string()),
+					("{verdict=\"refused\"}".to_string(), s.group_refused.to_string()),
+				],
 			);
 			let relayed: Vec<_> = s
 				.relayed

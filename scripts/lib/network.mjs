@@ -261,7 +261,7 @@ export async function waitForPort(port, timeoutMs = 30000) {
  * `httpPort`, its database under `state` (reused by a restart with the same state). It serves
  * `serveOwners` (by default the simulator's owner), so their devices may be bound to it.
  */
-export function startGateway({ bin, state, nodeUrl, broker, httpPort, account = GATEWAY_ACCOUNT.secret, serveOwners = [SIM_OWNER.address], extraArgs = [] }) {
+export function startGateway({ bin, state, nodeUrl, broker, httpPort, account = GATEWAY_ACCOUNT.secret, serveOwners = [SIM_OWNER.address], clientId = 'iotrust-gateway-local', extraArgs = [] }) {
   fs.mkdirSync(state, { recursive: true });
   // The signing secret goes in a file only its owner reads, never on the command line.
   const secretFile = path.join(state, 'account.secret');
@@ -271,7 +271,7 @@ export function startGateway({ bin, state, nodeUrl, broker, httpPort, account = 
     'run', '--node', nodeUrl, ...broker.args('gateway'), '--account-file', secretFile,
     ...serveOwners.flatMap((o) => ['--serve-owner', o]),
     '--db', path.join(state, 'gateway.redb'), '--http', `127.0.0.1:${httpPort}`,
-    '--client-id', 'iotrust-gateway-local', ...extraArgs,
+    '--client-id', clientId, ...extraArgs,
   ];
   return { ...spawnLogged('gateway', bin, args, path.join(state, 'gateway.log')), httpUrl: `http://127.0.0.1:${httpPort}` };
 }

@@ -143,6 +143,9 @@ pub struct Member {
 	coordinating: Option<Coordinating>,
 	waiting: Vec<Waiting>,
 	asked: Option<Instant>,
+	/// Held while this member submits a transaction: one at a time, so two never take the
+	/// same nonce.
+	submitting: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Member {
@@ -210,6 +213,7 @@ impl Member {
 			coordinating: None,
 			waiting: Vec::new(),
 			asked: None,
+			submitting: Arc::new(tokio::sync::Mutex::new(())),
 		};
 		(member, rx)
 	}
@@ -395,7 +399,9 @@ impl Member {
 			self.confirmed_at = Some(Instant::now());
 			let chain = self.chain.clone();
 			let (group, epoch) = (self.group(), info.epoch);
+			let submitting = self.submitting.clone();
 			tokio::spawn(async move {
+				let _one_at_a_time = submitting.lock().await;
 				let call = Call::new("Groups", "confirm_key", &(group, epoch, key));
 				match chain.submit(&[call]).await {
 					Ok(_) => info!(
@@ -549,7 +555,10 @@ impl Member {
 			readings.extend(run.into_iter().filter(|r| r.seq >= from));
 		}
 		let Some((batch, _)) = Batch::build(number, readings) else { return Ok(None) };
-		Ok(Some(anchor_of(&batch, self.genesis, self.group(), info.epoch)))
+		let anchor = anchor_of(&batch, self.genesis, self.group(), info.epoch);
+		#[cfg(debug_assertions)]
+		let anchor = cheat(anchor, batch);
+		Ok(Some(anchor))
 	}
 
 	async fn on_message(&mut self, p: Publish) {
@@ -586,7 +595,7 @@ impl Member {
 				}
 			},
 			Body::Propose { anchor, .. } => self.consider(from, anchor, None).await,
-			Body::Commit { batch, message, commitments } => {
+			Body::Commit { coordinator, batch, message, commitments } if coordinator == me => {
 				let Some(c) = self.coordinating.as_mut() else { return };
 				if c.anchor.batch != batch || c.round.message != message {
 					return;
@@ -600,11 +609,15 @@ impl Member {
 			Body::Sign { batch, message, package } => {
 				let Some(signer) = self.signer.as_mut() else { return };
 				match signer.sign(from, batch, message, &package) {
-					Ok(share) => self.say(Body::Share { batch, message, share }).await,
+					Ok(share) => {
+						self.say(Body::Share { coordinator: from, batch, message, share }).await
+					},
 					Err(e) => debug!("group {}: not signing for member {from}: {e}", self.group()),
 				}
 			},
-			Body::Share { batch, message, share } => self.share(from, batch, message, share),
+			Body::Share { coordinator, batch, message, share } if coordinator == me => {
+				self.share(from, batch, message, share)
+			},
 			Body::Want { ranges } if from != me => self.answer(ranges).await,
 			Body::Have { readings } if from != me => self.keep(readings).await,
 			_ => {},
@@ -628,7 +641,9 @@ impl Member {
 		c.submitted = true;
 		let anchor = c.anchor.clone();
 		let chain = self.chain.clone();
+		let submitting = self.submitting.clone();
 		tokio::spawn(async move {
+			let _one_at_a_time = submitting.lock().await;
 			let group = anchor.group;
 			let args = (
 				anchor.group,
@@ -662,11 +677,14 @@ impl Member {
 		}
 		match self.check(&info, &anchor).await {
 			Ok(Check::Sign) => {
+				self.stats.group_checked(true);
 				let message = anchor.message();
 				let Some(signer) = self.signer.as_mut() else { return };
 				match signer.commit(from, anchor.batch, message) {
 					Ok(commitments) => {
-						self.say(Body::Commit { batch: anchor.batch, message, commitments }).await
+						let batch = anchor.batch;
+						self.say(Body::Commit { coordinator: from, batch, message, commitments })
+							.await
 					},
 					Err(e) => warn!("group {}: committing: {e}", self.group()),
 				}
@@ -679,11 +697,14 @@ impl Member {
 					since: since.unwrap_or_else(Instant::now),
 				});
 			},
-			Ok(Check::Refuse(why)) => warn!(
-				"group {}: member {from}'s batch {} gets no signature from this gateway: {why}",
-				self.group(),
-				anchor.batch
-			),
+			Ok(Check::Refuse(why)) => {
+				self.stats.group_checked(false);
+				warn!(
+					"group {}: member {from}'s batch {} gets no signature from this gateway: {why}",
+					self.group(),
+					anchor.batch
+				)
+			},
 			Err(e) => warn!("group {}: checking batch {}: {e}", self.group(), anchor.batch),
 		}
 	}
@@ -825,6 +846,33 @@ fn gather(store: &Store, ranges: &[SignedRange]) -> Result<Gathered, anyhow::Err
 		}
 	}
 	Ok(if missing.is_empty() { Ok(readings) } else { Err(missing) })
+}
+
+/// Debug builds only (release builds have no such code): play a dishonest coordinator for the
+/// end-to-end tests, as `IOTRUST_GROUP_CHEAT` says — `alter-reading` proposes a batch with one
+/// reading's value changed, `false-summary` one whose first summary hides the highest value.
+/// Honest members must refuse both.
+#[cfg(debug_assertions)]
+fn cheat(mut anchor: GroupAnchor, mut batch: Batch) -> GroupAnchor {
+	match std::env::var("IOTRUST_GROUP_CHEAT").as_deref() {
+		Ok("alter-reading") => {
+			if let Some(m) = batch.readings.first_mut().and_then(|r| r.metrics.first_mut()) {
+				m.value = m.value.saturating_add(1);
+			}
+			if let Some((altered, _)) = Batch::build(batch.head.number, batch.readings) {
+				anchor = anchor_of(&altered, anchor.genesis, anchor.group, anchor.epoch);
+			}
+			warn!("cheating (IOTRUST_GROUP_CHEAT): one reading altered");
+		},
+		Ok("false-summary") => {
+			if let Some(s) = anchor.ranges.first_mut().and_then(|r| r.summaries.first_mut()) {
+				s.max = s.min;
+			}
+			warn!("cheating (IOTRUST_GROUP_CHEAT): a summary falsified");
+		},
+		_ => {},
+	}
+	anchor
 }
 
 /// What the group signs for `batch`.

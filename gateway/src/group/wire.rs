@@ -41,12 +41,13 @@ pub enum Body {
 	Round2 { to: Index, set: [u8; 32], sealed: Vec<u8> },
 	/// A coordinator proposes that the group sign `anchor` (attempt `attempt` at its batch).
 	Propose { attempt: u32, anchor: GroupAnchor },
-	/// A signer checked the proposal whose message is `message` and commits to its nonces.
-	Commit { batch: u64, message: [u8; 32], commitments: Vec<u8> },
+	/// A signer checked `coordinator`'s proposal whose message is `message` and commits to its
+	/// nonces (for that coordinator's round only: two coordinators may propose the same batch).
+	Commit { coordinator: Index, batch: u64, message: [u8; 32], commitments: Vec<u8> },
 	/// The coordinator's FROST signing package: the message and the signers' commitments.
 	Sign { batch: u64, message: [u8; 32], package: Vec<u8> },
-	/// A signer's signature share for the signing package over `message`.
-	Share { batch: u64, message: [u8; 32], share: Vec<u8> },
+	/// A signer's signature share for `coordinator`'s signing package over `message`.
+	Share { coordinator: Index, batch: u64, message: [u8; 32], share: Vec<u8> },
 	/// Which readings the sender lacks: `(device, first, last)` ranges.
 	Want { ranges: Vec<(DeviceId, u64, u64)> },
 	/// Readings sent in answer to a `Want` (each is signed by its device; the receiver checks).

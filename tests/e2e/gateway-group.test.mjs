@@ -1,0 +1,213 @@
+// Gateway groups end to end: the 4-validator local network, one mosquitto broker (TLS and
+// passwords) that every gateway subscribes to, and a 3-of-4 group whose gateways belong to four
+// different consortium members (Alice, Bob, Charlie and Dave each run one), created by a council
+// motion. The gateways generate the group's key among themselves (FROST), confirm it on chain,
+// approve serving the simulator's owner, and anchor 20 devices' readings with the group's
+// threshold signature only. A member playing a dishonest coordinator (a debug build's
+// IOTRUST_GROUP_CHEAT) proposes an altered reading, then a false summary: the honest members
+// refuse to sign, and the next coordinator anchors the true readings. Then one gateway is
+// SIGKILLed and its database deleted: anchoring
+// goes on and every reading stays provable from each of the others. Then a second one stops:
+// two of four live gateways cannot sign, nothing is anchored, nothing is lost; when it returns,
+// the readings published meanwhile are anchored.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { Keyring } from '@polkadot/keyring';
+import {
+  runSimulator, SIM_OWNER, startGateway, startMosquitto, waitForPort,
+} from '../../scripts/lib/network.mjs';
+import {
+  councilMotion, NODE_BIN, signAndFinalize, sleep, UNIT, useLocalNetwork, waitFor,
+} from './helpers.mjs';
+
+const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 300;
+const MQTT_PORT = 11883 + OFFSET;
+const HTTP_PORT = 18080 + OFFSET;
+const GATEWAY_BIN = process.env.IOTRUST_GATEWAY_BIN ?? path.join(path.dirname(NODE_BIN), 'iotrust-gateway');
+const DEVICES = 20;
+const MEMBERS = ['alice', 'bob', 'charlie', 'dave'];
+
+describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
+  const net = useLocalNetwork('group', OFFSET);
+  let api;
+  let broker;
+  let group;
+  let groupAccount;
+  let devices;
+  let ready = false;
+  let anchoring = false;
+  const gateways = [];
+  const accounts = [];
+
+  before(async () => {
+    ({ api } = net);
+    broker = startMosquitto({ state: path.join(net.state, 'mqtt'), port: MQTT_PORT });
+    net.extra.push(broker);
+    await waitForPort(MQTT_PORT);
+    const k = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    for (const m of MEMBERS) accounts.push(k.addFromUri(`//${m[0].toUpperCase()}${m.slice(1)}//gateway`));
+  });
+
+  const stateOf = (i) => path.join(net.state, `gateway-${i}`);
+  const launch = (i, cheat) => {
+    if (cheat) process.env.IOTRUST_GROUP_CHEAT = cheat;
+    else delete process.env.IOTRUST_GROUP_CHEAT;
+    const g = startGateway({
+      bin: GATEWAY_BIN, state: stateOf(i), nodeUrl: net.nodes[i].rpcUrl, broker, httpPort: HTTP_PORT + i,
+      account: `//${MEMBERS[i][0].toUpperCase()}${MEMBERS[i].slice(1)}//gateway`, clientId: `iotrust-group-gateway-${i}`,
+      extraArgs: ['--group', String(group),
+        '--group-round-ms', '8000', '--batch-window-ms', '1000', '--progress-secs', '10'],
+    });
+    delete process.env.IOTRUST_GROUP_CHEAT;
+    g.name = `gateway-${i}`;
+    gateways[i] = g;
+    net.extra.unshift(g);
+    return g;
+  };
+  const kill = async (i, signal = 'SIGKILL') => {
+    const g = gateways[i];
+    g.proc.kill(signal);
+    if (g.proc.exitCode === null) await new Promise((r) => g.proc.once('exit', r));
+    net.extra = net.extra.filter((p) => p !== g);
+  };
+  const sim = (readings, startSeq, rate = 200) => [
+    'simulate', '--node', net.nodes[0].rpcUrl, ...broker.args('device'), '--gateway', groupAccount,
+    '--devices', String(DEVICES), '--readings', String(readings), '--rate', String(rate),
+    '--start-seq', String(startSeq), '--seed', 'iotrust-group-sim',
+  ];
+  const lastSeqs = async () => Promise.all(devices.map(async (d) => (await api.query.anchoring.lastSeq(d)).unwrapOr(null)?.toNumber() ?? -1));
+  const anchoredUpTo = (n, timeoutMs = 4 * 60000) => waitFor(`every device anchored up to ${n}`, async () => (await lastSeqs()).every((s) => s === n), { timeoutMs, intervalMs: 2000 });
+
+  it('a council motion makes a 3-of-4 group of four members\' gateways; they generate its key and confirm it', async () => {
+    const { keys } = net;
+    // Each gateway account gets fees from its member.
+    await Promise.all(MEMBERS.map((m, i) => signAndFinalize(api, api.tx.balances.transferKeepAlive(accounts[i].address, 100n * UNIT), keys[m])));
+    group = (await api.query.groups.nextGroupId()).toNumber();
+    const members = MEMBERS.map((m, i) => ({ gateway: accounts[i].address, member: keys[m].address }));
+    assert.deepEqual(await councilMotion(api, api.tx.groups.createGroup(members, 3), [keys.alice, keys.bob, keys.charlie]), { ok: true });
+    const info = (await api.call.groupsApi.group(group)).unwrap();
+    groupAccount = info.account.toString();
+    assert.equal(info.threshold.toNumber(), 3);
+    assert.ok(info.key.isNone, 'no key before the gateways made one');
+    // The group's account holds the deposits of what it does (its consent to serve an owner).
+    await signAndFinalize(api, api.tx.balances.transferKeepAlive(groupAccount, 10n * UNIT), keys.alice);
+
+    for (let i = 0; i < 4; i++) launch(i);
+    const key = await waitFor('the group key to be active', async () => {
+      const g = (await api.call.groupsApi.group(group)).unwrap();
+      return g.key.isSome ? g.key.unwrap().toHex() : null;
+    }, { timeoutMs: 3 * 60000, intervalMs: 2000 });
+    assert.match(key, /^0x[0-9a-f]{64}$/);
+    await waitFor('the group to serve the simulator\'s owner', async () => (await api.query.devices.servedOwners(groupAccount, SIM_OWNER.address)).isSome, { timeoutMs: 2 * 60000, intervalMs: 2000 });
+    // A late approval (made after the threshold was reached) is withdrawn: nothing stays open.
+    await waitFor('no proposal left open', async () => (await api.query.groups.proposals.entries(group)).length === 0, { timeoutMs: 60000, intervalMs: 2000 });
+    ready = true;
+  });
+
+  it('anchors 20 devices\' readings with the group\'s signature only, and every member serves every proof', async () => {
+    assert.ok(ready, 'the group was set up');
+    const lines = await runSimulator(GATEWAY_BIN, [...sim(0, 0), '--register-only']);
+    devices = lines.filter((l) => l.device).map((l) => l.device);
+    assert.equal(devices.length, DEVICES);
+    for (const d of devices) assert.equal((await api.call.devicesApi.device(d)).unwrap().gateway.unwrap().toString(), groupAccount);
+    const summary = (await runSimulator(GATEWAY_BIN, sim(30, 0))).at(-1);
+    assert.equal(summary.published, DEVICES * 30);
+    await anchoredUpTo(29);
+
+    // Every anchor was made as the group, endorsed by its key of epoch 1.
+    const anchors = (await api.query.anchoring.nextAnchorId()).toNumber();
+    assert.ok(anchors > 0);
+    for (let id = 0; id < anchors; id++) {
+      const a = (await api.call.anchoringApi.anchor(id)).unwrap();
+      assert.equal(a.gateway.toString(), groupAccount);
+      const e = (await api.call.anchoringApi.endorsement(id)).unwrap();
+      assert.deepEqual([e.group.toNumber(), e.epoch.toNumber()], [group, 1]);
+    }
+    // Each member recorded each anchor, whoever coordinated it: its proofs check out on chain.
+    for (let i = 0; i < 4; i++) {
+      await waitFor(`gateway ${i} to record the last batch`, async () => (await fetch(`http://127.0.0.1:${HTTP_PORT + i}/proof/${devices[DEVICES - 1]}/29`)).status === 200, { timeoutMs: 60000 });
+      for (const [d, seq] of [[devices[0], 0], [devices[7], 15], [devices[19], 29]]) {
+        const body = await (await fetch(`http://127.0.0.1:${HTTP_PORT + i}/proof/${d}/${seq}`)).json();
+        const verdict = await api.call.anchoringApi.checkReading(body.anchor, body.reading, body.proof);
+        assert.ok(verdict.isAnchoredByGroup, `gateway ${i}, ${d}/${seq}: ${verdict.toString()}`);
+      }
+    }
+    anchoring = true;
+  });
+
+  it('gives a dishonest coordinator no signature: an altered reading or a false summary is refused, the true readings anchored', async () => {
+    assert.ok(anchoring, 'the group anchors');
+    anchoring = false;
+    const refused = async () => {
+      let n = 0;
+      for (const i of [0, 2, 3]) n += (await (await fetch(`http://127.0.0.1:${HTTP_PORT + i}/stats`)).json()).groupProposalsRefused;
+      return n;
+    };
+    let seq = 30;
+    for (const cheat of ['alter-reading', 'false-summary']) {
+      await kill(1, 'SIGTERM');
+      launch(1, cheat);
+      await waitForPort(HTTP_PORT + 1);
+      const before = await refused();
+      // Readings keep coming while the coordinator's turn goes round to the cheat.
+      const publishing = runSimulator(GATEWAY_BIN, sim(30, seq, 40));
+      await waitFor(`the honest members to refuse the ${cheat} proposal`, async () => (await refused()) > before, { timeoutMs: 2 * 60000, intervalMs: 1000 });
+      assert.equal((await publishing).at(-1).published, DEVICES * 30);
+      seq += 30;
+      await anchoredUpTo(seq - 1);
+    }
+    // Everything on chain is what the devices signed: each proof from an honest member checks.
+    for (const d of devices) {
+      for (const s of [30, 44, 59, 60, 89]) {
+        const body = await (await fetch(`http://127.0.0.1:${HTTP_PORT}/proof/${d}/${s}`)).json();
+        const verdict = await api.call.anchoringApi.checkReading(body.anchor, body.reading, body.proof);
+        assert.ok(verdict.isAnchoredByGroup, `${d}/${s}: ${verdict.toString()}`);
+      }
+    }
+    await kill(1, 'SIGTERM');
+    launch(1);
+    anchoring = true;
+  });
+
+  it('goes on anchoring when one gateway is SIGKILLed and its database deleted; every reading stays provable', async () => {
+    assert.ok(anchoring, 'the group anchors');
+    await kill(3);
+    fs.rmSync(stateOf(3), { recursive: true, force: true });
+    const summary = (await runSimulator(GATEWAY_BIN, sim(30, 90))).at(-1);
+    assert.equal(summary.published, DEVICES * 30);
+    await anchoredUpTo(119);
+    for (let i = 0; i < 3; i++) {
+      await waitFor(`gateway ${i} to record the last batch`, async () => (await fetch(`http://127.0.0.1:${HTTP_PORT + i}/proof/${devices[0]}/119`)).status === 200, { timeoutMs: 60000 });
+      for (const d of devices) {
+        for (const seq of [0, 31, 59, 91, 119]) {
+          const res = await fetch(`http://127.0.0.1:${HTTP_PORT + i}/proof/${d}/${seq}`);
+          assert.equal(res.status, 200, `gateway ${i}: ${d}/${seq}`);
+        }
+      }
+    }
+  });
+
+  it('anchors nothing with two of four gateways, loses nothing, and resumes when one returns', async () => {
+    assert.ok(anchoring, 'the group anchors');
+    await kill(2, 'SIGTERM');
+    const before = (await api.query.anchoring.nextAnchorId()).toNumber();
+    const summary = (await runSimulator(GATEWAY_BIN, sim(10, 120))).at(-1);
+    assert.equal(summary.published, DEVICES * 10);
+    await sleep(25000);
+    assert.equal((await api.query.anchoring.nextAnchorId()).toNumber(), before, 'two gateways cannot sign');
+    assert.ok((await lastSeqs()).every((s) => s === 119));
+    // The two live gateways hold the readings meanwhile.
+    for (let i = 0; i < 2; i++) {
+      const stats = await (await fetch(`http://127.0.0.1:${HTTP_PORT + i}/stats`)).json();
+      assert.ok(stats.backlog >= DEVICES * 10, `gateway ${i} holds ${stats.backlog} readings`);
+    }
+    // Gateway 2 comes back with its database (and its sealed share): three sign again; it gets
+    // the readings it missed from the others before it signs.
+    launch(2);
+    await anchoredUpTo(129);
+    await waitFor('gateway 2 to record the last batch', async () => (await fetch(`http://127.0.0.1:${HTTP_PORT + 2}/proof/${devices[5]}/125`)).status === 200, { timeoutMs: 60000 });
+  });
+});
