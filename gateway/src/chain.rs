@@ -117,6 +117,9 @@ pub struct Chain {
 	/// The finalized block [`Chain::watch_finalized`] saw last, and when: reads are made
 	/// there while it is fresh (see [`Chain::at`]).
 	latest: std::sync::Mutex<Option<(std::time::Instant, At)>>,
+	/// Held while [`Chain::submit`] hands a transaction to the node's pool: the nonce it takes
+	/// (the account's next, counting the pool) is then taken, so two never get the same one.
+	submitting: tokio::sync::Mutex<()>,
 }
 
 /// A client at one block.
@@ -179,6 +182,7 @@ impl Chain {
 			rpc: subxt::rpcs::LegacyRpcMethods::new(client),
 			signer,
 			latest: std::sync::Mutex::new(None),
+			submitting: tokio::sync::Mutex::new(()),
 		})
 	}
 
@@ -306,10 +310,12 @@ impl Chain {
 		.map_err(other)?;
 		let mut tx = at.transactions();
 		let payload = tx.from_call_data_bytes(&call).map_err(|e| other(e.to_string()))?;
+		let handing = self.submitting.lock().await;
 		let progress = tx
 			.sign_and_submit_then_watch_default(&payload, signer)
 			.await
 			.map_err(|e| SubmitError::Other(e.to_string()))?;
+		drop(handing);
 		let in_block =
 			progress.wait_for_finalized().await.map_err(|e| SubmitError::Other(e.to_string()))?;
 		let block = H256(in_block.block_hash().0);

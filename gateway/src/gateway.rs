@@ -103,13 +103,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 	);
 	anchorer.reconcile_numbering().await?;
 
-	let listener = TcpListener::bind(&config.http)
-		.await
-		.with_context(|| format!("binding {}", config.http))?;
-	info!("serving proofs, listings and metrics on http://{}", config.http);
-	tokio::spawn(http::serve(listener, store.clone(), stats.clone(), http::Limits::default()));
-	tokio::spawn(progress(store.clone(), stats.clone(), config.progress_secs));
-	tokio::spawn(probe(chain.clone(), stats.clone()));
+	serve(&config, &store, &stats, &chain).await?;
 	let validator = Arc::new(Validator::new(
 		chain.clone(),
 		cache.clone(),
@@ -142,6 +136,24 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 	}
 }
 
+/// Serve proofs, listings and metrics over HTTP on `config.http`; log the progress line; probe
+/// the node.
+async fn serve(
+	config: &Config,
+	store: &Arc<Store>,
+	stats: &Arc<Stats>,
+	chain: &Arc<Chain>,
+) -> anyhow::Result<()> {
+	let listener = TcpListener::bind(&config.http)
+		.await
+		.with_context(|| format!("binding {}", config.http))?;
+	info!("serving proofs, listings and metrics on http://{}", config.http);
+	tokio::spawn(http::serve(listener, store.clone(), stats.clone(), http::Limits::default()));
+	tokio::spawn(progress(store.clone(), stats.clone(), config.progress_secs));
+	tokio::spawn(probe(chain.clone(), stats.clone()));
+	Ok(())
+}
+
 /// Run as a member gateway of gateway group `group` ([`crate::group`]): ingest as any gateway
 /// does, for the devices bound to the group; anchor only with the group's signature; record
 /// every anchor of the group. Device obligation requests are not relayed by group members.
@@ -172,13 +184,7 @@ async fn run_member(
 		chain::ss58(&info.account)
 	);
 	approve_serving(&chain, group, &info.account, &config.serve_owners).await?;
-	let listener = TcpListener::bind(&config.http)
-		.await
-		.with_context(|| format!("binding {}", config.http))?;
-	info!("serving proofs, listings and metrics on http://{}", config.http);
-	tokio::spawn(http::serve(listener, store.clone(), stats.clone(), http::Limits::default()));
-	tokio::spawn(progress(store.clone(), stats.clone(), config.progress_secs));
-	tokio::spawn(probe(chain.clone(), stats.clone()));
+	serve(&config, &store, &stats, &chain).await?;
 	let validator = Arc::new(Validator::new(
 		chain.clone(),
 		cache.clone(),
@@ -290,7 +296,10 @@ async fn withdraw_when_served(
 			let withdraw = chain::Call::new("Groups", "withdraw", &(group, call_hash));
 			match chain.submit(&[withdraw]).await {
 				Ok(_) => info!("withdrew a late approval: group {group} already serves that owner"),
-				Err(e) => warn!("withdrawing a late approval in group {group}: {e}"),
+				Err(e) => {
+					warn!("withdrawing a late approval in group {group}: {e}; trying again");
+					continue;
+				},
 			}
 		}
 		return;

@@ -11,11 +11,11 @@ use crate::{
 	telemetry::TOPIC_FILTER,
 	validate::Validator,
 };
-use rumqttc::{AsyncClient, Event, Packet, Publish, QoS};
-use std::{sync::Arc, time::Duration};
+use rumqttc::{AsyncClient, Publish};
+use std::sync::Arc;
 use subxt::ext::futures::stream::{self, StreamExt};
 use tokio::sync::mpsc;
-use tracing::{info, warn};
+use tracing::warn;
 
 /// Messages checked and stored in one database transaction at most.
 const GROUP: usize = 1_000;
@@ -36,43 +36,14 @@ pub async fn ingest(
 	opts.set_clean_session(false);
 	opts.set_manual_acks(true);
 	opts.set_max_packet_size(64 * 1024, 64 * 1024);
-	let (client, mut eventloop) = AsyncClient::new(opts, 10_000);
-	// The event loop must never wait on the ingest loop: it is what sends the acknowledgements
-	// (and keep-alive pings) that the ingest loop queues. Unbounded, then; what it holds is what
-	// the broker sent and the gateway has not acknowledged yet.
+	let (client, eventloop) = AsyncClient::new(opts, 10_000);
+	// What it holds is what the broker sent and the gateway has not acknowledged yet.
 	let (tx, mut rx) = mpsc::unbounded_channel::<Publish>();
-	let subscriber = client.clone();
-	let broker = config.broker.clone();
-	let relaying = relay.is_some();
-	tokio::spawn(async move {
-		loop {
-			match eventloop.poll().await {
-				Ok(Event::Incoming(Packet::Publish(p))) => {
-					if tx.send(p).is_err() {
-						return;
-					}
-				},
-				Ok(Event::Incoming(Packet::ConnAck(_))) => {
-					let filters: &[&str] =
-						if relaying { &[TOPIC_FILTER, REQUEST_FILTER] } else { &[TOPIC_FILTER] };
-					info!(
-						"connected to the MQTT broker {broker}; subscribing to {}",
-						filters.join(" and ")
-					);
-					for filter in filters {
-						if let Err(e) = subscriber.subscribe(*filter, QoS::AtLeastOnce).await {
-							warn!("subscribe {filter}: {e}");
-						}
-					}
-				},
-				Ok(_) => {},
-				Err(e) => {
-					warn!("MQTT {broker}: {e}; reconnecting in 1 s");
-					tokio::time::sleep(Duration::from_secs(1)).await;
-				},
-			}
-		}
-	});
+	let mut filters = vec![TOPIC_FILTER.to_string()];
+	if relay.is_some() {
+		filters.push(REQUEST_FILTER.to_string());
+	}
+	crate::mqtt::forward(eventloop, client.clone(), filters, tx, "ingest", config.broker.clone());
 
 	let mut group = Vec::new();
 	while let Some(first) = rx.recv().await {

@@ -137,6 +137,49 @@ impl Broker {
 	}
 }
 
+/// Drive a client's event loop: hand every message the broker delivers to `tx` (unbounded, so
+/// the loop, which also sends acknowledgements and keep-alive pings, never waits on whoever
+/// reads them), subscribe to `filters` (QoS 1) at every connection, and reconnect after a second
+/// when the connection is lost. Ends once `tx`'s receiver is gone. `what` names the connection
+/// in the log.
+pub fn forward(
+	mut eventloop: rumqttc::EventLoop,
+	client: rumqttc::AsyncClient,
+	filters: Vec<String>,
+	tx: tokio::sync::mpsc::UnboundedSender<rumqttc::Publish>,
+	what: &'static str,
+	broker: Broker,
+) {
+	use rumqttc::{Event, Packet, QoS};
+	tokio::spawn(async move {
+		loop {
+			match eventloop.poll().await {
+				Ok(Event::Incoming(Packet::Publish(p))) => {
+					if tx.send(p).is_err() {
+						return;
+					}
+				},
+				Ok(Event::Incoming(Packet::ConnAck(_))) => {
+					tracing::info!(
+						"{what}: connected to the MQTT broker {broker}; subscribing to {}",
+						filters.join(" and ")
+					);
+					for filter in &filters {
+						if let Err(e) = client.subscribe(filter, QoS::AtLeastOnce).await {
+							tracing::warn!("{what}: subscribe {filter}: {e}");
+						}
+					}
+				},
+				Ok(_) => {},
+				Err(e) => {
+					tracing::warn!("{what}: MQTT {broker}: {e}; reconnecting in 1 s");
+					tokio::time::sleep(Duration::from_secs(1)).await;
+				},
+			}
+		}
+	});
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;

@@ -538,17 +538,7 @@ impl Store {
 				Some((batch, leaves)) => {
 					let mut located = w.open_table(LOCATED).map_err(db)?;
 					let mut in_flight = w.open_table(IN_FLIGHT).map_err(db)?;
-					for (index, (r, leaf)) in batch.readings.iter().zip(leaves).enumerate() {
-						let k = key(&r.device, r.seq);
-						pending.remove(&k[..]).map_err(db)?;
-						let placed = Placed {
-							batch: number,
-							index: index as u32,
-							leaf,
-							timestamp_ms: r.timestamp_ms,
-						};
-						located.insert(&k[..], &placed.encode()[..]).map_err(db)?;
-					}
+					place(&mut pending, &mut located, number, &batch.readings, leaves)?;
 					for range in &batch.head.ranges {
 						queued.remove(range.device.as_bytes()).map_err(db)?;
 						in_flight.insert(range.device.as_bytes(), number).map_err(db)?;
@@ -987,6 +977,25 @@ impl Store {
 		w.commit().map_err(db)?;
 		Ok(back)
 	}
+}
+
+/// Move `readings` (batch `number`'s, in leaf order, with their `leaves`) from pending to their
+/// places in the batch.
+fn place(
+	pending: &mut redb::Table<&'static [u8], &'static [u8]>,
+	located: &mut redb::Table<&'static [u8], &'static [u8]>,
+	number: u64,
+	readings: &[SignedReading],
+	leaves: Vec<H256>,
+) -> Result<()> {
+	for (index, (r, leaf)) in readings.iter().zip(leaves).enumerate() {
+		let k = key(&r.device, r.seq);
+		pending.remove(&k[..]).map_err(db)?;
+		let placed =
+			Placed { batch: number, index: index as u32, leaf, timestamp_ms: r.timestamp_ms };
+		located.insert(&k[..], &placed.encode()[..]).map_err(db)?;
+	}
+	Ok(())
 }
 
 /// Whether `device` is held out of batches.

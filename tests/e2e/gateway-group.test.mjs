@@ -78,6 +78,8 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     '--devices', String(DEVICES), '--readings', String(readings), '--rate', String(rate),
     '--start-seq', String(startSeq), '--seed', 'iotrust-group-sim',
   ];
+  /** Wait until gateway `i` serves a proof of every device's reading `seq` (it recorded them). */
+  const recorded = (i, seq) => waitFor(`gateway ${i} to record every device's reading ${seq}`, async () => (await Promise.all(devices.map((d) => fetch(`http://127.0.0.1:${HTTP_PORT + i}/proof/${d}/${seq}`)))).every((r) => r.status === 200), { timeoutMs: 60000 });
   const lastSeqs = async () => Promise.all(devices.map(async (d) => (await api.query.anchoring.lastSeq(d)).unwrapOr(null)?.toNumber() ?? -1));
   const anchoredUpTo = (n, timeoutMs = 4 * 60000) => waitFor(`every device anchored up to ${n}`, async () => (await lastSeqs()).every((s) => s === n), { timeoutMs, intervalMs: 2000 });
 
@@ -128,7 +130,7 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     }
     // Each member recorded each anchor, whoever coordinated it: its proofs check out on chain.
     for (let i = 0; i < 4; i++) {
-      await waitFor(`gateway ${i} to record the last batch`, async () => (await fetch(`http://127.0.0.1:${HTTP_PORT + i}/proof/${devices[DEVICES - 1]}/29`)).status === 200, { timeoutMs: 60000 });
+      await recorded(i, 29);
       for (const [d, seq] of [[devices[0], 0], [devices[7], 15], [devices[19], 29]]) {
         const body = await (await fetch(`http://127.0.0.1:${HTTP_PORT + i}/proof/${d}/${seq}`)).json();
         const verdict = await api.call.anchoringApi.checkReading(body.anchor, body.reading, body.proof);
@@ -160,6 +162,7 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
       await anchoredUpTo(seq - 1);
     }
     // Everything on chain is what the devices signed: each proof from an honest member checks.
+    await recorded(0, 89);
     for (const d of devices) {
       for (const s of [30, 44, 59, 60, 89]) {
         const body = await (await fetch(`http://127.0.0.1:${HTTP_PORT}/proof/${d}/${s}`)).json();
@@ -180,7 +183,7 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     assert.equal(summary.published, DEVICES * 30);
     await anchoredUpTo(119);
     for (let i = 0; i < 3; i++) {
-      await waitFor(`gateway ${i} to record the last batch`, async () => (await fetch(`http://127.0.0.1:${HTTP_PORT + i}/proof/${devices[0]}/119`)).status === 200, { timeoutMs: 60000 });
+      await recorded(i, 119);
       for (const d of devices) {
         for (const seq of [0, 31, 59, 91, 119]) {
           const res = await fetch(`http://127.0.0.1:${HTTP_PORT + i}/proof/${d}/${seq}`);
@@ -208,6 +211,6 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     // the readings it missed from the others before it signs.
     launch(2);
     await anchoredUpTo(129);
-    await waitFor('gateway 2 to record the last batch', async () => (await fetch(`http://127.0.0.1:${HTTP_PORT + 2}/proof/${devices[5]}/125`)).status === 200, { timeoutMs: 60000 });
+    await recorded(2, 129);
   });
 });

@@ -49,7 +49,7 @@ use iotrust_primitives::{
 	groups::{GroupAnchor, SignedRange},
 	merkle::SignedReading,
 };
-use rumqttc::{AsyncClient, Event, Packet, Publish, QoS};
+use rumqttc::{AsyncClient, Publish, QoS};
 use signing::{Round, Signer};
 use sp_core::H256;
 use std::{
@@ -143,9 +143,6 @@ pub struct Member {
 	coordinating: Option<Coordinating>,
 	waiting: Vec<Waiting>,
 	asked: Option<Instant>,
-	/// Held while this member submits a transaction: one at a time, so two never take the
-	/// same nonce.
-	submitting: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Member {
@@ -162,33 +159,11 @@ impl Member {
 		let mut opts = settings.broker.options(&settings.client_id);
 		opts.set_clean_session(true);
 		opts.set_max_packet_size(1 << 20, 1 << 20);
-		let (client, mut eventloop) = AsyncClient::new(opts, 1_000);
+		let (client, eventloop) = AsyncClient::new(opts, 1_000);
 		let (tx, rx) = mpsc::unbounded_channel();
-		let subscriber = client.clone();
-		let filter = wire::filter(settings.group);
+		let filters = vec![wire::filter(settings.group)];
 		let broker = settings.broker.clone();
-		tokio::spawn(async move {
-			loop {
-				match eventloop.poll().await {
-					Ok(Event::Incoming(Packet::Publish(p))) => {
-						if tx.send(p).is_err() {
-							return;
-						}
-					},
-					Ok(Event::Incoming(Packet::ConnAck(_))) => {
-						info!("group channel connected to {broker}; subscribing to {filter}");
-						if let Err(e) = subscriber.subscribe(&filter, QoS::AtLeastOnce).await {
-							warn!("subscribe {filter}: {e}");
-						}
-					},
-					Ok(_) => {},
-					Err(e) => {
-						warn!("group channel {broker}: {e}; reconnecting in 1 s");
-						tokio::time::sleep(Duration::from_secs(1)).await;
-					},
-				}
-			}
-		});
+		crate::mqtt::forward(eventloop, client.clone(), filters, tx, "group channel", broker);
 		let me_account = account.public_key().0;
 		let genesis = chain.genesis();
 		let member = Self {
@@ -213,7 +188,6 @@ impl Member {
 			coordinating: None,
 			waiting: Vec::new(),
 			asked: None,
-			submitting: Arc::new(tokio::sync::Mutex::new(())),
 		};
 		(member, rx)
 	}
@@ -399,9 +373,7 @@ impl Member {
 			self.confirmed_at = Some(Instant::now());
 			let chain = self.chain.clone();
 			let (group, epoch) = (self.group(), info.epoch);
-			let submitting = self.submitting.clone();
 			tokio::spawn(async move {
-				let _one_at_a_time = submitting.lock().await;
 				let call = Call::new("Groups", "confirm_key", &(group, epoch, key));
 				match chain.submit(&[call]).await {
 					Ok(_) => info!(
@@ -641,9 +613,7 @@ impl Member {
 		c.submitted = true;
 		let anchor = c.anchor.clone();
 		let chain = self.chain.clone();
-		let submitting = self.submitting.clone();
 		tokio::spawn(async move {
-			let _one_at_a_time = submitting.lock().await;
 			let group = anchor.group;
 			let args = (
 				anchor.group,

@@ -140,18 +140,13 @@ impl super::Store {
 			}
 			let mut pending = w.open_table(PENDING).map_err(db)?;
 			let mut located = w.open_table(LOCATED).map_err(db)?;
-			for (index, (r, leaf)) in batch.readings.iter().zip(leaves(&batch.readings)).enumerate()
-			{
-				let k = key(&r.device, r.seq);
-				pending.remove(&k[..]).map_err(db)?;
-				let placed = Placed {
-					batch: number,
-					index: index as u32,
-					leaf,
-					timestamp_ms: r.timestamp_ms,
-				};
-				located.insert(&k[..], &placed.encode()[..]).map_err(db)?;
-			}
+			super::place(
+				&mut pending,
+				&mut located,
+				number,
+				&batch.readings,
+				leaves(&batch.readings),
+			)?;
 			let mut head = batch.head.clone();
 			head.status =
 				BatchStatus::Anchored { anchor, block: H256::zero(), finalized_ms: at_ms };
