@@ -404,8 +404,12 @@ impl Member {
 					return Ok(());
 				},
 			};
-			match gather(&self.store, &record.1.ranges)? {
-				Ok(readings) => self.record(number, record, readings)?,
+			// Database reads and writes, off the async workers' hands.
+			let gathered = tokio::task::block_in_place(|| gather(&self.store, &record.1.ranges))?;
+			match gathered {
+				Ok(readings) => {
+					tokio::task::block_in_place(|| self.record(number, record, readings))?
+				},
 				Err(missing) => {
 					self.ask(missing).await;
 					return Ok(());
@@ -690,7 +694,8 @@ impl Member {
 		if anchor.ranges.is_empty() || anchor.ranges.len() > self.settings.limits.max_devices {
 			return Ok(Check::Refuse(format!("{} devices", anchor.ranges.len())));
 		}
-		let readings = match gather(&self.store, &anchor.ranges)? {
+		let gathered = tokio::task::block_in_place(|| gather(&self.store, &anchor.ranges))?;
+		let readings = match gathered {
 			Ok(readings) => readings,
 			Err(missing) => return Ok(Check::Missing(missing)),
 		};
