@@ -48,23 +48,11 @@ struct DeviceHead {
 /// Why `checkReading` accepts or refuses a reading: the chain's own type.
 pub use iotrust_primitives::anchoring::ReadingCheck;
 
-/// The leading fields of an anchor as `anchoringApi.anchor` returns it.
-#[derive(Decode, Debug)]
-pub struct AnchorHead {
-	/// Who anchored it.
-	pub gateway: AccountId,
-	/// Its batch number.
-	pub batch: u64,
-	/// Its root.
-	pub root: H256,
-	/// How many readings.
-	pub reading_count: u32,
-}
-
 /// One device's range in an anchor, as the chain records it.
 pub use iotrust_primitives::groups::SignedRange;
 
-/// An anchor as `anchoringApi.anchorByBatch` returns it, with its ranges.
+/// An anchor as `anchoringApi.anchor` and `anchoringApi.anchorByBatch` return it, with its
+/// ranges (the block it was anchored in, which follows, is not read).
 #[derive(Decode, Debug, Clone)]
 pub struct AnchorRecord {
 	/// Who anchored it (a gateway, or a group's account).
@@ -237,7 +225,7 @@ impl Chain {
 	}
 
 	/// The anchor with id `anchor`.
-	pub async fn anchor(&self, anchor: AnchorId) -> Result<Option<AnchorHead>, String> {
+	pub async fn anchor(&self, anchor: AnchorId) -> Result<Option<AnchorRecord>, String> {
 		self.runtime_call("AnchoringApi_anchor", &anchor).await
 	}
 
@@ -703,12 +691,8 @@ impl AnchorChain for Chain {
 	}
 
 	async fn anchor_of(&self, number: u64) -> Result<Option<(AnchorId, H256)>, ChainError> {
-		let me = self.me()?;
-		let found: Option<(AnchorId, AnchorHead)> = self
-			.runtime_call("AnchoringApi_anchor_by_batch", &(me, number))
-			.await
-			.map_err(ChainError::Unreachable)?;
-		Ok(found.map(|(id, head)| (id, head.root)))
+		let found = self.anchor_by_batch(&self.me()?, number).await;
+		Ok(found.map_err(ChainError::Unreachable)?.map(|(id, record)| (id, record.root)))
 	}
 
 	async fn last_batch(&self) -> Result<Option<u64>, ChainError> {
