@@ -185,11 +185,14 @@ pub enum Stage {
 	Pool,
 	/// From the pool taking it to the gateway seeing it in a finalized block.
 	Finality,
+	/// In a gateway group, at the batch's coordinator: from its proposal to the whole threshold
+	/// signature (the members' checks and both signing rounds).
+	Sign,
 }
 
 impl Stage {
-	const ALL: [Stage; 5] =
-		[Stage::Queue, Stage::Submit, Stage::Judge, Stage::Pool, Stage::Finality];
+	const ALL: [Stage; 6] =
+		[Stage::Queue, Stage::Submit, Stage::Judge, Stage::Pool, Stage::Finality, Stage::Sign];
 
 	fn name(self) -> &'static str {
 		match self {
@@ -198,6 +201,7 @@ impl Stage {
 			Self::Judge => "judge",
 			Self::Pool => "pool",
 			Self::Finality => "finality",
+			Self::Sign => "sign",
 		}
 	}
 }

@@ -9,9 +9,12 @@
 // SIGKILLed and its database deleted: anchoring
 // goes on and every reading stays provable from each of the others. Then a second one stops:
 // two of four live gateways cannot sign, nothing is anchored, nothing is lost; when it returns,
-// the readings published meanwhile are anchored.
+// the readings published meanwhile are anchored. Last, an SLA on a group-bound device: its
+// consumer's own gateway (a member of the group) cannot anchor a breach on its own word; the
+// group's anchors of the device's real readings apply the penalty.
 
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -212,5 +215,41 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     launch(2);
     await anchoredUpTo(129);
     await recorded(2, 129);
+  });
+
+  it('judges an SLA on a group-bound device only by the group\'s anchors', async () => {
+    assert.ok(anchoring, 'the group anchors');
+    const { keys } = net;
+    const obligations = api.events.obligations;
+    // The simulator's owner (Charlie) keeps a reefer below -20 °C for Dave, or loses 10 % of
+    // what Dave owes per breaching batch. The simulated reefer runs at about -18 °C.
+    const sensor = devices[0];
+    const offer = {
+      serviceHash: `0x${'c0'.repeat(32)}`, minAmount: UNIT, maxAmount: 100n * UNIT, dueIn: 2000,
+      minScore: 0, device: sensor, sla: { metric: 1, min: null, max: -20_000 },
+    };
+    const published = await signAndFinalize(api, api.tx.obligations.publishOffer(offer), keys.charlie);
+    const offerId = published.events.map((r) => r.event).find((e) => obligations.OfferPublished.is(e)).data.offer;
+    const created = await signAndFinalize(api, api.tx.obligations.create({ offer: offerId, amount: 20n * UNIT, note: '' }, null), keys.dave);
+    const id = created.events.map((r) => r.event).find((e) => obligations.Created.is(e)).data.id;
+
+    // The attack: Dave's own gateway, one of the group's four, anchors a breach on its word.
+    const range = { device: sensor, first: 130, last: 130, summaries: [{ id: 1, min: 0, max: 30_000 }] };
+    const root = `0x${crypto.randomBytes(32).toString('hex')}`;
+    await assert.rejects(
+      signAndFinalize(api, api.tx.anchoring.anchor(1_000_000, root, 1, 0, 0, [range]), accounts[3]),
+      /anchoring\.NotDeviceGateway/,
+    );
+    let o = (await api.call.obligationsApi.obligation(id)).unwrap();
+    assert.deepEqual([o.penalty.toBigInt(), o.breaches.toNumber()], [0n, 0]);
+
+    // The device's real readings, anchored by the group's signature: the penalty applies.
+    assert.equal((await runSimulator(GATEWAY_BIN, sim(10, 130))).at(-1).published, DEVICES * 10);
+    await anchoredUpTo(139);
+    o = (await api.call.obligationsApi.obligation(id)).unwrap();
+    assert.ok(o.breaches.toNumber() >= 1, `breaches: ${o.breaches}`);
+    assert.equal(o.penalty.toBigInt(), BigInt(o.breaches.toNumber()) * 2n * UNIT);
+    const e = (await api.call.anchoringApi.endorsement(o.lastBreach.unwrap())).unwrap();
+    assert.deepEqual([e.group.toNumber(), e.epoch.toNumber()], [group, 1]);
   });
 });

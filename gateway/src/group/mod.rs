@@ -36,7 +36,7 @@ pub mod wire;
 use crate::{
 	batch::{Batch, Limits},
 	chain::{self, AccountId, AnchorRecord, Call, Chain, GroupInfo},
-	stats::{now_ms, Stats},
+	stats::{now_ms, Stage, Stats},
 	store::Store,
 	validate::Validator,
 };
@@ -99,6 +99,8 @@ struct Coordinating {
 	anchor: GroupAnchor,
 	round: Round,
 	submitted: bool,
+	/// When it was proposed.
+	proposed: Instant,
 }
 
 /// A proposal this member could not check yet for lack of readings it asked for.
@@ -492,7 +494,13 @@ impl Member {
 		);
 		let round = Round::new(anchor.message(), info.threshold as u16);
 		self.coordinating =
-			Some(Coordinating { attempt, anchor: anchor.clone(), round, submitted: false });
+			Some(Coordinating {
+			attempt,
+			anchor: anchor.clone(),
+			round,
+			submitted: false,
+			proposed: Instant::now(),
+		});
 		self.say(Body::Propose { attempt, anchor }).await;
 		Ok(())
 	}
@@ -615,8 +623,10 @@ impl Member {
 			},
 		};
 		c.submitted = true;
+		self.stats.timed(Stage::Sign, c.proposed.elapsed());
 		let anchor = c.anchor.clone();
 		let chain = self.chain.clone();
+		let stats = self.stats.clone();
 		tokio::spawn(async move {
 			let group = anchor.group;
 			let args = (
@@ -630,11 +640,15 @@ impl Member {
 				&anchor.ranges,
 				signature,
 			);
+			let submitted = Instant::now();
 			match chain.submit(&[Call::new("Anchoring", "anchor_as_group", &args)]).await {
-				Ok((block, _)) => info!(
-					"group {group}: batch {} anchored with the group's signature in {block:?}",
-					anchor.batch
-				),
+				Ok((block, _)) => {
+					stats.timed(Stage::Finality, submitted.elapsed());
+					info!(
+						"group {group}: batch {} anchored with the group's signature in {block:?}",
+						anchor.batch
+					)
+				},
 				Err(e) => warn!("group {group}: submitting batch {}: {e}", anchor.batch),
 			}
 		});
