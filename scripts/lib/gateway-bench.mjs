@@ -13,8 +13,16 @@
 // last 5 minutes of the publishing, its spread around the mean), the gateway's CPU and the
 // database's bytes per reading. JSON and an SVG plot per phase and a markdown table go to --out.
 //
+// With --group (on --local) the readings go to a 3-of-4 gateway group instead: a council motion
+// makes it of Alice's, Bob's, Charlie's and Dave's gateways, each on its own validator's RPC;
+// they generate its key and serve the simulator's owner before the devices are registered
+// (bound to the group's account). Its gateways run through every phase on the same databases
+// (a member's key share lives there); they are restarted between phases so that their counters
+// start again. Figures are member 0's, except `signMs`, the coordinators' proposal → whole
+// signature time, and `submitMs`, their submission → finalized time, each member's own.
+//
 //   node scripts/lib/gateway-bench.mjs --bin NODE --gateway-bin GATEWAY --out DIR
-//        [--devices 20] [--phase NAME:RATE:SECONDS]... [--local] [--label TEXT] [--smoke]
+//        [--devices 20] [--phase NAME:RATE:SECONDS]... [--local] [--group] [--label TEXT] [--smoke]
 //        [--gateway-arg ARG]... [--node-arg ARG]... [--keep]
 //        [--port-offset 400]
 
@@ -22,7 +30,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  runSimulator, simulatorArgs, startDevNode, startGateway, startLocalNetwork, startMosquitto, stopNode, waitForPort,
+  runSimulator, SIM_OWNER, simulatorArgs, startDevNode, startGateway, startLocalNetwork, startMosquitto, stopNode, waitForPort,
 } from './network.mjs';
 
 const args = process.argv.slice(2);
@@ -47,7 +55,9 @@ const phases = (all('--phase').length ? all('--phase') : ['run:500:30']).map((p)
   if (!name || !(Number(rate) > 0) || !(Number(seconds) > 0)) throw new Error(`--phase ${p}: want NAME:RATE:SECONDS`);
   return { name, rate: Number(rate), seconds: Number(seconds) };
 });
-const chain = local ? 'local (4 validators)' : 'dev (1 validator)';
+const grouped = args.includes('--group');
+if (grouped && !local) throw new Error('--group needs --local: its four gateways are four members\'');
+const chain = `${local ? 'local (4 validators)' : 'dev (1 validator)'}${grouped ? ', 3-of-4 group' : ''}`;
 const state = fs.mkdtempSync(path.join(os.tmpdir(), 'iotrust-gateway-bench-'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const mib = (bytes) => bytes / 1048576;
@@ -67,11 +77,14 @@ function processUsage(pid) {
 }
 
 /** Run one phase against a fresh gateway; its report. */
-async function runPhase(phase, { nodes, broker, startSeq, index }) {
+async function runPhase(phase, { nodes, broker, startSeq, index, group }) {
   const readings = Math.max(1, Math.round((phase.rate * phase.seconds) / devices));
-  const dir = path.join(state, `gateway-${index}`);
+  const dir = group ? group.dir(0) : path.join(state, `gateway-${index}`);
   const httpPort = 18080 + offset;
-  const gateway = startGateway({ bin: gatewayBin, state: dir, nodeUrl: nodes[0].rpcUrl, broker, httpPort, extraArgs: gatewayArgs });
+  if (group && index > 0) await group.restart();
+  const gateway = group
+    ? group.members()[0]
+    : startGateway({ bin: gatewayBin, state: dir, nodeUrl: nodes[0].rpcUrl, broker, httpPort, extraArgs: gatewayArgs });
   try {
     await waitForPort(httpPort);
     const stats = async () => (await fetch(`${gateway.httpUrl}/stats`)).json();
@@ -83,11 +96,12 @@ async function runPhase(phase, { nodes, broker, startSeq, index }) {
       const s = await stats();
       const usage = processUsage(gateway.proc.pid);
       const nodesCpu = nodes.reduce((sum, n) => sum + processUsage(n.proc.pid).cpu, 0);
+      const gatewaysCpu = (group ? group.members() : [gateway]).reduce((sum, g) => sum + processUsage(g.proc.pid).cpu, 0);
       let db = 0;
       try { db = fs.statSync(dbFile).size; } catch { /* not yet */ }
       samples.push({
         t: (Date.now() - started) / 1000, publishing, accepted: s.accepted, anchored: s.readingsAnchored,
-        backlog: s.backlog, inFlight: s.inFlight, rss: usage.rss, cpu: usage.cpu, nodesCpu, db, latencyMs: s.latencyMs, s,
+        backlog: s.backlog, inFlight: s.inFlight, rss: usage.rss, cpu: usage.cpu, nodesCpu, gatewaysCpu, db, latencyMs: s.latencyMs, s,
       });
       return s;
     };
@@ -99,7 +113,7 @@ async function runPhase(phase, { nodes, broker, startSeq, index }) {
     })();
     console.log(`[${phase.name}] publishing ${devices * readings} readings from ${devices} devices at ${phase.rate}/s ...`);
     const sim = simulatorArgs({
-      nodeUrl: nodes[0].rpcUrl, broker, devices, readings, rate: phase.rate, extra: ['--start-seq', String(startSeq)],
+      nodeUrl: nodes[0].rpcUrl, broker, devices, readings, rate: phase.rate, gateway: group?.account, extra: ['--start-seq', String(startSeq)],
     });
     const published = (await runSimulator(gatewayBin, sim)).at(-1);
     publishing = false;
@@ -145,15 +159,58 @@ async function runPhase(phase, { nodes, broker, startSeq, index }) {
       rssTail: { seconds: Math.round(window), meanMiB: +mib(mean).toFixed(1), spreadPercent: +(100 * spread).toFixed(1) },
       gatewayCpuPercent: Math.round((100 * last.cpu) / Math.max(1, last.t)),
       nodesCpuPercent: Math.round((100 * (last.nodesCpu - samples[0].nodesCpu)) / Math.max(1, last.t - samples[0].t)),
+      gatewaysCpuPercent: Math.round((100 * (last.gatewaysCpu - samples[0].gatewaysCpu)) / Math.max(1, last.t - samples[0].t)),
       dbBytes: last.db, dbBytesPerReading: Math.round(last.db / Math.max(1, s.accepted)),
       label,
       command: process.argv.slice(2).join(' '),
       samples: samples.map(({ s: _, latencyMs: __, ...x }) => x),
     };
     if (s.readingsAnchored < published.published) report.notAnchored = published.published - s.readingsAnchored;
+    if (group) {
+      const members = await Promise.all(group.members().map(async (g) => (await fetch(`${g.httpUrl}/stats`)).json()));
+      report.signMs = members.map((m) => m.batchMs.sign);
+      report.submitMs = members.map((m) => m.batchMs.finality);
+      report.groupProposalsSigned = members.map((m) => m.groupProposalsSigned);
+    }
     return { report, readings };
   } finally {
-    await stopNode(gateway, { signal: 'SIGTERM', graceMs: 10000 });
+    if (!group) await stopNode(gateway, { signal: 'SIGTERM', graceMs: 10000 });
+  }
+}
+
+/**
+ * A 3-of-4 gateway group made by a council motion, its four members' gateways started (member i
+ * on node i's RPC) and ready: the key confirmed, the simulator's owner served.
+ */
+async function startGroup({ nodes, broker }) {
+  // @polkadot/api lives with the end-to-end tests (tests/e2e/node_modules), as do these helpers.
+  const h = await import('../../tests/e2e/helpers.mjs');
+  const api = await h.connect(nodes[0].rpcUrl);
+  try {
+    const made = await h.makeGatewayGroup(api, await h.keyring(), ['alice', 'bob', 'charlie', 'dave'], 3);
+    const dir = (i) => path.join(state, `group-gateway-${i}`);
+    const launch = (i) => startGateway({
+      bin: gatewayBin, state: dir(i), nodeUrl: nodes[i].rpcUrl, broker, httpPort: 18080 + offset + i,
+      account: made.uris[i], clientId: `iotrust-bench-group-${i}`, extraArgs: ['--group', String(made.group), ...gatewayArgs],
+    });
+    let members = [0, 1, 2, 3].map(launch);
+    const t0 = Date.now();
+    await h.waitFor('the group\'s key', async () => (await api.call.groupsApi.group(made.group)).unwrap().key.isSome, { timeoutMs: 180000, intervalMs: 1000 });
+    await h.waitFor('the group to serve the simulator\'s owner', async () => (await api.query.devices.servedOwners(made.account, SIM_OWNER.address)).isSome, { timeoutMs: 120000, intervalMs: 1000 });
+    console.log(`group ${made.group} (${made.account}): key generated and confirmed, owner served, in ${Math.round((Date.now() - t0) / 1000)} s`);
+    return {
+      account: made.account,
+      dir,
+      members: () => members,
+      async restart() {
+        await Promise.all(members.map((g) => stopNode(g, { signal: 'SIGTERM', graceMs: 10000 })));
+        members = [0, 1, 2, 3].map(launch);
+        await Promise.all(members.map((_, i) => waitForPort(18080 + offset + i)));
+      },
+      stop: () => Promise.all(members.map((g) => stopNode(g, { signal: 'SIGTERM', graceMs: 10000 }))),
+    };
+  } finally {
+    await api.disconnect();
   }
 }
 
@@ -206,8 +263,18 @@ const row = (r) => {
 const header = '| phase | chain | devices | offered | published | ingested | anchored | latency p50 / p95 / p99 | gateway RSS MiB, max (tail mean ± spread) | gateway CPU | DB bytes/reading |\n'
   + '|---|---|---|---|---|---|---|---|---|---|---|';
 
+/** A group's signing rounds per coordinating member, for a phase. */
+const groupRows = (r) => r.signMs.map((sign, i) => {
+  const sec = (ms) => (ms == null ? '—' : `${(ms / 1000).toFixed(1)}`);
+  const submit = r.submitMs[i];
+  return `| ${r.phase} | ${i} | ${r.groupProposalsSigned[i]} | ${sec(sign.p50)} / ${sec(sign.p95)} s | ${sec(submit.p50)} / ${sec(submit.p95)} s |`;
+}).join('\n');
+const groupHeader = '| phase | member | proposals it signed | as coordinator: proposal → signature p50 / p95 | signature submitted → finalized p50 / p95 |\n'
+  + '|---|---|---|---|---|';
+
 const procs = [];
 let nodes = [];
+let group = null;
 let failed = false;
 try {
   fs.mkdirSync(out, { recursive: true });
@@ -219,8 +286,14 @@ try {
   procs.push(broker);
   await waitForPort(mqttPort);
   // The devices are registered once, with a gateway running: it records on chain that it
-  // serves the simulator's owner, which binding needs.
-  {
+  // serves the simulator's owner, which binding needs (a group's gateways did it already).
+  if (grouped) {
+    group = await startGroup({ nodes, broker });
+    const t0 = Date.now();
+    console.log(`registering ${devices} devices ...`);
+    await runSimulator(gatewayBin, simulatorArgs({ nodeUrl: nodes[0].rpcUrl, broker, devices, gateway: group.account, extra: ['--register-only'] }));
+    console.log(`registered and bound ${devices} devices to the group in ${Math.round((Date.now() - t0) / 1000)} s`);
+  } else {
     const httpPort = 18080 + offset;
     const gateway = startGateway({ bin: gatewayBin, state: path.join(state, 'gateway-register'), nodeUrl: nodes[0].rpcUrl, broker, httpPort });
     await waitForPort(httpPort);
@@ -233,7 +306,7 @@ try {
   let startSeq = 0;
   const reports = [];
   for (const [index, phase] of phases.entries()) {
-    const { report, readings } = await runPhase(phase, { nodes, broker, startSeq, index });
+    const { report, readings } = await runPhase(phase, { nodes, broker, startSeq, index, group });
     startSeq += readings;
     reports.push(report);
     const { samples, ...summary } = report;
@@ -242,7 +315,8 @@ try {
     fs.writeFileSync(path.join(out, `${phase.name}.svg`), plot(report));
     if (report.notAnchored) failed = true;
   }
-  const table = `${header}\n${reports.map(row).join('\n')}\n`;
+  let table = `${header}\n${reports.map(row).join('\n')}\n`;
+  if (grouped) table += `\n${groupHeader}\n${reports.map(groupRows).join('\n')}\n`;
   fs.writeFileSync(path.join(out, 'summary.md'), `${label}\n\n${table}`);
   console.log(`\n${table}`);
   if (smoke) {
@@ -259,11 +333,12 @@ try {
 } finally {
   if (failed) {
     // What the gateways said last, before their state goes.
-    for (const d of fs.readdirSync(state).filter((n) => n.startsWith('gateway-'))) {
+    for (const d of fs.readdirSync(state).filter((n) => n.includes('gateway-'))) {
       const log = path.join(state, d, 'gateway.log');
       if (fs.existsSync(log)) console.error(`--- ${d}\n${fs.readFileSync(log, 'utf8').split('\n').slice(-30).join('\n')}`);
     }
   }
+  await group?.stop();
   for (const p of procs) await stopNode(p, { signal: 'SIGTERM', graceMs: 5000 });
   await Promise.all(nodes.map((n) => stopNode(n)));
   if (keep) console.log(`the nodes' and gateways' logs and databases are kept in ${state}`);

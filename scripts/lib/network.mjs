@@ -295,10 +295,10 @@ export function runSimulator(bin, args) {
 }
 
 /** The `iotrust-gateway simulate` arguments for the local setup. */
-export function simulatorArgs({ nodeUrl, broker, devices = 20, readings = 100, rate = 100, extra = [] }) {
+export function simulatorArgs({ nodeUrl, broker, devices = 20, readings = 100, rate = 100, gateway = GATEWAY_ACCOUNT.address, extra = [] }) {
   return [
     'simulate', '--node', nodeUrl, ...broker.args('device'),
-    '--gateway', GATEWAY_ACCOUNT.address, '--devices', String(devices),
+    '--gateway', gateway, '--devices', String(devices),
     '--readings', String(readings), '--rate', String(rate), ...extra,
   ];
 }

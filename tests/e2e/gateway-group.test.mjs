@@ -18,12 +18,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { Keyring } from '@polkadot/keyring';
 import {
   runSimulator, SIM_OWNER, startGateway, startMosquitto, waitForPort,
 } from '../../scripts/lib/network.mjs';
 import {
-  councilMotion, NODE_BIN, signAndFinalize, sleep, UNIT, useLocalNetwork, waitFor,
+  makeGatewayGroup, NODE_BIN, signAndFinalize, sleep, UNIT, useLocalNetwork, waitFor,
 } from './helpers.mjs';
 
 const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 300;
@@ -43,15 +42,14 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
   let ready = false;
   let anchoring = false;
   const gateways = [];
-  const accounts = [];
+  let accounts;
+  let uris;
 
   before(async () => {
     ({ api } = net);
     broker = startMosquitto({ state: path.join(net.state, 'mqtt'), port: MQTT_PORT });
     net.extra.push(broker);
     await waitForPort(MQTT_PORT);
-    const k = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    for (const m of MEMBERS) accounts.push(k.addFromUri(`//${m[0].toUpperCase()}${m.slice(1)}//gateway`));
   });
 
   const stateOf = (i) => path.join(net.state, `gateway-${i}`);
@@ -60,7 +58,7 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     else delete process.env.IOTRUST_GROUP_CHEAT;
     const g = startGateway({
       bin: GATEWAY_BIN, state: stateOf(i), nodeUrl: net.nodes[i].rpcUrl, broker, httpPort: HTTP_PORT + i,
-      account: `//${MEMBERS[i][0].toUpperCase()}${MEMBERS[i].slice(1)}//gateway`, clientId: `iotrust-group-gateway-${i}`,
+      account: uris[i], clientId: `iotrust-group-gateway-${i}`,
       extraArgs: ['--group', String(group),
         '--group-round-ms', '8000', '--batch-window-ms', '1000', '--progress-secs', '10'],
     });
@@ -87,18 +85,13 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
   const anchoredUpTo = (n, timeoutMs = 4 * 60000) => waitFor(`every device anchored up to ${n}`, async () => (await lastSeqs()).every((s) => s === n), { timeoutMs, intervalMs: 2000 });
 
   it('a council motion makes a 3-of-4 group of four members\' gateways; they generate its key and confirm it', async () => {
-    const { keys } = net;
-    // Each gateway account gets fees from its member.
-    await Promise.all(MEMBERS.map((m, i) => signAndFinalize(api, api.tx.balances.transferKeepAlive(accounts[i].address, 100n * UNIT), keys[m])));
-    group = (await api.query.groups.nextGroupId()).toNumber();
-    const members = MEMBERS.map((m, i) => ({ gateway: accounts[i].address, member: keys[m].address }));
-    assert.deepEqual(await councilMotion(api, api.tx.groups.createGroup(members, 3), [keys.alice, keys.bob, keys.charlie]), { ok: true });
+    // Each gateway account gets fees from its member; the group's account holds the deposits of
+    // what it does (its consent to serve an owner).
+    ({ group, account: groupAccount, gateways: accounts, uris } = await makeGatewayGroup(api, net.keys, MEMBERS, 3));
     const info = (await api.call.groupsApi.group(group)).unwrap();
-    groupAccount = info.account.toString();
     assert.equal(info.threshold.toNumber(), 3);
+    assert.equal(info.members.length, 4);
     assert.ok(info.key.isNone, 'no key before the gateways made one');
-    // The group's account holds the deposits of what it does (its consent to serve an owner).
-    await signAndFinalize(api, api.tx.balances.transferKeepAlive(groupAccount, 10n * UNIT), keys.alice);
 
     for (let i = 0; i < 4; i++) launch(i);
     const key = await waitFor('the group key to be active', async () => {

@@ -122,6 +122,26 @@ export async function councilMotion(api, call, voters) {
   return outcome(e);
 }
 
+/**
+ * A gateway group of `members` (names of the local network's members, each running a gateway
+ * that signs as `//<Member>//gateway`) with threshold `threshold`, made by a council motion.
+ * Each gateway account gets 100 UNIT of fees from its member and the group's account 10 UNIT for
+ * its deposits. Resolves with the group's id, its account and the gateways' key pairs.
+ */
+export async function makeGatewayGroup(api, keys, members, threshold) {
+  const k = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  const uri = (m) => `//${m[0].toUpperCase()}${m.slice(1)}//gateway`;
+  const gateways = members.map((m) => k.addFromUri(uri(m)));
+  await Promise.all(members.map((m, i) => signAndFinalize(api, api.tx.balances.transferKeepAlive(gateways[i].address, 100n * UNIT), keys[m])));
+  const group = (await api.query.groups.nextGroupId()).toNumber();
+  const membership = members.map((m, i) => ({ gateway: gateways[i].address, member: keys[m].address }));
+  const outcome = await councilMotion(api, api.tx.groups.createGroup(membership, threshold), [keys.alice, keys.bob, keys.charlie]);
+  if (!outcome.ok) throw new Error(`groups.createGroup: ${outcome.error}`);
+  const account = (await api.call.groupsApi.group(group)).unwrap().account.toString();
+  await signAndFinalize(api, api.tx.balances.transferKeepAlive(account, 10n * UNIT), keys.alice);
+  return { group, account, gateways, uris: members.map(uri) };
+}
+
 /** The last lines of a node's log, for a failing test's report. */
 export function logTail(logPath, lines = 40) {
   try {

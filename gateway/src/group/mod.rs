@@ -493,8 +493,7 @@ impl Member {
 			anchor.ranges.len()
 		);
 		let round = Round::new(anchor.message(), info.threshold as u16);
-		self.coordinating =
-			Some(Coordinating {
+		self.coordinating = Some(Coordinating {
 			attempt,
 			anchor: anchor.clone(),
 			round,
