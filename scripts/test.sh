@@ -33,6 +33,8 @@ if [ "$run_unit" -eq 1 ]; then
 	(cd "$REPO_ROOT" && cargo clippy --locked --workspace --all-targets -- -D warnings)
 	log "unit tests"
 	(cd "$REPO_ROOT" && cargo test --locked --workspace)
+	log "runtime fuzzer, short mode (90 s of random calls on the real runtime, every invariant after every block)"
+	"$CARGO_TARGET_DIR/debug/iotrust-fuzz" --seed 1 --seconds 90 --calls 1000000 | tail -3
 	log "benchmarks, each run once as a test in its pallet's mock"
 	(cd "$REPO_ROOT" && cargo test --locked -p pallet-consortium -p pallet-devices -p pallet-anchoring -p pallet-groups -p pallet-obligations \
 		--features runtime-benchmarks benchmarking)

@@ -1,0 +1,837 @@
+//! What the fuzzer knows of the chain it drives (its actors' keys, the devices it registered and
+//! their keys, the groups it made and their keys) and the calls it makes from that: each
+//! pallet's calls with plausible arguments (real device signatures over the documented payloads,
+//! a group's signature over its anchor), then spoiled at random — a flipped byte, a stranger's
+//! origin, an edge number — and, besides, calls decoded from random bytes for every pallet.
+
+use crate::{chain::Who, rng::Rng};
+use codec::{DecodeLimit, Encode};
+use frame_support::BoundedVec;
+use iotrust_primitives::{
+	anchoring::{MetricSummary, ThresholdRule},
+	device::{
+		firmware_payload, obligation_payload, registration_payload, rotation_payload, DeviceId,
+		DeviceSignature, KeyScheme,
+	},
+	groups::GroupAnchor,
+	keypair::DeviceKeypair,
+};
+use iotrust_runtime::{AccountId, Runtime, RuntimeCall, UNIT};
+use sp_core::{ed25519, sr25519, Pair};
+use sp_keyring::Sr25519Keyring;
+
+/// One who signs: a council member, an endowed account or a stranger with nothing.
+pub struct Actor {
+	pub pair: sr25519::Pair,
+	pub account: AccountId,
+}
+
+/// A device the fuzzer registered (or tried to), with its current key.
+pub struct Device {
+	pub id: DeviceId,
+	pub pair: DeviceKeypair,
+	/// Keys it rotated away from, to sign with by mistake.
+	pub old: Option<DeviceKeypair>,
+}
+
+/// A group the council made, the key the fuzzer confirms for it, its members' actors.
+pub struct Group {
+	pub id: u32,
+	pub key: ed25519::Pair,
+	pub members: Vec<usize>,
+}
+
+pub struct World {
+	pub actors: Vec<Actor>,
+	pub devices: Vec<Device>,
+	pub groups: Vec<Group>,
+	/// The council members among the actors.
+	pub council: usize,
+}
+
+/// Pallet indices of the runtime, for calls decoded from bytes.
+const PALLETS: [u8; 16] = [0, 1, 2, 5, 6, 10, 11, 12, 13, 20, 21, 30, 31, 32, 33, 34];
+
+impl World {
+	pub fn new() -> Self {
+		use Sr25519Keyring::*;
+		let mut actors: Vec<Actor> = [Alice, Bob, Charlie, Dave, Eve, Ferdie]
+			.into_iter()
+			.map(|k| Actor { pair: k.pair(), account: k.to_account_id() })
+			.collect();
+		for i in 0..3 {
+			let pair = sr25519::Pair::from_string(&format!("//Stranger{i}"), None)
+				.expect("a valid derivation");
+			actors.push(Actor { account: pair.public().into(), pair });
+		}
+		Self { actors, devices: Vec::new(), groups: Vec::new(), council: 4 }
+	}
+
+	fn account(&self, rng: &mut Rng) -> AccountId {
+		if rng.chance(5) {
+			return AccountId::from(rng.array32());
+		}
+		self.actors[rng.index(self.actors.len())].account.clone()
+	}
+
+	fn actor(&self, rng: &mut Rng) -> usize {
+		rng.index(self.actors.len())
+	}
+
+	/// A device id: mostly one the fuzzer registered, sometimes one nobody did.
+	fn device(&self, rng: &mut Rng) -> Option<usize> {
+		if self.devices.is_empty() || rng.chance(5) {
+			None
+		} else {
+			Some(rng.index(self.devices.len()))
+		}
+	}
+
+	fn device_id(&self, rng: &mut Rng) -> DeviceId {
+		match self.device(rng) {
+			Some(i) => self.devices[i].id,
+			None => rng.h256(),
+		}
+	}
+
+	/// The device's owner on chain, or anyone.
+	fn owner_of(&self, rng: &mut Rng, device: &DeviceId) -> Who {
+		match pallet_devices::Devices::<Runtime>::get(device) {
+			Some(d) if !rng.chance(10) => self.signer_of(&d.owner).unwrap_or(Who::Signed(0)),
+			_ => Who::Signed(self.actor(rng)),
+		}
+	}
+
+	/// The device's gateway on chain (if an actor holds it), or anyone.
+	fn gateway_of(&self, rng: &mut Rng, device: &DeviceId) -> Who {
+		match pallet_devices::Devices::<Runtime>::get(device).and_then(|d| d.gateway) {
+			Some(g) if !rng.chance(10) => {
+				self.signer_of(&g).unwrap_or_else(|| Who::Signed(self.actor(rng)))
+			},
+			_ => Who::Signed(self.actor(rng)),
+		}
+	}
+
+	/// The accounts of the groups the fuzzer made.
+	fn group_accounts(&self) -> Vec<AccountId> {
+		self.groups.iter().map(|g| pallet_groups::Pallet::<Runtime>::account_of(g.id)).collect()
+	}
+
+	fn signer_of(&self, account: &AccountId) -> Option<Who> {
+		self.actors.iter().position(|a| &a.account == account).map(Who::Signed)
+	}
+
+	/// Privileged origins now and then; a stranger's otherwise.
+	fn authority(&self, rng: &mut Rng) -> Who {
+		match rng.below(10) {
+			0..=3 => Who::Council,
+			4..=6 => Who::Root,
+			7 => Who::Unsigned,
+			_ => Who::Signed(self.actor(rng)),
+		}
+	}
+
+	/// Sign with the device's key, or now and then with the wrong one, or spoil it.
+	fn device_sign(&self, rng: &mut Rng, index: Option<usize>, payload: &[u8]) -> DeviceSignature {
+		let Some(i) = index else {
+			return DeviceKeypair::from_seed(KeyScheme::Ed25519, rng.array32())
+				.expect("any ed25519 seed")
+				.sign(payload);
+		};
+		let device = &self.devices[i];
+		let signature = match (&device.old, rng.below(20)) {
+			(Some(old), 0) => old.sign(payload),
+			_ => device.pair.sign(payload),
+		};
+		if rng.chance(5) {
+			spoil(rng, signature)
+		} else {
+			signature
+		}
+	}
+
+	/// A new device key pair of any scheme.
+	fn new_keypair(rng: &mut Rng) -> DeviceKeypair {
+		let scheme = match rng.below(4) {
+			0 => KeyScheme::Ed25519,
+			1 => KeyScheme::Sr25519,
+			2 => KeyScheme::Secp256k1,
+			_ => KeyScheme::P256,
+		};
+		loop {
+			if let Ok(pair) = DeviceKeypair::from_seed(scheme, rng.array32()) {
+				return pair;
+			}
+		}
+	}
+
+	/// The next call and who makes it.
+	pub fn next(&mut self, rng: &mut Rng) -> (Who, RuntimeCall, Option<Pending>) {
+		match rng.below(100) {
+			0..=29 => self.devices_call(rng),
+			30..=49 => (self.anchoring_call(rng), None).into_call(),
+			50..=67 => (self.obligations_call(rng), None).into_call(),
+			68..=75 => self.groups_call(rng),
+			76..=80 => (self.governance_call(rng), None).into_call(),
+			81..=85 => (self.balances_call(rng), None).into_call(),
+			86..=89 => (self.batch_call(rng), None).into_call(),
+			_ => (self.decoded_call(rng), None).into_call(),
+		}
+	}
+
+	fn devices_call(&mut self, rng: &mut Rng) -> (Who, RuntimeCall, Option<Pending>) {
+		use pallet_devices::Call as C;
+		let genesis = pallet_devices::Pallet::<Runtime>::genesis_hash();
+		let index = self.device(rng);
+		let device = index.map_or_else(|| rng.h256(), |i| self.devices[i].id);
+		let call = |c| RuntimeCall::Devices(c);
+		match rng.below(22) {
+			0..=3 => {
+				let owner = self.actor(rng);
+				let pair = Self::new_keypair(rng);
+				let signed_by = if rng.chance(5) { self.actor(rng) } else { owner };
+				let payload =
+					registration_payload(&genesis, &self.actors[signed_by].account, &pair.key);
+				let mut proof = pair.sign(&payload);
+				if rng.chance(5) {
+					proof = spoil(rng, proof);
+				}
+				let c = call(C::register { key: pair.key, metadata: metadata(rng), proof });
+				(Who::Signed(owner), c, Some(Pending::Device(pair)))
+			},
+			4 => (
+				self.owner_of(rng, &device),
+				call(C::update_metadata { device, metadata: metadata(rng) }),
+				None,
+			),
+			5..=7 => {
+				let owner = pallet_devices::Devices::<Runtime>::get(device).map(|d| d.owner);
+				let serving: Vec<AccountId> = owner.as_ref().map_or_else(Vec::new, |o| {
+					self.actors
+						.iter()
+						.map(|a| a.account.clone())
+						.filter(|g| pallet_devices::ServedOwners::<Runtime>::contains_key(g, o))
+						.chain(self.group_accounts())
+						.collect()
+				});
+				let gateway = match serving.len() {
+					n if n > 0 && rng.chance(80) => serving[rng.index(n)].clone(),
+					_ => self.account(rng),
+				};
+				(self.owner_of(rng, &device), call(C::bind_gateway { device, gateway }), None)
+			},
+			8 => (self.owner_of(rng, &device), call(C::unbind_gateway { device }), None),
+			9 => (self.owner_of(rng, &device), call(C::suspend { device }), None),
+			10 => (self.owner_of(rng, &device), call(C::resume { device }), None),
+			11 => {
+				let who =
+					if rng.chance(20) { self.authority(rng) } else { self.owner_of(rng, &device) };
+				(who, call(C::revoke { device }), None)
+			},
+			12 => (self.owner_of(rng, &device), call(C::remove { device }), None),
+			13 => {
+				let new = Self::new_keypair(rng);
+				let nonce = pallet_devices::Devices::<Runtime>::get(device)
+					.map_or(0, |d| d.rotations)
+					.wrapping_add(if rng.chance(5) { 1 } else { 0 });
+				let payload = rotation_payload(&genesis, &device, &new.key, nonce);
+				let old_signature = self.device_sign(rng, index, &payload);
+				let mut new_signature = new.sign(&payload);
+				if rng.chance(5) {
+					new_signature = spoil(rng, new_signature);
+				}
+				let c =
+					call(C::rotate_key { device, new_key: new.key, old_signature, new_signature });
+				(self.owner_of(rng, &device), c, index.map(|i| Pending::Rotation(i, new)))
+			},
+			14 => {
+				let to = self.account(rng);
+				(self.owner_of(rng, &device), call(C::offer_transfer { device, to }), None)
+			},
+			15 => (self.owner_of(rng, &device), call(C::cancel_transfer { device }), None),
+			16 => {
+				let who = match pallet_devices::PendingTransfers::<Runtime>::get(device) {
+					Some(to) if !rng.chance(10) => self.signer_of(&to).unwrap_or(Who::Signed(0)),
+					_ => Who::Signed(self.actor(rng)),
+				};
+				(who, call(C::accept_transfer { device }), None)
+			},
+			17 => {
+				let version: Vec<u8> = rng.some_bytes(12);
+				let hash = rng.h256();
+				let nonce = pallet_devices::Devices::<Runtime>::get(device)
+					.map_or(0, |d| d.firmware_reports);
+				let payload = firmware_payload(&genesis, &device, &version, &hash, nonce);
+				let signature = self.device_sign(rng, index, &payload);
+				let version = bounded(version);
+				let who = Who::Signed(self.actor(rng));
+				(who, call(C::report_firmware { device, version, hash, signature }), None)
+			},
+			18 => {
+				// Mostly the owner of a device the fuzzer knows.
+				let owner = match pallet_devices::Devices::<Runtime>::get(device) {
+					Some(d) if rng.chance(70) => d.owner,
+					_ => self.account(rng),
+				};
+				(Who::Signed(self.actor(rng)), call(C::serve_owner { owner }), None)
+			},
+			19 => {
+				let owner = self.account(rng);
+				(Who::Signed(self.actor(rng)), call(C::stop_serving { owner }), None)
+			},
+			20 => (self.gateway_of(rng, &device), call(C::release_device { device }), None),
+			_ => {
+				let manufacturer = self.account(rng);
+				let c = if rng.chance(50) {
+					C::register_manufacturer { manufacturer, name: bounded(rng.bytes(8)) }
+				} else {
+					C::remove_manufacturer { manufacturer }
+				};
+				(self.authority(rng), call(c), None)
+			},
+		}
+	}
+
+	fn anchoring_call(&mut self, rng: &mut Rng) -> (Who, RuntimeCall) {
+		use pallet_anchoring::Call as C;
+		let call = |c| RuntimeCall::Anchoring(c);
+		match rng.below(10) {
+			0..=4 => {
+				let (who, ranges) = self.ranges(rng);
+				let batch = if rng.chance(80) { rng.below(1_000) } else { rng.edgy_u64() };
+				let (reading_count, from_ms, to_ms) = self.batch_facts(rng, &ranges);
+				let c =
+					C::anchor { batch, root: rng.h256(), reading_count, from_ms, to_ms, ranges };
+				(who, call(c))
+			},
+			5..=6 => {
+				let (who, ranges) = self.ranges(rng);
+				let Some(group) = (!self.groups.is_empty()).then(|| rng.index(self.groups.len()))
+				else {
+					return (who, call(C::reset_sequence { device: rng.h256(), last: None }));
+				};
+				let g = &self.groups[group];
+				let epoch = pallet_groups::Groups::<Runtime>::get(g.id)
+					.map_or(0, |r| r.epoch)
+					.wrapping_add(if rng.chance(5) { 1 } else { 0 });
+				let (batch, root) = (rng.below(1_000), rng.h256());
+				let (reading_count, from_ms, to_ms) = self.batch_facts(rng, &ranges);
+				let message = GroupAnchor::message_of(&(
+					pallet_devices::Pallet::<Runtime>::genesis_hash(),
+					g.id,
+					epoch,
+					batch,
+					root,
+					reading_count,
+					from_ms,
+					to_ms,
+					&ranges,
+				));
+				let mut signature = g.key.sign(&message).0;
+				if rng.chance(5) {
+					signature[rng.index(64)] ^= 1;
+				}
+				let submitter = if rng.chance(80) && !g.members.is_empty() {
+					Who::Signed(g.members[rng.index(g.members.len())])
+				} else {
+					Who::Signed(self.actor(rng))
+				};
+				let c = C::anchor_as_group {
+					group: g.id,
+					epoch,
+					batch,
+					root,
+					reading_count,
+					from_ms,
+					to_ms,
+					ranges,
+					signature,
+				};
+				(submitter, call(c))
+			},
+			7..=8 => {
+				let device = self.device_id(rng);
+				let rules: Vec<_> = (0..rng.below(4)).map(|_| rule(rng)).collect();
+				(self.owner_of(rng, &device), call(C::set_rules { device, rules: bounded(rules) }))
+			},
+			_ => {
+				let device = self.device_id(rng);
+				let last = rng.chance(70).then(|| rng.edgy_u64());
+				(self.owner_of(rng, &device), call(C::reset_sequence { device, last }))
+			},
+		}
+	}
+
+	/// A batch's reading count and time range: mostly what its ranges and the clock say.
+	fn batch_facts(
+		&self,
+		rng: &mut Rng,
+		ranges: &[pallet_anchoring::DeviceRange<Runtime>],
+	) -> (u32, u64, u64) {
+		if rng.chance(15) {
+			return (rng.edgy_u32(), rng.edgy_u64(), rng.edgy_u64());
+		}
+		let count = ranges
+			.iter()
+			.map(|r| r.last.saturating_sub(r.first).saturating_add(1))
+			.fold(0u64, u64::saturating_add);
+		let now = pallet_timestamp::Now::<Runtime>::get();
+		let from = now.saturating_sub(rng.below(60_000));
+		(u32::try_from(count).unwrap_or(u32::MAX), from, now)
+	}
+
+	/// Device ranges for an anchor, mostly of the devices one gateway serves, in sequence.
+	fn ranges(
+		&self,
+		rng: &mut Rng,
+	) -> (
+		Who,
+		BoundedVec<pallet_anchoring::DeviceRange<Runtime>, frame_support::traits::ConstU32<100>>,
+	) {
+		let first = self.device_id(rng);
+		let who = self.gateway_of(rng, &first);
+		let mut ranges = Vec::new();
+		let count = if rng.chance(3) { 100 } else { 1 + rng.below(5) };
+		let gateway = pallet_devices::Devices::<Runtime>::get(first).and_then(|d| d.gateway);
+		let same: Vec<DeviceId> = self
+			.devices
+			.iter()
+			.filter(|d| {
+				gateway.is_some()
+					&& pallet_devices::Devices::<Runtime>::get(d.id).and_then(|r| r.gateway)
+						== gateway
+			})
+			.map(|d| d.id)
+			.collect();
+		for k in 0..count {
+			let device = match (k, same.is_empty() || rng.chance(10)) {
+				(0, _) => first,
+				(_, true) => self.device_id(rng),
+				(_, false) => same[rng.index(same.len())],
+			};
+			if ranges.iter().any(|r: &pallet_anchoring::DeviceRange<Runtime>| r.device == device)
+				&& rng.chance(90)
+			{
+				continue;
+			}
+			let next = pallet_anchoring::LastSeq::<Runtime>::get(device)
+				.map_or(0, |s| s.saturating_add(1));
+			let start = if rng.chance(80) { next } else { rng.edgy_u64() };
+			let last =
+				if rng.chance(90) { start.saturating_add(rng.below(20)) } else { rng.edgy_u64() };
+			let summaries: Vec<_> = (0..rng.below(3))
+				.map(|_| {
+					let (a, b) =
+						(rng.below(60_000) as i64 - 30_000, rng.below(60_000) as i64 - 30_000);
+					let id = if rng.chance(90) {
+						1 + rng.below(2) as u16
+					} else {
+						rng.next_u64() as u16
+					};
+					if rng.chance(90) {
+						MetricSummary { id, min: a.min(b), max: a.max(b) }
+					} else {
+						MetricSummary { id, min: a, max: b }
+					}
+				})
+				.collect();
+			ranges.push(pallet_anchoring::DeviceRange::<Runtime> {
+				device,
+				first: start,
+				last,
+				summaries: bounded(summaries),
+			});
+		}
+		(who, bounded(ranges))
+	}
+
+	fn obligations_call(&mut self, rng: &mut Rng) -> (Who, RuntimeCall) {
+		use pallet_obligations::Call as C;
+		let call = |c| RuntimeCall::Obligations(c);
+		let offers = pallet_obligations::NextOfferId::<Runtime>::get();
+		let obligations = pallet_obligations::NextObligationId::<Runtime>::get();
+		// Mostly the latest few.
+		let recent = |rng: &mut Rng, next: u64| next.saturating_sub(1 + rng.below(4));
+		let offer = if rng.chance(90) { recent(rng, offers) } else { rng.edgy_u64() };
+		let id = if rng.chance(90) { recent(rng, obligations) } else { rng.edgy_u64() };
+		let obligation = pallet_obligations::Obligations::<Runtime>::get(id);
+		let party = |rng: &mut Rng, of: Option<&AccountId>| match of {
+			Some(a) if !rng.chance(10) => self.signer_of(a).unwrap_or(Who::Signed(0)),
+			_ => Who::Signed(self.actor(rng)),
+		};
+		let request = |rng: &mut Rng| pallet_obligations::Request::<Runtime> {
+			offer,
+			amount: if rng.chance(80) {
+				UNIT * (1 + rng.below(20) as u128)
+			} else {
+				rng.edgy_u128(UNIT)
+			},
+			note: bounded(rng.some_bytes(8)),
+		};
+		match rng.below(12) {
+			0..=1 => {
+				let (min, max) = if rng.chance(80) {
+					(UNIT * (1 + rng.below(5) as u128), UNIT * (5 + rng.below(50) as u128))
+				} else {
+					(rng.edgy_u128(UNIT), rng.edgy_u128(UNIT))
+				};
+				let device = rng.chance(50).then(|| self.device_id(rng));
+				let terms = pallet_obligations::OfferTerms::<Runtime> {
+					service_hash: rng.h256(),
+					min_amount: min.min(max),
+					max_amount: if rng.chance(90) { min.max(max) } else { min.min(max) },
+					due_in: if rng.chance(80) { 1 + rng.below(50) as u32 } else { rng.edgy_u32() },
+					min_score: rng.below(1_000) as u32,
+					device,
+					sla: rng.chance(50).then(|| rule(rng)),
+				};
+				let provider = match device.and_then(pallet_devices::Devices::<Runtime>::get) {
+					Some(d) if rng.chance(80) => self.signer_of(&d.owner).unwrap_or(Who::Signed(0)),
+					_ => Who::Signed(self.actor(rng)),
+				};
+				(provider, call(C::publish_offer { terms }))
+			},
+			2..=3 => {
+				let consumer_device = rng.chance(20).then(|| self.device_id(rng));
+				(
+					Who::Signed(self.actor(rng)),
+					call(C::create { request: request(rng), consumer_device }),
+				)
+			},
+			4 => {
+				let index = self.device(rng);
+				let device = index.map_or_else(|| rng.h256(), |i| self.devices[i].id);
+				let request = request(rng);
+				let nonce = pallet_obligations::DeviceNonce::<Runtime>::get(device);
+				let payload = obligation_payload(
+					&pallet_devices::Pallet::<Runtime>::genesis_hash(),
+					&device,
+					nonce,
+					&request,
+				);
+				let signature = self.device_sign(rng, index, &payload);
+				(
+					self.gateway_of(rng, &device),
+					call(C::create_for_device { device, request, signature }),
+				)
+			},
+			5..=6 => {
+				let remaining = obligation.as_ref().map_or(UNIT, |o| o.remaining());
+				let amount = if rng.chance(70) {
+					remaining.min(1 + rng.below(3) as u128 * UNIT)
+				} else {
+					rng.edgy_u128(UNIT)
+				};
+				(party(rng, obligation.as_ref().map(|o| &o.consumer)), call(C::pay { id, amount }))
+			},
+			7 => (party(rng, obligation.as_ref().map(|o| &o.provider)), call(C::cancel { id })),
+			8 => (Who::Signed(self.actor(rng)), call(C::mark_defaulted { id })),
+			9 => (Who::Signed(self.actor(rng)), call(C::archive { id })),
+			10 => {
+				let provider =
+					pallet_obligations::Offers::<Runtime>::get(offer).map(|o| o.provider);
+				(party(rng, provider.as_ref()), call(C::withdraw_offer { offer }))
+			},
+			_ => {
+				let blocks = if rng.chance(80) { rng.below(20) as u32 } else { rng.edgy_u32() };
+				let c = if rng.chance(50) {
+					C::set_grace_period { blocks }
+				} else {
+					C::set_retention { blocks }
+				};
+				(self.authority(rng), call(c))
+			},
+		}
+	}
+
+	fn groups_call(&mut self, rng: &mut Rng) -> (Who, RuntimeCall, Option<Pending>) {
+		use pallet_groups::Call as C;
+		let call = |c| RuntimeCall::Groups(c);
+		let next = pallet_groups::NextGroupId::<Runtime>::get();
+		let group =
+			if rng.chance(90) { rng.below(u64::from(next) + 1) as u32 } else { rng.edgy_u32() };
+		match rng.below(10) {
+			0..=1 => {
+				let (members, actors) = self.membership(rng);
+				let threshold = if rng.chance(80) {
+					1 + rng.below(actors.len() as u64 + 1) as u32
+				} else {
+					rng.edgy_u32()
+				};
+				let key = ed25519::Pair::from_seed(&rng.array32());
+				let (c, made) = if rng.chance(70) {
+					(C::create_group { members, threshold }, next)
+				} else {
+					(C::change_group { group, members, threshold }, group)
+				};
+				let who = if rng.chance(80) { Who::Council } else { self.authority(rng) };
+				(who, call(c), Some(Pending::Group(Group { id: made, key, members: actors })))
+			},
+			2 => (self.authority(rng), call(C::dissolve_group { group }), None),
+			3..=5 => {
+				let known = self.groups.iter().find(|g| g.id == group);
+				let key = match known {
+					Some(g) if rng.chance(90) => g.key.public().0,
+					_ => rng.array32(),
+				};
+				let who = match known {
+					Some(g) if !g.members.is_empty() && rng.chance(90) => {
+						Who::Signed(g.members[rng.index(g.members.len())])
+					},
+					_ => Who::Signed(self.actor(rng)),
+				};
+				let epoch = pallet_groups::Groups::<Runtime>::get(group).map_or(0, |r| r.epoch);
+				(who, call(C::confirm_key { group, epoch, key }), None)
+			},
+			6..=8 => {
+				let who = match self.groups.iter().find(|g| g.id == group) {
+					Some(g) if !g.members.is_empty() && rng.chance(90) => {
+						Who::Signed(g.members[rng.index(g.members.len())])
+					},
+					_ => Who::Signed(self.actor(rng)),
+				};
+				let inner = match rng.below(4) {
+					0 => RuntimeCall::Devices(pallet_devices::Call::serve_owner {
+						owner: self.account(rng),
+					}),
+					1 => RuntimeCall::Devices(pallet_devices::Call::release_device {
+						device: self.device_id(rng),
+					}),
+					2 => RuntimeCall::Devices(pallet_devices::Call::stop_serving {
+						owner: self.account(rng),
+					}),
+					3 if rng.chance(50) => {
+						RuntimeCall::Devices(pallet_devices::Call::serve_owner {
+							owner: match pallet_devices::Devices::<Runtime>::get(
+								self.device_id(rng),
+							) {
+								Some(d) => d.owner,
+								None => self.account(rng),
+							},
+						})
+					},
+					_ => self.balances_call(rng).1,
+				};
+				(who, call(C::approve { group, call: Box::new(inner) }), None)
+			},
+			_ => {
+				let hash = match pallet_groups::Proposals::<Runtime>::iter_prefix(group).next() {
+					Some((hash, _)) if rng.chance(80) => hash,
+					_ => rng.h256(),
+				};
+				(Who::Signed(self.actor(rng)), call(C::withdraw { group, call_hash: hash }), None)
+			},
+		}
+	}
+
+	/// Members for a group: gateways (actors) of different council members, now and then not.
+	fn membership(
+		&self,
+		rng: &mut Rng,
+	) -> (
+		BoundedVec<pallet_groups::Membership<AccountId>, frame_support::traits::ConstU32<16>>,
+		Vec<usize>,
+	) {
+		let n = rng.below(6) as usize;
+		let mut members = Vec::new();
+		let mut actors = Vec::new();
+		for k in 0..n {
+			let gateway = self.actor(rng);
+			let member = if rng.chance(85) { k % self.council } else { self.actor(rng) };
+			actors.push(gateway);
+			members.push(pallet_groups::Membership {
+				gateway: self.actors[gateway].account.clone(),
+				member: self.actors[member].account.clone(),
+			});
+		}
+		(bounded(members), actors)
+	}
+
+	fn governance_call(&mut self, rng: &mut Rng) -> (Who, RuntimeCall) {
+		use pallet_consortium::Call as C;
+		let call = |c| RuntimeCall::Consortium(c);
+		let c = match rng.below(5) {
+			0 => C::add_validator { validator: self.account(rng) },
+			1 => C::remove_validator { validator: self.account(rng) },
+			2 => C::add_node { peer_id: bounded(rng.some_bytes(40)), owner: self.account(rng) },
+			3 => {
+				let peer_id = match pallet_consortium::Nodes::<Runtime>::get().keys().next() {
+					Some(p) if rng.chance(50) => p.clone(),
+					_ => bounded(rng.some_bytes(40)),
+				};
+				C::remove_node { peer_id }
+			},
+			_ => {
+				let (_, inner) = self.balances_call(rng);
+				C::dispatch_as_root { call: Box::new(inner) }
+			},
+		};
+		(self.authority(rng), call(c))
+	}
+
+	fn balances_call(&mut self, rng: &mut Rng) -> (Who, RuntimeCall) {
+		use pallet_balances::Call as C;
+		let dest = self.account(rng).into();
+		let value = match rng.below(10) {
+			0 => rng.edgy_u128(UNIT),
+			1 => pallet_balances::Pallet::<Runtime>::free_balance(&self.actors[0].account),
+			_ => rng.below(10) as u128 * UNIT,
+		};
+		let c = match rng.below(20) {
+			0 => C::transfer_all { dest, keep_alive: rng.chance(50) },
+			1..=9 => C::transfer_allow_death { dest, value },
+			_ => C::transfer_keep_alive { dest, value },
+		};
+		(Who::Signed(self.actor(rng)), RuntimeCall::Balances(c))
+	}
+
+	/// A `utility.batch`/`batchAll`/`forceBatch` of a few of the calls above, one signer.
+	fn batch_call(&mut self, rng: &mut Rng) -> (Who, RuntimeCall) {
+		use pallet_utility::Call as C;
+		let calls: Vec<RuntimeCall> = (0..1 + rng.below(4))
+			.map(|_| match rng.below(4) {
+				0 => self.anchoring_call(rng).1,
+				1 => self.obligations_call(rng).1,
+				2 => self.balances_call(rng).1,
+				_ => self.devices_call(rng).1,
+			})
+			.collect();
+		let c = match rng.below(3) {
+			0 => C::batch { calls },
+			1 => C::batch_all { calls },
+			_ => C::force_batch { calls },
+		};
+		(Who::Signed(self.actor(rng)), RuntimeCall::Utility(c))
+	}
+
+	/// A call of any pallet decoded from random bytes (a few tries), from any origin.
+	fn decoded_call(&mut self, rng: &mut Rng) -> (Who, RuntimeCall) {
+		for _ in 0..64 {
+			let mut bytes = vec![PALLETS[rng.index(PALLETS.len())], rng.below(24) as u8];
+			let len = rng.index(160);
+			bytes.extend(rng.bytes(len));
+			if let Ok(call) = RuntimeCall::decode_with_depth_limit(8, &mut &bytes[..]) {
+				let who =
+					if rng.chance(50) { self.authority(rng) } else { Who::Signed(self.actor(rng)) };
+				if matches!(who, Who::Root | Who::Council) && !trusted_may(&call) {
+					continue;
+				}
+				return (who, call);
+			}
+		}
+		(
+			Who::Signed(self.actor(rng)),
+			RuntimeCall::System(frame_system::Call::remark { remark: rng.bytes(8) }),
+		)
+	}
+
+	/// Record what a successful call made.
+	pub fn settle(&mut self, pending: Pending) {
+		match pending {
+			Pending::Device(pair) => {
+				let id = pair.key.device_id();
+				if !self.devices.iter().any(|d| d.id == id) {
+					self.devices.push(Device { id, pair, old: None });
+				}
+			},
+			Pending::Group(group) => {
+				self.groups.retain(|g| g.id != group.id);
+				if !group.members.is_empty() {
+					self.groups.push(group);
+				}
+			},
+			Pending::Rotation(i, new) => {
+				let d = &mut self.devices[i];
+				d.old = Some(std::mem::replace(&mut d.pair, new));
+			},
+		}
+	}
+}
+
+/// What the fuzzer learns if the call succeeds.
+pub enum Pending {
+	/// A device registered with this key pair.
+	Device(DeviceKeypair),
+	/// Device `i` rotated to this key pair.
+	Rotation(usize, DeviceKeypair),
+	/// A group made or changed: its members, and the key they will confirm.
+	Group(Group),
+}
+
+trait IntoCall {
+	fn into_call(self) -> (Who, RuntimeCall, Option<Pending>);
+}
+
+impl IntoCall for ((Who, RuntimeCall), Option<Pending>) {
+	fn into_call(self) -> (Who, RuntimeCall, Option<Pending>) {
+		let ((who, call), pending) = self;
+		(who, call, pending)
+	}
+}
+
+/// Whether the council may be fuzzed with `call`: not what lets `Root` rewrite storage or the
+/// issuance directly (the council is trusted not to; those calls break any invariant by design).
+fn trusted_may(call: &RuntimeCall) -> bool {
+	use frame_system::Call as S;
+	match call {
+		RuntimeCall::System(S::remark { .. } | S::remark_with_event { .. }) => true,
+		RuntimeCall::System(_) => false,
+		RuntimeCall::Balances(pallet_balances::Call::force_adjust_total_issuance { .. }) => false,
+		// pallet-grandpa doubles the delay unchecked when it schedules the forced change (an
+		// overflow panic in a debug build, a wrapped `NextForced` in the Wasm runtime): a
+		// council that stalls finality for over 2^31 blocks is not a case to fuzz.
+		RuntimeCall::Grandpa(pallet_grandpa::Call::note_stalled { delay, .. }) => *delay < 1 << 31,
+		RuntimeCall::Utility(
+			pallet_utility::Call::batch { calls }
+			| pallet_utility::Call::batch_all { calls }
+			| pallet_utility::Call::force_batch { calls },
+		) => calls.iter().all(trusted_may),
+		RuntimeCall::Utility(
+			pallet_utility::Call::as_derivative { call, .. }
+			| pallet_utility::Call::dispatch_as { call, .. }
+			| pallet_utility::Call::with_weight { call, .. },
+		) => trusted_may(call),
+		RuntimeCall::Utility(pallet_utility::Call::if_else { main, fallback }) => {
+			trusted_may(main) && trusted_may(fallback)
+		},
+		RuntimeCall::Consortium(pallet_consortium::Call::dispatch_as_root { call }) => {
+			trusted_may(call)
+		},
+		RuntimeCall::Groups(pallet_groups::Call::approve { call, .. }) => trusted_may(call),
+		RuntimeCall::Council(
+			pallet_collective::Call::propose { proposal, .. }
+			| pallet_collective::Call::execute { proposal, .. },
+		) => trusted_may(proposal),
+		_ => true,
+	}
+}
+
+fn metadata(rng: &mut Rng) -> pallet_devices::DeviceMetadata<Runtime> {
+	pallet_devices::DeviceMetadata {
+		model: bounded(rng.some_bytes(10)),
+		serial_hash: rng.h256(),
+		uri: bounded(rng.some_bytes(20)),
+	}
+}
+
+fn rule(rng: &mut Rng) -> ThresholdRule {
+	let metric = if rng.chance(90) { 1 + rng.below(2) as u16 } else { rng.next_u64() as u16 };
+	let bound = |rng: &mut Rng| rng.chance(70).then(|| rng.below(60_000) as i64 - 30_000);
+	ThresholdRule { metric, min: bound(rng), max: bound(rng) }
+}
+
+/// A signature with one byte flipped.
+fn spoil(rng: &mut Rng, signature: DeviceSignature) -> DeviceSignature {
+	let mut bytes = signature.encode();
+	if bytes.len() > 1 {
+		let i = 1 + rng.index(bytes.len() - 1);
+		bytes[i] ^= 0x20;
+	}
+	codec::Decode::decode(&mut &bytes[..]).unwrap_or(signature)
+}
+
+/// A vector cut to its bound.
+fn bounded<T, S: frame_support::traits::Get<u32>>(mut v: Vec<T>) -> BoundedVec<T, S> {
+	v.truncate(S::get() as usize);
+	BoundedVec::truncate_from(v)
+}
