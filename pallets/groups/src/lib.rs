@@ -443,12 +443,22 @@ impl<T: Config> Pallet<T> {
 	/// At least two distinct gateways of at least two consortium members, and a threshold of at
 	/// least two that no one member's gateways reach alone.
 	fn check_members(members: &[Membership<T::AccountId>], threshold: u32) -> Result<(), Error<T>> {
+		for m in members {
+			ensure!(T::Consortium::contains(&m.member), Error::<T>::NotConsortiumMember);
+		}
+		Self::check_shape(members, threshold)
+	}
+
+	/// What a group's members and threshold must be whoever is in the consortium now: at least
+	/// two members' gateways, none twice, a threshold of 2 to n that no one member reaches alone.
+	/// (A member who leaves the consortium leaves its gateways in its groups until the council
+	/// changes them.)
+	fn check_shape(members: &[Membership<T::AccountId>], threshold: u32) -> Result<(), Error<T>> {
 		ensure!(members.len() >= 2, Error::<T>::TooFewMembers);
 		let mut per_member: BTreeMap<&T::AccountId, u32> = BTreeMap::new();
 		let mut gateways = alloc::collections::BTreeSet::new();
 		for m in members {
 			ensure!(gateways.insert(&m.gateway), Error::<T>::DuplicateGateway);
-			ensure!(T::Consortium::contains(&m.member), Error::<T>::NotConsortiumMember);
 			let count = per_member.entry(&m.member).or_default();
 			*count = count.saturating_add(1);
 		}
@@ -481,7 +491,8 @@ impl<T: Config> Pallet<T> {
 		for (id, group) in Groups::<T>::iter() {
 			ensure!(id < next, "a group's number is not below NextGroupId");
 			ensure!(group.epoch >= 1, "a group's epoch is 0");
-			Self::check_members(&group.members, group.threshold)
+			// Not whether its members are still the consortium's: the council may remove one.
+			Self::check_shape(&group.members, group.threshold)
 				.map_err(|_| "a group's members or threshold are invalid")?;
 			if let KeyStatus::Pending(confirmed) = &group.key {
 				let by_members = confirmed
