@@ -46,24 +46,18 @@ pub enum Outcome {
 /// The local network's genesis (four council members who are validators, the dev accounts
 /// endowed), built once and cloned for each case.
 pub fn genesis() -> Storage {
-	let patch = iotrust_runtime::genesis_config_presets::get_preset(&"local_testnet".to_string())
-		.expect("the runtime has a local_testnet preset");
+	let patch = iotrust_runtime::genesis_config_presets::get_preset(
+		&sc_chain_spec::LOCAL_TESTNET_RUNTIME_PRESET.to_string(),
+	)
+	.expect("the runtime has a local_testnet preset");
 	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serialises");
-	merge(&mut config, serde_json::from_slice(&patch).expect("the preset is JSON"));
+	// Laid over the defaults as a chain spec lays a preset.
+	sc_chain_spec::json_merge(
+		&mut config,
+		serde_json::from_slice(&patch).expect("the preset is JSON"),
+	);
 	let config: RuntimeGenesisConfig = serde_json::from_value(config).expect("the preset fits");
 	config.build_storage().expect("genesis builds")
-}
-
-/// Lay `patch` over `base`, object by object.
-fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
-	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
-			for (key, value) in patch {
-				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			}
-		},
-		(base, patch) => *base = patch,
-	}
 }
 
 /// The chain as a case drives it.

@@ -6,7 +6,7 @@
 
 use crate::{chain::Who, rng::Rng};
 use codec::{DecodeLimit, Encode};
-use frame_support::BoundedVec;
+use frame_support::{traits::Get as _, BoundedVec};
 use iotrust_primitives::{
 	anchoring::{MetricSummary, ThresholdRule},
 	device::{
@@ -167,16 +167,17 @@ impl World {
 
 	/// The next call and who makes it.
 	pub fn next(&mut self, rng: &mut Rng) -> (Who, RuntimeCall, Option<Pending>) {
-		match rng.below(100) {
-			0..=29 => self.devices_call(rng),
-			30..=49 => (self.anchoring_call(rng), None).into_call(),
-			50..=67 => (self.obligations_call(rng), None).into_call(),
-			68..=75 => self.groups_call(rng),
-			76..=80 => (self.governance_call(rng), None).into_call(),
-			81..=85 => (self.balances_call(rng), None).into_call(),
-			86..=89 => (self.batch_call(rng), None).into_call(),
-			_ => (self.decoded_call(rng), None).into_call(),
-		}
+		let (who, call) = match rng.below(100) {
+			0..=29 => return self.devices_call(rng),
+			30..=49 => self.anchoring_call(rng),
+			50..=67 => self.obligations_call(rng),
+			68..=75 => return self.groups_call(rng),
+			76..=80 => self.governance_call(rng),
+			81..=85 => self.balances_call(rng),
+			86..=89 => self.batch_call(rng),
+			_ => self.decoded_call(rng),
+		};
+		(who, call, None)
 	}
 
 	fn devices_call(&mut self, rng: &mut Rng) -> (Who, RuntimeCall, Option<Pending>) {
@@ -391,7 +392,8 @@ impl World {
 		let first = self.device_id(rng);
 		let who = self.gateway_of(rng, &first);
 		let mut ranges = Vec::new();
-		let count = if rng.chance(3) { 100 } else { 1 + rng.below(5) };
+		let most: u32 = <Runtime as pallet_anchoring::Config>::MaxDevicesPerBatch::get();
+		let count = if rng.chance(3) { u64::from(most) } else { 1 + rng.below(5) };
 		let gateway = pallet_devices::Devices::<Runtime>::get(first).and_then(|d| d.gateway);
 		let same: Vec<DeviceId> = self
 			.devices
@@ -756,17 +758,6 @@ pub enum Pending {
 	Rotation(usize, DeviceKeypair),
 	/// A group made or changed: its members, and the key they will confirm.
 	Group(Group),
-}
-
-trait IntoCall {
-	fn into_call(self) -> (Who, RuntimeCall, Option<Pending>);
-}
-
-impl IntoCall for ((Who, RuntimeCall), Option<Pending>) {
-	fn into_call(self) -> (Who, RuntimeCall, Option<Pending>) {
-		let ((who, call), pending) = self;
-		(who, call, pending)
-	}
 }
 
 /// Whether the council may be fuzzed with `call`: not what lets `Root` rewrite storage or the

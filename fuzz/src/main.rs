@@ -174,10 +174,10 @@ fn run_case(
 					let (who, call, pending) = world.next(&mut rng);
 					trace.push(format!("{who:?}: {call:?}"));
 					let pair = match &who {
-						Who::Signed(i) => Some(world.actors[*i].pair.clone()),
+						Who::Signed(i) => Some(&world.actors[*i].pair),
 						_ => None,
 					};
-					let outcome = chain.apply(&who, pair.as_ref(), call.clone());
+					let outcome = chain.apply(&who, pair, call.clone());
 					if args.verbose {
 						println!("{}  → {}", trace.last().map_or("", |s| s), describe(&outcome));
 					}

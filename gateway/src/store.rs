@@ -1081,7 +1081,7 @@ pub(crate) mod tests {
 	const LIMITS: Limits =
 		Limits { max_devices: 100, max_readings: 100, max_metrics: 8, max_summaries: 1_000 };
 
-	fn open() -> (tempfile::TempDir, Store) {
+	pub(crate) fn open() -> (tempfile::TempDir, Store) {
 		let dir = tempfile::tempdir().unwrap();
 		let store = Store::open(&dir.path().join("gateway.redb")).unwrap();
 		(dir, store)

@@ -187,12 +187,11 @@ impl super::Store {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::store::{tests::reading, Store};
+	use crate::store::tests::{open, reading};
 
 	#[test]
 	fn an_anchor_recorded_from_the_chain_takes_its_readings_off_pending_and_serves_proofs() {
-		let dir = tempfile::tempdir().unwrap();
-		let store = Store::open(&dir.path().join("db")).unwrap();
+		let (_dir, store) = open();
 		let d = H256::repeat_byte(1);
 		let readings: Vec<_> = (0..5).map(|s| reading(1, s, 20)).collect();
 		store.accept(&readings).unwrap();
@@ -215,8 +214,7 @@ mod tests {
 
 	#[test]
 	fn key_shares_are_kept_per_group_and_epoch() {
-		let dir = tempfile::tempdir().unwrap();
-		let store = Store::open(&dir.path().join("db")).unwrap();
+		let (_dir, store) = open();
 		assert_eq!(store.group_share(1, 1).unwrap(), None);
 		store.put_group_share(1, 1, b"sealed").unwrap();
 		assert_eq!(store.group_share(1, 1).unwrap().as_deref(), Some(&b"sealed"[..]));
@@ -225,8 +223,7 @@ mod tests {
 
 	#[test]
 	fn a_hole_is_filled_from_a_peer_but_nothing_is_stored_twice() {
-		let dir = tempfile::tempdir().unwrap();
-		let store = Store::open(&dir.path().join("db")).unwrap();
+		let (_dir, store) = open();
 		let d = H256::repeat_byte(1);
 		let readings: Vec<_> = (0..4).map(|s| reading(1, s, 20)).collect();
 		store.accept(&[readings[0].clone(), readings[3].clone()]).unwrap();
