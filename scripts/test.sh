@@ -41,8 +41,9 @@ if [ "$run_unit" -eq 1 ]; then
 fi
 
 if [ "$run_e2e" -eq 1 ]; then
-	log "end-to-end tests (npm packages in tests/e2e, mosquitto from Debian)"
+	log "end-to-end tests (npm packages in tests/e2e, mosquitto, socat and faketime from Debian)"
 	ensure_mosquitto
+	ensure_fault_tools
 	(cd "$REPO_ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
 	export IOTRUST_NODE_BIN="$NODE_BIN" IOTRUST_GATEWAY_BIN="$GATEWAY_BIN"
 	(cd "$REPO_ROOT/tests/e2e" && timeout 45m node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs)

@@ -68,4 +68,9 @@ pub struct Cli {
 	/// Options of the running node.
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	/// The free space the database's filesystem must keep: below it the node stops with an error
+	/// instead of failing writes (`--db-storage-threshold` MiB, 1024 by default; 0 turns it off).
+	#[clap(flatten)]
+	pub storage_monitor: sc_storage_monitor::StorageMonitorParams,
 }

@@ -148,20 +148,33 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			let storage_monitor = cli.storage_monitor;
 			runner.run_node_until_exit(|config| async move {
-				match config.network.network_backend {
+				let database = config.database.path().map(|p| p.to_path_buf());
+				let task_manager = match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<
 							Block,
 							<Block as sp_runtime::traits::Block>::Hash,
 						>,
 					>(config)
-					.map_err(sc_cli::Error::Service),
+					.map_err(sc_cli::Error::Service)?,
 					sc_network::config::NetworkBackendType::Litep2p => {
 						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
-							.map_err(sc_cli::Error::Service)
+							.map_err(sc_cli::Error::Service)?
 					},
+				};
+				// A full disk makes the database fail writes mid-block, and the node hangs without
+				// a word (seen in the fault tests); stop it cleanly, saying why, before that.
+				if let Some(path) = database {
+					sc_storage_monitor::StorageMonitorService::try_spawn(
+						storage_monitor,
+						path,
+						&task_manager.spawn_essential_handle(),
+					)
+					.map_err(|e| sc_cli::Error::Application(e.into()))?;
 				}
+				Ok(task_manager)
 			})
 		},
 	}

@@ -45,6 +45,12 @@ ensure_mosquitto() {
 	ensure_apt_packages mosquitto openssl
 }
 
+# What the fault tests (tests/e2e/faults.test.mjs) use: iproute2 for network namespaces, socat to
+# reach a node inside one, libfaketime to skew a node's clock, util-linux's fallocate.
+ensure_fault_tools() {
+	ensure_apt_packages iproute2 socat faketime util-linux
+}
+
 # Build the node (and with it the runtime's Wasm) and the gateway, in the debug profile or in
 # the one named (`build_node production`), and point NODE_BIN and GATEWAY_BIN at them. Cargo
 # does nothing if they are up to date.

@@ -27,10 +27,10 @@ export function ports(index, offset = 0) {
   return { p2p: 30333 + offset + index, rpc: 9944 + offset + index, prometheus: 9615 + offset + index };
 }
 
-/** The multiaddress other nodes use to reach `name`. */
-export function bootnode(name, offset = 0) {
+/** The multiaddress other nodes use to reach `name` (on loopback, or at address `ip`). */
+export function bootnode(name, offset = 0, ip = '127.0.0.1') {
   const n = LOCAL_NODES[name];
-  return `/ip4/127.0.0.1/tcp/${ports(n.index, offset).p2p}/p2p/${n.peerId}`;
+  return `/ip4/${ip}/tcp/${ports(n.index, offset).p2p}/p2p/${n.peerId}`;
 }
 
 /**
@@ -59,11 +59,13 @@ export function prepareNode({ bin, state, name, chain, nodeKey, seed }) {
  * Start node `name` (a key of LOCAL_NODES, or any name with an explicit `index` and `nodeKey`).
  * A validator gets its well-known seed's keys inserted unless `insertKeys` is false (then it
  * generates its own with `author_rotateKeysWithOwner`). Its output goes to
- * `<state>/<name>.log`. Returns a handle for stopNode.
+ * `<state>/<name>.log`. It listens for peers on `listenIp` (loopback unless a test puts it in a
+ * network namespace of its own) and runs under `prefix` if one is given (a command that runs
+ * the node inside a namespace, or with a skewed clock). Returns a handle for stopNode.
  */
 export function startNode({
   bin, state, name, chain = 'local', validator = true, offset = 0, bootnodes = [],
-  index, nodeKey, seed, insertKeys = true, extraArgs = [],
+  index, nodeKey, seed, insertKeys = true, extraArgs = [], listenIp = '127.0.0.1', prefix = [],
 }) {
   const known = LOCAL_NODES[name] ?? {};
   const idx = index ?? known.index;
@@ -75,7 +77,7 @@ export function startNode({
   const args = [
     '--chain', chain, '--base-path', base, '--name', name,
     '--node-key-file', keyFile,
-    '--listen-addr', `/ip4/127.0.0.1/tcp/${p.p2p}`,
+    '--listen-addr', `/ip4/${listenIp}/tcp/${p.p2p}`,
     '--rpc-port', String(p.rpc), '--rpc-cors', 'all',
     '--prometheus-port', String(p.prometheus),
     // Node authorization is enforced by the offchain worker on every member node.
@@ -85,8 +87,9 @@ export function startNode({
     ...bootnodes.flatMap((b) => ['--bootnodes', b]),
     ...extraArgs,
   ];
+  const [cmd, ...cmdArgs] = [...prefix, bin, ...args];
   return {
-    ...spawnLogged(name, bin, args, path.join(state, `${name}.log`)),
+    ...spawnLogged(name, cmd, cmdArgs, path.join(state, `${name}.log`)),
     ports: p, rpcUrl: `ws://127.0.0.1:${p.rpc}`, httpUrl: `http://127.0.0.1:${p.rpc}`,
   };
 }
@@ -109,10 +112,11 @@ export async function stopNode(node, { signal = 'SIGINT', graceMs = 15000 } = {}
   clearTimeout(timer);
 }
 
-/** One JSON-RPC call over HTTP. */
-export async function rpc(httpUrl, method, params = []) {
+/** One JSON-RPC call over HTTP, given up after `timeoutMs`. */
+export async function rpc(httpUrl, method, params = [], { timeoutMs = 60000 } = {}) {
   const res = await fetch(httpUrl, {
     method: 'POST',
+    signal: AbortSignal.timeout(timeoutMs),
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
   });
@@ -129,7 +133,7 @@ export async function waitForRpc(node, timeoutMs = 120000) {
       throw new Error(`${node.name} exited (${node.proc.exitCode}); see ${node.logPath}`);
     }
     try {
-      return await rpc(node.httpUrl, 'system_health');
+      return await rpc(node.httpUrl, 'system_health', [], { timeoutMs: 5000 });
     } catch (e) {
       if (Date.now() > deadline) throw new Error(`${node.name} did not answer RPC: ${e.message}`);
       await new Promise((r) => setTimeout(r, 500));

@@ -124,7 +124,10 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
 
   it('anchors 10,000 readings exactly once across a SIGKILL of the gateway', async () => {
     const publishing = runSimulator(GATEWAY_BIN, sim({ readings: READINGS, rate: 400 }));
-    await sleep(8000);
+    await sleep(5000);
+    // Killed during a submission: while a batch it sent is not yet finalized.
+    await waitFor('a batch in flight', async () => (await getJson(`http://127.0.0.1:${HTTP_PORT}/stats`)).body.inFlight > 0,
+      { timeoutMs: 60000, intervalMs: 100 });
     gateway.proc.kill('SIGKILL');
     await new Promise((r) => gateway.proc.once('exit', r));
     await sleep(3000);

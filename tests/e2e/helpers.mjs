@@ -63,6 +63,17 @@ export async function finalizedNumber(api) {
   return (await api.rpc.chain.getHeader(hash)).number.toNumber();
 }
 
+/** The Aura key that authored block `number`: the slot's owner among its parent's authorities. */
+export async function authorOf(api, number) {
+  const hash = await api.rpc.chain.getBlockHash(number);
+  const header = await api.rpc.chain.getHeader(hash);
+  const pre = header.digest.logs.find((l) => l.isPreRuntime && l.asPreRuntime[0].toString() === 'aura');
+  if (!pre) return null;
+  const slot = api.createType('u64', pre.asPreRuntime[1]).toBigInt();
+  const authorities = await (await api.at(header.parentHash)).query.aura.authorities();
+  return authorities[Number(slot % BigInt(authorities.length))].toHex();
+}
+
 /** Explain a dispatch error the way a wallet does: `pallet.Error`. */
 export function describeDispatchError(api, err) {
   if (err.isModule) {

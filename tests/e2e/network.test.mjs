@@ -13,7 +13,7 @@ import {
   bootnode, GENESIS_VALIDATORS, LOCAL_NODES, rpc, startLocalNetwork, startNode, stopNode, waitForRpc,
 } from '../../scripts/lib/network.mjs';
 import {
-  bestNumber, connect, councilMotion, finalizedNumber, keyring, logTail, NODE_BIN, PORT_OFFSET,
+  authorOf, bestNumber, connect, councilMotion, finalizedNumber, keyring, logTail, NODE_BIN, PORT_OFFSET,
   signAndFinalize, sleep, tempState, UNIT, waitFor,
 } from './helpers.mjs';
 
@@ -219,14 +219,3 @@ describe('local network of four validators', { timeout: 30 * MIN }, () => {
     }
   });
 });
-
-/** The Aura key that authored block `number`: the slot's owner among its parent's authorities. */
-async function authorOf(api, number) {
-  const hash = await api.rpc.chain.getBlockHash(number);
-  const header = await api.rpc.chain.getHeader(hash);
-  const pre = header.digest.logs.find((l) => l.isPreRuntime && l.asPreRuntime[0].toString() === 'aura');
-  if (!pre) return null;
-  const slot = api.createType('u64', pre.asPreRuntime[1]).toBigInt();
-  const authorities = await (await api.at(header.parentHash)).query.aura.authorities();
-  return authorities[Number(slot % BigInt(authorities.length))].toHex();
-}

@@ -1,0 +1,397 @@
+// Faults on the 4-validator network, end to end with the real iotrust-node binary: a validator
+// SIGKILLed while blocks are full, 2 | 2 and 3 | 1 network partitions, a validator's clock
+// skewed by a slot either way, a validator whose disk fills, and the RPC surface the docker
+// compose nodes expose. Every node runs in a network namespace of its own (tests/e2e/netns.mjs),
+// so partitions truly cut links; the nodes run with the compose file's RPC flags.
+//
+// A finality tracker watches the whole run on two nodes that are never stopped: a finalized block
+// number may never be reported with two hashes, and at the end every node agrees with it.
+// Needs root (network namespaces, a tmpfs mount), socat and faketime (scripts/test.sh installs
+// them).
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { u8aToHex } from '@polkadot/util';
+import { WebSocket } from '@polkadot/x-ws';
+import {
+  bootnode, GENESIS_VALIDATORS, LOCAL_NODES, ports, startNode, stopNode, waitForRpc,
+} from '../../scripts/lib/network.mjs';
+import {
+  authorOf, bestNumber, connect, finalizedNumber, keyring, logTail, NODE_BIN, REPO_ROOT, sleep, tempState, waitFor,
+} from './helpers.mjs';
+import { makeNetns, netnsAvailable } from './netns.mjs';
+
+const MIN = 60000;
+const t0 = Date.now();
+/** A progress line, so a slow or stuck step shows where it is. */
+const step = (what) => console.log(`  [${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${what}`);
+const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 400;
+const DISK_MIB = 768;
+
+/** The RPC flags of docker/docker-compose.yml's nodes (the same for every one of them). */
+function composeRpcFlags() {
+  const text = fs.readFileSync(path.join(REPO_ROOT, 'docker/docker-compose.yml'), 'utf8');
+  const flags = [...new Set(text.split('\n').map((l) => l.trim())
+    .filter((l) => /^- --(unsafe-)?rpc/.test(l)).map((l) => l.slice(2)))];
+  return flags;
+}
+
+/** Where Debian's libfaketime is, for a node whose clock a test skews. */
+function libfaketime() {
+  const files = execFileSync('dpkg', ['-L', 'libfaketime'], { encoding: 'utf8' }).split('\n');
+  const lib = files.find((f) => f.endsWith('/libfaketime.so.1'));
+  if (!lib) throw new Error('libfaketime.so.1 not found (apt-get install faketime)');
+  return lib;
+}
+
+/**
+ * Keep the transaction pool of `api`'s node stocked with `bytes`-long remarks from `signers`
+ * (up to `depth` each waiting), so that blocks are full to their length limit.
+ */
+function startLoad(api, signers, { bytes = 256 * 1024, depth = 4 } = {}) {
+  let running = true;
+  const stats = { sent: 0, refused: 0 };
+  const loops = signers.map(async (signer) => {
+    while (running) {
+      try {
+        const onChain = (await api.query.system.account(signer.address)).nonce.toNumber();
+        const next = (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
+        if (next - onChain >= depth) {
+          await sleep(250);
+          continue;
+        }
+        await api.tx.system.remark(u8aToHex(crypto.randomBytes(bytes))).signAndSend(signer, { nonce: next });
+        stats.sent += 1;
+      } catch {
+        stats.refused += 1;
+        await sleep(500);
+      }
+    }
+  });
+  return { stats, stop: async () => { running = false; await Promise.all(loops); } };
+}
+
+// Not yet part of scripts/test.sh: run with IOTRUST_FAULT_TESTS=1. Still being made reliable
+// (the full-block load on debug nodes, a peer banned after the partitions; see issue #13).
+const skipReason = (!process.env.IOTRUST_FAULT_TESTS && 'set IOTRUST_FAULT_TESTS=1 to run the fault tests')
+  || (!netnsAvailable() && 'network namespaces need root (or CAP_SYS_ADMIN and CAP_NET_ADMIN)');
+
+describe('faults on the 4-validator network', { timeout: 30 * MIN, skip: skipReason }, () => {
+  let state;
+  const rpcFlags = composeRpcFlags();
+  let net;
+  let keys;
+  const nodes = {};
+  const apis = {};
+  const extraApis = [];
+  const finalized = new Map(); // number -> hash, as alice's and bob's nodes announced them
+  const conflicts = [];
+  const unsubs = [];
+  let diskDir;
+  let diskMounted = false;
+
+  // Dave stops once its disk has less than 128 MiB free (the default is 1024 MiB; its base path
+  // is a small filesystem of its own), checking every second.
+  const nodeArgs = { dave: ['--db-storage-threshold', '128', '--db-storage-polling-period', '1'] };
+  const start = (name, { prefix = [] } = {}) => {
+    nodes[name] = startNode({
+      bin: NODE_BIN, state, name, offset: OFFSET, listenIp: net.addr[name],
+      prefix: [...net.exec(name), ...prefix],
+      bootnodes: GENESIS_VALIDATORS.filter((n) => n !== name).map((n) => bootnode(n, OFFSET, net.addr[n])),
+      extraArgs: [...rpcFlags.filter((f) => !f.startsWith('--rpc-cors')), ...(nodeArgs[name] ?? [])],
+    });
+    return nodes[name];
+  };
+  const exited = (name) => nodes[name].proc.exitCode !== null || nodes[name].proc.signalCode !== null;
+  /** Stop `name` (SIGINT, or SIGKILL with `kill`), its API first so it does not retry meanwhile. */
+  const down = async (name, { kill = false } = {}) => {
+    await apis[name]?.disconnect().catch(() => {});
+    delete apis[name];
+    if (kill && !exited(name)) {
+      const gone = new Promise((r) => nodes[name].proc.once('exit', r));
+      nodes[name].proc.kill('SIGKILL');
+      await gone;
+    } else {
+      await stopNode(nodes[name]);
+    }
+  };
+  /** Start `name` again on its database and connect to it. */
+  const up = async (name, opts) => {
+    start(name, opts);
+    await waitForRpc(nodes[name]);
+    apis[name] = await connect(nodes[name].rpcUrl);
+  };
+  const best = (name) => bestNumber(apis[name]);
+  const fin = (name) => finalizedNumber(apis[name]);
+  const hashAt = async (name, n) => (await apis[name].rpc.chain.getBlockHash(n)).toHex();
+
+  /** Every node's finalized chain agrees with the tracker and with alice's, up to its head. */
+  async function assertOneFinalizedChain(from) {
+    assert.deepEqual(conflicts, [], 'no finalized block number was announced with two hashes');
+    const heads = await Promise.all(GENESIS_VALIDATORS.map((n) => fin(n)));
+    const upTo = Math.min(...heads);
+    for (let n = Math.max(1, from); n <= upTo; n += 1) {
+      const hashes = await Promise.all(GENESIS_VALIDATORS.map((name) => hashAt(name, n)));
+      assert.equal(new Set(hashes).size, 1, `every node has the same finalized block ${n}`);
+      if (finalized.has(n)) assert.equal(hashes[0], finalized.get(n), `block ${n} is the one announced finalized`);
+    }
+  }
+
+  before(async () => {
+    keys = await keyring();
+    state = tempState('faults');
+    diskDir = path.join(state, 'dave');
+    net = makeNetns({ prefix: 'iotf', names: GENESIS_VALIDATORS });
+    // Dave's base path is a small filesystem of its own, for the disk-full case.
+    fs.mkdirSync(diskDir, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK_MIB}m`, 'iotrust-test-disk', diskDir]);
+    diskMounted = true;
+    for (const name of GENESIS_VALIDATORS) {
+      // The node's RPC, on its namespace's loopback, reached from the host's at the same port.
+      net.forward(name, ports(LOCAL_NODES[name].index, OFFSET).rpc);
+      start(name);
+    }
+    step('nodes started');
+    await Promise.all(Object.values(nodes).map((n) => waitForRpc(n)));
+    step('nodes answer RPC');
+    for (const name of GENESIS_VALIDATORS) apis[name] = await connect(nodes[name].rpcUrl);
+    for (const name of ['alice', 'bob']) {
+      unsubs.push(await apis[name].rpc.chain.subscribeFinalizedHeads((h) => {
+        const [n, hash] = [h.number.toNumber(), h.hash.toHex()];
+        if (finalized.has(n) && finalized.get(n) !== hash) conflicts.push(`${name}: block ${n} ${hash} after ${finalized.get(n)}`);
+        finalized.set(n, hash);
+      }));
+    }
+    step('network up');
+    await waitFor('block 3 finalized', async () => (await fin('alice')) >= 3, { timeoutMs: 3 * MIN });
+    step('block 3 finalized');
+  });
+
+  after(async () => {
+    for (const u of unsubs) u();
+    await Promise.all([...Object.values(apis), ...extraApis].map((a) => a.disconnect().catch(() => {})));
+    await Promise.all(Object.values(nodes).map((n) => stopNode(n)));
+    if (process.exitCode || process.env.IOTRUST_E2E_LOGS) {
+      for (const n of Object.values(nodes)) console.log(`--- ${n.name} (${n.logPath})\n${logTail(n.logPath)}`);
+    }
+    net?.destroy();
+    if (diskMounted) execFileSync('umount', ['-l', diskDir]);
+  });
+
+  it('a validator SIGKILLed while blocks are full reopens its database, catches up and authors again', async () => {
+    const api = apis.alice;
+    const limit = api.consts.system.blockLength.max.normal.toNumber();
+    const fill = async (hash) => (await api.rpc.chain.getBlock(hash)).block.extrinsics.reduce((s, x) => s + x.encodedLength, 0);
+    const load = startLoad(api, [keys.alice, keys.bob, keys.eve, keys.ferdie]);
+    try {
+      // Full: three blocks in a row at least 80% of the normal class's length limit (14 of
+      // these remarks fill it to 93%; the 15th does not fit).
+      await waitFor('three full blocks in a row', async () => {
+        let hash = (await api.rpc.chain.getHeader()).hash;
+        for (let i = 0; i < 3; i += 1) {
+          if ((await fill(hash)) < 0.8 * limit) return false;
+          hash = (await api.rpc.chain.getHeader(hash)).parentHash;
+        }
+        return true;
+      }, { timeoutMs: 3 * MIN, intervalMs: 2000 }).catch((e) => {
+        throw new Error(`${e.message} (load: ${JSON.stringify(load.stats)})`);
+      });
+
+      step(`blocks full (${load.stats.sent} remarks sent); SIGKILL charlie`);
+      await down('charlie', { kill: true });
+      const fin0 = await fin('alice');
+      await sleep(12000);
+      assert.ok((await fin('alice')) >= fin0 + 3, 'the other three keep finalizing full blocks');
+
+      await up('charlie');
+      step('charlie restarted');
+      const restartedAt = await best('alice');
+      const target = await fin('alice');
+      await waitFor(`charlie back at finalized block ${target}`, async () => (await best('charlie')) >= target,
+        { timeoutMs: 3 * MIN, intervalMs: 2000 });
+      const charlieAura = u8aToHex(keys.charlie.publicKey);
+      await waitFor('a block authored by the restarted charlie', async () => {
+        const to = await best('alice');
+        for (let n = restartedAt + 1; n <= to; n += 1) {
+          if ((await authorOf(api, n)) === charlieAura) return true;
+        }
+        return false;
+      }, { timeoutMs: 2 * MIN, intervalMs: 3000 });
+      assert.ok(load.stats.sent > 50, `the load kept the pool stocked (${load.stats.sent} remarks sent)`);
+    } finally {
+      await load.stop();
+    }
+    assert.doesNotMatch(fs.readFileSync(nodes.charlie.logPath, 'utf8'), /panicked|corrupt/i);
+    await assertOneFinalizedChain(1);
+  });
+
+  it('a 2 | 2 partition for 60 s: both sides build blocks, finality stops; healed, one chain is finalized everywhere', async () => {
+    const from = await fin('alice');
+    net.partition(['alice', 'bob'], ['charlie', 'dave']);
+    const cutAt = Date.now();
+    await sleep(10000); // rounds already under way conclude or time out
+    const best0 = { alice: await best('alice'), charlie: await best('charlie') };
+    const fin0 = { alice: await fin('alice'), charlie: await fin('charlie') };
+    await sleep(60000 - (Date.now() - cutAt));
+    assert.ok((await best('alice')) >= best0.alice + 5, 'alice and bob keep building blocks');
+    assert.ok((await best('charlie')) >= best0.charlie + 5, 'charlie and dave keep building blocks');
+    assert.equal(await fin('alice'), fin0.alice, 'no finality on alice and bob\'s side');
+    assert.equal(await fin('charlie'), fin0.charlie, 'no finality on charlie and dave\'s side');
+
+    net.heal();
+    const healedAt = Math.max(await best('alice'), await best('charlie'));
+    await waitFor(`every node finalizing past block ${healedAt}`, async () => {
+      const heads = await Promise.all(GENESIS_VALIDATORS.map((n) => fin(n)));
+      return heads.every((h) => h > healedAt);
+    }, { timeoutMs: 4 * MIN, intervalMs: 2000 });
+    await assertOneFinalizedChain(from);
+  });
+
+  it('a 3 | 1 partition: the majority keeps finalizing; the one left out rejoins its chain', async () => {
+    const from = await fin('alice');
+    net.partition(['alice', 'bob', 'charlie'], ['dave']);
+    await sleep(8000);
+    const fin0 = { alice: await fin('alice'), dave: await fin('dave') };
+    const daveBest0 = await best('dave');
+    await sleep(30000);
+    assert.ok((await fin('alice')) >= fin0.alice + 5, 'three of four keep finalizing');
+    assert.equal(await fin('dave'), fin0.dave, 'dave alone finalizes nothing');
+    assert.ok((await best('dave')) > daveBest0, 'dave alone still authors its own slots');
+
+    net.heal();
+    const target = await fin('alice');
+    await waitFor(`dave finalizing block ${target}`, async () => (await fin('dave')) >= target, { timeoutMs: 3 * MIN, intervalMs: 2000 });
+    await assertOneFinalizedChain(from);
+  });
+
+  for (const skew of ['+2s', '-2s']) {
+    it(`a validator whose clock is ${skew} (one slot) off keeps up, and the chain keeps finalizing`, async () => {
+      await down('charlie');
+      await up('charlie', { prefix: ['env', `LD_PRELOAD=${libfaketime()}`, `FAKETIME=${skew}`] });
+      await waitFor('charlie caught up', async () => (await best('charlie')) >= (await fin('alice')), { timeoutMs: 2 * MIN, intervalMs: 2000 });
+      const from = await best('alice');
+      const fin0 = await fin('alice');
+      await sleep(30000);
+      const fin1 = await fin('alice');
+      assert.ok(fin1 >= fin0 + 5, `the chain keeps finalizing (${fin0} → ${fin1})`);
+      assert.ok((await fin('charlie')) >= fin0 + 5, 'the skewed validator follows finality');
+      assert.ok(Math.abs((await best('charlie')) - (await best('alice'))) <= 3, 'and stays at the head');
+      const charlieAura = u8aToHex(keys.charlie.publicKey);
+      let authored = 0;
+      for (let n = from + 1; n <= fin1; n += 1) if ((await authorOf(apis.alice, n)) === charlieAura) authored += 1;
+      console.log(`  clock ${skew}: charlie authored ${authored} of the ${fin1 - from} blocks finalized meanwhile`);
+    });
+  }
+
+  it('a validator whose disk fills stops with a clear error and recovers once space is freed', async () => {
+    // Charlie's clock is right again.
+    await down('charlie');
+    await up('charlie');
+    const load = startLoad(apis.alice, [keys.alice, keys.bob, keys.eve, keys.ferdie]);
+    const filler = path.join(diskDir, 'filler');
+    const logText = () => fs.readFileSync(nodes.dave.logPath, 'utf8');
+    try {
+      // Leave 160 MiB: the full blocks fill the rest past the 128 MiB threshold in seconds.
+      const { bavail, bsize } = fs.statfsSync(diskDir);
+      execFileSync('fallocate', ['-l', String(Math.max(0, bavail * bsize - 160 * 1024 * 1024)), filler]);
+      step('disk nearly full');
+      const logged = logText().length;
+      await apis.dave.disconnect();
+      delete apis.dave;
+      await waitFor('dave to stop', async () => exited('dave'), { timeoutMs: 3 * MIN, intervalMs: 1000 });
+      const said = logText().slice(logged).split('\n').filter((l) => /space|threshold/i.test(l));
+      step(`dave exited (${nodes.dave.proc.exitCode ?? nodes.dave.proc.signalCode}): ${said.join(' | ')}`);
+      assert.notEqual(nodes.dave.proc.exitCode, 0, 'with a failure status');
+      assert.ok(said.some((l) => /dropped below threshold/.test(l)), 'saying why');
+      const fin0 = await fin('alice');
+      await sleep(8000);
+      assert.ok((await fin('alice')) >= fin0 + 2, 'the other three keep finalizing');
+      // Restarted on a disk still full, it refuses at once, saying why.
+      start('dave');
+      await waitFor('dave to refuse', async () => exited('dave'), { timeoutMs: MIN, intervalMs: 500 });
+      assert.match(logText(), /below threshold|StorageOutOfSpace|out of space/i);
+    } finally {
+      await load.stop();
+      fs.rmSync(filler, { force: true });
+    }
+    step('space freed');
+    await up('dave');
+    const target = await fin('alice');
+    await waitFor(`dave finalizing block ${target} again`, async () => (await fin('dave')) >= target, { timeoutMs: 4 * MIN, intervalMs: 2000 });
+    await assertOneFinalizedChain(1);
+  });
+
+  it('the RPC surface the compose nodes expose: safe methods only, bad and excessive requests refused, node unharmed', async () => {
+    assert.ok(rpcFlags.includes('--rpc-methods=safe'), 'the compose file keeps the unsafe methods off');
+    const compose = fs.readFileSync(path.join(REPO_ROOT, 'docker/docker-compose.yml'), 'utf8');
+    for (const port of compose.matchAll(/^\s+- "([^"]+)"$/gm)) assert.match(port[1], /^127\.0\.0\.1:/, 'ports are published on loopback only');
+    const url = nodes.alice.httpUrl;
+    // An answer, or `closed` when the server hangs up instead (as it does on an oversized body).
+    const call = async (method, params = [], init = {}) => {
+      try {
+        const res = await fetch(url, {
+          method: 'POST', headers: { 'content-type': 'application/json' },
+          body: init.body ?? JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+        });
+        return { status: res.status, body: await res.text() };
+      } catch (e) {
+        return { status: 'closed', body: String(e.cause?.message ?? e.message) };
+      }
+    };
+    // Key management, peer control and the pool's removal are refused (the params are valid, so
+    // the refusal is the policy's; a peer address on loopback, in case it were not).
+    const unsafe = {
+      author_rotateKeys: [],
+      author_insertKey: ['aura', '//Alice', u8aToHex(keys.alice.publicKey)],
+      author_hasKey: [u8aToHex(keys.alice.publicKey), 'aura'],
+      author_hasSessionKeys: ['0x00'],
+      author_removeExtrinsic: [[]],
+      system_addReservedPeer: [`/ip4/127.0.0.1/tcp/1/p2p/${LOCAL_NODES.ferdie.peerId}`],
+    };
+    for (const [method, params] of Object.entries(unsafe)) {
+      const { body } = await call(method, params);
+      assert.match(body, /"error".*unsafe/i, `${method} is refused as unsafe: ${body}`);
+    }
+    assert.match((await call('iotrust_nothing')).body, /-32601/, 'an unknown method is not found');
+    // Malformed JSON and an oversized request (the limit is 15 MiB).
+    assert.match((await call(null, [], { body: '{"jsonrpc":"2.0","id":1,"method":' })).body, /-32700|parse/i);
+    const big = await call(null, [], { body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system_health', params: ['x'.repeat(16 * 1024 * 1024)] }) });
+    assert.ok(big.status === 413 || big.status === 'closed' || /-32007|too big|exceed/i.test(big.body),
+      `an oversized request is refused (${big.status} ${big.body.slice(0, 120)})`);
+    // A flood of subscriptions on one connection: past the per-connection limit (1024) they are
+    // refused one by one; the connection and the node carry on.
+    const ws = new WebSocket(nodes.alice.rpcUrl);
+    await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+    const answers = new Map();
+    ws.onmessage = (m) => {
+      const msg = JSON.parse(m.data);
+      if (msg.id !== undefined) answers.set(msg.id, msg);
+    };
+    const FLOOD = 1200;
+    for (let id = 1; id <= FLOOD; id += 1) ws.send(JSON.stringify({ jsonrpc: '2.0', id, method: 'chain_subscribeNewHeads', params: [] }));
+    await waitFor('every subscription answered', async () => answers.size === FLOOD, { timeoutMs: MIN, intervalMs: 500 });
+    const refused = [...answers.values()].filter((a) => a.error).length;
+    assert.ok(refused >= FLOOD - 1024 && refused < FLOOD, `${refused} of ${FLOOD} subscriptions refused`);
+    ws.close();
+    // More connections than the node serves (100): the rest are turned away, not queued forever.
+    const sockets = Array.from({ length: 130 }, () => new WebSocket(nodes.alice.rpcUrl));
+    const outcomes = await Promise.all(sockets.map((s) => new Promise((resolve) => {
+      const timer = setTimeout(() => resolve('timeout'), 20000);
+      s.onopen = () => { clearTimeout(timer); resolve('open'); };
+      s.onerror = () => { clearTimeout(timer); resolve('refused'); };
+    })));
+    for (const s of sockets) s.close();
+    const opened = outcomes.filter((o) => o === 'open').length;
+    assert.ok(opened <= 101 && outcomes.includes('refused'), `connections: ${opened} open of ${outcomes.length}`);
+    // The node is unharmed: it answers and the chain goes on.
+    await sleep(2000);
+    const b0 = await best('alice');
+    await sleep(6000);
+    assert.ok((await best('alice')) > b0, 'the chain goes on');
+    assert.match((await call('system_health')).body, /"peers":3/);
+  });
+});
