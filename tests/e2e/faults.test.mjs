@@ -111,13 +111,7 @@ describe('faults on the 4-validator network', { timeout: 30 * MIN, skip: skipRea
   const down = async (name, { kill = false } = {}) => {
     await apis[name]?.disconnect().catch(() => {});
     delete apis[name];
-    if (kill && !exited(name)) {
-      const gone = new Promise((r) => nodes[name].proc.once('exit', r));
-      nodes[name].proc.kill('SIGKILL');
-      await gone;
-    } else {
-      await stopNode(nodes[name]);
-    }
+    await stopNode(nodes[name], { signal: kill ? 'SIGKILL' : 'SIGINT' });
   };
   /** Start `name` again on its database and connect to it. */
   const up = async (name, opts) => {
