@@ -45,7 +45,12 @@ if [ "$run_e2e" -eq 1 ]; then
 	ensure_mosquitto
 	ensure_fault_tools
 	(cd "$REPO_ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
-	export IOTRUST_NODE_BIN="$NODE_BIN" IOTRUST_GATEWAY_BIN="$GATEWAY_BIN"
+	# After the unit tests: building the previous runtime replaces this tree's Wasm under the
+	# target directory (the next build of this tree builds it again), and it is cached per commit.
+	log "the upgrade rehearsal's previous runtime (from git) and try-runtime tool"
+	IOTRUST_PREVIOUS_RUNTIME="$("$REPO_ROOT/scripts/lib/previous-runtime.sh")"
+	(cd "$REPO_ROOT" && SKIP_WASM_BUILD=1 cargo build --locked -p iotrust-fuzz --features try-runtime --bin iotrust-try-runtime)
+	export IOTRUST_PREVIOUS_RUNTIME IOTRUST_NODE_BIN="$NODE_BIN" IOTRUST_GATEWAY_BIN="$GATEWAY_BIN"
 	(cd "$REPO_ROOT/tests/e2e" && timeout 45m node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs)
 	log "chain load harness, smoke mode (a --dev node, 200 transfers)"
 	timeout 5m "$REPO_ROOT/scripts/bench-chain.sh" --smoke --no-build

@@ -75,7 +75,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("iotrust"),
 	impl_name: alloc::borrow::Cow::Borrowed("iotrust"),
 	authoring_version: 1,
-	spec_version: 105,
+	spec_version: 106,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 3,
@@ -130,8 +130,11 @@ pub type UncheckedExtrinsic =
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Migrations to run on the next runtime upgrade. Every change to a stored layout adds its
-/// versioned migration here.
-type Migrations = ();
+/// versioned migration here; each runs only from the stored version it was written for, so a
+/// migration can stay listed after the chain has run it (it then costs one read).
+///
+/// - spec 106: groups v0 → v1, each gateway's groups indexed.
+type Migrations = (pallet_groups::migrations::v1::MigrateV0ToV1<Runtime>,);
 
 /// Executive: handles dispatch to the various modules.
 pub type Executive = frame_executive::Executive<

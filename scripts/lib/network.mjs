@@ -141,10 +141,13 @@ export async function waitForRpc(node, timeoutMs = 120000) {
   }
 }
 
-/** Start the four-validator local network (alice..dave) and wait until each answers RPC. */
-export async function startLocalNetwork({ bin, state, offset = 0, names = GENESIS_VALIDATORS, extraArgs = [] }) {
+/**
+ * Start the four-validator local network (alice..dave) and wait until each answers RPC. `chain`
+ * is the built-in local chain unless a chain spec file is given.
+ */
+export async function startLocalNetwork({ bin, state, offset = 0, names = GENESIS_VALIDATORS, extraArgs = [], chain = 'local' }) {
   const nodes = names.map((name) => startNode({
-    bin, state, name, offset, extraArgs,
+    bin, state, name, offset, extraArgs, chain,
     bootnodes: names.filter((n) => n !== name).map((n) => bootnode(n, offset)),
   }));
   try {

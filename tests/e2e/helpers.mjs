@@ -109,9 +109,12 @@ export function signAndFinalize(api, tx, signer, { timeoutMs = 90000 } = {}) {
 /**
  * Carry `call` through the council: `voters[0]` proposes it with a two-thirds threshold, every
  * voter votes aye, and it is closed. Resolves with the executed call's result
- * (`{ ok: true }` or `{ ok: false, error: 'pallet.Error' }`).
+ * (`{ ok: true }` or `{ ok: false, error: 'pallet.Error' }`), or with `{ closedIn: blockHash }`
+ * when `readOutcome` is false (a runtime upgrade: the closing block's events were emitted by the
+ * old runtime and polkadot.js decodes them with the new one's types, so the caller checks the
+ * outcome on chain instead).
  */
-export async function councilMotion(api, call, voters) {
+export async function councilMotion(api, call, voters, { readOutcome = true } = {}) {
   const members = await api.query.council.members();
   const threshold = Math.ceil((members.length * 2) / 3);
   const length = call.method.encodedLength;
@@ -128,6 +131,7 @@ export async function councilMotion(api, call, voters) {
   await Promise.all(voters.map((v) => signAndFinalize(api, api.tx.council.vote(proposalHash, proposalIndex, true), v)));
   const { weight } = await api.tx(call).paymentInfo(proposer);
   const closed = await signAndFinalize(api, api.tx.council.close(proposalHash, proposalIndex, weight, length), proposer);
+  if (!readOutcome) return { closedIn: closed.blockHash.toHex() };
   const e = executed(closed.events);
   if (!e) throw new Error('the motion was closed but did not execute');
   return outcome(e);

@@ -33,6 +33,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -114,7 +115,12 @@ pub trait BenchmarkHelper<Call> {
 }
 
 /// The layout of this pallet's storage.
-pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+///
+/// 1: each gateway's groups are indexed ([`GroupsOf`]); 0 had them found by scanning every group.
+pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+/// The log target of this pallet.
+pub const LOG_TARGET: &str = "runtime::groups";
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -164,6 +170,12 @@ pub mod pallet {
 	/// Every group.
 	#[pallet::storage]
 	pub type Groups<T: Config> = StorageMap<_, Twox64Concat, GroupId, Group<T>>;
+
+	/// The groups each gateway is a member of: (gateway, group). Kept with [`Groups`], so that a
+	/// gateway's groups are read without scanning every group.
+	#[pallet::storage]
+	pub type GroupsOf<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, GroupId, ()>;
 
 	/// Calls a group's members approve for its account to make, by the call's BLAKE2-256 hash.
 	#[pallet::storage]
@@ -246,7 +258,10 @@ pub mod pallet {
 		/// `NotConsortiumMember`, `SingleMember`, `InvalidThreshold`,
 		/// `OneMemberReachesThreshold`, `Overflow`. Emits [`Event::GroupCreated`].
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::create_group(members.len() as u32))]
+		#[pallet::weight(
+			T::WeightInfo::create_group(members.len() as u32)
+				.saturating_add(Pallet::<T>::index_weight(members.len() as u32))
+		)]
 		pub fn create_group(
 			origin: OriginFor<T>,
 			members: BoundedVec<Membership<T::AccountId>, T::MaxMembers>,
@@ -257,6 +272,7 @@ pub mod pallet {
 			let group = NextGroupId::<T>::get();
 			let next = group.checked_add(1).ok_or(Error::<T>::Overflow)?;
 			let epoch = 1;
+			Self::add_to_index(group, &members);
 			Groups::<T>::insert(
 				group,
 				Group { members, threshold, epoch, key: KeyStatus::Pending(Default::default()) },
@@ -274,7 +290,11 @@ pub mod pallet {
 		/// Origin: [`Config::ManageOrigin`]. Fails with `UnknownGroup` and as
 		/// [`Pallet::create_group`]. Emits [`Event::GroupChanged`].
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::change_group(members.len() as u32))]
+		#[pallet::weight(
+			T::WeightInfo::change_group(members.len() as u32)
+				.saturating_add(Pallet::<T>::index_weight(T::MaxMembers::get()))
+				.saturating_add(Pallet::<T>::index_weight(members.len() as u32))
+		)]
 		pub fn change_group(
 			origin: OriginFor<T>,
 			group: GroupId,
@@ -285,6 +305,8 @@ pub mod pallet {
 			let mut record = Groups::<T>::get(group).ok_or(Error::<T>::UnknownGroup)?;
 			Self::check_members(&members, threshold)?;
 			let epoch = record.epoch.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			Self::remove_from_index(group, &record.members);
+			Self::add_to_index(group, &members);
 			record.members = members;
 			record.threshold = threshold;
 			record.epoch = epoch;
@@ -303,10 +325,14 @@ pub mod pallet {
 		/// Origin: [`Config::ManageOrigin`]. Fails with `UnknownGroup`. Emits
 		/// [`Event::GroupDissolved`].
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::dissolve_group())]
+		#[pallet::weight(
+			T::WeightInfo::dissolve_group()
+				.saturating_add(Pallet::<T>::index_weight(T::MaxMembers::get()))
+		)]
 		pub fn dissolve_group(origin: OriginFor<T>, group: GroupId) -> DispatchResult {
 			T::ManageOrigin::ensure_origin(origin)?;
-			ensure!(Groups::<T>::contains_key(group), Error::<T>::UnknownGroup);
+			let record = Groups::<T>::get(group).ok_or(Error::<T>::UnknownGroup)?;
+			Self::remove_from_index(group, &record.members);
 			Groups::<T>::remove(group);
 			let _ = Proposals::<T>::clear_prefix(group, T::MaxMembers::get(), None);
 			Self::deposit_event(Event::GroupDissolved { group });
@@ -474,12 +500,52 @@ impl<T: Config> Pallet<T> {
 
 	/// The groups `gateway` is a member of, in numeric order.
 	pub fn groups_of(gateway: &T::AccountId) -> Vec<GroupId> {
-		let mut ids: Vec<GroupId> = Groups::<T>::iter()
-			.filter(|(_, g)| g.members.iter().any(|m| m.gateway == *gateway))
-			.map(|(id, _)| id)
-			.collect();
+		let mut ids: Vec<GroupId> = GroupsOf::<T>::iter_key_prefix(gateway).collect();
 		ids.sort_unstable();
 		ids
+	}
+
+	/// [`GroupsOf`] lists exactly the groups' member gateways: each under every group it is a
+	/// member of, and nothing else.
+	pub fn check_index() -> Result<(), sp_runtime::TryRuntimeError> {
+		let mut memberships: u64 = 0;
+		for (id, group) in Groups::<T>::iter() {
+			for m in group.members.iter() {
+				ensure!(
+					GroupsOf::<T>::contains_key(&m.gateway, id),
+					"a member gateway's group is not in its index"
+				);
+				memberships = memberships.saturating_add(1);
+			}
+		}
+		// Each group lists a gateway once, so as many index entries as memberships means none
+		// is left over.
+		ensure!(
+			GroupsOf::<T>::iter_keys().count() as u64 == memberships,
+			"the gateways' index lists a group a gateway is not a member of"
+		);
+		Ok(())
+	}
+
+	/// List `group` under each of `members`' gateways in [`GroupsOf`].
+	fn add_to_index(group: GroupId, members: &[Membership<T::AccountId>]) {
+		for m in members {
+			GroupsOf::<T>::insert(&m.gateway, group, ());
+		}
+	}
+
+	/// Take `group` from under each of `members`' gateways in [`GroupsOf`].
+	fn remove_from_index(group: GroupId, members: &[Membership<T::AccountId>]) {
+		for m in members {
+			GroupsOf::<T>::remove(&m.gateway, group);
+		}
+	}
+
+	/// What keeping [`GroupsOf`] costs for `n` members: one write each. Added to the benchmarked
+	/// weights of the calls that change a group's members until they are benchmarked again with
+	/// the index in place.
+	fn index_weight(n: u32) -> Weight {
+		T::DbWeight::get().writes(u64::from(n))
 	}
 
 	/// The pallet's invariants: every group valid as the council made it, its epoch at least 1,
@@ -504,6 +570,7 @@ impl<T: Config> Pallet<T> {
 				ensure!(!unanimous, "a unanimously confirmed key is still pending");
 			}
 		}
+		Self::check_index()?;
 		let mut proposers = alloc::collections::BTreeSet::new();
 		for (id, _, proposal) in Proposals::<T>::iter() {
 			let group = Groups::<T>::get(id).ok_or("a proposal of no group")?;

@@ -58,6 +58,8 @@ parameter_types! {
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	// Storage costs that are not zero, so the migration's weight test counts its accesses.
+	type DbWeight = frame_support::weights::constants::RocksDbWeight;
 }
 
 thread_local! {

@@ -315,3 +315,60 @@ fn a_failing_call_closes_its_proposal_and_reports_why() {
 		assert!(crate::Proposals::<Test>::iter_prefix(0).next().is_none());
 	});
 }
+
+#[test]
+fn a_gateways_groups_are_indexed_through_changes_and_dissolution() {
+	ExtBuilder.build_and_execute(|| {
+		assert_ok!(Groups::create_group(council(), three(), 2));
+		assert_ok!(Groups::create_group(council(), three(), 3));
+		// Group 1 swaps C's gateway for its second one.
+		let swapped = members(&[(A, gateway(A, 1)), (B, gateway(B, 1)), (C, gateway(C, 2))]);
+		assert_ok!(Groups::change_group(council(), 1, swapped, 2));
+		assert_eq!(Groups::groups_of(&gateway(C, 1)), vec![0]);
+		assert_eq!(Groups::groups_of(&gateway(C, 2)), vec![1]);
+		assert_eq!(Groups::groups_of(&gateway(A, 1)), vec![0, 1]);
+		assert_ok!(Groups::dissolve_group(council(), 0));
+		assert_eq!(Groups::groups_of(&gateway(C, 1)), Vec::<u32>::new());
+		assert_eq!(Groups::groups_of(&gateway(A, 1)), vec![1]);
+		// (build_and_execute checks afterwards that the index holds nothing else.)
+	});
+}
+
+#[test]
+fn the_v1_migration_indexes_the_groups_a_version_0_chain_holds() {
+	use crate::migrations::v1;
+	use frame_support::traits::{
+		GetStorageVersion, OnRuntimeUpgrade, StorageVersion, UncheckedOnRuntimeUpgrade,
+	};
+	ExtBuilder.build_and_execute(|| {
+		active_group();
+		assert_ok!(Groups::create_group(council(), three(), 3));
+		let swapped = members(&[(A, gateway(A, 2)), (B, gateway(B, 1))]);
+		assert_ok!(Groups::create_group(council(), swapped, 2));
+		assert_ok!(Groups::approve(signed(gateway(A, 1)), 0, remark(b"pending")));
+		// What version 0 stored: the groups without their index.
+		let _ = crate::GroupsOf::<Test>::clear(u32::MAX, None);
+		StorageVersion::new(0).put::<Groups>();
+		assert_eq!(Groups::groups_of(&gateway(B, 1)), Vec::<u32>::new());
+		let groups_before: Vec<_> = crate::Groups::<Test>::iter().collect();
+		let before = v1::pre_check::<Test>().expect("a version 0 state");
+
+		let weight = v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+
+		v1::post_check::<Test>(before).expect("the migration's checks");
+		assert_eq!(Groups::on_chain_storage_version(), 1);
+		assert_eq!(Groups::groups_of(&gateway(B, 1)), vec![0, 1, 2]);
+		assert_eq!(Groups::groups_of(&gateway(A, 2)), vec![2]);
+		assert_eq!(crate::Groups::<Test>::iter().collect::<Vec<_>>(), groups_before);
+		assert_eq!(crate::Proposals::<Test>::iter().count(), 1);
+		// Three groups read, eight member gateways written, the version read and written.
+		let db: frame_support::weights::RuntimeDbWeight =
+			<Test as frame_system::Config>::DbWeight::get();
+		assert_eq!(weight, db.reads_writes(3, 8).saturating_add(db.reads_writes(1, 1)));
+		// A second run finds version 1 and does nothing (not even rebuild an emptied index).
+		let _ = crate::GroupsOf::<Test>::clear(u32::MAX, None);
+		assert_eq!(v1::MigrateV0ToV1::<Test>::on_runtime_upgrade(), db.reads(1));
+		assert_eq!(Groups::groups_of(&gateway(B, 1)), Vec::<u32>::new());
+		<v1::IndexGateways<Test> as UncheckedOnRuntimeUpgrade>::on_runtime_upgrade();
+	});
+}
