@@ -13,7 +13,7 @@ use clap::Parser;
 use frame_support::weights::Weight;
 use frame_try_runtime::UpgradeCheckSelect;
 use iotrust_runtime::{Executive, Runtime, VERSION};
-use sp_core::storage::{Storage, StorageKey};
+use sp_core::storage::Storage;
 use sp_runtime::StateVersion;
 use std::{collections::BTreeMap, path::PathBuf, process::ExitCode};
 
@@ -78,7 +78,7 @@ fn run(args: Args) -> Result<(), String> {
 	let keys = storage.top.len();
 	let mut ext = sp_io::TestExternalities::new_with_state_version(storage, StateVersion::V1);
 	let code_len = ext
-		.execute_with(|| sp_io::storage::get(&StorageKey(b":code".to_vec()).0))
+		.execute_with(|| sp_io::storage::get(sp_core::storage::well_known_keys::CODE))
 		.map_or(0, |c| c.len());
 	println!(
 		"state of block #{number} ({at}): {keys} keys, the chain's runtime {} KiB",

@@ -38,10 +38,8 @@ pub mod v1 {
 			let (mut groups, mut entries) = (0u64, 0u64);
 			for (id, group) in Groups::<T>::iter() {
 				groups = groups.saturating_add(1);
-				for m in group.members.iter() {
-					GroupsOf::<T>::insert(&m.gateway, id, ());
-					entries = entries.saturating_add(1);
-				}
+				entries = entries.saturating_add(group.members.len() as u64);
+				Pallet::<T>::add_to_index(id, &group.members);
 			}
 			log::info!(
 				target: LOG_TARGET,
