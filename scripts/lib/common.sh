@@ -7,7 +7,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/iotrust/target}"
 NODE_BIN="$CARGO_TARGET_DIR/debug/iotrust-node"
 GATEWAY_BIN="$CARGO_TARGET_DIR/debug/iotrust-gateway"
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# A step's headline, with the time since the script started (CI's log then shows what took long).
+log() { printf '\033[1m==> [%d:%02d] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 # Install the named apt packages that are missing.
 ensure_apt_packages() {

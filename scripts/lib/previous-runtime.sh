@@ -35,9 +35,17 @@ if [ ! -s "$wasm" ]; then
 	git -C "$REPO_ROOT" worktree remove --force "$tree" 2>/dev/null || rm -rf "$tree"
 	git -C "$REPO_ROOT" worktree prune
 	git -C "$REPO_ROOT" worktree add --detach --quiet "$tree" "$rev"
-	# Both builds write the runtime's Wasm to the same place under the target directory; the
-	# next build of this tree sees that it changed and builds its own again.
-	(cd "$tree" && env -u SKIP_WASM_BUILD cargo build --locked -p iotrust-runtime >&2)
+	# Only the old runtime's Wasm is built, by tools/runtime-wasm's build script (see its
+	# Cargo.toml): the workspace build again, so every dependency is fresh, with the old tree named.
+	# Both runtimes' Wasm land in the same place under the target directory; the next build of
+	# this tree sees that and builds its own Wasm again (about a minute).
+	# The first build, without the old tree, is a no-op after the workspace build; it makes sure
+	# this tree's runtime is not building its own Wasm into that place at the same time.
+	started=$(date +%s)
+	(cd "$REPO_ROOT" && env -u SKIP_WASM_BUILD cargo build --locked --workspace --all-targets >&2)
+	(cd "$REPO_ROOT" && env -u SKIP_WASM_BUILD IOTRUST_RUNTIME_TREE="$tree" \
+		cargo build --locked --workspace --all-targets >&2)
+	log "previous runtime built in $(($(date +%s) - started)) s" >&2
 	cp "$CARGO_TARGET_DIR/debug/wbuild/iotrust-runtime/iotrust_runtime.wasm" "$wasm.tmp"
 	mv "$wasm.tmp" "$wasm"
 	git -C "$REPO_ROOT" worktree remove --force "$tree"

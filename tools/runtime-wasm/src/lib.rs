@@ -1,0 +1,1 @@
+//! Empty: the build script is what this crate is for.
