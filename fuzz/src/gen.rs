@@ -5,8 +5,8 @@
 //! origin, an edge number — and, besides, calls decoded from random bytes for every pallet.
 
 use crate::{chain::Who, rng::Rng};
-use codec::{DecodeLimit, Encode};
-use frame_support::{traits::Get as _, BoundedVec};
+use codec::{Decode, DecodeLimit, Encode};
+use frame_support::{dispatch::GetDispatchInfo, traits::Get as _, BoundedVec};
 use iotrust_primitives::{
 	anchoring::{MetricSummary, ThresholdRule},
 	device::{
@@ -47,6 +47,8 @@ pub struct World {
 	pub groups: Vec<Group>,
 	/// The council members among the actors.
 	pub council: usize,
+	/// Calls proposed to groups (`groups.approve`), the latest few, for other members to approve.
+	pub proposed: Vec<(u32, RuntimeCall)>,
 }
 
 /// Pallet indices of the runtime, for calls decoded from bytes.
@@ -64,7 +66,7 @@ impl World {
 				.expect("a valid derivation");
 			actors.push(Actor { account: pair.public().into(), pair });
 		}
-		Self { actors, devices: Vec::new(), groups: Vec::new(), council: 4 }
+		Self { actors, devices: Vec::new(), groups: Vec::new(), council: 4, proposed: Vec::new() }
 	}
 
 	fn account(&self, rng: &mut Rng) -> AccountId {
@@ -115,6 +117,14 @@ impl World {
 	/// The accounts of the groups the fuzzer made.
 	fn group_accounts(&self) -> Vec<AccountId> {
 		self.groups.iter().map(|g| pallet_groups::Pallet::<Runtime>::account_of(g.id)).collect()
+	}
+
+	/// Mostly one of the actors `among`, now and then anyone.
+	fn one_of(&self, rng: &mut Rng, among: &[usize]) -> Who {
+		match among.len() {
+			n if n > 0 && rng.chance(90) => Who::Signed(among[rng.index(n)]),
+			_ => Who::Signed(self.actor(rng)),
+		}
 	}
 
 	fn signer_of(&self, account: &AccountId) -> Option<Who> {
@@ -175,6 +185,7 @@ impl World {
 			76..=80 => self.governance_call(rng),
 			81..=85 => self.balances_call(rng),
 			86..=89 => self.batch_call(rng),
+			90..=93 => self.council_call(rng),
 			_ => self.decoded_call(rng),
 		};
 		(who, call, None)
@@ -306,12 +317,38 @@ impl World {
 				(who, call(c))
 			},
 			5..=6 => {
-				let (who, ranges) = self.ranges(rng);
-				let Some(group) = (!self.groups.is_empty()).then(|| rng.index(self.groups.len()))
-				else {
+				// Mostly a group whose key is active.
+				let active: Vec<usize> = (0..self.groups.len())
+					.filter(|i| {
+						pallet_groups::Groups::<Runtime>::get(self.groups[*i].id)
+							.is_some_and(|r| matches!(r.key, pallet_groups::KeyStatus::Active(_)))
+					})
+					.collect();
+				let pick = match active.len() {
+					n if n > 0 && rng.chance(80) => Some(active[rng.index(n)]),
+					_ => (!self.groups.is_empty()).then(|| rng.index(self.groups.len())),
+				};
+				let Some(group) = pick else {
+					let (who, _) = self.ranges(rng);
 					return (who, call(C::reset_sequence { device: rng.h256(), last: None }));
 				};
 				let g = &self.groups[group];
+				// Mostly the devices bound to the group's account.
+				let account = pallet_groups::Pallet::<Runtime>::account_of(g.id);
+				let bound: Vec<DeviceId> = self
+					.devices
+					.iter()
+					.filter(|d| {
+						pallet_devices::Devices::<Runtime>::get(d.id)
+							.is_some_and(|r| r.gateway.as_ref() == Some(&account))
+					})
+					.map(|d| d.id)
+					.collect();
+				let first = match bound.len() {
+					n if n > 0 && rng.chance(90) => bound[rng.index(n)],
+					_ => self.device_id(rng),
+				};
+				let (_, ranges) = self.ranges_from(rng, first);
 				let epoch = pallet_groups::Groups::<Runtime>::get(g.id)
 					.map_or(0, |r| r.epoch)
 					.wrapping_add(if rng.chance(5) { 1 } else { 0 });
@@ -390,6 +427,19 @@ impl World {
 		BoundedVec<pallet_anchoring::DeviceRange<Runtime>, frame_support::traits::ConstU32<100>>,
 	) {
 		let first = self.device_id(rng);
+		self.ranges_from(rng, first)
+	}
+
+	/// Device ranges starting with `first`'s, mostly of the other devices of its gateway, and
+	/// who submits them: mostly that gateway.
+	fn ranges_from(
+		&self,
+		rng: &mut Rng,
+		first: DeviceId,
+	) -> (
+		Who,
+		BoundedVec<pallet_anchoring::DeviceRange<Runtime>, frame_support::traits::ConstU32<100>>,
+	) {
 		let who = self.gateway_of(rng, &first);
 		let mut ranges = Vec::new();
 		let most: u32 = <Runtime as pallet_anchoring::Config>::MaxDevicesPerBatch::get();
@@ -549,16 +599,23 @@ impl World {
 	fn groups_call(&mut self, rng: &mut Rng) -> (Who, RuntimeCall, Option<Pending>) {
 		use pallet_groups::Call as C;
 		let call = |c| RuntimeCall::Groups(c);
+		// Forget the groups a dissolution (maybe inside a motion or a batch) removed.
+		self.groups.retain(|g| pallet_groups::Groups::<Runtime>::contains_key(g.id));
 		let next = pallet_groups::NextGroupId::<Runtime>::get();
-		let group =
-			if rng.chance(90) { rng.below(u64::from(next) + 1) as u32 } else { rng.edgy_u32() };
+		// Mostly a group the fuzzer made, so that its members get as far as an active key, a
+		// device served and bound, and a batch anchored with the group's signature.
+		let group = match rng.below(10) {
+			0..=5 if !self.groups.is_empty() => self.groups[rng.index(self.groups.len())].id,
+			0..=8 => rng.below(u64::from(next) + 1) as u32,
+			_ => rng.edgy_u32(),
+		};
 		match rng.below(10) {
 			0..=1 => {
 				let (members, actors) = self.membership(rng);
-				let threshold = if rng.chance(80) {
-					1 + rng.below(actors.len() as u64 + 1) as u32
-				} else {
-					rng.edgy_u32()
+				let threshold = match rng.below(10) {
+					0..=6 => 2 + rng.below(actors.len().saturating_sub(1) as u64) as u32,
+					7..=8 => rng.below(actors.len() as u64 + 2) as u32,
+					_ => rng.edgy_u32(),
 				};
 				let key = ed25519::Pair::from_seed(&rng.array32());
 				let (c, made) = if rng.chance(70) {
@@ -569,30 +626,86 @@ impl World {
 				let who = if rng.chance(80) { Who::Council } else { self.authority(rng) };
 				(who, call(c), Some(Pending::Group(Group { id: made, key, members: actors })))
 			},
-			2 => (self.authority(rng), call(C::dissolve_group { group }), None),
+			2 => {
+				// Not too often a group the fuzzer is building up.
+				let group =
+					if rng.chance(30) { group } else { rng.below(u64::from(next) + 1) as u32 };
+				(self.authority(rng), call(C::dissolve_group { group }), None)
+			},
 			3..=5 => {
 				let known = self.groups.iter().find(|g| g.id == group);
 				let key = match known {
 					Some(g) if rng.chance(90) => g.key.public().0,
 					_ => rng.array32(),
 				};
+				let record = pallet_groups::Groups::<Runtime>::get(group);
+				// A member who has not confirmed yet, mostly: all of them must, with one key.
+				let unconfirmed: Vec<usize> = known.map_or_else(Vec::new, |g| {
+					let confirmed: Vec<AccountId> = match record.as_ref().map(|r| &r.key) {
+						Some(pallet_groups::KeyStatus::Pending(c)) => {
+							c.iter().map(|(who, _)| who.clone()).collect()
+						},
+						_ => Vec::new(),
+					};
+					g.members
+						.iter()
+						.copied()
+						.filter(|m| !confirmed.contains(&self.actors[*m].account))
+						.collect()
+				});
 				let who = match known {
+					_ if !unconfirmed.is_empty() && rng.chance(80) => {
+						Who::Signed(unconfirmed[rng.index(unconfirmed.len())])
+					},
 					Some(g) if !g.members.is_empty() && rng.chance(90) => {
 						Who::Signed(g.members[rng.index(g.members.len())])
 					},
 					_ => Who::Signed(self.actor(rng)),
 				};
-				let epoch = pallet_groups::Groups::<Runtime>::get(group).map_or(0, |r| r.epoch);
+				let epoch = record.map_or(0, |r| r.epoch);
 				(who, call(C::confirm_key { group, epoch, key }), None)
 			},
 			6..=8 => {
-				let who = match self.groups.iter().find(|g| g.id == group) {
-					Some(g) if !g.members.is_empty() && rng.chance(90) => {
-						Who::Signed(g.members[rng.index(g.members.len())])
+				let members =
+					self.groups.iter().find(|g| g.id == group).map_or(&[][..], |g| &g.members[..]);
+				// Half the time a call already proposed to the group, by a member who has not
+				// approved it, so that proposals reach their threshold.
+				let open: Vec<&RuntimeCall> = self
+					.proposed
+					.iter()
+					.filter(|(g, c)| {
+						*g == group
+							&& pallet_groups::Proposals::<Runtime>::contains_key(
+								group,
+								sp_core::H256(sp_io::hashing::blake2_256(&c.encode())),
+							)
+					})
+					.map(|(_, c)| c)
+					.collect();
+				if !open.is_empty() && rng.chance(50) {
+					let inner = open[rng.index(open.len())].clone();
+					let hash = sp_core::H256(sp_io::hashing::blake2_256(&inner.encode()));
+					let approved = pallet_groups::Proposals::<Runtime>::get(group, hash)
+						.map(|p| p.approvals.into_inner())
+						.unwrap_or_default();
+					let pending: Vec<usize> = members
+						.iter()
+						.copied()
+						.filter(|m| !approved.contains(&self.actors[*m].account))
+						.collect();
+					let who = self.one_of(rng, &pending);
+					return (who, call(C::approve { group, call: Box::new(inner) }), None);
+				}
+				let who = self.one_of(rng, members);
+				let inner = match rng.below(6) {
+					// What the group's devices need, the same call from every member: serve an
+					// owner of the fuzzer's devices whom the group does not serve yet.
+					4..=5 => match self.unserved_owner(group) {
+						Some(owner) => {
+							RuntimeCall::Devices(pallet_devices::Call::serve_owner { owner })
+						},
+						None => self.balances_call(rng).1,
 					},
-					_ => Who::Signed(self.actor(rng)),
-				};
-				let inner = match rng.below(4) {
 					0 => RuntimeCall::Devices(pallet_devices::Call::serve_owner {
 						owner: self.account(rng),
 					}),
@@ -614,6 +727,10 @@ impl World {
 					},
 					_ => self.balances_call(rng).1,
 				};
+				self.proposed.push((group, inner.clone()));
+				if self.proposed.len() > 16 {
+					self.proposed.remove(0);
+				}
 				(who, call(C::approve { group, call: Box::new(inner) }), None)
 			},
 			_ => {
@@ -626,6 +743,16 @@ impl World {
 		}
 	}
 
+	/// An owner of one of the fuzzer's devices whom `group`'s account does not serve.
+	fn unserved_owner(&self, group: u32) -> Option<AccountId> {
+		let account = pallet_groups::Pallet::<Runtime>::account_of(group);
+		self.devices.iter().find_map(|d| {
+			let owner = pallet_devices::Devices::<Runtime>::get(d.id)?.owner;
+			(!pallet_devices::ServedOwners::<Runtime>::contains_key(&account, &owner))
+				.then_some(owner)
+		})
+	}
+
 	/// Members for a group: gateways (actors) of different council members, now and then not.
 	fn membership(
 		&self,
@@ -634,12 +761,20 @@ impl World {
 		BoundedVec<pallet_groups::Membership<AccountId>, frame_support::traits::ConstU32<16>>,
 		Vec<usize>,
 	) {
-		let n = rng.below(6) as usize;
+		// Mostly a group the pallet takes: 2 to 4 distinct gateways, each of another council
+		// member.
+		let proper = rng.chance(75);
+		let n = if proper { 2 + rng.below(3) } else { rng.below(6) } as usize;
+		let mut gateways: Vec<usize> = (0..self.actors.len()).collect();
 		let mut members = Vec::new();
 		let mut actors = Vec::new();
 		for k in 0..n {
-			let gateway = self.actor(rng);
-			let member = if rng.chance(85) { k % self.council } else { self.actor(rng) };
+			let gateway = if proper && !gateways.is_empty() {
+				gateways.swap_remove(rng.index(gateways.len()))
+			} else {
+				self.actor(rng)
+			};
+			let member = if proper || rng.chance(85) { k % self.council } else { self.actor(rng) };
 			actors.push(gateway);
 			members.push(pallet_groups::Membership {
 				gateway: self.actors[gateway].account.clone(),
@@ -671,9 +806,94 @@ impl World {
 		(self.authority(rng), call(c))
 	}
 
+	/// The council's own calls as its members make them: a motion proposed, voted on by the
+	/// members who have not voted yet, closed with the bounds it needs (or not, now and then).
+	/// A motion carries what the council decides elsewhere in the fuzzer (validators, nodes,
+	/// groups, root calls through the consortium).
+	fn council_call(&mut self, rng: &mut Rng) -> (Who, RuntimeCall) {
+		use pallet_collective::{Call as C, Instance1};
+		let call = |c| RuntimeCall::Council(c);
+		let members: Vec<usize> = pallet_collective::Members::<Runtime, Instance1>::get()
+			.iter()
+			.filter_map(|m| {
+				self.signer_of(m).and_then(|w| if let Who::Signed(i) = w { Some(i) } else { None })
+			})
+			.collect();
+		let open = pallet_collective::Proposals::<Runtime, Instance1>::get();
+		let motion = (!open.is_empty()).then(|| open[rng.index(open.len())]);
+		// (index, threshold, ayes, nays, end), the fields `Votes` keeps private.
+		let votes = motion.and_then(|h| {
+			let v = pallet_collective::Voting::<Runtime, Instance1>::get(h)?;
+			<(u32, u32, Vec<AccountId>, Vec<AccountId>, u32)>::decode(&mut &v.encode()[..]).ok()
+		});
+		match (rng.below(10), motion, votes) {
+			(0..=3, Some(hash), Some((index, _, ayes, nays, _))) => {
+				let not_voted: Vec<usize> = members
+					.iter()
+					.copied()
+					.filter(|m| {
+						let a = &self.actors[*m].account;
+						!ayes.contains(a) && !nays.contains(a)
+					})
+					.collect();
+				let index = if rng.chance(90) { index } else { rng.edgy_u32() };
+				(
+					self.one_of(rng, &not_voted),
+					call(C::vote { proposal: hash, index, approve: rng.chance(80) }),
+				)
+			},
+			(4..=6, Some(hash), Some((index, ..))) => {
+				let proposal = pallet_collective::ProposalOf::<Runtime, Instance1>::get(hash);
+				let (weight, length) = proposal.as_ref().map_or((Default::default(), 0), |p| {
+					(p.get_dispatch_info().call_weight, p.encoded_size() as u32)
+				});
+				let (proposal_weight_bound, length_bound) = if rng.chance(85) {
+					(weight, length)
+				} else {
+					(weight.saturating_div(2), length / 2)
+				};
+				let c =
+					C::close { proposal_hash: hash, index, proposal_weight_bound, length_bound };
+				(Who::Signed(self.actor(rng)), call(c))
+			},
+			_ => {
+				let proposal = match rng.below(4) {
+					0 => self.governance_call(rng).1,
+					1 => self.groups_call(rng).1,
+					2 => RuntimeCall::Consortium(pallet_consortium::Call::dispatch_as_root {
+						call: Box::new(RuntimeCall::System(
+							frame_system::Call::remark_with_event { remark: rng.some_bytes(16) },
+						)),
+					}),
+					_ => {
+						let (_, c) = self.anchoring_call(rng);
+						c
+					},
+				};
+				let proposal = if trusted_may(&proposal) {
+					proposal
+				} else {
+					RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() })
+				};
+				let length = proposal.encoded_size() as u32;
+				let length_bound = if rng.chance(90) { length } else { length / 2 };
+				let threshold = if rng.chance(80) { 3 } else { rng.below(6) as u32 };
+				let c = C::propose { threshold, proposal: Box::new(proposal), length_bound };
+				(self.one_of(rng, &members), call(c))
+			},
+		}
+	}
+
 	fn balances_call(&mut self, rng: &mut Rng) -> (Who, RuntimeCall) {
 		use pallet_balances::Call as C;
-		let dest = self.account(rng).into();
+		// Now and then a group's account, which pays its deposits and fees from what it is sent.
+		let dest = match self.groups.len() {
+			n if n > 0 && rng.chance(10) => {
+				pallet_groups::Pallet::<Runtime>::account_of(self.groups[rng.index(n)].id)
+			},
+			_ => self.account(rng),
+		}
+		.into();
 		let value = match rng.below(10) {
 			0 => rng.edgy_u128(UNIT),
 			1 => pallet_balances::Pallet::<Runtime>::free_balance(&self.actors[0].account),
