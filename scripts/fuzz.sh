@@ -8,7 +8,7 @@
 #   scripts/fuzz.sh [--calls N] [--seconds T] [--seed S] [--release] [--out FILE]
 #
 # Defaults: 1,000,000 calls, a seed from the clock (printed), the debug build (overflow checks on,
-# about 1,000 calls/s here; --release is about ten times faster after a longer build), the report
+# about 500 calls/s here; --release is about ten times faster after a longer build), the report
 # to bench/results/fuzz.md. Replay a failure: add the printed `--case C` (and the same --seed).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -37,7 +37,9 @@ log "building iotrust-fuzz ($profile)"
 if [ "$profile" = release ]; then
 	(cd "$REPO_ROOT" && cargo build --locked --release -p iotrust-fuzz)
 else
-	(cd "$REPO_ROOT" && cargo build --locked -p iotrust-fuzz)
+	# The workspace build scripts/test.sh makes (the same feature set, so nothing is compiled
+	# again after it); `-p iotrust-fuzz` alone would unify features differently.
+	(cd "$REPO_ROOT" && cargo build --locked --workspace --all-targets)
 fi
 log "fuzzing: seed $seed, $calls calls"
 mkdir -p "$(dirname "$out")"

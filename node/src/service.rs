@@ -57,7 +57,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		})
 		.transpose()?;
 
-	let executor = sc_service::new_wasm_executor::<HostFunctions>(&config.executor);
+	let executor = wasm_executor(&config.executor);
 	let (client, backend, keystore_container, task_manager) =
 		sc_service::new_full_parts::<Block, RuntimeApi, _>(
 			config,
@@ -341,4 +341,31 @@ pub fn new_full<
 	}
 
 	Ok(task_manager)
+}
+
+/// The environment variable naming a directory where the node keeps the runtime's compiled
+/// machine code between starts (wasmtime's cache, shared safely by nodes running at once).
+pub const WASM_CACHE_ENV: &str = "IOTRUST_WASM_CACHE";
+
+/// The runtime's executor, as `sc_service::new_wasm_executor` makes it, with wasmtime's cache in
+/// the directory `IOTRUST_WASM_CACHE` names, if it does. Without it, every start compiles the
+/// runtime again: a couple of seconds for a release node, 15 s of CPU for a debug one, which the
+/// end-to-end tests pay at every node they start.
+fn wasm_executor(
+	config: &sc_service::config::ExecutorConfiguration,
+) -> sc_executor::WasmExecutor<HostFunctions> {
+	let strategy = config.default_heap_pages.map_or(
+		sc_executor::DEFAULT_HEAP_ALLOC_STRATEGY,
+		|p| sc_executor::HeapAllocStrategy::Static { extra_pages: p as _ },
+	);
+	let builder = sc_executor::WasmExecutor::<HostFunctions>::builder()
+		.with_execution_method(config.wasm_method)
+		.with_onchain_heap_alloc_strategy(strategy)
+		.with_offchain_heap_alloc_strategy(strategy)
+		.with_max_runtime_instances(config.max_runtime_instances)
+		.with_runtime_cache_size(config.runtime_cache_size);
+	match std::env::var_os(WASM_CACHE_ENV).filter(|dir| !dir.is_empty()) {
+		Some(dir) => builder.with_cache_path(dir).build(),
+		None => builder.build(),
+	}
 }

@@ -6,6 +6,7 @@
 
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 // Fixed node keys of the local test network, so peer ids are known in advance: the
@@ -21,6 +22,38 @@ export const LOCAL_NODES = {
 };
 
 export const GENESIS_VALIDATORS = ['alice', 'bob', 'charlie', 'dave'];
+
+// Where nodes started here keep the runtime's compiled code (the node's IOTRUST_WASM_CACHE),
+// and the raw chain specs made from the built-in ones: a debug node spends ~15 s of CPU
+// compiling the runtime at each start, once to build the genesis state of a built-in spec and
+// once to run blocks; four started at once on two cores took over a minute.
+const CACHE_DIR = process.env.IOTRUST_NODE_CACHE ?? path.join(os.tmpdir(), 'iotrust-node-cache');
+
+/**
+ * The chain spec to start `bin` on: `chain` itself if it is a file, else the built-in spec
+ * `chain` in raw form, made once per build of `bin` (its genesis state then needs no runtime).
+ */
+export function rawSpec(bin, chain) {
+  if (chain.endsWith('.json') || chain.includes('/')) return chain;
+  const { mtimeMs, size } = fs.statSync(bin);
+  const file = path.join(CACHE_DIR, 'specs', `${chain}-${Math.floor(mtimeMs)}-${size}.json`);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const spec = execFileSync(bin, ['build-spec', '--chain', chain, '--raw'], {
+      stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 * 1024 * 1024,
+    });
+    // Written whole, then renamed: a test starting nodes at once may make it twice, never half.
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, spec);
+    fs.renameSync(tmp, file);
+    // Specs of earlier builds, a day old, are of no more use.
+    for (const old of fs.readdirSync(path.dirname(file))) {
+      const f = path.join(path.dirname(file), old);
+      if (old.startsWith(`${chain}-`) && f !== file && Date.now() - fs.statSync(f).mtimeMs > 86400000) fs.rmSync(f, { force: true });
+    }
+  }
+  return file;
+}
 
 /** The loopback ports of node number `index`, shifted by `offset` (tests use their own). */
 export function ports(index, offset = 0) {
@@ -75,7 +108,7 @@ export function startNode({
   });
   const p = ports(idx, offset);
   const args = [
-    '--chain', chain, '--base-path', base, '--name', name,
+    '--chain', rawSpec(bin, chain), '--base-path', base, '--name', name,
     '--node-key-file', keyFile,
     '--listen-addr', `/ip4/${listenIp}/tcp/${p.p2p}`,
     '--rpc-port', String(p.rpc), '--rpc-cors', 'all',
@@ -89,15 +122,16 @@ export function startNode({
   ];
   const [cmd, ...cmdArgs] = [...prefix, bin, ...args];
   return {
-    ...spawnLogged(name, cmd, cmdArgs, path.join(state, `${name}.log`)),
+    ...spawnLogged(name, cmd, cmdArgs, path.join(state, `${name}.log`),
+      { IOTRUST_WASM_CACHE: path.join(CACHE_DIR, 'wasm'), ...process.env }),
     ports: p, rpcUrl: `ws://127.0.0.1:${p.rpc}`, httpUrl: `http://127.0.0.1:${p.rpc}`,
   };
 }
 
 /** Start `bin args` with its output appended to `logPath`; a handle for stopNode. */
-export function spawnLogged(name, bin, args, logPath) {
+export function spawnLogged(name, bin, args, logPath, env = process.env) {
   const log = fs.openSync(logPath, 'a');
-  const proc = spawn(bin, args, { stdio: ['ignore', log, log] });
+  const proc = spawn(bin, args, { stdio: ['ignore', log, log], env });
   fs.closeSync(log);
   return { name, proc, logPath };
 }
