@@ -354,10 +354,10 @@ pub const WASM_CACHE_ENV: &str = "IOTRUST_WASM_CACHE";
 fn wasm_executor(
 	config: &sc_service::config::ExecutorConfiguration,
 ) -> sc_executor::WasmExecutor<HostFunctions> {
-	let strategy = config.default_heap_pages.map_or(
-		sc_executor::DEFAULT_HEAP_ALLOC_STRATEGY,
-		|p| sc_executor::HeapAllocStrategy::Static { extra_pages: p as _ },
-	);
+	let strategy =
+		config.default_heap_pages.map_or(sc_executor::DEFAULT_HEAP_ALLOC_STRATEGY, |p| {
+			sc_executor::HeapAllocStrategy::Static { extra_pages: p as _ }
+		});
 	let builder = sc_executor::WasmExecutor::<HostFunctions>::builder()
 		.with_execution_method(config.wasm_method)
 		.with_onchain_heap_alloc_strategy(strategy)
