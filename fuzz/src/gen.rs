@@ -47,8 +47,9 @@ pub struct World {
 	pub groups: Vec<Group>,
 	/// The council members among the actors.
 	pub council: usize,
-	/// Calls proposed to groups (`groups.approve`), the latest few, for other members to approve.
-	pub proposed: Vec<(u32, RuntimeCall)>,
+	/// Calls proposed to groups (`groups.approve`) with their hashes, the latest few, for other
+	/// members to approve.
+	pub proposed: Vec<(u32, sp_core::H256, RuntimeCall)>,
 }
 
 /// Pallet indices of the runtime, for calls decoded from bytes.
@@ -127,8 +128,12 @@ impl World {
 		}
 	}
 
+	fn actor_of(&self, account: &AccountId) -> Option<usize> {
+		self.actors.iter().position(|a| &a.account == account)
+	}
+
 	fn signer_of(&self, account: &AccountId) -> Option<Who> {
-		self.actors.iter().position(|a| &a.account == account).map(Who::Signed)
+		self.actor_of(account).map(Who::Signed)
 	}
 
 	/// Privileged origins now and then; a stranger's otherwise.
@@ -653,14 +658,10 @@ impl World {
 						.filter(|m| !confirmed.contains(&self.actors[*m].account))
 						.collect()
 				});
-				let who = match known {
-					_ if !unconfirmed.is_empty() && rng.chance(80) => {
-						Who::Signed(unconfirmed[rng.index(unconfirmed.len())])
-					},
-					Some(g) if !g.members.is_empty() && rng.chance(90) => {
-						Who::Signed(g.members[rng.index(g.members.len())])
-					},
-					_ => Who::Signed(self.actor(rng)),
+				let who = if !unconfirmed.is_empty() && rng.chance(80) {
+					Who::Signed(unconfirmed[rng.index(unconfirmed.len())])
+				} else {
+					self.one_of(rng, known.map_or(&[][..], |g| &g.members[..]))
 				};
 				let epoch = record.map_or(0, |r| r.epoch);
 				(who, call(C::confirm_key { group, epoch, key }), None)
@@ -670,24 +671,18 @@ impl World {
 					self.groups.iter().find(|g| g.id == group).map_or(&[][..], |g| &g.members[..]);
 				// Half the time a call already proposed to the group, by a member who has not
 				// approved it, so that proposals reach their threshold.
-				let open: Vec<&RuntimeCall> = self
+				let open: Vec<(Vec<AccountId>, &RuntimeCall)> = self
 					.proposed
 					.iter()
-					.filter(|(g, c)| {
-						*g == group
-							&& pallet_groups::Proposals::<Runtime>::contains_key(
-								group,
-								sp_core::H256(sp_io::hashing::blake2_256(&c.encode())),
-							)
+					.filter(|(g, ..)| *g == group)
+					.filter_map(|(_, hash, c)| {
+						let p = pallet_groups::Proposals::<Runtime>::get(group, hash)?;
+						Some((p.approvals.into_inner(), c))
 					})
-					.map(|(_, c)| c)
 					.collect();
 				if !open.is_empty() && rng.chance(50) {
-					let inner = open[rng.index(open.len())].clone();
-					let hash = sp_core::H256(sp_io::hashing::blake2_256(&inner.encode()));
-					let approved = pallet_groups::Proposals::<Runtime>::get(group, hash)
-						.map(|p| p.approvals.into_inner())
-						.unwrap_or_default();
+					let (approved, inner) = &open[rng.index(open.len())];
+					let inner = (*inner).clone();
 					let pending: Vec<usize> = members
 						.iter()
 						.copied()
@@ -727,7 +722,8 @@ impl World {
 					},
 					_ => self.balances_call(rng).1,
 				};
-				self.proposed.push((group, inner.clone()));
+				let hash = sp_core::H256(sp_io::hashing::blake2_256(&inner.encode()));
+				self.proposed.push((group, hash, inner.clone()));
 				if self.proposed.len() > 16 {
 					self.proposed.remove(0);
 				}
@@ -815,9 +811,7 @@ impl World {
 		let call = |c| RuntimeCall::Council(c);
 		let members: Vec<usize> = pallet_collective::Members::<Runtime, Instance1>::get()
 			.iter()
-			.filter_map(|m| {
-				self.signer_of(m).and_then(|w| if let Who::Signed(i) = w { Some(i) } else { None })
-			})
+			.filter_map(|m| self.actor_of(m))
 			.collect();
 		let open = pallet_collective::Proposals::<Runtime, Instance1>::get();
 		let motion = (!open.is_empty()).then(|| open[rng.index(open.len())]);
