@@ -58,6 +58,8 @@ if [ "$run_e2e" -eq 1 ]; then
 	timeout 8m "$REPO_ROOT/scripts/bench-gateway.sh" --smoke --no-build
 	log "gateway group benchmark, smoke mode (a 3-of-4 group on the 4-validator network, 20 devices)"
 	timeout 6m "$REPO_ROOT/scripts/bench-gateway.sh" --group-smoke --no-build
+	log "client examples (examples/: JavaScript, Python, Rust, curl) against a development node"
+	timeout 10m "$REPO_ROOT/scripts/examples.sh" --no-build
 fi
 
 log "all tests passed in $(($(date +%s) - started)) s"

@@ -2,7 +2,8 @@
 // metrics, on the development chain (one validator). The gateway plans its batches against the
 // limits it reads from the chain (`MaxDevicesPerBatch`, and how many devices' ranges fit one
 // extrinsic's weight and length), so no batch is ever refused as too big and nothing stalls:
-// every reading is anchored, each device's ranges follow one another exactly.
+// every reading is anchored, each device's ranges follow one another exactly. Then the Grafana
+// dashboards in docker/ are checked against what the node and the gateway serve at /metrics.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -11,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   runSimulator, simulatorArgs, startDevNode, startGateway, startMosquitto, stopNode, waitForPort,
 } from '../../scripts/lib/network.mjs';
-import { connect, logTail, NODE_BIN, tempState, waitFor } from './helpers.mjs';
+import { connect, logTail, NODE_BIN, REPO_ROOT, tempState, waitFor } from './helpers.mjs';
 
 const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 170;
 const MQTT_PORT = 11883 + OFFSET;
@@ -91,4 +92,62 @@ describe('gateway, 120 devices × 2 metrics on --dev', { timeout: 10 * 60000 }, 
     assert.equal(body.reading.metrics.length, 2);
     assert.equal((await api.call.anchoringApi.checkReading(body.anchor, body.reading, body.proof)).toString(), 'Anchored');
   });
+
+  it('feeds every panel of the Grafana dashboards in docker/: each metric they query, the node or the gateway serves', async () => {
+    const scrape = async (url) => {
+      const res = await fetch(url);
+      assert.equal(res.status, 200, url);
+      return res.text();
+    };
+    const exposed = new Set();
+    for (const text of [
+      await scrape(`http://127.0.0.1:${nodes[0].ports.prometheus}/metrics`),
+      await scrape(`http://127.0.0.1:${HTTP_PORT}/metrics`),
+    ]) {
+      for (const line of text.split('\n')) {
+        // A family declared (`# TYPE name kind`) counts even before its first sample; a
+        // histogram's family serves name_bucket, name_sum and name_count.
+        const declared = line.match(/^# TYPE (\S+) (\S+)/);
+        if (declared) {
+          exposed.add(declared[1]);
+          if (declared[2] === 'histogram') for (const s of ['_bucket', '_sum', '_count']) exposed.add(declared[1] + s);
+        } else if (/^[a-zA-Z_:]/.test(line)) exposed.add(line.match(/^[a-zA-Z_:][a-zA-Z0-9_:]*/)[0]);
+      }
+    }
+    const dir = path.join(REPO_ROOT, 'docker/grafana');
+    const dashboards = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    assert.deepEqual(dashboards.sort(), ['iotrust-gateway.json', 'iotrust-node.json']);
+    const unfed = [];
+    let queried = 0;
+    for (const file of dashboards) {
+      const panels = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')).panels.flatMap((p) => [p, ...(p.panels ?? [])]);
+      assert.ok(panels.length > 0, `${file} has panels`);
+      for (const panel of panels.filter((p) => p.type !== 'row')) {
+        const metrics = (panel.targets ?? []).flatMap((t) => metricsOf(t.expr ?? ''));
+        assert.ok(metrics.length > 0, `${file}: panel "${panel.title}" queries a metric`);
+        queried += metrics.length;
+        for (const m of metrics) if (!exposed.has(m)) unfed.push(`${file}: "${panel.title}" queries ${m}`);
+      }
+    }
+    assert.deepEqual(unfed, [], 'metrics that neither the node nor the gateway serves');
+    console.log(`# ${queried} metric references in ${dashboards.length} dashboards, all served`);
+  });
 });
+
+/** Words of PromQL that are not metric names: functions, aggregations, keywords. */
+const PROMQL_WORDS = new Set([
+  'sum', 'min', 'max', 'avg', 'count', 'stddev', 'topk', 'bottomk', 'quantile', 'rate', 'irate', 'increase',
+  'delta', 'deriv', 'histogram_quantile', 'abs', 'clamp_min', 'clamp_max', 'time', 'vector', 'scalar',
+  'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'offset', 'bool',
+]);
+
+/** The metric names a PromQL expression reads: what is left once strings, label matchers, ranges,
+ * label lists and function calls are taken out. */
+function metricsOf(expr) {
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
+  return [...bare.matchAll(/\b[a-zA-Z_:][a-zA-Z0-9_:]*\b(?!\s*\()/g)].map((m) => m[0]).filter((w) => !PROMQL_WORDS.has(w));
+}
