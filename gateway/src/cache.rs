@@ -121,6 +121,11 @@ impl DeviceCache {
 		});
 	}
 
+	/// The most records it keeps.
+	pub fn capacity(&self) -> usize {
+		self.limits.capacity
+	}
+
 	/// How many records are cached.
 	#[cfg(test)]
 	pub fn len(&self) -> usize {

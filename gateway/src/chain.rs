@@ -224,6 +224,31 @@ impl Chain {
 		}))
 	}
 
+	/// Up to `limit` (at most 100) of `owner`'s devices after `start_after`, in the chain's
+	/// order: a page of `devicesApi.devicesOf`.
+	pub async fn devices_of(
+		&self,
+		owner: &AccountId,
+		start_after: Option<DeviceId>,
+		limit: u32,
+	) -> Result<Vec<(DeviceId, DeviceInfo)>, String> {
+		type Full = pallet_devices_runtime_api::DeviceInfo<AccountId, u128, u32>;
+		let page: Vec<(DeviceId, Full)> =
+			self.runtime_call("DevicesApi_devices_of", &(owner, start_after, limit)).await?;
+		Ok(page
+			.into_iter()
+			.map(|(id, d)| {
+				let info = DeviceInfo {
+					owner: d.owner,
+					key: d.key,
+					status: d.status as u8,
+					gateway: d.gateway,
+				};
+				(id, info)
+			})
+			.collect())
+	}
+
 	/// The anchor with id `anchor`.
 	pub async fn anchor(&self, anchor: AnchorId) -> Result<Option<AnchorRecord>, String> {
 		self.runtime_call("AnchoringApi_anchor", &anchor).await

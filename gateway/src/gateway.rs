@@ -25,7 +25,10 @@ use crate::{
 };
 use anyhow::Context;
 use codec::Encode;
-use std::{sync::Arc, time::Duration};
+use std::{
+	sync::Arc,
+	time::{Duration, Instant},
+};
 use tokio::{net::TcpListener, sync::mpsc};
 use tracing::{error, info, warn};
 
@@ -124,6 +127,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 		stats.clone(),
 	));
 	let anchorer = anchorer.relaying(relayed);
+	tokio::spawn(refresh_devices(chain.clone(), cache.clone(), me, config.serve_owners.clone()));
 
 	tokio::select! {
 		r = ingest(validator, Some(relay), store.clone(), stats.clone(), &config) => r,
@@ -332,6 +336,61 @@ async fn shutdown_signal() {
 	tokio::select! {
 		_ = tokio::signal::ctrl_c() => {},
 		_ = async { match term.as_mut() { Some(t) => { t.recv().await; }, None => std::future::pending().await } } => {},
+	}
+}
+
+/// How often the records of the devices bound to this gateway are read again (well within the
+/// cache's five minutes, so they do not age out of it all at once).
+const DEVICE_REFRESH: Duration = Duration::from_secs(120);
+
+/// Keep the records of the devices bound to this gateway in the cache, read a page (100) at a
+/// time from each owner it serves (`devicesApi.devicesOf`): at start, so that the first reading
+/// of each device after a restart finds its key at once (10,000 devices are 100 runtime calls
+/// instead of 10,000 lookups on the readings' path), and every [`DEVICE_REFRESH`] after. A
+/// page is taken with a ticket like any lookup: if a finalized block changed a device while the
+/// page was read, the page is read again once, otherwise left to the lookups on demand. Stops
+/// filling at nine tenths of the cache's capacity.
+async fn refresh_devices(
+	chain: Arc<Chain>,
+	cache: Arc<DeviceCache>,
+	me: AccountId,
+	owners: Vec<AccountId>,
+) {
+	const PAGE: u32 = 100;
+	loop {
+		let started = Instant::now();
+		let mut kept = 0usize;
+		'owners: for owner in &owners {
+			let mut after = None;
+			loop {
+				let mut last = None;
+				let mut full = false;
+				for _attempt in 0..2 {
+					let ticket = cache.ticket();
+					let page = match chain.devices_of(owner, after, PAGE).await {
+						Ok(page) => page,
+						Err(e) => {
+							warn!("reading the devices of {}: {e}", chain::ss58(owner));
+							break 'owners;
+						},
+					};
+					(last, full) = (page.last().map(|(id, _)| *id), page.len() as u32 == PAGE);
+					let ours: Vec<_> =
+						page.into_iter().filter(|(_, info)| info.gateway == Some(me)).collect();
+					let n = ours.len();
+					if ours.into_iter().all(|(id, info)| cache.put(ticket, id, Some(info))) {
+						kept += n;
+						break;
+					}
+				}
+				if !full || kept >= cache.capacity() / 10 * 9 {
+					break;
+				}
+				after = last;
+			}
+		}
+		info!("device records refreshed: {kept} bound to this gateway, in {:?}", started.elapsed());
+		tokio::time::sleep(DEVICE_REFRESH).await;
 	}
 }
 
