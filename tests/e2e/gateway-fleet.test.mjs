@@ -131,6 +131,22 @@ describe('gateway, 120 devices × 2 metrics on --dev', { timeout: 10 * 60000 }, 
     }
     assert.deepEqual(unfed, [], 'metrics that neither the node nor the gateway serves');
     console.log(`# ${queried} metric references in ${dashboards.length} dashboards, all served`);
+
+    // And the compose file wires them up: Prometheus scrapes every node's Prometheus port and
+    // the gateway's HTTP port, Grafana mounts the dashboards and Prometheus as its data source.
+    const docker = (f) => fs.readFileSync(path.join(REPO_ROOT, 'docker', f), 'utf8');
+    const compose = docker('docker-compose.yml');
+    const services = [...compose.matchAll(/^  ([a-z]+):$/gm)].map((m) => m[1]);
+    for (const s of ['alice', 'bob', 'charlie', 'dave', 'mosquitto', 'gateway', 'prometheus', 'grafana']) {
+      assert.ok(services.includes(s), `docker-compose.yml has a ${s} service`);
+    }
+    const targets = [...docker('prometheus.yml').matchAll(/"([a-z]+):(\d+)"/g)].map((m) => `${m[1]}:${m[2]}`);
+    const gatewayPort = docker('gateway/gateway.toml').match(/^http = "0\.0\.0\.0:(\d+)"$/m)[1];
+    assert.deepEqual(targets.sort(), ['alice:9615', 'bob:9615', 'charlie:9615', 'dave:9615', `gateway:${gatewayPort}`].sort());
+    assert.match(compose, /\.\/prometheus\.yml:\/etc\/prometheus\/prometheus\.yml/);
+    assert.match(compose, /\.\/grafana:\/var\/lib\/grafana\/dashboards/);
+    assert.match(docker('grafana/provisioning/dashboards/iotrust.yml'), /path: \/var\/lib\/grafana\/dashboards/);
+    assert.match(docker('grafana/provisioning/datasources/prometheus.yml'), /url: http:\/\/prometheus:9090/);
   });
 });
 
