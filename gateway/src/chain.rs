@@ -36,13 +36,14 @@ pub struct DeviceInfo {
 	pub gateway: Option<AccountId>,
 }
 
-/// The leading fields of the devices pallet's `Device` record, as `devicesApi.device` returns it.
-#[derive(Decode)]
-struct DeviceHead {
-	owner: AccountId,
-	key: DevicePublicKey,
-	status: u8,
-	gateway: Option<AccountId>,
+/// A device as `devicesApi.device` and `devicesApi.devicesOf` return it (the runtime API crate's
+/// type, with this runtime's balance and block number).
+type ChainDeviceInfo = pallet_devices_runtime_api::DeviceInfo<AccountId, u128, u32>;
+
+impl From<ChainDeviceInfo> for DeviceInfo {
+	fn from(d: ChainDeviceInfo) -> Self {
+		DeviceInfo { owner: d.owner, key: d.key, status: d.status as u8, gateway: d.gateway }
+	}
 }
 
 /// Why `checkReading` accepts or refuses a reading: the chain's own type.
@@ -215,13 +216,8 @@ impl Chain {
 
 	/// What the chain says of `device`, if it exists.
 	pub async fn device(&self, device: &DeviceId) -> Result<Option<DeviceInfo>, String> {
-		let head: Option<DeviceHead> = self.runtime_call("DevicesApi_device", device).await?;
-		Ok(head.map(|h| DeviceInfo {
-			owner: h.owner,
-			key: h.key,
-			status: h.status,
-			gateway: h.gateway,
-		}))
+		let info: Option<ChainDeviceInfo> = self.runtime_call("DevicesApi_device", device).await?;
+		Ok(info.map(DeviceInfo::from))
 	}
 
 	/// Up to `limit` (at most 100) of `owner`'s devices after `start_after`, in the chain's
@@ -232,21 +228,9 @@ impl Chain {
 		start_after: Option<DeviceId>,
 		limit: u32,
 	) -> Result<Vec<(DeviceId, DeviceInfo)>, String> {
-		type Full = pallet_devices_runtime_api::DeviceInfo<AccountId, u128, u32>;
-		let page: Vec<(DeviceId, Full)> =
+		let page: Vec<(DeviceId, ChainDeviceInfo)> =
 			self.runtime_call("DevicesApi_devices_of", &(owner, start_after, limit)).await?;
-		Ok(page
-			.into_iter()
-			.map(|(id, d)| {
-				let info = DeviceInfo {
-					owner: d.owner,
-					key: d.key,
-					status: d.status as u8,
-					gateway: d.gateway,
-				};
-				(id, info)
-			})
-			.collect())
+		Ok(page.into_iter().map(|(id, d)| (id, d.into())).collect())
 	}
 
 	/// The anchor with id `anchor`.
