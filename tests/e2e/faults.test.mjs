@@ -323,10 +323,16 @@ describe('faults on the 4-validator network', { timeout: 30 * MIN, skip: skipRea
     const load = startLoad([apis.alice, apis.bob], [keys.alice, keys.bob, keys.eve, keys.ferdie]);
     const filler = path.join(diskDir, 'filler');
     const logText = () => fs.readFileSync(nodes.dave.logPath, 'utf8');
+    // Grow the filler until `mib` MiB of the disk are left free.
+    const leave = (mib) => {
+      const { bavail, bsize } = fs.statfsSync(diskDir);
+      const extra = bavail * bsize - mib * 1024 * 1024;
+      const size = fs.existsSync(filler) ? fs.statSync(filler).size : 0;
+      if (extra > 0) execFileSync('fallocate', ['-l', String(size + extra), filler]);
+    };
     try {
       // Leave 160 MiB: the full blocks fill the rest past the 128 MiB threshold in seconds.
-      const { bavail, bsize } = fs.statfsSync(diskDir);
-      execFileSync('fallocate', ['-l', String(Math.max(0, bavail * bsize - 160 * 1024 * 1024)), filler]);
+      leave(160);
       step('disk nearly full');
       const logged = logText().length;
       await apis.dave.disconnect();
@@ -342,9 +348,7 @@ describe('faults on the 4-validator network', { timeout: 30 * MIN, skip: skipRea
       // Restarted on a disk still full, it refuses at once, saying why. The node stopped just
       // under the threshold (127 of 128 MiB free in one CI run) and what it frees on its way out
       // can lift it back over, so the filler first takes the free space down to 64 MiB.
-      const left = fs.statfsSync(diskDir);
-      const extra = left.bavail * left.bsize - 64 * 1024 * 1024;
-      if (extra > 0) execFileSync('fallocate', ['-l', String(fs.statSync(filler).size + extra), filler]);
+      leave(64);
       start('dave');
       await waitFor('dave to refuse', async () => exited('dave'), { timeoutMs: MIN, intervalMs: 500 });
       assert.match(logText(), /below threshold|StorageOutOfSpace|out of space/i);
