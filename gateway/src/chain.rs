@@ -109,6 +109,8 @@ pub struct Chain {
 	/// Held while [`Chain::submit`] hands a transaction to the node's pool: the nonce it takes
 	/// (the account's next, counting the pool) is then taken, so two never get the same one.
 	submitting: tokio::sync::Mutex<()>,
+	/// The finalized blocks the transactions followed went into, each read once.
+	blocks: std::sync::Arc<Blocks>,
 }
 
 /// A client at one block.
@@ -166,12 +168,14 @@ impl Chain {
 		let api = OnlineClient::<SubstrateConfig>::from_backend(std::sync::Arc::new(backend))
 			.await
 			.map_err(|e| format!("cannot connect to {url}: {e}"))?;
+		let rpc = subxt::rpcs::LegacyRpcMethods::new(client);
 		Ok(Self {
-			api,
-			rpc: subxt::rpcs::LegacyRpcMethods::new(client),
+			api: api.clone(),
+			rpc: rpc.clone(),
 			signer,
 			latest: std::sync::Mutex::new(None),
 			submitting: tokio::sync::Mutex::new(()),
+			blocks: std::sync::Arc::new(Blocks::new(api.clone(), rpc.clone())),
 		})
 	}
 
@@ -316,18 +320,13 @@ impl Chain {
 		let in_block =
 			progress.wait_for_finalized().await.map_err(|e| SubmitError::Other(e.to_string()))?;
 		let block = H256(in_block.block_hash().0);
-		let events =
-			in_block.wait_for_success().await.map_err(|e| SubmitError::Dispatch(e.to_string()))?;
-		let mut out = Vec::new();
-		for ev in events.iter() {
-			let ev = ev.map_err(|e| SubmitError::Other(e.to_string()))?;
-			out.push((
-				ev.pallet_name().to_string(),
-				ev.event_name().to_string(),
-				ev.field_bytes().to_vec(),
-			));
-		}
-		Ok((block, out))
+		let events = self
+			.blocks
+			.events_of(block, H256(in_block.extrinsic_hash().0))
+			.await
+			.map_err(SubmitError::Other)?
+			.map_err(|e| SubmitError::Dispatch(e.to_string()))?;
+		Ok((block, events))
 	}
 
 	/// `calls` as one `Utility.batch_all`, encoded against the chain's current metadata.
@@ -723,9 +722,8 @@ impl AnchorChain for Chain {
 			match watch.finalized().await {
 				Ok((block, Ok(events))) => events
 					.iter()
-					.flatten()
-					.find(|ev| ev.pallet_name() == "Anchoring" && ev.event_name() == "Anchored")
-					.and_then(|ev| AnchorId::decode(&mut ev.field_bytes()).ok())
+					.find(|(pallet, name, _)| pallet == "Anchoring" && name == "Anchored")
+					.and_then(|(_, _, fields)| AnchorId::decode(&mut &fields[..]).ok())
 					.map(|anchor| Outcome::Anchored { anchor, block })
 					.unwrap_or_else(|| Outcome::Lost("no Anchored event".into())),
 				Ok((_, Err(failed))) => Outcome::Failed(failed),
@@ -738,17 +736,7 @@ impl AnchorChain for Chain {
 		let mut watch = self.sign_and_watch(call, nonce).await?;
 		Ok(Box::pin(async move {
 			match watch.finalized().await {
-				Ok((_, Ok(events))) => Ok(events
-					.iter()
-					.flatten()
-					.map(|ev| {
-						(
-							ev.pallet_name().to_string(),
-							ev.event_name().to_string(),
-							ev.field_bytes().to_vec(),
-						)
-					})
-					.collect()),
+				Ok((_, Ok(events))) => Ok(events),
 				Ok((_, Err(failed))) => Err(CallFailure::Failed(failed)),
 				Err(lost) => Err(CallFailure::NotSubmitted(lost)),
 			}
@@ -758,34 +746,153 @@ impl AnchorChain for Chain {
 
 type AtBlock = subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>;
 
+/// One event of a transaction: its pallet, its name and its SCALE-encoded fields.
+type TxEvent = (String, String, Vec<u8>);
+
+/// What a finalized block says of the transactions in it: each one's hash, in order, and the
+/// block's events.
+struct BlockRead {
+	hashes: Vec<H256>,
+	events: subxt::events::Events<SubstrateConfig>,
+	/// The metadata of the block's runtime (to read a dispatch error by).
+	metadata: subxt::metadata::ArcMetadata,
+}
+
+type Reading = subxt::ext::futures::future::Shared<
+	std::pin::Pin<
+		Box<dyn std::future::Future<Output = Result<std::sync::Arc<BlockRead>, String>> + Send>,
+	>,
+>;
+
+/// Blocks read at most once each, however many of the transactions followed went into one.
+///
+/// Under load one block holds dozens of this gateway's batches. Read for each transaction on
+/// its own (as subxt's `wait_for_success` does), the block's whole body — every batch in it —
+/// came from the node once per batch, all at the same moment: megabytes a block for the node
+/// to serve and for the gateway to hold at once, and most of the swing in its memory.
+struct Blocks {
+	api: OnlineClient<SubstrateConfig>,
+	rpc: subxt::rpcs::LegacyRpcMethods<subxt::config::RpcConfigFor<SubstrateConfig>>,
+	/// The blocks read or being read lately, newest last; the waiters of one share its read.
+	recent: std::sync::Mutex<std::collections::VecDeque<(H256, Reading)>>,
+}
+
+/// How many blocks' reads [`Blocks`] keeps (finality moves a block at a time, and a
+/// transaction's waiter asks for its block as soon as it hears of it).
+const BLOCKS_KEPT: usize = 8;
+
+impl Blocks {
+	fn new(
+		api: OnlineClient<SubstrateConfig>,
+		rpc: subxt::rpcs::LegacyRpcMethods<subxt::config::RpcConfigFor<SubstrateConfig>>,
+	) -> Self {
+		Self { api, rpc, recent: std::sync::Mutex::new(Default::default()) }
+	}
+
+	/// The events of transaction `tx` in finalized block `block`, or the pallet error it failed
+	/// with; `Err` if the block cannot be read or does not hold it.
+	async fn events_of(
+		&self,
+		block: H256,
+		tx: H256,
+	) -> Result<Result<Vec<TxEvent>, PalletError>, String> {
+		use subxt::ext::futures::FutureExt;
+		let reading = {
+			let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+			match recent.iter().find(|(hash, _)| *hash == block) {
+				Some((_, reading)) => reading.clone(),
+				None => {
+					let (api, rpc) = (self.api.clone(), self.rpc.clone());
+					let reading = read_block(api, rpc, block).boxed().shared();
+					if recent.len() >= BLOCKS_KEPT {
+						recent.pop_front();
+					}
+					recent.push_back((block, reading.clone()));
+					reading
+				},
+			}
+		};
+		let read = match reading.await {
+			Ok(read) => read,
+			Err(e) => {
+				// Read again by the next to ask.
+				self.recent.lock().unwrap_or_else(|p| p.into_inner()).retain(|(h, _)| *h != block);
+				return Err(e);
+			},
+		};
+		let index = read
+			.hashes
+			.iter()
+			.position(|h| *h == tx)
+			.ok_or_else(|| format!("transaction {tx:?} is not in block {block:?}"))?;
+		let phase = subxt::events::Phase::ApplyExtrinsic(index as u32);
+		let mut events = Vec::new();
+		for ev in read.events.iter() {
+			let ev = ev.map_err(|e| format!("cannot read the events of block {block:?}: {e}"))?;
+			if ev.phase() != phase {
+				continue;
+			}
+			if ev.pallet_name() == "System" && ev.event_name() == "ExtrinsicFailed" {
+				// subxt's own reading of a dispatch error (what `wait_for_success` uses; public
+				// but not in its docs, so read again on a subxt upgrade).
+				let error = subxt::error::DispatchError::decode_from(
+					ev.field_bytes(),
+					read.metadata.clone(),
+				)
+				.map_err(|e| format!("cannot read a dispatch error: {e}"))?;
+				return Ok(Err(pallet_error(&error)));
+			}
+			events.push((
+				ev.pallet_name().to_string(),
+				ev.event_name().to_string(),
+				ev.field_bytes().to_vec(),
+			));
+		}
+		Ok(Ok(events))
+	}
+}
+
+/// Read finalized block `block`: its transactions' hashes and its events.
+async fn read_block(
+	api: OnlineClient<SubstrateConfig>,
+	rpc: subxt::rpcs::LegacyRpcMethods<subxt::config::RpcConfigFor<SubstrateConfig>>,
+	block: H256,
+) -> Result<std::sync::Arc<BlockRead>, String> {
+	use subxt::config::{Hasher as _, Header as _};
+	let details = rpc
+		.chain_get_block(Some(block.0.into()))
+		.await
+		.map_err(|e| e.to_string())?
+		.ok_or_else(|| format!("the node does not have block {block:?}"))?;
+	let at = api
+		.at_block_hash_and_number(subxt::utils::H256(block.0), details.block.header.number())
+		.await
+		.map_err(|e| e.to_string())?;
+	let hasher = at.hasher();
+	let hashes = details.block.extrinsics.iter().map(|x| H256(hasher.hash(&x.0).0)).collect();
+	let events = at.events().fetch().await.map_err(|e| e.to_string())?;
+	Ok(std::sync::Arc::new(BlockRead { hashes, events, metadata: at.metadata() }))
+}
+
 /// A transaction the pool took, followed to its end.
 struct Watch {
 	progress: subxt::tx::TransactionProgress<SubstrateConfig, AtBlock>,
 	first: Option<subxt::tx::TransactionStatus<SubstrateConfig, AtBlock>>,
+	blocks: std::sync::Arc<Blocks>,
 }
 
 impl Watch {
 	/// Follow it into a finalized block: that block and its events, or its pallet error; or
 	/// why it was lost (dropped, invalid, usurped, the subscription ended).
-	async fn finalized(
-		&mut self,
-	) -> Result<
-		(H256, Result<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>, PalletError>),
-		String,
-	> {
+	async fn finalized(&mut self) -> Result<(H256, Result<Vec<TxEvent>, PalletError>), String> {
 		use subxt::tx::TransactionStatus as S;
 		let mut status = self.first.take();
 		loop {
 			match status.take() {
 				Some(S::InFinalizedBlock(in_block)) => {
 					let block = H256(in_block.block_hash().0);
-					return match in_block.wait_for_success().await {
-						Ok(events) => Ok((block, Ok(events))),
-						Err(subxt::error::TransactionEventsError::ExtrinsicFailed(e)) => {
-							Ok((block, Err(pallet_error(&e))))
-						},
-						Err(e) => Err(e.to_string()),
-					};
+					let tx = H256(in_block.extrinsic_hash().0);
+					return Ok((block, self.blocks.events_of(block, tx).await?));
 				},
 				Some(S::Invalid { message })
 				| Some(S::Dropped { message })
@@ -847,6 +954,6 @@ impl Chain {
 			None => return Err(ChainError::Unreachable("the node closed the subscription".into())),
 			Some(Ok(status)) => status,
 		};
-		Ok(Watch { progress, first: Some(first) })
+		Ok(Watch { progress, first: Some(first), blocks: self.blocks.clone() })
 	}
 }
