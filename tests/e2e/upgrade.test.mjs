@@ -113,7 +113,12 @@ describe('runtime upgrade on the 4-validator network', { timeout: 25 * MIN }, ()
     });
     // The closing block set the code; the block after it ran the new runtime's upgrade.
     assert.equal((await api.rpc.state.getRuntimeVersion(closedIn)).specVersion.toNumber(), thisSpec(), 'the closing block set the new code');
-    const upgrade = await api.query.system.lastRuntimeUpgrade();
+    // Read at that next block, once it is finalized: the best block may still be the closing one
+    // (a CI run read 105 there, the upgrade not yet run).
+    const closedAt = (await api.rpc.chain.getHeader(closedIn)).number.toNumber();
+    await waitFor(`block ${closedAt + 1} finalized`, async () => (await finalizedNumber(api)) > closedAt, { timeoutMs: MIN });
+    const next = await api.at(await api.rpc.chain.getBlockHash(closedAt + 1));
+    const upgrade = await next.query.system.lastRuntimeUpgrade();
     assert.equal(upgrade.unwrap().specVersion.toNumber(), thisSpec(), 'the new runtime ran its upgrade');
     assert.ok(thisSpec() > from);
     const upgradedAt = await finalizedNumber(api);
