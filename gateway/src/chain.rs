@@ -169,13 +169,14 @@ impl Chain {
 			.await
 			.map_err(|e| format!("cannot connect to {url}: {e}"))?;
 		let rpc = subxt::rpcs::LegacyRpcMethods::new(client);
+		let blocks = std::sync::Arc::new(Blocks::new(api.clone(), rpc.clone()));
 		Ok(Self {
-			api: api.clone(),
-			rpc: rpc.clone(),
+			api,
+			rpc,
 			signer,
 			latest: std::sync::Mutex::new(None),
 			submitting: tokio::sync::Mutex::new(()),
-			blocks: std::sync::Arc::new(Blocks::new(api.clone(), rpc.clone())),
+			blocks,
 		})
 	}
 
@@ -759,9 +760,7 @@ struct BlockRead {
 }
 
 type Reading = subxt::ext::futures::future::Shared<
-	std::pin::Pin<
-		Box<dyn std::future::Future<Output = Result<std::sync::Arc<BlockRead>, String>> + Send>,
-	>,
+	subxt::ext::futures::future::BoxFuture<'static, Result<std::sync::Arc<BlockRead>, String>>,
 >;
 
 /// Blocks read at most once each, however many of the transactions followed went into one.
