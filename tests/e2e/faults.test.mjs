@@ -207,7 +207,8 @@ describe('faults on the 4-validator network', { timeout: 30 * MIN, skip: skipRea
     // (`getHeader(undefined)` is not the best block's header: @polkadot/api sends a zero hash.)
     const fillOf = async (hash) => {
       const header = await (hash ? api.rpc.chain.getHeader(hash) : api.rpc.chain.getHeader());
-      const events = await (await api.at(header.hash)).query.system.events();
+      // The storage item read at the block (`api.at` would fetch the header again).
+      const events = await api.query.system.events.at(header.hash);
       const remarks = events.filter(({ phase, event }) => phase.isApplyExtrinsic
         && phase.asApplyExtrinsic.toNumber() > 0 && api.events.system.ExtrinsicSuccess.is(event)).length;
       return { fill: Math.round((100 * remarks * load.stats.txBytes) / limit), parent: header.parentHash };
