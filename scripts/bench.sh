@@ -87,7 +87,7 @@ bench_storage() {
 	# shellcheck disable=SC2064
 	trap "rm -rf '$dir'" RETURN
 	log "benchmarking ParityDB reads and writes over $STORAGE_ACCOUNTS accounts -> runtime/src/weights/paritydb_weights.rs"
-	"$BENCH_NODE" build-spec --chain dev 2>/dev/null > "$dir/dev.json"
+	"$BENCH_NODE" export-chain-spec --chain dev 2>/dev/null > "$dir/dev.json"
 	node "$REPO_ROOT/scripts/lib/populate-spec.mjs" "$dir/dev.json" "$dir/spec.json" "$STORAGE_ACCOUNTS"
 	"$BENCH_NODE" benchmark storage \
 		--chain "$dir/spec.json" --base-path "$dir/db" --database paritydb \

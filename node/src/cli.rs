@@ -11,7 +11,8 @@ pub enum Subcommand {
 	#[command(subcommand)]
 	Key(sc_cli::KeySubcommand),
 
-	/// Build a chain specification (prefer `export-chain-spec`).
+	/// Build a chain specification (prefer `export-chain-spec`). Unlike Substrate's, it never
+	/// adds a default boot node.
 	#[deprecated(note = "use `export-chain-spec` instead")]
 	BuildSpec(sc_cli::BuildSpecCmd),
 

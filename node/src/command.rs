@@ -65,7 +65,15 @@ pub fn run() -> sc_cli::Result<()> {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
 		#[allow(deprecated)]
 		Some(Subcommand::BuildSpec(cmd)) => {
-			let runner = cli.create_runner(cmd)?;
+			// Substrate's build-spec gives a spec without boot nodes one at 127.0.0.1:30333 under
+			// the peer id of a node key made for this one run: a boot node no node will ever
+			// have. A network started on such a spec at the default ports found its first node
+			// listening there under another peer id, and every other node refused to start
+			// ("the same bootnode ... with two different peer ids"). Boot nodes belong where a
+			// network is laid out: `consortium-spec`'s `bootNodes`, or `--bootnodes`.
+			let mut cmd = cmd.clone();
+			cmd.disable_default_bootnode = true;
+			let runner = cli.create_runner(&cmd)?;
 			runner.sync_run(|config| cmd.run(config.chain_spec, config.network))
 		},
 		Some(Subcommand::ExportChainSpec(cmd)) => {

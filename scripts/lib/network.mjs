@@ -39,7 +39,10 @@ export function rawSpec(bin, chain) {
   const file = path.join(CACHE_DIR, 'specs', `${chain}-${Math.floor(mtimeMs)}-${size}.json`);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const spec = execFileSync(bin, ['build-spec', '--chain', chain, '--raw'], {
+    // export-chain-spec, not the deprecated build-spec: Substrate's build-spec gave a spec
+    // without boot nodes a default one at 127.0.0.1:30333, a peer id nobody has, which clashed
+    // with alice listening there at run.sh's default ports.
+    const spec = execFileSync(bin, ['export-chain-spec', '--chain', chain, '--raw'], {
       stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 * 1024 * 1024,
     });
     // Written whole, then renamed: a test starting nodes at once may make it twice, never half.
@@ -282,6 +285,47 @@ export function startMosquitto({ state, port }) {
   return { ...broker, port, args, restart };
 }
 
+/** Who listens on TCP `port` (from iproute2's `ss`), e.g. `iotrust-node (pid 4242)`, or null. */
+function portHolder(port) {
+  try {
+    const out = execFileSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const m = out.match(/users:\(\("([^"]+)",pid=(\d+)/);
+    return m ? `${m[1]} (pid ${m[2]})` : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Check that every port in `wanted` ({ port, what }) is free on loopback before anything starts,
+ * so that a taken one is named with what holds it instead of a node failing later with a bind
+ * error in its log. Throws an Error listing each taken port.
+ */
+export async function checkPortsFree(wanted) {
+  const net = await import('node:net');
+  const taken = [];
+  for (const { port, what } of wanted) {
+    const free = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
+    });
+    if (!free) taken.push(`port ${port} (${what}) is taken by ${portHolder(port) ?? 'another process'}`);
+  }
+  if (taken.length) {
+    throw new Error(`${taken.join('\n')}\nstop what holds it, or shift every port with --port-offset N`);
+  }
+}
+
+/** The loopback ports a local network (or a dev node) of `names` uses, named for checkPortsFree. */
+export function networkPorts(names, offset = 0) {
+  return names.flatMap((name) => {
+    const p = ports(LOCAL_NODES[name].index, offset);
+    return [{ port: p.p2p, what: `${name}'s p2p` }, { port: p.rpc, what: `${name}'s RPC` },
+      { port: p.prometheus, what: `${name}'s Prometheus metrics` }];
+  });
+}
+
 /** Wait until something listens on loopback `port`. */
 export async function waitForPort(port, timeoutMs = 30000) {
   const net = await import('node:net');
@@ -358,6 +402,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const dev = args.includes('--dev');
   const withGateway = args.includes('--gateway');
   const gatewayBin = opt('--gateway-bin');
+  const mqttPort = 1883 + offset;
+  const httpPort = 8080 + offset;
   fs.mkdirSync(state, { recursive: true });
 
   let nodes = [];
@@ -377,6 +423,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 
   const mode = dev ? 'dev' : 'local';
   try {
+    await checkPortsFree([
+      ...networkPorts(dev ? ['alice'] : GENESIS_VALIDATORS, offset),
+      ...(withGateway ? [{ port: mqttPort, what: 'the MQTT broker' }, { port: httpPort, what: 'the gateway\'s HTTP' }] : []),
+    ]);
     nodes = dev
       ? await startDevNode({ bin, state: path.join(state, mode), offset })
       : await startLocalNetwork({ bin, state: path.join(state, mode), offset });
@@ -393,8 +443,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 
   if (withGateway) {
     const iot = path.join(state, mode, 'iot');
-    const mqttPort = 1883 + offset;
-    const httpPort = 8080 + offset;
     try {
       const broker = startMosquitto({ state: iot, port: mqttPort });
       extras.push(broker);

@@ -33,12 +33,12 @@ function previousRuntime() {
  * that runtime), written under `dir`. Also returns this node's own runtime, the upgrade's code.
  */
 function specWithRuntime(dir, wasm) {
-  const plain = JSON.parse(execFileSync(NODE_BIN, ['build-spec', '--chain', 'local'], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] }));
+  const plain = JSON.parse(execFileSync(NODE_BIN, ['export-chain-spec', '--chain', 'local'], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] }));
   const current = plain.genesis.runtimeGenesis.code;
   plain.genesis.runtimeGenesis.code = u8aToHex(fs.readFileSync(wasm));
   const plainPath = path.join(dir, 'previous-plain.json');
   fs.writeFileSync(plainPath, JSON.stringify(plain));
-  const raw = execFileSync(NODE_BIN, ['build-spec', '--chain', plainPath, '--raw'], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+  const raw = execFileSync(NODE_BIN, ['export-chain-spec', '--chain', plainPath, '--raw'], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
   const rawPath = path.join(dir, 'previous-raw.json');
   fs.writeFileSync(rawPath, raw);
   return { spec: rawPath, newCode: current };
