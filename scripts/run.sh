@@ -41,6 +41,8 @@ command -v node >/dev/null || { echo "node (Node.js 18+) is required" >&2; exit 
 ensure_build_deps
 build_node "$profile"
 [ ${#gateway[@]} -gt 0 ] && ensure_mosquitto
+# iproute2's ss names what holds a port that is taken.
+ensure_apt_packages iproute2
 
 [ "$purge" -eq 1 ] && rm -rf "$state/$mode"
 args=(--bin "$NODE_BIN" --gateway-bin "$GATEWAY_BIN" --state "$state" --port-offset "$offset" ${gateway[@]+"${gateway[@]}"})
