@@ -1,5 +1,5 @@
 //! The gateway's settings: a TOML file (`--config`), each key overridable by a flag of the same
-//! name. See the README's gateway section for every key.
+//! name. See docs/gateway.md, "Configuration reference", for every key.
 
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -57,7 +57,7 @@ pub struct Settings {
 	pub serve_owners: Option<Vec<String>>,
 	/// Run as a member gateway of this gateway group (its id on chain): readings of the
 	/// group's devices are anchored only with the group's threshold signature, after each
-	/// signer checked them itself (see the README's "Gateway groups") [default: none, the
+	/// signer checked them itself (see docs/gateway.md, "Gateway groups") [default: none, the
 	/// gateway anchors alone].
 	#[arg(long)]
 	pub group: Option<u32>,

@@ -53,7 +53,8 @@ pub fn run() -> sc_cli::Result<()> {
 	// trie nodes, and moving them through the per-call caches into the shared one took most of
 	// the nodes' CPU (perf: allocation, LRU upkeep, node clones). At 1,000 device ranges a
 	// second on the 4-validator network the nodes used 1.2 cores and took up to 6.5 s to build
-	// a block; without the cache 0.6 cores and at most 1.1 s (README, Gateway throughput).
+	// a block; without the cache 0.6 cores and at most 1.1 s (docs/benchmarks.md, "Where the
+	// validators' time went").
 	let asked = std::env::args_os().any(|a| {
 		a.to_str().is_some_and(|a| a == "--trie-cache-size" || a.starts_with("--trie-cache-size="))
 	});

@@ -1,7 +1,8 @@
 //! `iotrust-node consortium-spec --members members.json`: a consortium's chain specification from
 //! the list of its founding members.
 //!
-//! The file (documented in the README, example in `docs/consortium.example.json`):
+//! The file (documented in docs/operator.md, "A consortium's own chain spec"; example in
+//! `docs/consortium.example.json`):
 //!
 //! ```json
 //! {

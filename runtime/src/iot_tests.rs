@@ -200,7 +200,8 @@ fn what_one_anchored_batch_and_one_settled_obligation_leave_behind() {
 			"state bytes: anchored 1-device batch {batch}; settled obligation {settled} \
 			 (first of its consumer), {second} (later); archiving frees {after}"
 		);
-		// The README's figures; a change here is a change to what users pay for.
+		// The figures in docs/design.md ("Obligations", state paid for); a change here is a change
+		// to what users pay for.
 		assert!((350..=450).contains(&batch), "{batch}");
 		assert!((400..=550).contains(&second), "{second}");
 		assert!(settled > second, "{settled} {second}");

@@ -108,7 +108,8 @@ fn even_the_heaviest_anchor_leaves_room_for_others_in_its_block() {
 
 /// What a typical gateway pays a day: 100 devices reading 2 metrics once a second, anchored in
 /// batches of all 100 devices, one batch per gateway cycle of 6 s (a batch is anchored when the
-/// previous one is final: a 2 s block plus GRANDPA's round). The README prints these figures.
+/// previous one is final: a 2 s block plus GRANDPA's round). docs/benchmarks.md ("Fees") prints
+/// these figures.
 #[test]
 fn a_typical_gateway_pays_a_modest_fee_per_day() {
 	use codec::Encode;
@@ -175,7 +176,7 @@ fn a_typical_gateway_pays_a_modest_fee_per_day() {
 			iotr(fee),
 			iotr(per_day)
 		);
-		// The README's figure: below 300 IOTR a day at this cadence.
+		// The figure in docs/benchmarks.md ("Fees"): below 300 IOTR a day at this cadence.
 		assert!(per_day < 300 * crate::UNIT, "{:.1} IOTR a day", iotr(per_day));
 	});
 }

@@ -30,7 +30,7 @@ function p256Device() {
 }
 
 /**
- * The registration payload, SCALE-encoded by hand as the README documents it:
+ * The registration payload, SCALE-encoded by hand as docs/protocol.md ("Devices") documents it:
  * (b"iotrust/device/register/v1", genesis hash, owner account id, DevicePublicKey).
  */
 function registrationPayload(genesis, owner, p256Compressed) {

@@ -91,9 +91,9 @@ function startLoad(apis, signers, { bytes = 256 * 1024, depth = 8 } = {}) {
 }
 
 // scripts/test.sh runs every case in a short mode: a partition or a skewed clock lasts until
-// its effects are seen. IOTRUST_FAULT_TESTS=full also keeps each as long as the README's table
-// says (a 2 | 2 partition of 60 s, a 3 | 1 partition and each skew 30 s);
-// IOTRUST_FAULT_TESTS=0 skips them.
+// its effects are seen. IOTRUST_FAULT_TESTS=full also keeps each as long as the table in
+// docs/operator.md ("Failure behaviour") says (a 2 | 2 partition of 60 s, a 3 | 1 partition
+// and each skew 30 s); IOTRUST_FAULT_TESTS=0 skips them.
 const MODE = process.env.IOTRUST_FAULT_TESTS ?? 'short';
 const FULL = MODE === 'full';
 const skipReason = (MODE === '0' && 'IOTRUST_FAULT_TESTS=0')
