@@ -6,7 +6,7 @@
 #                  [--port-offset N] [--purge] [--production]
 #
 # The node is the debug build (about 15 min from cold on 2 cores); --production builds and runs
-# the optimized `production` profile instead (about 30 min from cold, then several times the
+# the optimized `production` profile instead (about 25 min from cold, then several times the
 # throughput: the figures in docs/benchmarks.md are that build's).
 #
 # --gateway also starts a mosquitto broker (port 1883), an iotrust gateway signing as Dave (HTTP
