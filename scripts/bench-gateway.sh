@@ -59,9 +59,9 @@ done
 command -v node >/dev/null || { echo "node (Node.js 18+) is required" >&2; exit 1; }
 ensure_build_deps
 ensure_mosquitto
-# A group is made through the end-to-end tests' helpers and their @polkadot/api.
-if [ "$group" -eq 1 ] && [ ! -d "$REPO_ROOT/tests/e2e/node_modules/@polkadot/api" ]; then
-	(cd "$REPO_ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+# A group is made through scripts/lib/chain.mjs, with the root package.json's @polkadot/api.
+if [ "$group" -eq 1 ] && [ ! -d "$REPO_ROOT/node_modules/@polkadot/api" ]; then
+	(cd "$REPO_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 if [ "$build" -eq 1 ]; then
 	build_node "$profile"

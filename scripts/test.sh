@@ -53,7 +53,7 @@ log "build done after $(($(date +%s) - started)) s"
 fuzz_short() { "$CARGO_TARGET_DIR/debug/iotrust-fuzz" --seed 1 --seconds 90 --calls 1000000 | tail -3; }
 e2e_deps() {
 	ensure_mosquitto && ensure_fault_tools \
-		&& (cd "$REPO_ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+		&& (cd "$REPO_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
 }
 # After the unit tests: building the previous runtime replaces this tree's Wasm under the target
 # directory (the next build of this tree builds it again), and it is cached per commit.
@@ -77,7 +77,7 @@ if [ "$run_unit" -eq 1 ]; then
 fi
 
 if [ "$run_e2e" -eq 1 ]; then
-	stage "end-to-end installs (npm packages in tests/e2e, mosquitto, socat and faketime from Debian)" e2e_deps
+	stage "end-to-end installs (the npm packages of the root package.json, mosquitto, socat and faketime from Debian)" e2e_deps
 	stage "the upgrade rehearsal's previous runtime (from git) and try-runtime tool" upgrade_deps
 	stage "end-to-end tests" e2e_tests
 	stage "chain load harness, smoke mode (a --dev node, 200 transfers)" \

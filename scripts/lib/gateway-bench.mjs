@@ -183,8 +183,8 @@ async function runPhase(phase, { nodes, broker, startSeq, index, group }) {
  * on node i's RPC) and ready: the key confirmed, the simulator's owner served.
  */
 async function startGroup({ nodes, broker }) {
-  // @polkadot/api lives with the end-to-end tests (tests/e2e/node_modules), as do these helpers.
-  const h = await import('../../tests/e2e/helpers.mjs');
+  // Only this mode needs @polkadot/api (the root package.json's; bench-gateway.sh installs it).
+  const h = await import('./chain.mjs');
   const api = await h.connect(nodes[0].rpcUrl);
   try {
     const made = await h.makeGatewayGroup(api, await h.keyring(), ['alice', 'bob', 'charlie', 'dave'], 3);
