@@ -289,7 +289,7 @@ describe('faults on the 4-validator network', { timeout: 30 * MIN, skip: skipRea
       const target = await fin('alice');
       await waitFor(`charlie back at finalized block ${target}`, async () => (await best('charlie')) >= target,
         { timeoutMs: 3 * MIN, intervalMs: 2000 });
-      const charlieAura = u8aToHex(keys.charlie.publicKey);
+      const charlieAura = aura('charlie');
       await waitFor('a block authored by the restarted charlie', async () => {
         const to = await best('alice');
         for (let n = restartedAt + 1; n <= to; n += 1) {
