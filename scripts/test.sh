@@ -48,6 +48,11 @@ ensure_build_deps
 # one feature set; the test run after it finds everything fresh. Nothing can run without it.
 log "building the node and the test targets"
 in_repo cargo build --locked --workspace --all-targets
+# The group test's dishonest member: the gateway built with its test-only feature and kept
+# aside; the plain build after it puts the product binary back (a relink, both are cached).
+in_repo cargo build --locked --workspace --all-targets --features iotrust-gateway/dishonest-coordinator
+cp "$GATEWAY_BIN" "$CARGO_TARGET_DIR/debug/iotrust-gateway-dishonest"
+in_repo cargo build --locked --workspace --all-targets
 log "build done after $(($(date +%s) - started)) s"
 
 fuzz_short() { "$CARGO_TARGET_DIR/debug/iotrust-fuzz" --seed 1 --seconds 90 --calls 1000000 | tail -3; }
@@ -62,13 +67,16 @@ upgrade_deps() {
 	export IOTRUST_PREVIOUS_RUNTIME
 	in_repo env SKIP_WASM_BUILD=1 cargo build --locked -p iotrust-fuzz --features try-runtime --bin iotrust-try-runtime
 }
-export IOTRUST_NODE_BIN="$NODE_BIN" IOTRUST_GATEWAY_BIN="$GATEWAY_BIN"
+export IOTRUST_NODE_BIN="$NODE_BIN" IOTRUST_GATEWAY_BIN="$GATEWAY_BIN" \
+	IOTRUST_DISHONEST_GATEWAY_BIN="$CARGO_TARGET_DIR/debug/iotrust-gateway-dishonest"
 e2e_tests() { (cd "$REPO_ROOT/tests/e2e" && timeout 45m node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs); }
 readme_command() { (cd "$REPO_ROOT/tests/e2e" && timeout 25m node --test --test-reporter=spec readme/commands.test.mjs); }
 
 if [ "$run_unit" -eq 1 ]; then
 	stage "formatting (cargo fmt --check)" in_repo cargo fmt --all -- --check
 	stage "lints (cargo clippy -D warnings)" in_repo cargo clippy --locked --workspace --all-targets -- -D warnings
+	stage "module graphs without import cycles (gateway, primitives)" \
+		in_repo node scripts/lib/module-cycles.mjs gateway/src primitives/src
 	stage "unit tests" in_repo cargo test --locked --workspace
 	stage "runtime fuzzer, short mode (90 s of random calls on the real runtime, every invariant after every block)" fuzz_short
 	stage "benchmarks, each run once as a test in its pallet's mock" in_repo cargo test --locked \

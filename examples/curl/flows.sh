@@ -48,14 +48,15 @@ fi
 batch="$(le "${out:4:16}")"
 step "= Some (0x01), then the u64 ${out:4:16} little-endian = $batch"
 
-# 2. AnchoringApi_anchor_by_batch(gateway, batch: u64) -> Option<(AnchorId, AnchorInfo)>
+# 2. AnchoringApi_anchor_by_batch(gateway, batch: u64) -> Option<(AnchorId, Anchor)>
 say "Its anchor: state_call AnchoringApi_anchor_by_batch with her account id and the batch number:"
 step "in:  0x$ALICE$(u64 "$batch") (account id, then $batch as a little-endian u64)"
 out="$(rpc state_call "[\"AnchoringApi_anchor_by_batch\", \"0x$ALICE$(u64 "$batch")\"]")"
 step "out: ${out:0:80}…"
 hex="${out:4}" # past 0x and the Option's 01
-# AnchorInfo's fields in order: anchor id u64, gateway [32 bytes], batch u64, root [32 bytes],
-# reading_count u32, from_ms u64, to_ms u64, ranges Vec<RangeInfo>, anchored_at u32.
+# The anchor id u64, then the Anchor's fields in order: gateway [32 bytes], its header (batch u64,
+# root [32 bytes], reading_count u32, from_ms u64, to_ms u64), ranges Vec<DeviceRange>,
+# anchored_at u32.
 anchor="$(le "${hex:0:16}")"
 gateway="${hex:16:64}"
 batch_again="$(le "${hex:80:16}")"
@@ -67,7 +68,7 @@ step "= Some: anchor id $anchor; gateway 0x$gateway; batch $batch_again; root 0x
 step "  $count readings signed from $from_ms to $to_ms ms after 1970 ($(date -u -d "@$((from_ms / 1000))" '+%F %T UTC'))."
 [ "$gateway" = "$ALICE" ] && step "  The gateway is Alice, as asked."
 
-# 3. AnchoringApi_anchor(id: u64) -> Option<AnchorInfo>: the same record by its id.
+# 3. AnchoringApi_anchor(id: u64) -> Option<Anchor>: the same record by its id.
 out="$(rpc state_call "[\"AnchoringApi_anchor\", \"0x$(u64 "$anchor")\"]")"
 # Past 0x and Option 01: gateway (32 bytes), batch (8), then the root.
 [ "$root" = "${out:84:64}" ] && say "AnchoringApi_anchor($anchor) returns the same record: root 0x${out:84:16}…"

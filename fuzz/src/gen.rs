@@ -8,12 +8,11 @@ use crate::{chain::Who, rng::Rng};
 use codec::{Decode, DecodeLimit, Encode};
 use frame_support::{dispatch::GetDispatchInfo, traits::Get as _, BoundedVec};
 use iotrust_primitives::{
-	anchoring::{MetricSummary, ThresholdRule},
+	anchoring::{AnchorHeader, GroupAnchor, MetricSummary, ThresholdRule},
 	device::{
 		firmware_payload, obligation_payload, registration_payload, rotation_payload, DeviceId,
 		DeviceSignature, KeyScheme,
 	},
-	groups::GroupAnchor,
 	keypair::DeviceKeypair,
 };
 use iotrust_runtime::{AccountId, Runtime, RuntimeCall, UNIT};
@@ -359,17 +358,14 @@ impl World {
 					.wrapping_add(if rng.chance(5) { 1 } else { 0 });
 				let (batch, root) = (rng.below(1_000), rng.h256());
 				let (reading_count, from_ms, to_ms) = self.batch_facts(rng, &ranges);
-				let message = GroupAnchor::message_of(&(
-					pallet_devices::Pallet::<Runtime>::genesis_hash(),
-					g.id,
+				let message = GroupAnchor {
+					genesis: pallet_devices::Pallet::<Runtime>::genesis_hash(),
+					group: g.id,
 					epoch,
-					batch,
-					root,
-					reading_count,
-					from_ms,
-					to_ms,
-					&ranges,
-				));
+					header: AnchorHeader { batch, root, reading_count, from_ms, to_ms },
+					ranges: &ranges,
+				}
+				.message();
 				let mut signature = g.key.sign(&message).0;
 				if rng.chance(5) {
 					signature[rng.index(64)] ^= 1;
@@ -409,7 +405,7 @@ impl World {
 	fn batch_facts(
 		&self,
 		rng: &mut Rng,
-		ranges: &[pallet_anchoring::DeviceRange<Runtime>],
+		ranges: &[pallet_anchoring::DeviceRangeOf<Runtime>],
 	) -> (u32, u64, u64) {
 		if rng.chance(15) {
 			return (rng.edgy_u32(), rng.edgy_u64(), rng.edgy_u64());
@@ -424,13 +420,7 @@ impl World {
 	}
 
 	/// Device ranges for an anchor, mostly of the devices one gateway serves, in sequence.
-	fn ranges(
-		&self,
-		rng: &mut Rng,
-	) -> (
-		Who,
-		BoundedVec<pallet_anchoring::DeviceRange<Runtime>, frame_support::traits::ConstU32<100>>,
-	) {
+	fn ranges(&self, rng: &mut Rng) -> (Who, pallet_anchoring::RangesOf<Runtime>) {
 		let first = self.device_id(rng);
 		self.ranges_from(rng, first)
 	}
@@ -441,10 +431,7 @@ impl World {
 		&self,
 		rng: &mut Rng,
 		first: DeviceId,
-	) -> (
-		Who,
-		BoundedVec<pallet_anchoring::DeviceRange<Runtime>, frame_support::traits::ConstU32<100>>,
-	) {
+	) -> (Who, pallet_anchoring::RangesOf<Runtime>) {
 		let who = self.gateway_of(rng, &first);
 		let mut ranges = Vec::new();
 		let most: u32 = <Runtime as pallet_anchoring::Config>::MaxDevicesPerBatch::get();
@@ -466,7 +453,7 @@ impl World {
 				(_, true) => self.device_id(rng),
 				(_, false) => same[rng.index(same.len())],
 			};
-			if ranges.iter().any(|r: &pallet_anchoring::DeviceRange<Runtime>| r.device == device)
+			if ranges.iter().any(|r: &pallet_anchoring::DeviceRangeOf<Runtime>| r.device == device)
 				&& rng.chance(90)
 			{
 				continue;
@@ -492,7 +479,7 @@ impl World {
 					}
 				})
 				.collect();
-			ranges.push(pallet_anchoring::DeviceRange::<Runtime> {
+			ranges.push(pallet_anchoring::DeviceRange {
 				device,
 				first: start,
 				last,

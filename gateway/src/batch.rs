@@ -10,8 +10,7 @@
 
 use codec::{Decode, Encode};
 use iotrust_primitives::{
-	anchoring::MetricSummary,
-	device::DeviceId,
+	anchoring::{AnchorHeader, DeviceRange, MetricSummary},
 	merkle::{merkle_root, SignedReading},
 };
 use sp_core::H256;
@@ -31,19 +30,6 @@ pub struct Limits {
 	pub max_summaries: usize,
 }
 
-/// One device's share of a batch, as `anchoring.anchor` takes it.
-#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
-pub struct Range {
-	/// The device.
-	pub device: DeviceId,
-	/// Its first sequence number in the batch.
-	pub first: u64,
-	/// Its last.
-	pub last: u64,
-	/// Min and max of each metric.
-	pub summaries: Vec<MetricSummary>,
-}
-
 /// Where a batch stands.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub enum BatchStatus {
@@ -57,21 +43,13 @@ pub enum BatchStatus {
 }
 
 /// A batch as the gateway stores it, without its readings (kept apart, written once): what the
-/// chain is told, and where the batch stands.
+/// chain is told (the chain's own types), and where the batch stands.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct BatchHead {
-	/// The gateway's number for it (the chain's `batch` argument).
-	pub number: u64,
-	/// The Merkle root over its readings.
-	pub root: H256,
-	/// How many readings.
-	pub reading_count: u32,
-	/// The earliest reading timestamp.
-	pub from_ms: u64,
-	/// The latest.
-	pub to_ms: u64,
+	/// Its number (the gateway's, the chain's `batch` argument), root, size and time span.
+	pub header: AnchorHeader,
 	/// Each device's range.
-	pub ranges: Vec<Range>,
+	pub ranges: Vec<DeviceRange>,
 	/// Where it stands.
 	pub status: BatchStatus,
 }
@@ -90,7 +68,7 @@ impl Batch {
 	pub fn build(number: u64, readings: Vec<SignedReading>) -> Option<(Self, Vec<H256>)> {
 		let leaves: Vec<H256> = readings.iter().map(|r| r.leaf_hash()).collect();
 		let root = merkle_root(&leaves)?;
-		let mut ranges: Vec<Range> = Vec::new();
+		let mut ranges: Vec<DeviceRange> = Vec::new();
 		for r in &readings {
 			let range = match ranges.last_mut() {
 				Some(range) if range.device == r.device => {
@@ -98,7 +76,7 @@ impl Batch {
 					range
 				},
 				_ => {
-					ranges.push(Range {
+					ranges.push(DeviceRange {
 						device: r.device,
 						first: r.seq,
 						last: r.seq,
@@ -121,15 +99,14 @@ impl Batch {
 		}
 		let from_ms = readings.iter().map(|r| r.timestamp_ms).min()?;
 		let to_ms = readings.iter().map(|r| r.timestamp_ms).max()?;
-		let head = BatchHead {
-			number,
+		let header = AnchorHeader {
+			batch: number,
 			root,
 			reading_count: u32::try_from(readings.len()).ok()?,
 			from_ms,
 			to_ms,
-			ranges,
-			status: BatchStatus::Built,
 		};
+		let head = BatchHead { header, ranges, status: BatchStatus::Built };
 		Some((Self { head, readings }, leaves))
 	}
 }
@@ -256,16 +233,16 @@ mod tests {
 		let (batch, built) = Batch::build(3, readings.clone()).unwrap();
 		assert_eq!(built, leaves(&batch.readings));
 		let head = &batch.head;
-		assert_eq!((head.ranges.len(), head.reading_count), (2, 3));
+		assert_eq!((head.ranges.len(), head.header.reading_count), (2, 3));
 		assert_eq!((head.ranges[0].first, head.ranges[0].last), (4, 5));
 		assert_eq!(
 			head.ranges[0].summaries,
 			vec![MetricSummary { id: 1, min: -7, max: 5 }, MetricSummary { id: 2, min: 9, max: 9 }]
 		);
-		assert_eq!((head.from_ms, head.to_ms), (1_000, 1_005));
+		assert_eq!((head.header.from_ms, head.header.to_ms), (1_000, 1_005));
 		for (i, r) in readings.iter().enumerate() {
 			let proof = merkle_proof(&built, i as u32).unwrap();
-			assert!(verify_proof(&head.root, &r.leaf_hash(), &proof));
+			assert!(verify_proof(&head.header.root, &r.leaf_hash(), &proof));
 		}
 		assert!(Batch::build(0, vec![]).is_none());
 	}

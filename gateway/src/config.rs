@@ -87,23 +87,76 @@ pub struct Config {
 	pub group_round_ms: u64,
 }
 
+/// Why the settings do not make a configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+	/// The configuration file cannot be read.
+	#[error("cannot read {}: {source}", path.display())]
+	Read {
+		/// The file.
+		path: PathBuf,
+		/// Why.
+		source: std::io::Error,
+	},
+	/// It is not TOML, or a value has the wrong type.
+	#[error("{}: {source}", path.display())]
+	Toml {
+		/// The file.
+		path: PathBuf,
+		/// Why.
+		source: toml::de::Error,
+	},
+	/// It has a key that is no setting.
+	#[error("{}: unknown field `{key}`", path.display())]
+	UnknownField {
+		/// The file.
+		path: PathBuf,
+		/// The key.
+		key: String,
+	},
+	/// No account to sign with.
+	#[error(
+		"the gateway account is not set: --account-file, `account_file` in the config file, or IOTRUST_GATEWAY_SECRET"
+	)]
+	NoAccount,
+	/// A setting that must be at least 1 is 0.
+	#[error("{0} must be at least 1")]
+	Zero(&'static str),
+	/// A served owner is not an SS58 address.
+	#[error("serve_owners: {address:?} is not an SS58 address ({why})")]
+	NotSs58 {
+		/// What was given.
+		address: String,
+		/// Why it is not one.
+		why: String,
+	},
+	/// The account file.
+	#[error(transparent)]
+	Secret(#[from] crate::secret::SecretError),
+	/// The broker's settings.
+	#[error(transparent)]
+	Broker(#[from] crate::mqtt::BrokerError),
+}
+
 impl Settings {
 	/// The file's settings with the flags' on top.
-	pub fn load(file: Option<&std::path::Path>, flags: Settings) -> Result<Self, String> {
+	pub fn load(file: Option<&std::path::Path>, flags: Settings) -> Result<Self, ConfigError> {
 		let base: Settings = match file {
 			Some(path) => {
 				let text = std::fs::read_to_string(path)
-					.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-				let table: toml::Table =
-					toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+					.map_err(|source| ConfigError::Read { path: path.into(), source })?;
+				let table: toml::Table = toml::from_str(&text)
+					.map_err(|source| ConfigError::Toml { path: path.into(), source })?;
 				// Every key is a flag's name (serde's own check does not reach flattened keys).
 				let command = <Settings as clap::Args>::augment_args(clap::Command::new("run"));
 				let known: Vec<&str> =
 					command.get_arguments().map(|a| a.get_id().as_str()).collect();
 				if let Some(key) = table.keys().find(|k| !known.contains(&k.as_str())) {
-					return Err(format!("{}: unknown field `{key}`", path.display()));
+					return Err(ConfigError::UnknownField { path: path.into(), key: key.clone() });
 				}
-				table.try_into().map_err(|e| format!("{}: {e}", path.display()))?
+				table
+					.try_into()
+					.map_err(|source| ConfigError::Toml { path: path.into(), source })?
 			},
 			None => Settings::default(),
 		};
@@ -135,30 +188,28 @@ impl Settings {
 	}
 
 	/// Fill in the defaults; fails on a missing account or a malformed broker address.
-	pub fn resolve(self) -> Result<Config, String> {
+	pub fn resolve(self) -> Result<Config, ConfigError> {
 		let account = match &self.account_file {
-			Some(path) => read_secret(path, "account_file")?,
-			None => std::env::var("IOTRUST_GATEWAY_SECRET").map_err(|_| {
-				"the gateway account is not set: --account-file, `account_file` in the config file, or IOTRUST_GATEWAY_SECRET"
-			})?,
+			Some(path) => crate::secret::read_secret(path, "account_file")?,
+			None => std::env::var("IOTRUST_GATEWAY_SECRET").map_err(|_| ConfigError::NoAccount)?,
 		};
 		let broker = self.broker.resolve()?;
 		let batch_max_readings = self.batch_max_readings.unwrap_or(20_000);
 		if batch_max_readings == 0 {
-			return Err("batch_max_readings must be at least 1".into());
+			return Err(ConfigError::Zero("batch_max_readings"));
 		}
 		// The chain's own limit applies besides, read from it at start.
 		let batch_max_devices = self.batch_max_devices.unwrap_or(usize::MAX);
 		if batch_max_devices == 0 {
-			return Err("batch_max_devices must be at least 1".into());
+			return Err(ConfigError::Zero("batch_max_devices"));
 		}
 		let max_in_flight = self.max_in_flight.unwrap_or(128);
 		if max_in_flight == 0 {
-			return Err("max_in_flight must be at least 1".into());
+			return Err(ConfigError::Zero("max_in_flight"));
 		}
 		let max_submitting = self.max_submitting.unwrap_or(1);
 		if max_submitting == 0 {
-			return Err("max_submitting must be at least 1".into());
+			return Err(ConfigError::Zero("max_submitting"));
 		}
 		let serve_owners = self
 			.serve_owners
@@ -168,7 +219,7 @@ impl Settings {
 				use sp_core::crypto::Ss58Codec;
 				sp_core::crypto::AccountId32::from_ss58check(a)
 					.map(|id| *id.as_ref())
-					.map_err(|e| format!("serve_owners: {a:?} is not an SS58 address ({e:?})"))
+					.map_err(|e| ConfigError::NotSs58 { address: a.clone(), why: format!("{e:?}") })
 			})
 			.collect::<Result<Vec<_>, _>>()?;
 		Ok(Config {
@@ -189,27 +240,6 @@ impl Settings {
 			group_round_ms: self.group_round_ms.unwrap_or(12_000).max(1_000),
 		})
 	}
-}
-
-/// The secret in `path` (its content, trimmed), refusing a file that others may read and an
-/// empty one; `what` names the setting in errors.
-pub fn read_secret(path: &std::path::Path, what: &str) -> Result<String, String> {
-	use std::os::unix::fs::PermissionsExt;
-	let shown = path.display();
-	let meta = std::fs::metadata(path).map_err(|e| format!("{what} {shown}: {e}"))?;
-	let mode = meta.permissions().mode();
-	if mode & 0o077 != 0 {
-		return Err(format!(
-			"{what} {shown} may be read by others (mode {:o}): `chmod 600 {shown}`",
-			mode & 0o777
-		));
-	}
-	let text = std::fs::read_to_string(path).map_err(|e| format!("{what} {shown}: {e}"))?;
-	let secret = text.trim();
-	if secret.is_empty() {
-		return Err(format!("{what} {shown} is empty"));
-	}
-	Ok(secret.to_string())
 }
 
 #[cfg(test)]
@@ -244,7 +274,7 @@ mod tests {
 			batch_max_devices: Some(0),
 			..Default::default()
 		};
-		assert!(flags.resolve().unwrap_err().contains("batch_max_devices"));
+		assert!(matches!(flags.resolve(), Err(ConfigError::Zero("batch_max_devices"))));
 		// Owners it serves, from the file; a malformed address is refused.
 		let charlie = "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y";
 		std::fs::write(
@@ -259,11 +289,11 @@ mod tests {
 			format!("account_file = \"{}\"\nserve_owners = [\"5Fnope\"]\n", secret.display()),
 		)
 		.unwrap();
-		assert!(Settings::load(Some(&path), Settings::default())
-			.unwrap()
-			.resolve()
-			.unwrap_err()
-			.contains("serve_owners"));
+		let err = Settings::load(Some(&path), Settings::default()).unwrap().resolve().unwrap_err();
+		assert!(
+			matches!(&err, ConfigError::NotSs58 { address, .. } if address == "5Fnope"),
+			"{err}"
+		);
 		// The broker's keys are read from the file like the others.
 		std::fs::write(
 			&path,
@@ -273,9 +303,8 @@ mod tests {
 		let config = Settings::load(Some(&path), Settings::default()).unwrap().resolve().unwrap();
 		assert_eq!(config.broker.to_string(), "mqtt://10.0.0.5:1884");
 		std::fs::write(&path, "nodes = 1\n").unwrap();
-		assert!(Settings::load(Some(&path), Settings::default())
-			.unwrap_err()
-			.contains("unknown field"));
+		let err = Settings::load(Some(&path), Settings::default()).unwrap_err();
+		assert!(matches!(&err, ConfigError::UnknownField { key, .. } if key == "nodes"), "{err}");
 	}
 
 	/// A secret file readable by its owner only.
@@ -297,10 +326,11 @@ mod tests {
 		let flags = Settings { account_file: Some(secret.clone()), ..Default::default() };
 		assert_eq!(flags.clone().resolve().unwrap().account, "//Dave");
 		std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
-		let err = flags.clone().resolve().unwrap_err();
+		let err = flags.clone().resolve().unwrap_err().to_string();
 		assert!(err.contains("may be read by others") && err.contains("chmod 600"), "{err}");
 		std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
 		std::fs::write(&secret, "\n").unwrap();
-		assert!(flags.resolve().unwrap_err().contains("empty"));
+		let err = flags.resolve().unwrap_err();
+		assert!(matches!(err, ConfigError::Secret(crate::secret::SecretError::Empty { .. })));
 	}
 }

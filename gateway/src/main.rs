@@ -1,25 +1,27 @@
 //! `iotrust-gateway`: the gateway daemon (`run`), proof verification against the chain
 //! (`verify`), and a device simulator (`simulate`).
 
-mod anchorer;
+mod anchor;
+mod api;
 mod batch;
-mod cache;
 mod chain;
+mod clock;
 mod config;
-mod gateway;
+mod daemon;
 mod group;
-mod http;
 mod ingest;
+mod lifecycle;
 mod mqtt;
 mod relay;
+mod secret;
+mod serving;
 mod simulate;
 mod stats;
 mod store;
-mod telemetry;
-mod validate;
+mod verify;
 
 use clap::{Parser, Subcommand};
-use std::{io::Read, path::PathBuf};
+use std::path::PathBuf;
 
 /// iotrust gateway: MQTT telemetry in, checked readings anchored on chain in Merkle batches,
 /// proofs served over HTTP.
@@ -75,9 +77,9 @@ fn main() {
 				let config = config::Settings::load(config.as_deref(), settings)
 					.and_then(config::Settings::resolve)
 					.map_err(anyhow::Error::msg)?;
-				gateway::run(config).await
+				daemon::run(config).await
 			},
-			Command::Verify { node, proof } => verify(&node, &proof).await,
+			Command::Verify { node, proof } => verify::run(&node, &proof).await,
 			Command::Simulate(args) => simulate::run(args).await,
 		}
 	});
@@ -85,36 +87,4 @@ fn main() {
 		eprintln!("error: {e:#}");
 		std::process::exit(1);
 	}
-}
-
-/// `verify`: the chain's verdict on a served proof.
-async fn verify(node: &str, path: &std::path::Path) -> anyhow::Result<()> {
-	let mut text = String::new();
-	if path.as_os_str() == "-" {
-		std::io::stdin().read_to_string(&mut text)?;
-	} else {
-		text = std::fs::read_to_string(path)?;
-	}
-	let v: serde_json::Value = serde_json::from_str(&text)?;
-	let anchor = v["anchor"].as_u64().ok_or_else(|| anyhow::anyhow!("the proof has no anchor"))?;
-	let reading =
-		telemetry::reading_from_value(v["reading"].clone()).map_err(anyhow::Error::msg)?;
-	let proof = telemetry::proof_from_value(&v["proof"]).map_err(anyhow::Error::msg)?;
-	let chain = chain::Chain::connect(node, None).await.map_err(anyhow::Error::msg)?;
-	let verdict =
-		chain.check_reading(anchor, &reading, &proof).await.map_err(anyhow::Error::msg)?;
-	let head = chain.anchor(anchor).await.map_err(anyhow::Error::msg)?;
-	let out = serde_json::json!({
-		"verdict": format!("{verdict:?}"),
-		"anchor": anchor,
-		"gateway": head.as_ref().map(|h| chain::ss58(&h.gateway)),
-		"batch": head.as_ref().map(|h| h.batch),
-		"root": head.as_ref().map(|h| telemetry::hex0x(h.root.as_bytes())),
-		"readingCount": head.as_ref().map(|h| h.reading_count),
-	});
-	println!("{}", serde_json::to_string_pretty(&out)?);
-	if !verdict.is_anchored() {
-		anyhow::bail!("the chain does not confirm this reading: {verdict:?}");
-	}
-	Ok(())
 }

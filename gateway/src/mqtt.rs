@@ -36,14 +36,14 @@ pub struct BrokerSettings {
 
 impl BrokerSettings {
 	/// Check and read everything (the CA file, the password).
-	pub fn resolve(self) -> Result<Broker, String> {
+	pub fn resolve(self) -> Result<Broker, BrokerError> {
 		let address = self.mqtt.unwrap_or_else(|| "127.0.0.1:1883".into());
 		let (scheme_tls, rest) = if let Some(rest) = address.strip_prefix("mqtts://") {
 			(true, rest)
 		} else if let Some(rest) = address.strip_prefix("mqtt://") {
 			(false, rest)
 		} else if address.contains("://") {
-			return Err(format!("mqtt {address:?}: the scheme must be mqtt:// or mqtts://"));
+			return Err(BrokerError::Scheme(address));
 		} else {
 			(false, address.as_str())
 		};
@@ -51,43 +51,73 @@ impl BrokerSettings {
 		let tls = scheme_tls || self.mqtt_ca_file.is_some();
 		let (host, port) = match rest.rsplit_once(':') {
 			Some((host, port)) => {
-				(host, port.parse::<u16>().map_err(|_| format!("mqtt {address:?}: bad port"))?)
+				let port = port.parse::<u16>().map_err(|_| BrokerError::Port(address.clone()))?;
+				(host, port)
 			},
 			None if scheme_tls => (rest, 8883),
 			None if address.starts_with("mqtt://") => (rest, 1883),
-			None => return Err(format!("mqtt {address:?} is not host:port")),
+			None => return Err(BrokerError::NotHostPort(address)),
 		};
 		if host.is_empty() {
-			return Err(format!("mqtt {address:?}: no host"));
+			return Err(BrokerError::NoHost(address));
 		}
 		let ca = match (tls, &self.mqtt_ca_file) {
 			(false, _) => None,
 			(true, file) => {
 				let path = file.clone().unwrap_or_else(|| PathBuf::from(SYSTEM_CA_FILE));
 				let pem = std::fs::read(&path)
-					.map_err(|e| format!("mqtt_ca_file {}: {e}", path.display()))?;
+					.map_err(|source| BrokerError::CaFile { path: path.clone(), source })?;
 				if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
-					return Err(format!(
-						"mqtt_ca_file {}: no PEM certificate in it",
-						path.display()
-					));
+					return Err(BrokerError::NoPem(path));
 				}
 				Some(pem)
 			},
 		};
 		let password = match &self.mqtt_password_file {
-			Some(path) => Some(crate::config::read_secret(path, "mqtt_password_file")?),
+			Some(path) => Some(crate::secret::read_secret(path, "mqtt_password_file")?),
 			None => std::env::var(PASSWORD_ENV).ok().filter(|p| !p.is_empty()),
 		};
 		let credentials = match (self.mqtt_username, password) {
 			(Some(user), password) => Some((user, password.unwrap_or_default())),
-			(None, Some(_)) => {
-				return Err("an MQTT password is set but no mqtt_username to go with it".into())
-			},
+			(None, Some(_)) => return Err(BrokerError::PasswordWithoutUser),
 			(None, None) => None,
 		};
 		Ok(Broker { host: host.to_string(), port, ca, credentials })
 	}
+}
+
+/// Why the broker's settings do not resolve.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+	/// A scheme other than `mqtt://` or `mqtts://`.
+	#[error("mqtt {0:?}: the scheme must be mqtt:// or mqtts://")]
+	Scheme(String),
+	/// The port is not a number below 65536.
+	#[error("mqtt {0:?}: bad port")]
+	Port(String),
+	/// Neither a scheme nor a port.
+	#[error("mqtt {0:?} is not host:port")]
+	NotHostPort(String),
+	/// No host before the port.
+	#[error("mqtt {0:?}: no host")]
+	NoHost(String),
+	/// The CA file cannot be read.
+	#[error("mqtt_ca_file {}: {source}", path.display())]
+	CaFile {
+		/// The file.
+		path: PathBuf,
+		/// Why.
+		source: std::io::Error,
+	},
+	/// The CA file holds no PEM certificate.
+	#[error("mqtt_ca_file {}: no PEM certificate in it", .0.display())]
+	NoPem(PathBuf),
+	/// A password but no username.
+	#[error("an MQTT password is set but no mqtt_username to go with it")]
+	PasswordWithoutUser,
+	/// The password file.
+	#[error(transparent)]
+	Password(#[from] crate::secret::SecretError),
 }
 
 /// The broker, resolved: where, how to trust it, who to log in as.
@@ -184,7 +214,7 @@ pub fn forward(
 mod tests {
 	use super::*;
 
-	fn resolve(mqtt: &str) -> Result<Broker, String> {
+	fn resolve(mqtt: &str) -> Result<Broker, BrokerError> {
 		BrokerSettings { mqtt: Some(mqtt.into()), ..Default::default() }.resolve()
 	}
 
@@ -194,9 +224,9 @@ mod tests {
 		assert_eq!((b.host.as_str(), b.port, b.ca.is_none()), ("10.0.0.5", 1884, true));
 		let b = resolve("mqtt://broker.plant").unwrap();
 		assert_eq!((b.host.as_str(), b.port), ("broker.plant", 1883));
-		assert!(resolve("http://x:1").unwrap_err().contains("scheme"));
-		assert!(resolve("nohost").unwrap_err().contains("host:port"));
-		assert!(resolve("x:notaport").unwrap_err().contains("bad port"));
+		assert!(matches!(resolve("http://x:1"), Err(BrokerError::Scheme(_))));
+		assert!(matches!(resolve("nohost"), Err(BrokerError::NotHostPort(_))));
+		assert!(matches!(resolve("x:notaport"), Err(BrokerError::Port(_))));
 	}
 
 	#[test]
@@ -209,7 +239,8 @@ mod tests {
 			mqtt_ca_file: Some(ca.clone()),
 			..Default::default()
 		};
-		assert!(settings.clone().resolve().unwrap_err().contains("no PEM certificate"));
+		let err = settings.clone().resolve().unwrap_err();
+		assert!(matches!(err, BrokerError::NoPem(_)), "{err}");
 		std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n").unwrap();
 		let b = settings.resolve().unwrap();
 		assert_eq!((b.port, b.ca.is_some()), (8883, true));
@@ -228,7 +259,8 @@ mod tests {
 			mqtt_password_file: Some(file.clone()),
 			..Default::default()
 		};
-		assert!(settings.clone().resolve().unwrap_err().contains("chmod 600"));
+		let err = settings.clone().resolve().unwrap_err();
+		assert!(err.to_string().contains("chmod 600"), "{err}");
 		std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
 		let b = settings.resolve().unwrap();
 		assert_eq!(b.credentials, Some(("gw".into(), "s3cret".into())));

@@ -6,9 +6,9 @@
 //! unknown device, a replayed sequence number) so a gateway's rejections can be checked.
 
 use crate::{
-	chain::{self, AccountId, Call, Chain},
-	stats::now_ms,
-	telemetry::{reading_to_value, topic},
+	chain::{self, interface, AccountId, Call, Chain},
+	clock::now_ms,
+	ingest::telemetry::{reading_to_value, topic},
 };
 use anyhow::Context;
 use codec::Encode;
@@ -119,7 +119,7 @@ async fn register(
 	owner: &AccountId,
 	gateway: &AccountId,
 ) -> anyhow::Result<()> {
-	use crate::anchorer::AnchorChain;
+	use crate::chain::port::AnchorChain;
 	use subxt::ext::futures::{stream, StreamExt, TryStreamExt};
 	let genesis = chain.genesis();
 	// What the chain knows of each device, asked a few at a time.
@@ -136,11 +136,15 @@ async fn register(
 			let id = pair.key.device_id();
 			if info.is_none() {
 				let proof = pair.sign(&registration_payload(&genesis, owner, &pair.key));
-				let metadata = (b"iotrust simulator".to_vec(), H256::zero(), Vec::<u8>::new());
-				calls.push(Call::new("Devices", "register", &(pair.key, metadata, proof)));
+				let metadata = pallet_devices_runtime_api::MetadataInfo {
+					model: b"iotrust simulator".to_vec(),
+					serial_hash: H256::zero(),
+					uri: vec![],
+				};
+				calls.push(Call::new(&interface::REGISTER, &(pair.key, metadata, proof)));
 			}
 			if info.as_ref().is_none_or(|i| i.gateway.as_ref() != Some(gateway)) {
-				calls.push(Call::new("Devices", "bind_gateway", &(id, gateway)));
+				calls.push(Call::new(&interface::BIND_GATEWAY, &(id, gateway)));
 			}
 		}
 		if !calls.is_empty() {
@@ -208,7 +212,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 	for pair in &pairs {
 		println!(
 			"{}",
-			serde_json::json!({ "device": crate::telemetry::hex0x(pair.key.device_id().as_bytes()) })
+			serde_json::json!({ "device": crate::ingest::telemetry::hex0x(pair.key.device_id().as_bytes()) })
 		);
 	}
 	if args.register_only {
@@ -333,10 +337,14 @@ async fn request_obligation(
 	pair: &DeviceKeypair,
 	terms: &str,
 ) -> anyhow::Result<()> {
-	use crate::relay::{reply_topic, Terms};
+	use crate::ingest::telemetry::{reply_topic, request_topic};
+	use iotrust_primitives::obligations::ObligationRequest;
 	let (offer, amount) = terms.split_once(':').context("--obligation is OFFER:AMOUNT")?;
-	let terms =
-		Terms { offer: offer.parse()?, amount: amount.parse()?, note: b"simulated".to_vec() };
+	let terms: ObligationRequest<iotrust_primitives::Balance> = ObligationRequest {
+		offer: offer.parse()?,
+		amount: amount.parse()?,
+		note: b"simulated".to_vec(),
+	};
 	let device = pair.key.device_id();
 	let mut nonce = chain.obligation_nonce(&device).await.map_err(anyhow::Error::msg)?;
 	if args.tamper == Some(Tamper::Replay) {
@@ -350,9 +358,9 @@ async fn request_obligation(
 		"id": format!("sim-{}", now_ms()),
 		"offer": terms.offer,
 		"amount": sent_amount.to_string(),
-		"note": crate::telemetry::hex0x(&terms.note),
+		"note": crate::ingest::telemetry::hex0x(&terms.note),
 		"nonce": nonce,
-		"signature": crate::telemetry::signature_to_json(&pair.sign(&payload)),
+		"signature": crate::ingest::telemetry::signature_to_json(&pair.sign(&payload)),
 	});
 	let broker = args.broker.clone().resolve().map_err(anyhow::Error::msg)?;
 	let (client, mut eventloop) =
@@ -366,9 +374,9 @@ async fn request_obligation(
 			.map_err(|_| anyhow::anyhow!("no reply from the gateway within 2 minutes"))?;
 		match event {
 			Ok(Event::Incoming(Packet::SubAck(_))) if !sent => {
-				let topic =
-					format!("iotrust/{}/obligation", crate::telemetry::hex0x(device.as_bytes()));
-				client.publish(topic, QoS::AtLeastOnce, false, request.to_string()).await?;
+				client
+					.publish(request_topic(&device), QoS::AtLeastOnce, false, request.to_string())
+					.await?;
 				info!("device {device:?} asked for {terms:?} with nonce {nonce}");
 				sent = true;
 			},

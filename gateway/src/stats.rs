@@ -4,13 +4,14 @@
 //! `GET /metrics` (Prometheus), and summarised in the progress log. Memory does not grow with
 //! the number of readings.
 
-use crate::store::AsideReason;
+use crate::{lifecycle::AsideReason, store::Store};
+use iotrust_primitives::device::DeviceRefusal;
 use serde_json::{json, Value};
 use std::{
 	collections::BTreeMap,
 	fmt::Write as _,
 	sync::Mutex,
-	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+	time::{Duration, Instant},
 };
 
 /// Why a message was rejected.
@@ -22,10 +23,9 @@ pub enum Reject {
 	TopicMismatch,
 	/// No such device on chain.
 	UnknownDevice,
-	/// The device is suspended or revoked.
-	InactiveDevice,
-	/// The device is bound to another gateway, or to none.
-	NotOurDevice,
+	/// The device is suspended or revoked, or bound to another gateway or to none: the chain
+	/// would refuse its readings from this gateway.
+	Refused(DeviceRefusal),
 	/// The signature is not the device's current key's over the reading.
 	BadSignature,
 	/// A different reading with a sequence number already used.
@@ -40,8 +40,8 @@ impl Reject {
 		Self::BadJson,
 		Self::TopicMismatch,
 		Self::UnknownDevice,
-		Self::InactiveDevice,
-		Self::NotOurDevice,
+		Self::Refused(DeviceRefusal::DeviceNotActive),
+		Self::Refused(DeviceRefusal::NotDeviceGateway),
 		Self::BadSignature,
 		Self::ReplayedSequence,
 		Self::TooManyMetrics,
@@ -53,8 +53,7 @@ impl Reject {
 			Self::BadJson => "bad_json",
 			Self::TopicMismatch => "topic_mismatch",
 			Self::UnknownDevice => "unknown_device",
-			Self::InactiveDevice => "inactive_device",
-			Self::NotOurDevice => "not_our_device",
+			Self::Refused(refusal) => refusal.label(),
 			Self::BadSignature => "bad_signature",
 			Self::ReplayedSequence => "replayed_sequence",
 			Self::TooManyMetrics => "too_many_metrics",
@@ -212,14 +211,18 @@ pub struct Stats {
 	inner: Mutex<Inner>,
 }
 
-/// Unix milliseconds now.
-pub fn now_ms() -> u64 {
-	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or_default()
-}
-
 impl Default for Stats {
 	fn default() -> Self {
 		Self { started: Instant::now(), inner: Mutex::new(Inner::default()) }
+	}
+}
+
+/// What `store` holds now.
+pub fn backlog(store: &Store) -> Backlog {
+	Backlog {
+		pending: store.pending_count().unwrap_or_default(),
+		aside: store.aside_count().unwrap_or_default(),
+		unsettled: store.unsettled_count().unwrap_or_default(),
 	}
 }
 

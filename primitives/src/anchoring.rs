@@ -1,10 +1,22 @@
-//! What the anchoring pallet shares with gateways and with other pallets: per-device metric
-//! summaries in an anchored batch, threshold rules, and the [`OnAnchored`] hook.
+//! What the anchoring pallet shares with gateways and with other pallets: an anchor (its header
+//! and each device's range), the anchor a gateway group signs, per-device metric summaries,
+//! threshold rules, the chain's verdicts on a reading and on a range, and the [`OnAnchored`]
+//! hook.
+//!
+//! Each is defined once, here, and used alike by the pallet (which stores the lists as
+//! `BoundedVec`s), its runtime API, the gateway, the examples and the fuzzer (which use `Vec`s:
+//! the two encode alike).
 
-use crate::{device::DeviceId, merkle::MetricId};
+use crate::{
+	device::DeviceId,
+	groups::{Epoch, GroupId},
+	merkle::MetricId,
+};
+use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::fmt::Debug;
 use scale_info::TypeInfo;
+use sp_core::H256;
 use sp_runtime::Weight;
 
 /// An anchored batch's number, as the chain assigns it.
@@ -30,6 +42,123 @@ pub struct MetricSummary {
 	pub min: i64,
 	/// Its highest value in the batch.
 	pub max: i64,
+}
+
+/// One device's share of a batch: its sequence numbers `first..=last` and, per metric, the lowest
+/// and highest value among its readings. `Summaries` holds the summaries: a `Vec` by default, a
+/// `BoundedVec` in the pallet's storage and calls.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct DeviceRange<Summaries = Vec<MetricSummary>> {
+	/// The device.
+	pub device: DeviceId,
+	/// Its first sequence number in the batch.
+	pub first: u64,
+	/// Its last sequence number in the batch.
+	pub last: u64,
+	/// Min and max of each metric among its readings in the batch.
+	pub summaries: Summaries,
+}
+
+impl<Summaries: Into<Vec<MetricSummary>>> DeviceRange<Summaries> {
+	/// The same range with its summaries in a `Vec`.
+	pub fn unbounded(self) -> DeviceRange {
+		DeviceRange {
+			device: self.device,
+			first: self.first,
+			last: self.last,
+			summaries: self.summaries.into(),
+		}
+	}
+}
+
+/// What an anchor says of its batch besides each device's range: the gateway's number for it,
+/// the Merkle root over its readings, how many there are and when they were taken.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub struct AnchorHeader {
+	/// The gateway's (or group's) own number for the batch.
+	pub batch: u64,
+	/// The Merkle root over its readings.
+	pub root: H256,
+	/// How many readings (leaves) it holds.
+	pub reading_count: u32,
+	/// The earliest reading's timestamp, Unix ms.
+	pub from_ms: u64,
+	/// The latest reading's timestamp, Unix ms.
+	pub to_ms: u64,
+}
+
+/// An anchored batch, as the chain stores it and `AnchoringApi` returns it. `Ranges` holds the
+/// devices' ranges: a `Vec` by default, a `BoundedVec` in the pallet's storage.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct Anchor<AccountId, BlockNumber, Ranges = Vec<DeviceRange>> {
+	/// The gateway that anchored it (for a group's anchor, the group's account).
+	pub gateway: AccountId,
+	/// Its number, root, size and time span.
+	pub header: AnchorHeader,
+	/// Each device's range and summaries.
+	pub ranges: Ranges,
+	/// The block it was anchored in.
+	pub anchored_at: BlockNumber,
+}
+
+impl<AccountId, BlockNumber, Ranges> Anchor<AccountId, BlockNumber, Ranges> {
+	/// The same anchor with its ranges, and their summaries, in `Vec`s.
+	pub fn unbounded<Summaries>(self) -> Anchor<AccountId, BlockNumber>
+	where
+		Ranges: IntoIterator<Item = DeviceRange<Summaries>>,
+		Summaries: Into<Vec<MetricSummary>>,
+	{
+		Anchor {
+			gateway: self.gateway,
+			header: self.header,
+			ranges: self.ranges.into_iter().map(DeviceRange::unbounded).collect(),
+			anchored_at: self.anchored_at,
+		}
+	}
+}
+
+/// Everything a gateway group's signature over an anchor vouches for. Its
+/// [`GroupAnchor::message`] binds the chain (genesis), the group and its epoch, so a signature
+/// made for one chain, group or epoch is worth nothing in another. `Ranges` as in [`Anchor`].
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub struct GroupAnchor<Ranges = Vec<DeviceRange>> {
+	/// The chain's genesis hash.
+	pub genesis: H256,
+	/// The group.
+	pub group: GroupId,
+	/// The epoch of the key that signs.
+	pub epoch: Epoch,
+	/// The group's number for the batch, its root, size and time span.
+	pub header: AnchorHeader,
+	/// Each device's range and summaries.
+	pub ranges: Ranges,
+}
+
+/// The prefix that keeps a group anchor's message apart from anything else the key may sign.
+pub const GROUP_ANCHOR_DOMAIN: &[u8] = b"iotrust/group-anchor/v1";
+
+impl<Ranges: Encode> GroupAnchor<Ranges> {
+	/// The 32 bytes the group signs: BLAKE2-256 of the domain followed by the anchor's SCALE
+	/// encoding.
+	pub fn message(&self) -> [u8; 32] {
+		let mut bytes = Vec::with_capacity(GROUP_ANCHOR_DOMAIN.len() + self.size_hint());
+		bytes.extend_from_slice(GROUP_ANCHOR_DOMAIN);
+		self.encode_to(&mut bytes);
+		sp_io::hashing::blake2_256(&bytes)
+	}
 }
 
 /// A threshold rule a device's owner sets: the metric must stay within `[min, max]` (either
@@ -117,9 +246,9 @@ pub enum ReadingCheck {
 	/// of `epoch`: no one gateway's word.
 	AnchoredByGroup {
 		/// The group.
-		group: crate::groups::GroupId,
+		group: GroupId,
 		/// The key epoch it signed in.
-		epoch: crate::groups::Epoch,
+		epoch: Epoch,
 	},
 }
 
@@ -159,6 +288,15 @@ pub enum RangeCheck {
 	SequenceExhausted,
 }
 
+impl From<crate::device::DeviceRefusal> for RangeCheck {
+	fn from(refusal: crate::device::DeviceRefusal) -> Self {
+		match refusal {
+			crate::device::DeviceRefusal::DeviceNotActive => Self::DeviceNotActive,
+			crate::device::DeviceRefusal::NotDeviceGateway => Self::NotDeviceGateway,
+		}
+	}
+}
+
 /// Told what each device's readings in an anchored batch showed; the obligations pallet
 /// implements it to apply SLA penalties against the terms each obligation fixed at acceptance
 /// (never against rules a party may still change).
@@ -184,5 +322,83 @@ impl<AccountId> OnAnchored<AccountId> for () {
 
 	fn max_weight() -> Weight {
 		Weight::zero()
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_group_anchors_message_binds_every_field() {
+		let anchor = GroupAnchor {
+			genesis: H256::repeat_byte(1),
+			group: 3,
+			epoch: 2,
+			header: AnchorHeader {
+				batch: 7,
+				root: H256::repeat_byte(9),
+				reading_count: 10,
+				from_ms: 1,
+				to_ms: 2,
+			},
+			ranges: alloc::vec![DeviceRange {
+				device: H256::repeat_byte(5),
+				first: 0,
+				last: 9,
+				summaries: alloc::vec![MetricSummary { id: 1, min: -3, max: 4 }],
+			}],
+		};
+		let m = anchor.message();
+		let header = |change: fn(&mut AnchorHeader)| {
+			let mut h = anchor.header;
+			change(&mut h);
+			GroupAnchor { header: h, ..anchor.clone() }
+		};
+		let variants = [
+			GroupAnchor { genesis: H256::repeat_byte(2), ..anchor.clone() },
+			GroupAnchor { group: 4, ..anchor.clone() },
+			GroupAnchor { epoch: 3, ..anchor.clone() },
+			header(|h| h.batch = 8),
+			header(|h| h.root = H256::repeat_byte(8)),
+			header(|h| h.reading_count = 11),
+			header(|h| h.from_ms = 0),
+			header(|h| h.to_ms = 3),
+			GroupAnchor { ranges: alloc::vec![], ..anchor.clone() },
+		];
+		for v in variants {
+			assert_ne!(v.message(), m, "{v:?}");
+		}
+		// Without the domain it is another message.
+		assert_ne!(sp_io::hashing::blake2_256(&anchor.encode()), m);
+	}
+
+	#[test]
+	fn bounded_and_unbounded_lists_encode_alike() {
+		use sp_core::ConstU32;
+		use sp_runtime::BoundedVec;
+		let summaries = alloc::vec![MetricSummary { id: 1, min: -3, max: 4 }];
+		let bounded: DeviceRange<BoundedVec<MetricSummary, ConstU32<4>>> = DeviceRange {
+			device: H256::repeat_byte(5),
+			first: 2,
+			last: 9,
+			summaries: summaries.clone().try_into().unwrap(),
+		};
+		let ranges: BoundedVec<_, ConstU32<2>> = alloc::vec![bounded.clone()].try_into().unwrap();
+		let anchor = Anchor {
+			gateway: [7u8; 32],
+			header: AnchorHeader {
+				batch: 1,
+				root: H256::repeat_byte(9),
+				reading_count: 8,
+				from_ms: 1,
+				to_ms: 2,
+			},
+			ranges,
+			anchored_at: 12u32,
+		};
+		assert_eq!(bounded.encode(), bounded.clone().unbounded().encode());
+		assert_eq!(anchor.encode(), anchor.clone().unbounded().encode());
+		assert_eq!(anchor.clone().unbounded().ranges[0].summaries, summaries);
 	}
 }

@@ -375,6 +375,58 @@ pub enum Verification {
 	UnknownDevice,
 }
 
+/// Why a gateway may not submit what a device signed: the first checks the chain makes of every
+/// device-signed thing a gateway brings (the anchoring pallet's ranges, the obligations pallet's
+/// device requests, each refused with an error of the same name), and the ones a gateway makes
+/// first from its copy of the device's record ([`DeviceRefusal::judge`]).
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
+)]
+pub enum DeviceRefusal {
+	/// The device is suspended, revoked or not registered.
+	DeviceNotActive,
+	/// The device is bound to another gateway, or to none.
+	NotDeviceGateway,
+}
+
+impl DeviceRefusal {
+	/// Whether `gateway` may submit what a device signed that is registered with `status` (if
+	/// at all) and bound to `bound`.
+	pub fn judge<AccountId: PartialEq>(
+		status: Option<DeviceStatus>,
+		bound: Option<&AccountId>,
+		gateway: &AccountId,
+	) -> Result<(), Self> {
+		if status != Some(DeviceStatus::Active) {
+			return Err(Self::DeviceNotActive);
+		}
+		if bound != Some(gateway) {
+			return Err(Self::NotDeviceGateway);
+		}
+		Ok(())
+	}
+
+	/// Its name as gateways report it (metric labels, replies to devices): the variant's, in
+	/// snake case.
+	pub fn label(self) -> &'static str {
+		match self {
+			Self::DeviceNotActive => "device_not_active",
+			Self::NotDeviceGateway => "not_device_gateway",
+		}
+	}
+}
+
 /// What other pallets (anchoring, obligations) may ask about devices, without reaching into the
 /// devices pallet. The runtime wires the devices pallet in as the implementation.
 pub trait DeviceRegistry<AccountId> {
@@ -389,6 +441,20 @@ pub trait DeviceRegistry<AccountId> {
 	/// Whether `signature` over `payload` is by a key `device` held during block `at`, whatever
 	/// its status now: for evidence made back then, such as an anchored reading.
 	fn verify_at(device: &DeviceId, at: u64, payload: &[u8], signature: &DeviceSignature) -> bool;
+	/// Whether `gateway` may submit what `device` signed ([`DeviceRefusal::judge`]), and if so
+	/// who owns the device and which key it signs with now: the first checks of everything a
+	/// device signs and a gateway brings, answered from one read of the device.
+	fn standing(device: &DeviceId, gateway: &AccountId)
+		-> Result<Signer<AccountId>, DeviceRefusal>;
+}
+
+/// A device a gateway may submit for: its owner and the key it signs with now.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Signer<AccountId> {
+	/// The device's owner.
+	pub owner: AccountId,
+	/// Its current key.
+	pub key: DevicePublicKey,
 }
 
 #[cfg(test)]
@@ -414,6 +480,21 @@ mod tests {
 		("038be197cddcf1e4979a245be124e06861e2facecb4b5e56aed3a32607e447b1ca", "", "2fa4c99114ab5a234e868d36cdafee82f1ec18f111b9b039d218720c8c7d7fa3132d5cceebcfe020a156c306f3b7160d82e51920a0bc11271ef07ef700803914"),
 		("027162e42e2692010155818413e93f2959911ba32c1b6918d2890ed0637a3f2c38", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7", "6445982b43800567fa15733737a9ae27278ca9e5b535125682ef254f7cb172bd088b105ed732b4f9207e6eacb14629038985a370e529a99217a936f2a73a257a"),
 	];
+
+	#[test]
+	fn a_device_is_judged_active_first_then_bound_here() {
+		use DeviceStatus::*;
+		let (here, there) = (1u8, 2u8);
+		let judge = |status, bound: Option<&u8>| DeviceRefusal::judge(status, bound, &here);
+		assert_eq!(judge(Some(Active), Some(&here)), Ok(()));
+		for status in [None, Some(Suspended), Some(Revoked)] {
+			for bound in [Some(&here), Some(&there), None] {
+				assert_eq!(judge(status, bound), Err(DeviceRefusal::DeviceNotActive));
+			}
+		}
+		assert_eq!(judge(Some(Active), Some(&there)), Err(DeviceRefusal::NotDeviceGateway));
+		assert_eq!(judge(Some(Active), None), Err(DeviceRefusal::NotDeviceGateway));
+	}
 
 	fn vector(i: usize) -> (DevicePublicKey, Vec<u8>, DeviceSignature) {
 		let (key, msg, sig) = P256_VECTORS[i];

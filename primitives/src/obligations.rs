@@ -1,5 +1,7 @@
-//! What the obligations pallet shares with its runtime API and clients: ids and statuses.
+//! What the obligations pallet shares with its runtime API and clients: ids, statuses, and what
+//! a consumer or its device asks for.
 
+use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
@@ -33,4 +35,20 @@ pub enum ObligationStatus {
 	Cancelled,
 	/// SLA penalties took all that was left to pay: the service fell short.
 	Forfeited,
+}
+
+/// What a consumer (or its device) asks for under an offer: the argument of the obligations
+/// pallet's `create` and `create_for_device`, and what a device signs for the latter
+/// ([`crate::device::obligation_payload`]). `Note` holds the note: a `Vec` by default, a
+/// `BoundedVec` in the pallet (they encode alike).
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct ObligationRequest<Balance, Note = Vec<u8>> {
+	/// The offer it takes up.
+	pub offer: OfferId,
+	/// How much, within the offer's bounds.
+	pub amount: Balance,
+	/// A short human-readable note (e.g. the session's number).
+	pub note: Note,
 }

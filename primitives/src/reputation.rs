@@ -62,4 +62,10 @@ pub trait CreditLimit<AccountId, Balance> {
 
 	/// `who`'s score now, 0 to 1000 (500 for an account with no history).
 	fn score(who: &AccountId) -> u32;
+
+	/// `who`'s score and credit limit together. The default asks each; an implementation may
+	/// answer from one read.
+	fn standing(who: &AccountId) -> (u32, Balance) {
+		(Self::score(who), Self::credit_limit(who))
+	}
 }

@@ -204,7 +204,7 @@ impl_runtime_apis! {
 		for Runtime
 	{
 		fn device(device: pallet_devices_runtime_api::DeviceId) -> Option<DeviceInfo> {
-			pallet_devices::Devices::<Runtime>::get(device).map(|record| device_info(device, record))
+			crate::Devices::device_info(device)
 		}
 
 		fn devices_of(
@@ -212,10 +212,7 @@ impl_runtime_apis! {
 			start_after: Option<pallet_devices_runtime_api::DeviceId>,
 			limit: u32,
 		) -> Vec<(pallet_devices_runtime_api::DeviceId, DeviceInfo)> {
-			crate::Devices::devices_of(&owner, start_after, limit.min(pallet_devices_runtime_api::MAX_PAGE))
-				.into_iter()
-				.map(|(id, record)| (id, device_info(id, record)))
-				.collect()
+			crate::Devices::device_infos_of(&owner, start_after, limit.min(pallet_devices_runtime_api::MAX_PAGE))
 		}
 
 		fn verify(
@@ -225,11 +222,15 @@ impl_runtime_apis! {
 		) -> pallet_devices_runtime_api::Verification {
 			crate::Devices::check_signature(&device, &payload, &signature)
 		}
+
+		fn serves(gateway: AccountId, owner: AccountId) -> bool {
+			pallet_devices::ServedOwners::<Runtime>::contains_key(gateway, owner)
+		}
 	}
 
 	impl pallet_anchoring_runtime_api::AnchoringApi<Block, AccountId, crate::BlockNumber> for Runtime {
 		fn anchor(anchor: pallet_anchoring_runtime_api::AnchorId) -> Option<AnchorInfo> {
-			pallet_anchoring::Anchors::<Runtime>::get(anchor).map(anchor_info)
+			pallet_anchoring::Anchors::<Runtime>::get(anchor).map(|a| a.unbounded())
 		}
 
 		fn anchor_by_batch(
@@ -237,7 +238,7 @@ impl_runtime_apis! {
 			batch: u64,
 		) -> Option<(pallet_anchoring_runtime_api::AnchorId, AnchorInfo)> {
 			let id = pallet_anchoring::AnchorByBatch::<Runtime>::get(gateway, batch)?;
-			pallet_anchoring::Anchors::<Runtime>::get(id).map(|anchor| (id, anchor_info(anchor)))
+			pallet_anchoring::Anchors::<Runtime>::get(id).map(|anchor| (id, anchor.unbounded()))
 		}
 
 		fn device_anchors(
@@ -247,7 +248,7 @@ impl_runtime_apis! {
 		) -> Vec<(pallet_anchoring_runtime_api::AnchorId, AnchorInfo)> {
 			crate::Anchoring::device_anchors(&device, start_after, limit.min(pallet_anchoring_runtime_api::MAX_PAGE))
 				.into_iter()
-				.map(|(id, anchor)| (id, anchor_info(anchor)))
+				.map(|(id, anchor)| (id, anchor.unbounded()))
 				.collect()
 		}
 
@@ -285,31 +286,18 @@ impl_runtime_apis! {
 		fn group(
 			group: pallet_groups_runtime_api::GroupId,
 		) -> Option<pallet_groups_runtime_api::GroupInfo<AccountId>> {
-			let record = pallet_groups::Groups::<Runtime>::get(group)?;
-			let (key, confirmed) = match record.key {
-				pallet_groups::KeyStatus::Active(key) => (Some(key), Default::default()),
-				pallet_groups::KeyStatus::Pending(confirmed) => (None, confirmed.into_inner()),
-			};
-			let members = record
-				.members
-				.into_iter()
-				.map(|m| pallet_groups_runtime_api::MemberInfo {
-					confirmed: confirmed.iter().find(|(who, _)| *who == m.gateway).map(|(_, k)| *k),
-					gateway: m.gateway,
-					member: m.member,
-				})
-				.collect();
-			Some(pallet_groups_runtime_api::GroupInfo {
-				members,
-				threshold: record.threshold,
-				epoch: record.epoch,
-				key,
-				account: crate::Groups::account_of(group),
-			})
+			crate::Groups::group_info(group)
 		}
 
 		fn groups_of(gateway: AccountId) -> Vec<pallet_groups_runtime_api::GroupId> {
 			crate::Groups::groups_of(&gateway)
+		}
+
+		fn proposal(
+			group: pallet_groups_runtime_api::GroupId,
+			call_hash: [u8; 32],
+		) -> Option<pallet_groups_runtime_api::Proposal<AccountId>> {
+			pallet_groups::Proposals::<Runtime>::get(group, sp_core::H256(call_hash)).map(|p| p.unbounded())
 		}
 	}
 
@@ -319,7 +307,7 @@ impl_runtime_apis! {
 		}
 
 		fn record(who: AccountId) -> Option<ReputationInfo> {
-			crate::Reputation::record_of(&who).map(reputation_info)
+			crate::Reputation::reputation_info(&who)
 		}
 
 		fn credit_limit(who: AccountId) -> Balance {
@@ -329,7 +317,7 @@ impl_runtime_apis! {
 
 	impl pallet_obligations_runtime_api::ObligationsApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
 		fn obligation(id: u64) -> Option<ObligationInfo> {
-			pallet_obligations::Obligations::<Runtime>::get(id).map(obligation_info)
+			pallet_obligations::Obligations::<Runtime>::get(id).map(|o| o.info())
 		}
 
 		fn provider_stream(
@@ -339,7 +327,7 @@ impl_runtime_apis! {
 			limit: u32,
 		) -> ObligationPage {
 			let limit = limit.min(pallet_obligations_runtime_api::MAX_PAGE);
-			page(crate::Obligations::stream(pallet_obligations::Side::Provider, provider, status, start_after, limit))
+			crate::Obligations::stream(pallet_obligations::Side::Provider, provider, status, start_after, limit).info()
 		}
 
 		fn consumer_stream(
@@ -349,7 +337,7 @@ impl_runtime_apis! {
 			limit: u32,
 		) -> ObligationPage {
 			let limit = limit.min(pallet_obligations_runtime_api::MAX_PAGE);
-			page(crate::Obligations::stream(pallet_obligations::Side::Consumer, consumer, status, start_after, limit))
+			crate::Obligations::stream(pallet_obligations::Side::Consumer, consumer, status, start_after, limit).info()
 		}
 
 		fn outstanding(consumer: AccountId) -> Balance {
@@ -361,14 +349,27 @@ impl_runtime_apis! {
 		}
 
 		fn offer(id: u64) -> Option<OfferInfo> {
-			pallet_obligations::Offers::<Runtime>::get(id).map(offer_info)
+			pallet_obligations::Offers::<Runtime>::get(id).map(|o| o.info())
 		}
 
 		fn offers_of(provider: AccountId) -> Vec<(u64, OfferInfo)> {
 			crate::Obligations::offers_of(&provider)
 				.into_iter()
-				.map(|(id, offer)| (id, offer_info(offer)))
+				.map(|(id, offer)| (id, offer.info()))
 				.collect()
+		}
+
+		fn device_nonce(device: pallet_obligations_runtime_api::DeviceId) -> u32 {
+			pallet_obligations::DeviceNonce::<Runtime>::get(device)
+		}
+
+		fn check_device_request(
+			gateway: AccountId,
+			device: pallet_obligations_runtime_api::DeviceId,
+			request: pallet_obligations_runtime_api::ObligationRequest<Balance>,
+			signature: pallet_obligations_runtime_api::DeviceSignature,
+		) -> Result<(), pallet_obligations_runtime_api::DispatchError> {
+			crate::Obligations::check_device_request(gateway, device, request, signature)
 		}
 	}
 

@@ -87,7 +87,7 @@ fn anchor(
 	last: u64,
 	max: i64,
 ) -> frame_support::dispatch::PostDispatchInfo {
-	let range = pallet_anchoring::DeviceRange::<Runtime> {
+	let range = pallet_anchoring::DeviceRange {
 		device: sensor,
 		first,
 		last,
@@ -267,7 +267,7 @@ fn a_group_bound_device_is_judged_only_on_the_groups_anchors() {
 
 		// The attack: Charlie, a gateway of the consumer's side, anchors on its own word a cool
 		// batch (or Dave a warm one): neither is the sensor's gateway.
-		let range = |max| pallet_anchoring::DeviceRange::<Runtime> {
+		let range = |max| pallet_anchoring::DeviceRange {
 			device: sensor,
 			first: 0,
 			last: 9,
@@ -290,17 +290,20 @@ fn a_group_bound_device_is_judged_only_on_the_groups_anchors() {
 		assert_eq!((o.penalty, o.breaches), (0, 0));
 
 		// The group signs the warm batch: the penalty applies.
-		let message = iotrust_primitives::groups::GroupAnchor::message_of(&(
-			Devices::genesis_hash(),
-			0u32,
-			1u32,
-			0u64,
-			H256::repeat_byte(2),
-			10u32,
-			0u64,
-			1u64,
-			&ranges,
-		));
+		let message = iotrust_primitives::anchoring::GroupAnchor {
+			genesis: Devices::genesis_hash(),
+			group: 0,
+			epoch: 1,
+			header: iotrust_primitives::anchoring::AnchorHeader {
+				batch: 0,
+				root: H256::repeat_byte(2),
+				reading_count: 10,
+				from_ms: 0,
+				to_ms: 1,
+			},
+			ranges: &ranges,
+		}
+		.message();
 		assert_ok!(Anchoring::anchor_as_group(
 			signed(Dave),
 			0,

@@ -25,11 +25,11 @@ pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
 #[cfg(test)]
+mod governance_tests;
+#[cfg(test)]
 mod iot_tests;
 #[cfg(test)]
 mod test_support;
-#[cfg(test)]
-mod tests;
 #[cfg(test)]
 mod weight_tests;
 pub mod weights;
@@ -75,7 +75,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("iotrust"),
 	impl_name: alloc::borrow::Cow::Borrowed("iotrust"),
 	authoring_version: 1,
-	spec_version: 106,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 3,

@@ -126,7 +126,7 @@ fn a_typical_gateway_pays_a_modest_fee_per_day() {
 	.try_into()
 	.expect("2 metrics fit");
 	let ranges: Vec<_> = (0..DEVICES)
-		.map(|i| pallet_anchoring::DeviceRange::<Runtime> {
+		.map(|i| pallet_anchoring::DeviceRange {
 			device: H256::repeat_byte(i),
 			first: 1_000,
 			last: 1_000 + CYCLE_SECS - 1,

@@ -75,7 +75,7 @@ describe('gateway, 120 devices × 2 metrics on --dev', { timeout: 10 * 60000 }, 
     for (let id = 0; id < anchors; id++) {
       const a = (await api.call.anchoringApi.anchor(id)).unwrap();
       assert.ok(a.ranges.length <= most, `anchor ${id} covers ${a.ranges.length} devices, the chain allows ${most}`);
-      readings += a.readingCount.toNumber();
+      readings += a.header.readingCount.toNumber();
       for (const r of a.ranges) {
         const d = r.device.toHex();
         assert.equal(r.first.toNumber(), next.get(d), `device ${d}: a range follows the last exactly`);

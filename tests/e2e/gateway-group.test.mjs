@@ -3,8 +3,8 @@
 // different consortium members (Alice, Bob, Charlie and Dave each run one), created by a council
 // motion. The gateways generate the group's key among themselves (FROST), confirm it on chain,
 // approve serving the simulator's owner, and anchor 20 devices' readings with the group's
-// threshold signature only. A member playing a dishonest coordinator (a debug build's
-// IOTRUST_GROUP_CHEAT) proposes an altered reading, then a false summary: the honest members
+// threshold signature only. A member playing a dishonest coordinator (the gateway built with
+// the test-only feature dishonest-coordinator, told what to do by IOTRUST_GROUP_CHEAT) proposes an altered reading, then a false summary: the honest members
 // refuse to sign, and the next coordinator anchors the true readings. Then one gateway is
 // SIGKILLed and its database deleted: anchoring
 // goes on and every reading stays provable from each of the others. Then a second one stops:
@@ -29,6 +29,10 @@ const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 300;
 const MQTT_PORT = 11883 + OFFSET;
 const HTTP_PORT = 18080 + OFFSET;
 const GATEWAY_BIN = process.env.IOTRUST_GATEWAY_BIN ?? path.join(path.dirname(NODE_BIN), 'iotrust-gateway');
+// The product binary cannot cheat; the dishonest member runs this one (scripts/test.sh builds
+// it: cargo build --features iotrust-gateway/dishonest-coordinator, copied aside).
+const DISHONEST_BIN = process.env.IOTRUST_DISHONEST_GATEWAY_BIN
+  ?? path.join(path.dirname(GATEWAY_BIN), 'iotrust-gateway-dishonest');
 const DEVICES = 20;
 const MEMBERS = ['alice', 'bob', 'charlie', 'dave'];
 
@@ -54,10 +58,12 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
 
   const stateOf = (i) => path.join(net.state, `gateway-${i}`);
   const launch = (i, cheat) => {
-    if (cheat) process.env.IOTRUST_GROUP_CHEAT = cheat;
-    else delete process.env.IOTRUST_GROUP_CHEAT;
+    if (cheat) {
+      assert.ok(fs.existsSync(DISHONEST_BIN), `${DISHONEST_BIN} is missing: build it as scripts/test.sh does`);
+      process.env.IOTRUST_GROUP_CHEAT = cheat;
+    } else delete process.env.IOTRUST_GROUP_CHEAT;
     const g = startGateway({
-      bin: GATEWAY_BIN, state: stateOf(i), nodeUrl: net.nodes[i].rpcUrl, broker, httpPort: HTTP_PORT + i,
+      bin: cheat ? DISHONEST_BIN : GATEWAY_BIN, state: stateOf(i), nodeUrl: net.nodes[i].rpcUrl, broker, httpPort: HTTP_PORT + i,
       account: uris[i], clientId: `iotrust-group-gateway-${i}`,
       extraArgs: ['--group', String(group),
         '--group-round-ms', '8000', '--batch-window-ms', '1000', '--progress-secs', '10'],

@@ -85,6 +85,7 @@ describe('obligations and reputation', { timeout: 12 * 60000 }, () => {
     const requestType = api.tx.obligations.createForDevice.meta.args[1].type.toString();
     const req = api.createType(requestType, request(charging, amount, 'charging session 42'));
     const nonce = (await api.query.obligations.deviceNonce(device.id)).toNumber();
+    assert.equal((await api.call.obligationsApi.deviceNonce(device.id)).toNumber(), nonce, 'the runtime API reads the same nonce');
     const payload = u8aConcat(
       api.createType('(Bytes, H256, H256, u32)', ['iotrust/obligation/create/v1', genesis, device.id, nonce]).toU8a(),
       req.toU8a(),
@@ -92,6 +93,17 @@ describe('obligations and reputation', { timeout: 12 * 60000 }, () => {
     const { signature } = JSON.parse(execFileSync(NODE_BIN, ['device', 'sign', '--scheme', 'ed25519',
       '--secret', device.secret, '--payload', u8aToHex(payload)], { encoding: 'utf8' }));
 
+    // Asked beforehand, the chain says what the call would do, for each gateway, and changes
+    // nothing: the decoded error is the pallet's own.
+    const check = async (gateway) => {
+      const answer = await api.call.obligationsApi.checkDeviceRequest(gateway, device.id, req, signature);
+      if (answer.isOk) return 'Ok';
+      const { section, name } = api.registry.findMetaError(answer.asErr.asModule);
+      return `${section}.${name}`;
+    };
+    assert.equal(await check(keys.eve.address), 'obligations.NotDeviceGateway');
+    assert.equal(await check(keys.dave.address), 'Ok');
+    assert.equal((await api.call.obligationsApi.deviceNonce(device.id)).toNumber(), nonce, 'checking used no nonce');
     // Another account cannot submit it: only the device's gateway.
     await assert.rejects(
       signAndFinalize(api, api.tx.obligations.createForDevice(device.id, req, signature), keys.eve),
@@ -104,7 +116,8 @@ describe('obligations and reputation', { timeout: 12 * 60000 }, () => {
     assert.equal(created.data.provider.toString(), keys.bob.address);
     assert.equal(created.data.offer.toNumber(), charging);
     obligationId = created.data.id.toNumber();
-    // The same signed request cannot be replayed.
+    // The same signed request cannot be replayed, as the chain's check says too.
+    assert.equal(await check(keys.dave.address), 'obligations.BadDeviceSignature');
     await assert.rejects(
       signAndFinalize(api, api.tx.obligations.createForDevice(device.id, req, signature), keys.dave),
       /obligations\.BadDeviceSignature/,

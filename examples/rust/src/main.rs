@@ -1,7 +1,7 @@
 //! iotrust from Rust with subxt. Transactions are built dynamically from the chain's metadata
 //! (`subxt::dynamic::tx` with `Value`s: nothing generated at build time); runtime APIs are called
 //! by name and their answers decoded into the concrete types the runtime-API crates export
-//! (`AnchorInfo`, `ObligationInfo`, …), which a client names as the runtime does. Runs against a
+//! (`Anchor`, `ObligationInfo`, …), which a client names as the runtime does. Runs against a
 //! development chain (`scripts/run.sh --dev`):
 //!
 //! ```sh

@@ -28,6 +28,7 @@
 //!    the root, and serves the proofs. Losing gateways, disks and all, loses no reading while
 //!    one member that has them remains.
 
+pub mod check;
 pub mod dkg;
 pub mod seal;
 pub mod signing;
@@ -35,19 +36,18 @@ pub mod wire;
 
 use crate::{
 	batch::{Batch, Limits},
-	chain::{self, AccountId, AnchorRecord, Call, Chain, GroupInfo},
-	stats::{now_ms, Stage, Stats},
-	store::Store,
-	validate::Validator,
+	chain::{self, interface, port::GroupChain, AccountId, Call, ChainAnchor, GroupInfo},
+	clock::now_ms,
+	ingest::validate::{DeviceLookup, Validator},
+	stats::{Stage, Stats},
+	store::{Store, StoreError},
 };
+use check::{anchor_of, gather, Check, GatherError};
 use codec::{Decode, Encode};
-use dkg::Dkg;
+use dkg::{Dkg, DkgError};
 use frost_ed25519::keys::{KeyPackage, PublicKeyPackage};
 use iotrust_primitives::{
-	anchoring::RangeCheck,
-	device::DeviceId,
-	groups::{GroupAnchor, SignedRange},
-	merkle::SignedReading,
+	anchoring::GroupAnchor, anchoring::RangeCheck, device::DeviceId, merkle::SignedReading,
 };
 use rumqttc::{AsyncClient, Publish, QoS};
 use signing::{Round, Signer};
@@ -110,21 +110,28 @@ struct Waiting {
 	since: Instant,
 }
 
-/// What a member makes of a proposal.
-enum Check {
-	/// Checked: sign it.
-	Sign,
-	/// These readings are missing here: `(device, first, last)`.
-	Missing(Vec<(DeviceId, u64, u64)>),
-	/// Refused, and why.
-	Refuse(String),
+/// Why a member gateway stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum MemberError {
+	#[error("the database: {0}")]
+	Store(#[from] StoreError),
+	#[error("a batch on chain: {0}")]
+	Gather(#[from] GatherError),
+	#[error("key generation: {0}")]
+	Dkg(#[from] DkgError),
+	#[error("the key share: {0}")]
+	Frost(#[from] frost_ed25519::Error),
+	#[error("group batch {number}: the readings this gateway holds give root {ours:?}, the chain's anchor has {chain:?}: a device signed two different readings under one sequence number, or this database is damaged")]
+	Diverged { number: u64, ours: H256, chain: H256 },
+	#[error("a database task: {0}")]
+	Task(#[from] tokio::task::JoinError),
 }
 
 /// A member gateway.
-pub struct Member {
-	chain: Arc<Chain>,
+pub struct Member<C: GroupChain + DeviceLookup> {
+	chain: Arc<C>,
 	store: Arc<Store>,
-	validator: Arc<Validator<Chain>>,
+	validator: Arc<Validator<C>>,
 	stats: Arc<Stats>,
 	account: subxt_signer::sr25519::Keypair,
 	me_account: AccountId,
@@ -147,13 +154,13 @@ pub struct Member {
 	asked: Option<Instant>,
 }
 
-impl Member {
+impl<C: GroupChain + DeviceLookup> Member<C> {
 	/// Join group `settings.group` as the gateway signing with `account`; returns the member
 	/// and the stream of group messages to hand to [`Member::run`].
 	pub fn new(
-		chain: Arc<Chain>,
+		chain: Arc<C>,
 		store: Arc<Store>,
-		validator: Arc<Validator<Chain>>,
+		validator: Arc<Validator<C>>,
 		stats: Arc<Stats>,
 		account: subxt_signer::sr25519::Keypair,
 		settings: Settings,
@@ -195,7 +202,7 @@ impl Member {
 	}
 
 	/// Run until the database fails.
-	pub async fn run(mut self, mut inbox: mpsc::UnboundedReceiver<Publish>) -> anyhow::Error {
+	pub async fn run(mut self, mut inbox: mpsc::UnboundedReceiver<Publish>) -> MemberError {
 		let mut tick = tokio::time::interval(Duration::from_millis(250));
 		tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 		loop {
@@ -225,7 +232,7 @@ impl Member {
 		}
 	}
 
-	async fn on_tick(&mut self) -> Result<(), anyhow::Error> {
+	async fn on_tick(&mut self) -> Result<(), MemberError> {
 		if self.refreshed.is_none_or(|at| at.elapsed() >= REFRESH) {
 			self.refresh().await;
 		}
@@ -248,7 +255,8 @@ impl Member {
 			self.coordinating = None;
 		}
 		self.waiting.retain(|w| {
-			w.anchor.batch >= next && w.since.elapsed() < self.settings.round.saturating_mul(2)
+			w.anchor.header.batch >= next
+				&& w.since.elapsed() < self.settings.round.saturating_mul(2)
 		});
 		let waiting = std::mem::take(&mut self.waiting);
 		for w in waiting {
@@ -287,7 +295,7 @@ impl Member {
 				info.epoch,
 				info.members.len(),
 				info.threshold,
-				info.key.map_or("not active yet".into(), |k| crate::telemetry::hex0x(&k))
+				info.key.map_or("not active yet".into(), |k| crate::ingest::telemetry::hex0x(&k))
 			);
 			self.keys = None;
 			self.dkg = None;
@@ -309,7 +317,7 @@ impl Member {
 
 	/// Hold the epoch's key: the stored share if the chain's key is active and it is ours;
 	/// otherwise key generation, then the key confirmed on chain.
-	async fn keys(&mut self, info: &GroupInfo) -> Result<(), anyhow::Error> {
+	async fn keys(&mut self, info: &GroupInfo) -> Result<(), MemberError> {
 		let Some(me) = self.me else { return Ok(()) };
 		if let Some(active) = info.key {
 			self.dkg = None;
@@ -362,7 +370,7 @@ impl Member {
 				info!(
 					"group {}: key generation done; group key {}",
 					self.group(),
-					crate::telemetry::hex0x(&key)
+					crate::ingest::telemetry::hex0x(&key)
 				);
 				self.signer = Some(Signer::new(share.clone()));
 				self.keys = Some(Keys { share, public, key });
@@ -376,11 +384,11 @@ impl Member {
 			let chain = self.chain.clone();
 			let (group, epoch) = (self.group(), info.epoch);
 			tokio::spawn(async move {
-				let call = Call::new("Groups", "confirm_key", &(group, epoch, key));
+				let call = Call::new(&interface::CONFIRM_KEY, &(group, epoch, key));
 				match chain.submit(&[call]).await {
 					Ok(_) => info!(
 						"group {group}: confirmed key {} for epoch {epoch}",
-						crate::telemetry::hex0x(&key)
+						crate::ingest::telemetry::hex0x(&key)
 					),
 					Err(e) => warn!("group {group}: confirming the key: {e}"),
 				}
@@ -391,7 +399,7 @@ impl Member {
 
 	/// Record the group's anchors this database does not have yet, from the chain's record:
 	/// a few at a time, asking the others for readings this member lacks.
-	async fn sync(&mut self, info: &GroupInfo, last: Option<u64>) -> Result<(), anyhow::Error> {
+	async fn sync(&mut self, info: &GroupInfo, last: Option<u64>) -> Result<(), MemberError> {
 		let Some(last) = last else { return Ok(()) };
 		for _ in 0..4 {
 			let number = self.store.next_batch()?;
@@ -425,20 +433,19 @@ impl Member {
 	fn record(
 		&self,
 		number: u64,
-		(anchor, record): (u64, AnchorRecord),
+		(anchor, record): (u64, ChainAnchor),
 		readings: Vec<SignedReading>,
-	) -> Result<(), anyhow::Error> {
+	) -> Result<(), MemberError> {
 		let Some((batch, _)) = Batch::build(number, readings) else { return Ok(()) };
 		let head = &batch.head;
-		let same = (head.root, head.reading_count, head.from_ms, head.to_ms, number)
-			== (record.root, record.reading_count, record.from_ms, record.to_ms, record.batch);
+		let same = head.header == record.header;
 		if !same {
 			// The chain has what t members signed; a copy here that differs is not it.
-			anyhow::bail!(
-				"group batch {number}: the readings this gateway holds give root {:?}, the chain's anchor has {:?}: a device signed two different readings under one sequence number, or this database is damaged",
-				batch.head.root,
-				record.root
-			);
+			return Err(MemberError::Diverged {
+				number,
+				ours: batch.head.header.root,
+				chain: record.header.root,
+			});
 		}
 		let timestamps: Vec<u64> = batch.readings.iter().map(|r| r.timestamp_ms).collect();
 		let now = now_ms();
@@ -448,7 +455,7 @@ impl Member {
 				"group {}: batch {number} anchored as anchor {anchor} by {}: {} readings of {} devices",
 				self.group(),
 				chain::ss58(&record.gateway),
-				record.reading_count,
+				record.header.reading_count,
 				record.ranges.len()
 			);
 		}
@@ -466,20 +473,22 @@ impl Member {
 	}
 
 	/// This member's turn to coordinate: propose a batch of the readings waiting.
-	async fn coordinate(&mut self, info: &GroupInfo) -> Result<(), anyhow::Error> {
+	async fn coordinate(&mut self, info: &GroupInfo) -> Result<(), MemberError> {
 		let (Some(me), Some((next, since))) = (self.me, self.next) else { return Ok(()) };
-		let n = info.members.len() as u64;
-		let round_ms = self.settings.round.as_millis().max(1) as u64;
-		let elapsed = since.elapsed().as_millis() as u64;
-		let attempt = (elapsed / round_ms) as u32;
-		if (next + u64::from(attempt)) % n != u64::from(me) {
+		let Some(turn) = Turn::at(
+			next,
+			info.members.len() as u64,
+			since.elapsed().as_millis() as u64,
+			self.settings.round.as_millis() as u64,
+			self.settings.window.as_millis() as u64,
+		) else {
+			return Ok(());
+		};
+		let attempt = turn.attempt;
+		if turn.coordinator != u64::from(me) || turn.gathering {
 			return Ok(());
 		}
 		if self.coordinating.as_ref().is_some_and(|c| c.attempt == attempt) {
-			return Ok(());
-		}
-		// Let readings gather a little, and leave the rest of the round for the signing.
-		if elapsed % round_ms < self.settings.window.as_millis() as u64 {
 			return Ok(());
 		}
 		if self.store.next_batch()? < next {
@@ -489,7 +498,7 @@ impl Member {
 		info!(
 			"group {}: proposing batch {next} (attempt {attempt}): {} readings of {} devices",
 			self.group(),
-			anchor.reading_count,
+			anchor.header.reading_count,
 			anchor.ranges.len()
 		);
 		let round = Round::new(anchor.message(), info.threshold as u16);
@@ -509,7 +518,7 @@ impl Member {
 		&self,
 		info: &GroupInfo,
 		number: u64,
-	) -> Result<Option<GroupAnchor>, anyhow::Error> {
+	) -> Result<Option<GroupAnchor>, MemberError> {
 		let store = self.store.clone();
 		let limits = self.settings.limits;
 		let proposal = tokio::task::spawn_blocking(move || store.propose_many(limits, 1))
@@ -539,7 +548,7 @@ impl Member {
 		}
 		let Some((batch, _)) = Batch::build(number, readings) else { return Ok(None) };
 		let anchor = anchor_of(&batch, self.genesis, self.group(), info.epoch);
-		#[cfg(debug_assertions)]
+		#[cfg(feature = "dishonest-coordinator")]
 		let anchor = cheat(anchor, batch);
 		Ok(Some(anchor))
 	}
@@ -580,7 +589,7 @@ impl Member {
 			Body::Propose { anchor, .. } => self.consider(from, anchor, None).await,
 			Body::Commit { coordinator, batch, message, commitments } if coordinator == me => {
 				let Some(c) = self.coordinating.as_mut() else { return };
-				if c.anchor.batch != batch || c.round.message != message {
+				if c.anchor.header.batch != batch || c.round.message != message {
 					return;
 				}
 				match c.round.commitment(from, &commitments) {
@@ -610,7 +619,7 @@ impl Member {
 	/// A signature share for this member's round; once the signature is whole, submit it.
 	fn share(&mut self, from: Index, batch: u64, message: [u8; 32], share: Vec<u8>) {
 		let (Some(keys), Some(c)) = (&self.keys, self.coordinating.as_mut()) else { return };
-		if c.anchor.batch != batch || c.round.message != message || c.submitted {
+		if c.anchor.header.batch != batch || c.round.message != message || c.submitted {
 			return;
 		}
 		let signature = match c.round.share(from, &share, &keys.public) {
@@ -628,27 +637,19 @@ impl Member {
 		let stats = self.stats.clone();
 		tokio::spawn(async move {
 			let group = anchor.group;
-			let args = (
-				anchor.group,
-				anchor.epoch,
-				anchor.batch,
-				anchor.root,
-				anchor.reading_count,
-				anchor.from_ms,
-				anchor.to_ms,
-				&anchor.ranges,
-				signature,
-			);
+			// `anchor_as_group(group, epoch, batch, root, reading_count, from_ms, to_ms, ranges,
+			// signature)`: the header's fields in order.
+			let args = (anchor.group, anchor.epoch, &anchor.header, &anchor.ranges, signature);
 			let submitted = Instant::now();
-			match chain.submit(&[Call::new("Anchoring", "anchor_as_group", &args)]).await {
+			match chain.submit(&[Call::new(&interface::ANCHOR_AS_GROUP, &args)]).await {
 				Ok((block, _)) => {
 					stats.timed(Stage::Finality, submitted.elapsed());
 					info!(
 						"group {group}: batch {} anchored with the group's signature in {block:?}",
-						anchor.batch
+						anchor.header.batch
 					)
 				},
-				Err(e) => warn!("group {group}: submitting batch {}: {e}", anchor.batch),
+				Err(e) => warn!("group {group}: submitting batch {}: {e}", anchor.header.batch),
 			}
 		});
 	}
@@ -659,17 +660,24 @@ impl Member {
 		if self.signer.is_none() || info.key != self.keys.as_ref().map(|k| k.key) {
 			return;
 		}
-		if self.next.is_some_and(|(next, _)| anchor.batch < next) {
+		if self.next.is_some_and(|(next, _)| anchor.header.batch < next) {
 			return;
 		}
-		match self.check(&info, &anchor).await {
+		let expected = check::Expected {
+			genesis: self.genesis,
+			group: self.group(),
+			epoch: info.epoch,
+			account: info.account,
+			max_devices: self.settings.limits.max_devices,
+		};
+		match check::check(&*self.chain, &self.store, &expected, &anchor).await {
 			Ok(Check::Sign) => {
 				self.stats.group_checked(true);
 				let message = anchor.message();
 				let Some(signer) = self.signer.as_mut() else { return };
-				match signer.commit(from, anchor.batch, message) {
+				match signer.commit(from, anchor.header.batch, message) {
 					Ok(commitments) => {
-						let batch = anchor.batch;
+						let batch = anchor.header.batch;
 						self.say(Body::Commit { coordinator: from, batch, message, commitments })
 							.await
 					},
@@ -689,68 +697,11 @@ impl Member {
 				warn!(
 					"group {}: member {from}'s batch {} gets no signature from this gateway: {why}",
 					self.group(),
-					anchor.batch
+					anchor.header.batch
 				)
 			},
-			Err(e) => warn!("group {}: checking batch {}: {e}", self.group(), anchor.batch),
+			Err(e) => warn!("group {}: checking batch {}: {e}", self.group(), anchor.header.batch),
 		}
-	}
-
-	/// Check a proposal against this member's own readings and the chain.
-	async fn check(&self, info: &GroupInfo, anchor: &GroupAnchor) -> Result<Check, anyhow::Error> {
-		if anchor.genesis != self.genesis
-			|| anchor.group != self.group()
-			|| anchor.epoch != info.epoch
-		{
-			return Ok(Check::Refuse("for another chain, group or epoch".into()));
-		}
-		if anchor.ranges.is_empty() || anchor.ranges.len() > self.settings.limits.max_devices {
-			return Ok(Check::Refuse(format!("{} devices", anchor.ranges.len())));
-		}
-		let gathered = tokio::task::block_in_place(|| gather(&self.store, &anchor.ranges))?;
-		let readings = match gathered {
-			Ok(readings) => readings,
-			Err(missing) => return Ok(Check::Missing(missing)),
-		};
-		let Some((batch, _)) = Batch::build(anchor.batch, readings) else {
-			return Ok(Check::Refuse("empty".into()));
-		};
-		let ours = anchor_of(&batch, self.genesis, self.group(), info.epoch);
-		if ours.root != anchor.root {
-			return Ok(Check::Refuse(
-				"its root is not the root of the readings this gateway holds: a reading altered or forged".into(),
-			));
-		}
-		if ours != *anchor {
-			return Ok(Check::Refuse(
-				"its summaries, count or times are not those of its readings".into(),
-			));
-		}
-		let starts: Vec<(DeviceId, u64)> =
-			anchor.ranges.iter().map(|r| (r.device, r.first)).collect();
-		let checks =
-			self.chain.check_ranges_of(&info.account, &starts).await.map_err(anyhow::Error::msg)?;
-		for (range, check) in anchor.ranges.iter().zip(checks) {
-			let RangeCheck::Admitted { expected } = check else {
-				return Ok(Check::Refuse(format!(
-					"the chain would not take device {:?}: {check:?}",
-					range.device
-				)));
-			};
-			if range.first > expected
-				&& !self
-					.store
-					.find_readings(&range.device, expected, range.first - 1, 1)?
-					.is_empty()
-			{
-				return Ok(Check::Refuse(format!(
-					"it leaves out readings {expected}..{} of device {:?}, which this gateway holds",
-					range.first - 1,
-					range.device
-				)));
-			}
-		}
-		Ok(Check::Sign)
 	}
 
 	/// Send a member the readings it asked for that this database holds.
@@ -809,45 +760,45 @@ impl Member {
 	}
 }
 
-/// Readings in leaf order, or the `(device, first, last)` ranges some of which are missing.
-type Gathered = Result<Vec<SignedReading>, Vec<(DeviceId, u64, u64)>>;
-
-/// The readings of `ranges` in leaf order from `store`; or the ranges it lacks readings of.
-fn gather(store: &Store, ranges: &[SignedRange]) -> Result<Gathered, anyhow::Error> {
-	let mut readings = Vec::new();
-	let mut missing = Vec::new();
-	for range in ranges {
-		let want = range.last.saturating_sub(range.first).saturating_add(1);
-		if range.last < range.first || want > WANT_AT_MOST as u64 {
-			anyhow::bail!(
-				"device {:?}: range {}..={} is not a batch's",
-				range.device,
-				range.first,
-				range.last
-			);
-		}
-		let found = store.find_readings(&range.device, range.first, range.last, want as usize)?;
-		if found.len() as u64 != want {
-			missing.push((range.device, range.first, range.last));
-		} else {
-			readings.extend(found);
-		}
-	}
-	Ok(if missing.is_empty() { Ok(readings) } else { Err(missing) })
+/// Whose turn it is to coordinate a group's batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Turn {
+	/// How many rounds went by since the chain's last group anchor.
+	attempt: u32,
+	/// The member (its index) who coordinates this attempt.
+	coordinator: u64,
+	/// Whether readings still gather: the first `window` of each round, before a proposal.
+	gathering: bool,
 }
 
-/// Debug builds only (release builds have no such code): play a dishonest coordinator for the
-/// end-to-end tests, as `IOTRUST_GROUP_CHEAT` says — `alter-reading` proposes a batch with one
+impl Turn {
+	/// The turn for batch `next` of an `n`-member group, `elapsed_ms` after the chain's last group
+	/// anchor, with rounds of `round_ms` whose first `window_ms` let readings gather: batch `b`'s
+	/// coordinator is member `(b + attempt) mod n`. `None` for a group without members.
+	fn at(next: u64, n: u64, elapsed_ms: u64, round_ms: u64, window_ms: u64) -> Option<Self> {
+		let round_ms = round_ms.max(1);
+		let attempt = elapsed_ms / round_ms;
+		let coordinator = next.wrapping_add(attempt).checked_rem(n)?;
+		Some(Self {
+			attempt: attempt.min(u64::from(u32::MAX)) as u32,
+			coordinator,
+			gathering: elapsed_ms % round_ms < window_ms,
+		})
+	}
+}
+
+/// Only in a binary built with the test-only feature `dishonest-coordinator` (never the
+/// product's): play a dishonest coordinator for the end-to-end tests, as `IOTRUST_GROUP_CHEAT` says — `alter-reading` proposes a batch with one
 /// reading's value changed, `false-summary` one whose first summary hides the highest value.
 /// Honest members must refuse both.
-#[cfg(debug_assertions)]
+#[cfg(feature = "dishonest-coordinator")]
 fn cheat(mut anchor: GroupAnchor, mut batch: Batch) -> GroupAnchor {
 	match std::env::var("IOTRUST_GROUP_CHEAT").as_deref() {
 		Ok("alter-reading") => {
 			if let Some(m) = batch.readings.first_mut().and_then(|r| r.metrics.first_mut()) {
 				m.value = m.value.saturating_add(1);
 			}
-			if let Some((altered, _)) = Batch::build(batch.head.number, batch.readings) {
+			if let Some((altered, _)) = Batch::build(batch.head.header.batch, batch.readings) {
 				anchor = anchor_of(&altered, anchor.genesis, anchor.group, anchor.epoch);
 			}
 			warn!("cheating (IOTRUST_GROUP_CHEAT): one reading altered");
@@ -861,31 +812,6 @@ fn cheat(mut anchor: GroupAnchor, mut batch: Batch) -> GroupAnchor {
 		_ => {},
 	}
 	anchor
-}
-
-/// What the group signs for `batch`.
-fn anchor_of(batch: &Batch, genesis: H256, group: u32, epoch: u32) -> GroupAnchor {
-	GroupAnchor {
-		genesis,
-		group,
-		epoch,
-		batch: batch.head.number,
-		root: batch.head.root,
-		reading_count: batch.head.reading_count,
-		from_ms: batch.head.from_ms,
-		to_ms: batch.head.to_ms,
-		ranges: batch
-			.head
-			.ranges
-			.iter()
-			.map(|r| SignedRange {
-				device: r.device,
-				first: r.first,
-				last: r.last,
-				summaries: r.summaries.clone(),
-			})
-			.collect(),
-	}
 }
 
 /// A key share and the group's public keys, sealed for the database.
@@ -904,4 +830,26 @@ fn unseal_keys(rest_key: &[u8; 32], sealed: &[u8]) -> Option<Keys> {
 	let public = PublicKeyPackage::deserialize(&public).ok()?;
 	let key = dkg::group_key(&public).ok()?;
 	Some(Keys { share, public, key })
+}
+
+#[cfg(test)]
+mod tests {
+	use super::Turn;
+
+	#[test]
+	fn coordinators_take_turns_a_round_each() {
+		// Batch 5 of a 4-member group, rounds of 8 s whose first second lets readings gather.
+		let at = |elapsed| Turn::at(5, 4, elapsed, 8_000, 1_000).unwrap();
+		assert_eq!(at(0), Turn { attempt: 0, coordinator: 1, gathering: true });
+		assert_eq!(at(1_000), Turn { attempt: 0, coordinator: 1, gathering: false });
+		// Member 1 did not get it anchored: the next round is member 2's, and so on round.
+		assert_eq!(at(8_500), Turn { attempt: 1, coordinator: 2, gathering: true });
+		assert_eq!(at(3 * 8_000 + 2_000), Turn { attempt: 3, coordinator: 0, gathering: false });
+		assert_eq!(at(4 * 8_000 + 2_000).coordinator, 1);
+		// The next batch starts with the next member.
+		assert_eq!(Turn::at(6, 4, 2_000, 8_000, 1_000).unwrap().coordinator, 2);
+		// No members, no turn; a zero round is taken as 1 ms.
+		assert_eq!(Turn::at(5, 0, 0, 8_000, 1_000), None);
+		assert_eq!(Turn::at(0, 3, 7, 0, 0).unwrap().attempt, 7);
+	}
 }

@@ -13,8 +13,9 @@
 
 use codec::{Decode, Encode};
 use iotrust_primitives::{
+	anchoring::GroupAnchor,
 	device::DeviceId,
-	groups::{Epoch, GroupAnchor, GroupId},
+	groups::{Epoch, GroupId},
 	merkle::SignedReading,
 };
 use sp_core::H256;
@@ -110,7 +111,7 @@ impl Envelope {
 		(group, epoch, from): (GroupId, Epoch, Index),
 		body: Body,
 	) -> Vec<u8> {
-		let sent_ms = crate::stats::now_ms();
+		let sent_ms = crate::clock::now_ms();
 		let signature = key.sign(&signed_bytes(genesis, group, epoch, from, sent_ms, &body)).0;
 		Envelope { group, epoch, from, sent_ms, body, signature }.encode()
 	}

@@ -124,18 +124,18 @@ impl super::Store {
 	/// (they must be this database's, pending or accepted just before), and its proofs are
 	/// served from now on. Returns `false` if it was recorded already.
 	pub fn record_anchored(&self, batch: &Batch, anchor: u64, at_ms: u64) -> Result<bool> {
-		let number = batch.head.number;
+		let number = batch.head.header.batch;
 		let w = self.db.begin_write().map_err(db)?;
 		{
 			let mut heads = w.open_table(HEADS).map_err(db)?;
 			if let Some(v) = heads.get(number).map_err(db)? {
 				let head: crate::batch::BatchHead = decode("batch head", v.value())?;
-				if head.root == batch.head.root {
+				if head.header.root == batch.head.header.root {
 					return Ok(false);
 				}
 				return Err(StoreError::Db(format!(
 					"batch {number} is recorded with root {:?}, the chain has {:?}",
-					head.root, batch.head.root
+					head.header.root, batch.head.header.root
 				)));
 			}
 			let mut pending = w.open_table(PENDING).map_err(db)?;
@@ -230,7 +230,7 @@ mod tests {
 		// `accept` takes what devices send, in order: 1 and 2 now look like replays.
 		assert!(matches!(
 			store.accept(&readings[1..2]).unwrap()[0],
-			crate::store::Accepted::Replayed { last: 3 }
+			crate::lifecycle::Accepted::Replayed { last: 3 }
 		));
 		assert_eq!(store.fill(&readings).unwrap(), 2);
 		assert_eq!(store.fill(&readings).unwrap(), 0);

@@ -15,8 +15,9 @@ use super::{
 	db, decode, key, split_key, Placed, Result, ASIDE_DEVICES, BODIES, HEADS, IN_FLIGHT, LOCATED,
 	META, PENDING, QUEUED, UNSETTLED,
 };
-use crate::batch::{BatchHead, BatchStatus, Range};
+use crate::batch::{BatchHead, BatchStatus};
 use codec::{Decode, Encode};
+use iotrust_primitives::anchoring::{AnchorHeader, DeviceRange};
 use iotrust_primitives::merkle::SignedReading;
 use redb::{ReadableTable, TableDefinition, TableHandle, WriteTransaction};
 use sp_core::H256;
@@ -35,7 +36,7 @@ pub(super) struct OldBatch {
 	pub root: H256,
 	pub from_ms: u64,
 	pub to_ms: u64,
-	pub ranges: Vec<Range>,
+	pub ranges: Vec<DeviceRange>,
 	pub status: OldStatus,
 }
 
@@ -101,15 +102,14 @@ fn split_old_batches(w: &WriteTransaction) -> Result<()> {
 				},
 			};
 			let refused = matches!(status, BatchStatus::Refused { .. });
-			let head = BatchHead {
-				number,
+			let header = AnchorHeader {
+				batch: number,
 				root: batch.root,
 				reading_count: batch.readings.len() as u32,
 				from_ms: batch.from_ms,
 				to_ms: batch.to_ms,
-				ranges: batch.ranges,
-				status,
 			};
+			let head = BatchHead { header, ranges: batch.ranges, status };
 			heads.insert(number, &head.encode()[..]).map_err(db)?;
 			if refused {
 				for r in &batch.readings {

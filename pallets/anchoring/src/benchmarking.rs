@@ -23,11 +23,7 @@ fn shared_summaries<T: Config>(i: u32, n: u32, s: u32) -> BoundedVec<MetricSumma
 
 /// `n` active devices bound to `gateway`, each anchored before and with rules that its share of
 /// `s` summaries all break: the batch [`anchor`](benchmarks::anchor) measures.
-fn batch<T: Config>(
-	n: u32,
-	s: u32,
-	gateway: &T::AccountId,
-) -> Result<BoundedVec<DeviceRange<T>, T::MaxDevicesPerBatch>, BenchmarkError> {
+fn batch<T: Config>(n: u32, s: u32, gateway: &T::AccountId) -> Result<RangesOf<T>, BenchmarkError> {
 	let owner: T::AccountId = account("owner", 0, 0);
 	let mut ranges = Vec::new();
 	for i in 0..n {
@@ -39,7 +35,7 @@ fn batch<T: Config>(
 		)
 		.map_err(|_| BenchmarkError::Stop("set_rules"))?;
 		LastSeq::<T>::insert(device, 99);
-		ranges.push(DeviceRange::<T> {
+		ranges.push(DeviceRange {
 			device,
 			first: 100,
 			last: 199,
@@ -102,8 +98,8 @@ mod benchmarks {
 		let ranges = batch::<T>(n, s, &account)?;
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 		let root = H256::repeat_byte(1);
-		let signed = (genesis, group, epoch, 7u64, root, n * 100, 0u64, 1u64, &ranges);
-		let message = GroupAnchor::message_of(&signed);
+		let header = AnchorHeader { batch: 7, root, reading_count: n * 100, from_ms: 0, to_ms: 1 };
+		let message = GroupAnchor { genesis, group, epoch, header, ranges: &ranges }.message();
 		let signature = sp_io::crypto::ed25519_sign(key_type, &public, &message)
 			.ok_or(BenchmarkError::Stop("no keystore to sign with"))?;
 

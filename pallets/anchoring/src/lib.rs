@@ -33,6 +33,7 @@
 extern crate alloc;
 
 pub use pallet::*;
+pub use types::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
@@ -40,71 +41,23 @@ mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod types;
 pub mod weights;
 
 pub use weights::WeightInfo;
 
 use alloc::{collections::BTreeSet, vec::Vec};
-use frame_support::{pallet_prelude::*, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::*;
+pub use iotrust_primitives::anchoring::{Anchor, AnchorHeader, DeviceRange};
 use iotrust_primitives::{
-	anchoring::{AnchorId, MetricSummary, OnAnchored, RuleBreach, ThresholdRule},
+	anchoring::{AnchorId, GroupAnchor, MetricSummary, OnAnchored, RuleBreach, ThresholdRule},
 	device::{DeviceId, DeviceRegistry},
-	groups::{
-		Endorsement, Epoch, GatewayGroups, GroupAnchor, GroupId, GroupRefusal, GroupSignature,
-	},
+	groups::{Endorsement, Epoch, GatewayGroups, GroupId, GroupRefusal, GroupSignature},
 	merkle::{verify_proof, MerkleProof, SignedReading},
 };
 use sp_core::H256;
 use sp_runtime::traits::{UniqueSaturatedInto, Zero};
-
-/// One device's share of a batch: its sequence numbers `first..=last` and its metrics' ranges.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
-)]
-#[scale_info(skip_type_params(T))]
-pub struct DeviceRange<T: Config> {
-	/// The device.
-	pub device: DeviceId,
-	/// Its first sequence number in the batch.
-	pub first: u64,
-	/// Its last sequence number in the batch.
-	pub last: u64,
-	/// Min and max of each metric among its readings in the batch.
-	pub summaries: BoundedVec<MetricSummary, T::MaxMetrics>,
-}
-
-/// An anchored batch.
-#[derive(
-	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
-)]
-#[scale_info(skip_type_params(T))]
-pub struct Anchor<T: Config> {
-	/// The gateway that anchored it.
-	pub gateway: T::AccountId,
-	/// The gateway's own number for the batch.
-	pub batch: u64,
-	/// The Merkle root over its readings.
-	pub root: H256,
-	/// How many readings (leaves) it holds.
-	pub reading_count: u32,
-	/// The earliest reading's timestamp, Unix ms.
-	pub from_ms: u64,
-	/// The latest reading's timestamp, Unix ms.
-	pub to_ms: u64,
-	/// Each device's range and summaries.
-	pub ranges: BoundedVec<DeviceRange<T>, T::MaxDevicesPerBatch>,
-	/// The block it was anchored in.
-	pub anchored_at: BlockNumberFor<T>,
-}
 
 /// Sets up what the benchmarks need from the device registry.
 #[cfg(feature = "runtime-benchmarks")]
@@ -173,7 +126,7 @@ pub mod pallet {
 
 	/// Anchored batches by id.
 	#[pallet::storage]
-	pub type Anchors<T: Config> = StorageMap<_, Twox64Concat, AnchorId, Anchor<T>>;
+	pub type Anchors<T: Config> = StorageMap<_, Twox64Concat, AnchorId, AnchorOf<T>>;
 
 	/// Anchor ids by (gateway, the gateway's batch number).
 	#[pallet::storage]
@@ -335,12 +288,12 @@ pub mod pallet {
 			reading_count: u32,
 			from_ms: u64,
 			to_ms: u64,
-			ranges: BoundedVec<DeviceRange<T>, T::MaxDevicesPerBatch>,
+			ranges: RangesOf<T>,
 		) -> DispatchResultWithPostInfo {
 			let gateway = ensure_signed(origin)?;
 			let (devices, summaries) = (ranges.len() as u32, Self::summary_count(&ranges));
-			let (_, hooks) =
-				Self::do_anchor(gateway, batch, root, reading_count, from_ms, to_ms, ranges)?;
+			let header = AnchorHeader { batch, root, reading_count, from_ms, to_ms };
+			let (_, hooks) = Self::do_anchor(gateway, header, ranges)?;
 			Ok(Some(T::WeightInfo::anchor(devices, summaries).saturating_add(hooks)).into())
 		}
 
@@ -368,7 +321,7 @@ pub mod pallet {
 			reading_count: u32,
 			from_ms: u64,
 			to_ms: u64,
-			ranges: BoundedVec<DeviceRange<T>, T::MaxDevicesPerBatch>,
+			ranges: RangesOf<T>,
 			signature: GroupSignature,
 		) -> DispatchResultWithPostInfo {
 			let submitter = ensure_signed(origin)?;
@@ -379,9 +332,8 @@ pub mod pallet {
 				})?;
 			ensure!(active.epoch == epoch, Error::<T>::WrongEpoch);
 			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-			let signed =
-				(genesis, group, epoch, batch, root, reading_count, from_ms, to_ms, &ranges);
-			let message = GroupAnchor::message_of(&signed);
+			let header = AnchorHeader { batch, root, reading_count, from_ms, to_ms };
+			let message = GroupAnchor { genesis, group, epoch, header, ranges: &ranges }.message();
 			ensure!(
 				sp_io::crypto::ed25519_verify(
 					&sp_core::ed25519::Signature::from_raw(signature),
@@ -391,8 +343,7 @@ pub mod pallet {
 				Error::<T>::BadGroupSignature
 			);
 			let (devices, summaries) = (ranges.len() as u32, Self::summary_count(&ranges));
-			let (id, hooks) =
-				Self::do_anchor(account, batch, root, reading_count, from_ms, to_ms, ranges)?;
+			let (id, hooks) = Self::do_anchor(account, header, ranges)?;
 			Endorsements::<T>::insert(id, Endorsement { group, epoch });
 			Self::deposit_event(Event::GroupAnchored { anchor: id, group, epoch });
 			Ok(Some(T::WeightInfo::anchor_as_group(devices, summaries).saturating_add(hooks))
@@ -457,13 +408,10 @@ impl<T: Config> Pallet<T> {
 	/// and the weight the hooks used.
 	fn do_anchor(
 		gateway: T::AccountId,
-		batch: u64,
-		root: H256,
-		reading_count: u32,
-		from_ms: u64,
-		to_ms: u64,
-		ranges: BoundedVec<DeviceRange<T>, T::MaxDevicesPerBatch>,
+		header: AnchorHeader,
+		ranges: RangesOf<T>,
 	) -> Result<(AnchorId, Weight), DispatchError> {
+		let AnchorHeader { batch, root, reading_count, from_ms, to_ms } = header;
 		ensure!(
 			!AnchorByBatch::<T>::contains_key(&gateway, batch),
 			Error::<T>::BatchAlreadyAnchored
@@ -518,11 +466,7 @@ impl<T: Config> Pallet<T> {
 			id,
 			Anchor {
 				gateway: gateway.clone(),
-				batch,
-				root,
-				reading_count,
-				from_ms,
-				to_ms,
+				header,
 				ranges,
 				anchored_at: frame_system::Pallet::<T>::block_number(),
 			},
@@ -553,18 +497,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// How many metric summaries `ranges` hold: each can break at most one rule.
-	fn summary_count(ranges: &[DeviceRange<T>]) -> u32 {
+	fn summary_count(ranges: &[DeviceRangeOf<T>]) -> u32 {
 		ranges.iter().map(|r| r.summaries.len() as u32).fold(0, u32::saturating_add)
 	}
 
 	/// Whether `gateway` may anchor a range of `device`'s readings starting at `first` now: the
 	/// checks [`Pallet::anchor`] makes of each device, for gateways to ask before submitting.
 	pub fn check_range(gateway: &T::AccountId, device: &DeviceId, first: u64) -> RangeCheck {
-		if !T::Devices::is_active(device) {
-			return RangeCheck::DeviceNotActive;
-		}
-		if T::Devices::gateway_of(device).as_ref() != Some(gateway) {
-			return RangeCheck::NotDeviceGateway;
+		if let Err(refusal) = T::Devices::standing(device, gateway) {
+			return refusal.into();
 		}
 		match LastSeq::<T>::get(device) {
 			None => RangeCheck::Admitted { expected: 0 },
@@ -588,7 +529,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Every rule that a batch with these ranges breaks.
-	fn breaches(anchor: AnchorId, ranges: &[DeviceRange<T>]) -> Vec<RuleBreach> {
+	fn breaches(anchor: AnchorId, ranges: &[DeviceRangeOf<T>]) -> Vec<RuleBreach> {
 		let mut out = Vec::new();
 		for range in ranges {
 			let rules = Rules::<T>::get(range.device);
@@ -611,7 +552,7 @@ impl<T: Config> Pallet<T> {
 		device: &DeviceId,
 		start_after: Option<AnchorId>,
 		limit: u32,
-	) -> Vec<(AnchorId, Anchor<T>)> {
+	) -> Vec<(AnchorId, AnchorOf<T>)> {
 		let iter = match start_after {
 			Some(after) => DeviceAnchors::<T>::iter_key_prefix_from(
 				device,
@@ -641,8 +582,8 @@ impl<T: Config> Pallet<T> {
 		if !in_range {
 			return ReadingCheck::NotInRange;
 		}
-		let proof = MerkleProof { leaf_count: stored.reading_count, ..proof.clone() };
-		if !verify_proof(&stored.root, &reading.leaf_hash(), &proof) {
+		let proof = MerkleProof { leaf_count: stored.header.reading_count, ..proof.clone() };
+		if !verify_proof(&stored.header.root, &reading.leaf_hash(), &proof) {
 			return ReadingCheck::BadProof;
 		}
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
@@ -679,7 +620,7 @@ impl<T: Config> Pallet<T> {
 			anchors += 1;
 			ensure!(id < next, "an anchor id is not below the next id");
 			ensure!(
-				AnchorByBatch::<T>::get(&anchor.gateway, anchor.batch) == Some(id),
+				AnchorByBatch::<T>::get(&anchor.gateway, anchor.header.batch) == Some(id),
 				"an anchor is not found by its gateway and batch"
 			);
 			let mut total: u64 = 0;
@@ -690,13 +631,14 @@ impl<T: Config> Pallet<T> {
 				);
 				total = total.saturating_add(range.last.saturating_sub(range.first) + 1);
 			}
-			ensure!(total == u64::from(anchor.reading_count), "an anchor's ranges miscount");
+			ensure!(total == u64::from(anchor.header.reading_count), "an anchor's ranges miscount");
 		}
 		let mut by_batch: u64 = 0;
 		for (gateway, batch, id) in AnchorByBatch::<T>::iter() {
 			by_batch += 1;
 			ensure!(
-				Anchors::<T>::get(id).is_some_and(|a| a.gateway == gateway && a.batch == batch),
+				Anchors::<T>::get(id)
+					.is_some_and(|a| a.gateway == gateway && a.header.batch == batch),
 				"a batch index entry points at another anchor"
 			);
 			ensure!(

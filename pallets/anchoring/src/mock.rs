@@ -6,7 +6,10 @@ use core::cell::RefCell;
 use frame_support::{derive_impl, traits::ConstU32};
 use iotrust_primitives::{
 	anchoring::{AnchorId, MetricSummary, OnAnchored},
-	device::{keys_in_effect, DeviceId, DeviceRegistry, DeviceSignature, KeyPeriod, KeyScheme},
+	device::{
+		keys_in_effect, DeviceId, DeviceRefusal, DeviceRegistry, DeviceSignature, DeviceStatus,
+		KeyPeriod, KeyScheme, Signer,
+	},
 	groups::{ActiveKey, GatewayGroups, GroupId},
 	keypair::DeviceKeypair,
 };
@@ -120,6 +123,13 @@ impl DeviceRegistry<u64> for MockDevices {
 	fn verify_at(device: &DeviceId, at: u64, payload: &[u8], signature: &DeviceSignature) -> bool {
 		get(device)
 			.is_some_and(|d| keys_in_effect(&d.keys, at).any(|key| key.verify(payload, signature)))
+	}
+	fn standing(device: &DeviceId, gateway: &u64) -> Result<Signer<u64>, DeviceRefusal> {
+		let d = get(device).ok_or(DeviceRefusal::DeviceNotActive)?;
+		let status = if d.active { DeviceStatus::Active } else { DeviceStatus::Suspended };
+		DeviceRefusal::judge(Some(status), d.gateway.as_ref(), gateway)?;
+		let key = d.keys.last().ok_or(DeviceRefusal::DeviceNotActive)?.key;
+		Ok(Signer { owner: d.owner, key })
 	}
 }
 

@@ -2,12 +2,12 @@
 //! against stored anchors.
 
 use crate::{
-	mock::*, AnchorByBatch, Anchors, DeviceRange, Error, Event, LastBatch, LastSeq, RangeCheck,
-	ReadingCheck, WeightInfo,
+	mock::*, AnchorByBatch, AnchorHeader, Anchors, DeviceRange, DeviceRangeOf, Error, Event,
+	LastBatch, LastSeq, RangeCheck, ReadingCheck, WeightInfo,
 };
 use frame_support::{assert_noop, assert_ok, BoundedVec};
 use iotrust_primitives::{
-	anchoring::{MetricSummary, OnAnchored, RuleBreach, ThresholdRule},
+	anchoring::{GroupAnchor, MetricSummary, OnAnchored, RuleBreach, ThresholdRule},
 	device::DeviceSignature,
 	merkle::{merkle_proof, merkle_root, metric, Metric, SignedReading},
 };
@@ -16,7 +16,7 @@ use sp_runtime::traits::BadOrigin;
 
 const TEMP: u16 = metric::TEMPERATURE_MILLI_C;
 
-fn range(n: u8, first: u64, last: u64, temp: (i64, i64)) -> DeviceRange<Test> {
+fn range(n: u8, first: u64, last: u64, temp: (i64, i64)) -> DeviceRangeOf<Test> {
 	DeviceRange {
 		device: device(n),
 		first,
@@ -26,13 +26,13 @@ fn range(n: u8, first: u64, last: u64, temp: (i64, i64)) -> DeviceRange<Test> {
 }
 
 fn ranges(
-	r: Vec<DeviceRange<Test>>,
-) -> BoundedVec<DeviceRange<Test>, frame_support::traits::ConstU32<8>> {
+	r: Vec<DeviceRangeOf<Test>>,
+) -> BoundedVec<DeviceRangeOf<Test>, frame_support::traits::ConstU32<8>> {
 	r.try_into().unwrap()
 }
 
 /// Anchor `r` as GATEWAY's batch `batch`, with the count the ranges imply.
-fn anchor(batch: u64, r: Vec<DeviceRange<Test>>) -> sp_runtime::DispatchResult {
+fn anchor(batch: u64, r: Vec<DeviceRangeOf<Test>>) -> sp_runtime::DispatchResult {
 	// Wrapping: some tests pass deliberately invalid ranges.
 	let count =
 		r.iter().fold(0u64, |n, r| n.wrapping_add(r.last.wrapping_sub(r.first).wrapping_add(1)));
@@ -68,8 +68,18 @@ fn anchor_stores_the_batch_and_the_sequences() {
 			.into(),
 		);
 		let stored = Anchors::<Test>::get(0).unwrap();
-		assert_eq!((stored.gateway, stored.batch, stored.reading_count), (GATEWAY, 1, 15));
-		assert_eq!((stored.from_ms, stored.to_ms, stored.anchored_at), (1_000, 2_000, 1));
+		assert_eq!(stored.gateway, GATEWAY);
+		assert_eq!(
+			stored.header,
+			AnchorHeader {
+				batch: 1,
+				root: H256([9; 32]),
+				reading_count: 15,
+				from_ms: 1_000,
+				to_ms: 2_000
+			}
+		);
+		assert_eq!(stored.anchored_at, 1);
 		assert_eq!(AnchorByBatch::<Test>::get(GATEWAY, 1), Some(0));
 		assert_eq!(LastSeq::<Test>::get(device(1)), Some(9));
 		assert_eq!(LastSeq::<Test>::get(device(2)), Some(4));
@@ -514,7 +524,7 @@ fn attack_a_bricked_sequence_is_reset_by_the_owner() {
 #[test]
 fn a_batch_over_the_summary_limit_is_refused() {
 	ExtBuilder.build_and_execute(|| {
-		let two = |n: u8, first: u64| DeviceRange::<Test> {
+		let two = |n: u8, first: u64| DeviceRange {
 			device: device(n),
 			first,
 			last: first,
@@ -543,14 +553,13 @@ fn group_signature(
 	epoch: u32,
 	batch: u64,
 	root: H256,
-	r: &BoundedVec<DeviceRange<Test>, frame_support::traits::ConstU32<8>>,
+	r: &BoundedVec<DeviceRangeOf<Test>, frame_support::traits::ConstU32<8>>,
 ) -> [u8; 64] {
 	use sp_core::Pair;
 	let count = r.iter().map(|r| (r.last - r.first + 1) as u32).sum::<u32>();
 	let genesis = frame_system::Pallet::<Test>::block_hash(0);
-	let message = iotrust_primitives::groups::GroupAnchor::message_of(&(
-		genesis, group, epoch, batch, root, count, 1_000u64, 2_000u64, r,
-	));
+	let header = AnchorHeader { batch, root, reading_count: count, from_ms: 1_000, to_ms: 2_000 };
+	let message = GroupAnchor { genesis, group, epoch, header, ranges: r }.message();
 	pair.sign(&message).0
 }
 
@@ -561,7 +570,7 @@ fn anchor_as_group(
 	epoch: u32,
 	batch: u64,
 	root: H256,
-	r: BoundedVec<DeviceRange<Test>, frame_support::traits::ConstU32<8>>,
+	r: BoundedVec<DeviceRangeOf<Test>, frame_support::traits::ConstU32<8>>,
 	signature: [u8; 64],
 ) -> sp_runtime::DispatchResult {
 	let count = r.iter().map(|r| (r.last - r.first + 1) as u32).sum::<u32>();
@@ -766,9 +775,9 @@ fn a_frost_threshold_signature_anchors() {
 		let root = H256([9; 32]);
 		let r = ranges(vec![range(7, 0, 9, (-20, -18)), range(8, 0, 4, (1, 2))]);
 		let genesis = frame_system::Pallet::<Test>::block_hash(0);
-		let message = iotrust_primitives::groups::GroupAnchor::message_of(&(
-			genesis, 0u32, 1u32, 1u64, root, 15u32, 1_000u64, 2_000u64, &r,
-		));
+		let header =
+			AnchorHeader { batch: 1, root, reading_count: 15, from_ms: 1_000, to_ms: 2_000 };
+		let message = GroupAnchor { genesis, group: 0, epoch: 1, header, ranges: &r }.message();
 		// Participants 1 and 3 sign; 2 is away.
 		let signers = [ids[0], ids[2]];
 		let mut nonces = BTreeMap::new();

@@ -31,6 +31,7 @@
 extern crate alloc;
 
 pub use pallet::*;
+pub use types::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
@@ -38,6 +39,7 @@ mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod types;
 pub mod weights;
 
 pub use weights::WeightInfo;
@@ -58,13 +60,6 @@ pub const LOG_TARGET: &str = "runtime::consortium";
 /// The layout of this pallet's storage. Version 1: the authorized nodes moved here from
 /// `pallet-node-authorization`.
 pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
-
-/// A node's libp2p peer id: the bytes of its multihash (38 for an ed25519 node key).
-pub type PeerIdOf<T> = BoundedVec<u8, <T as Config>::MaxPeerIdLength>;
-
-/// The authorized nodes: peer id → the account that answers for the node.
-pub type NodesOf<T> =
-	BoundedBTreeMap<PeerIdOf<T>, <T as frame_system::Config>::AccountId, <T as Config>::MaxNodes>;
 
 #[frame_support::pallet]
 pub mod pallet {

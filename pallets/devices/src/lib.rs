@@ -40,6 +40,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod features;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -47,6 +48,7 @@ mod tests;
 pub mod types;
 pub mod weights;
 
+pub use features::lookup::DeviceInfoOf;
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -58,7 +60,7 @@ use frame_support::{
 use frame_system::pallet_prelude::*;
 use iotrust_primitives::device::{
 	firmware_payload, keys_in_effect, registration_payload, rotation_payload, DeviceId,
-	DeviceRegistry, DeviceSignature, KeyScheme, Verification,
+	DeviceRefusal, DeviceRegistry, DeviceSignature, KeyScheme, Signer, Verification,
 };
 use sp_core::H256;
 use sp_runtime::traits::{UniqueSaturatedInto, Zero};
@@ -339,36 +341,7 @@ pub mod pallet {
 			proof: DeviceSignature,
 		) -> DispatchResultWithPostInfo {
 			let owner = ensure_signed(origin)?;
-			ensure!(key.is_acceptable(), Error::<T>::WeakKey);
-			let hash = key_hash(&key);
-			ensure!(!RetiredKeys::<T>::contains_key(hash), Error::<T>::KeyRetired);
-			ensure!(!KeyOwner::<T>::contains_key(hash), Error::<T>::KeyInUse);
-			let device = key.device_id();
-			// A device id is derived from a first key; a key that was another device's first
-			// key is retired or in use, so the id is free.
-			ensure!(!Devices::<T>::contains_key(device), Error::<T>::KeyInUse);
-			let payload = registration_payload(&Self::genesis_hash(), &owner, &key);
-			ensure!(key.verify(&payload, &proof), Error::<T>::BadSignature);
-
-			let deposit = T::DeviceDeposit::get();
-			T::Currency::hold(&HoldReason::DeviceDeposit.into(), &owner, deposit)?;
-			let now = frame_system::Pallet::<T>::block_number();
-			let record = Device {
-				owner: owner.clone(),
-				key,
-				status: DeviceStatus::Active,
-				gateway: None,
-				metadata,
-				firmware: None,
-				attestation: Attestations::<T>::contains_key(hash).then_some(hash),
-				registered_at: now,
-				deposit,
-				rotations: 0,
-				firmware_reports: 0,
-			};
-			Self::store_new(device, record);
-			Self::deposit_event(Event::DeviceRegistered { device, owner, scheme: key.scheme() });
-			Ok(Self::refund_verifies(T::WeightInfo::register(), &[key.scheme()]))
+			Self::do_register(owner, key, metadata, proof)
 		}
 
 		/// Replace a device's metadata.
@@ -383,11 +356,7 @@ pub mod pallet {
 			metadata: DeviceMetadata<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut record = Self::owned_live(&who, &device)?;
-			record.metadata = metadata;
-			Devices::<T>::insert(device, record);
-			Self::deposit_event(Event::MetadataUpdated { device });
-			Ok(())
+			Self::do_update_metadata(who, device, metadata)
 		}
 
 		/// Bind a device to `gateway`, the account that submits its data (and pays to anchor
@@ -403,15 +372,7 @@ pub mod pallet {
 			gateway: T::AccountId,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut record = Self::owned_live(&who, &device)?;
-			ensure!(
-				gateway == who || ServedOwners::<T>::contains_key(&gateway, &who),
-				Error::<T>::GatewayNotServing
-			);
-			record.gateway = Some(gateway.clone());
-			Devices::<T>::insert(device, record);
-			Self::deposit_event(Event::GatewayBound { device, gateway });
-			Ok(())
+			Self::do_bind_gateway(who, device, gateway)
 		}
 
 		/// Unbind a device from its gateway.
@@ -422,11 +383,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::unbind_gateway())]
 		pub fn unbind_gateway(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut record = Self::owned_live(&who, &device)?;
-			ensure!(record.gateway.take().is_some(), Error::<T>::NotBound);
-			Devices::<T>::insert(device, record);
-			Self::deposit_event(Event::GatewayUnbound { device });
-			Ok(())
+			Self::do_unbind_gateway(who, device)
 		}
 
 		/// Suspend an active device: its signatures stop counting until it is resumed.
@@ -437,12 +394,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::suspend())]
 		pub fn suspend(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut record = Self::owned_live(&who, &device)?;
-			ensure!(record.status == DeviceStatus::Active, Error::<T>::DeviceNotActive);
-			record.status = DeviceStatus::Suspended;
-			Devices::<T>::insert(device, record);
-			Self::deposit_event(Event::DeviceSuspended { device });
-			Ok(())
+			Self::do_suspend(who, device)
 		}
 
 		/// Resume a suspended device.
@@ -453,12 +405,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::resume())]
 		pub fn resume(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut record = Self::owned_live(&who, &device)?;
-			ensure!(record.status == DeviceStatus::Suspended, Error::<T>::DeviceNotSuspended);
-			record.status = DeviceStatus::Active;
-			Devices::<T>::insert(device, record);
-			Self::deposit_event(Event::DeviceResumed { device });
-			Ok(())
+			Self::do_resume(who, device)
 		}
 
 		/// Revoke a device for good: its key is retired, its gateway binding and any pending
@@ -470,23 +417,7 @@ pub mod pallet {
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::revoke())]
 		pub fn revoke(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
-			let mut record = match T::ForceOrigin::try_origin(origin) {
-				Ok(_) => Devices::<T>::get(device).ok_or(Error::<T>::UnknownDevice)?,
-				Err(origin) => {
-					let who = ensure_signed(origin)?;
-					Self::owned(&who, &device)?
-				},
-			};
-			ensure!(record.status != DeviceStatus::Revoked, Error::<T>::DeviceRevoked);
-			let hash = key_hash(&record.key);
-			record.status = DeviceStatus::Revoked;
-			record.gateway = None;
-			Devices::<T>::insert(device, record);
-			KeyOwner::<T>::remove(hash);
-			RetiredKeys::<T>::insert(hash, ());
-			PendingTransfers::<T>::remove(device);
-			Self::deposit_event(Event::DeviceRevoked { device });
-			Ok(())
+			Self::do_revoke(origin, device)
 		}
 
 		/// Remove a revoked device's record and release its deposit. Its keys stay retired.
@@ -497,18 +428,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::remove())]
 		pub fn remove(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let record = Self::owned(&who, &device)?;
-			ensure!(record.status == DeviceStatus::Revoked, Error::<T>::DeviceNotRevoked);
-			T::Currency::release(
-				&HoldReason::DeviceDeposit.into(),
-				&who,
-				record.deposit,
-				Precision::BestEffort,
-			)?;
-			Devices::<T>::remove(device);
-			DevicesByOwner::<T>::remove(&who, device);
-			Self::deposit_event(Event::DeviceRemoved { device });
-			Ok(())
+			Self::do_remove(who, device)
 		}
 
 		/// Rotate a device to `new_key`. Both keys sign [`rotation_payload`]`(genesis hash,
@@ -527,33 +447,7 @@ pub mod pallet {
 			new_signature: DeviceSignature,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let mut record = Self::owned_live(&who, &device)?;
-			ensure!(new_key.is_acceptable(), Error::<T>::WeakKey);
-			let new_hash = key_hash(&new_key);
-			ensure!(!RetiredKeys::<T>::contains_key(new_hash), Error::<T>::KeyRetired);
-			ensure!(!KeyOwner::<T>::contains_key(new_hash), Error::<T>::KeyInUse);
-			let payload =
-				rotation_payload(&Self::genesis_hash(), &device, &new_key, record.rotations);
-			ensure!(record.key.verify(&payload, &old_signature), Error::<T>::BadSignature);
-			ensure!(new_key.verify(&payload, &new_signature), Error::<T>::BadSignature);
-			let rotations = record.rotations.checked_add(1).ok_or(Error::<T>::Overflow)?;
-			let mut history = KeyHistory::<T>::get(device);
-			let from = frame_system::Pallet::<T>::block_number();
-			history
-				.try_push(KeyPeriod { key: new_key, from })
-				.map_err(|_| Error::<T>::TooManyKeys)?;
-
-			let old_hash = key_hash(&record.key);
-			let schemes = [record.key.scheme(), new_key.scheme()];
-			record.key = new_key;
-			record.rotations = rotations;
-			Devices::<T>::insert(device, record);
-			KeyOwner::<T>::remove(old_hash);
-			RetiredKeys::<T>::insert(old_hash, ());
-			KeyOwner::<T>::insert(new_hash, device);
-			KeyHistory::<T>::insert(device, history);
-			Self::deposit_event(Event::KeyRotated { device, scheme: new_key.scheme() });
-			Ok(Self::refund_verifies(T::WeightInfo::rotate_key(), &schemes))
+			Self::do_rotate_key(who, device, new_key, old_signature, new_signature)
 		}
 
 		/// Offer a device to `to`; ownership moves when `to` accepts. A new offer replaces an
@@ -569,11 +463,7 @@ pub mod pallet {
 			to: T::AccountId,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::owned_live(&who, &device)?;
-			ensure!(to != who, Error::<T>::TransferToSelf);
-			PendingTransfers::<T>::insert(device, to.clone());
-			Self::deposit_event(Event::TransferOffered { device, from: who, to });
-			Ok(())
+			Self::do_offer_transfer(who, device, to)
 		}
 
 		/// Withdraw a pending offer.
@@ -584,11 +474,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::cancel_transfer())]
 		pub fn cancel_transfer(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::owned(&who, &device)?;
-			ensure!(PendingTransfers::<T>::contains_key(device), Error::<T>::NoPendingTransfer);
-			PendingTransfers::<T>::remove(device);
-			Self::deposit_event(Event::TransferCancelled { device });
-			Ok(())
+			Self::do_cancel_transfer(who, device)
 		}
 
 		/// Accept a device offered to the caller: the deposit is held from the caller and
@@ -602,25 +488,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::accept_transfer())]
 		pub fn accept_transfer(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut record = Devices::<T>::get(device).ok_or(Error::<T>::UnknownDevice)?;
-			let offered =
-				PendingTransfers::<T>::get(device).ok_or(Error::<T>::NoPendingTransfer)?;
-			ensure!(offered == who, Error::<T>::NotOfferedToYou);
-			ensure!(record.status != DeviceStatus::Revoked, Error::<T>::DeviceRevoked);
-
-			let deposit = T::DeviceDeposit::get();
-			let reason = HoldReason::DeviceDeposit.into();
-			T::Currency::hold(&reason, &who, deposit)?;
-			let from = core::mem::replace(&mut record.owner, who.clone());
-			T::Currency::release(&reason, &from, record.deposit, Precision::BestEffort)?;
-			record.deposit = deposit;
-			record.gateway = None;
-			Devices::<T>::insert(device, record);
-			DevicesByOwner::<T>::remove(&from, device);
-			DevicesByOwner::<T>::insert(&who, device, ());
-			PendingTransfers::<T>::remove(device);
-			Self::deposit_event(Event::OwnershipTransferred { device, from, to: who });
-			Ok(())
+			Self::do_accept_transfer(who, device)
 		}
 
 		/// Record the firmware a device runs, signed by the device over
@@ -639,37 +507,7 @@ pub mod pallet {
 			hash: H256,
 			signature: DeviceSignature,
 		) -> DispatchResultWithPostInfo {
-			ensure_signed(origin)?;
-			let mut record = Devices::<T>::get(device).ok_or(Error::<T>::UnknownDevice)?;
-			ensure!(record.status == DeviceStatus::Active, Error::<T>::DeviceNotActive);
-			let payload = firmware_payload(
-				&Self::genesis_hash(),
-				&device,
-				&version,
-				&hash,
-				record.firmware_reports,
-			);
-			ensure!(record.key.verify(&payload, &signature), Error::<T>::BadSignature);
-			let scheme = record.key.scheme();
-			let reports = record.firmware_reports.checked_add(1).ok_or(Error::<T>::Overflow)?;
-
-			let matches_release = record
-				.attestation
-				.and_then(Attestations::<T>::get)
-				.filter(|a| Self::attestation_status(a) == AttestationStatus::Valid)
-				.is_some_and(|a| {
-					FirmwareReleases::<T>::get((&a.manufacturer, &a.model, &version)) == Some(hash)
-				});
-			record.firmware = Some(FirmwareReport {
-				version: version.clone(),
-				hash,
-				reported_at: frame_system::Pallet::<T>::block_number(),
-				matches_release,
-			});
-			record.firmware_reports = reports;
-			Devices::<T>::insert(device, record);
-			Self::deposit_event(Event::FirmwareReported { device, version, hash, matches_release });
-			Ok(Self::refund_verifies(T::WeightInfo::report_firmware(), &[scheme]))
+			Self::do_report_firmware(origin, device, version, hash, signature)
 		}
 
 		/// Register `manufacturer` with its `name`.
@@ -683,14 +521,7 @@ pub mod pallet {
 			manufacturer: T::AccountId,
 			name: BoundedVec<u8, T::MaxNameLen>,
 		) -> DispatchResult {
-			T::ForceOrigin::ensure_origin(origin)?;
-			ensure!(
-				!Manufacturers::<T>::contains_key(&manufacturer),
-				Error::<T>::AlreadyManufacturer
-			);
-			Manufacturers::<T>::insert(&manufacturer, name);
-			Self::deposit_event(Event::ManufacturerRegistered { manufacturer });
-			Ok(())
+			Self::do_register_manufacturer(origin, manufacturer, name)
 		}
 
 		/// Remove a manufacturer. Its attestations and releases stay on record but no longer
@@ -705,11 +536,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			manufacturer: T::AccountId,
 		) -> DispatchResult {
-			T::ForceOrigin::ensure_origin(origin)?;
-			ensure!(Manufacturers::<T>::contains_key(&manufacturer), Error::<T>::NotManufacturer);
-			Manufacturers::<T>::remove(&manufacturer);
-			Self::deposit_event(Event::ManufacturerRemoved { manufacturer });
-			Ok(())
+			Self::do_remove_manufacturer(origin, manufacturer)
 		}
 
 		/// Attest that the caller made devices with these keys, of these models. A device
@@ -727,38 +554,7 @@ pub mod pallet {
 			devices: BoundedVec<(DevicePublicKey, ModelOf<T>), T::MaxAttestationBatch>,
 		) -> DispatchResult {
 			let manufacturer = ensure_signed(origin)?;
-			ensure!(Manufacturers::<T>::contains_key(&manufacturer), Error::<T>::NotManufacturer);
-			let hashes: Vec<H256> = devices.iter().map(|(key, _)| key_hash(key)).collect();
-			for hash in &hashes {
-				if let Some(existing) = Attestations::<T>::get(hash) {
-					ensure!(
-						existing.manufacturer == manufacturer
-							|| Self::attestation_status(&existing) != AttestationStatus::Valid,
-						Error::<T>::AttestedByAnother
-					);
-				}
-			}
-
-			let count = devices.len() as u32;
-			let now = frame_system::Pallet::<T>::block_number();
-			for ((_, model), hash) in devices.into_iter().zip(hashes) {
-				let attestation = Attestation {
-					manufacturer: manufacturer.clone(),
-					model,
-					attested_at: now,
-					revoked_at: None,
-				};
-				if let Some(device) = KeyOwner::<T>::get(hash) {
-					Devices::<T>::mutate(device, |record| {
-						if let Some(record) = record {
-							record.attestation = Some(hash);
-						}
-					});
-				}
-				Attestations::<T>::insert(hash, attestation);
-			}
-			Self::deposit_event(Event::DevicesAttested { manufacturer, count });
-			Ok(())
+			Self::do_attest(manufacturer, devices)
 		}
 
 		/// Publish firmware `version` of `model` with image hash `hash`; devices of that model
@@ -776,10 +572,7 @@ pub mod pallet {
 			hash: H256,
 		) -> DispatchResult {
 			let manufacturer = ensure_signed(origin)?;
-			ensure!(Manufacturers::<T>::contains_key(&manufacturer), Error::<T>::NotManufacturer);
-			FirmwareReleases::<T>::insert((&manufacturer, &model, &version), hash);
-			Self::deposit_event(Event::FirmwarePublished { manufacturer, model, version, hash });
-			Ok(())
+			Self::do_publish_firmware(manufacturer, model, version, hash)
 		}
 
 		/// Agree to serve `owner`: from now on `owner` may bind its devices to the caller, which
@@ -792,12 +585,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::serve_owner())]
 		pub fn serve_owner(origin: OriginFor<T>, owner: T::AccountId) -> DispatchResult {
 			let gateway = ensure_signed(origin)?;
-			ensure!(!ServedOwners::<T>::contains_key(&gateway, &owner), Error::<T>::AlreadyServing);
-			let deposit = T::ConsentDeposit::get();
-			T::Currency::hold(&HoldReason::GatewayConsent.into(), &gateway, deposit)?;
-			ServedOwners::<T>::insert(&gateway, &owner, deposit);
-			Self::deposit_event(Event::OwnerServed { gateway, owner });
-			Ok(())
+			Self::do_serve_owner(gateway, owner)
 		}
 
 		/// Stop accepting new devices of `owner`, releasing the deposit. Devices already bound
@@ -810,16 +598,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::stop_serving())]
 		pub fn stop_serving(origin: OriginFor<T>, owner: T::AccountId) -> DispatchResult {
 			let gateway = ensure_signed(origin)?;
-			let deposit = ServedOwners::<T>::get(&gateway, &owner).ok_or(Error::<T>::NotServing)?;
-			T::Currency::release(
-				&HoldReason::GatewayConsent.into(),
-				&gateway,
-				deposit,
-				Precision::BestEffort,
-			)?;
-			ServedOwners::<T>::remove(&gateway, &owner);
-			Self::deposit_event(Event::OwnerNoLongerServed { gateway, owner });
-			Ok(())
+			Self::do_stop_serving(gateway, owner)
 		}
 
 		/// Release `device` from the calling gateway: it is unbound, and the gateway no longer
@@ -831,12 +610,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::release_device())]
 		pub fn release_device(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let gateway = ensure_signed(origin)?;
-			let mut record = Devices::<T>::get(device).ok_or(Error::<T>::UnknownDevice)?;
-			ensure!(record.gateway.as_ref() == Some(&gateway), Error::<T>::NotDeviceGateway);
-			record.gateway = None;
-			Devices::<T>::insert(device, record);
-			Self::deposit_event(Event::DeviceReleased { device, gateway });
-			Ok(())
+			Self::do_release_device(gateway, device)
 		}
 
 		/// Revoke the attestations of these device keys (by [`key_hash`]): they stay on record,
@@ -852,28 +626,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			keys: BoundedVec<H256, T::MaxAttestationBatch>,
 		) -> DispatchResult {
-			let by = match T::ForceOrigin::try_origin(origin) {
-				Ok(_) => None,
-				Err(origin) => Some(ensure_signed(origin)?),
-			};
-			let mut found = Vec::with_capacity(keys.len());
-			for hash in keys.iter() {
-				let attestation = Attestations::<T>::get(hash)
-					.filter(|a| a.revoked_at.is_none())
-					.ok_or(Error::<T>::NotAttested)?;
-				if let Some(by) = &by {
-					ensure!(&attestation.manufacturer == by, Error::<T>::NotAttester);
-				}
-				found.push((*hash, attestation));
-			}
-			let now = frame_system::Pallet::<T>::block_number();
-			let count = found.len() as u32;
-			for (hash, mut attestation) in found {
-				attestation.revoked_at = Some(now);
-				Attestations::<T>::insert(hash, attestation);
-			}
-			Self::deposit_event(Event::AttestationsRevoked { by, count });
-			Ok(())
+			Self::do_revoke_attestations(origin, keys)
 		}
 	}
 }
@@ -882,285 +635,5 @@ impl<T: Config> Pallet<T> {
 	/// The hash of block 0, which device signatures bind to.
 	pub fn genesis_hash() -> T::Hash {
 		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
-	}
-
-	/// What checking one signature of `scheme` weighs.
-	pub fn verify_weight(scheme: KeyScheme) -> Weight {
-		match scheme {
-			KeyScheme::Ed25519 => T::WeightInfo::verify_ed25519(),
-			KeyScheme::Sr25519 => T::WeightInfo::verify_sr25519(),
-			KeyScheme::Secp256k1 => T::WeightInfo::verify_secp256k1(),
-			KeyScheme::P256 => T::WeightInfo::verify_p256(),
-		}
-	}
-
-	/// The weight a call charged at `charged` actually used when the signatures it checked were
-	/// of `schemes`: its benchmark checks each as P-256, the dearest, so a call is charged that
-	/// up front and refunded the difference once the keys are known. The rest of the call is
-	/// what its benchmark measured beyond those P-256 checks (none, should the separate
-	/// measurements disagree), and it is never charged more than up front.
-	fn refund_verifies(
-		charged: Weight,
-		schemes: &[KeyScheme],
-	) -> frame_support::dispatch::PostDispatchInfo {
-		let p256 = T::WeightInfo::verify_p256().saturating_mul(schemes.len() as u64);
-		let used = schemes
-			.iter()
-			.fold(charged.saturating_sub(p256), |w, s| w.saturating_add(Self::verify_weight(*s)));
-		Some(used.min(charged)).into()
-	}
-
-	/// Whether `attestation` still stands, was revoked, or is a removed manufacturer's.
-	pub fn attestation_status(attestation: &Attestation<T>) -> AttestationStatus {
-		if attestation.revoked_at.is_some() {
-			AttestationStatus::Revoked
-		} else if !Manufacturers::<T>::contains_key(&attestation.manufacturer) {
-			AttestationStatus::ManufacturerRemoved
-		} else {
-			AttestationStatus::Valid
-		}
-	}
-
-	/// Store a newly registered `record` with its indexes: its owner's list, its key, and the
-	/// key history it starts (the key from its registration block on).
-	fn store_new(device: DeviceId, record: Device<T>) {
-		let first = KeyPeriod { key: record.key, from: record.registered_at };
-		DevicesByOwner::<T>::insert(&record.owner, device, ());
-		KeyOwner::<T>::insert(key_hash(&record.key), device);
-		KeyHistory::<T>::insert(device, KeyHistoryOf::<T>::truncate_from(alloc::vec![first]));
-		Devices::<T>::insert(device, record);
-	}
-
-	/// `device`, if `who` owns it.
-	fn owned(who: &T::AccountId, device: &DeviceId) -> Result<Device<T>, DispatchError> {
-		let record = Devices::<T>::get(device).ok_or(Error::<T>::UnknownDevice)?;
-		ensure!(&record.owner == who, Error::<T>::NotOwner);
-		Ok(record)
-	}
-
-	/// `device`, if `who` owns it and it is not revoked.
-	fn owned_live(who: &T::AccountId, device: &DeviceId) -> Result<Device<T>, DispatchError> {
-		let record = Self::owned(who, device)?;
-		ensure!(record.status != DeviceStatus::Revoked, Error::<T>::DeviceRevoked);
-		Ok(record)
-	}
-
-	/// Store an active ed25519 device number `index`, owned by `owner` and bound to `gateway`,
-	/// without a deposit or proof: for other pallets' benchmarks only.
-	#[cfg(feature = "runtime-benchmarks")]
-	pub fn benchmark_device(index: u32, owner: &T::AccountId, gateway: &T::AccountId) -> DeviceId {
-		let mut raw = [0x5a; 32];
-		raw[..4].copy_from_slice(&index.to_le_bytes());
-		Self::store_benchmark_device(DevicePublicKey::Ed25519(raw), owner, gateway)
-	}
-
-	/// The P-256 signing key of benchmark device number `index`.
-	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_signer(index: u32) -> p256::ecdsa::SigningKey {
-		let mut scalar = [0x24u8; 32];
-		scalar[28..].copy_from_slice(&index.to_be_bytes());
-		p256::ecdsa::SigningKey::from_slice(&scalar).expect("a small fixed scalar is valid; qed")
-	}
-
-	/// Store an active P-256 device number `index` (the dearest scheme to verify), owned by
-	/// `owner` and bound to `gateway`, that [`Pallet::benchmark_sign`] signs for: for other
-	/// pallets' benchmarks only.
-	#[cfg(feature = "runtime-benchmarks")]
-	pub fn benchmark_signing_device(
-		index: u32,
-		owner: &T::AccountId,
-		gateway: &T::AccountId,
-	) -> DeviceId {
-		let point = Self::benchmark_signer(index).verifying_key().to_encoded_point(true);
-		let mut key = [0u8; 33];
-		key.copy_from_slice(point.as_bytes());
-		Self::store_benchmark_device(DevicePublicKey::P256(key), owner, gateway)
-	}
-
-	/// Benchmark device number `index`'s signature over `message`.
-	#[cfg(feature = "runtime-benchmarks")]
-	pub fn benchmark_sign(index: u32, message: &[u8]) -> DeviceSignature {
-		use p256::ecdsa::signature::Signer;
-		let sig: p256::ecdsa::Signature = Self::benchmark_signer(index).sign(message);
-		DeviceSignature::P256(sig.to_bytes().into())
-	}
-
-	#[cfg(feature = "runtime-benchmarks")]
-	fn store_benchmark_device(
-		key: DevicePublicKey,
-		owner: &T::AccountId,
-		gateway: &T::AccountId,
-	) -> DeviceId {
-		let device = key.device_id();
-		let record = Device {
-			owner: owner.clone(),
-			key,
-			status: DeviceStatus::Active,
-			gateway: Some(gateway.clone()),
-			metadata: DeviceMetadata {
-				model: Default::default(),
-				serial_hash: H256::zero(),
-				uri: Default::default(),
-			},
-			firmware: None,
-			attestation: None,
-			registered_at: frame_system::Pallet::<T>::block_number(),
-			deposit: Zero::zero(),
-			rotations: 0,
-			firmware_reports: 0,
-		};
-		Self::store_new(device, record);
-		device
-	}
-
-	/// A page of `owner`'s devices: at most `limit`, starting after `start_after` in the
-	/// storage order of their ids.
-	pub fn devices_of(
-		owner: &T::AccountId,
-		start_after: Option<DeviceId>,
-		limit: u32,
-	) -> Vec<(DeviceId, Device<T>)> {
-		let iter = match start_after {
-			Some(after) => DevicesByOwner::<T>::iter_key_prefix_from(
-				owner,
-				DevicesByOwner::<T>::hashed_key_for(owner, after),
-			),
-			None => DevicesByOwner::<T>::iter_key_prefix(owner),
-		};
-		iter.take(limit as usize)
-			.filter_map(|id| Devices::<T>::get(id).map(|record| (id, record)))
-			.collect()
-	}
-
-	/// Whether `signature` over `payload` is by `device`'s current key and `device` is active,
-	/// and if not, why not.
-	pub fn check_signature(
-		device: &DeviceId,
-		payload: &[u8],
-		signature: &DeviceSignature,
-	) -> Verification {
-		match Devices::<T>::get(device) {
-			None => Verification::UnknownDevice,
-			Some(record) => match record.status {
-				DeviceStatus::Revoked => Verification::Revoked,
-				DeviceStatus::Suspended => Verification::Suspended,
-				DeviceStatus::Active if record.key.verify(payload, signature) => {
-					Verification::Valid
-				},
-				DeviceStatus::Active => Verification::BadSignature,
-			},
-		}
-	}
-}
-
-impl<T: Config> DeviceRegistry<T::AccountId> for Pallet<T> {
-	fn is_active(device: &DeviceId) -> bool {
-		Devices::<T>::get(device).is_some_and(|r| r.status == DeviceStatus::Active)
-	}
-
-	fn owner_of(device: &DeviceId) -> Option<T::AccountId> {
-		Devices::<T>::get(device).map(|r| r.owner)
-	}
-
-	fn gateway_of(device: &DeviceId) -> Option<T::AccountId> {
-		Devices::<T>::get(device).and_then(|r| r.gateway)
-	}
-
-	fn verify(device: &DeviceId, payload: &[u8], signature: &DeviceSignature) -> bool {
-		Self::check_signature(device, payload, signature) == Verification::Valid
-	}
-
-	fn verify_at(device: &DeviceId, at: u64, payload: &[u8], signature: &DeviceSignature) -> bool {
-		let at: BlockNumberFor<T> = at.unique_saturated_into();
-		keys_in_effect(&KeyHistory::<T>::get(device), at).any(|key| key.verify(payload, signature))
-	}
-}
-
-/// Invariants, checked by `try_state` (try-runtime), after every unit test, and after every test
-/// of the runtime crate.
-impl<T: Config> Pallet<T> {
-	/// The pallet's invariants across its maps: every record is listed under its owner, its
-	/// current key maps back to it (or is retired once revoked), its key history ends with that
-	/// key, and what the currency holds from each account is exactly the deposits on record.
-	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		use alloc::collections::BTreeMap;
-		use frame_support::traits::fungible::InspectHold;
-		use sp_runtime::Saturating;
-
-		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-		for (device, record) in Devices::<T>::iter() {
-			ensure!(
-				DevicesByOwner::<T>::contains_key(&record.owner, device),
-				"a device is not listed under its owner"
-			);
-			let history = KeyHistory::<T>::get(device);
-			ensure!(
-				history.last().map(|p| p.key) == Some(record.key),
-				"a device's key history does not end with its key"
-			);
-			ensure!(
-				history.len() as u64 == u64::from(record.rotations) + 1,
-				"a device's key history does not hold one key per rotation"
-			);
-			for past in history.iter().take(history.len().saturating_sub(1)) {
-				ensure!(
-					RetiredKeys::<T>::contains_key(key_hash(&past.key)),
-					"a rotated-out key is not retired"
-				);
-			}
-			let hash = key_hash(&record.key);
-			if record.status == DeviceStatus::Revoked {
-				ensure!(RetiredKeys::<T>::contains_key(hash), "a revoked key is not retired");
-				ensure!(!KeyOwner::<T>::contains_key(hash), "a revoked key is still indexed");
-				ensure!(record.gateway.is_none(), "a revoked device is bound");
-				ensure!(
-					!PendingTransfers::<T>::contains_key(device),
-					"a revoked device is offered"
-				);
-			} else {
-				ensure!(
-					KeyOwner::<T>::get(hash) == Some(device),
-					"a key does not map to its device"
-				);
-				ensure!(!RetiredKeys::<T>::contains_key(hash), "a live device's key is retired");
-			}
-			if let Some(attested) = record.attestation {
-				ensure!(
-					Attestations::<T>::contains_key(attested),
-					"a device points at a missing attestation"
-				);
-			}
-			let held = deposits.entry(record.owner.clone()).or_insert_with(Zero::zero);
-			*held = held.saturating_add(record.deposit);
-		}
-		for (owner, device, ()) in DevicesByOwner::<T>::iter() {
-			ensure!(
-				Devices::<T>::get(device).is_some_and(|r| r.owner == owner),
-				"an owner lists a device it does not own"
-			);
-		}
-		for (hash, device) in KeyOwner::<T>::iter() {
-			ensure!(
-				Devices::<T>::get(device).is_some_and(|r| key_hash(&r.key) == hash),
-				"a key index entry names a device without that key"
-			);
-		}
-		for device in PendingTransfers::<T>::iter_keys() {
-			ensure!(Devices::<T>::contains_key(device), "a transfer is offered for no device");
-		}
-		for (owner, expected) in deposits {
-			let held = T::Currency::balance_on_hold(&HoldReason::DeviceDeposit.into(), &owner);
-			ensure!(held == expected, "device deposits held differ from the records");
-		}
-		let mut consents: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-		for (gateway, _owner, deposit) in ServedOwners::<T>::iter() {
-			let held = consents.entry(gateway).or_insert_with(Zero::zero);
-			*held = held.saturating_add(deposit);
-		}
-		for (gateway, expected) in consents {
-			let held = T::Currency::balance_on_hold(&HoldReason::GatewayConsent.into(), &gateway);
-			ensure!(held == expected, "consent deposits held differ from the records");
-		}
-		Ok(())
 	}
 }

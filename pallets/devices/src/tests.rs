@@ -8,8 +8,8 @@ use crate::{
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
 use iotrust_primitives::{
 	device::{
-		firmware_payload, registration_payload, rotation_payload, DeviceId, DeviceRegistry,
-		DeviceSignature, KeyScheme,
+		firmware_payload, registration_payload, rotation_payload, DeviceId, DeviceRefusal,
+		DeviceRegistry, DeviceSignature, KeyScheme, Signer,
 	},
 	keypair::DeviceKeypair,
 };
@@ -252,6 +252,30 @@ fn gateways_bind_and_unbind() {
 		assert_ok!(Devices::unbind_gateway(RuntimeOrigin::signed(ALICE), id));
 		System::assert_last_event(Event::GatewayUnbound { device: id }.into());
 		assert_eq!(<Devices as DeviceRegistry<u64>>::gateway_of(&id), None);
+	});
+}
+
+/// What other pallets ask before taking what a device signed from a gateway: active and bound
+/// to that gateway, with its owner and current key in the answer.
+#[test]
+fn a_devices_standing_is_judged_for_a_gateway() {
+	ExtBuilder.build_and_execute(|| {
+		let device = test_device(KeyScheme::Ed25519, [1; 32]);
+		let id = register(ALICE, &device);
+		let standing = |gateway: u64| <Devices as DeviceRegistry<u64>>::standing(&id, &gateway);
+		assert_eq!(standing(GATEWAY), Err(DeviceRefusal::NotDeviceGateway), "bound to none");
+		serve(GATEWAY, ALICE);
+		assert_ok!(Devices::bind_gateway(RuntimeOrigin::signed(ALICE), id, GATEWAY));
+		assert_eq!(standing(GATEWAY), Ok(Signer { owner: ALICE, key: device.key }));
+		assert_eq!(standing(BOB), Err(DeviceRefusal::NotDeviceGateway), "another gateway");
+		assert_ok!(Devices::suspend(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(standing(GATEWAY), Err(DeviceRefusal::DeviceNotActive), "suspended");
+		let unknown = H256::repeat_byte(9);
+		assert_eq!(
+			<Devices as DeviceRegistry<u64>>::standing(&unknown, &GATEWAY),
+			Err(DeviceRefusal::DeviceNotActive),
+			"unknown"
+		);
 	});
 }
 

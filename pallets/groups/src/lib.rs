@@ -30,6 +30,7 @@
 extern crate alloc;
 
 pub use pallet::*;
+pub use types::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
@@ -38,6 +39,7 @@ pub mod migrations;
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod types;
 pub mod weights;
 
 pub use weights::WeightInfo;
@@ -47,65 +49,15 @@ use frame_support::{
 	dispatch::{GetDispatchInfo, PostDispatchInfo},
 	pallet_prelude::*,
 	traits::{Contains, SortedMembers},
-	CloneNoBound, DebugNoBound, EqNoBound, PalletId, PartialEqNoBound,
+	PalletId,
 };
 use frame_system::pallet_prelude::*;
 use iotrust_primitives::groups::GroupRefusal;
-pub use iotrust_primitives::groups::{ActiveKey, Epoch, GatewayGroups, GroupId, GroupPublicKey};
+pub use iotrust_primitives::groups::{
+	ActiveKey, Epoch, GatewayGroups, GroupId, GroupPublicKey, Proposal,
+};
 use sp_core::H256;
 use sp_runtime::traits::{AccountIdConversion, Dispatchable};
-
-/// A member gateway of a group, and the consortium member that runs it.
-#[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
-)]
-pub struct Membership<AccountId> {
-	/// The gateway's account: it takes part in key generation and signing, and confirms keys.
-	pub gateway: AccountId,
-	/// The consortium member it belongs to.
-	pub member: AccountId,
-}
-
-/// Where a group's key of the current epoch stands.
-#[derive(
-	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
-)]
-#[scale_info(skip_type_params(T))]
-pub enum KeyStatus<T: Config> {
-	/// Being made: the keys members have confirmed so far.
-	Pending(BoundedVec<(T::AccountId, GroupPublicKey), T::MaxMembers>),
-	/// Confirmed by every member: anchors are checked against it.
-	Active(GroupPublicKey),
-}
-
-/// A gateway group.
-#[derive(
-	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
-)]
-#[scale_info(skip_type_params(T))]
-pub struct Group<T: Config> {
-	/// Its member gateways, in the order the council gave them (a gateway's FROST identifier is
-	/// its position, from 1).
-	pub members: BoundedVec<Membership<T::AccountId>, T::MaxMembers>,
-	/// How many members must sign together.
-	pub threshold: u32,
-	/// The current key epoch.
-	pub epoch: Epoch,
-	/// The current epoch's key.
-	pub key: KeyStatus<T>,
-}
-
-/// A call members approve for their group's account to make.
-#[derive(
-	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
-)]
-#[scale_info(skip_type_params(T))]
-pub struct Proposal<T: Config> {
-	/// The member gateway that approved it first; it may have one proposal open at a time.
-	pub proposer: T::AccountId,
-	/// The member gateways that approve it.
-	pub approvals: BoundedVec<T::AccountId, T::MaxMembers>,
-}
 
 /// What the benchmarks need from the runtime.
 #[cfg(feature = "runtime-benchmarks")]
@@ -180,7 +132,7 @@ pub mod pallet {
 	/// Calls a group's members approve for its account to make, by the call's BLAKE2-256 hash.
 	#[pallet::storage]
 	pub type Proposals<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, GroupId, Identity, H256, Proposal<T>>;
+		StorageDoubleMap<_, Twox64Concat, GroupId, Identity, H256, ProposalOf<T>>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -496,6 +448,34 @@ impl<T: Config> Pallet<T> {
 		let most = per_member.values().copied().max().unwrap_or(0);
 		ensure!(most < threshold, Error::<T>::OneMemberReachesThreshold);
 		Ok(())
+	}
+
+	/// Group `group` as clients see it (`groupsApi.group`): its members, each with the key it
+	/// confirmed while the epoch's key is pending, its threshold, epoch, key and account.
+	pub fn group_info(
+		group: GroupId,
+	) -> Option<pallet_groups_runtime_api::GroupInfo<T::AccountId>> {
+		let record = Groups::<T>::get(group)?;
+		let (key, confirmed) = match record.key {
+			KeyStatus::Active(key) => (Some(key), Default::default()),
+			KeyStatus::Pending(confirmed) => (None, confirmed.into_inner()),
+		};
+		let members = record
+			.members
+			.into_iter()
+			.map(|m| pallet_groups_runtime_api::MemberInfo {
+				confirmed: confirmed.iter().find(|(who, _)| *who == m.gateway).map(|(_, k)| *k),
+				gateway: m.gateway,
+				member: m.member,
+			})
+			.collect();
+		Some(pallet_groups_runtime_api::GroupInfo {
+			members,
+			threshold: record.threshold,
+			epoch: record.epoch,
+			key,
+			account: Self::account_of(group),
+		})
 	}
 
 	/// The groups `gateway` is a member of, in numeric order.

@@ -51,6 +51,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod features;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -72,7 +73,7 @@ use frame_support::{
 use frame_system::pallet_prelude::*;
 use iotrust_primitives::{
 	anchoring::{AnchorId, MetricSummary, OnAnchored, ThresholdRule},
-	device::{obligation_payload, DeviceId, DeviceRegistry, DeviceSignature},
+	device::{obligation_payload, DeviceId, DeviceRefusal, DeviceRegistry, DeviceSignature},
 	reputation::{CreditLimit, Outcome, ReputationSink, Settlement},
 };
 use sp_runtime::{
@@ -439,22 +440,7 @@ pub mod pallet {
 			signature: DeviceSignature,
 		) -> DispatchResult {
 			let gateway = ensure_signed(origin)?;
-			ensure!(T::Devices::is_active(&device), Error::<T>::DeviceNotActive);
-			ensure!(
-				T::Devices::gateway_of(&device).as_ref() == Some(&gateway),
-				Error::<T>::NotDeviceGateway
-			);
-			let consumer = T::Devices::owner_of(&device).ok_or(Error::<T>::DeviceNotActive)?;
-			let nonce = DeviceNonce::<T>::get(device);
-			let next = nonce.checked_add(1).ok_or(Error::<T>::Overflow)?;
-			let payload = obligation_payload(&Self::genesis_hash(), &device, nonce, &request);
-			ensure!(
-				T::Devices::verify(&device, &payload, &signature),
-				Error::<T>::BadDeviceSignature
-			);
-			Self::do_create(consumer, request, Some(device))?;
-			DeviceNonce::<T>::insert(device, next);
-			Ok(())
+			Self::do_create_for_device(gateway, device, request, signature)
 		}
 
 		/// Pay `amount` of obligation `id` from the consumer to the provider, and burn
@@ -469,35 +455,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::pay())]
 		pub fn pay(origin: OriginFor<T>, id: ObligationId, amount: BalanceOf<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut obligation = Obligations::<T>::get(id).ok_or(Error::<T>::UnknownObligation)?;
-			ensure!(obligation.consumer == who, Error::<T>::NotConsumer);
-			ensure!(obligation.status == Status::Pending, Error::<T>::NotPending);
-			ensure!(!amount.is_zero(), Error::<T>::ZeroPayment);
-			let remaining = obligation.remaining();
-			ensure!(amount <= remaining, Error::<T>::PaymentExceedsDebt);
-			let credit_fee = T::CreditFee::get().mul_floor(amount);
-
-			T::Currency::transfer(&who, &obligation.provider, amount, Preservation::Preserve)?;
-			if !credit_fee.is_zero() {
-				T::Currency::burn_from(
-					&who,
-					credit_fee,
-					Preservation::Preserve,
-					Precision::Exact,
-					Fortitude::Polite,
-				)?;
-			}
-			obligation.paid = obligation.paid.saturating_add(amount);
-			obligation.credit_fee = obligation.credit_fee.saturating_add(credit_fee);
-			Self::reduce_outstanding(&who, amount);
-			let remaining = remaining.saturating_sub(amount);
-			Self::deposit_event(Event::Paid { id, amount, credit_fee, remaining });
-			if remaining.is_zero() {
-				Self::fulfil(id, obligation);
-			} else {
-				Obligations::<T>::insert(id, obligation);
-			}
-			Ok(())
+			Self::do_pay(who, id, amount)
 		}
 
 		/// Forgive what is left of obligation `id`.
@@ -509,13 +467,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::cancel())]
 		pub fn cancel(origin: OriginFor<T>, id: ObligationId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let obligation = Obligations::<T>::get(id).ok_or(Error::<T>::UnknownObligation)?;
-			ensure!(obligation.provider == who, Error::<T>::NotProvider);
-			ensure!(obligation.status == Status::Pending, Error::<T>::NotPending);
-			let forgiven = obligation.remaining();
-			Self::close(id, obligation, Status::Cancelled, Outcome::Cancelled, forgiven);
-			Self::deposit_event(Event::Cancelled { id, forgiven });
-			Ok(())
+			Self::do_cancel(who, id)
 		}
 
 		/// Mark obligation `id` defaulted: it is pending and its due block plus the grace period
@@ -526,12 +478,7 @@ pub mod pallet {
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::mark_defaulted())]
 		pub fn mark_defaulted(origin: OriginFor<T>, id: ObligationId) -> DispatchResult {
-			ensure_signed(origin)?;
-			let obligation = Obligations::<T>::get(id).ok_or(Error::<T>::UnknownObligation)?;
-			ensure!(obligation.status == Status::Pending, Error::<T>::NotPending);
-			ensure!(Self::is_overdue(&obligation), Error::<T>::NotOverdue);
-			Self::default(id, obligation);
-			Ok(())
+			Self::do_mark_defaulted(origin, id)
 		}
 
 		/// Set the grace period: how many blocks after its due block an unpaid obligation may be
@@ -541,10 +488,7 @@ pub mod pallet {
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::set_grace_period())]
 		pub fn set_grace_period(origin: OriginFor<T>, blocks: BlockNumberFor<T>) -> DispatchResult {
-			T::AdminOrigin::ensure_origin(origin)?;
-			GracePeriod::<T>::put(blocks);
-			Self::deposit_event(Event::GracePeriodSet { blocks });
-			Ok(())
+			Self::do_set_grace_period(origin, blocks)
 		}
 
 		/// Publish a standing offer: requests that match `terms` are accepted at once.
@@ -559,34 +503,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::publish_offer())]
 		pub fn publish_offer(origin: OriginFor<T>, terms: OfferTerms<T>) -> DispatchResult {
 			let provider = ensure_signed(origin)?;
-			ensure!(
-				terms.min_amount >= T::MinAmount::get() && terms.min_amount <= terms.max_amount,
-				Error::<T>::InvalidAmountRange
-			);
-			ensure!(
-				!terms.due_in.is_zero() && terms.due_in <= T::MaxDueIn::get(),
-				Error::<T>::InvalidDueIn
-			);
-			ensure!(terms.min_score <= 1_000, Error::<T>::InvalidScore);
-			if let Some(rule) = terms.sla {
-				ensure!(terms.device.is_some(), Error::<T>::SlaWithoutDevice);
-				ensure!(Self::is_valid_sla(&rule), Error::<T>::InvalidSla);
-			}
-			if let Some(device) = terms.device {
-				Self::ensure_device_of(&device, &provider)?;
-			}
-			let mut offers = ProviderOffers::<T>::get(&provider);
-			let offer = NextOfferId::<T>::get();
-			let next = offer.checked_add(1).ok_or(Error::<T>::Overflow)?;
-			offers.try_push(offer).map_err(|_| Error::<T>::TooManyOffers)?;
-			let deposit = T::OfferDeposit::get();
-			T::Currency::hold(&HoldReason::OfferDeposit.into(), &provider, deposit)?;
-
-			ProviderOffers::<T>::insert(&provider, offers);
-			NextOfferId::<T>::put(next);
-			Offers::<T>::insert(offer, Offer { provider: provider.clone(), terms, deposit });
-			Self::deposit_event(Event::OfferPublished { offer, provider });
-			Ok(())
+			Self::do_publish_offer(provider, terms)
 		}
 
 		/// Withdraw offer `offer`: no new request is accepted under it; obligations already
@@ -598,25 +515,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::withdraw_offer())]
 		pub fn withdraw_offer(origin: OriginFor<T>, offer: OfferId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let standing = Offers::<T>::get(offer).ok_or(Error::<T>::UnknownOffer)?;
-			ensure!(standing.provider == who, Error::<T>::NotOfferProvider);
-			T::Currency::release(
-				&HoldReason::OfferDeposit.into(),
-				&who,
-				standing.deposit,
-				Precision::BestEffort,
-			)?;
-			Offers::<T>::remove(offer);
-			ProviderOffers::<T>::mutate_exists(&who, |offers| {
-				if let Some(list) = offers {
-					list.retain(|o| *o != offer);
-					if list.is_empty() {
-						*offers = None;
-					}
-				}
-			});
-			Self::deposit_event(Event::OfferWithdrawn { offer });
-			Ok(())
+			Self::do_withdraw_offer(who, offer)
 		}
 
 		/// Archive obligation `id`: remove it and its stream entries, and release its deposit
@@ -628,25 +527,7 @@ pub mod pallet {
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::archive())]
 		pub fn archive(origin: OriginFor<T>, id: ObligationId) -> DispatchResult {
-			ensure_signed(origin)?;
-			let obligation = Obligations::<T>::get(id).ok_or(Error::<T>::UnknownObligation)?;
-			let closed_at = obligation.closed_at.ok_or(Error::<T>::StillPending)?;
-			ensure!(
-				frame_system::Pallet::<T>::block_number()
-					> closed_at.saturating_add(Retention::<T>::get()),
-				Error::<T>::RetentionNotOver
-			);
-			T::Currency::release(
-				&HoldReason::ObligationDeposit.into(),
-				&obligation.consumer,
-				obligation.deposit,
-				Precision::BestEffort,
-			)?;
-			Obligations::<T>::remove(id);
-			Streams::<T>::remove((Side::Provider, &obligation.provider), id.to_be_bytes());
-			Streams::<T>::remove((Side::Consumer, &obligation.consumer), id.to_be_bytes());
-			Self::deposit_event(Event::Archived { id });
-			Ok(())
+			Self::do_archive(origin, id)
 		}
 
 		/// Set the retention period: how many blocks after it closes an obligation may be
@@ -656,10 +537,7 @@ pub mod pallet {
 		#[pallet::call_index(9)]
 		#[pallet::weight(T::WeightInfo::set_retention())]
 		pub fn set_retention(origin: OriginFor<T>, blocks: BlockNumberFor<T>) -> DispatchResult {
-			T::AdminOrigin::ensure_origin(origin)?;
-			Retention::<T>::put(blocks);
-			Self::deposit_event(Event::RetentionSet { blocks });
-			Ok(())
+			Self::do_set_retention(origin, blocks)
 		}
 	}
 }
@@ -668,310 +546,6 @@ impl<T: Config> Pallet<T> {
 	/// The chain's genesis hash, which device requests sign so they cannot be replayed elsewhere.
 	pub fn genesis_hash() -> T::Hash {
 		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
-	}
-
-	/// `device` is active and belongs to `party`.
-	fn ensure_device_of(device: &DeviceId, party: &T::AccountId) -> DispatchResult {
-		ensure!(T::Devices::is_active(device), Error::<T>::DeviceNotActive);
-		ensure!(T::Devices::owner_of(device).as_ref() == Some(party), Error::<T>::NotDeviceOwner);
-		Ok(())
-	}
-
-	/// SLA bounds with at least one side, the lower not above the upper.
-	fn is_valid_sla(rule: &ThresholdRule) -> bool {
-		(rule.min.is_some() || rule.max.is_some())
-			&& rule.min.zip(rule.max).is_none_or(|(min, max)| min <= max)
-	}
-
-	/// Accept `request` from `consumer` if it matches its offer; everything is checked before
-	/// anything is written.
-	fn do_create(
-		consumer: T::AccountId,
-		request: Request<T>,
-		consumer_device: Option<DeviceId>,
-	) -> DispatchResult {
-		let Offer { provider, terms, .. } =
-			Offers::<T>::get(request.offer).ok_or(Error::<T>::UnknownOffer)?;
-		ensure!(consumer != provider, Error::<T>::SelfObligation);
-		ensure!(
-			request.amount >= terms.min_amount && request.amount <= terms.max_amount,
-			Error::<T>::AmountOutOfRange
-		);
-		ensure!(T::Credit::score(&consumer) >= terms.min_score, Error::<T>::ScoreTooLow);
-		if let Some(device) = terms.device {
-			Self::ensure_device_of(&device, &provider)?;
-		}
-		let mut watch = None;
-		if let (Some(_), Some(device)) = (terms.sla, terms.device) {
-			let list = SlaWatch::<T>::get(device);
-			ensure!(
-				list.len() < T::MaxSlaPerDevice::get() as usize,
-				Error::<T>::TooManySlaObligations
-			);
-			watch = Some((device, list));
-		}
-		let outstanding = Outstanding::<T>::get(&consumer)
-			.checked_add(&request.amount)
-			.ok_or(Error::<T>::Overflow)?;
-		ensure!(outstanding <= T::Credit::credit_limit(&consumer), Error::<T>::CreditLimitExceeded);
-		let id = NextObligationId::<T>::get();
-		let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
-		let now = frame_system::Pallet::<T>::block_number();
-		let due = now.checked_add(&terms.due_in).ok_or(Error::<T>::Overflow)?;
-		let deposit = T::ObligationDeposit::get();
-		T::Currency::hold(&HoldReason::ObligationDeposit.into(), &consumer, deposit)?;
-
-		if let Some((device, mut list)) = watch {
-			list.try_push(id).map_err(|_| Error::<T>::TooManySlaObligations)?;
-			SlaWatch::<T>::insert(device, list);
-		}
-		Outstanding::<T>::insert(&consumer, outstanding);
-		Streams::<T>::insert((Side::Provider, &provider), id.to_be_bytes(), ());
-		Streams::<T>::insert((Side::Consumer, &consumer), id.to_be_bytes(), ());
-		DueQueue::<T>::insert(Self::due_key(due, id), ());
-		NextObligationId::<T>::put(next);
-		let amount = request.amount;
-		Obligations::<T>::insert(
-			id,
-			Obligation {
-				consumer: consumer.clone(),
-				provider: provider.clone(),
-				offer: request.offer,
-				amount,
-				paid: Zero::zero(),
-				penalty: Zero::zero(),
-				breaches: 0,
-				last_breach: None,
-				credit_fee: Zero::zero(),
-				service_hash: terms.service_hash,
-				note: request.note,
-				created: now,
-				due,
-				consumer_device,
-				provider_device: terms.device,
-				sla: terms.sla,
-				deposit,
-				status: Status::Pending,
-				closed_at: None,
-			},
-		);
-		Self::deposit_event(Event::Created {
-			id,
-			offer: request.offer,
-			consumer,
-			provider,
-			amount,
-			due,
-			device: consumer_device,
-		});
-		Ok(())
-	}
-
-	/// The [`DueQueue`] key of obligation `id` due at `due`.
-	fn due_key(due: BlockNumberFor<T>, id: ObligationId) -> [u8; 16] {
-		let due: u64 = due.unique_saturated_into();
-		let mut key = [0u8; 16];
-		key[..8].copy_from_slice(&due.to_be_bytes());
-		key[8..].copy_from_slice(&id.to_be_bytes());
-		key
-	}
-
-	/// Whether `obligation`'s grace period is over.
-	fn is_overdue(obligation: &Obligation<T>) -> bool {
-		frame_system::Pallet::<T>::block_number()
-			> obligation.due.saturating_add(GracePeriod::<T>::get())
-	}
-
-	/// Close a fully paid obligation, on time or late.
-	fn fulfil(id: ObligationId, obligation: Obligation<T>) {
-		let on_time = frame_system::Pallet::<T>::block_number() <= obligation.due;
-		let outcome = if on_time { Outcome::FulfilledOnTime } else { Outcome::FulfilledLate };
-		let paid = obligation.paid;
-		Self::close(id, obligation, Status::Fulfilled, outcome, paid);
-		Self::deposit_event(Event::Fulfilled { id, on_time });
-	}
-
-	/// Mark a pending obligation defaulted.
-	fn default(id: ObligationId, obligation: Obligation<T>) {
-		let unpaid = obligation.remaining();
-		Self::close(id, obligation, Status::Defaulted, Outcome::Defaulted, unpaid);
-		Self::deposit_event(Event::Defaulted { id, unpaid });
-	}
-
-	/// Take `by` off what `consumer` owes; the entry goes once nothing is owed.
-	fn reduce_outstanding(consumer: &T::AccountId, by: BalanceOf<T>) {
-		Outstanding::<T>::mutate_exists(consumer, |o| {
-			let rest = o.unwrap_or_default().saturating_sub(by);
-			*o = if rest.is_zero() { None } else { Some(rest) };
-		});
-	}
-
-	/// End a pending obligation with `status`: it leaves the consumer's outstanding total, the
-	/// due queue and its SLA device's watch list, and reputation hears `outcome` worth `value`.
-	fn close(
-		id: ObligationId,
-		mut obligation: Obligation<T>,
-		status: Status,
-		outcome: Outcome,
-		value: BalanceOf<T>,
-	) {
-		let left = obligation.remaining();
-		if !left.is_zero() {
-			Self::reduce_outstanding(&obligation.consumer, left);
-		}
-		DueQueue::<T>::remove(Self::due_key(obligation.due, id));
-		if let (Some(_), Some(device)) = (obligation.sla, obligation.provider_device) {
-			SlaWatch::<T>::mutate_exists(device, |list| {
-				if let Some(l) = list {
-					l.retain(|o| *o != id);
-					if l.is_empty() {
-						*list = None;
-					}
-				}
-			});
-		}
-		T::Reputation::record(Settlement {
-			consumer: &obligation.consumer,
-			provider: &obligation.provider,
-			outcome,
-			value,
-			credit_fee: obligation.credit_fee,
-		});
-		obligation.status = status;
-		obligation.closed_at = Some(frame_system::Pallet::<T>::block_number());
-		Obligations::<T>::insert(id, obligation);
-	}
-
-	/// Default up to `max` overdue obligations, earliest due first; returns how many.
-	fn sweep(now: BlockNumberFor<T>, max: u32) -> u32 {
-		if max == 0 {
-			return 0;
-		}
-		let grace: u64 = GracePeriod::<T>::get().unique_saturated_into();
-		let now: u64 = now.unique_saturated_into();
-		let overdue: Vec<[u8; 16]> = DueQueue::<T>::iter_keys()
-			.take(max as usize)
-			.take_while(|key| {
-				let mut due = [0u8; 8];
-				due.copy_from_slice(&key[..8]);
-				u64::from_be_bytes(due).saturating_add(grace) < now
-			})
-			.collect();
-		let mut done = 0;
-		for key in overdue {
-			let mut raw = [0u8; 8];
-			raw.copy_from_slice(&key[8..]);
-			let id = ObligationId::from_be_bytes(raw);
-			match Obligations::<T>::get(id) {
-				Some(obligation) if obligation.status == Status::Pending => {
-					Self::default(id, obligation);
-				},
-				// Not pending any more: a stale entry, dropped.
-				_ => DueQueue::<T>::remove(key),
-			}
-			done += 1;
-		}
-		done
-	}
-
-	/// Apply SLA penalties for `gateway`'s batch `anchor`, in which `device` showed
-	/// `summaries`, to the pending obligations watching `device`; returns how many it examined.
-	fn apply_penalties(
-		anchor: AnchorId,
-		gateway: &T::AccountId,
-		device: &DeviceId,
-		summaries: &[MetricSummary],
-	) -> u32 {
-		let watchers = SlaWatch::<T>::get(device);
-		if watchers.is_empty() {
-			return 0;
-		}
-		let now = frame_system::Pallet::<T>::block_number();
-		let owner = T::Devices::owner_of(device);
-		for id in watchers.iter().copied() {
-			let Some(mut obligation) = Obligations::<T>::get(id) else { continue };
-			let Some(rule) = obligation.sla else { continue };
-			let applies = obligation.status == Status::Pending &&
-				now <= obligation.due &&
-				// A consumer's own gateway cannot prove its provider's service was poor.
-				&obligation.consumer != gateway &&
-				// Nor can a device that is no longer the provider's.
-				owner.as_ref() == Some(&obligation.provider) &&
-				obligation.last_breach.is_none_or(|last| anchor > last) &&
-				summaries.iter().any(|s| rule.is_breached_by(s));
-			if !applies {
-				continue;
-			}
-			let remaining = obligation.remaining();
-			let cut = T::SlaPenalty::get().mul_floor(obligation.amount).min(remaining);
-			obligation.penalty = obligation.penalty.saturating_add(cut);
-			obligation.breaches = obligation.breaches.saturating_add(1);
-			obligation.last_breach = Some(anchor);
-			Self::reduce_outstanding(&obligation.consumer, cut);
-			Self::deposit_event(Event::PenaltyApplied { id, anchor, cut });
-			if obligation.remaining().is_zero() {
-				let penalty = obligation.penalty;
-				Self::close(id, obligation, Status::Forfeited, Outcome::Forfeited, penalty);
-				Self::deposit_event(Event::Forfeited { id, penalty });
-			} else {
-				Obligations::<T>::insert(id, obligation);
-			}
-		}
-		watchers.len() as u32
-	}
-
-	/// A page of a stream: at most `limit` obligations with `status` (any if `None`) among
-	/// the stream's ids after `start_after`, examining at most [`MAX_SCAN`] entries.
-	fn page(ids: impl Iterator<Item = [u8; 8]>, status: Option<Status>, limit: u32) -> Page<T> {
-		let mut items = Vec::new();
-		let mut last = None;
-		let mut more = false;
-		for (scanned, raw) in ids.enumerate() {
-			if items.len() as u32 >= limit || scanned as u32 >= MAX_SCAN {
-				more = true;
-				break;
-			}
-			let id = ObligationId::from_be_bytes(raw);
-			last = Some(id);
-			if let Some(obligation) = Obligations::<T>::get(id) {
-				if status.is_none_or(|s| s == obligation.status) {
-					items.push((id, obligation));
-				}
-			}
-		}
-		Page { items, next: if more { last } else { None } }
-	}
-
-	/// A page of `who`'s stream on `side`, oldest first (see [`Page`]).
-	pub fn stream(
-		side: Side,
-		who: T::AccountId,
-		status: Option<Status>,
-		start_after: Option<ObligationId>,
-		limit: u32,
-	) -> Page<T> {
-		let key = (side, who);
-		let ids: alloc::boxed::Box<dyn Iterator<Item = [u8; 8]>> = match start_after {
-			Some(after) => alloc::boxed::Box::new(Streams::<T>::iter_key_prefix_from(
-				&key,
-				Streams::<T>::hashed_key_for(&key, after.to_be_bytes()),
-			)),
-			None => alloc::boxed::Box::new(Streams::<T>::iter_key_prefix(&key)),
-		};
-		Self::page(ids, status, limit)
-	}
-
-	/// `provider`'s standing offers, oldest first.
-	pub fn offers_of(provider: &T::AccountId) -> Vec<(OfferId, Offer<T>)> {
-		ProviderOffers::<T>::get(provider)
-			.into_iter()
-			.filter_map(|id| Offers::<T>::get(id).map(|offer| (id, offer)))
-			.collect()
-	}
-
-	/// What `consumer` may still take on: its credit limit less what it owes.
-	pub fn remaining_credit(consumer: &T::AccountId) -> BalanceOf<T> {
-		T::Credit::credit_limit(consumer).saturating_sub(Outstanding::<T>::get(consumer))
 	}
 
 	/// Check the pallet's invariants:
@@ -1062,21 +636,5 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		Ok(())
-	}
-}
-
-impl<T: Config> OnAnchored<T::AccountId> for Pallet<T> {
-	fn on_anchored(
-		anchor: AnchorId,
-		gateway: &T::AccountId,
-		device: &DeviceId,
-		summaries: &[MetricSummary],
-	) -> Weight {
-		let watchers = Self::apply_penalties(anchor, gateway, device, summaries);
-		T::WeightInfo::on_anchored(watchers)
-	}
-
-	fn max_weight() -> Weight {
-		T::WeightInfo::on_anchored(T::MaxSlaPerDevice::get())
 	}
 }

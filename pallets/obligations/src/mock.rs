@@ -9,7 +9,10 @@ use frame_support::{
 	traits::{ConstU32, ConstU64},
 };
 use iotrust_primitives::{
-	device::{DeviceId, DevicePublicKey, DeviceRegistry, DeviceSignature, KeyScheme},
+	device::{
+		DeviceId, DevicePublicKey, DeviceRefusal, DeviceRegistry, DeviceSignature, DeviceStatus,
+		KeyScheme, Signer,
+	},
 	keypair::DeviceKeypair,
 };
 use sp_core::H256;
@@ -125,6 +128,12 @@ impl DeviceRegistry<u64> for MockDevices {
 	}
 	fn verify_at(device: &DeviceId, _at: u64, payload: &[u8], signature: &DeviceSignature) -> bool {
 		get(device).is_some_and(|d| d.key.verify(payload, signature))
+	}
+	fn standing(device: &DeviceId, gateway: &u64) -> Result<Signer<u64>, DeviceRefusal> {
+		let d = get(device).ok_or(DeviceRefusal::DeviceNotActive)?;
+		let status = if d.active { DeviceStatus::Active } else { DeviceStatus::Suspended };
+		DeviceRefusal::judge(Some(status), d.gateway.as_ref(), gateway)?;
+		Ok(Signer { owner: d.owner, key: d.key })
 	}
 }
 

@@ -4,9 +4,9 @@
 //! SLA, a provider locked by unsolicited obligations, credit farmed with a colluder) tried again.
 
 use crate::{
-	mock::*, DeviceNonce, DueQueue, Error, Event, HoldReason, Obligations as Stored, OfferId,
-	OfferTerms, Offers, Outstanding, ProviderOffers, Request, Side, SlaWatch, Status, Streams,
-	WeightInfo,
+	mock::*, DeviceNonce, DueQueue, Error, Event, HoldReason, ObligationRequest,
+	Obligations as Stored, OfferId, OfferTerms, Offers, Outstanding, ProviderOffers, Request, Side,
+	SlaWatch, Status, Streams, WeightInfo,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -56,7 +56,7 @@ fn publish(terms: OfferTerms<Test>) -> OfferId {
 }
 
 fn request(offer: OfferId, amount: u64) -> Request<Test> {
-	Request { offer, amount, note: b"charging".to_vec().try_into().unwrap() }
+	Request::<Test> { offer, amount, note: b"charging".to_vec().try_into().unwrap() }
 }
 
 /// CONSUMER takes up `offer` for `amount`; returns the obligation's id.
@@ -272,6 +272,54 @@ fn a_gateway_creates_for_a_device_that_signed_the_request_once() {
 		assert_noop!(submit(OTHER, 1, r.clone(), sig.clone()), Error::<Test>::NotDeviceGateway);
 		deactivate(device(1));
 		assert_noop!(submit(GATEWAY, 1, r, sig), Error::<Test>::DeviceNotActive);
+	});
+}
+
+/// The runtime API's check answers what the call would, and changes nothing.
+#[test]
+fn a_device_request_is_checked_as_the_call_would_judge_it_without_a_trace() {
+	ExtBuilder.build_and_execute(|| {
+		let offer = publish(plain_offer());
+		let r = request(offer, 30);
+		let sig = signed_request(&r, 0);
+		let unbounded = |r: &Request<Test>| ObligationRequest {
+			offer: r.offer,
+			amount: r.amount,
+			note: r.note.to_vec(),
+		};
+		let check = |who: u64, r: &Request<Test>, sig: &_| {
+			Obligations::check_device_request(who, device(1), unbounded(r), Clone::clone(sig))
+		};
+		let before = sp_io::storage::root(sp_runtime::StateVersion::V1);
+		assert_ok!(check(GATEWAY, &r, &sig));
+		assert_eq!(check(OTHER, &r, &sig), Err(Error::<Test>::NotDeviceGateway.into()));
+		assert_eq!(
+			check(GATEWAY, &request(offer, 31), &sig),
+			Err(Error::<Test>::BadDeviceSignature.into())
+		);
+		let too_much = request(offer, 1_000_000);
+		assert_eq!(
+			check(GATEWAY, &too_much, &signed_request(&too_much, 0)),
+			Err(Error::<Test>::AmountOutOfRange.into())
+		);
+		let long = ObligationRequest { note: vec![0; 1_000], ..unbounded(&r) };
+		assert!(matches!(
+			Obligations::check_device_request(GATEWAY, device(1), long, sig.clone()),
+			Err(sp_runtime::DispatchError::Other(_))
+		));
+		assert_eq!(
+			sp_io::storage::root(sp_runtime::StateVersion::V1),
+			before,
+			"checking wrote nothing"
+		);
+		assert_eq!(DeviceNonce::<Test>::get(device(1)), 0);
+		// The call then does what the check said.
+		assert_ok!(Obligations::create_for_device(
+			RuntimeOrigin::signed(GATEWAY),
+			device(1),
+			r,
+			sig
+		));
 	});
 }
 

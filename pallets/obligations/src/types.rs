@@ -12,7 +12,9 @@ use iotrust_primitives::{
 use sp_core::H256;
 use sp_runtime::traits::{Saturating, Zero};
 
-pub use iotrust_primitives::obligations::{ObligationId, ObligationStatus as Status, OfferId};
+pub use iotrust_primitives::obligations::{
+	ObligationId, ObligationRequest, ObligationStatus as Status, OfferId,
+};
 
 /// Which side of its obligations a stream shows.
 #[derive(
@@ -82,27 +84,8 @@ pub struct Offer<T: Config> {
 	pub deposit: BalanceOf<T>,
 }
 
-/// What a consumer (or its device) asks for under an offer.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
-)]
-#[scale_info(skip_type_params(T))]
-pub struct Request<T: Config> {
-	/// The offer it takes up.
-	pub offer: OfferId,
-	/// How much, within the offer's bounds.
-	pub amount: BalanceOf<T>,
-	/// A short human-readable note (e.g. the session's number).
-	pub note: BoundedVec<u8, T::MaxNoteLen>,
-}
+/// What a consumer (or its device) asks for under an offer, as the pallet takes it.
+pub type Request<T> = ObligationRequest<BalanceOf<T>, BoundedVec<u8, <T as Config>::MaxNoteLen>>;
 
 /// An obligation: what `consumer` owes `provider` for one service, on the terms of the offer
 /// as they stood when it was accepted.
@@ -184,4 +167,81 @@ pub struct Page<T: Config> {
 	pub items: Vec<(ObligationId, Obligation<T>)>,
 	/// The id to pass as `start_after` for the next page, if there may be more.
 	pub next: Option<ObligationId>,
+}
+
+/// An obligation as the runtime API returns it, with this runtime's types.
+pub type ObligationInfoOf<T> = pallet_obligations_runtime_api::ObligationInfo<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+>;
+
+/// A page of a stream as the runtime API returns it.
+pub type PageInfoOf<T> = pallet_obligations_runtime_api::Page<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+>;
+
+/// An offer as the runtime API returns it.
+pub type OfferInfoOf<T> = pallet_obligations_runtime_api::OfferInfo<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+>;
+
+impl<T: Config> Obligation<T> {
+	/// As clients see it (`obligationsApi.obligation`), with what is still to pay.
+	pub fn info(self) -> ObligationInfoOf<T> {
+		pallet_obligations_runtime_api::ObligationInfo {
+			remaining: self.remaining(),
+			consumer: self.consumer,
+			provider: self.provider,
+			offer: self.offer,
+			amount: self.amount,
+			paid: self.paid,
+			penalty: self.penalty,
+			breaches: self.breaches,
+			last_breach: self.last_breach,
+			credit_fee: self.credit_fee,
+			service_hash: self.service_hash,
+			note: self.note.into_inner(),
+			created: self.created,
+			due: self.due,
+			consumer_device: self.consumer_device,
+			provider_device: self.provider_device,
+			sla: self.sla,
+			deposit: self.deposit,
+			status: self.status,
+			closed_at: self.closed_at,
+		}
+	}
+}
+
+impl<T: Config> Page<T> {
+	/// As clients see it (`obligationsApi.providerStream`, `consumerStream`).
+	pub fn info(self) -> PageInfoOf<T> {
+		pallet_obligations_runtime_api::Page {
+			items: self.items.into_iter().map(|(id, o)| (id, o.info())).collect(),
+			next: self.next,
+		}
+	}
+}
+
+impl<T: Config> Offer<T> {
+	/// As clients see it (`obligationsApi.offer`, `offersOf`).
+	pub fn info(self) -> OfferInfoOf<T> {
+		let t = self.terms;
+		pallet_obligations_runtime_api::OfferInfo {
+			provider: self.provider,
+			service_hash: t.service_hash,
+			min_amount: t.min_amount,
+			max_amount: t.max_amount,
+			due_in: t.due_in,
+			min_score: t.min_score,
+			device: t.device,
+			sla: t.sla,
+			deposit: self.deposit,
+		}
+	}
 }

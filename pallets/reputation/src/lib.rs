@@ -38,16 +38,15 @@
 extern crate alloc;
 
 pub use pallet::*;
+pub use types::*;
 
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod types;
 
-use frame_support::{
-	pallet_prelude::*, traits::Get, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound,
-	PartialEqNoBound,
-};
+use frame_support::{pallet_prelude::*, traits::Get};
 use frame_system::pallet_prelude::*;
 use iotrust_primitives::reputation::{CreditLimit, Outcome, ReputationSink, Settlement};
 use sp_runtime::{
@@ -100,56 +99,6 @@ pub fn score(good: u128, bad: u128, prior: u128) -> u32 {
 		return NEUTRAL_SCORE;
 	}
 	mul_div(u128::from(MAX_SCORE), good, total).min(u128::from(MAX_SCORE)) as u32
-}
-
-/// What a consumer has paid one provider, as the pair's diminishing returns remember it.
-#[derive(
-	Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug, DecodeWithMemTracking,
-)]
-pub struct Counterparty<AccountId, Balance> {
-	/// The provider.
-	pub account: AccountId,
-	/// Paid to it on time or late, decayed to the record's `updated_at`.
-	pub paid: Balance,
-}
-
-/// How many obligations ended one way, and what they were worth.
-pub type Tally<Balance> = (u32, Balance);
-
-/// What one account's history holds.
-#[derive(
-	Encode,
-	Decode,
-	MaxEncodedLen,
-	TypeInfo,
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
-	DefaultNoBound,
-)]
-#[scale_info(skip_type_params(T))]
-pub struct Record<T: Config> {
-	/// Obligations paid on time: count and total value.
-	pub on_time: Tally<T::Balance>,
-	/// Obligations paid late.
-	pub late: Tally<T::Balance>,
-	/// Obligations defaulted, with what was left unpaid.
-	pub defaulted: Tally<T::Balance>,
-	/// Obligations forgiven by their provider.
-	pub cancelled: Tally<T::Balance>,
-	/// Obligations whose SLA penalties took what was left.
-	pub forfeited: Tally<T::Balance>,
-	/// Good points, decayed to `updated_at`.
-	pub good: T::Balance,
-	/// Bad points, decayed to `updated_at`.
-	pub bad: T::Balance,
-	/// Credit bought with burned credit fees, decayed to `updated_at`.
-	pub earned: T::Balance,
-	/// The providers paid most recently and most (at most [`Config::MaxCounterparties`]).
-	pub counterparties: BoundedVec<Counterparty<T::AccountId, T::Balance>, T::MaxCounterparties>,
-	/// When the points were last brought up to date.
-	pub updated_at: BlockNumberFor<T>,
 }
 
 #[frame_support::pallet]
@@ -263,6 +212,34 @@ impl<T: Config> Pallet<T> {
 	/// `who`'s history, decayed to now.
 	pub fn record_of(who: &T::AccountId) -> Option<Record<T>> {
 		Records::<T>::get(who).map(Self::decayed)
+	}
+
+	/// `who`'s reputation as clients see it (`reputationApi.record`): decayed to now, with its
+	/// score and credit limit.
+	pub fn reputation_info(
+		who: &T::AccountId,
+	) -> Option<
+		pallet_reputation_runtime_api::ReputationInfo<T::AccountId, T::Balance, BlockNumberFor<T>>,
+	> {
+		let record = Self::record_of(who)?;
+		Some(pallet_reputation_runtime_api::ReputationInfo {
+			score: Self::score_of_record(&record),
+			credit_limit: Self::credit_of(Some(&record)),
+			on_time: record.on_time,
+			late: record.late,
+			defaulted: record.defaulted,
+			cancelled: record.cancelled,
+			forfeited: record.forfeited,
+			good: record.good,
+			bad: record.bad,
+			earned: record.earned,
+			counterparties: record
+				.counterparties
+				.into_iter()
+				.map(|c| (c.account, c.paid))
+				.collect(),
+			updated_at: record.updated_at,
+		})
 	}
 
 	/// The score of `record` (already decayed).
@@ -386,5 +363,11 @@ impl<T: Config> CreditLimit<T::AccountId, T::Balance> for Pallet<T> {
 
 	fn score(who: &T::AccountId) -> u32 {
 		Self::score_of(who)
+	}
+
+	fn standing(who: &T::AccountId) -> (u32, T::Balance) {
+		let record = Self::record_of(who);
+		let score = record.as_ref().map_or(NEUTRAL_SCORE, Self::score_of_record);
+		(score, Self::credit_of(record.as_ref()))
 	}
 }

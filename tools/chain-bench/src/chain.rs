@@ -192,18 +192,17 @@ pub fn block_timestamp(extrinsics: &[Vec<u8>]) -> Option<u64> {
 	})
 }
 
-/// The key of `System::BlockWeight`.
+/// The key of `System::BlockWeight`, as the runtime's own storage item makes it.
 pub fn block_weight_key() -> Vec<u8> {
-	let mut key = sp_io::hashing::twox_128(b"System").to_vec();
-	key.extend(sp_io::hashing::twox_128(b"BlockWeight"));
-	key
+	frame_system::BlockWeight::<iotrust_runtime::Runtime>::hashed_key().to_vec()
 }
 
-/// The key of `System::Events`.
+/// The key of `System::Events` (a storage item frame-system keeps private), made by FRAME's own
+/// function from the runtime's name for the pallet.
 pub fn events_key() -> Vec<u8> {
-	let mut key = sp_io::hashing::twox_128(b"System").to_vec();
-	key.extend(sp_io::hashing::twox_128(b"Events"));
-	key
+	use frame_support::traits::PalletInfoAccess;
+	let pallet = iotrust_runtime::System::name();
+	frame_support::storage::storage_prefix(pallet.as_bytes(), b"Events").to_vec()
 }
 
 /// The index of each extrinsic that failed in dispatch, with its error, from a block's

@@ -298,7 +298,7 @@ impl Prepared {
 			},
 			(Workload::Anchor, Self::Anchors { devices }) => {
 				let first = u64::from(round) * READINGS_PER_DEVICE;
-				let ranges: Vec<pallet_anchoring::DeviceRange<Runtime>> = devices[index]
+				let ranges: Vec<pallet_anchoring::DeviceRangeOf<Runtime>> = devices[index]
 					.iter()
 					.map(|device| pallet_anchoring::DeviceRange {
 						device: *device,
@@ -331,7 +331,11 @@ impl Prepared {
 /// `obligations.create` of 1 IOTR under `offer`.
 fn create(offer: OfferId) -> RuntimeCall {
 	RuntimeCall::Obligations(pallet_obligations::Call::create {
-		request: pallet_obligations::Request { offer, amount: UNIT, note: Default::default() },
+		request: pallet_obligations::Request::<Runtime> {
+			offer,
+			amount: UNIT,
+			note: Default::default(),
+		},
 		consumer_device: None,
 	})
 }

@@ -8,7 +8,9 @@
 //! - `devices_of(owner, start_after, limit)`: a page of an owner's devices (at most
 //!   [`MAX_PAGE`]); pass the last id of a page as `start_after` to get the next;
 //! - `verify(device, payload, signature)`: whether the device signed the payload, and if not,
-//!   why ([`Verification`]).
+//!   why ([`Verification`]);
+//! - `serves(gateway, owner)`: whether the gateway agreed to serve the owner, whose devices may
+//!   then bind to it (since version 3).
 //!
 //! The return types are concrete types of this crate, so a Rust client can name them.
 //! Version 2: `device` and `devices_of` return [`DeviceInfo`] (version 1 returned the pallet's
@@ -101,7 +103,7 @@ pub struct DeviceInfo<AccountId, Balance, BlockNumber> {
 
 sp_api::decl_runtime_apis! {
 	/// Device lookups and signature verification.
-	#[api_version(2)]
+	#[api_version(3)]
 	pub trait DevicesApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -121,5 +123,10 @@ sp_api::decl_runtime_apis! {
 		/// Whether `signature` over `payload` is by `device`'s current key and the device is
 		/// active; otherwise why not.
 		fn verify(device: DeviceId, payload: Vec<u8>, signature: DeviceSignature) -> Verification;
+
+		/// Whether `gateway` agreed to serve `owner`, whose devices may then bind to it (since
+		/// version 3).
+		#[api_version(3)]
+		fn serves(gateway: AccountId, owner: AccountId) -> bool;
 	}
 }

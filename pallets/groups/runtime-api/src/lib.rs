@@ -3,7 +3,9 @@
 //! What clients ask the chain about gateway groups (polkadot.js: `api.call.groupsApi.*`):
 //!
 //! - `group(id)`: a group's members, threshold, key epoch, key and account, as [`GroupInfo`];
-//! - `groups_of(gateway)`: the groups a gateway is a member of.
+//! - `groups_of(gateway)`: the groups a gateway is a member of;
+//! - `proposal(group, call_hash)`: the group's open proposal of the call with that BLAKE2-256
+//!   hash, if any: who proposed it and which members approve it (since version 2).
 //!
 //! Which group endorsed an anchor: `anchoringApi.endorsement(anchor)`, and `checkReading`
 //! answers `AnchoredByGroup { group, epoch }`.
@@ -14,7 +16,7 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
-pub use iotrust_primitives::groups::{Epoch, GroupId, GroupPublicKey};
+pub use iotrust_primitives::groups::{Epoch, GroupId, GroupPublicKey, Proposal};
 use scale_info::TypeInfo;
 
 /// A member gateway and the consortium member that runs it.
@@ -45,6 +47,7 @@ pub struct GroupInfo<AccountId> {
 
 sp_api::decl_runtime_apis! {
 	/// Gateway groups.
+	#[api_version(2)]
 	pub trait GroupsApi<AccountId>
 	where
 		AccountId: Codec,
@@ -54,5 +57,10 @@ sp_api::decl_runtime_apis! {
 
 		/// The groups `gateway` is a member of.
 		fn groups_of(gateway: AccountId) -> Vec<GroupId>;
+
+		/// Group `group`'s open proposal of the call whose BLAKE2-256 hash is `call_hash`, if
+		/// one is open (since version 2).
+		#[api_version(2)]
+		fn proposal(group: GroupId, call_hash: [u8; 32]) -> Option<Proposal<AccountId>>;
 	}
 }

@@ -10,7 +10,12 @@
 //!   oldest first, filtered by status if one is given, at most [`MAX_PAGE`] a call; a page's
 //!   `next` is the `start_after` of the next page;
 //! - `outstanding(consumer)` and `remaining_credit(consumer)`: what it owes on pending
-//!   obligations, and what it may still take on.
+//!   obligations, and what it may still take on;
+//! - `device_nonce(device)`: the device's count of obligation requests, the nonce its next one
+//!   signs (since version 3);
+//! - `check_device_request(gateway, device, request, signature)`: what
+//!   `obligations.createForDevice` would do if `gateway` submitted it now — `Ok`, or the error
+//!   it would fail with (since version 3), for gateways to ask before paying for a refusal.
 //!
 //! The return types are concrete types of this crate, so a Rust client can name them.
 //! Version 2: offers, and obligations as [`ObligationInfo`] (version 1 returned the pallet's
@@ -24,11 +29,12 @@ use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
 pub use iotrust_primitives::{
 	anchoring::{AnchorId, ThresholdRule},
-	device::DeviceId,
-	obligations::{ObligationId, ObligationStatus, OfferId},
+	device::{DeviceId, DeviceSignature},
+	obligations::{ObligationId, ObligationRequest, ObligationStatus, OfferId},
 };
 use scale_info::TypeInfo;
 use sp_core::H256;
+pub use sp_runtime::DispatchError;
 
 /// The most obligations one stream call returns.
 pub const MAX_PAGE: u32 = 100;
@@ -112,7 +118,7 @@ pub struct Page<AccountId, Balance, BlockNumber> {
 
 sp_api::decl_runtime_apis! {
 	/// Offers, obligation streams and credit.
-	#[api_version(2)]
+	#[api_version(3)]
 	pub trait ObligationsApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -139,5 +145,20 @@ sp_api::decl_runtime_apis! {
 
 		/// `provider`'s standing offers, oldest first.
 		fn offers_of(provider: AccountId) -> Vec<(OfferId, OfferInfo<AccountId, Balance, BlockNumber>)>;
+
+		/// `device`'s count of obligation requests: the nonce its next request signs (since
+		/// version 3).
+		#[api_version(3)]
+		fn device_nonce(device: DeviceId) -> u32;
+
+		/// What `obligations.createForDevice(device, request, signature)` would do if `gateway`
+		/// submitted it now: `Ok`, or the error it would fail with (since version 3).
+		#[api_version(3)]
+		fn check_device_request(
+			gateway: AccountId,
+			device: DeviceId,
+			request: ObligationRequest<Balance>,
+			signature: DeviceSignature,
+		) -> Result<(), DispatchError>;
 	}
 }

@@ -36,20 +36,90 @@ pub fn device_of_topic(topic: &str) -> Option<DeviceId> {
 	}
 }
 
+/// The topic a device publishes its obligation requests on (the relay's).
+pub fn request_topic(device: &DeviceId) -> String {
+	format!("iotrust/{}/obligation", hex0x(device.as_bytes()))
+}
+
+/// The topic filter for devices' obligation requests.
+pub const REQUEST_FILTER: &str = "iotrust/+/obligation";
+
+/// The device a request topic names, if it is one.
+pub fn device_of_request_topic(topic: &str) -> Option<DeviceId> {
+	let mut parts = topic.split('/');
+	match (parts.next(), parts.next(), parts.next(), parts.next()) {
+		(Some("iotrust"), Some(id), Some("obligation"), None) => parse_h256(id).ok(),
+		_ => None,
+	}
+}
+
+/// Where the gateway replies to `device`.
+pub fn reply_topic(device: &DeviceId) -> String {
+	format!("iotrust/{}/obligation/reply", hex0x(device.as_bytes()))
+}
+
 /// `0x`-prefixed lower-case hex.
 pub fn hex0x(bytes: &[u8]) -> String {
 	format!("0x{}", hex::encode(bytes))
 }
 
+/// Why a message or a value is not in its documented JSON form.
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+	/// Not JSON, or not the fields a reading has.
+	#[error("bad JSON: {0}")]
+	Json(#[from] serde_json::Error),
+	/// Not hex.
+	#[error("{text:?} is not hex: {source}")]
+	Hex {
+		/// What was given.
+		text: String,
+		/// Why.
+		source: hex::FromHexError,
+	},
+	/// Not 32 bytes of hex.
+	#[error("{0:?} is not a 32-byte hex value")]
+	H256(String),
+	/// A signature not written `{ "<Scheme>": "0x…" }`.
+	#[error("signature must be {{ \"<Scheme>\": \"0x…\" }}")]
+	SignatureForm,
+	/// A scheme and a length no device signs with.
+	#[error("{scheme} signature of {len} bytes is not a known scheme and length")]
+	SignatureScheme {
+		/// The scheme named.
+		scheme: String,
+		/// The bytes given.
+		len: usize,
+	},
+	/// A field missing or of the wrong kind: `field` must be `expected`.
+	#[error("{field}: {expected}")]
+	Field {
+		/// The field.
+		field: &'static str,
+		/// What it must be.
+		expected: &'static str,
+	},
+	/// A field no such message has.
+	#[error("unknown field {0:?}")]
+	UnknownField(String),
+}
+
+impl FormatError {
+	/// `field` is missing or not `expected`.
+	pub fn field(field: &'static str, expected: &'static str) -> Self {
+		Self::Field { field, expected }
+	}
+}
+
 /// Bytes from `0x`-prefixed (or bare) hex.
-pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
-	hex::decode(s.trim_start_matches("0x")).map_err(|e| format!("{s:?} is not hex: {e}"))
+pub fn parse_hex(s: &str) -> Result<Vec<u8>, FormatError> {
+	hex::decode(s.trim_start_matches("0x"))
+		.map_err(|source| FormatError::Hex { text: s.into(), source })
 }
 
 /// A 32-byte hash from hex.
-pub fn parse_h256(s: &str) -> Result<H256, String> {
-	H256::from_str(s.trim_start_matches("0x"))
-		.map_err(|e| format!("{s:?} is not a 32-byte hex value: {e}"))
+pub fn parse_h256(s: &str) -> Result<H256, FormatError> {
+	H256::from_str(s.trim_start_matches("0x")).map_err(|_| FormatError::H256(s.into()))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -70,16 +140,12 @@ struct ReadingJson {
 }
 
 /// A signature from its JSON form `{ "<Variant>": "0x…" }`.
-pub fn signature_from_json(v: &Value) -> Result<DeviceSignature, String> {
-	let obj = v
-		.as_object()
-		.filter(|o| o.len() == 1)
-		.ok_or("signature must be { \"<Scheme>\": \"0x…\" }")?;
-	let (variant, bytes) = obj.iter().next().ok_or("empty signature")?;
-	let bytes = parse_hex(bytes.as_str().ok_or("signature bytes must be a hex string")?)?;
-	DeviceSignature::from_tagged(variant, &bytes).ok_or_else(|| {
-		format!("{variant} signature of {} bytes is not a known scheme and length", bytes.len())
-	})
+pub fn signature_from_json(v: &Value) -> Result<DeviceSignature, FormatError> {
+	let obj = v.as_object().filter(|o| o.len() == 1).ok_or(FormatError::SignatureForm)?;
+	let (variant, bytes) = obj.iter().next().ok_or(FormatError::SignatureForm)?;
+	let bytes = parse_hex(bytes.as_str().ok_or(FormatError::SignatureForm)?)?;
+	DeviceSignature::from_tagged(variant, &bytes)
+		.ok_or_else(|| FormatError::SignatureScheme { scheme: variant.clone(), len: bytes.len() })
 }
 
 /// A signature's JSON form.
@@ -89,18 +155,16 @@ pub fn signature_to_json(sig: &DeviceSignature) -> Value {
 }
 
 /// Parse one telemetry message.
-pub fn parse_reading(payload: &[u8]) -> Result<SignedReading, String> {
-	let r: ReadingJson = serde_json::from_slice(payload).map_err(|e| format!("bad JSON: {e}"))?;
-	reading_from(r)
+pub fn parse_reading(payload: &[u8]) -> Result<SignedReading, FormatError> {
+	reading_from(serde_json::from_slice(payload)?)
 }
 
 /// A reading from its JSON value.
-pub fn reading_from_value(v: Value) -> Result<SignedReading, String> {
-	let r: ReadingJson = serde_json::from_value(v).map_err(|e| format!("bad reading: {e}"))?;
-	reading_from(r)
+pub fn reading_from_value(v: Value) -> Result<SignedReading, FormatError> {
+	reading_from(serde_json::from_value(v)?)
 }
 
-fn reading_from(r: ReadingJson) -> Result<SignedReading, String> {
+fn reading_from(r: ReadingJson) -> Result<SignedReading, FormatError> {
 	Ok(SignedReading {
 		device: parse_h256(&r.device)?,
 		seq: r.seq,
@@ -131,18 +195,22 @@ pub fn proof_to_value(p: &MerkleProof) -> Value {
 }
 
 /// A proof from its JSON value.
-pub fn proof_from_value(v: &Value) -> Result<MerkleProof, String> {
-	let index = v["index"].as_u64().ok_or("proof.index missing")?;
-	let leaf_count = v["leafCount"].as_u64().ok_or("proof.leafCount missing")?;
+pub fn proof_from_value(v: &Value) -> Result<MerkleProof, FormatError> {
+	let number = |field: &'static str, key: &str| {
+		v[key]
+			.as_u64()
+			.and_then(|n| u32::try_from(n).ok())
+			.ok_or(FormatError::field(field, "a number below 2^32"))
+	};
 	let siblings = v["siblings"]
 		.as_array()
-		.ok_or("proof.siblings missing")?
+		.ok_or(FormatError::field("proof.siblings", "a list of 32-byte hex values"))?
 		.iter()
 		.map(|s| parse_h256(s.as_str().unwrap_or_default()))
 		.collect::<Result<Vec<_>, _>>()?;
 	Ok(MerkleProof {
-		index: u32::try_from(index).map_err(|_| "proof.index too large")?,
-		leaf_count: u32::try_from(leaf_count).map_err(|_| "proof.leafCount too large")?,
+		index: number("proof.index", "index")?,
+		leaf_count: number("proof.leafCount", "leafCount")?,
 		siblings,
 	})
 }
@@ -173,18 +241,30 @@ mod tests {
 
 	#[test]
 	fn malformed_messages_say_why() {
-		assert!(parse_reading(b"{not json").unwrap_err().contains("bad JSON"));
+		assert!(matches!(parse_reading(b"{not json"), Err(FormatError::Json(_))));
 		let missing = br#"{"device":"0x00","seq":1}"#;
 		assert!(parse_reading(missing).is_err());
 		let bad_sig = serde_json::json!({
 			"device": hex0x(&[1; 32]), "seq": 1, "timestampMs": 1, "metrics": [],
 			"signature": { "Ed25519": "0x1234" },
 		});
-		assert!(parse_reading(bad_sig.to_string().as_bytes()).unwrap_err().contains("Ed25519"));
+		let err = parse_reading(bad_sig.to_string().as_bytes()).unwrap_err();
+		assert!(matches!(&err, FormatError::SignatureScheme { scheme, .. } if scheme == "Ed25519"));
 		let unknown = serde_json::json!({
 			"device": hex0x(&[1; 32]), "seq": 1, "timestampMs": 1, "metrics": [],
 			"signature": { "Rsa": "0x1234" },
 		});
 		assert!(parse_reading(unknown.to_string().as_bytes()).is_err());
+	}
+
+	#[test]
+	fn request_topics() {
+		let d = H256([7; 32]);
+		let topic = request_topic(&d);
+		assert_eq!(topic, format!("iotrust/{}/obligation", hex0x(d.as_bytes())));
+		assert_eq!(device_of_request_topic(&topic), Some(d));
+		assert_eq!(device_of_request_topic(&format!("{topic}/reply")), None);
+		assert_eq!(device_of_request_topic(&topic.replace("obligation", "telemetry")), None);
+		assert_eq!(reply_topic(&d), format!("{topic}/reply"));
 	}
 }

@@ -9,20 +9,24 @@
 //!   "nonce": 0, "signature": { "Ed25519": "0x<64 bytes>" } }
 //! ```
 //!
-//! `nonce` is the device's count of requests so far (`Obligations.DeviceNonce`), the signature
-//! is over `obligation_payload(genesis, device, nonce, (offer, amount, note))`, and `amount`
-//! (plancks) may be a string or a number. The gateway checks the device is active and bound to
-//! it, the nonce is the chain's, the note fits `Obligations.MaxNoteLen`, and the signature;
-//! then submits `obligations.createForDevice` (paying its fee; the consumer's deposit is held)
-//! and publishes the outcome on `iotrust/<device-id>/obligation/reply` (QoS 1):
+//! `nonce` is the device's count of requests so far (`obligationsApi.deviceNonce`), the
+//! signature is over `obligation_payload(genesis, device, nonce, (offer, amount, note))`, and
+//! `amount` (plancks) may be a string or a number. The gateway checks the device is active and
+//! bound to it, the nonce is the chain's, the note fits `Obligations.MaxNoteLen`, and the
+//! signature; then asks the chain what the call would do (`obligationsApi.checkDeviceRequest`:
+//! the offer, the amount, the consumer's credit); then submits `obligations.createForDevice`
+//! (paying its fee; the consumer's deposit is held) and publishes the outcome on
+//! `iotrust/<device-id>/obligation/reply` (QoS 1):
 //!
 //! - `{ "id", "nonce", "status": "created", "obligation": <id>, "block": "0x…" }`
 //! - `{ "id", "nonce", "status": "rejected", "reason": "<why>", "detail": "…" }`: the gateway did
-//!   not submit it (`bad_request`, `unknown_device`, `inactive_device`, `not_our_device`,
-//!   `stale_nonce`, `note_too_long`, `bad_signature`, `busy` while the device's previous request
-//!   is under way);
+//!   not submit it (`bad_request`, `unknown_device`, `device_not_active`, `not_device_gateway`,
+//!   `stale_nonce`, `note_too_long`, `bad_signature`, `chain_refused` with the chain's error
+//!   as the detail, e.g. `Obligations.CreditLimitExceeded`, `unchecked` when the chain did not
+//!   answer, `busy` while the device's previous request is under way);
 //! - `{ "id", "nonce", "status": "failed", "error": "Obligations.CreditLimitExceeded" }`: the
-//!   chain refused it in a finalized block; the nonce is not used up;
+//!   chain refused it in a finalized block (its state changed since the check); the nonce is not
+//!   used up;
 //! - `{ "id", "nonce", "status": "notSubmitted", "error": "…" }`: it could not be submitted (node
 //!   unreachable, pool refusal); the device may ask again with the same nonce.
 //!
@@ -31,16 +35,16 @@
 //! be created twice).
 
 use crate::{
-	anchorer::{CallFailure, Relayed},
-	chain::{AccountId, Call, Chain},
+	chain::port::{CallFailure, ChainError, PalletError, Relayed},
+	chain::{interface, AccountId, Call, Chain},
+	ingest::telemetry::{hex0x, parse_hex, reply_topic, signature_from_json, FormatError},
+	ingest::validate::{DeviceLookup, Validator},
+	ingest::RequestSink,
 	stats::Stats,
-	telemetry::{hex0x, parse_h256, parse_hex, signature_from_json},
-	validate::{DeviceLookup, Validator},
 };
-use codec::{Decode, Encode};
 use iotrust_primitives::{
-	device::{obligation_payload, DeviceId, DeviceSignature},
-	obligations::OfferId,
+	device::{obligation_payload, DeviceId, DeviceRefusal, DeviceSignature},
+	obligations::ObligationRequest,
 	Balance,
 };
 use rumqttc::{AsyncClient, QoS};
@@ -53,41 +57,13 @@ use std::{
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
-/// The topic filter for devices' obligation requests.
-pub const REQUEST_FILTER: &str = "iotrust/+/obligation";
-
-/// The device a request topic names, if it is one.
-pub fn device_of_request_topic(topic: &str) -> Option<DeviceId> {
-	let mut parts = topic.split('/');
-	match (parts.next(), parts.next(), parts.next(), parts.next()) {
-		(Some("iotrust"), Some(id), Some("obligation"), None) => parse_h256(id).ok(),
-		_ => None,
-	}
-}
-
-/// Where the gateway replies to `device`.
-pub fn reply_topic(device: &DeviceId) -> String {
-	format!("iotrust/{}/obligation/reply", hex0x(device.as_bytes()))
-}
-
-/// What the device asks for: the obligations pallet's `Request` (offer, amount, note).
-#[derive(Encode, Decode, Clone, Debug, PartialEq, Eq)]
-pub struct Terms {
-	/// The offer.
-	pub offer: OfferId,
-	/// How much, in plancks.
-	pub amount: Balance,
-	/// A short note.
-	pub note: Vec<u8>,
-}
-
 /// A device's signed request, as published.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
 	/// The device's own reference, echoed in the reply.
 	pub id: Value,
 	/// What it asks for.
-	pub terms: Terms,
+	pub terms: ObligationRequest<Balance>,
 	/// Its count of requests so far.
 	pub nonce: u32,
 	/// Its signature over the obligation payload.
@@ -95,31 +71,42 @@ pub struct Request {
 }
 
 /// Read a request message.
-pub fn parse_request(payload: &[u8]) -> Result<Request, String> {
-	let v: Value = serde_json::from_slice(payload).map_err(|e| format!("bad JSON: {e}"))?;
-	let obj = v.as_object().ok_or("a request is a JSON object")?;
+pub fn parse_request(payload: &[u8]) -> Result<Request, FormatError> {
+	let v: Value = serde_json::from_slice(payload)?;
+	let obj = v.as_object().ok_or(FormatError::field("request", "a JSON object"))?;
 	for key in obj.keys() {
 		if !["id", "offer", "amount", "note", "nonce", "signature"].contains(&key.as_str()) {
-			return Err(format!("unknown field {key:?}"));
+			return Err(FormatError::UnknownField(key.clone()));
 		}
 	}
-	let offer = v["offer"].as_u64().ok_or("offer: a number")?;
+	let offer = v["offer"].as_u64().ok_or(FormatError::field("offer", "a number"))?;
+	let plancks = || FormatError::field("amount", "an integer in plancks");
 	let amount = match &v["amount"] {
-		Value::String(s) => s.parse::<Balance>().map_err(|_| "amount: an integer in plancks")?,
-		Value::Number(n) => n.as_u64().ok_or("amount: an integer in plancks")?.into(),
-		_ => return Err("amount: an integer in plancks (a string or a number)".into()),
+		Value::String(s) => s.parse::<Balance>().map_err(|_| plancks())?,
+		Value::Number(n) => n.as_u64().ok_or_else(plancks)?.into(),
+		_ => {
+			return Err(FormatError::field(
+				"amount",
+				"an integer in plancks (a string or a number)",
+			))
+		},
 	};
 	let note = match &v["note"] {
 		Value::Null => vec![],
 		Value::String(s) => parse_hex(s)?,
-		_ => return Err("note: 0x hex".into()),
+		_ => return Err(FormatError::field("note", "0x hex")),
 	};
 	let nonce = v["nonce"]
 		.as_u64()
 		.and_then(|n| u32::try_from(n).ok())
-		.ok_or("nonce: the device's count of requests")?;
+		.ok_or(FormatError::field("nonce", "the device's count of requests"))?;
 	let signature = signature_from_json(&v["signature"])?;
-	Ok(Request { id: v["id"].clone(), terms: Terms { offer, amount, note }, nonce, signature })
+	Ok(Request {
+		id: v["id"].clone(),
+		terms: ObligationRequest { offer, amount, note },
+		nonce,
+		signature,
+	})
 }
 
 /// Why the gateway did not submit a request.
@@ -135,18 +122,36 @@ fn rejected(reason: &'static str, detail: impl Into<String>) -> Rejected {
 	Rejected { reason, detail: detail.into() }
 }
 
-/// What the chain says of a device's requests: its nonce and the longest note.
+/// What the chain says of a device's requests: its nonce, and what the call would do.
 pub trait RequestChain: DeviceLookup {
-	/// `Obligations.DeviceNonce` of `device`.
+	/// `device`'s count of obligation requests (`obligationsApi.deviceNonce`).
 	fn obligation_nonce(
 		&self,
 		device: &DeviceId,
-	) -> impl std::future::Future<Output = Result<u32, String>> + Send;
+	) -> impl std::future::Future<Output = Result<u32, ChainError>> + Send;
+
+	/// What `obligations.createForDevice` would do if this gateway submitted it now
+	/// (`obligationsApi.checkDeviceRequest`): `Ok`, or the chain's error.
+	fn check_device_request(
+		&self,
+		device: &DeviceId,
+		request: &ObligationRequest<Balance>,
+		signature: &DeviceSignature,
+	) -> impl std::future::Future<Output = Result<Result<(), PalletError>, ChainError>> + Send;
 }
 
 impl RequestChain for Chain {
-	async fn obligation_nonce(&self, device: &DeviceId) -> Result<u32, String> {
+	async fn obligation_nonce(&self, device: &DeviceId) -> Result<u32, ChainError> {
 		Chain::obligation_nonce(self, device).await
+	}
+
+	async fn check_device_request(
+		&self,
+		device: &DeviceId,
+		request: &ObligationRequest<Balance>,
+		signature: &DeviceSignature,
+	) -> Result<Result<(), PalletError>, ChainError> {
+		Chain::check_device_request(self, device, request, signature).await
 	}
 }
 
@@ -160,6 +165,13 @@ pub struct Relay<C: RequestChain> {
 	busy: Mutex<HashSet<DeviceId>>,
 	stats: Arc<Stats>,
 	me: AccountId,
+}
+
+/// The relay takes the requests ingest hands on, each handled on a task of its own.
+impl<C: RequestChain> RequestSink for Arc<Relay<C>> {
+	fn take(&self, device: DeviceId, payload: Vec<u8>, client: AsyncClient) {
+		tokio::spawn(self.clone().handle(device, payload, client));
+	}
 }
 
 impl<C: RequestChain> Relay<C> {
@@ -185,7 +197,7 @@ impl<C: RequestChain> Relay<C> {
 	) -> Result<(Request, Call), (Value, Rejected)> {
 		let request = parse_request(payload).map_err(|e| {
 			let id = serde_json::from_slice::<Value>(payload).ok().map(|v| v["id"].clone());
-			(id.unwrap_or(Value::Null), rejected("bad_request", e))
+			(id.unwrap_or(Value::Null), rejected("bad_request", e.to_string()))
 		})?;
 		let fail = |r: Rejected| (request.id.clone(), r);
 		if request.terms.note.len() > self.max_note {
@@ -199,11 +211,8 @@ impl<C: RequestChain> Relay<C> {
 			.device_record(&device)
 			.await
 			.ok_or_else(|| fail(rejected("unknown_device", hex0x(device.as_bytes()))))?;
-		if info.status != 0 {
-			return Err(fail(rejected("inactive_device", "suspended or revoked")));
-		}
-		if info.gateway != Some(self.me) {
-			return Err(fail(rejected("not_our_device", "bound to another gateway or none")));
+		if let Err(r) = DeviceRefusal::judge(Some(info.status), info.gateway.as_ref(), &self.me) {
+			return Err(fail(rejected(r.label(), crate::ingest::validate::refusal_detail(r))));
 		}
 		let payload = obligation_payload(&self.genesis, &device, request.nonce, &request.terms);
 		if !info.key.verify(&payload, &request.signature) {
@@ -222,9 +231,17 @@ impl<C: RequestChain> Relay<C> {
 				format!("the chain expects nonce {expected}, the request has {}", request.nonce),
 			)));
 		}
+		// Last, the chain's own judgement of the call (the offer, the amount, the consumer's
+		// credit and score): a refusal costs nothing here, and would cost a fee on chain.
+		match self.chain.check_device_request(&device, &request.terms, &request.signature).await {
+			Ok(Ok(())) => {},
+			Ok(Err(refusal)) => return Err(fail(rejected("chain_refused", refusal.to_string()))),
+			Err(e) => {
+				return Err(fail(rejected("unchecked", format!("the chain did not say: {e}"))))
+			},
+		}
 		let call = Call::new(
-			"Obligations",
-			"create_for_device",
+			&crate::chain::interface::CREATE_FOR_DEVICE,
 			&(device, &request.terms, &request.signature),
 		);
 		Ok((request, call))
@@ -258,10 +275,7 @@ impl<C: RequestChain> Relay<C> {
 				let (id, nonce) = (request.id, request.nonce);
 				match outcome {
 					Ok(events) => {
-						let obligation = events
-							.iter()
-							.find(|(p, e, _)| p == "Obligations" && e == "Created")
-							.and_then(|(_, _, fields)| u64::decode(&mut &fields[..]).ok());
+						let obligation = interface::OBLIGATION_CREATED.find(&events);
 						info!("device {device:?}: obligation {obligation:?} created");
 						(
 							"created",
@@ -312,7 +326,10 @@ mod tests {
 			r#"{{"id":"r1","offer":3,"amount":"5000000000000","note":"0x6869","nonce":2,"signature":{{"Ed25519":"{sig}"}}}}"#
 		);
 		let r = parse_request(ok.as_bytes()).unwrap();
-		assert_eq!(r.terms, Terms { offer: 3, amount: 5_000_000_000_000, note: b"hi".to_vec() });
+		assert_eq!(
+			r.terms,
+			ObligationRequest { offer: 3, amount: 5_000_000_000_000, note: b"hi".to_vec() }
+		);
 		assert_eq!((r.nonce, r.id.as_str()), (2, Some("r1")));
 		let number = ok.replace(r#""5000000000000""#, "7");
 		assert_eq!(parse_request(number.as_bytes()).unwrap().terms.amount, 7);
@@ -323,17 +340,8 @@ mod tests {
 			(ok.replace("Ed25519", "Rsa"), "signature"),
 			("[]".into(), "JSON object"),
 		] {
-			let e = parse_request(bad.as_bytes()).unwrap_err();
+			let e = parse_request(bad.as_bytes()).unwrap_err().to_string();
 			assert!(e.contains(why), "{bad}: {e}");
 		}
-	}
-
-	#[test]
-	fn topics() {
-		let d = H256([7; 32]);
-		let topic = format!("iotrust/{}/obligation", hex0x(d.as_bytes()));
-		assert_eq!(device_of_request_topic(&topic), Some(d));
-		assert_eq!(device_of_request_topic(&format!("{topic}/reply")), None);
-		assert_eq!(reply_topic(&d), format!("{topic}/reply"));
 	}
 }

@@ -3,8 +3,9 @@
 //!
 //! Every reading the gateway accepted is in exactly one place: **pending** (waiting for a
 //! batch), **batched** (in a stored batch, with its leaf), or **set aside** (the chain would not
-//! take it, with the reason). What the gateway does often is bounded by indexes rather than by
-//! history:
+//! take it, with the reason). The rules that move a reading between them are plain code in
+//! [`crate::lifecycle`] and the batch's planning is [`Planner`]'s; this module persists what they
+//! decide. What the gateway does often is bounded by indexes rather than by history:
 //!
 //! - the devices with pending readings that may go in a batch now are listed apart (`queued`),
 //!   so the next batch is planned from at most `max_devices` devices' first readings, taking
@@ -19,6 +20,9 @@ mod group;
 mod upgrade;
 
 use crate::batch::{leaves, Batch, BatchHead, BatchStatus, Limits, Planner};
+use crate::lifecycle::{
+	self, Accepted, AsideDevice, AsideReading, AsideReason, LetGo, Origin, Verdict,
+};
 use codec::{Decode, Encode};
 use iotrust_primitives::{device::DeviceId, merkle::SignedReading};
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
@@ -29,21 +33,6 @@ use std::{
 	path::Path,
 	sync::{Arc, Mutex},
 };
-
-/// Whose batch an anchor from this gateway's account is (see [`Store::origin`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Origin {
-	/// This database built it, with that root.
-	Ours,
-	/// Numbered below this database's first batch: built before it (by the database it
-	/// replaces), so no sign of another gateway.
-	Earlier,
-	/// Not built here under that number and root: another gateway anchors with this account.
-	Foreign {
-		/// The root this database built under that number, if it built one.
-		ours: Option<H256>,
-	},
-}
 
 /// The database's page cache. redb's default (1 GiB) let the gateway's memory grow with its
 /// database for as long as it ran; the hot pages (pending readings, the queue, the newest
@@ -101,78 +90,6 @@ fn decode<T: Decode>(what: &'static str, mut bytes: &[u8]) -> Result<T> {
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
-
-/// What became of a reading offered to [`Store::accept`].
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Accepted {
-	/// Stored.
-	New,
-	/// Already stored, byte for byte (an MQTT redelivery): nothing to do.
-	Duplicate,
-	/// A different reading with a sequence number at or below the device's highest accepted one.
-	Replayed { last: u64 },
-	/// Stored, but set aside at once with the other readings of its device, which is held out
-	/// of batches for this reason.
-	SetAside(AsideReason),
-}
-
-/// Why readings were set aside: the chain would not take them from this gateway.
-#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum AsideReason {
-	/// The device is suspended, revoked or gone. Its readings wait: should it be resumed, they
-	/// are queued again.
-	DeviceNotActive,
-	/// The device is bound to another gateway or to none. Its readings wait: should it be bound
-	/// here again, they are queued again.
-	NotOurDevice,
-	/// The chain already has the device's readings up to `last` (from another gateway, or reset
-	/// by its owner): these can never be anchored.
-	SequenceReplay { last: u64 },
-	/// The device's sequence on chain is exhausted: nothing can follow it.
-	SequenceExhausted,
-}
-
-impl AsideReason {
-	/// Whether the device's readings must wait (the device is held out of batches) until the
-	/// chain would take them again; a replay only sets the replayed readings aside.
-	pub fn holds_device(self) -> bool {
-		matches!(self, Self::DeviceNotActive | Self::NotOurDevice | Self::SequenceExhausted)
-	}
-
-	/// Its name in listings, metrics and the log.
-	pub fn name(self) -> &'static str {
-		match self {
-			Self::DeviceNotActive => "device_not_active",
-			Self::NotOurDevice => "not_our_device",
-			Self::SequenceReplay { .. } => "sequence_replay",
-			Self::SequenceExhausted => "sequence_exhausted",
-		}
-	}
-}
-
-/// A reading set aside, with why and when.
-#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
-pub struct AsideReading {
-	/// The reading.
-	pub reading: SignedReading,
-	/// Why.
-	pub reason: AsideReason,
-	/// When, Unix ms.
-	pub at_ms: u64,
-}
-
-/// A device with readings set aside.
-#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
-pub struct AsideDevice {
-	/// The latest reason.
-	pub reason: AsideReason,
-	/// How many of its readings are set aside.
-	pub count: u64,
-	/// Whether it is held out of batches until the chain would take its readings again.
-	pub held: bool,
-	/// When its readings were last set aside, Unix ms.
-	pub since_ms: u64,
-}
 
 /// Where an accepted reading is.
 pub enum Location {
@@ -253,15 +170,6 @@ pub struct Proposal {
 	pub runs: Vec<(DeviceId, Vec<SignedReading>)>,
 }
 
-/// What the chain said of one device of a [`Proposal`].
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Verdict {
-	/// Its readings from `from` on may be anchored; any below are replays (set aside).
-	Admit { from: u64 },
-	/// None may: set them aside.
-	Aside(AsideReason),
-}
-
 /// An anchored batch's head and readings, as proofs read them.
 type ProvenBatch = (Arc<BatchHead>, Arc<ProvenBody>);
 
@@ -324,9 +232,10 @@ impl Store {
 			let mut aside_devices = w.open_table(ASIDE_DEVICES).map_err(db)?;
 			for r in readings {
 				let k = key(&r.device, r.seq);
-				let last = last_seq.get(r.device.as_bytes()).map_err(db)?.map(|v| v.value());
-				if let Some(last) = last.filter(|last| r.seq <= *last) {
-					let same = if let Some(v) = pending.get(&k[..]).map_err(db)? {
+				let device = r.device.as_bytes();
+				let last = last_seq.get(device).map_err(db)?.map(|v| v.value());
+				let same = || -> Result<bool> {
+					Ok(if let Some(v) = pending.get(&k[..]).map_err(db)? {
 						decode::<SignedReading>("reading", v.value())? == *r
 					} else if let Some(v) = located.get(&k[..]).map_err(db)? {
 						decode::<Placed>("placement", v.value())?.leaf == r.leaf_hash()
@@ -334,37 +243,33 @@ impl Store {
 						decode::<AsideReading>("set-aside reading", v.value())?.reading == *r
 					} else {
 						false
-					};
-					out.push(if same { Accepted::Duplicate } else { Accepted::Replayed { last } });
-					continue;
-				}
-				last_seq.insert(r.device.as_bytes(), r.seq).map_err(db)?;
-				let device = r.device.as_bytes();
+					})
+				};
 				// A device held out of batches (the chain would not take its readings) has its
 				// new readings set aside with it, to be queued again with the others.
-				let held = match aside_devices.get(device).map_err(db)? {
-					Some(v) => Some(decode::<AsideDevice>("set-aside device", v.value())?)
-						.filter(|a| a.held),
-					None => None,
+				let held = || -> Result<Option<AsideReason>> {
+					Ok(match aside_devices.get(device).map_err(db)? {
+						Some(v) => Some(decode::<AsideDevice>("set-aside device", v.value())?)
+							.filter(|a| a.held)
+							.map(|a| a.reason),
+						None => None,
+					})
 				};
-				if let Some(held) = held {
-					let now = crate::stats::now_ms();
-					set_aside(
-						&mut pending,
-						&mut aside,
-						&mut aside_devices,
-						&[r],
-						held.reason,
-						now,
-					)?;
-					out.push(Accepted::SetAside(held.reason));
+				let accepted = lifecycle::offered(r.seq, last, same, held)?;
+				out.push(accepted);
+				if matches!(accepted, Accepted::Duplicate | Accepted::Replayed { .. }) {
+					continue;
+				}
+				last_seq.insert(device, r.seq).map_err(db)?;
+				if let Accepted::SetAside(reason) = accepted {
+					let now = crate::clock::now_ms();
+					set_aside(&mut pending, &mut aside, &mut aside_devices, &[r], reason, now)?;
 					continue;
 				}
 				pending.insert(&k[..], &r.encode()[..]).map_err(db)?;
 				if in_flight.get(device).map_err(db)?.is_none() {
 					queued.insert(device, ()).map_err(db)?;
 				}
-				out.push(Accepted::New);
 			}
 		}
 		w.commit().map_err(db)?;
@@ -485,34 +390,18 @@ impl Store {
 					.into_iter()
 					.filter_map(|(r, there)| there.then_some(r))
 					.collect();
-				let (keep, reason) = match *verdict {
-					Verdict::Admit { from } => {
-						let (below, keep): (Vec<_>, Vec<_>) =
-							still.into_iter().partition(|r| r.seq < from);
-						let last = from.saturating_sub(1);
-						set_aside(
-							&mut pending,
-							&mut aside,
-							&mut aside_devices,
-							&below,
-							AsideReason::SequenceReplay { last },
-							now_ms,
-						)?;
-						(keep, None)
-					},
-					Verdict::Aside(reason) => {
-						set_aside(
-							&mut pending,
-							&mut aside,
-							&mut aside_devices,
-							&still,
-							reason,
-							now_ms,
-						)?;
-						(vec![], Some(reason))
-					},
-				};
-				if let Some(reason) = reason.filter(|r| r.holds_device()) {
+				let sorted = verdict.sort(still);
+				if let Some(reason) = sorted.reason {
+					set_aside(
+						&mut pending,
+						&mut aside,
+						&mut aside_devices,
+						&sorted.aside,
+						reason,
+						now_ms,
+					)?;
+				}
+				if let Some(reason) = sorted.hold {
 					queued.remove(device.as_bytes()).map_err(db)?;
 					hold_pending(
 						&mut pending,
@@ -523,6 +412,7 @@ impl Store {
 						now_ms,
 					)?;
 				}
+				let keep = sorted.keep;
 				readings.extend(keep.into_iter().cloned());
 			}
 			let mut meta = w.open_table(META).map_err(db)?;
@@ -617,13 +507,9 @@ impl Store {
 				}
 				for (device, reason) in culprits {
 					// A replay sets aside only what the chain already has; the rest may go.
-					let replayed = |seq: u64| match reason {
-						AsideReason::SequenceReplay { last } => seq <= *last,
-						_ => true,
-					};
 					let theirs: Vec<&SignedReading> = readings
 						.iter()
-						.filter(|r| r.device == *device && replayed(r.seq))
+						.filter(|r| r.device == *device && reason.covers(r.seq))
 						.collect();
 					set_aside(
 						&mut pending,
@@ -719,11 +605,7 @@ impl Store {
 	/// Whose batch `number`, anchored on chain from this gateway's account with `root`, is.
 	pub fn origin(&self, number: u64, root: &H256) -> Result<Origin> {
 		if let Some(head) = self.head(number)? {
-			return Ok(if head.root == *root {
-				Origin::Ours
-			} else {
-				Origin::Foreign { ours: Some(head.root) }
-			});
+			return Ok(Origin::of(number, root, Some(head.header.root), 0));
 		}
 		// Only a number this database never built needs its first batch.
 		let r = self.db.begin_read().map_err(db)?;
@@ -733,7 +615,7 @@ impl Store {
 			.get("first_batch")
 			.map_err(db)?
 			.map_or(0, |v| v.value());
-		Ok(if number < first { Origin::Earlier } else { Origin::Foreign { ours: None } })
+		Ok(Origin::of(number, root, None, first))
 	}
 
 	/// Where reading `seq` of `device` is, if it was accepted.
@@ -941,25 +823,26 @@ impl Store {
 			let mut back = 0u64;
 			let mut left = 0u64;
 			for (k, mut entry) in entries {
-				let waiting = entry.reason.holds_device();
-				if waiting && entry.reading.seq >= from {
-					aside.remove(&k[..]).map_err(db)?;
-					pending.insert(&k[..], &entry.reading.encode()[..]).map_err(db)?;
-					back += 1;
-				} else {
-					if waiting {
-						entry.reason = AsideReason::SequenceReplay { last: from.saturating_sub(1) };
+				match LetGo::of(entry.reason, entry.reading.seq, from) {
+					LetGo::Requeue => {
+						aside.remove(&k[..]).map_err(db)?;
+						pending.insert(&k[..], &entry.reading.encode()[..]).map_err(db)?;
+						back += 1;
+					},
+					LetGo::Replayed(reason) => {
+						entry.reason = reason;
 						entry.at_ms = now_ms;
 						aside.insert(&k[..], &entry.encode()[..]).map_err(db)?;
-					}
-					left += 1;
+						left += 1;
+					},
+					LetGo::Stays => left += 1,
 				}
 			}
 			if left == 0 {
 				aside_devices.remove(device.as_bytes()).map_err(db)?;
 			} else {
 				let entry = AsideDevice {
-					reason: AsideReason::SequenceReplay { last: from.saturating_sub(1) },
+					reason: AsideReason::replayed_below(from),
 					count: left,
 					held: false,
 					since_ms: now_ms,
@@ -1049,12 +932,7 @@ fn set_aside(
 		Some(v) => Some(decode::<AsideDevice>("set-aside device", v.value())?),
 		None => None,
 	};
-	let entry = AsideDevice {
-		reason,
-		count: before.as_ref().map_or(0, |b| b.count) + readings.len() as u64,
-		held: reason.holds_device() || before.is_some_and(|b| b.held),
-		since_ms: now_ms,
-	};
+	let entry = AsideDevice::after(before.as_ref(), reason, readings.len() as u64, now_ms);
 	aside_devices.insert(device, &entry.encode()[..]).map_err(db)?;
 	Ok(())
 }
@@ -1123,7 +1001,7 @@ pub(crate) mod tests {
 		let store = Store::open(&path).unwrap();
 		assert_eq!(store.pending_count().unwrap(), 3);
 		let batch = cut(&store, LIMITS).unwrap();
-		assert_eq!((batch.head.number, batch.readings.len()), (0, 3));
+		assert_eq!((batch.head.header.batch, batch.readings.len()), (0, 3));
 		assert_eq!(store.pending_count().unwrap(), 0);
 		assert!(cut(&store, LIMITS).is_none());
 		// Still a duplicate once batched.
@@ -1142,7 +1020,7 @@ pub(crate) mod tests {
 		store.accept(&[reading(1, 2, 0)]).unwrap();
 		assert!(matches!(store.locate(&d(1), 2).unwrap(), Some(Location::Pending)));
 		assert!(store.locate(&d(1), 3).unwrap().is_none());
-		assert_eq!(cut(&store, LIMITS).unwrap().head.number, 1);
+		assert_eq!(cut(&store, LIMITS).unwrap().head.header.batch, 1);
 	}
 
 	/// The attack of a device owner sharing the gateway: its device, suspended, gets a whole
@@ -1244,7 +1122,7 @@ pub(crate) mod tests {
 		let p = store.propose(LIMITS).unwrap();
 		assert_eq!(p.runs.len(), 1, "devices 1 and 2 are in flight");
 		assert!(store
-			.commit_batch(&p, &[Verdict::Aside(AsideReason::NotOurDevice)], 1)
+			.commit_batch(&p, &[Verdict::Aside(AsideReason::NotDeviceGateway)], 1)
 			.unwrap()
 			.is_none());
 		assert_eq!(store.held_devices(10).unwrap(), vec![(d(3), 0)]);
@@ -1261,7 +1139,7 @@ pub(crate) mod tests {
 		let second = cut(&store, LIMITS).unwrap();
 		assert_eq!(devices(&second), vec![3]);
 		assert_eq!(store.unsettled_count().unwrap(), 2);
-		store.settle_anchored(first.head.number, 0, H256::zero(), 1).unwrap();
+		store.settle_anchored(first.head.header.batch, 0, H256::zero(), 1).unwrap();
 		assert_eq!(devices(&cut(&store, LIMITS).unwrap()), vec![1]);
 	}
 
@@ -1278,7 +1156,7 @@ pub(crate) mod tests {
 			}
 			let batch = cut(&store, two).unwrap();
 			served.push(devices(&batch));
-			store.settle_anchored(batch.head.number, round, H256::zero(), 1).unwrap();
+			store.settle_anchored(batch.head.header.batch, round, H256::zero(), 1).unwrap();
 		}
 		assert_eq!(served, vec![vec![1, 2], vec![3, 4], vec![5, 1]]);
 	}
@@ -1306,15 +1184,15 @@ pub(crate) mod tests {
 		assert_eq!(store.next_batch().unwrap(), 7);
 		store.accept(&[reading(1, 0, 0)]).unwrap();
 		let batch = cut(&store, LIMITS).unwrap();
-		assert_eq!(batch.head.number, 7);
+		assert_eq!(batch.head.header.batch, 7);
 		// The batches below 7 were built before this database: seeing them anchored is no
 		// sign of another gateway; another root under a number from 7 on is.
 		let other = H256([0xee; 32]);
 		assert_eq!(store.origin(3, &other).unwrap(), Origin::Earlier);
-		assert_eq!(store.origin(7, &batch.head.root).unwrap(), Origin::Ours);
+		assert_eq!(store.origin(7, &batch.head.header.root).unwrap(), Origin::Ours);
 		assert_eq!(
 			store.origin(7, &other).unwrap(),
-			Origin::Foreign { ours: Some(batch.head.root) }
+			Origin::Foreign { ours: Some(batch.head.header.root) }
 		);
 		assert_eq!(store.origin(8, &other).unwrap(), Origin::Foreign { ours: None });
 	}
@@ -1332,7 +1210,7 @@ pub(crate) mod tests {
 		let batch = store.commit_batch(&p, &[Verdict::Admit { from: 2 }], 1).unwrap().unwrap();
 		// 0 and 1 set aside as replays; 2 and 3 batched; 4.. pending.
 		assert_eq!(batch.readings.len(), 2);
-		store.settle_anchored(batch.head.number, 1, H256::zero(), 1).unwrap();
+		store.settle_anchored(batch.head.header.batch, 1, H256::zero(), 1).unwrap();
 		let where_ = |page: &ReadingsPage| -> Vec<(u64, &'static str)> {
 			page.readings
 				.iter()
@@ -1380,9 +1258,9 @@ pub(crate) mod tests {
 			OldBatch {
 				number,
 				readings,
-				root: built.head.root,
-				from_ms: built.head.from_ms,
-				to_ms: built.head.to_ms,
+				root: built.head.header.root,
+				from_ms: built.head.header.from_ms,
+				to_ms: built.head.header.to_ms,
 				ranges: built.head.ranges,
 				status,
 			}
@@ -1422,12 +1300,12 @@ pub(crate) mod tests {
 		));
 		let unsettled = store.unsettled().unwrap();
 		assert_eq!(unsettled.len(), 1);
-		assert_eq!(unsettled[0].head.number, 1);
+		assert_eq!(unsettled[0].head.header.batch, 1);
 		assert!(matches!(store.locate(&d(3), 0).unwrap(), Some(Location::Pending)));
 		assert_eq!(store.pending_count().unwrap(), 3);
 		// Device 3 is queued again; device 2 waits for its batch in flight.
 		let next = cut(&store, LIMITS).unwrap();
-		assert_eq!((next.head.number, devices(&next)), (3, vec![3]));
+		assert_eq!((next.head.header.batch, devices(&next)), (3, vec![3]));
 		// Times are known for listing.
 		let page = store.readings(&d(1), (1, 1), None, 10, 10).unwrap();
 		assert_eq!(page.readings.len(), 1);
@@ -1458,7 +1336,9 @@ pub(crate) mod tests {
 		let flying = cut(&store, LIMITS).unwrap();
 		store.accept(&[reading(2, 1, 0), reading(2, 2, 0)]).unwrap();
 		let culprit = [(d(2), AsideReason::DeviceNotActive)];
-		store.settle_refused(flying.head.number, "DeviceNotActive".into(), &culprit, 3).unwrap();
+		store
+			.settle_refused(flying.head.header.batch, "DeviceNotActive".into(), &culprit, 3)
+			.unwrap();
 		assert_eq!((store.pending_count().unwrap(), store.aside_count().unwrap()), (0, 6));
 		// A redelivery is still a duplicate.
 		assert_eq!(store.accept(&[reading(1, 2, 0)]).unwrap(), vec![Accepted::Duplicate]);

@@ -6,14 +6,18 @@
 //! changed the device and ends after the block was seen: its answer is older than the
 //! invalidation. Every invalidation bumps a generation; an answer is only kept if no
 //! invalidation happened since its lookup began.
+//!
+//! [`refresh`] fills it ahead with the records of the devices bound to this gateway; the
+//! daemon's follower of finalized blocks empties what they change.
 
-use crate::chain::DeviceInfo;
+use crate::chain::{AccountId, Chain, DeviceInfo};
 use iotrust_primitives::device::DeviceId;
 use std::{
 	collections::HashMap,
-	sync::Mutex,
+	sync::{Arc, Mutex},
 	time::{Duration, Instant},
 };
+use tracing::{info, warn};
 
 /// How the cache is bounded.
 #[derive(Clone, Copy, Debug)]
@@ -133,14 +137,69 @@ impl DeviceCache {
 	}
 }
 
+/// How often the records of the devices bound to this gateway are read again (well within the
+/// cache's five minutes, so they do not age out of it all at once).
+const DEVICE_REFRESH: Duration = Duration::from_secs(120);
+
+/// Keep the records of the devices bound to this gateway in the cache, read a page (100) at a
+/// time from each owner it serves (`devicesApi.devicesOf`): at start, so that the first reading
+/// of each device after a restart finds its key at once (10,000 devices are 100 runtime calls
+/// instead of 10,000 lookups on the readings' path), and every [`DEVICE_REFRESH`] after. A
+/// page is taken with a ticket like any lookup: if a finalized block changed a device while the
+/// page was read, the page is read again once, otherwise left to the lookups on demand. Stops
+/// filling at nine tenths of the cache's capacity.
+pub async fn refresh(
+	chain: Arc<Chain>,
+	cache: Arc<DeviceCache>,
+	me: AccountId,
+	owners: Vec<AccountId>,
+) {
+	const PAGE: u32 = 100;
+	loop {
+		let started = Instant::now();
+		let mut kept = 0usize;
+		'owners: for owner in &owners {
+			let mut after = None;
+			loop {
+				let mut last = None;
+				let mut full = false;
+				for _attempt in 0..2 {
+					let ticket = cache.ticket();
+					let page = match chain.devices_of(owner, after, PAGE).await {
+						Ok(page) => page,
+						Err(e) => {
+							warn!("reading the devices of {}: {e}", crate::chain::ss58(owner));
+							break 'owners;
+						},
+					};
+					(last, full) = (page.last().map(|(id, _)| *id), page.len() as u32 == PAGE);
+					let ours: Vec<_> =
+						page.into_iter().filter(|(_, info)| info.gateway == Some(me)).collect();
+					let n = ours.len();
+					if ours.into_iter().all(|(id, info)| cache.put(ticket, id, Some(info))) {
+						kept += n;
+						break;
+					}
+				}
+				if !full || kept >= cache.capacity() / 10 * 9 {
+					break;
+				}
+				after = last;
+			}
+		}
+		info!("device records refreshed: {kept} bound to this gateway, in {:?}", started.elapsed());
+		tokio::time::sleep(DEVICE_REFRESH).await;
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use iotrust_primitives::device::DevicePublicKey;
+	use iotrust_primitives::device::{DevicePublicKey, DeviceStatus};
 	use sp_core::H256;
 
-	fn info(status: u8) -> DeviceInfo {
-		DeviceInfo { owner: [1; 32], key: DevicePublicKey::Ed25519([2; 32]), status, gateway: None }
+	fn info(status: DeviceStatus) -> DeviceInfo {
+		crate::chain::device_record(DevicePublicKey::Ed25519([2; 32]), status, None)
 	}
 
 	/// The attack of old: a device's key is rotated (or the device suspended) while the gateway
@@ -153,11 +212,11 @@ mod tests {
 		let ticket = cache.ticket();
 		// ... the lookup is on its way when a finalized block changes the device ...
 		cache.forget(&device);
-		assert!(!cache.put(ticket, device, Some(info(0))));
+		assert!(!cache.put(ticket, device, Some(info(DeviceStatus::Active))));
 		assert_eq!(cache.get(&device), None, "asked again, not served the old record");
 		let ticket = cache.ticket();
-		assert!(cache.put(ticket, device, Some(info(1))));
-		assert_eq!(cache.get(&device), Some(Some(info(1))));
+		assert!(cache.put(ticket, device, Some(info(DeviceStatus::Suspended))));
+		assert_eq!(cache.get(&device), Some(Some(info(DeviceStatus::Suspended))));
 		// A missed stretch of blocks (resubscription) forgets everything.
 		cache.clear();
 		assert_eq!(cache.get(&device), None);
@@ -172,10 +231,10 @@ mod tests {
 		};
 		let cache = DeviceCache::new(limits);
 		for i in 0..100u64 {
-			cache.put(cache.ticket(), H256::from_low_u64_be(i), Some(info(0)));
+			cache.put(cache.ticket(), H256::from_low_u64_be(i), Some(info(DeviceStatus::Active)));
 			assert!(cache.len() <= 10);
 		}
-		assert_eq!(cache.get(&H256::from_low_u64_be(99)), Some(Some(info(0))));
+		assert_eq!(cache.get(&H256::from_low_u64_be(99)), Some(Some(info(DeviceStatus::Active))));
 		cache.put(cache.ticket(), H256([9; 32]), None);
 		std::thread::sleep(Duration::from_millis(20));
 		assert_eq!(cache.get(&H256([9; 32])), None, "unknown devices are asked about again soon");

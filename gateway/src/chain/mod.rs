@@ -2,18 +2,24 @@
 //! and call indices looked up by name in the chain's metadata) and runtime APIs are called raw
 //! and decoded the same way, so the gateway needs no generated code and no metadata file.
 
-use crate::{
-	anchorer::{
-		AnchorChain, CallFailure, CallInFlight, ChainError, ChainLimits, InFlight, Outcome,
-		PalletError, PoolRefusal,
-	},
-	batch::BatchHead,
-};
-use codec::{Compact, Decode, Encode};
+pub mod interface;
+pub mod port;
+
+use crate::batch::BatchHead;
+use codec::{Compact, Decode, Encode, EncodeLike};
+use interface::{ApiDef, CallDef, Mismatch, Why};
 use iotrust_primitives::{
-	anchoring::{AnchorId, MetricSummary, RangeCheck},
-	device::{DeviceId, DevicePublicKey},
+	anchoring::{AnchorHeader, AnchorId, DeviceRange, MetricSummary, RangeCheck},
+	device::{DeviceId, DeviceSignature},
+	groups::Proposal,
 	merkle::{MerkleProof, SignedReading},
+	obligations::ObligationRequest,
+	Balance,
+};
+use pallet_obligations_runtime_api::DispatchError;
+use port::{
+	AnchorChain, AnchoringError, CallFailure, CallInFlight, ChainError, ChainLimits, InFlight,
+	Outcome, PalletError, PoolRefusal,
 };
 use sp_core::H256;
 use std::str::FromStr;
@@ -23,80 +29,54 @@ use subxt_signer::{sr25519::Keypair, SecretUri};
 /// An account id, as the runtime encodes it.
 pub type AccountId = [u8; 32];
 
-/// What the gateway needs to know of a device.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeviceInfo {
-	/// Its owner.
-	pub owner: AccountId,
-	/// Its current key.
-	pub key: DevicePublicKey,
-	/// 0 active, 1 suspended, 2 revoked.
-	pub status: u8,
-	/// The gateway it is bound to.
-	pub gateway: Option<AccountId>,
-}
+/// A device as `devicesApi.device` and `devicesApi.devicesOf` return it: the runtime API crate's
+/// type, with this runtime's balance and block number.
+pub type DeviceInfo = pallet_devices_runtime_api::DeviceInfo<
+	AccountId,
+	iotrust_primitives::Balance,
+	iotrust_primitives::BlockNumber,
+>;
 
-/// A device as `devicesApi.device` and `devicesApi.devicesOf` return it (the runtime API crate's
-/// type, with this runtime's balance and block number).
-type ChainDeviceInfo = pallet_devices_runtime_api::DeviceInfo<AccountId, u128, u32>;
-
-impl From<ChainDeviceInfo> for DeviceInfo {
-	fn from(d: ChainDeviceInfo) -> Self {
-		DeviceInfo { owner: d.owner, key: d.key, status: d.status as u8, gateway: d.gateway }
+/// A device record for tests: owned by `[1; 32]`, with `key`, `status` and `gateway`.
+#[cfg(test)]
+pub fn device_record(
+	key: iotrust_primitives::device::DevicePublicKey,
+	status: iotrust_primitives::device::DeviceStatus,
+	gateway: Option<AccountId>,
+) -> DeviceInfo {
+	DeviceInfo {
+		owner: [1; 32],
+		key,
+		status,
+		gateway,
+		metadata: pallet_devices_runtime_api::MetadataInfo {
+			model: vec![],
+			serial_hash: H256::zero(),
+			uri: vec![],
+		},
+		firmware: None,
+		attestation: None,
+		registered_at: 0,
+		deposit: 0,
+		rotations: 0,
+		firmware_reports: 0,
+		keys: vec![],
 	}
 }
 
 /// Why `checkReading` accepts or refuses a reading: the chain's own type.
 pub use iotrust_primitives::anchoring::ReadingCheck;
 
-/// One device's range in an anchor, as the chain records it.
-pub use iotrust_primitives::groups::SignedRange;
+/// An anchor as `anchoringApi.anchor` and `anchoringApi.anchorByBatch` return it: the chain's
+/// own type, with this runtime's account and block number.
+pub type ChainAnchor =
+	iotrust_primitives::anchoring::Anchor<AccountId, iotrust_primitives::BlockNumber>;
 
-/// An anchor as `anchoringApi.anchor` and `anchoringApi.anchorByBatch` return it, with its
-/// ranges (the block it was anchored in, which follows, is not read).
-#[derive(Decode, Debug, Clone)]
-pub struct AnchorRecord {
-	/// Who anchored it (a gateway, or a group's account).
-	pub gateway: AccountId,
-	/// Its batch number.
-	pub batch: u64,
-	/// Its root.
-	pub root: H256,
-	/// How many readings.
-	pub reading_count: u32,
-	/// The earliest reading's timestamp.
-	pub from_ms: u64,
-	/// The latest.
-	pub to_ms: u64,
-	/// Each device's range and summaries.
-	pub ranges: Vec<SignedRange>,
-}
+/// A gateway group as `groupsApi.group` returns it: the runtime API crate's type.
+pub type GroupInfo = pallet_groups_runtime_api::GroupInfo<AccountId>;
 
-/// A member gateway of a group, as `groupsApi.group` lists it.
-#[derive(Decode, Clone, Debug, PartialEq, Eq)]
-pub struct GroupMember {
-	/// The gateway's account.
-	pub gateway: AccountId,
-	/// The consortium member it belongs to.
-	pub member: AccountId,
-	/// The key it confirmed for the epoch, while that key is not active.
-	pub confirmed: Option<[u8; 32]>,
-}
-
-/// A gateway group, as `groupsApi.group` returns it.
-#[derive(Decode, Clone, Debug, PartialEq, Eq)]
-pub struct GroupInfo {
-	/// Its member gateways, in order (a member's index is its place here).
-	pub members: Vec<GroupMember>,
-	/// How many sign together.
-	pub threshold: u32,
-	/// The key epoch.
-	pub epoch: u32,
-	/// The epoch's key, once every member confirmed it.
-	pub key: Option<[u8; 32]>,
-	/// The account its devices are bound to and its anchors are made as.
-	pub account: AccountId,
-}
+/// A finalized extrinsic's events: pallet, event name, SCALE-encoded fields.
+pub type Events = Vec<(String, String, Vec<u8>)>;
 
 /// A connection to a node, with the account that signs.
 pub struct Chain {
@@ -120,10 +100,15 @@ type At = subxt::client::ClientAtBlock<SubstrateConfig, AtBlock>;
 /// or stopped), reads go to the node's finalized head again.
 const LATEST_FRESH: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// A secret URI that is not one.
+#[derive(Debug, thiserror::Error)]
+#[error("bad secret URI: {0}")]
+pub struct BadSecret(String);
+
 /// An account's key pair from a secret URI (`//Dave`, a phrase, `phrase//path`).
-pub fn keypair(secret: &str) -> Result<Keypair, String> {
-	let uri = SecretUri::from_str(secret).map_err(|e| format!("bad secret URI: {e}"))?;
-	Keypair::from_uri(&uri).map_err(|e| format!("bad secret URI: {e}"))
+pub fn keypair(secret: &str) -> Result<Keypair, BadSecret> {
+	let uri = SecretUri::from_str(secret).map_err(|e| BadSecret(e.to_string()))?;
+	Keypair::from_uri(&uri).map_err(|e| BadSecret(e.to_string()))
 }
 
 /// The SS58 form (prefix 42) of an account id.
@@ -135,39 +120,59 @@ pub fn ss58(account: &AccountId) -> String {
 impl Chain {
 	/// Connect to the node at `url` (ws://… or wss://…), signing with `signer` if given; fails
 	/// if the node does not answer, and for good if the connection is lost.
-	pub async fn connect(url: &str, signer: Option<Keypair>) -> Result<Self, String> {
+	pub async fn connect(url: &str, signer: Option<Keypair>) -> Result<Self, ChainError> {
 		let client = subxt::rpcs::RpcClient::from_insecure_url(url)
 			.await
-			.map_err(|e| format!("cannot connect to {url}: {e}"))?;
+			.map_err(|e| ChainError::unreachable(format_args!("connecting to {url}"), e))?;
 		Self::over(client, url, signer).await
 	}
 
 	/// Connect to the node at `url` as a daemon does: waits until the node answers, and
 	/// connects again, every second, whenever the connection is lost. Calls and subscriptions
 	/// made while it is down fail (their callers retry); later ones work again.
-	pub async fn connect_lasting(url: &str, signer: Option<Keypair>) -> Result<Self, String> {
+	pub async fn connect_lasting(url: &str, signer: Option<Keypair>) -> Result<Self, ChainError> {
 		use subxt::rpcs::client::reconnecting_rpc_client::{FixedInterval, RpcClient};
 		let reconnecting = RpcClient::builder()
 			.retry_policy(FixedInterval::from_millis(1_000))
 			.request_timeout(std::time::Duration::from_secs(30))
 			.build(url)
 			.await
-			.map_err(|e| format!("cannot connect to {url}: {e}"))?;
+			.map_err(|e| ChainError::unreachable(format_args!("connecting to {url}"), e))?;
 		Self::over(subxt::rpcs::RpcClient::new(reconnecting), url, signer).await
+	}
+
+	/// [`Self::connect_lasting`], waiting (and saying so every 10 s) until the node answers.
+	pub async fn connect_waiting(url: &str, signer: Option<Keypair>) -> Self {
+		loop {
+			// The client itself retries a connection that fails; say so now and then.
+			match tokio::time::timeout(
+				std::time::Duration::from_secs(10),
+				Self::connect_lasting(url, signer.clone()),
+			)
+			.await
+			{
+				Ok(Ok(chain)) => return chain,
+				Ok(Err(e)) => {
+					tracing::warn!("{e}; retrying in 2 s");
+					tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+				},
+				Err(_) => tracing::warn!("the node at {url} does not answer yet; still trying"),
+			}
+		}
 	}
 
 	async fn over(
 		client: subxt::rpcs::RpcClient,
 		url: &str,
 		signer: Option<Keypair>,
-	) -> Result<Self, String> {
+	) -> Result<Self, ChainError> {
 		// The legacy RPC methods, each call standing alone: a loaded node stops `chainHead`
 		// subscriptions whose blocks stay pinned too long, and every read through one then fails
 		// ("cannot find the block header") until it is followed again.
 		let backend = subxt::backend::LegacyBackend::builder().build(client.clone());
 		let api = OnlineClient::<SubstrateConfig>::from_backend(std::sync::Arc::new(backend))
 			.await
-			.map_err(|e| format!("cannot connect to {url}: {e}"))?;
+			.map_err(|e| ChainError::unreachable(format_args!("connecting to {url}"), e))?;
 		let rpc = subxt::rpcs::LegacyRpcMethods::new(client);
 		let blocks = std::sync::Arc::new(Blocks::new(api.clone(), rpc.clone()));
 		Ok(Self {
@@ -185,11 +190,13 @@ impl Chain {
 	/// head, and never older than the blocks whose device changes the cache has been told of
 	/// (the watcher records a block here before it reports the block's changes); otherwise at
 	/// the node's finalized head.
-	async fn at(&self) -> Result<At, String> {
+	async fn at(&self) -> Result<At, ChainError> {
 		let latest = self.latest.lock().unwrap_or_else(|p| p.into_inner()).clone();
 		match latest {
 			Some((seen, at)) if seen.elapsed() < LATEST_FRESH => Ok(at),
-			_ => self.api.at_current_block().await.map_err(|e| e.to_string()),
+			_ => {
+				self.api.at_current_block().await.map_err(|e| ChainError::unreachable("reading", e))
+			},
 		}
 	}
 
@@ -203,26 +210,45 @@ impl Chain {
 		H256(self.api.genesis_hash().0)
 	}
 
+	/// A dispatch error an event reported (e.g. `Groups.Acted`'s result), named by its pallet and
+	/// variant in the runtime's metadata.
+	pub async fn pallet_error(&self, e: &DispatchError) -> Result<PalletError, ChainError> {
+		Ok(dispatch_error(e, self.at().await?.metadata_ref()))
+	}
+
 	/// The signing account.
 	pub fn account(&self) -> Option<AccountId> {
 		self.signer.as_ref().map(|k| k.public_key().0)
 	}
 
 	/// Call runtime API `method` with SCALE-encoded `args` at the latest finalized block.
-	async fn runtime_call<R: Decode>(&self, method: &str, args: &impl Encode) -> Result<R, String> {
+	async fn runtime_call<A: Encode, R: Decode>(
+		&self,
+		method: &ApiDef<A, R>,
+		args: &impl EncodeLike<A>,
+	) -> Result<R, ChainError> {
 		let at = self.at().await?;
+		let name = method.state_call();
 		let bytes = at
 			.runtime_apis()
-			.call_raw(method, Some(&args.encode()))
+			.call_raw(&name, Some(&method.encode(args)))
 			.await
-			.map_err(|e| format!("{method}: {e}"))?;
-		R::decode(&mut &bytes[..]).map_err(|e| format!("{method}: cannot decode the answer: {e}"))
+			.map_err(|e| ChainError::unreachable(&name, e))?;
+		R::decode(&mut &bytes[..]).map_err(|e| ChainError::unreadable(&name, e))
+	}
+
+	/// Compare every call, runtime API method and event this gateway uses, and the anchoring
+	/// errors it acts on, with the runtime's metadata ([`interface::check`]): a runtime they do not match
+	/// is refused here, before anything is encoded for it.
+	pub async fn check_interface(&self) -> Result<(), ChainError> {
+		let at = self.at().await?;
+		interface::check(at.metadata_ref())?;
+		Ok(check_errors(at.metadata_ref())?)
 	}
 
 	/// What the chain says of `device`, if it exists.
-	pub async fn device(&self, device: &DeviceId) -> Result<Option<DeviceInfo>, String> {
-		let info: Option<ChainDeviceInfo> = self.runtime_call("DevicesApi_device", device).await?;
-		Ok(info.map(DeviceInfo::from))
+	pub async fn device(&self, device: &DeviceId) -> Result<Option<DeviceInfo>, ChainError> {
+		self.runtime_call(&interface::DEVICE, device).await
 	}
 
 	/// Up to `limit` (at most 100) of `owner`'s devices after `start_after`, in the chain's
@@ -232,15 +258,13 @@ impl Chain {
 		owner: &AccountId,
 		start_after: Option<DeviceId>,
 		limit: u32,
-	) -> Result<Vec<(DeviceId, DeviceInfo)>, String> {
-		let page: Vec<(DeviceId, ChainDeviceInfo)> =
-			self.runtime_call("DevicesApi_devices_of", &(owner, start_after, limit)).await?;
-		Ok(page.into_iter().map(|(id, d)| (id, d.into())).collect())
+	) -> Result<Vec<(DeviceId, DeviceInfo)>, ChainError> {
+		self.runtime_call(&interface::DEVICES_OF, &(owner, start_after, limit)).await
 	}
 
 	/// The anchor with id `anchor`.
-	pub async fn anchor(&self, anchor: AnchorId) -> Result<Option<AnchorRecord>, String> {
-		self.runtime_call("AnchoringApi_anchor", &anchor).await
+	pub async fn anchor(&self, anchor: AnchorId) -> Result<Option<ChainAnchor>, ChainError> {
+		self.runtime_call(&interface::ANCHOR_BY_ID, &anchor).await
 	}
 
 	/// Whether `reading` is in `anchor` as `proof` claims, by the chain's own check.
@@ -249,13 +273,13 @@ impl Chain {
 		anchor: AnchorId,
 		reading: &SignedReading,
 		proof: &MerkleProof,
-	) -> Result<ReadingCheck, String> {
-		self.runtime_call("AnchoringApi_check_reading", &(anchor, reading, proof)).await
+	) -> Result<ReadingCheck, ChainError> {
+		self.runtime_call(&interface::CHECK_READING, &(anchor, reading, proof)).await
 	}
 
 	/// Gateway group `group`, if it exists.
-	pub async fn group(&self, group: u32) -> Result<Option<GroupInfo>, String> {
-		self.runtime_call("GroupsApi_group", &group).await
+	pub async fn group(&self, group: u32) -> Result<Option<GroupInfo>, ChainError> {
+		self.runtime_call(&interface::GROUP, &group).await
 	}
 
 	/// The anchor `gateway` made of its batch `batch`, with its id.
@@ -263,13 +287,13 @@ impl Chain {
 		&self,
 		gateway: &AccountId,
 		batch: u64,
-	) -> Result<Option<(AnchorId, AnchorRecord)>, String> {
-		self.runtime_call("AnchoringApi_anchor_by_batch", &(gateway, batch)).await
+	) -> Result<Option<(AnchorId, ChainAnchor)>, ChainError> {
+		self.runtime_call(&interface::ANCHOR_BY_BATCH, &(gateway, batch)).await
 	}
 
 	/// The highest batch number `gateway` has anchored.
-	pub async fn last_batch_of(&self, gateway: &AccountId) -> Result<Option<u64>, String> {
-		self.runtime_call("AnchoringApi_last_batch", gateway).await
+	pub async fn last_batch_of(&self, gateway: &AccountId) -> Result<Option<u64>, ChainError> {
+		self.runtime_call(&interface::LAST_BATCH, gateway).await
 	}
 
 	/// Whether the chain would take from `gateway` now each `(device, first)` range.
@@ -277,39 +301,36 @@ impl Chain {
 		&self,
 		gateway: &AccountId,
 		ranges: &[(DeviceId, u64)],
-	) -> Result<Vec<RangeCheck>, String> {
+	) -> Result<Vec<RangeCheck>, ChainError> {
 		let mut out = Vec::with_capacity(ranges.len());
 		for chunk in ranges.chunks(100) {
 			let checks: Vec<RangeCheck> =
-				self.runtime_call("AnchoringApi_check_ranges", &(gateway, chunk.to_vec())).await?;
+				self.runtime_call(&interface::CHECK_RANGES, &(gateway, chunk.to_vec())).await?;
 			out.extend(checks);
 		}
 		Ok(out)
 	}
 
 	/// `call` encoded as a runtime call, to pass as an argument (e.g. to `groups.approve`).
-	pub async fn encode_call(&self, call: &Call) -> Result<Vec<u8>, String> {
+	pub async fn encode_call(&self, call: &Call) -> Result<Vec<u8>, ChainError> {
 		let at = self.at().await?;
-		call.encode_with(at.metadata_ref())
+		Ok(call.encode_with(at.metadata_ref())?)
 	}
 
 	/// Sign and submit `calls` (one as it is, several in one `utility.batch_all`), wait until it
 	/// is in a finalized block and succeeded; returns that block and the SCALE fields of each
 	/// event of the transaction as (pallet, name, fields). Pallet and call indices come from the
 	/// metadata of the block the transaction is built at.
-	pub async fn submit(
-		&self,
-		calls: &[Call],
-	) -> Result<(H256, Vec<(String, String, Vec<u8>)>), SubmitError> {
+	pub async fn submit(&self, calls: &[Call]) -> Result<(H256, Events), SubmitError> {
 		let other = |e: String| SubmitError::Other(e);
 		let signer = self.signer.as_ref().ok_or(other("no signing account".into()))?;
-		let at = self.at().await.map_err(other)?;
+		let at = self.at().await.map_err(|e| other(e.to_string()))?;
 		let metadata = at.metadata_ref();
 		let call = match calls {
 			[one] => one.encode_with(metadata),
 			many => batch_all(many, metadata).and_then(|c| c.encode_with(metadata)),
 		}
-		.map_err(other)?;
+		.map_err(|e| other(e.to_string()))?;
 		let mut tx = at.transactions();
 		let payload = tx.from_call_data_bytes(&call).map_err(|e| other(e.to_string()))?;
 		let handing = self.submitting.lock().await;
@@ -325,75 +346,65 @@ impl Chain {
 			.blocks
 			.events_of(block, H256(in_block.extrinsic_hash().0))
 			.await
-			.map_err(SubmitError::Other)?
+			.map_err(|e| SubmitError::Other(e.to_string()))?
 			.map_err(|e| SubmitError::Dispatch(e.to_string()))?;
 		Ok((block, events))
 	}
 
 	/// `calls` as one `Utility.batch_all`, encoded against the chain's current metadata.
-	pub async fn batch_all(&self, calls: &[Call]) -> Result<Call, String> {
+	pub async fn batch_all(&self, calls: &[Call]) -> Result<Call, ChainError> {
 		let at = self.at().await?;
-		batch_all(calls, at.metadata_ref())
+		Ok(batch_all(calls, at.metadata_ref())?)
 	}
 
-	/// `Obligations.DeviceNonce` of `device`: its count of obligation requests.
-	pub async fn obligation_nonce(&self, device: &DeviceId) -> Result<u32, String> {
-		use sp_io::hashing::{blake2_128, twox_128};
-		let mut key = twox_128(b"Obligations").to_vec();
-		key.extend(twox_128(b"DeviceNonce"));
-		key.extend(blake2_128(device.as_bytes()));
-		key.extend(device.as_bytes());
+	/// `device`'s count of obligation requests: the nonce its next one signs
+	/// (`obligationsApi.deviceNonce`).
+	pub async fn obligation_nonce(&self, device: &DeviceId) -> Result<u32, ChainError> {
+		self.runtime_call(&interface::DEVICE_NONCE, device).await
+	}
+
+	/// What `obligations.createForDevice(device, request, signature)` would do if this gateway
+	/// submitted it now (`obligationsApi.checkDeviceRequest`): `Ok`, or the chain's error.
+	pub async fn check_device_request(
+		&self,
+		device: &DeviceId,
+		request: &ObligationRequest<Balance>,
+		signature: &DeviceSignature,
+	) -> Result<Result<(), PalletError>, ChainError> {
+		let me = self.account().ok_or(ChainError::NoSigner)?;
 		let at = self.at().await?;
-		match at.storage().fetch_raw(key).await {
-			Ok(bytes) => u32::decode(&mut &bytes[..]).map_err(|e| e.to_string()),
-			Err(subxt::error::StorageError::NoValueFound) => Ok(0),
-			Err(e) => Err(e.to_string()),
-		}
+		let method = interface::CHECK_DEVICE_REQUEST.state_call();
+		let args = (me, device, request, signature);
+		let bytes = at
+			.runtime_apis()
+			.call_raw(&method, Some(&interface::CHECK_DEVICE_REQUEST.encode(&args)))
+			.await
+			.map_err(|e| ChainError::unreachable(&method, e))?;
+		let answer = Result::<(), DispatchError>::decode(&mut &bytes[..])
+			.map_err(|e| ChainError::unreadable(&method, e))?;
+		Ok(answer.map_err(|e| dispatch_error(&e, at.metadata_ref())))
 	}
 
 	/// `Obligations.MaxNoteLen`: the longest note an obligation may carry.
-	pub async fn max_note_len(&self) -> Result<u32, String> {
-		self.constant("Obligations", "MaxNoteLen").await.map_err(|e| e.to_string())
+	pub async fn max_note_len(&self) -> Result<u32, ChainError> {
+		self.constant("Obligations", "MaxNoteLen").await
 	}
 
-	/// Whether the chain records that `gateway` serves `owner` (`Devices.ServedOwners`).
-	pub async fn serves(&self, gateway: &AccountId, owner: &AccountId) -> Result<bool, String> {
-		use sp_io::hashing::{blake2_128, twox_128};
-		let mut key = twox_128(b"Devices").to_vec();
-		key.extend(twox_128(b"ServedOwners"));
-		for account in [gateway, owner] {
-			key.extend(blake2_128(account));
-			key.extend(account);
-		}
-		let at = self.at().await?;
-		match at.storage().fetch_raw(key).await {
-			Ok(_) => Ok(true),
-			Err(subxt::error::StorageError::NoValueFound) => Ok(false),
-			Err(e) => Err(e.to_string()),
-		}
+	/// Whether `gateway` agreed to serve `owner` (`devicesApi.serves`).
+	pub async fn serves(&self, gateway: &AccountId, owner: &AccountId) -> Result<bool, ChainError> {
+		self.runtime_call(&interface::SERVES, &(gateway, owner)).await
 	}
 
 	/// The gateways that approve group `group`'s open proposal of the call whose hash is
-	/// `call_hash`, if one is open (`Groups.Proposals`).
+	/// `call_hash`, if one is open (`groupsApi.proposal`).
 	pub async fn group_proposal(
 		&self,
 		group: u32,
 		call_hash: &[u8; 32],
-	) -> Result<Option<Vec<AccountId>>, String> {
-		use sp_io::hashing::{twox_128, twox_64};
-		let mut key = twox_128(b"Groups").to_vec();
-		key.extend(twox_128(b"Proposals"));
-		key.extend(twox_64(&group.encode()));
-		key.extend(group.encode());
-		key.extend(call_hash);
-		let at = self.at().await?;
-		match at.storage().fetch_raw(key).await {
-			Ok(bytes) => <(AccountId, Vec<AccountId>)>::decode(&mut &bytes[..])
-				.map(|(_, approvals)| Some(approvals))
-				.map_err(|e| e.to_string()),
-			Err(subxt::error::StorageError::NoValueFound) => Ok(None),
-			Err(e) => Err(e.to_string()),
-		}
+	) -> Result<Option<Vec<AccountId>>, ChainError> {
+		let proposal: Option<Proposal<AccountId>> =
+			self.runtime_call(&interface::PROPOSAL, &(group, call_hash)).await?;
+		Ok(proposal.map(|p| p.approvals))
 	}
 
 	/// What finalized blocks say that the gateway watches for: devices changed, and batches
@@ -402,7 +413,7 @@ impl Chain {
 	pub async fn watch_finalized(
 		&self,
 		mut f: impl FnMut(ChainEvent) -> bool,
-	) -> Result<(), String> {
+	) -> Result<(), ChainError> {
 		// Reads go back to the node's finalized head when this ends, however it ends.
 		struct Forget<'a>(&'a std::sync::Mutex<Option<(std::time::Instant, At)>>);
 		impl Drop for Forget<'_> {
@@ -411,26 +422,30 @@ impl Chain {
 			}
 		}
 		let _forget = Forget(&self.latest);
-		let mut blocks = self.api.stream_blocks().await.map_err(|e| e.to_string())?;
+		fn lost(e: impl std::fmt::Display) -> ChainError {
+			ChainError::unreachable("following finalized blocks", e)
+		}
+		let mut blocks = self.api.stream_blocks().await.map_err(lost)?;
 		while let Some(block) = blocks.next().await {
-			let block = block.map_err(|e| e.to_string())?;
-			let at = block.at().await.map_err(|e| e.to_string())?;
+			let block = block.map_err(lost)?;
+			let at = block.at().await.map_err(lost)?;
 			// Recorded before its changes are reported: a read that starts after a change is
 			// reported is made at this block or a later one.
 			*self.latest.lock().unwrap_or_else(|p| p.into_inner()) =
 				Some((std::time::Instant::now(), at.clone()));
-			let events = at.events().fetch().await.map_err(|e| e.to_string())?;
+			let events = at.events().fetch().await.map_err(lost)?;
 			for ev in events.iter().flatten() {
-				let event = match (ev.pallet_name(), ev.event_name()) {
-					("Devices", name) if DEVICE_EVENTS.contains(&name) => {
-						DeviceId::decode(&mut ev.field_bytes()).ok().map(ChainEvent::Device)
-					},
-					("Anchoring", "Anchored") => <(AnchorId, AccountId, u64, H256)>::decode(
-						&mut ev.field_bytes(),
-					)
-					.ok()
-					.map(|(_, gateway, batch, root)| ChainEvent::Anchored { gateway, batch, root }),
-					_ => None,
+				let (pallet, name) = (ev.pallet_name(), ev.event_name());
+				let event = if let Some(changed) =
+					interface::DEVICE_CHANGED.iter().find(|e| e.is(pallet, name))
+				{
+					changed.decode(ev.field_bytes()).map(ChainEvent::Device)
+				} else if interface::ANCHORED.is(pallet, name) {
+					interface::ANCHORED.decode(ev.field_bytes()).map(|(_, gateway, batch, root)| {
+						ChainEvent::Anchored { gateway, batch, root }
+					})
+				} else {
+					None
 				};
 				if let Some(event) = event {
 					if !f(event) {
@@ -463,16 +478,25 @@ pub struct Call {
 }
 
 impl Call {
-	/// `pallet.name(args)`.
-	pub fn new(pallet: &'static str, name: &'static str, args: &impl Encode) -> Self {
-		Self { pallet, name, args: args.encode() }
+	/// `def`'s call with `args`.
+	pub fn new<A: Encode>(def: &CallDef<A>, args: &impl EncodeLike<A>) -> Self {
+		Self { pallet: def.pallet, name: def.name, args: def.encode(args) }
+	}
+
+	/// The call followed by `call`, one of the runtime's calls already encoded (the argument
+	/// of `groups.approve`).
+	pub fn then_call(mut self, call: &[u8]) -> Self {
+		self.args.extend_from_slice(call);
+		self
 	}
 
 	/// The call's bytes: pallet and call index from `metadata`, then the arguments.
-	fn encode_with(&self, metadata: &subxt::metadata::Metadata) -> Result<Vec<u8>, String> {
+	fn encode_with(&self, metadata: &subxt::metadata::Metadata) -> Result<Vec<u8>, Mismatch> {
 		let (pallet, name) = (self.pallet, self.name);
-		let p = metadata.pallet_by_name(pallet).ok_or_else(|| format!("no pallet {pallet}"))?;
-		let c = p.call_variant_by_name(name).ok_or_else(|| format!("no call {pallet}.{name}"))?;
+		let what = || format!("the call {pallet}.{name}");
+		let p =
+			metadata.pallet_by_name(pallet).ok_or_else(|| Mismatch::new(what(), Why::NoPallet))?;
+		let c = p.call_variant_by_name(name).ok_or_else(|| Mismatch::new(what(), Why::NoCall))?;
 		let mut bytes = vec![p.call_index(), c.index];
 		bytes.extend_from_slice(&self.args);
 		Ok(bytes)
@@ -480,26 +504,13 @@ impl Call {
 }
 
 /// `Utility.batch_all(calls)`: all of them or none.
-fn batch_all(calls: &[Call], metadata: &subxt::metadata::Metadata) -> Result<Call, String> {
+fn batch_all(calls: &[Call], metadata: &subxt::metadata::Metadata) -> Result<Call, Mismatch> {
 	let mut args = Compact(calls.len() as u32).encode();
 	for c in calls {
 		args.extend(c.encode_with(metadata)?);
 	}
-	Ok(Call { pallet: "Utility", name: "batch_all", args })
+	Ok(Call { pallet: interface::BATCH_ALL.pallet, name: interface::BATCH_ALL.name, args })
 }
-
-/// Devices-pallet events whose first field is the device they change.
-const DEVICE_EVENTS: &[&str] = &[
-	"DeviceRegistered",
-	"GatewayBound",
-	"GatewayUnbound",
-	"DeviceSuspended",
-	"DeviceResumed",
-	"DeviceRevoked",
-	"DeviceRemoved",
-	"KeyRotated",
-	"OwnershipTransferred",
-];
 
 /// Why a submission failed.
 #[derive(Debug)]
@@ -563,11 +574,10 @@ struct BlockWeights {
 	normal: ClassWeights,
 }
 
-/// What a wire `anchoring.anchor` needs of a batch head: its arguments.
-fn anchor_args(head: &BatchHead) -> impl Encode + '_ {
-	let ranges: Vec<_> =
-		head.ranges.iter().map(|r| (r.device, r.first, r.last, &r.summaries)).collect();
-	(head.number, head.root, head.reading_count, head.from_ms, head.to_ms, ranges)
+/// What a wire `anchoring.anchor` needs of a batch head: its arguments (`batch`, `root`,
+/// `reading_count`, `from_ms`, `to_ms`, the header's fields in order, then `ranges`).
+fn anchor_args(head: &BatchHead) -> (&AnchorHeader, &Vec<DeviceRange>) {
+	(&head.header, &head.ranges)
 }
 
 /// Which pool refusal the node's words describe (`sp_runtime`'s `InvalidTransaction` texts).
@@ -589,27 +599,60 @@ fn classify_refusal(message: &str) -> PoolRefusal {
 	}
 }
 
-/// A dispatch error as a pallet error by name.
+/// A dispatch error a runtime API returned, as a pallet error: a module error by its pallet and
+/// variant, looked up by their indices in `metadata`.
+fn dispatch_error(e: &DispatchError, metadata: &subxt::metadata::Metadata) -> PalletError {
+	match e {
+		DispatchError::Module(m) => {
+			let pallet = metadata.pallet_by_error_index(m.index);
+			let variant = pallet.and_then(|p| p.error_variant_by_index(m.error[0]));
+			match (pallet, variant) {
+				(Some(p), Some(v)) => PalletError::of(p.name(), &v.name),
+				_ => PalletError::Other {
+					pallet: format!("pallet #{}", m.index),
+					error: format!("error #{}", m.error[0]),
+				},
+			}
+		},
+		other => PalletError::Other { pallet: "System".into(), error: format!("{other:?}") },
+	}
+}
+
+/// A dispatch error as a pallet error: a module error by its pallet and variant, looked up by
+/// their indices in the metadata of the block it happened in.
 fn pallet_error(e: &subxt::error::DispatchError) -> PalletError {
 	match e {
 		subxt::error::DispatchError::Module(m) => match m.details() {
-			Ok(d) => {
-				PalletError { pallet: d.pallet.name().to_string(), error: d.variant.name.clone() }
-			},
-			Err(_) => PalletError { pallet: "?".into(), error: m.details_string() },
+			Ok(d) => PalletError::of(d.pallet.name(), &d.variant.name),
+			Err(_) => PalletError::Other { pallet: "?".into(), error: m.details_string() },
 		},
-		other => PalletError { pallet: "System".into(), error: other.to_string() },
+		other => PalletError::Other { pallet: "System".into(), error: other.to_string() },
 	}
+}
+
+/// Refuse a runtime whose anchoring pallet lacks an error the anchorer acts on.
+fn check_errors(metadata: &subxt::metadata::Metadata) -> Result<(), Mismatch> {
+	let what = |name: &str| format!("the error {}.{name}", AnchoringError::PALLET);
+	let pallet = metadata
+		.pallet_by_name(AnchoringError::PALLET)
+		.ok_or_else(|| Mismatch::new(what("*"), Why::NoPallet))?;
+	let variants = pallet.error_variants().unwrap_or_default();
+	for e in AnchoringError::ALL {
+		if !variants.iter().any(|v| v.name == e.name()) {
+			return Err(Mismatch::new(what(e.name()), Why::NoError));
+		}
+	}
+	Ok(())
 }
 
 impl Chain {
 	fn me(&self) -> Result<AccountId, ChainError> {
-		self.account().ok_or_else(|| ChainError::Unreadable("no signing account".into()))
+		self.account().ok_or(ChainError::NoSigner)
 	}
 
 	/// A metadata constant of the current runtime.
 	async fn constant<T: Decode>(&self, pallet: &str, name: &str) -> Result<T, ChainError> {
-		let at = self.at().await.map_err(ChainError::Unreachable)?;
+		let at = self.at().await?;
 		let metadata = at.metadata_ref();
 		let value = metadata
 			.pallet_by_name(pallet)
@@ -630,20 +673,30 @@ impl Chain {
 		weights: &BlockWeights,
 		max_length: u32,
 	) -> Result<bool, ChainError> {
-		let ranges: Vec<_> = (0..devices)
+		let ranges: Vec<DeviceRange> = (0..devices)
 			.map(|i| {
 				let share = summaries / devices + usize::from(i < summaries % devices);
 				let own: Vec<MetricSummary> = (0..share)
 					.map(|m| MetricSummary { id: m as u16, min: i64::MIN, max: i64::MAX })
 					.collect();
-				(H256::from_low_u64_be(i as u64), u64::MAX - 1, u64::MAX - 1, own)
+				DeviceRange {
+					device: H256::from_low_u64_be(i as u64),
+					first: u64::MAX - 1,
+					last: u64::MAX - 1,
+					summaries: own,
+				}
 			})
 			.collect();
-		let args = (u64::MAX, H256::zero(), devices as u32, 0u64, u64::MAX, ranges);
-		let at = self.at().await.map_err(ChainError::Unreachable)?;
-		let call = Call::new("Anchoring", "anchor", &args)
-			.encode_with(at.metadata_ref())
-			.map_err(ChainError::Unreadable)?;
+		let header = AnchorHeader {
+			batch: u64::MAX,
+			root: H256::zero(),
+			reading_count: devices as u32,
+			from_ms: 0,
+			to_ms: u64::MAX,
+		};
+		let at = self.at().await?;
+		let call =
+			Call::new(&interface::ANCHOR, &(header, ranges)).encode_with(at.metadata_ref())?;
 		// A signed extrinsic adds its signature, address and extensions: ~150 bytes.
 		let length = call.len() as u32 + 150;
 		let mut query = call.clone();
@@ -657,6 +710,40 @@ impl Chain {
 			.map_err(|e| ChainError::Unreadable(format!("query_call_info: {e}")))?;
 		let limit = weights.normal.max_extrinsic.unwrap_or(weights.max_block).with_margin();
 		Ok(weight.plus(&weights.normal.base_extrinsic).fits(&limit) && length <= max_length)
+	}
+}
+
+impl port::GroupChain for Chain {
+	fn genesis(&self) -> H256 {
+		Chain::genesis(self)
+	}
+
+	async fn group(&self, group: u32) -> Result<Option<GroupInfo>, ChainError> {
+		Chain::group(self, group).await
+	}
+
+	async fn last_batch_of(&self, gateway: &AccountId) -> Result<Option<u64>, ChainError> {
+		Chain::last_batch_of(self, gateway).await
+	}
+
+	async fn anchor_by_batch(
+		&self,
+		gateway: &AccountId,
+		batch: u64,
+	) -> Result<Option<(AnchorId, ChainAnchor)>, ChainError> {
+		Chain::anchor_by_batch(self, gateway, batch).await
+	}
+
+	async fn check_ranges_of(
+		&self,
+		gateway: &AccountId,
+		ranges: &[(DeviceId, u64)],
+	) -> Result<Vec<RangeCheck>, ChainError> {
+		Chain::check_ranges_of(self, gateway, ranges).await
+	}
+
+	async fn submit(&self, calls: &[Call]) -> Result<(H256, Events), SubmitError> {
+		Chain::submit(self, calls).await
 	}
 }
 
@@ -696,16 +783,16 @@ impl AnchorChain for Chain {
 		&self,
 		ranges: &[(DeviceId, u64)],
 	) -> Result<Vec<RangeCheck>, ChainError> {
-		self.check_ranges_of(&self.me()?, ranges).await.map_err(ChainError::Unreachable)
+		self.check_ranges_of(&self.me()?, ranges).await
 	}
 
 	async fn anchor_of(&self, number: u64) -> Result<Option<(AnchorId, H256)>, ChainError> {
 		let found = self.anchor_by_batch(&self.me()?, number).await;
-		Ok(found.map_err(ChainError::Unreachable)?.map(|(id, record)| (id, record.root)))
+		Ok(found?.map(|(id, record)| (id, record.header.root)))
 	}
 
 	async fn last_batch(&self) -> Result<Option<u64>, ChainError> {
-		self.last_batch_of(&self.me()?).await.map_err(ChainError::Unreachable)
+		self.last_batch_of(&self.me()?).await
 	}
 
 	async fn next_nonce(&self) -> Result<u64, ChainError> {
@@ -717,18 +804,16 @@ impl AnchorChain for Chain {
 	}
 
 	async fn submit(&self, head: &BatchHead, nonce: u64) -> Result<InFlight, ChainError> {
-		let call = Call::new("Anchoring", "anchor", &anchor_args(head));
+		let call = Call::new(&interface::ANCHOR, &anchor_args(head));
 		let mut watch = self.sign_and_watch(&call, nonce).await?;
 		Ok(Box::pin(async move {
 			match watch.finalized().await {
-				Ok((block, Ok(events))) => events
-					.iter()
-					.find(|(pallet, name, _)| pallet == "Anchoring" && name == "Anchored")
-					.and_then(|(_, _, fields)| AnchorId::decode(&mut &fields[..]).ok())
-					.map(|anchor| Outcome::Anchored { anchor, block })
+				Ok((block, Ok(events))) => interface::ANCHORED
+					.find(&events)
+					.map(|(anchor, ..)| Outcome::Anchored { anchor, block })
 					.unwrap_or_else(|| Outcome::Lost("no Anchored event".into())),
 				Ok((_, Err(failed))) => Outcome::Failed(failed),
-				Err(lost) => Outcome::Lost(lost),
+				Err(lost) => Outcome::Lost(lost.to_string()),
 			}
 		}))
 	}
@@ -739,7 +824,7 @@ impl AnchorChain for Chain {
 			match watch.finalized().await {
 				Ok((_, Ok(events))) => Ok(events),
 				Ok((_, Err(failed))) => Err(CallFailure::Failed(failed)),
-				Err(lost) => Err(CallFailure::NotSubmitted(lost)),
+				Err(lost) => Err(CallFailure::NotSubmitted(lost.to_string())),
 			}
 		}))
 	}
@@ -760,7 +845,7 @@ struct BlockRead {
 }
 
 type Reading = subxt::ext::futures::future::Shared<
-	subxt::ext::futures::future::BoxFuture<'static, Result<std::sync::Arc<BlockRead>, String>>,
+	subxt::ext::futures::future::BoxFuture<'static, Result<std::sync::Arc<BlockRead>, ChainError>>,
 >;
 
 /// Blocks read at most once each, however many of the transactions followed went into one.
@@ -794,7 +879,7 @@ impl Blocks {
 		&self,
 		block: H256,
 		tx: H256,
-	) -> Result<Result<Vec<TxEvent>, PalletError>, String> {
+	) -> Result<Result<Vec<TxEvent>, PalletError>, ChainError> {
 		use subxt::ext::futures::FutureExt;
 		let reading = {
 			let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
@@ -819,15 +904,15 @@ impl Blocks {
 				return Err(e);
 			},
 		};
-		let index = read
-			.hashes
-			.iter()
-			.position(|h| *h == tx)
-			.ok_or_else(|| format!("transaction {tx:?} is not in block {block:?}"))?;
+		let index = read.hashes.iter().position(|h| *h == tx).ok_or_else(|| {
+			ChainError::Unreadable(format!("transaction {tx:?} is not in block {block:?}"))
+		})?;
 		let phase = subxt::events::Phase::ApplyExtrinsic(index as u32);
 		let mut events = Vec::new();
 		for ev in read.events.iter() {
-			let ev = ev.map_err(|e| format!("cannot read the events of block {block:?}: {e}"))?;
+			let ev = ev.map_err(|e| {
+				ChainError::unreadable(format_args!("the events of block {block:?}"), e)
+			})?;
 			if ev.phase() != phase {
 				continue;
 			}
@@ -838,7 +923,7 @@ impl Blocks {
 					ev.field_bytes(),
 					read.metadata.clone(),
 				)
-				.map_err(|e| format!("cannot read a dispatch error: {e}"))?;
+				.map_err(|e| ChainError::unreadable("a dispatch error", e))?;
 				return Ok(Err(pallet_error(&error)));
 			}
 			events.push((
@@ -856,20 +941,22 @@ async fn read_block(
 	api: OnlineClient<SubstrateConfig>,
 	rpc: subxt::rpcs::LegacyRpcMethods<subxt::config::RpcConfigFor<SubstrateConfig>>,
 	block: H256,
-) -> Result<std::sync::Arc<BlockRead>, String> {
+) -> Result<std::sync::Arc<BlockRead>, ChainError> {
 	use subxt::config::{Hasher as _, Header as _};
 	let details = rpc
 		.chain_get_block(Some(block.0.into()))
 		.await
-		.map_err(|e| e.to_string())?
-		.ok_or_else(|| format!("the node does not have block {block:?}"))?;
+		.map_err(|e| ChainError::unreachable(format_args!("reading block {block:?}"), e))?
+		.ok_or_else(|| ChainError::Unreadable(format!("the node does not have block {block:?}")))?;
 	let at = api
 		.at_block_hash_and_number(subxt::utils::H256(block.0), details.block.header.number())
 		.await
-		.map_err(|e| e.to_string())?;
+		.map_err(|e| ChainError::unreachable(format_args!("reading block {block:?}"), e))?;
 	let hasher = at.hasher();
 	let hashes = details.block.extrinsics.iter().map(|x| H256(hasher.hash(&x.0).0)).collect();
-	let events = at.events().fetch().await.map_err(|e| e.to_string())?;
+	let events = at.events().fetch().await.map_err(|e| {
+		ChainError::unreachable(format_args!("reading block {block:?}'s events"), e)
+	})?;
 	Ok(std::sync::Arc::new(BlockRead { hashes, events, metadata: at.metadata() }))
 }
 
@@ -883,7 +970,7 @@ struct Watch {
 impl Watch {
 	/// Follow it into a finalized block: that block and its events, or its pallet error; or
 	/// why it was lost (dropped, invalid, usurped, the subscription ended).
-	async fn finalized(&mut self) -> Result<(H256, Result<Vec<TxEvent>, PalletError>), String> {
+	async fn finalized(&mut self) -> Result<(H256, Result<Vec<TxEvent>, PalletError>), ChainError> {
 		use subxt::tx::TransactionStatus as S;
 		let mut status = self.first.take();
 		loop {
@@ -895,13 +982,13 @@ impl Watch {
 				},
 				Some(S::Invalid { message })
 				| Some(S::Dropped { message })
-				| Some(S::Error { message }) => return Err(message),
+				| Some(S::Error { message }) => return Err(ChainError::Lost(message)),
 				Some(_) | None => {},
 			}
 			match self.progress.next().await {
 				Some(Ok(next)) => status = Some(next),
-				Some(Err(e)) => return Err(e.to_string()),
-				None => return Err("the node closed the subscription".into()),
+				Some(Err(e)) => return Err(ChainError::Lost(e.to_string())),
+				None => return Err(ChainError::Lost("the node closed the subscription".into())),
 			}
 		}
 	}
@@ -911,12 +998,9 @@ impl Chain {
 	/// Sign `call` with `nonce` and submit it; once the pool took it (its first status says
 	/// so), the watch of its progress.
 	async fn sign_and_watch(&self, call: &Call, nonce: u64) -> Result<Watch, ChainError> {
-		let signer = self
-			.signer
-			.as_ref()
-			.ok_or_else(|| ChainError::Unreadable("no signing account".into()))?;
-		let at = self.at().await.map_err(ChainError::Unreachable)?;
-		let call = call.encode_with(at.metadata_ref()).map_err(ChainError::Unreadable)?;
+		let signer = self.signer.as_ref().ok_or(ChainError::NoSigner)?;
+		let at = self.at().await?;
+		let call = call.encode_with(at.metadata_ref())?;
 		let tx = at.transactions();
 		let payload =
 			tx.from_call_data_bytes(&call).map_err(|e| ChainError::Unreadable(e.to_string()))?;

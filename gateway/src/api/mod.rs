@@ -20,9 +20,9 @@
 
 use crate::{
 	batch::BatchStatus,
+	ingest::telemetry::{hex0x, parse_h256, proof_to_value, reading_to_value},
 	stats::Stats,
 	store::{Location, Store},
-	telemetry::{hex0x, parse_h256, proof_to_value, reading_to_value},
 };
 use axum::{
 	extract::{Path, Query, State},
@@ -146,13 +146,13 @@ fn bad_request(message: &str) -> (StatusCode, Value) {
 }
 
 async fn stats_json(State(shared): State<Shared>) -> Response {
-	blocking(shared, |store, stats| (StatusCode::OK, stats.json(crate::gateway::backlog(store))))
+	blocking(shared, |store, stats| (StatusCode::OK, stats.json(crate::stats::backlog(store))))
 		.await
 }
 
 async fn metrics(State(shared): State<Shared>) -> Response {
 	let text = tokio::task::spawn_blocking(move || {
-		shared.stats.prometheus(crate::gateway::backlog(&shared.store))
+		shared.stats.prometheus(crate::stats::backlog(&shared.store))
 	})
 	.await;
 	match text {
@@ -167,7 +167,7 @@ async fn aside_devices(State(shared): State<Shared>, Query(q): Params) -> Respon
 	blocking(shared, move |store, _| {
 		let after = match q.get("after").map(|a| parse_h256(a)).transpose() {
 			Ok(a) => a,
-			Err(e) => return bad_request(&e),
+			Err(e) => return bad_request(&e.to_string()),
 		};
 		match store.aside_devices(after, PAGE) {
 			Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": e.to_string() })),
@@ -233,14 +233,14 @@ fn located(reading: &SignedReading, location: &Location) -> Value {
 					"status": "anchored",
 					"anchor": anchor,
 					"block": (!block.is_zero()).then(|| hex0x(block.as_bytes())),
-					"batch": head.number,
-					"root": hex0x(head.root.as_bytes()),
+					"batch": head.header.batch,
+					"root": hex0x(head.header.root.as_bytes()),
 					"reading": reading_to_value(reading),
 					"proof": proof_to_value(&proof),
 				}),
 				_ => json!({
 					"status": "batched",
-					"batch": head.number,
+					"batch": head.header.batch,
 					"reading": reading_to_value(reading),
 				}),
 			}

@@ -1,38 +1,65 @@
-//! MQTT in: telemetry messages checked ([`crate::validate`]) and stored, in groups, each group
-//! acknowledged to the broker only once its readings are committed; obligation requests handed
-//! to the relay ([`crate::relay`]).
+//! MQTT in: telemetry messages checked ([`validate`]) and stored, up to 1,000 in one database
+//! transaction, each such lot acknowledged to the broker only once its readings are committed; obligation requests handed
+//! to a [`RequestSink`] (the relay, as the daemon wires it).
+//!
+//! - [`telemetry`]: the messages' wire format and topics;
+//! - [`validate`]: one message judged (form, device record, signature);
+//! - [`cache`]: the device records the validator reads, kept true to finalized blocks.
+
+pub mod cache;
+pub mod telemetry;
+pub mod validate;
 
 use crate::{
 	chain::Chain,
-	config::Config,
-	relay::{device_of_request_topic, Relay, REQUEST_FILTER},
+	lifecycle::Accepted,
+	mqtt::Broker,
 	stats::{Reject, Stats},
-	store::{Accepted, Store},
-	telemetry::TOPIC_FILTER,
-	validate::Validator,
+	store::{Store, StoreError},
 };
+use iotrust_primitives::device::DeviceId;
 use rumqttc::{AsyncClient, Publish};
 use std::sync::Arc;
 use subxt::ext::futures::stream::{self, StreamExt};
+use telemetry::{device_of_request_topic, REQUEST_FILTER, TOPIC_FILTER};
 use tokio::sync::mpsc;
 use tracing::warn;
+use validate::Validator;
 
 /// Messages checked and stored in one database transaction at most.
 const GROUP: usize = 1_000;
 /// Messages checked at once: as many chain lookups may be under way.
 const CHECKS_AT_ONCE: usize = 32;
 
-/// Subscribe to telemetry and obligation requests; store every reading that passes the
-/// validator, hand every request to the relay. Returns only if the broker connection's task
-/// ends or the database fails.
+/// Why ingest stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+	#[error("the database: {0}")]
+	Store(#[from] StoreError),
+	#[error("acknowledging to the broker: {0}")]
+	Broker(#[from] rumqttc::ClientError),
+	#[error("a database task: {0}")]
+	Task(#[from] tokio::task::JoinError),
+}
+
+/// Where devices' obligation requests go (the relay, as the daemon wires it). `take` starts
+/// handling one and returns at once; `client` is the broker connection to reply on.
+pub trait RequestSink: Send + Sync {
+	fn take(&self, device: DeviceId, payload: Vec<u8>, client: AsyncClient);
+}
+
+/// Subscribe to telemetry (and to obligation requests when there is a `requests` sink); store
+/// every reading that passes the validator, hand every request to the sink. Returns only if the
+/// broker connection's task ends or the database fails.
 pub async fn ingest(
 	validator: Arc<Validator<Chain>>,
-	relay: Option<Arc<Relay<Chain>>>,
+	requests: Option<Arc<dyn RequestSink>>,
 	store: Arc<Store>,
 	stats: Arc<Stats>,
-	config: &Config,
-) -> anyhow::Result<()> {
-	let mut opts = config.broker.options(&config.client_id);
+	broker: &Broker,
+	client_id: &str,
+) -> Result<(), IngestError> {
+	let mut opts = broker.options(client_id);
 	opts.set_clean_session(false);
 	opts.set_manual_acks(true);
 	opts.set_max_packet_size(64 * 1024, 64 * 1024);
@@ -40,10 +67,10 @@ pub async fn ingest(
 	// What it holds is what the broker sent and the gateway has not acknowledged yet.
 	let (tx, mut rx) = mpsc::unbounded_channel::<Publish>();
 	let mut filters = vec![TOPIC_FILTER.to_string()];
-	if relay.is_some() {
+	if requests.is_some() {
 		filters.push(REQUEST_FILTER.to_string());
 	}
-	crate::mqtt::forward(eventloop, client.clone(), filters, tx, "ingest", config.broker.clone());
+	crate::mqtt::forward(eventloop, client.clone(), filters, tx, "ingest", broker.clone());
 
 	let mut group = Vec::new();
 	while let Some(first) = rx.recv().await {
@@ -56,11 +83,9 @@ pub async fn ingest(
 		}
 		let mut telemetry = Vec::with_capacity(group.len());
 		for p in &group {
-			match (device_of_request_topic(&p.topic), &relay) {
+			match (device_of_request_topic(&p.topic), &requests) {
 				// Relayed at most once: the device asks again if no reply comes.
-				(Some(device), Some(relay)) => {
-					tokio::spawn(relay.clone().handle(device, p.payload.to_vec(), client.clone()));
-				},
+				(Some(device), Some(sink)) => sink.take(device, p.payload.to_vec(), client.clone()),
 				(Some(_), None) => {},
 				(None, _) => telemetry.push(p),
 			}

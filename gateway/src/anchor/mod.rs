@@ -19,12 +19,21 @@
 //! this database was lost and numbering restarted): the anchorer stops rather than mark readings
 //! anchored that are not, and the chain's highest number moves this database's numbering on.
 
+pub mod policy;
+
 use crate::{
 	batch::{Batch, BatchHead, Limits},
-	stats::{now_ms, Stage, Stats},
-	store::{AsideReason, Proposal, Store, StoreError, Verdict},
+	chain::port::{AnchorChain, CallFailure, ChainError, Outcome, PalletError, Relayed},
+	clock::now_ms,
+	lifecycle::{AsideReason, Verdict},
+	stats::{Stage, Stats},
+	store::{Proposal, Store, StoreError},
 };
-use iotrust_primitives::{anchoring::RangeCheck, device::DeviceId};
+use iotrust_primitives::{
+	anchoring::{AnchorId, RangeCheck},
+	device::DeviceId,
+};
+use policy::Next;
 use sp_core::H256;
 use std::{
 	collections::BTreeMap,
@@ -37,154 +46,6 @@ use tracing::{error, info, warn};
 
 /// Batches cut at once at most (their devices judged by the chain in one call).
 const CUT_AT_ONCE: usize = 8;
-
-/// An anchor's id on chain.
-pub type AnchorId = u64;
-
-/// A pallet error the chain dispatched a transaction into, by name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PalletError {
-	/// The pallet, e.g. `Anchoring`.
-	pub pallet: String,
-	/// The error, e.g. `DeviceNotActive`.
-	pub error: String,
-}
-
-impl std::fmt::Display for PalletError {
-	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-		write!(f, "{}.{}", self.pallet, self.error)
-	}
-}
-
-impl PalletError {
-	fn is(&self, pallet: &str, error: &str) -> bool {
-		self.pallet == pallet && self.error == error
-	}
-
-	/// Whether the chain refused the batch for one of its devices (which a new check names).
-	fn is_about_a_device(&self) -> bool {
-		self.pallet == "Anchoring"
-			&& matches!(
-				self.error.as_str(),
-				"DeviceNotActive" | "NotDeviceGateway" | "SequenceReplay" | "SequenceExhausted"
-			)
-	}
-}
-
-/// Why the node's transaction pool would not take a transaction.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PoolRefusal {
-	/// It could never fit a block (`ExhaustsResources`): too heavy or too long.
-	TooBig,
-	/// The account cannot pay the fee.
-	CannotPay,
-	/// Its nonce is used (`Stale`) or ahead of the account's (`Future`): ask for the nonce again.
-	Nonce,
-	/// Anything else, with the node's words.
-	Other(String),
-}
-
-/// What can go wrong talking to the chain.
-#[derive(Debug, thiserror::Error)]
-pub enum ChainError {
-	/// The node cannot be reached or the request failed on the way; worth retrying.
-	#[error("the node is unreachable: {0}")]
-	Unreachable(String),
-	/// The node's transaction pool refused the transaction.
-	#[error("the transaction pool refused it: {0:?}")]
-	Refused(PoolRefusal),
-	/// The chain answered something this gateway cannot read (another runtime version?).
-	#[error("cannot read the chain's answer: {0}")]
-	Unreadable(String),
-}
-
-/// How a submitted batch ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-	/// In a finalized block, anchored.
-	Anchored { anchor: AnchorId, block: H256 },
-	/// In a finalized block, failed with this error.
-	Failed(PalletError),
-	/// Dropped, invalid or usurped in the pool, or its progress lost with the connection: it
-	/// may or may not be on chain; look it up.
-	Lost(String),
-}
-
-/// A submitted batch, until it ends.
-pub type InFlight = Pin<Box<dyn Future<Output = Outcome> + Send>>;
-
-/// The chain's limits on a batch, read from its metadata and its weights.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChainLimits {
-	/// `Anchoring.MaxDevicesPerBatch`, or fewer if an anchor of that many would not fit one
-	/// extrinsic's weight or length.
-	pub max_devices: usize,
-	/// `Anchoring.MaxMetrics`.
-	pub max_metrics: usize,
-	/// `Anchoring.MaxSummariesPerBatch`.
-	pub max_summaries: usize,
-}
-
-/// What the anchorer needs of the chain (the real one is [`crate::chain::Chain`]).
-pub trait AnchorChain: Send + Sync + 'static {
-	/// The chain's limits on a batch.
-	fn limits(&self) -> impl Future<Output = Result<ChainLimits, ChainError>> + Send;
-	/// Whether the chain would take each `(device, first)` range from this gateway now.
-	fn check_ranges(
-		&self,
-		ranges: &[(DeviceId, u64)],
-	) -> impl Future<Output = Result<Vec<RangeCheck>, ChainError>> + Send;
-	/// The anchor of this gateway's batch `number`, with its root.
-	fn anchor_of(
-		&self,
-		number: u64,
-	) -> impl Future<Output = Result<Option<(AnchorId, H256)>, ChainError>> + Send;
-	/// The highest batch number this gateway's account has anchored.
-	fn last_batch(&self) -> impl Future<Output = Result<Option<u64>, ChainError>> + Send;
-	/// The account's next nonce, counting its transactions in the node's pool.
-	fn next_nonce(&self) -> impl Future<Output = Result<u64, ChainError>> + Send;
-	/// Sign `head` as an `anchoring.anchor` with `nonce` and hand it to the pool; once the
-	/// pool took it, the future that ends with its outcome.
-	fn submit(
-		&self,
-		head: &BatchHead,
-		nonce: u64,
-	) -> impl Future<Output = Result<InFlight, ChainError>> + Send;
-	/// Sign another `call` (one the gateway relays) with `nonce` and hand it to the pool; once
-	/// the pool took it, the future that ends with its events in a finalized block.
-	fn submit_call(
-		&self,
-		call: &crate::chain::Call,
-		nonce: u64,
-	) -> impl Future<Output = Result<CallInFlight, ChainError>> + Send;
-}
-
-/// How a relayed call ended: its events (pallet, name, SCALE fields) in a finalized block, or
-/// the chain's error.
-pub type CallOutcome = Result<Vec<(String, String, Vec<u8>)>, CallFailure>;
-
-/// Why a relayed call did not succeed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CallFailure {
-	/// In a finalized block, it failed with this error.
-	#[error("{0}")]
-	Failed(PalletError),
-	/// The pool would not take it, or its progress was lost: it may be tried again.
-	#[error("not submitted: {0}")]
-	NotSubmitted(String),
-}
-
-/// A relayed call, until it ends.
-pub type CallInFlight = Pin<Box<dyn Future<Output = CallOutcome> + Send>>;
-
-/// A call the gateway relays for a device, handed to the anchorer: it owns the account's
-/// nonces, so relayed calls and anchors never take the same one.
-pub struct Relayed {
-	/// The call.
-	pub call: crate::chain::Call,
-	/// Where its outcome goes.
-	pub done: tokio::sync::oneshot::Sender<CallOutcome>,
-}
 
 /// Why the anchorer stopped.
 #[derive(Debug, thiserror::Error)]
@@ -207,8 +68,8 @@ pub struct Settings {
 	pub max_readings: usize,
 	/// Devices per batch at most (the chain's limit applies besides).
 	pub max_devices: usize,
-	/// A batch is cut once it is full (by readings or by devices), or once its oldest reading
-	/// has waited this long.
+	/// A batch is cut once it is full (by readings or by devices), or once readings have waited
+	/// this long: since the last cut, or since the anchorer found readings pending.
 	pub window: Duration,
 	/// Batches in flight at most.
 	pub max_in_flight: usize,
@@ -319,7 +180,7 @@ impl<C: AnchorChain> Anchorer<C> {
 		// The chain's last batch must be the one this database built under that number.
 		if let Some(head) = self.store.head(last)? {
 			if let Ok(Some((_, root))) = self.chain.anchor_of(last).await {
-				if root != head.root {
+				if root != head.header.root {
 					return Err(StartError::Foreign { number: last });
 				}
 			}
@@ -382,7 +243,7 @@ impl<C: AnchorChain> Anchorer<C> {
 				// future queue for the earlier ones), and each is followed on that task to its
 				// end while this loop cuts the next batches.
 				let permit = submitting.clone().acquire_owned().await.expect("never closed");
-				let number = batch.head.number;
+				let number = batch.head.header.batch;
 				self.flying.insert(number, timestamps(&batch));
 				self.stats.in_flight(self.flying.len());
 				let (chain, stats, head) = (self.chain.clone(), self.stats.clone(), batch.head);
@@ -435,12 +296,8 @@ impl<C: AnchorChain> Anchorer<C> {
 		}
 		match self.chain.limits().await {
 			Ok(chain) => {
-				let limits = Limits {
-					max_devices: self.settings.max_devices.min(chain.max_devices).max(1),
-					max_readings: self.settings.max_readings.max(1),
-					max_metrics: chain.max_metrics,
-					max_summaries: chain.max_summaries,
-				};
+				let limits =
+					policy::limits(self.settings.max_devices, self.settings.max_readings, chain);
 				info!(
 					"batches take at most {} devices, {} readings, {} metrics a device, {} summaries (chain: {} devices)",
 					limits.max_devices, limits.max_readings, limits.max_metrics, limits.max_summaries, chain.max_devices
@@ -483,12 +340,9 @@ impl<C: AnchorChain> Anchorer<C> {
 			self.since = None;
 			return Ok(Vec::new());
 		}
-		// A fleet of many slow devices fills batches by devices long before it fills them by
-		// readings.
 		let waited = self.since.get_or_insert_with(Instant::now).elapsed();
-		let full = pending as usize >= limits.max_readings
-			|| self.store.queued_count()? as usize >= limits.max_devices;
-		if !full && waited < self.settings.window {
+		let queued = self.store.queued_count()?;
+		if !policy::time_to_cut(pending, queued, &limits, waited, self.settings.window) {
 			return Ok(Vec::new());
 		}
 		Ok(self.store.propose_many(limits, most)?)
@@ -506,15 +360,8 @@ impl<C: AnchorChain> Anchorer<C> {
 			self.stats.timed(Stage::Queue, Duration::from_millis(now.saturating_sub(oldest)));
 		}
 		for ((device, run), verdict) in proposal.runs.iter().zip(verdicts) {
-			let aside = match verdict {
-				Verdict::Aside(reason) => Some((run.len(), *reason)),
-				Verdict::Admit { from } => {
-					let below = run.iter().filter(|r| r.seq < *from).count();
-					(below > 0).then(|| {
-						(below, AsideReason::SequenceReplay { last: from.saturating_sub(1) })
-					})
-				},
-			};
+			let sorted = verdict.sort(run);
+			let aside = sorted.reason.map(|reason| (sorted.aside.len(), reason));
 			if let Some((count, reason)) = aside {
 				self.stats.set_aside(reason, count as u64);
 				warn!(
@@ -550,82 +397,76 @@ impl<C: AnchorChain> Anchorer<C> {
 		self.paused = Some(Instant::now() + self.settings.retry);
 	}
 
-	/// Batch `number`, submitted, ended: the pool did not take it, or it reached `Outcome`.
+	/// Batch `number`, submitted, ended: the pool did not take it, or it reached an
+	/// [`Outcome`]; do what [`Next::after`] says. Whenever the pool did not take it, or its
+	/// transaction was lost, its nonce may be free again, so the next nonce is asked for anew:
+	/// the next submission fills the gap, and the later ones waiting in the pool's future queue
+	/// follow.
 	async fn ended(&mut self, number: u64, ended: Result<Outcome, ChainError>) -> Result<(), Halt> {
 		let stamps = self.flying.remove(&number).unwrap_or_default();
 		self.stats.in_flight(self.flying.len());
-		match ended {
-			Ok(outcome) => self.finish(number, &stamps, outcome).await,
-			Err(e) => self.not_taken(number, e),
+		let why = match &ended {
+			Ok(Outcome::Lost(why)) => why.clone(),
+			Err(e) => e.to_string(),
+			Ok(_) => String::new(),
+		};
+		if ended.is_err() {
+			self.nonce = None;
 		}
-	}
-
-	/// The pool did not take batch `number`. One it refuses for good is settled as refused
-	/// (its readings go back to the queue, under smaller limits); any other goes back to be
-	/// submitted again after a pause. Either way its nonce is free again, so the next nonce is
-	/// asked for anew: the next submission fills the gap, and the later ones waiting in the
-	/// pool's future queue follow.
-	fn not_taken(&mut self, number: u64, e: ChainError) -> Result<(), Halt> {
-		self.nonce = None;
 		let Some(head) = self.store.head(number)? else { return Ok(()) };
-		if let ChainError::Refused(PoolRefusal::TooBig) = e {
-			// It can never fit a block: split it (its readings go back), and plan smaller.
-			let devices = head.ranges.len();
-			let readings = head.reading_count as usize;
-			if let Some(limits) = self.limits.as_mut() {
-				limits.max_devices = (devices / 2).max(1);
-				limits.max_readings = (readings / 2).max(1);
-			}
-			error!(
-				"batch {number} ({devices} devices, {readings} readings) can never fit a block; planning smaller batches"
-			);
-			self.stats.refused();
-			self.store.settle_refused(
-				number,
-				"too big for a block (ExhaustsResources)".into(),
-				&[],
-				now_ms(),
-			)?;
-			return Ok(());
-		}
-		match &e {
-			ChainError::Refused(PoolRefusal::CannotPay) => {
-				error!("the gateway account cannot pay to anchor batch {number}: fund it; retrying")
-			},
-			_ => warn!("submitting batch {number}: {e}; retrying"),
-		}
-		self.pause();
-		self.requeue_for_submission(number)
-	}
-
-	/// Settle batch `number` by how it ended; `stamps` are its readings' timestamps.
-	async fn finish(&mut self, number: u64, stamps: &[u64], outcome: Outcome) -> Result<(), Halt> {
-		let Some(head) = self.store.head(number)? else { return Ok(()) };
-		match outcome {
-			Outcome::Anchored { anchor, block } => self.anchored(&head, stamps, anchor, block),
-			Outcome::Failed(e) if e.is("Anchoring", "BatchAlreadyAnchored") => {
-				if self.look_up(&head, stamps).await?.is_none() {
+		match Next::after(ended) {
+			Next::Settle { anchor, block } => self.anchored(&head, &stamps, anchor, block),
+			Next::LookUp { fresh_nonce } => {
+				if fresh_nonce {
+					warn!("lost track of batch {number} ({why}); looking it up");
+					self.nonce = None;
+				}
+				if self.look_up(&head, &stamps).await?.is_none() {
 					// Not there after all (a fork?): submit it again.
 					self.requeue_for_submission(number)?;
 				}
 				Ok(())
 			},
-			Outcome::Failed(e) => self.refused(&head, e).await,
-			Outcome::Lost(why) => {
-				warn!("lost track of batch {number} ({why}); looking it up");
-				self.nonce = None;
-				if self.look_up(&head, stamps).await?.is_none() {
-					self.requeue_for_submission(number)?;
+			Next::Refused { error, ask_why } => self.refused(&head, error, ask_why).await,
+			Next::Split => {
+				// It can never fit a block: split it (its readings go back), and plan smaller.
+				let devices = head.ranges.len();
+				let readings = head.header.reading_count as usize;
+				if let Some(limits) = self.limits.as_mut() {
+					*limits = policy::smaller(*limits, devices, readings);
 				}
+				error!(
+					"batch {number} ({devices} devices, {readings} readings) can never fit a block; planning smaller batches"
+				);
+				self.stats.refused();
+				self.store.settle_refused(
+					number,
+					"too big for a block (ExhaustsResources)".into(),
+					&[],
+					now_ms(),
+				)?;
 				Ok(())
+			},
+			Next::Retry { cannot_pay } => {
+				if cannot_pay {
+					error!(
+						"the gateway account cannot pay to anchor batch {number}: fund it; retrying"
+					)
+				} else {
+					warn!("submitting batch {number}: {why}; retrying")
+				}
+				self.pause();
+				self.requeue_for_submission(number)
 			},
 		}
 	}
 
 	fn requeue_for_submission(&mut self, number: u64) -> Result<(), Halt> {
-		if let Some(batch) = self.store.unsettled()?.into_iter().find(|b| b.head.number == number) {
+		if let Some(batch) =
+			self.store.unsettled()?.into_iter().find(|b| b.head.header.batch == number)
+		{
 			self.to_submit.push(batch);
-			self.to_submit.sort_by_key(|b| b.head.number);
+			self.to_submit.sort_by_key(|b| b.head.header.batch);
 		}
 		Ok(())
 	}
@@ -634,19 +475,28 @@ impl<C: AnchorChain> Anchorer<C> {
 	/// if it is not. A different root under its number halts the anchorer.
 	async fn look_up(&mut self, head: &BatchHead, stamps: &[u64]) -> Result<Option<()>, Halt> {
 		loop {
-			match self.chain.anchor_of(head.number).await {
-				Ok(Some((anchor, root))) if root == head.root => {
-					info!("batch {} is anchored as anchor {anchor}", head.number);
+			match self
+				.chain
+				.anchor_of(head.header.batch)
+				.await
+				.map(|on_chain| policy::Found::of(on_chain, &head.header.root))
+			{
+				Ok(policy::Found::Ours(anchor)) => {
+					info!("batch {} is anchored as anchor {anchor}", head.header.batch);
 					self.anchored(head, stamps, anchor, H256::zero())?;
 					return Ok(Some(()));
 				},
-				Ok(Some((_, theirs))) => {
+				Ok(policy::Found::Theirs(theirs)) => {
 					self.stats.collision();
-					return Err(Halt::Collision { number: head.number, ours: head.root, theirs });
+					return Err(Halt::Collision {
+						number: head.header.batch,
+						ours: head.header.root,
+						theirs,
+					});
 				},
-				Ok(None) => return Ok(None),
+				Ok(policy::Found::Absent) => return Ok(None),
 				Err(e) => {
-					warn!("looking up batch {}: {e}; retrying", head.number);
+					warn!("looking up batch {}: {e}; retrying", head.header.batch);
 					tokio::time::sleep(self.settings.retry).await;
 				},
 			}
@@ -661,12 +511,12 @@ impl<C: AnchorChain> Anchorer<C> {
 		block: H256,
 	) -> Result<(), Halt> {
 		let at = now_ms();
-		self.store.settle_anchored(head.number, anchor, block, at)?;
-		self.stats.anchored(head.reading_count.into(), stamps, at);
+		self.store.settle_anchored(head.header.batch, anchor, block, at)?;
+		self.stats.anchored(head.header.reading_count.into(), stamps, at);
 		info!(
 			"batch {} anchored as anchor {anchor}: {} readings from {} devices",
-			head.number,
-			head.reading_count,
+			head.header.batch,
+			head.header.reading_count,
 			head.ranges.len()
 		);
 		Ok(())
@@ -674,10 +524,15 @@ impl<C: AnchorChain> Anchorer<C> {
 
 	/// The chain refused batch `head` with `error`: find the devices it was refused for, set
 	/// their readings aside, and put the others' back in the queue.
-	async fn refused(&mut self, head: &BatchHead, error: PalletError) -> Result<(), Halt> {
+	async fn refused(
+		&mut self,
+		head: &BatchHead,
+		error: PalletError,
+		ask_why: bool,
+	) -> Result<(), Halt> {
 		self.stats.refused();
 		let mut culprits = Vec::new();
-		if error.is_about_a_device() {
+		if ask_why {
 			let ranges: Vec<(DeviceId, u64)> =
 				head.ranges.iter().map(|r| (r.device, r.first)).collect();
 			let checks = loop {
@@ -685,13 +540,13 @@ impl<C: AnchorChain> Anchorer<C> {
 					Ok(checks) if checks.len() == ranges.len() => break checks,
 					Ok(_) => tokio::time::sleep(self.settings.retry).await,
 					Err(e) => {
-						warn!("asking the chain why batch {} was refused: {e}", head.number);
+						warn!("asking the chain why batch {} was refused: {e}", head.header.batch);
 						tokio::time::sleep(self.settings.retry).await;
 					},
 				}
 			};
 			for ((device, _), check) in ranges.iter().zip(checks) {
-				if let Some(reason) = aside_reason(check) {
+				if let Some(reason) = AsideReason::of(check) {
 					culprits.push((*device, reason));
 				}
 			}
@@ -702,7 +557,7 @@ impl<C: AnchorChain> Anchorer<C> {
 		}
 		error!(
 			"batch {} refused by the chain: {error}; {} device(s) set aside, the other readings go back to the queue",
-			head.number,
+			head.header.batch,
 			culprits.len()
 		);
 		for (device, reason) in &culprits {
@@ -710,11 +565,11 @@ impl<C: AnchorChain> Anchorer<C> {
 				.ranges
 				.iter()
 				.find(|r| r.device == *device)
-				.map_or(0, |r| r.last - r.first + 1);
+				.map_or(0, |r| reason.count_in(r.first, r.last));
 			self.stats.set_aside(*reason, count);
 			warn!("set aside {count} reading(s) of device {device:?}: {}", reason.name());
 		}
-		self.store.settle_refused(head.number, error.to_string(), &culprits, now_ms())?;
+		self.store.settle_refused(head.header.batch, error.to_string(), &culprits, now_ms())?;
 		Ok(())
 	}
 
@@ -760,7 +615,7 @@ async fn judge<C: AnchorChain>(
 	stats.timed(Stage::Judge, started.elapsed());
 	match checked {
 		Ok(checks) if checks.len() == ranges.len() => {
-			let mut checks = checks.into_iter().map(verdict);
+			let mut checks = checks.into_iter().map(Verdict::of);
 			Some(proposals.iter().map(|p| checks.by_ref().take(p.runs.len()).collect()).collect())
 		},
 		Ok(checks) => {
@@ -804,30 +659,10 @@ pub enum StartError {
 	Store(#[from] StoreError),
 }
 
-/// What to do with a run whose device the chain judged `check`.
-fn verdict(check: RangeCheck) -> Verdict {
-	match check {
-		RangeCheck::Admitted { .. } => Verdict::Admit { from: 0 },
-		// The readings above `last` may still go; those at or below it never can.
-		RangeCheck::SequenceReplay { last } => Verdict::Admit { from: last.saturating_add(1) },
-		other => Verdict::Aside(aside_reason(other).unwrap_or(AsideReason::DeviceNotActive)),
-	}
-}
-
-/// Why a device's readings are set aside, if the chain would not take them.
-fn aside_reason(check: RangeCheck) -> Option<AsideReason> {
-	match check {
-		RangeCheck::Admitted { .. } => None,
-		RangeCheck::DeviceNotActive => Some(AsideReason::DeviceNotActive),
-		RangeCheck::NotDeviceGateway => Some(AsideReason::NotOurDevice),
-		RangeCheck::SequenceReplay { last } => Some(AsideReason::SequenceReplay { last }),
-		RangeCheck::SequenceExhausted => Some(AsideReason::SequenceExhausted),
-	}
-}
-
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::chain::port::{AnchoringError, CallInFlight, ChainLimits, InFlight, PoolRefusal};
 	use iotrust_primitives::{
 		device::DeviceSignature,
 		merkle::{Metric, SignedReading},
@@ -931,7 +766,7 @@ mod tests {
 			let this = {
 				let mut s = self.0.state.lock().unwrap();
 				s.submitting -= 1;
-				if s.refuse_once.remove(&head.number) {
+				if s.refuse_once.remove(&head.header.batch) {
 					return Err(ChainError::Refused(PoolRefusal::Other(
 						"temporarily banned".into(),
 					)));
@@ -940,7 +775,7 @@ mod tests {
 					return Err(ChainError::Refused(PoolRefusal::TooBig));
 				}
 				s.take(nonce)?;
-				s.submitted.push((head.number, head.ranges.len()));
+				s.submitted.push((head.header.batch, head.ranges.len()));
 				s.in_flight += 1;
 				s.most_in_flight = s.most_in_flight.max(s.in_flight);
 				for r in &head.ranges {
@@ -959,26 +794,25 @@ mod tests {
 				tokio::time::sleep(Duration::from_millis(30)).await;
 				let mut s = this.state.lock().unwrap();
 				s.in_flight -= 1;
-				if s.anchors.contains_key(&head.number) || s.foreign.contains_key(&head.number) {
-					return Outcome::Failed(PalletError {
-						pallet: "Anchoring".into(),
-						error: "BatchAlreadyAnchored".into(),
-					});
+				if s.anchors.contains_key(&head.header.batch)
+					|| s.foreign.contains_key(&head.header.batch)
+				{
+					return Outcome::Failed(PalletError::Anchoring(
+						AnchoringError::BatchAlreadyAnchored,
+					));
 				}
 				for r in &head.ranges {
 					match s.check(&r.device, r.first) {
 						RangeCheck::Admitted { .. } => {},
 						RangeCheck::DeviceNotActive => {
-							return Outcome::Failed(PalletError {
-								pallet: "Anchoring".into(),
-								error: "DeviceNotActive".into(),
-							})
+							return Outcome::Failed(PalletError::Anchoring(
+								AnchoringError::DeviceNotActive,
+							))
 						},
 						_ => {
-							return Outcome::Failed(PalletError {
-								pallet: "Anchoring".into(),
-								error: "SequenceReplay".into(),
-							})
+							return Outcome::Failed(PalletError::Anchoring(
+								AnchoringError::SequenceReplay,
+							))
 						},
 					}
 				}
@@ -986,7 +820,7 @@ mod tests {
 					s.last_seq.insert(r.device, r.last);
 				}
 				let id = s.anchors.len() as u64;
-				s.anchors.insert(head.number, (id, head.root));
+				s.anchors.insert(head.header.batch, (id, head.header.root));
 				Outcome::Anchored { anchor: id, block: H256::zero() }
 			}))
 		}
@@ -1242,7 +1076,7 @@ mod tests {
 			.unwrap();
 		let batch =
 			rig.store.commit_batch(&p, &[Verdict::Admit { from: 0 }; 2], 1).unwrap().unwrap();
-		rig.fake.state.lock().unwrap().anchors.insert(0, (5, batch.head.root));
+		rig.fake.state.lock().unwrap().anchors.insert(0, (5, batch.head.header.root));
 		assert!(rig.run_until(settings(), settled).await.is_none());
 		assert!(rig.fake.state.lock().unwrap().submitted.is_empty());
 		assert!(matches!(
@@ -1265,7 +1099,8 @@ mod tests {
 		let mut outcomes = Vec::new();
 		for i in 0..5u8 {
 			let (done, outcome) = tokio::sync::oneshot::channel();
-			let call = crate::chain::Call::new("Obligations", "create_for_device", &i);
+			let call =
+				crate::chain::Call::new(&crate::chain::interface::BATCH_ALL, &()).then_call(&[i]);
 			tx.send(Relayed { call, done }).await.unwrap();
 			outcomes.push(outcome);
 		}

@@ -3,12 +3,15 @@
 //! without a chain.
 
 use crate::{
-	cache::DeviceCache,
-	chain::{AccountId, DeviceInfo},
+	chain::{port::ChainError, AccountId, DeviceInfo},
+	ingest::cache::DeviceCache,
+	ingest::telemetry::{device_of_topic, parse_reading},
 	stats::Reject,
-	telemetry::{device_of_topic, parse_reading},
 };
-use iotrust_primitives::{device::DeviceId, merkle::SignedReading};
+use iotrust_primitives::{
+	device::{DeviceId, DeviceRefusal},
+	merkle::SignedReading,
+};
 use sp_core::H256;
 use std::{future::Future, sync::Arc, time::Duration};
 use tracing::warn;
@@ -19,11 +22,11 @@ pub trait DeviceLookup: Send + Sync + 'static {
 	fn device(
 		&self,
 		device: &DeviceId,
-	) -> impl Future<Output = Result<Option<DeviceInfo>, String>> + Send;
+	) -> impl Future<Output = Result<Option<DeviceInfo>, ChainError>> + Send;
 }
 
 impl DeviceLookup for crate::chain::Chain {
-	async fn device(&self, device: &DeviceId) -> Result<Option<DeviceInfo>, String> {
+	async fn device(&self, device: &DeviceId) -> Result<Option<DeviceInfo>, ChainError> {
 		crate::chain::Chain::device(self, device).await
 	}
 }
@@ -35,6 +38,14 @@ pub struct Rejection {
 	pub reason: Reject,
 	/// What exactly, for the log.
 	pub detail: String,
+}
+
+/// What a device refusal means, in words for the operator's log and the device's reply.
+pub fn refusal_detail(refusal: DeviceRefusal) -> &'static str {
+	match refusal {
+		DeviceRefusal::DeviceNotActive => "suspended or revoked",
+		DeviceRefusal::NotDeviceGateway => "bound to another gateway or none",
+	}
 }
 
 fn reject(reason: Reject, detail: impl Into<String>) -> Rejection {
@@ -90,7 +101,7 @@ impl<L: DeviceLookup> Validator<L> {
 	pub async fn check(&self, topic: &str, payload: &[u8]) -> Result<SignedReading, Rejection> {
 		let topic_device =
 			device_of_topic(topic).ok_or(reject(Reject::TopicMismatch, "not a telemetry topic"))?;
-		let reading = parse_reading(payload).map_err(|e| reject(Reject::BadJson, e))?;
+		let reading = parse_reading(payload).map_err(|e| reject(Reject::BadJson, e.to_string()))?;
 		if reading.device != topic_device {
 			return Err(reject(Reject::TopicMismatch, "the payload names another device"));
 		}
@@ -114,12 +125,8 @@ impl<L: DeviceLookup> Validator<L> {
 			.device_record(&reading.device)
 			.await
 			.ok_or_else(|| reject(Reject::UnknownDevice, format!("{:?}", reading.device)))?;
-		if info.status != 0 {
-			return Err(reject(Reject::InactiveDevice, "suspended or revoked"));
-		}
-		if info.gateway != Some(self.me) {
-			return Err(reject(Reject::NotOurDevice, "bound to another gateway or none"));
-		}
+		DeviceRefusal::judge(Some(info.status), info.gateway.as_ref(), &self.me)
+			.map_err(|r| reject(Reject::Refused(r), refusal_detail(r)))?;
 		if !info.key.verify(&reading.payload(&self.genesis), &reading.signature) {
 			return Err(reject(Reject::BadSignature, format!("seq {}", reading.seq)));
 		}
@@ -130,9 +137,9 @@ impl<L: DeviceLookup> Validator<L> {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::{cache::CacheLimits, telemetry::reading_to_value};
+	use crate::ingest::{cache::CacheLimits, telemetry::reading_to_value};
 	use iotrust_primitives::{
-		device::{DevicePublicKey, KeyScheme},
+		device::{DevicePublicKey, DeviceStatus, KeyScheme},
 		keypair::DeviceKeypair,
 		merkle::Metric,
 	};
@@ -145,7 +152,7 @@ mod tests {
 	struct Records(Mutex<HashMap<DeviceId, DeviceInfo>>);
 
 	impl DeviceLookup for Records {
-		async fn device(&self, device: &DeviceId) -> Result<Option<DeviceInfo>, String> {
+		async fn device(&self, device: &DeviceId) -> Result<Option<DeviceInfo>, ChainError> {
 			Ok(self.0.lock().unwrap().get(device).cloned())
 		}
 	}
@@ -159,11 +166,14 @@ mod tests {
 			signature: iotrust_primitives::device::DeviceSignature::Ed25519([0; 64]),
 		};
 		r.signature = pair.sign(&r.payload(&H256::zero()));
-		(crate::telemetry::topic(&r.device), serde_json::to_vec(&reading_to_value(&r)).unwrap())
+		(
+			crate::ingest::telemetry::topic(&r.device),
+			serde_json::to_vec(&reading_to_value(&r)).unwrap(),
+		)
 	}
 
-	fn record(key: DevicePublicKey, status: u8, gateway: AccountId) -> DeviceInfo {
-		DeviceInfo { owner: [1; 32], key, status, gateway: Some(gateway) }
+	fn record(key: DevicePublicKey, status: DeviceStatus, gateway: AccountId) -> DeviceInfo {
+		crate::chain::device_record(key, status, Some(gateway))
 	}
 
 	#[tokio::test]
@@ -175,12 +185,14 @@ mod tests {
 		let id = pair.key.device_id();
 		let (topic, body) = signed(&pair, 0);
 		assert_eq!(v.check(&topic, &body).await.unwrap_err().reason, Reject::UnknownDevice);
-		records.0.lock().unwrap().insert(id, record(pair.key, 0, ME));
+		records.0.lock().unwrap().insert(id, record(pair.key, DeviceStatus::Active, ME));
 		cache.forget(&id);
 		assert_eq!(v.check(&topic, &body).await.unwrap().seq, 0);
-		for (status, gateway, why) in
-			[(1, ME, Reject::InactiveDevice), (0, [8; 32], Reject::NotOurDevice)]
-		{
+		for (status, gateway, why) in [
+			(DeviceStatus::Suspended, ME, Reject::Refused(DeviceRefusal::DeviceNotActive)),
+			(DeviceStatus::Revoked, ME, Reject::Refused(DeviceRefusal::DeviceNotActive)),
+			(DeviceStatus::Active, [8; 32], Reject::Refused(DeviceRefusal::NotDeviceGateway)),
+		] {
 			records.0.lock().unwrap().insert(id, record(pair.key, status, gateway));
 			cache.forget(&id);
 			assert_eq!(v.check(&topic, &body).await.unwrap_err().reason, why);
@@ -199,11 +211,11 @@ mod tests {
 		let old = DeviceKeypair::from_seed(KeyScheme::Ed25519, [1; 32]).unwrap();
 		let new = DeviceKeypair::from_seed(KeyScheme::Ed25519, [2; 32]).unwrap();
 		let id = old.key.device_id();
-		records.0.lock().unwrap().insert(id, record(old.key, 0, ME));
+		records.0.lock().unwrap().insert(id, record(old.key, DeviceStatus::Active, ME));
 		let (topic, body) = signed(&old, 0);
 		assert!(v.check(&topic, &body).await.is_ok());
 		// Rotated on chain; the gateway resubscribes and so forgets all it knew.
-		records.0.lock().unwrap().insert(id, record(new.key, 0, ME));
+		records.0.lock().unwrap().insert(id, record(new.key, DeviceStatus::Active, ME));
 		cache.clear();
 		let (_, stale) = signed(&old, 1);
 		assert_eq!(v.check(&topic, &stale).await.unwrap_err().reason, Reject::BadSignature);
