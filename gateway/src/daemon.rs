@@ -110,7 +110,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 	tokio::select! {
 		r = ingest(validator, Some(relay), store.clone(), stats.clone(), &config.broker, &config.client_id) => Ok(r?),
 		halt = anchorer.run() => Err(anyhow::Error::new(halt).context("the anchorer stopped")),
-		e = watch(chain.clone(), cache, store.clone(), stats.clone(), me) => Err(e),
+		e = watch(chain.clone(), cache, store.clone(), stats.clone(), Some(me)) => Err(e),
 		_ = shutdown_signal() => {
 			info!("stopping");
 			Ok(())
@@ -150,7 +150,6 @@ async fn run_member(
 	cache: Arc<DeviceCache>,
 	limits: crate::chain::port::ChainLimits,
 ) -> anyhow::Result<()> {
-	let me = signer.public_key().0;
 	let info = loop {
 		match chain.group(group).await {
 			Ok(Some(info)) => break info,
@@ -187,6 +186,13 @@ async fn run_member(
 		client_id: format!("{}-group", config.client_id),
 		broker: config.broker.clone(),
 	};
+	// The group's devices are bound to its account: that is whose records to fetch ahead.
+	tokio::spawn(cache::refresh(
+		chain.clone(),
+		cache.clone(),
+		info.account,
+		config.serve_owners.clone(),
+	));
 	let (member, inbox) = group::Member::new(
 		chain.clone(),
 		store.clone(),
@@ -198,7 +204,7 @@ async fn run_member(
 	tokio::select! {
 		r = ingest(validator, None, store.clone(), stats.clone(), &config.broker, &config.client_id) => Ok(r?),
 		e = member.run(inbox) => Err(anyhow::Error::new(e).context("the group member stopped")),
-		e = watch(chain.clone(), cache, store.clone(), stats.clone(), me) => Err(e),
+		e = watch(chain.clone(), cache, store.clone(), stats.clone(), None) => Err(e),
 		_ = shutdown_signal() => {
 			info!("stopping");
 			Ok(())
@@ -216,13 +222,15 @@ async fn shutdown_signal() {
 
 /// Follow finalized blocks: forget cached device records they change (everything, each time
 /// the subscription starts again: blocks may have been missed), and stop the gateway if one
-/// shows a batch from this account that this database did not build. Returns only then.
+/// shows a batch from `anchorer` (this gateway's account, when it anchors alone) that this
+/// database did not build. Returns only then. A group member passes no account: its database
+/// records the group's anchors from the chain, whoever coordinated them.
 async fn watch(
 	chain: Arc<Chain>,
 	cache: Arc<DeviceCache>,
 	store: Arc<Store>,
 	stats: Arc<Stats>,
-	me: AccountId,
+	anchorer: Option<AccountId>,
 ) -> anyhow::Error {
 	loop {
 		cache.clear();
@@ -233,7 +241,7 @@ async fn watch(
 					cache.forget(&device);
 					true
 				},
-				ChainEvent::Anchored { gateway, batch, root } if gateway == me => {
+				ChainEvent::Anchored { gateway, batch, root } if Some(gateway) == anchorer => {
 					match store.origin(batch, &root) {
 						Ok(Origin::Ours | Origin::Earlier) => true,
 						Ok(Origin::Foreign { ours }) => {

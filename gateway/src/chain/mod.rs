@@ -19,7 +19,7 @@ use iotrust_primitives::{
 use pallet_obligations_runtime_api::DispatchError;
 use port::{
 	AnchorChain, AnchoringError, CallFailure, CallInFlight, ChainError, ChainLimits, InFlight,
-	Outcome, PalletError, PoolRefusal,
+	Outcome, PalletError, PoolRefusal, SubmitError,
 };
 use sp_core::H256;
 use std::str::FromStr;
@@ -322,32 +322,31 @@ impl Chain {
 	/// event of the transaction as (pallet, name, fields). Pallet and call indices come from the
 	/// metadata of the block the transaction is built at.
 	pub async fn submit(&self, calls: &[Call]) -> Result<(H256, Events), SubmitError> {
-		let other = |e: String| SubmitError::Other(e);
-		let signer = self.signer.as_ref().ok_or(other("no signing account".into()))?;
-		let at = self.at().await.map_err(|e| other(e.to_string()))?;
+		let signer = self.signer.as_ref().ok_or(ChainError::NoSigner)?;
+		let at = self.at().await?;
 		let metadata = at.metadata_ref();
 		let call = match calls {
 			[one] => one.encode_with(metadata),
 			many => batch_all(many, metadata).and_then(|c| c.encode_with(metadata)),
 		}
-		.map_err(|e| other(e.to_string()))?;
+		.map_err(ChainError::from)?;
 		let mut tx = at.transactions();
-		let payload = tx.from_call_data_bytes(&call).map_err(|e| other(e.to_string()))?;
+		let payload =
+			tx.from_call_data_bytes(&call).map_err(|e| ChainError::Unreadable(e.to_string()))?;
 		let handing = self.submitting.lock().await;
 		let progress = tx
 			.sign_and_submit_then_watch_default(&payload, signer)
 			.await
-			.map_err(|e| SubmitError::Other(e.to_string()))?;
+			.map_err(|e| submission_refused(&e.to_string()))?;
 		drop(handing);
 		let in_block =
-			progress.wait_for_finalized().await.map_err(|e| SubmitError::Other(e.to_string()))?;
+			progress.wait_for_finalized().await.map_err(|e| ChainError::Lost(e.to_string()))?;
 		let block = H256(in_block.block_hash().0);
 		let events = self
 			.blocks
 			.events_of(block, H256(in_block.extrinsic_hash().0))
-			.await
-			.map_err(|e| SubmitError::Other(e.to_string()))?
-			.map_err(|e| SubmitError::Dispatch(e.to_string()))?;
+			.await?
+			.map_err(SubmitError::Dispatch)?;
 		Ok((block, events))
 	}
 
@@ -512,24 +511,6 @@ fn batch_all(calls: &[Call], metadata: &subxt::metadata::Metadata) -> Result<Cal
 	Ok(Call { pallet: interface::BATCH_ALL.pallet, name: interface::BATCH_ALL.name, args })
 }
 
-/// Why a submission failed.
-#[derive(Debug)]
-pub enum SubmitError {
-	/// The chain ran the call and it failed (e.g. `anchoring.BatchAlreadyAnchored`).
-	Dispatch(String),
-	/// Anything else: connection, pool, encoding.
-	Other(String),
-}
-
-impl std::fmt::Display for SubmitError {
-	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-		match self {
-			Self::Dispatch(e) => write!(f, "the chain refused it: {e}"),
-			Self::Other(e) => write!(f, "{e}"),
-		}
-	}
-}
-
 /// `Weight` as the runtime encodes it.
 #[derive(Decode, Clone, Copy, Debug, Default)]
 struct WeightV2 {
@@ -578,6 +559,17 @@ struct BlockWeights {
 /// `reading_count`, `from_ms`, `to_ms`, the header's fields in order, then `ranges`).
 fn anchor_args(head: &BatchHead) -> (&AnchorHeader, &Vec<DeviceRange>) {
 	(&head.header, &head.ranges)
+}
+
+/// Why submitting a transaction failed, from the error's words: the pool refused it (the words
+/// say invalid, or name a refusal), or the node was not reached.
+fn submission_refused(text: &str) -> ChainError {
+	match classify_refusal(text) {
+		PoolRefusal::Other(_) if !text.to_ascii_lowercase().contains("invalid") => {
+			ChainError::Unreachable(text.to_string())
+		},
+		refusal => ChainError::Refused(refusal),
+	}
 }
 
 /// Which pool refusal the node's words describe (`sp_runtime`'s `InvalidTransaction` texts).
@@ -1016,15 +1008,8 @@ impl Chain {
 			.create_signable_offline(&payload, params)
 			.and_then(|mut signable| signable.sign(signer))
 			.map_err(|e| ChainError::Unreadable(e.to_string()))?;
-		let mut progress = signed.submit_and_watch().await.map_err(|e| {
-			let text = e.to_string();
-			match classify_refusal(&text) {
-				PoolRefusal::Other(_) if !text.to_ascii_lowercase().contains("invalid") => {
-					ChainError::Unreachable(text)
-				},
-				refusal => ChainError::Refused(refusal),
-			}
-		})?;
+		let mut progress =
+			signed.submit_and_watch().await.map_err(|e| submission_refused(&e.to_string()))?;
 		use subxt::tx::TransactionStatus as S;
 		let first = match progress.next().await {
 			Some(Ok(S::Invalid { message })) | Some(Ok(S::Error { message })) => {

@@ -135,6 +135,18 @@ pub enum ChainError {
 	Lost(String),
 }
 
+/// Why a transaction submitted and awaited to finality ([`GroupChain::submit`]) did not succeed.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum SubmitError {
+	/// The chain ran it and it failed, e.g. `Groups.NotMember` (for a `Utility.batch_all`, the
+	/// call that failed).
+	#[error("the chain refused it: {0}")]
+	Dispatch(PalletError),
+	/// It never ran, or the gateway lost track of it.
+	#[error(transparent)]
+	Chain(#[from] ChainError),
+}
+
 impl ChainError {
 	/// The node did not answer: `what` failed with `e`.
 	pub fn unreachable(what: impl std::fmt::Display, e: impl std::fmt::Display) -> Self {
@@ -239,7 +251,7 @@ pub trait GroupChain: Send + Sync + 'static {
 	fn submit(
 		&self,
 		calls: &[super::Call],
-	) -> impl Future<Output = Result<(H256, super::Events), super::SubmitError>> + Send;
+	) -> impl Future<Output = Result<(H256, super::Events), SubmitError>> + Send;
 }
 
 /// How a relayed call ended: its events (pallet, name, SCALE fields) in a finalized block, or

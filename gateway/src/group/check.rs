@@ -161,7 +161,7 @@ pub async fn check<C: GroupChain>(
 mod tests {
 	use super::*;
 	use crate::{
-		chain::{Call, ChainAnchor, Events, GroupInfo, SubmitError},
+		chain::{port::SubmitError, Call, ChainAnchor, Events, GroupInfo},
 		store::tests::{open, reading},
 	};
 	use iotrust_primitives::anchoring::AnchorId;
