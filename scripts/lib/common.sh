@@ -36,8 +36,9 @@ ensure_rust() {
 }
 
 ensure_build_deps() {
-	# protoc compiles the network layer's protobuf schemas; gcc builds the few C parts.
-	ensure_apt_packages protobuf-compiler build-essential
+	# protoc compiles the network layer's protobuf schemas; gcc builds the few C parts; the
+	# network layer links the system's OpenSSL (see .cargo/config.toml), found through pkg-config.
+	ensure_apt_packages protobuf-compiler build-essential libssl-dev pkg-config
 	ensure_rust
 }
 
