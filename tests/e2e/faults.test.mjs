@@ -158,7 +158,7 @@ describe('faults on the 4-validator network', { timeout: 30 * MIN, skip: skipRea
    * Bring the network back to health before each case, so that no case depends on what an
    * earlier one left behind: the links joined again, every node that is down or runs under a
    * fault (a skewed clock) started plainly on its database; then every validator peered with
-   * the other three, and a stretch of chain finalized on every node in which each of the four
+   * the other three (those still short of peers after a minute restarted), and a stretch of chain finalized on every node in which each of the four
    * authored a block (every node's blocks reach the others, and every node follows them).
    */
   async function healthy() {
@@ -170,8 +170,23 @@ describe('faults on the 4-validator network', { timeout: 30 * MIN, skip: skipRea
         await up(name);
       }
     }
-    await waitFor('every validator peered with the other three', async () => (await Promise.all(GENESIS_VALIDATORS.map(peersOf))).every((p) => p === 3),
-      { timeoutMs: 3 * MIN, intervalMs: 1000 });
+    const peered = async () => (await Promise.all(GENESIS_VALIDATORS.map(peersOf))).every((p) => p === 3);
+    try {
+      await waitFor('every validator peered with the other three', peered, { timeoutMs: MIN, intervalMs: 1000 });
+    } catch {
+      // Seen once (a cold CI run, AMD EPYC): after charlie ran a slot slow and was restarted
+      // with a true clock, alice and dave peered with it again at once but bob did not for six
+      // minutes. Restarting the validators short of peers, one at a time (finality goes on),
+      // joins the links again; the case then starts from a healthy network as the others do.
+      const short = [];
+      for (const name of GENESIS_VALIDATORS) if ((await peersOf(name)) < 3) short.push(name);
+      step(`${short.join(' and ')} short of peers after a minute: restarting ${short.length > 1 ? 'them' : 'it'}`);
+      for (const name of short) {
+        await down(name);
+        await up(name);
+      }
+      await waitFor('every validator peered with the other three', peered, { timeoutMs: 3 * MIN, intervalMs: 1000 });
+    }
     let checked = await best('alice');
     const seen = new Set();
     await waitFor('a block of each validator finalized on every node', async () => {
