@@ -266,11 +266,12 @@ impl Origin {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 	use super::*;
 	use iotrust_primitives::{device::DeviceSignature, merkle::Metric};
 
-	fn reading(device: u8, seq: u64, value: i64) -> SignedReading {
+	/// A reading of device `[device; 32]` numbered `seq`, one metric, a placeholder signature.
+	pub(crate) fn reading(device: u8, seq: u64, value: i64) -> SignedReading {
 		SignedReading {
 			device: H256([device; 32]),
 			seq,

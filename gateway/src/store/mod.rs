@@ -940,17 +940,7 @@ fn set_aside(
 #[cfg(test)]
 pub(crate) mod tests {
 	use super::*;
-	use iotrust_primitives::{device::DeviceSignature, merkle::Metric};
-
-	pub(crate) fn reading(device: u8, seq: u64, value: i64) -> SignedReading {
-		SignedReading {
-			device: H256([device; 32]),
-			seq,
-			timestamp_ms: seq,
-			metrics: vec![Metric { id: 1, value }],
-			signature: DeviceSignature::Ed25519([device; 64]),
-		}
-	}
+	pub(crate) use crate::lifecycle::tests::reading;
 
 	fn d(n: u8) -> DeviceId {
 		H256([n; 32])
