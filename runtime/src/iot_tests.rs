@@ -351,3 +351,40 @@ fn a_member_leaving_the_consortium_leaves_its_groups_valid() {
 		assert!(pallet_groups::Groups::<Runtime>::contains_key(0));
 	});
 }
+
+/// The reputation cap as the attack tries it on the real runtime's constants (16
+/// counterparties remembered, 50 IOTR a counterparty): pay 16 throwaway providers 2 IOTR each,
+/// then one colluder 1 IOTR, 600 times over. The colluder adds at most 50 points, and the
+/// consumer's score stays at 600 or under.
+#[test]
+fn attack_a_colluder_behind_sixteen_throwaways_adds_at_most_fifty_points() {
+	use iotrust_primitives::reputation::{Outcome, ReputationSink, Settlement};
+	ext().execute_with(|| {
+		let consumer = acc(Alice);
+		let pay = |provider: &AccountId, value: crate::Balance| {
+			<crate::Reputation as ReputationSink<AccountId, crate::Balance>>::record(Settlement {
+				consumer: &consumer,
+				provider,
+				outcome: Outcome::FulfilledOnTime,
+				value,
+				credit_fee: 0,
+			})
+		};
+		let good = || crate::Reputation::record_of(&consumer).map_or(0, |r| r.good);
+		for i in 0..16u8 {
+			pay(&AccountId::new([100 + i; 32]), 2 * UNIT);
+		}
+		let colluder = acc(Bob);
+		let before = good();
+		for _ in 0..600 {
+			pay(&colluder, UNIT);
+		}
+		let added = good() - before;
+		assert!(added <= 50 * UNIT, "the colluder added {} IOTR of points", added / UNIT);
+		// Without the shared remainder it was ~0.98 points a round: ~590 here.
+		assert!(added > 45 * UNIT, "600 IOTR paid to one provider count for about 46");
+		// The throwaways count 16 · 50·2/52 ≈ 30.8; with the colluder's ≤ 50, the score stays
+		// under 1000·(81+100)/(81+200).
+		assert!(crate::Reputation::score_of(&consumer) <= 645);
+	});
+}

@@ -75,7 +75,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("iotrust"),
 	impl_name: alloc::borrow::Cow::Borrowed("iotrust"),
 	authoring_version: 1,
-	spec_version: 107,
+	spec_version: 108,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 3,
@@ -134,7 +134,11 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// migration can stay listed after the chain has run it (it then costs one read).
 ///
 /// - spec 106: groups v0 → v1, each gateway's groups indexed.
-type Migrations = (pallet_groups::migrations::v1::MigrateV0ToV1<Runtime>,);
+/// - spec 108: reputation v1 → v2, each record keeps what its forgotten counterparties were paid.
+type Migrations = (
+	pallet_groups::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_reputation::migrations::v2::MigrateV1ToV2<Runtime>,
+);
 
 /// Executive: handles dispatch to the various modules.
 pub type Executive = frame_executive::Executive<

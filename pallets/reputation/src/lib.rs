@@ -15,6 +15,13 @@
 //!   `K` = [`Config::PairCap`]. The first payments to a provider count almost in full; all of them
 //!   together never count more than `K`: one counterparty, however often paid, can vouch for at
 //!   most `K`.
+//! - **Forgotten counterparties share one cap.** A record remembers at most
+//!   [`Config::MaxCounterparties`] providers (the ones paid most). For a provider it does not
+//!   remember, `P` is the record's `forgotten` remainder: what was paid to providers it does not
+//!   remember, or forgot (the most paid to one of them, plus all paid since). Paying it raises the
+//!   remainder, and a provider that comes to be remembered starts from it. So `P` of every
+//!   provider only grows (but for decay), and no provider, remembered or not, ever counts for more
+//!   than `K`: paying throwaway providers to push a colluder out of memory buys nothing.
 //! - **Paid late**: half those good points, and `v / 4` bad points.
 //! - **Defaulted**: `2 · unpaid` bad points (defaults are not diminished).
 //! - **Cancelled** (forgiven by the provider) and **forfeited** (SLA penalties took what was
@@ -40,6 +47,7 @@ extern crate alloc;
 pub use pallet::*;
 pub use types::*;
 
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -106,7 +114,9 @@ pub mod pallet {
 	use super::*;
 
 	/// 1: records weigh value, remember counterparties and earned credit (0 counted outcomes).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// 2: records keep what was paid to the counterparties they do not remember
+	/// ([`Record::forgotten`]; [`crate::migrations::v2`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -201,6 +211,7 @@ impl<T: Config> Pallet<T> {
 		record.good = d(record.good);
 		record.bad = d(record.bad);
 		record.earned = d(record.earned);
+		record.forgotten = d(record.forgotten);
 		for c in record.counterparties.iter_mut() {
 			c.paid = d(c.paid);
 		}
@@ -238,6 +249,7 @@ impl<T: Config> Pallet<T> {
 				.into_iter()
 				.map(|c| (c.account, c.paid))
 				.collect(),
+			forgotten: record.forgotten,
 			updated_at: record.updated_at,
 		})
 	}
@@ -260,6 +272,38 @@ impl<T: Config> Pallet<T> {
 		let factor = u128::from(score.min(NEUTRAL_SCORE));
 		let credit = mul_div(base.saturating_add(earned), factor, u128::from(NEUTRAL_SCORE));
 		narrow::<T::Balance>(credit).min(T::MaxCredit::get())
+	}
+
+	/// Count `value` paid to `provider` in `record` (decayed to now): what was paid before is
+	/// `provider`'s remembered total, or the record's `forgotten` remainder for a provider it does
+	/// not remember; both grow by `value`. A provider not remembered is remembered, starting from
+	/// the remainder, when the record has room or one remembered provider was paid less; the one
+	/// forgotten then leaves its total to the remainder if it is larger. Returns the good points
+	/// the payment is worth, `g(before + value) − g(before)`.
+	fn count_payment(record: &mut Record<T>, provider: &T::AccountId, value: u128) -> u128 {
+		let cap = wide(T::PairCap::get());
+		let gain = |before: u128| {
+			pair_value(before.saturating_add(value), cap).saturating_sub(pair_value(before, cap))
+		};
+		if let Some(c) = record.counterparties.iter_mut().find(|c| &c.account == provider) {
+			let before = wide(c.paid);
+			c.paid = narrow(before.saturating_add(value));
+			return gain(before);
+		}
+		let before = wide(record.forgotten);
+		let after = before.saturating_add(value);
+		let entry = Counterparty { account: provider.clone(), paid: narrow(after) };
+		if let Err(entry) = record.counterparties.try_push(entry) {
+			let least = record.counterparties.iter_mut().min_by_key(|c| c.paid);
+			match least {
+				Some(least) if least.paid < entry.paid => {
+					let forgotten = core::mem::replace(least, entry);
+					record.forgotten = record.forgotten.max(forgotten.paid);
+				},
+				_ => record.forgotten = narrow(after),
+			}
+		}
+		gain(before)
 	}
 
 	/// Check the records' invariants: no counterparty remembered twice, none at zero, no update
@@ -290,47 +334,16 @@ impl<T: Config> ReputationSink<T::AccountId, T::Balance> for Pallet<T> {
 		let fee = wide(s.credit_fee);
 		let paid = matches!(s.outcome, Outcome::FulfilledOnTime | Outcome::FulfilledLate);
 		if paid && s.consumer != s.provider {
-			let cap = wide(T::PairCap::get());
-			let index = record.counterparties.iter().position(|c| &c.account == s.provider);
-			let before =
-				index.and_then(|i| record.counterparties.get(i)).map_or(0, |c| wide(c.paid));
-			let after = before.saturating_add(value);
-			let mut gain = pair_value(after, cap).saturating_sub(pair_value(before, cap));
-			let mut earned = fee;
-			if s.outcome == Outcome::FulfilledLate {
-				gain /= 2;
-				earned /= 2;
-				record.bad = narrow(wide(record.bad).saturating_add(value / 4));
-			}
+			let gain = Self::count_payment(&mut record, s.provider, value);
+			let (gain, earned) = match s.outcome {
+				Outcome::FulfilledLate => {
+					record.bad = narrow(wide(record.bad).saturating_add(value / 4));
+					(gain / 2, fee / 2)
+				},
+				_ => (gain, fee),
+			};
 			record.good = narrow(wide(record.good).saturating_add(gain));
 			record.earned = narrow(wide(record.earned).saturating_add(earned));
-			let entry = Counterparty { account: s.provider.clone(), paid: narrow(after) };
-			match index {
-				Some(i) => {
-					if let Some(c) = record.counterparties.get_mut(i) {
-						*c = entry;
-					}
-				},
-				None => {
-					if let Err(entry) = record.counterparties.try_push(entry) {
-						// Full: forget the counterparty paid least, if it was paid less than
-						// this one.
-						let least = record
-							.counterparties
-							.iter()
-							.enumerate()
-							.min_by_key(|(_, c)| c.paid)
-							.map(|(i, c)| (i, c.paid));
-						if let Some((i, least)) = least {
-							if least < entry.paid {
-								if let Some(c) = record.counterparties.get_mut(i) {
-									*c = entry;
-								}
-							}
-						}
-					}
-				},
-			}
 		}
 		let tally = match s.outcome {
 			Outcome::FulfilledOnTime => &mut record.on_time,

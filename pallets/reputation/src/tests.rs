@@ -158,6 +158,116 @@ fn a_full_memory_forgets_the_counterparty_paid_least() {
 	});
 }
 
+/// Alice pays the colluder `BOB` 1 `rounds` times; returns the good points that added.
+fn pay_colluder(rounds: u32) -> u64 {
+	let before = Records::<Test>::get(ALICE).map_or(0, |r| r.good);
+	for _ in 0..rounds {
+		settle(BOB, Outcome::FulfilledOnTime, 1, 0);
+	}
+	Records::<Test>::get(ALICE).unwrap().good - before
+}
+
+#[test]
+fn attack_throwaway_providers_push_a_colluder_out_of_memory_and_it_still_counts_once() {
+	ExtBuilder.build_and_execute(|| {
+		// The record remembers three providers: fill it with throwaways paid more than one
+		// round to the colluder, so that the colluder starts out not remembered.
+		for throwaway in [10, 11, 12] {
+			settle(throwaway, Outcome::FulfilledOnTime, 2, 0);
+		}
+		// 600 paid to it count as one provider paid 600: 50·600/650.
+		let first = pay_colluder(600);
+		assert_eq!(first, 46);
+		// Throwaways paid more push it out of memory again.
+		for throwaway in [20, 21, 22] {
+			settle(throwaway, Outcome::FulfilledOnTime, 1_000, 0);
+		}
+		let r = Records::<Test>::get(ALICE).unwrap();
+		assert!(r.counterparties.iter().all(|c| c.account != BOB));
+		assert_eq!(r.forgotten, 600);
+		// Paid again, it counts from what it had: 1,200 in all count 50·1200/1250 = 48.
+		let second = pay_colluder(600);
+		assert_eq!(first + second, 48);
+		assert!(first + second < PAIR_CAP);
+		// However many more rounds.
+		let rest = pay_colluder(5_000);
+		assert!(first + second + rest < PAIR_CAP, "{}", first + second + rest);
+	});
+}
+
+#[test]
+fn a_provider_not_remembered_counts_from_the_remainder() {
+	ExtBuilder.build_and_execute(|| {
+		for (provider, value) in [(10, 30), (11, 10), (12, 20)] {
+			settle(provider, Outcome::FulfilledOnTime, value, 0);
+		}
+		// Paid less than every remembered provider: not remembered, counted from a remainder of
+		// 0, which it raises.
+		settle(14, Outcome::FulfilledOnTime, 5, 0);
+		let r = Records::<Test>::get(ALICE).unwrap();
+		assert_eq!(r.forgotten, 5);
+		// Another provider not remembered shares the same remainder: 50·9/59 − 50·5/55.
+		let good = r.good;
+		settle(15, Outcome::FulfilledOnTime, 4, 0);
+		let r = Records::<Test>::get(ALICE).unwrap();
+		assert_eq!(r.good - good, 7 - 4);
+		assert_eq!(r.forgotten, 9);
+		// A provider remembered from the remainder pushes out the one paid least (11, paid 10),
+		// which leaves the remainder at the larger of the two.
+		settle(16, Outcome::FulfilledOnTime, 3, 0);
+		let r = Records::<Test>::get(ALICE).unwrap();
+		assert!(r.counterparties.contains(&Counterparty { account: 16, paid: 12 }));
+		assert_eq!(r.forgotten, 10);
+		// The remainder decays with everything else.
+		System::set_block_number(1 + HALF_LIFE);
+		assert_eq!(Reputation::record_of(&ALICE).unwrap().forgotten, 5);
+		assert_eq!(Reputation::reputation_info(&ALICE).unwrap().forgotten, 5);
+	});
+}
+
+#[test]
+fn the_v2_migration_adds_the_remainder_and_changes_nothing_else() {
+	use crate::migrations::v2::{self, MigrateV1ToV2, RecordV1};
+	use codec::Encode;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	ExtBuilder.build_and_execute(|| {
+		StorageVersion::new(1).put::<Reputation>();
+		let old: v2::OldRecord<Test> = RecordV1 {
+			on_time: (2, 70u64),
+			late: (0, 0),
+			defaulted: (1, 5),
+			cancelled: (0, 0),
+			forfeited: (0, 0),
+			good: 40u64,
+			bad: 10,
+			earned: 3,
+			counterparties: vec![
+				Counterparty { account: BOB, paid: 50u64 },
+				Counterparty { account: 3, paid: 20 },
+			]
+			.try_into()
+			.unwrap(),
+			updated_at: 1u64,
+		};
+		frame_support::storage::unhashed::put_raw(
+			&Records::<Test>::hashed_key_for(ALICE),
+			&old.encode(),
+		);
+		let before = v2::pre_check::<Test>().unwrap();
+		assert_eq!(before.len(), 1);
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		v2::post_check::<Test>(before).unwrap();
+		let r = Records::<Test>::get(ALICE).unwrap();
+		assert_eq!((r.good, r.bad, r.earned, r.on_time, r.defaulted), (40, 10, 3, (2, 70), (1, 5)));
+		// It cannot know what it forgot: up to the most paid to one it remembers.
+		assert_eq!(r.forgotten, 50);
+		assert_eq!(Reputation::on_chain_storage_version(), 2);
+		// Run again, it does nothing.
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Records::<Test>::get(ALICE).unwrap(), r);
+	});
+}
+
 #[test]
 fn attack_farming_credit_with_a_colluder_buys_nothing_it_did_not_burn() {
 	ExtBuilder.build_and_execute(|| {

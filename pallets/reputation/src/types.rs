@@ -15,7 +15,8 @@ use scale_info::TypeInfo;
 pub struct Counterparty<AccountId, Balance> {
 	/// The provider.
 	pub account: AccountId,
-	/// Paid to it on time or late, decayed to the record's `updated_at`.
+	/// Paid to it on time or late, decayed to the record's `updated_at`; counted from the
+	/// record's `forgotten` remainder at the time it came to be remembered.
 	pub paid: Balance,
 }
 
@@ -54,6 +55,9 @@ pub struct Record<T: Config> {
 	pub earned: T::Balance,
 	/// The providers paid most recently and most (at most [`Config::MaxCounterparties`]).
 	pub counterparties: BoundedVec<Counterparty<T::AccountId, T::Balance>, T::MaxCounterparties>,
+	/// What counts as paid before to a provider not remembered, decayed to `updated_at`: the most
+	/// paid to one forgotten provider, plus all paid since to providers not remembered.
+	pub forgotten: T::Balance,
 	/// When the points were last brought up to date.
 	pub updated_at: BlockNumberFor<T>,
 }

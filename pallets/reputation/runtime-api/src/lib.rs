@@ -4,8 +4,9 @@
 //! (0 to 1000, 500 for a new account), its history as [`ReputationInfo`], and its credit limit.
 //!
 //! The return types are concrete types of this crate, so a Rust client can name them.
-//! Version 2: `record` returns [`ReputationInfo`], points decayed to the block read (version 1
-//! returned the pallet's stored record, counting obligations rather than value).
+//! Version 3: [`ReputationInfo`] has `forgotten`, the remainder the providers a record does not
+//! remember share. Version 2: `record` returns [`ReputationInfo`], points decayed to the block
+//! read (version 1 returned the pallet's stored record, counting obligations rather than value).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -43,13 +44,16 @@ pub struct ReputationInfo<AccountId, Balance, BlockNumber> {
 	pub earned: Balance,
 	/// The providers remembered, with what was paid to each (decayed).
 	pub counterparties: Vec<(AccountId, Balance)>,
+	/// What counts as paid before to any provider not remembered (decayed): the providers it does
+	/// not remember share one cap.
+	pub forgotten: Balance,
 	/// When the record last changed.
 	pub updated_at: BlockNumber,
 }
 
 sp_api::decl_runtime_apis! {
 	/// Reputation scores, histories and credit limits.
-	#[api_version(2)]
+	#[api_version(3)]
 	pub trait ReputationApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
