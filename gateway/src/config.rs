@@ -65,6 +65,10 @@ pub struct Settings {
 	/// next member takes over, in ms [default: 12000].
 	#[arg(long)]
 	pub group_round_ms: Option<u64>,
+	/// Readings one device may send a second (bursts of ten times as many); more are dropped
+	/// and counted as `rate_limited` [default: 100].
+	#[arg(long)]
+	pub device_rate: Option<u32>,
 }
 
 /// Settings with every default filled in.
@@ -85,6 +89,7 @@ pub struct Config {
 	pub serve_owners: Vec<crate::chain::AccountId>,
 	pub group: Option<u32>,
 	pub group_round_ms: u64,
+	pub device_rate: u32,
 }
 
 /// Why the settings do not make a configuration.
@@ -184,6 +189,7 @@ impl Settings {
 			serve_owners: flags.serve_owners.or(base.serve_owners),
 			group: flags.group.or(base.group),
 			group_round_ms: flags.group_round_ms.or(base.group_round_ms),
+			device_rate: flags.device_rate.or(base.device_rate),
 		})
 	}
 
@@ -238,6 +244,7 @@ impl Settings {
 			serve_owners,
 			group: self.group,
 			group_round_ms: self.group_round_ms.unwrap_or(12_000).max(1_000),
+			device_rate: self.device_rate.unwrap_or(100).max(1),
 		})
 	}
 }

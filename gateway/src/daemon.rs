@@ -108,7 +108,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 	tokio::spawn(cache::refresh(chain.clone(), cache.clone(), me, config.serve_owners.clone()));
 
 	tokio::select! {
-		r = ingest(validator, Some(relay), store.clone(), stats.clone(), &config.broker, &config.client_id) => Ok(r?),
+		r = ingest(validator, Some(relay), store.clone(), stats.clone(), &config.broker, &config.client_id, config.device_rate) => Ok(r?),
 		halt = anchorer.run() => Err(anyhow::Error::new(halt).context("the anchorer stopped")),
 		e = watch(chain.clone(), cache, store.clone(), stats.clone(), Some(me)) => Err(e),
 		_ = shutdown_signal() => {
@@ -202,7 +202,7 @@ async fn run_member(
 		settings,
 	);
 	tokio::select! {
-		r = ingest(validator, None, store.clone(), stats.clone(), &config.broker, &config.client_id) => Ok(r?),
+		r = ingest(validator, None, store.clone(), stats.clone(), &config.broker, &config.client_id, config.device_rate) => Ok(r?),
 		e = member.run(inbox) => Err(anyhow::Error::new(e).context("the group member stopped")),
 		e = watch(chain.clone(), cache, store.clone(), stats.clone(), None) => Err(e),
 		_ = shutdown_signal() => {

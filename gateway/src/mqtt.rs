@@ -167,25 +167,45 @@ impl Broker {
 	}
 }
 
-/// Drive a client's event loop: hand every message the broker delivers to `tx` (unbounded, so
-/// the loop, which also sends acknowledgements and keep-alive pings, never waits on whoever
-/// reads them), subscribe to `filters` (QoS 1) at every connection, and reconnect after a second
-/// when the connection is lost. Ends once `tx`'s receiver is gone. `what` names the connection
-/// in the log.
+/// Messages a connection's inbox holds at most. QoS 1 messages never reach it: the broker
+/// sends a client no more unacknowledged ones than its in-flight window, and the gateway
+/// acknowledges them only once handled. QoS 0 messages have no such window: past this, they are
+/// dropped and counted.
+pub const INBOX: usize = 20_000;
+
+/// Drive a client's event loop: hand every message the broker delivers to `tx` (bounded: a
+/// QoS 0 message that finds it full is dropped and counted in `dropped`; a QoS 1 message waits
+/// for room, which the broker's in-flight window bounds), subscribe to `filters` (QoS 1) at
+/// every connection, and reconnect after a second when the connection is lost. Ends once
+/// `tx`'s receiver is gone. `what` names the connection in the log.
 pub fn forward(
 	mut eventloop: rumqttc::EventLoop,
 	client: rumqttc::AsyncClient,
 	filters: Vec<String>,
-	tx: tokio::sync::mpsc::UnboundedSender<rumqttc::Publish>,
+	tx: tokio::sync::mpsc::Sender<rumqttc::Publish>,
+	dropped: std::sync::Arc<std::sync::atomic::AtomicU64>,
 	what: &'static str,
 	broker: Broker,
 ) {
 	use rumqttc::{Event, Packet, QoS};
+	use tokio::sync::mpsc::error::TrySendError;
 	tokio::spawn(async move {
 		loop {
 			match eventloop.poll().await {
 				Ok(Event::Incoming(Packet::Publish(p))) => {
-					if tx.send(p).is_err() {
+					let sent = if p.qos == QoS::AtMostOnce {
+						match tx.try_send(p) {
+							Ok(()) => Ok(()),
+							Err(TrySendError::Full(_)) => {
+								dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+								Ok(())
+							},
+							Err(TrySendError::Closed(_)) => Err(()),
+						}
+					} else {
+						tx.send(p).await.map_err(|_| ())
+					};
+					if sent.is_err() {
 						return;
 					}
 				},

@@ -84,7 +84,7 @@ enum Tamper {
 }
 
 /// The key pair of simulated device `index`.
-fn device_key(seed: &str, index: u32) -> DeviceKeypair {
+pub(crate) fn device_key(seed: &str, index: u32) -> DeviceKeypair {
 	let secret = sp_io::hashing::blake2_256(&(seed, index).encode());
 	DeviceKeypair::from_seed(KeyScheme::Ed25519, secret).expect("ed25519 takes any 32 bytes; qed")
 }

@@ -32,11 +32,16 @@ pub enum Reject {
 	ReplayedSequence,
 	/// More metrics than a batch summary holds, or a metric twice.
 	TooManyMetrics,
+	/// The device sent faster than its rate (`device_rate`); the message was dropped.
+	RateLimited,
+	/// A QoS 0 message came while the gateway's inbox was full; it was dropped (QoS 1 messages
+	/// wait in the broker instead).
+	Overloaded,
 }
 
 impl Reject {
 	/// Every reason, for listings that show zeros too.
-	pub const ALL: [Reject; 8] = [
+	pub const ALL: [Reject; 10] = [
 		Self::BadJson,
 		Self::TopicMismatch,
 		Self::UnknownDevice,
@@ -45,6 +50,8 @@ impl Reject {
 		Self::BadSignature,
 		Self::ReplayedSequence,
 		Self::TooManyMetrics,
+		Self::RateLimited,
+		Self::Overloaded,
 	];
 
 	/// Its name in `/stats`, `/metrics` and the log.
@@ -57,6 +64,8 @@ impl Reject {
 			Self::BadSignature => "bad_signature",
 			Self::ReplayedSequence => "replayed_sequence",
 			Self::TooManyMetrics => "too_many_metrics",
+			Self::RateLimited => "rate_limited",
+			Self::Overloaded => "overloaded",
 		}
 	}
 }
@@ -164,6 +173,12 @@ struct Inner {
 	/// Group members' proposals this gateway would not sign, and those it signed.
 	group_refused: u64,
 	group_signed: u64,
+	/// Signature shares members of this gateway's rounds withheld (each left out of a try).
+	group_withheld: u64,
+	/// Readings a device signed twice under one sequence number, as this gateway found them.
+	conflicts: u64,
+	/// Group messages that checked but were replays or sent too long ago, dropped.
+	group_stale: u64,
 	in_flight: usize,
 	chain_connected: bool,
 	latency: Histogram,
@@ -255,7 +270,14 @@ impl Stats {
 
 	/// A message was rejected.
 	pub fn rejected(&self, why: Reject) {
-		self.with(|s| *s.rejected.entry(why).or_default() += 1);
+		self.rejected_n(why, 1);
+	}
+
+	/// `n` messages were rejected for `why`.
+	pub fn rejected_n(&self, why: Reject, n: u64) {
+		if n > 0 {
+			self.with(|s| *s.rejected.entry(why).or_default() += n);
+		}
 	}
 
 	/// A device's obligation request ended with `outcome`.
@@ -305,6 +327,21 @@ impl Stats {
 		self.with(|s| if signed { s.group_signed += 1 } else { s.group_refused += 1 });
 	}
 
+	/// In a gateway group: `n` members of this gateway's round sent no signature share in time.
+	pub fn group_withheld(&self, n: usize) {
+		self.with(|s| s.group_withheld += n as u64);
+	}
+
+	/// In a gateway group: a member's message was a replay, or sent too long ago, and dropped.
+	pub fn group_stale(&self) {
+		self.with(|s| s.group_stale += 1);
+	}
+
+	/// A device signed two different readings under one sequence number (evidence kept).
+	pub fn conflict(&self) {
+		self.with(|s| s.conflicts += 1);
+	}
+
 	/// `n` batches are in flight.
 	pub fn in_flight(&self, n: usize) {
 		self.with(|s| s.in_flight = n);
@@ -340,6 +377,9 @@ impl Stats {
 				"collisions": s.collisions,
 				"groupProposalsSigned": s.group_signed,
 				"groupProposalsRefused": s.group_refused,
+				"groupSharesWithheld": s.group_withheld,
+				"conflictingReadings": s.conflicts,
+				"groupMessagesStale": s.group_stale,
 				"readingsAnchored": s.readings_anchored,
 				"ingestedPerSecond": s.accepted as f64 / elapsed,
 				"anchoredPerSecond": s.readings_anchored as f64 / elapsed,
@@ -454,6 +494,24 @@ impl Stats {
 					("{verdict=\"signed\"}".to_string(), s.group_signed.to_string()),
 					("{verdict=\"refused\"}".to_string(), s.group_refused.to_string()),
 				],
+			);
+			metric(
+				"iotrust_gateway_group_shares_withheld_total",
+				"counter",
+				"Signature shares members of this gateway's signing rounds did not send in time; each such member is left out of the next tries.",
+				&plain(s.group_withheld.to_string()),
+			);
+			metric(
+				"iotrust_gateway_group_messages_stale_total",
+				"counter",
+				"Group messages that were properly signed but replays of earlier ones, or sent too long ago: dropped.",
+				&plain(s.group_stale.to_string()),
+			);
+			metric(
+				"iotrust_gateway_conflicting_readings_total",
+				"counter",
+				"Readings a device signed twice under one sequence number with different contents, as this gateway found them (evidence kept, and reported on chain).",
+				&plain(s.conflicts.to_string()),
 			);
 			let relayed: Vec<_> = s
 				.relayed

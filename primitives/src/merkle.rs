@@ -167,24 +167,61 @@ pub struct MerkleProof {
 	pub siblings: Vec<H256>,
 }
 
-/// The proof for the leaf at `index` among `leaves`; `None` if `index` is out of range.
+/// The proof for the leaf at `index` among `leaves`; `None` if `index` is out of range. It
+/// hashes the whole tree: to serve many proofs of one batch, build its [`MerkleTree`] once.
 pub fn merkle_proof(leaves: &[H256], index: u32) -> Option<MerkleProof> {
-	let leaf_count = u32::try_from(leaves.len()).ok()?;
-	if index >= leaf_count {
-		return None;
-	}
-	let mut siblings = Vec::new();
-	let mut level = leaves.to_vec();
-	let mut position = index as usize;
-	while level.len() > 1 {
-		let sibling = position ^ 1;
-		if let Some(hash) = level.get(sibling) {
-			siblings.push(*hash);
+	MerkleTree::new(leaves.to_vec())?.proof(index)
+}
+
+/// A batch's whole tree, every level from the leaves up to the root, hashed once: any leaf's
+/// proof is then read from it without hashing (a gateway serving proofs keeps the trees of the
+/// batches it serves from).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MerkleTree {
+	/// `levels[0]` are the leaves; the last level holds the root alone.
+	levels: Vec<Vec<H256>>,
+}
+
+impl MerkleTree {
+	/// The tree over `leaves` (in batch order); `None` for none, or more than `u32::MAX`.
+	pub fn new(leaves: Vec<H256>) -> Option<Self> {
+		if leaves.is_empty() || u32::try_from(leaves.len()).is_err() {
+			return None;
 		}
-		level = next_level(&level);
-		position /= 2;
+		let mut levels = alloc::vec![leaves];
+		while let Some(top) = levels.last().filter(|l| l.len() > 1) {
+			let next = next_level(top);
+			levels.push(next);
+		}
+		Some(Self { levels })
 	}
-	Some(MerkleProof { index, leaf_count, siblings })
+
+	/// The root.
+	pub fn root(&self) -> H256 {
+		self.levels.last().and_then(|l| l.first()).copied().unwrap_or_default()
+	}
+
+	/// The leaves, in batch order.
+	pub fn leaves(&self) -> &[H256] {
+		self.levels.first().map_or(&[], |l| &l[..])
+	}
+
+	/// The proof for the leaf at `index`; `None` if it is out of range.
+	pub fn proof(&self, index: u32) -> Option<MerkleProof> {
+		let leaf_count = u32::try_from(self.leaves().len()).ok()?;
+		if index >= leaf_count {
+			return None;
+		}
+		let mut position = index as usize;
+		let mut siblings = Vec::new();
+		for level in self.levels.iter().take(self.levels.len().saturating_sub(1)) {
+			if let Some(hash) = level.get(position ^ 1) {
+				siblings.push(*hash);
+			}
+			position /= 2;
+		}
+		Some(MerkleProof { index, leaf_count, siblings })
+	}
 }
 
 /// Whether `proof` shows that `leaf` is in the tree whose root is `root`. The proof's
@@ -304,6 +341,22 @@ mod tests {
 				}
 			}
 			assert_eq!(merkle_proof(&leaves, n as u32), None);
+		}
+	}
+
+	#[test]
+	fn a_tree_built_once_has_the_root_and_proofs_of_its_leaves() {
+		assert_eq!(MerkleTree::new(Vec::new()), None);
+		for n in [1usize, 2, 3, 7, 8, 9, 100] {
+			let leaves = leaves(n);
+			let tree = MerkleTree::new(leaves.clone()).unwrap();
+			assert_eq!(Some(tree.root()), merkle_root(&leaves));
+			assert_eq!(tree.leaves(), &leaves[..]);
+			for i in 0..n as u32 {
+				let proof = tree.proof(i).unwrap();
+				assert!(verify_proof(&tree.root(), &leaves[i as usize], &proof), "n={n} i={i}");
+			}
+			assert_eq!(tree.proof(n as u32), None);
 		}
 	}
 

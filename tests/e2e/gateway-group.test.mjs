@@ -4,8 +4,12 @@
 // motion. The gateways generate the group's key among themselves (FROST), confirm it on chain,
 // approve serving the simulator's owner, and anchor 20 devices' readings with the group's
 // threshold signature only. A member playing a dishonest coordinator (the gateway built with
-// the test-only feature dishonest-coordinator, told what to do by IOTRUST_GROUP_CHEAT) proposes an altered reading, then a false summary: the honest members
-// refuse to sign, and the next coordinator anchors the true readings. Then one gateway is
+// the test-only feature dishonest-coordinator, told what to do by IOTRUST_GROUP_CHEAT) proposes
+// an altered reading, then a false summary, then a batch number that skips the next: the honest
+// members refuse to sign, and the next coordinator anchors the true readings. Then it commits to
+// every proposal and withholds its signature shares while its devices' readings are signed a
+// second time and sent to the others: the coordinators leave it out, the others keep the second
+// copies as evidence, and the group keeps anchoring. Then one gateway is
 // SIGKILLed and its database deleted: anchoring
 // goes on and every reading stays provable from each of the others. Then a second one stops:
 // two of four live gateways cannot sign, nothing is anchored, nothing is lost; when it returns,
@@ -34,6 +38,7 @@ const GATEWAY_BIN = process.env.IOTRUST_GATEWAY_BIN ?? path.join(path.dirname(NO
 const DISHONEST_BIN = process.env.IOTRUST_DISHONEST_GATEWAY_BIN
   ?? path.join(path.dirname(GATEWAY_BIN), 'iotrust-gateway-dishonest');
 const DEVICES = 20;
+const SIM_SEED = 'iotrust-group-sim';
 const MEMBERS = ['alice', 'bob', 'charlie', 'dave'];
 
 describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
@@ -61,6 +66,7 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     if (cheat) {
       assert.ok(fs.existsSync(DISHONEST_BIN), `${DISHONEST_BIN} is missing: build it as scripts/test.sh does`);
       process.env.IOTRUST_GROUP_CHEAT = cheat;
+      process.env.IOTRUST_GROUP_CHEAT_SEED = SIM_SEED;
     } else delete process.env.IOTRUST_GROUP_CHEAT;
     const g = startGateway({
       bin: cheat ? DISHONEST_BIN : GATEWAY_BIN, state: stateOf(i), nodeUrl: net.nodes[i].rpcUrl, broker, httpPort: HTTP_PORT + i,
@@ -69,6 +75,7 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
         '--group-round-ms', '8000', '--batch-window-ms', '1000', '--progress-secs', '10'],
     });
     delete process.env.IOTRUST_GROUP_CHEAT;
+    delete process.env.IOTRUST_GROUP_CHEAT_SEED;
     g.name = `gateway-${i}`;
     gateways[i] = g;
     net.extra.unshift(g);
@@ -83,7 +90,7 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
   const sim = (readings, startSeq, rate = 200) => [
     'simulate', '--node', net.nodes[0].rpcUrl, ...broker.args('device'), '--gateway', groupAccount,
     '--devices', String(DEVICES), '--readings', String(readings), '--rate', String(rate),
-    '--start-seq', String(startSeq), '--seed', 'iotrust-group-sim',
+    '--start-seq', String(startSeq), '--seed', SIM_SEED,
   ];
   /** Wait until gateway `i` serves a proof of every device's reading `seq` (it recorded them). */
   const recorded = (i, seq) => waitFor(`gateway ${i} to record every device's reading ${seq}`, async () => (await Promise.all(devices.map((d) => fetch(`http://127.0.0.1:${HTTP_PORT + i}/proof/${d}/${seq}`)))).every((r) => r.status === 200), { timeoutMs: 60000 });
@@ -142,7 +149,7 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     anchoring = true;
   });
 
-  it('gives a dishonest coordinator no signature: an altered reading or a false summary is refused, the true readings anchored', async () => {
+  it('gives a dishonest coordinator no signature: an altered reading, a false summary or a skipped batch number is refused, the true readings anchored', async () => {
     assert.ok(anchoring, 'the group anchors');
     anchoring = false;
     const refused = async () => {
@@ -151,7 +158,7 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
       return n;
     };
     let seq = 30;
-    for (const cheat of ['alter-reading', 'false-summary']) {
+    for (const cheat of ['alter-reading', 'false-summary', 'skip-batch']) {
       await kill(1, 'SIGTERM');
       launch(1, cheat);
       await waitForPort(HTTP_PORT + 1);
@@ -164,9 +171,9 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
       await anchoredUpTo(seq - 1);
     }
     // Everything on chain is what the devices signed: each proof from an honest member checks.
-    await recorded(0, 89);
+    await recorded(0, 119);
     for (const d of devices) {
-      for (const s of [30, 44, 59, 60, 89]) {
+      for (const s of [30, 44, 59, 60, 89, 119]) {
         const body = await (await fetch(`http://127.0.0.1:${HTTP_PORT}/proof/${d}/${s}`)).json();
         const verdict = await api.call.anchoringApi.checkReading(body.anchor, body.reading, body.proof);
         assert.ok(verdict.isAnchoredByGroup, `${d}/${s}: ${verdict.toString()}`);
@@ -177,17 +184,52 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     anchoring = true;
   });
 
+  it('outlasts a member that withholds its signature shares and whose device signs readings twice', async () => {
+    assert.ok(anchoring, 'the group anchors');
+    anchoring = false;
+    const sum = async (key) => {
+      let n = 0;
+      for (const i of [0, 2, 3]) n += (await (await fetch(`http://127.0.0.1:${HTTP_PORT + i}/stats`)).json())[key];
+      return n;
+    };
+    await kill(1, 'SIGTERM');
+    // It commits to every proposal at once (so honest coordinators pick it) and never sends a
+    // share; and it signs a second copy of the devices' readings and sends it to the others.
+    launch(1, 'withhold-shares,equivocate');
+    await waitForPort(HTTP_PORT + 1);
+    const summary = (await runSimulator(GATEWAY_BIN, sim(30, 120, 40))).at(-1);
+    assert.equal(summary.published, DEVICES * 30);
+    await anchoredUpTo(149);
+    assert.ok((await sum('groupSharesWithheld')) > 0, 'the withholder was found out and left out');
+    await waitFor('the honest members to keep the second copies as evidence', async () => (await sum('conflictingReadings')) > 0, { timeoutMs: 60000, intervalMs: 1000 });
+    const metrics = await (await fetch(`http://127.0.0.1:${HTTP_PORT + 2}/metrics`)).text();
+    assert.match(metrics, /iotrust_gateway_group_shares_withheld_total \d/);
+    // No honest member stopped over a conflicting reading; each records every anchor.
+    for (const i of [0, 2, 3]) {
+      assert.equal(gateways[i].proc.exitCode, null, `gateway ${i} runs`);
+      await recorded(i, 149);
+    }
+    for (const d of devices) {
+      const body = await (await fetch(`http://127.0.0.1:${HTTP_PORT}/proof/${d}/140`)).json();
+      const verdict = await api.call.anchoringApi.checkReading(body.anchor, body.reading, body.proof);
+      assert.ok(verdict.isAnchoredByGroup, `${d}/140: ${verdict.toString()}`);
+    }
+    await kill(1, 'SIGTERM');
+    launch(1);
+    anchoring = true;
+  });
+
   it('goes on anchoring when one gateway is SIGKILLed and its database deleted; every reading stays provable', async () => {
     assert.ok(anchoring, 'the group anchors');
     await kill(3);
     fs.rmSync(stateOf(3), { recursive: true, force: true });
-    const summary = (await runSimulator(GATEWAY_BIN, sim(30, 90))).at(-1);
+    const summary = (await runSimulator(GATEWAY_BIN, sim(30, 150))).at(-1);
     assert.equal(summary.published, DEVICES * 30);
-    await anchoredUpTo(119);
+    await anchoredUpTo(179);
     for (let i = 0; i < 3; i++) {
-      await recorded(i, 119);
+      await recorded(i, 179);
       for (const d of devices) {
-        for (const seq of [0, 31, 59, 91, 119]) {
+        for (const seq of [0, 31, 59, 151, 179]) {
           const res = await fetch(`http://127.0.0.1:${HTTP_PORT + i}/proof/${d}/${seq}`);
           assert.equal(res.status, 200, `gateway ${i}: ${d}/${seq}`);
         }
@@ -199,11 +241,11 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     assert.ok(anchoring, 'the group anchors');
     await kill(2, 'SIGTERM');
     const before = (await api.query.anchoring.nextAnchorId()).toNumber();
-    const summary = (await runSimulator(GATEWAY_BIN, sim(10, 120))).at(-1);
+    const summary = (await runSimulator(GATEWAY_BIN, sim(10, 180))).at(-1);
     assert.equal(summary.published, DEVICES * 10);
     await sleep(25000);
     assert.equal((await api.query.anchoring.nextAnchorId()).toNumber(), before, 'two gateways cannot sign');
-    assert.ok((await lastSeqs()).every((s) => s === 119));
+    assert.ok((await lastSeqs()).every((s) => s === 179));
     // The two live gateways hold the readings meanwhile.
     for (let i = 0; i < 2; i++) {
       const stats = await (await fetch(`http://127.0.0.1:${HTTP_PORT + i}/stats`)).json();
@@ -212,8 +254,8 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     // Gateway 2 comes back with its database (and its sealed share): three sign again; it gets
     // the readings it missed from the others before it signs.
     launch(2);
-    await anchoredUpTo(129);
-    await recorded(2, 129);
+    await anchoredUpTo(189);
+    await recorded(2, 189);
   });
 
   it('judges an SLA on a group-bound device only by the group\'s anchors', async () => {
@@ -233,7 +275,7 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     const id = created.events.map((r) => r.event).find((e) => obligations.Created.is(e)).data.id;
 
     // The attack: Dave's own gateway, one of the group's four, anchors a breach on its word.
-    const range = { device: sensor, first: 130, last: 130, summaries: [{ id: 1, min: 0, max: 30_000 }] };
+    const range = { device: sensor, first: 190, last: 190, summaries: [{ id: 1, min: 0, max: 30_000 }] };
     const root = `0x${crypto.randomBytes(32).toString('hex')}`;
     await assert.rejects(
       signAndFinalize(api, api.tx.anchoring.anchor(1_000_000, root, 1, 0, 0, [range]), accounts[3]),
@@ -243,8 +285,8 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     assert.deepEqual([o.penalty.toBigInt(), o.breaches.toNumber()], [0n, 0]);
 
     // The device's real readings, anchored by the group's signature: the penalty applies.
-    assert.equal((await runSimulator(GATEWAY_BIN, sim(10, 130))).at(-1).published, DEVICES * 10);
-    await anchoredUpTo(139);
+    assert.equal((await runSimulator(GATEWAY_BIN, sim(10, 190))).at(-1).published, DEVICES * 10);
+    await anchoredUpTo(199);
     o = (await api.call.obligationsApi.obligation(id)).unwrap();
     assert.ok(o.breaches.toNumber() >= 1, `breaches: ${o.breaches}`);
     assert.equal(o.penalty.toBigInt(), BigInt(o.breaches.toNumber()) * 2n * UNIT);

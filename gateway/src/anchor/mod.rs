@@ -171,7 +171,8 @@ impl<C: AnchorChain> Anchorer<C> {
 		let next = self.store.next_batch()?;
 		if next == 0 {
 			info!("a fresh database: numbering batches after {last}, this account's last on chain");
-			self.store.raise_next_batch(last + 1)?;
+			let next = last.checked_add(1).ok_or(StartError::NumbersExhausted)?;
+			self.store.raise_next_batch(next)?;
 			return Ok(());
 		}
 		if last >= next {
@@ -651,6 +652,12 @@ pub enum StartError {
 		"the chain has batch {number} from this gateway's account with another root than this database built: another gateway anchors with this account. Stop it"
 	)]
 	Foreign { number: u64 },
+	/// The chain's last batch from this account is numbered `u64::MAX`: none can follow.
+	#[error(
+		"the chain's last batch from this gateway's account is numbered {}: no batch can follow it; anchor with another account",
+		u64::MAX
+	)]
+	NumbersExhausted,
 	/// The chain could not be read.
 	#[error(transparent)]
 	Chain(#[from] ChainError),

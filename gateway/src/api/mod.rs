@@ -16,7 +16,13 @@
 //!
 //! Limits ([`Limits`], by default): 256 open connections (more get 503 and are closed), request
 //! headers within 10 s, an answer within 15 s (else 408), no request body over 1 KiB, a
-//! connection closed after 2 minutes. The database is read off the async workers.
+//! connection closed after 2 minutes. Per client (IP address): 4 requests served at once (its
+//! others wait their turn), 64 under way or waiting and 200 a second (a burst of 400); more
+//! get 429. The database is read off the async workers, by at
+//! most 2 requests at once, so that no number of clients takes the cores ingestion commits on;
+//! a request that waits for its turn past its time is answered 408 and never starts its work.
+//! Proofs are read from each batch's Merkle tree, built once per batch and kept for the 32
+//! batches read last.
 
 use crate::{
 	batch::BatchStatus,
@@ -31,10 +37,19 @@ use axum::{
 	routing::get,
 	Json, Router,
 };
-use iotrust_primitives::merkle::{merkle_proof, SignedReading};
+use iotrust_primitives::merkle::SignedReading;
 use serde_json::{json, Value};
-use std::{collections::HashMap, sync::Arc, time::Duration};
-use tokio::{io::AsyncWriteExt, net::TcpListener, sync::Semaphore};
+use std::{
+	collections::HashMap,
+	net::IpAddr,
+	sync::{Arc, Mutex},
+	time::{Duration, Instant},
+};
+use tokio::{
+	io::AsyncWriteExt,
+	net::TcpListener,
+	sync::{OwnedSemaphorePermit, Semaphore},
+};
 
 /// The most entries one listing returns.
 const PAGE: usize = 100;
@@ -53,6 +68,14 @@ pub struct Limits {
 	pub connection_lifetime: Duration,
 	/// The largest request body (every route is a GET).
 	pub max_body: usize,
+	/// Requests one client (IP address) has served at once; its others wait their turn.
+	pub per_client_at_once: usize,
+	/// Requests one client may have under way or waiting; more get 429.
+	pub per_client_queued: usize,
+	/// Requests one client may make a second, and in a burst; more get 429.
+	pub per_client_rate: (u32, u32),
+	/// Requests reading the database at once, all clients together.
+	pub work_at_once: usize,
 }
 
 impl Default for Limits {
@@ -63,6 +86,10 @@ impl Default for Limits {
 			request_timeout: Duration::from_secs(15),
 			connection_lifetime: Duration::from_secs(120),
 			max_body: 1024,
+			per_client_at_once: 4,
+			per_client_queued: 64,
+			per_client_rate: (200, 400),
+			work_at_once: 2,
 		}
 	}
 }
@@ -71,6 +98,57 @@ impl Default for Limits {
 struct Shared {
 	store: Arc<Store>,
 	stats: Arc<Stats>,
+	/// Turns at the database.
+	work: Arc<Semaphore>,
+}
+
+/// What each client (IP address) may still do: its requests under way, and a token bucket.
+#[derive(Default)]
+struct Clients {
+	by_ip: HashMap<IpAddr, Client>,
+}
+
+struct Client {
+	queued: Arc<Semaphore>,
+	at_once: Arc<Semaphore>,
+	tokens: f64,
+	at: Instant,
+}
+
+/// A request let in: its place in its client's queue, and the client's turns.
+struct Admitted {
+	_queued: OwnedSemaphorePermit,
+	at_once: Arc<Semaphore>,
+}
+
+/// Clients remembered at most; past this, those with nothing under way are forgotten.
+const CLIENTS_AT_MOST: usize = 10_000;
+
+impl Clients {
+	/// Let a request from `ip` in at `now`, or `None` if the client has too many under way or
+	/// waiting, or has spent its rate.
+	fn admit(&mut self, ip: IpAddr, now: Instant, limits: &Limits) -> Option<Admitted> {
+		if self.by_ip.len() >= CLIENTS_AT_MOST {
+			self.by_ip.retain(|_, c| c.queued.available_permits() < limits.per_client_queued);
+		}
+		let (rate, burst) =
+			(f64::from(limits.per_client_rate.0), f64::from(limits.per_client_rate.1));
+		let client = self.by_ip.entry(ip).or_insert_with(|| Client {
+			queued: Arc::new(Semaphore::new(limits.per_client_queued)),
+			at_once: Arc::new(Semaphore::new(limits.per_client_at_once)),
+			tokens: burst,
+			at: now,
+		});
+		let refill = now.saturating_duration_since(client.at).as_secs_f64() * rate;
+		client.tokens = (client.tokens + refill).min(burst);
+		client.at = now;
+		if client.tokens < 1.0 {
+			return None;
+		}
+		let queued = client.queued.clone().try_acquire_owned().ok()?;
+		client.tokens -= 1.0;
+		Some(Admitted { _queued: queued, at_once: client.at_once.clone() })
+	}
 }
 
 /// The routes, with their limits.
@@ -91,13 +169,14 @@ fn router(store: Arc<Store>, stats: Arc<Stats>, limits: Limits) -> Router {
 			StatusCode::REQUEST_TIMEOUT,
 			limits.request_timeout,
 		))
-		.with_state(Shared { store, stats })
+		.with_state(Shared { store, stats, work: Arc::new(Semaphore::new(limits.work_at_once)) })
 }
 
 /// Serve on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, store: Arc<Store>, stats: Arc<Stats>, limits: Limits) {
 	let app = router(store, stats, limits);
 	let open = Arc::new(Semaphore::new(limits.max_connections));
+	let clients = Arc::new(Mutex::new(Clients::default()));
 	loop {
 		let Ok((mut stream, peer)) = listener.accept().await else {
 			// Out of file descriptors, say: let some close.
@@ -112,7 +191,41 @@ pub async fn serve(listener: TcpListener, store: Arc<Store>, stats: Arc<Stats>, 
 			});
 			continue;
 		};
-		let service = hyper_util::service::TowerToHyperService::new(app.clone());
+		let app = hyper_util::service::TowerToHyperService::new(app.clone());
+		let clients = clients.clone();
+		let service = hyper::service::service_fn(move |request| {
+			let admitted = clients.lock().unwrap_or_else(|p| p.into_inner()).admit(
+				peer.ip(),
+				Instant::now(),
+				&limits,
+			);
+			let app = app.clone();
+			async move {
+				let Some(admitted) = admitted else {
+					let busy = (
+						StatusCode::TOO_MANY_REQUESTS,
+						Json(json!({ "error": "too many requests from this address; slow down" })),
+					);
+					return Ok::<_, std::convert::Infallible>(busy.into_response());
+				};
+				// The client's turn, within the request's time.
+				let turn = tokio::time::timeout(
+					limits.request_timeout,
+					admitted.at_once.clone().acquire_owned(),
+				)
+				.await;
+				let Ok(Ok(turn)) = turn else {
+					let late = (
+						StatusCode::REQUEST_TIMEOUT,
+						Json(json!({ "error": "this address's other requests took all the time" })),
+					);
+					return Ok(late.into_response());
+				};
+				let response = hyper::service::Service::call(&app, request).await;
+				drop((turn, admitted));
+				response
+			}
+		});
 		tokio::spawn(async move {
 			let mut http = hyper::server::conn::http1::Builder::new();
 			http.timer(hyper_util::rt::TokioTimer::new())
@@ -126,12 +239,22 @@ pub async fn serve(listener: TcpListener, store: Arc<Store>, stats: Arc<Stats>, 
 	}
 }
 
-/// `f` on the blocking pool (it reads the database), its answer as JSON.
+/// `f` on the blocking pool (it reads the database) once it is this request's turn at the
+/// database, its answer as JSON. A request whose time runs out while it waits (the timeout
+/// layer drops it) never starts `f`.
 async fn blocking(
 	shared: Shared,
 	f: impl FnOnce(&Store, &Stats) -> (StatusCode, Value) + Send + 'static,
 ) -> Response {
-	match tokio::task::spawn_blocking(move || f(&shared.store, &shared.stats)).await {
+	let Ok(turn) = shared.work.clone().acquire_owned().await else {
+		return internal("the server is stopping");
+	};
+	let work = move || {
+		let answer = f(&shared.store, &shared.stats);
+		drop(turn);
+		answer
+	};
+	match tokio::task::spawn_blocking(work).await {
 		Ok((status, value)) => (status, Json(value)).into_response(),
 		Err(e) => internal(e),
 	}
@@ -227,23 +350,21 @@ fn located(reading: &SignedReading, location: &Location) -> Value {
 			"atMs": a.at_ms,
 			"reading": reading_to_value(reading),
 		}),
-		Location::Batched { head, body, index } => {
-			match (&head.status, merkle_proof(&body.leaves, *index)) {
-				(BatchStatus::Anchored { anchor, block, .. }, Some(proof)) => json!({
-					"status": "anchored",
-					"anchor": anchor,
-					"block": (!block.is_zero()).then(|| hex0x(block.as_bytes())),
-					"batch": head.header.batch,
-					"root": hex0x(head.header.root.as_bytes()),
-					"reading": reading_to_value(reading),
-					"proof": proof_to_value(&proof),
-				}),
-				_ => json!({
-					"status": "batched",
-					"batch": head.header.batch,
-					"reading": reading_to_value(reading),
-				}),
-			}
+		Location::Batched { head, body, index } => match (&head.status, body.tree.proof(*index)) {
+			(BatchStatus::Anchored { anchor, block, .. }, Some(proof)) => json!({
+				"status": "anchored",
+				"anchor": anchor,
+				"block": (!block.is_zero()).then(|| hex0x(block.as_bytes())),
+				"batch": head.header.batch,
+				"root": hex0x(head.header.root.as_bytes()),
+				"reading": reading_to_value(reading),
+				"proof": proof_to_value(&proof),
+			}),
+			_ => json!({
+				"status": "batched",
+				"batch": head.header.batch,
+				"reading": reading_to_value(reading),
+			}),
 		},
 	}
 }
@@ -404,5 +525,37 @@ mod tests {
 		}
 		tokio::time::sleep(Duration::from_millis(50)).await;
 		assert!(exchange(addr, &get("/health")).await.starts_with("HTTP/1.1 200"));
+	}
+
+	/// The attack of one client that opens many requests at once, or loops on requests: it waits
+	/// its turn, gets 429 past its share, and other clients are not touched.
+	#[test]
+	fn attack_one_client_gets_its_share_and_no_more() {
+		let limits = Limits {
+			per_client_at_once: 1,
+			per_client_queued: 2,
+			per_client_rate: (10, 5),
+			..Limits::default()
+		};
+		let mut clients = Clients::default();
+		let (greedy, other): (IpAddr, IpAddr) = ([10, 0, 0, 1].into(), [10, 0, 0, 2].into());
+		let t0 = Instant::now();
+		let a = clients.admit(greedy, t0, &limits).unwrap();
+		let _b = clients.admit(greedy, t0, &limits).unwrap();
+		assert!(clients.admit(greedy, t0, &limits).is_none(), "two under way or waiting");
+		assert!(clients.admit(other, t0, &limits).is_some(), "others are served");
+		// One served at a time.
+		let turn = a.at_once.clone().try_acquire_owned().unwrap();
+		assert!(a.at_once.clone().try_acquire_owned().is_err());
+		drop((turn, a));
+		let c = clients.admit(greedy, t0, &limits).unwrap();
+		drop(c);
+		// The burst of 5 is spent (3 taken); 2 more, then nothing until tokens come back.
+		for _ in 0..2 {
+			drop(clients.admit(greedy, t0, &limits).unwrap());
+		}
+		assert!(clients.admit(greedy, t0, &limits).is_none(), "the rate is spent");
+		let later = t0 + Duration::from_millis(250);
+		assert!(clients.admit(greedy, later, &limits).is_some(), "10 a second come back");
 	}
 }

@@ -291,6 +291,23 @@ impl Chain {
 		self.runtime_call(&interface::ANCHOR_BY_BATCH, &(gateway, batch)).await
 	}
 
+	/// The number of the latest finalized block, and the block time in ms.
+	pub async fn finalized_number(&self) -> Result<(u64, u64), ChainError> {
+		let hash = self
+			.rpc
+			.chain_get_finalized_head()
+			.await
+			.map_err(|e| ChainError::unreachable("chain_getFinalizedHead", e))?;
+		let header = self
+			.rpc
+			.chain_get_header(Some(hash))
+			.await
+			.map_err(|e| ChainError::unreachable("chain_getHeader", e))?
+			.ok_or_else(|| ChainError::Unreadable("no header for the finalized head".into()))?;
+		let half: u64 = self.constant("Timestamp", "MinimumPeriod").await?;
+		Ok((header.number, half.saturating_mul(2)))
+	}
+
 	/// The highest batch number `gateway` has anchored.
 	pub async fn last_batch_of(&self, gateway: &AccountId) -> Result<Option<u64>, ChainError> {
 		self.runtime_call(&interface::LAST_BATCH, gateway).await
@@ -732,6 +749,10 @@ impl port::GroupChain for Chain {
 		ranges: &[(DeviceId, u64)],
 	) -> Result<Vec<RangeCheck>, ChainError> {
 		Chain::check_ranges_of(self, gateway, ranges).await
+	}
+
+	async fn finalized_number(&self) -> Result<(u64, u64), ChainError> {
+		Chain::finalized_number(self).await
 	}
 
 	async fn submit(&self, calls: &[Call]) -> Result<(H256, Events), SubmitError> {

@@ -246,6 +246,9 @@ pub trait GroupChain: Send + Sync + 'static {
 		gateway: &super::AccountId,
 		ranges: &[(DeviceId, u64)],
 	) -> impl Future<Output = Result<Vec<RangeCheck>, ChainError>> + Send;
+	/// The number of the latest finalized block, and the chain's block time in ms
+	/// (`Timestamp.MinimumPeriod` × 2): the clock every member of a group reads alike.
+	fn finalized_number(&self) -> impl Future<Output = Result<(u64, u64), ChainError>> + Send;
 	/// Sign `calls` (in a batch if more than one) with the member's account, submit them and
 	/// wait until they are finalized: the block, and the events.
 	fn submit(

@@ -4,7 +4,8 @@
 //!
 //! A proposal gets this member's commitment only if it is for this chain, group and epoch; the
 //! member holds every reading in each of its ranges (it asks the others for those it lacks);
-//! the root, count, times and summaries it computes from its own copies are the proposal's; and
+//! the root, count, times and summaries it computes from its own copies (or from the other
+//! copies it keeps of readings a device signed twice) are the proposal's; and
 //! each range starts where the chain expects that device's next reading, or later if the member
 //! holds none of the readings in between.
 
@@ -15,7 +16,7 @@ use crate::{
 	store::{Store, StoreError},
 };
 use iotrust_primitives::{
-	anchoring::{DeviceRange, GroupAnchor, RangeCheck},
+	anchoring::{AnchorHeader, DeviceRange, GroupAnchor, RangeCheck},
 	device::DeviceId,
 	merkle::SignedReading,
 };
@@ -87,6 +88,30 @@ pub fn gather(store: &Store, ranges: &[DeviceRange]) -> Result<Gathered, GatherE
 	Ok(if missing.is_empty() { Ok(readings) } else { Err(missing) })
 }
 
+/// `batch` rebuilt with `alternates` (other copies of some of its readings, which their devices
+/// signed as well) in place of the copies they share a device and number with, if that gives
+/// `header`, the chain's anchor of it; with the copies replaced. `None` if it does not.
+pub fn rebuild(
+	batch: Batch,
+	alternates: Vec<SignedReading>,
+	header: &AnchorHeader,
+) -> Option<(Batch, Vec<SignedReading>)> {
+	let number = batch.head.header.batch;
+	let mut readings = batch.readings;
+	let mut replaced = Vec::new();
+	for alternate in alternates {
+		let held =
+			readings.iter_mut().find(|r| r.device == alternate.device && r.seq == alternate.seq);
+		if let Some(held) = held {
+			if *held != alternate {
+				replaced.push(std::mem::replace(held, alternate));
+			}
+		}
+	}
+	let (rebuilt, _) = Batch::build(number, readings)?;
+	(rebuilt.head.header == *header).then_some((rebuilt, replaced))
+}
+
 /// What the group signs for `batch`.
 pub fn anchor_of(batch: &Batch, genesis: H256, group: u32, epoch: u32) -> GroupAnchor {
 	GroupAnchor {
@@ -121,9 +146,22 @@ pub async fn check<C: GroupChain>(
 		Err(GatherError::Store(e)) => return Err(e.into()),
 		Err(e @ GatherError::NotABatchRange { .. }) => return Ok(Check::Refuse(e.to_string())),
 	};
-	let Some((batch, _)) = Batch::build(anchor.header.batch, readings) else {
+	let Some((mut batch, _)) = Batch::build(anchor.header.batch, readings) else {
 		return Ok(Check::Refuse("empty".into()));
 	};
+	if batch.head.header.root != anchor.header.root {
+		// Perhaps a device signed some of them twice and the proposer holds the other copies,
+		// which this member keeps as alternates: either copy is the device's.
+		let mut alternates = Vec::new();
+		for r in &anchor.ranges {
+			alternates.extend(store.alternates(&r.device, r.first, r.last)?);
+		}
+		if !alternates.is_empty() {
+			if let Some((rebuilt, _)) = rebuild(batch.clone(), alternates, &anchor.header) {
+				batch = rebuilt;
+			}
+		}
+	}
 	let ours = anchor_of(&batch, expected.genesis, expected.group, expected.epoch);
 	if ours.header.root != anchor.header.root {
 		return Ok(Check::Refuse(
@@ -182,6 +220,9 @@ mod tests {
 		}
 		async fn last_batch_of(&self, _: &AccountId) -> Result<Option<u64>, ChainError> {
 			Ok(None)
+		}
+		async fn finalized_number(&self) -> Result<(u64, u64), ChainError> {
+			Ok((0, 2_000))
 		}
 		async fn anchor_by_batch(
 			&self,
@@ -264,6 +305,20 @@ mod tests {
 		refused(judge(&FakeChain::default(), &store, &proposal(altered)).await, "root");
 	}
 
+	/// A device signed reading 1 twice: this member holds one copy and keeps the other as an
+	/// alternate (it came from a peer, signed as well). A proposal with either copy is the
+	/// device's word and gets its signature, so the device cannot split the group.
+	#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+	async fn a_proposal_with_the_other_copy_of_a_twice_signed_reading_is_signed() {
+		let held = vec![reading(1, 0, 10), reading(1, 1, 12)];
+		let (_dir, store) = holding(&held);
+		let twin = vec![reading(1, 0, 10), reading(1, 1, 13)];
+		refused(judge(&FakeChain::default(), &store, &proposal(twin.clone())).await, "root");
+		store.put_alternate(&twin[1]).unwrap();
+		assert_eq!(judge(&FakeChain::default(), &store, &proposal(twin)).await, Check::Sign);
+		assert_eq!(judge(&FakeChain::default(), &store, &proposal(held)).await, Check::Sign);
+	}
+
 	#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 	async fn a_false_summary_or_count_is_refused() {
 		let readings = vec![reading(1, 0, 10), reading(1, 1, 12)];
@@ -326,5 +381,27 @@ mod tests {
 		let mut chain = FakeChain::default();
 		chain.next.insert(d(1), RangeCheck::Admitted { expected: 1 });
 		assert_eq!(judge(&chain, &store, &skipping).await, Check::Sign);
+	}
+
+	/// A device signed reading 1 twice; the chain anchored the copy this member does not hold.
+	/// With the other copy as an alternate, the batch rebuilds to the chain's root, and the copy
+	/// it replaced comes back as evidence; without it, or with an unrelated one, it does not.
+	#[test]
+	fn a_batch_anchored_with_the_other_copy_of_a_reading_rebuilds_from_its_alternate() {
+		let mine: Vec<_> = (0..3).map(|s| reading(1, s, 20)).collect();
+		let mut theirs = mine.clone();
+		theirs[1].metrics[0].value = 99;
+		let (anchored, _) = Batch::build(4, theirs.clone()).unwrap();
+		let (held, _) = Batch::build(4, mine.clone()).unwrap();
+		assert_ne!(held.head.header, anchored.head.header);
+		let header = anchored.head.header;
+		let (rebuilt, replaced) = rebuild(held.clone(), vec![theirs[1].clone()], &header).unwrap();
+		assert_eq!(rebuilt.head.header, header);
+		assert_eq!(rebuilt.readings, anchored.readings);
+		assert_eq!(replaced, vec![mine[1].clone()]);
+		assert!(rebuild(held.clone(), vec![], &header).is_none());
+		let mut unrelated = theirs[1].clone();
+		unrelated.metrics[0].value = 7;
+		assert!(rebuild(held.clone(), vec![unrelated, reading(2, 1, 5)], &header).is_none());
 	}
 }

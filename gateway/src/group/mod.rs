@@ -12,8 +12,10 @@
 //!    chain (`groups.confirmKey`); the key is active once every member confirmed the same one.
 //! 2. **Coordinators take turns**: batch `b`'s coordinator is member `(b + attempt) mod n`,
 //!    where `attempt` counts the rounds (`--group-round-ms` each) that went by since the chain's
-//!    last group anchor: a coordinator that fails or goes down is followed by the next member,
-//!    so any `t` live members keep anchoring.
+//!    last group anchor (its block, by the chain's finalized blocks, so members that started
+//!    again count alike): a coordinator that fails or goes down is followed by the next member,
+//!    so any `t` live members keep anchoring. Members sign only the chain's next batch, from
+//!    the coordinator of an attempt within one of their own.
 //! 3. **Group-oriented verification**: the coordinator proposes a batch (the anchor as the chain
 //!    will get it). Each member commits to sign it only after it checked it itself: it holds
 //!    every reading in each range (a reading it lacks it asks the others for, and checks the
@@ -28,6 +30,8 @@
 //!    the root, and serves the proofs. Losing gateways, disks and all, loses no reading while
 //!    one member that has them remains.
 
+#[cfg(feature = "dishonest-coordinator")]
+mod cheat;
 pub mod check;
 pub mod dkg;
 pub mod seal;
@@ -53,6 +57,7 @@ use rumqttc::{AsyncClient, Publish, QoS};
 use signing::{Round, Signer};
 use sp_core::H256;
 use std::{
+	collections::{BTreeSet, HashMap},
 	sync::Arc,
 	time::{Duration, Instant},
 };
@@ -66,6 +71,9 @@ const HAVE_AT_MOST: usize = 200;
 const WANT_AT_MOST: usize = 5_000;
 /// How often the group's record is read again from the chain.
 const REFRESH: Duration = Duration::from_secs(3);
+/// For how many rounds a member that withheld its signature share is left out of this
+/// coordinator's rounds (when enough others remain).
+const SUSPECT_ROUNDS: u32 = 20;
 
 /// How a member runs.
 #[derive(Clone, Debug)]
@@ -101,11 +109,14 @@ struct Coordinating {
 	submitted: bool,
 	/// When it was proposed.
 	proposed: Instant,
+	/// When the signing package went out.
+	signing_since: Option<Instant>,
 }
 
 /// A proposal this member could not check yet for lack of readings it asked for.
 struct Waiting {
 	from: Index,
+	attempt: u32,
 	anchor: GroupAnchor,
 	since: Instant,
 }
@@ -121,8 +132,6 @@ pub enum MemberError {
 	Dkg(#[from] DkgError),
 	#[error("the key share: {0}")]
 	Frost(#[from] frost_ed25519::Error),
-	#[error("group batch {number}: the readings this gateway holds give root {ours:?}, the chain's anchor has {chain:?}: a device signed two different readings under one sequence number, or this database is damaged")]
-	Diverged { number: u64, ours: H256, chain: H256 },
 	#[error("a database task: {0}")]
 	Task(#[from] tokio::task::JoinError),
 }
@@ -152,6 +161,21 @@ pub struct Member<C: GroupChain + DeviceLookup> {
 	coordinating: Option<Coordinating>,
 	waiting: Vec<Waiting>,
 	asked: Option<Instant>,
+	/// Members that sent no share to one of this member's rounds, and when.
+	suspects: HashMap<Index, Instant>,
+	/// The batch whose copies here gave another root than the chain's (told once).
+	diverged: Option<u64>,
+	/// This member's message numbers.
+	numbers: wire::Sequencer,
+	/// The last number taken from each member's streams.
+	freshness: wire::Freshness,
+	/// The latest key-generation message taken on each retained topic, to publish again if
+	/// someone erases or replaces it, and when it was last published again.
+	retained: HashMap<String, (u64, Vec<u8>, Option<Instant>)>,
+	/// Readings sent to each member in answer to its `Want`s in the current period.
+	answered: HashMap<Index, (Instant, usize)>,
+	#[cfg(feature = "dishonest-coordinator")]
+	cheat: cheat::Twins,
 }
 
 impl<C: GroupChain + DeviceLookup> Member<C> {
@@ -164,15 +188,24 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 		stats: Arc<Stats>,
 		account: subxt_signer::sr25519::Keypair,
 		settings: Settings,
-	) -> (Self, mpsc::UnboundedReceiver<Publish>) {
+	) -> (Self, mpsc::Receiver<Publish>) {
 		let mut opts = settings.broker.options(&settings.client_id);
 		opts.set_clean_session(true);
 		opts.set_max_packet_size(1 << 20, 1 << 20);
 		let (client, eventloop) = AsyncClient::new(opts, 1_000);
-		let (tx, rx) = mpsc::unbounded_channel();
+		let (tx, rx) = mpsc::channel(crate::mqtt::INBOX);
 		let filters = vec![wire::filter(settings.group)];
 		let broker = settings.broker.clone();
-		crate::mqtt::forward(eventloop, client.clone(), filters, tx, "group channel", broker);
+		let dropped = Arc::new(std::sync::atomic::AtomicU64::new(0));
+		crate::mqtt::forward(
+			eventloop,
+			client.clone(),
+			filters,
+			tx,
+			dropped,
+			"group channel",
+			broker,
+		);
 		let me_account = account.public_key().0;
 		let genesis = chain.genesis();
 		let member = Self {
@@ -197,12 +230,20 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			coordinating: None,
 			waiting: Vec::new(),
 			asked: None,
+			suspects: HashMap::new(),
+			diverged: None,
+			numbers: wire::Sequencer::default(),
+			freshness: wire::Freshness::default(),
+			retained: HashMap::new(),
+			answered: HashMap::new(),
+			#[cfg(feature = "dishonest-coordinator")]
+			cheat: cheat::Twins::default(),
 		};
 		(member, rx)
 	}
 
 	/// Run until the database fails.
-	pub async fn run(mut self, mut inbox: mpsc::UnboundedReceiver<Publish>) -> MemberError {
+	pub async fn run(mut self, mut inbox: mpsc::Receiver<Publish>) -> MemberError {
 		let mut tick = tokio::time::interval(Duration::from_millis(250));
 		tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 		loop {
@@ -225,8 +266,15 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 	async fn say(&self, body: Body) {
 		let (Some(info), Some(me)) = (&self.info, self.me) else { return };
 		let (topic, retain) = wire::topic(self.group(), info.epoch, me, &body);
-		let bytes =
-			Envelope::seal(&self.account, &self.genesis, (self.group(), info.epoch, me), body);
+		let now = now_ms();
+		let numbered = (now, self.numbers.next(now));
+		let bytes = Envelope::seal(
+			&self.account,
+			&self.genesis,
+			(self.group(), info.epoch, me),
+			numbered,
+			body,
+		);
 		if let Err(e) = self.client.publish(topic, QoS::AtLeastOnce, retain, bytes).await {
 			warn!("group channel: publishing: {e}");
 		}
@@ -249,9 +297,20 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			},
 		};
 		self.sync(&info, last).await?;
-		let next = last.map_or(0, |l| l + 1);
+		let next = match last.map(|l| l.checked_add(1)) {
+			None => 0,
+			Some(Some(next)) => next,
+			Some(None) => {
+				if self.next.is_some() {
+					error!("group {}: its last batch on chain is number {}: no batch can follow (the chain refuses one)", self.group(), u64::MAX);
+					self.next = None;
+				}
+				return Ok(());
+			},
+		};
 		if self.next.is_none_or(|(n, _)| n != next) {
-			self.next = Some((next, Instant::now()));
+			let since = self.anchored_since(&info, last).await;
+			self.next = Some((next, since));
 			self.coordinating = None;
 		}
 		self.waiting.retain(|w| {
@@ -260,12 +319,78 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 		});
 		let waiting = std::mem::take(&mut self.waiting);
 		for w in waiting {
-			self.consider(w.from, w.anchor, Some(w.since)).await;
+			self.consider(w.from, w.attempt, w.anchor, Some(w.since)).await;
+		}
+		#[cfg(feature = "dishonest-coordinator")]
+		if let Some(twins) = self.cheat.twins(&self.store, &self.genesis) {
+			self.say(Body::Have { readings: twins }).await;
 		}
 		if info.key.is_some() && info.key == self.keys.as_ref().map(|k| k.key) {
+			self.retry_without_withholders(&info).await;
 			self.coordinate(&info).await?;
 		}
 		Ok(())
+	}
+
+	/// When, by this member's clock, the group's last batch (`last`) was anchored: the chain's
+	/// finalized blocks since the anchor's block, at the chain's block time, before now. Every
+	/// member counts its rounds from this, so a member that started again, or saw the anchor
+	/// late, counts the same attempts as the others (within a round). Now if the chain cannot
+	/// tell, or for the group's first batch.
+	async fn anchored_since(&self, info: &GroupInfo, last: Option<u64>) -> Instant {
+		let now = Instant::now();
+		let Some(last) = last else { return now };
+		let (anchor, clock) = tokio::join!(
+			self.chain.anchor_by_batch(&info.account, last),
+			self.chain.finalized_number()
+		);
+		let (Ok(Some((_, anchor))), Ok((finalized, block_ms))) = (anchor, clock) else {
+			return now;
+		};
+		let blocks = finalized.saturating_sub(u64::from(anchor.anchored_at));
+		let ago = Duration::from_millis(blocks.saturating_mul(block_ms));
+		now.checked_sub(ago).unwrap_or(now)
+	}
+
+	/// The members this member's rounds leave out: those that withheld a share within the last
+	/// [`SUSPECT_ROUNDS`] rounds, unless so many did that fewer than the threshold would remain.
+	fn excluded(&mut self, info: &GroupInfo) -> BTreeSet<Index> {
+		let memory = self.settings.round.saturating_mul(SUSPECT_ROUNDS);
+		self.suspects.retain(|_, at| at.elapsed() < memory);
+		let others = info.members.len().saturating_sub(self.suspects.len());
+		if others < info.threshold as usize {
+			return BTreeSet::new();
+		}
+		self.suspects.keys().copied().collect()
+	}
+
+	/// This member's round whose signing package went out a quarter round ago and still lacks
+	/// shares: the members that withheld theirs become suspects, and the round starts again
+	/// without them (the proposal sent again, for fresh commitments).
+	async fn retry_without_withholders(&mut self, info: &GroupInfo) {
+		let wait = self.settings.round / 4;
+		let Some(c) = self.coordinating.as_ref() else { return };
+		if c.submitted || !c.round.signing() || c.signing_since.is_none_or(|at| at.elapsed() < wait)
+		{
+			return;
+		}
+		let withheld = c.round.withheld();
+		let now = Instant::now();
+		for m in &withheld {
+			self.suspects.insert(*m, now);
+		}
+		self.stats.group_withheld(withheld.len());
+		let excluded = self.excluded(info);
+		let Some(c) = self.coordinating.as_mut() else { return };
+		warn!(
+			"group {}: batch {}: member(s) {withheld:?} sent no signature share within {wait:?}; trying again without {excluded:?}",
+			self.settings.group,
+			c.anchor.header.batch
+		);
+		c.round = Round::new(c.anchor.message(), info.threshold as u16, excluded);
+		c.signing_since = None;
+		let (attempt, anchor) = (c.attempt, c.anchor.clone());
+		self.say(Body::Propose { attempt, anchor }).await;
 	}
 
 	/// Read the group's record again; a new epoch starts key generation over.
@@ -303,6 +428,8 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			self.loaded = false;
 			self.coordinating = None;
 			self.waiting.clear();
+			self.freshness.clear();
+			self.retained.clear();
 		}
 		if me.is_none() && (epoch_changed || self.me.is_some()) {
 			warn!(
@@ -416,36 +543,63 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			};
 			// Database reads and writes, off the async workers' hands.
 			let gathered = tokio::task::block_in_place(|| gather(&self.store, &record.1.ranges))?;
-			match gathered {
-				Ok(readings) => {
-					tokio::task::block_in_place(|| self.record(number, record, readings))?
-				},
+			let readings = match gathered {
+				Ok(readings) => readings,
 				Err(missing) => {
 					self.ask(missing).await;
 					return Ok(());
 				},
+			};
+			let ranges: Vec<_> =
+				record.1.ranges.iter().map(|r| (r.device, r.first, r.last)).collect();
+			let recorded = tokio::task::block_in_place(|| self.record(number, record, readings))?;
+			if !recorded {
+				// The chain has what t members signed; some copies here are not it: a device
+				// signed two readings under one number. Ask the others for theirs (kept as
+				// alternates, see `keep`), and record the batch once they came.
+				if self.diverged != Some(number) {
+					self.diverged = Some(number);
+					warn!(
+						"group {}: batch {number}: the readings this gateway holds give another root than the chain's anchor (a device signed two readings under one sequence number); asking the other members for the anchored copies",
+						self.group()
+					);
+				}
+				self.ask(ranges).await;
+				return Ok(());
 			}
 		}
 		Ok(())
 	}
 
-	/// Record batch `number`, anchored as `record`, from `readings`.
+	/// Record batch `number`, anchored as `record`, from `readings`, or from `readings` with
+	/// the alternates kept of some of them if only that gives the chain's root (the copies they
+	/// replace are kept as alternates in turn). `false` if neither gives the chain's root.
 	fn record(
 		&self,
 		number: u64,
 		(anchor, record): (u64, ChainAnchor),
 		readings: Vec<SignedReading>,
-	) -> Result<(), MemberError> {
-		let Some((batch, _)) = Batch::build(number, readings) else { return Ok(()) };
-		let head = &batch.head;
-		let same = head.header == record.header;
-		if !same {
-			// The chain has what t members signed; a copy here that differs is not it.
-			return Err(MemberError::Diverged {
-				number,
-				ours: batch.head.header.root,
-				chain: record.header.root,
-			});
+	) -> Result<bool, MemberError> {
+		let Some((mut batch, _)) = Batch::build(number, readings) else { return Ok(true) };
+		if batch.head.header != record.header {
+			let mut alternates = Vec::new();
+			for range in &record.ranges {
+				alternates.extend(self.store.alternates(&range.device, range.first, range.last)?);
+			}
+			let Some((with_alternates, replaced)) =
+				check::rebuild(batch, alternates, &record.header)
+			else {
+				return Ok(false);
+			};
+			for copy in &replaced {
+				self.store.put_alternate(copy)?;
+			}
+			info!(
+				"group {}: batch {number}: recorded with the other members' copies of {} readings; this gateway's copies are kept as evidence",
+				self.group(),
+				replaced.len()
+			);
+			batch = with_alternates;
 		}
 		let timestamps: Vec<u64> = batch.readings.iter().map(|r| r.timestamp_ms).collect();
 		let now = now_ms();
@@ -459,7 +613,7 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 				record.ranges.len()
 			);
 		}
-		Ok(())
+		Ok(true)
 	}
 
 	/// Ask the others for readings (at most every second).
@@ -501,13 +655,14 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			anchor.header.reading_count,
 			anchor.ranges.len()
 		);
-		let round = Round::new(anchor.message(), info.threshold as u16);
+		let round = Round::new(anchor.message(), info.threshold as u16, self.excluded(info));
 		self.coordinating = Some(Coordinating {
 			attempt,
 			anchor: anchor.clone(),
 			round,
 			submitted: false,
 			proposed: Instant::now(),
+			signing_since: None,
 		});
 		self.say(Body::Propose { attempt, anchor }).await;
 		Ok(())
@@ -549,13 +704,16 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 		let Some((batch, _)) = Batch::build(number, readings) else { return Ok(None) };
 		let anchor = anchor_of(&batch, self.genesis, self.group(), info.epoch);
 		#[cfg(feature = "dishonest-coordinator")]
-		let anchor = cheat(anchor, batch);
+		let anchor = cheat::propose(anchor, batch);
 		Ok(Some(anchor))
 	}
 
 	async fn on_message(&mut self, p: Publish) {
 		let (Some(info), Some(me)) = (self.info.clone(), self.me) else { return };
+		let topic = p.topic.clone();
 		if p.payload.is_empty() {
+			// Someone erased a retained key-generation message: put it back.
+			self.restore(&topic).await;
 			return;
 		}
 		let members: Vec<AccountId> = info.members.iter().map(|m| m.gateway).collect();
@@ -564,10 +722,26 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 				Ok(env) => env,
 				Err(wire::WireError::Elsewhere(..)) => return,
 				Err(e) => {
-					warn!("group {}: dropped a message on {}: {e}", self.group(), p.topic);
+					debug!("group {}: dropped a message on {topic}: {e}", self.group());
 					return;
 				},
 			};
+		if let Err(stale) = self.freshness.admit(&env, now_ms()) {
+			self.stats.group_stale();
+			debug!(
+				"group {}: dropped member {}'s message on {topic}: {stale}",
+				self.group(),
+				env.from
+			);
+			let older = matches!(stale, wire::Stale::Replayed { seq, last } if seq < last);
+			if p.retain && older {
+				self.restore(&topic).await;
+			}
+			return;
+		}
+		if env.body.stream() != wire::Stream::Messages {
+			self.retained.insert(topic, (env.seq, p.payload.to_vec(), None));
+		}
 		let from = env.from;
 		match env.body {
 			Body::Round1 { package, exchange } if from != me => {
@@ -586,19 +760,26 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 					dkg.round2(from, to, set, sealed);
 				}
 			},
-			Body::Propose { anchor, .. } => self.consider(from, anchor, None).await,
+			Body::Propose { attempt, anchor } => self.consider(from, attempt, anchor, None).await,
 			Body::Commit { coordinator, batch, message, commitments } if coordinator == me => {
 				let Some(c) = self.coordinating.as_mut() else { return };
 				if c.anchor.header.batch != batch || c.round.message != message {
 					return;
 				}
 				match c.round.commitment(from, &commitments) {
-					Ok(Some(package)) => self.say(Body::Sign { batch, message, package }).await,
+					Ok(Some(package)) => {
+						c.signing_since = Some(Instant::now());
+						self.say(Body::Sign { batch, message, package }).await
+					},
 					Ok(None) => {},
 					Err(e) => warn!("group {}: commitment from member {from}: {e}", self.group()),
 				}
 			},
 			Body::Sign { batch, message, package } => {
+				#[cfg(feature = "dishonest-coordinator")]
+				if cheat::active("withhold-shares") {
+					return;
+				}
 				let Some(signer) = self.signer.as_mut() else { return };
 				match signer.sign(from, batch, message, &package) {
 					Ok(share) => {
@@ -610,7 +791,7 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			Body::Share { coordinator, batch, message, share } if coordinator == me => {
 				self.share(from, batch, message, share)
 			},
-			Body::Want { ranges } if from != me => self.answer(ranges).await,
+			Body::Want { ranges } if from != me => self.answer(from, ranges).await,
 			Body::Have { readings } if from != me => self.keep(readings).await,
 			_ => {},
 		}
@@ -654,13 +835,52 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 		});
 	}
 
-	/// A proposal from member `from`: check it, and commit to sign it if it holds.
-	async fn consider(&mut self, from: Index, anchor: GroupAnchor, since: Option<Instant>) {
+	/// Member `from`'s proposal of `anchor` as attempt `attempt`: check that it is the group's
+	/// next batch, proposed in its coordinator's turn ([`Turn::admits`]), then its readings
+	/// ([`check::check`]); commit to sign it if it holds.
+	async fn consider(
+		&mut self,
+		from: Index,
+		attempt: u32,
+		anchor: GroupAnchor,
+		since: Option<Instant>,
+	) {
 		let Some(info) = self.info.clone() else { return };
 		if self.signer.is_none() || info.key != self.keys.as_ref().map(|k| k.key) {
 			return;
 		}
-		if self.next.is_some_and(|(next, _)| anchor.header.batch < next) {
+		#[cfg(feature = "dishonest-coordinator")]
+		if cheat::active("withhold-shares") {
+			// Commit to everything at once, unchecked, to be among the first `t`.
+			let (batch, message) = (anchor.header.batch, anchor.message());
+			if let Some(Ok(commitments)) =
+				self.signer.as_mut().map(|s| s.commit(from, batch, message))
+			{
+				self.say(Body::Commit { coordinator: from, batch, message, commitments }).await;
+			}
+			return;
+		}
+		let Some((next, seen)) = self.next else { return };
+		let n = info.members.len() as u64;
+		let Some(now) = Turn::at(
+			next,
+			n,
+			seen.elapsed().as_millis() as u64,
+			self.settings.round.as_millis() as u64,
+			self.settings.window.as_millis() as u64,
+		) else {
+			return;
+		};
+		if let Err(why) = Turn::admits(now, next, n, from, anchor.header.batch, attempt) {
+			// A proposal for a batch anchored meanwhile is only late, not out of turn.
+			if anchor.header.batch >= next {
+				self.stats.group_checked(false);
+				warn!(
+					"group {}: member {from}'s batch {} gets no signature from this gateway: {why}",
+					self.group(),
+					anchor.header.batch
+				);
+			}
 			return;
 		}
 		let expected = check::Expected {
@@ -688,6 +908,7 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 				self.ask(ranges).await;
 				self.waiting.push(Waiting {
 					from,
+					attempt,
 					anchor,
 					since: since.unwrap_or_else(Instant::now),
 				});
@@ -704,13 +925,42 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 		}
 	}
 
-	/// Send a member the readings it asked for that this database holds.
-	async fn answer(&self, ranges: Vec<(DeviceId, u64, u64)>) {
+	/// Publish again the latest key-generation message taken on retained `topic`, which
+	/// someone erased or replaced with an older one (at most every five seconds a topic): only
+	/// its sender could sign another, so what the broker keeps stays the sender's latest.
+	async fn restore(&mut self, topic: &str) {
+		let Some((_, bytes, restored)) = self.retained.get_mut(topic) else { return };
+		if restored.is_some_and(|at| at.elapsed() < Duration::from_secs(5)) {
+			return;
+		}
+		*restored = Some(Instant::now());
+		let bytes = bytes.clone();
+		warn!("group {}: a retained message on {topic} was erased or replaced; publishing the sender's latest again", self.group());
+		if let Err(e) = self.client.publish(topic, QoS::AtLeastOnce, true, bytes).await {
+			warn!("group channel: publishing: {e}");
+		}
+	}
+
+	/// Send member `to` the readings it asked for that this database holds: at most
+	/// [`WANT_AT_MOST`] a member every ten seconds, so no member (or replay) makes this one
+	/// read and send without end.
+	async fn answer(&mut self, to: Index, ranges: Vec<(DeviceId, u64, u64)>) {
+		let (since, sent) = self.answered.entry(to).or_insert((Instant::now(), 0));
+		if since.elapsed() >= Duration::from_secs(10) {
+			(*since, *sent) = (Instant::now(), 0);
+		}
+		let budget = WANT_AT_MOST.saturating_sub(*sent);
+		if budget == 0 {
+			return debug!(
+				"group {}: member {to} asked for more readings than it may now",
+				self.group()
+			);
+		}
 		let store = self.store.clone();
 		let found = tokio::task::spawn_blocking(move || {
 			let mut out = Vec::new();
 			for (device, first, last) in ranges {
-				let room = WANT_AT_MOST.saturating_sub(out.len());
+				let room = budget.saturating_sub(out.len());
 				if room == 0 {
 					break;
 				}
@@ -724,6 +974,9 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			Ok(Err(e)) => return warn!("group {}: looking up readings: {e}", self.group()),
 			Err(_) => return,
 		};
+		if let Some((_, sent)) = self.answered.get_mut(&to) {
+			*sent = sent.saturating_add(readings.len());
+		}
 		for chunk in readings.chunks(HAVE_AT_MOST) {
 			self.say(Body::Have { readings: chunk.to_vec() }).await;
 		}
@@ -731,11 +984,32 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 
 	/// Readings from another member: keep those this database lacks and that this gateway
 	/// would have accepted itself (its device active, bound to the group, its signature good).
+	/// One that differs from the copy held under its device and number, and is signed as well,
+	/// is a device's double signing: kept as that copy's alternate, counted, never a reason to
+	/// stop.
 	async fn keep(&self, readings: Vec<SignedReading>) {
 		let mut good = Vec::new();
 		for r in readings.into_iter().take(WANT_AT_MOST) {
-			let held = self.store.find_readings(&r.device, r.seq, r.seq, 1).map(|f| !f.is_empty());
-			if held.unwrap_or(false) {
+			let held = match self.store.find_readings(&r.device, r.seq, r.seq, 1) {
+				Ok(held) => held,
+				Err(e) => return warn!("group {}: looking up readings: {e}", self.group()),
+			};
+			if let Some(held) = held.first() {
+				if *held != r && self.validator.check_reading(&r).await.is_ok() {
+					match self.store.put_alternate(&r) {
+						Ok(true) => {
+							self.stats.conflict();
+							warn!(
+								"group {}: device {:?} signed two different readings with sequence number {}: both kept as evidence",
+								self.group(),
+								r.device,
+								r.seq
+							);
+						},
+						Ok(false) => {},
+						Err(e) => warn!("group {}: keeping an alternate: {e}", self.group()),
+					}
+				}
 				continue;
 			}
 			match self.validator.check_reading(&r).await {
@@ -771,7 +1045,48 @@ struct Turn {
 	gathering: bool,
 }
 
+/// Why a proposal is not the one a member may sign now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OutOfTurn {
+	/// Not the chain's next batch of the group: signing it would leave the group waiting for
+	/// the number skipped (the chain refuses it too) or sign one already anchored.
+	#[error("batch {batch} is not the group's next ({next})")]
+	NotNext { batch: u64, next: u64 },
+	/// Its attempt is more than one round from this member's: proposed out of its time.
+	#[error("attempt {attempt}, while this member is at attempt {ours}")]
+	Untimely { attempt: u32, ours: u32 },
+	/// The proposer is not that attempt's coordinator.
+	#[error("attempt {attempt} is member {coordinator}'s to coordinate")]
+	NotTheirTurn { attempt: u32, coordinator: u64 },
+}
+
 impl Turn {
+	/// Whether member `from` may propose batch `batch` as attempt `attempt` of an `n`-member
+	/// group, to a member at turn `now` for the group's next batch `next`: the batch must be
+	/// `next`, and `from` that attempt's coordinator; the attempt may be this member's or one
+	/// either side of it, since members see the chain's last anchor, and so start counting
+	/// rounds, a little apart.
+	fn admits(
+		now: Turn,
+		next: u64,
+		n: u64,
+		from: Index,
+		batch: u64,
+		attempt: u32,
+	) -> Result<(), OutOfTurn> {
+		if batch != next {
+			return Err(OutOfTurn::NotNext { batch, next });
+		}
+		if attempt.abs_diff(now.attempt) > 1 {
+			return Err(OutOfTurn::Untimely { attempt, ours: now.attempt });
+		}
+		let coordinator = next.wrapping_add(u64::from(attempt)).checked_rem(n).unwrap_or(0);
+		if coordinator != u64::from(from) {
+			return Err(OutOfTurn::NotTheirTurn { attempt, coordinator });
+		}
+		Ok(())
+	}
+
 	/// The turn for batch `next` of an `n`-member group, `elapsed_ms` after the chain's last group
 	/// anchor, with rounds of `round_ms` whose first `window_ms` let readings gather: batch `b`'s
 	/// coordinator is member `(b + attempt) mod n`. `None` for a group without members.
@@ -785,33 +1100,6 @@ impl Turn {
 			gathering: elapsed_ms % round_ms < window_ms,
 		})
 	}
-}
-
-/// Only in a binary built with the test-only feature `dishonest-coordinator` (never the
-/// product's): play a dishonest coordinator for the end-to-end tests, as `IOTRUST_GROUP_CHEAT` says — `alter-reading` proposes a batch with one
-/// reading's value changed, `false-summary` one whose first summary hides the highest value.
-/// Honest members must refuse both.
-#[cfg(feature = "dishonest-coordinator")]
-fn cheat(mut anchor: GroupAnchor, mut batch: Batch) -> GroupAnchor {
-	match std::env::var("IOTRUST_GROUP_CHEAT").as_deref() {
-		Ok("alter-reading") => {
-			if let Some(m) = batch.readings.first_mut().and_then(|r| r.metrics.first_mut()) {
-				m.value = m.value.saturating_add(1);
-			}
-			if let Some((altered, _)) = Batch::build(batch.head.header.batch, batch.readings) {
-				anchor = anchor_of(&altered, anchor.genesis, anchor.group, anchor.epoch);
-			}
-			warn!("cheating (IOTRUST_GROUP_CHEAT): one reading altered");
-		},
-		Ok("false-summary") => {
-			if let Some(s) = anchor.ranges.first_mut().and_then(|r| r.summaries.first_mut()) {
-				s.max = s.min;
-			}
-			warn!("cheating (IOTRUST_GROUP_CHEAT): a summary falsified");
-		},
-		_ => {},
-	}
-	anchor
 }
 
 /// A key share and the group's public keys, sealed for the database.
@@ -834,7 +1122,7 @@ fn unseal_keys(rest_key: &[u8; 32], sealed: &[u8]) -> Option<Keys> {
 
 #[cfg(test)]
 mod tests {
-	use super::Turn;
+	use super::{OutOfTurn, Turn};
 
 	#[test]
 	fn coordinators_take_turns_a_round_each() {
@@ -851,5 +1139,42 @@ mod tests {
 		// No members, no turn; a zero round is taken as 1 ms.
 		assert_eq!(Turn::at(5, 0, 0, 8_000, 1_000), None);
 		assert_eq!(Turn::at(0, 3, 7, 0, 0).unwrap().attempt, 7);
+	}
+
+	/// The attack of a member that proposes out of turn: a batch number above the next (the
+	/// group would wait for the one skipped), or a round that is not its own.
+	#[test]
+	fn a_proposal_is_admitted_only_from_its_turns_coordinator_for_the_next_batch() {
+		// Batch 5 of a 4-member group, this member in attempt 2 (member 3 coordinates).
+		let now = Turn::at(5, 4, 2 * 8_000 + 3_000, 8_000, 1_000).unwrap();
+		assert_eq!(now.coordinator, 3);
+		assert_eq!(Turn::admits(now, 5, 4, 3, 5, 2), Ok(()));
+		// A round either side: members count rounds from when each saw the last anchor.
+		assert_eq!(Turn::admits(now, 5, 4, 2, 5, 1), Ok(()));
+		assert_eq!(Turn::admits(now, 5, 4, 0, 5, 3), Ok(()));
+		// The skipped number, or one already anchored.
+		assert_eq!(Turn::admits(now, 5, 4, 3, 6, 2), Err(OutOfTurn::NotNext { batch: 6, next: 5 }));
+		assert_eq!(
+			Turn::admits(now, 5, 4, 3, u64::MAX, 2),
+			Err(OutOfTurn::NotNext { batch: u64::MAX, next: 5 })
+		);
+		assert_eq!(Turn::admits(now, 5, 4, 3, 4, 2), Err(OutOfTurn::NotNext { batch: 4, next: 5 }));
+		// Not the proposer's turn, or a turn long past or far ahead.
+		assert_eq!(
+			Turn::admits(now, 5, 4, 1, 5, 2),
+			Err(OutOfTurn::NotTheirTurn { attempt: 2, coordinator: 3 })
+		);
+		assert_eq!(
+			Turn::admits(now, 5, 4, 1, 5, 0),
+			Err(OutOfTurn::Untimely { attempt: 0, ours: 2 })
+		);
+		assert_eq!(
+			Turn::admits(now, 5, 4, 3, 5, 6),
+			Err(OutOfTurn::Untimely { attempt: 6, ours: 2 })
+		);
+		assert_eq!(
+			Turn::admits(now, 5, 4, 3, 5, u32::MAX),
+			Err(OutOfTurn::Untimely { attempt: u32::MAX, ours: 2 })
+		);
 	}
 }

@@ -3,6 +3,10 @@
 //! aggregates their signature shares into one Ed25519 signature ([`Round::share`]), which
 //! `frost-ed25519` checks (naming a signer whose share is bad).
 //!
+//! A member that commits and then sends no share would stall every round it is let into: the
+//! coordinator names the signers whose shares are missing ([`Round::withheld`]) and starts the
+//! round again without them ([`Round::new`]'s `excluded`), as long as enough others remain.
+//!
 //! A signer ([`Signer`]) commits only to a message it checked itself, and signs only a signing
 //! package over that same message with its own commitment in it: its nonces are used once and
 //! forgotten, so no coordinator gets two signatures from one pair of nonces.
@@ -15,7 +19,7 @@ use frost_ed25519::{
 	round2::SignatureShare,
 	Identifier, SigningPackage,
 };
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Why a signing step was refused.
 #[derive(Debug, thiserror::Error)]
@@ -104,31 +108,52 @@ pub struct Round {
 	/// The message signed.
 	pub message: [u8; 32],
 	threshold: usize,
+	excluded: BTreeSet<Index>,
 	commitments: BTreeMap<Identifier, SigningCommitments>,
+	/// The members committed, by their FROST identifiers.
+	signers: BTreeMap<Identifier, Index>,
 	package: Option<SigningPackage>,
 	shares: BTreeMap<Identifier, SignatureShare>,
 }
 
 impl Round {
-	/// A round over `message`, `threshold` signers needed.
-	pub fn new(message: [u8; 32], threshold: u16) -> Self {
+	/// A round over `message`, `threshold` signers needed, whose commitments from `excluded`
+	/// members are not taken.
+	pub fn new(message: [u8; 32], threshold: u16, excluded: BTreeSet<Index>) -> Self {
 		Self {
 			message,
 			threshold: usize::from(threshold),
+			excluded,
 			commitments: BTreeMap::new(),
+			signers: BTreeMap::new(),
 			package: None,
 			shares: BTreeMap::new(),
 		}
 	}
 
+	/// Whether the signing package went out (the round waits for shares).
+	pub fn signing(&self) -> bool {
+		self.package.is_some()
+	}
+
+	/// The members in the signing package whose shares have not come.
+	pub fn withheld(&self) -> BTreeSet<Index> {
+		self.signers
+			.iter()
+			.filter(|(id, _)| !self.shares.contains_key(*id))
+			.map(|(_, index)| *index)
+			.collect()
+	}
+
 	/// Member `from`'s commitments. Once `threshold` signers have committed, returns the signing
-	/// package to send them (once).
+	/// package to send them (once). An excluded member's are not taken.
 	pub fn commitment(&mut self, from: Index, bytes: &[u8]) -> Result<Option<Vec<u8>>, SignError> {
-		if self.package.is_some() {
+		if self.package.is_some() || self.excluded.contains(&from) {
 			return Ok(None);
 		}
 		let commitments = SigningCommitments::deserialize(bytes)?;
 		self.commitments.insert(identifier(from), commitments);
+		self.signers.insert(identifier(from), from);
 		if self.commitments.len() < self.threshold {
 			return Ok(None);
 		}
@@ -181,7 +206,7 @@ mod tests {
 		let keys = generate(4, 3, None);
 		let mut signers: Vec<Signer> = keys.iter().map(|(k, _)| Signer::new(k.clone())).collect();
 		let message = [9u8; 32];
-		let mut round = Round::new(message, 3);
+		let mut round = Round::new(message, 3, BTreeSet::new());
 		let mut package = None;
 		for i in [3u16, 0, 2] {
 			let c = signers[usize::from(i)].commit(1, 7, message).unwrap();
@@ -201,6 +226,45 @@ mod tests {
 		assert!(!sp_io::crypto::ed25519_verify(&sig, &[8u8; 32], &key));
 	}
 
+	/// The attack of a member that commits to every round at once and never sends its share:
+	/// the coordinator names it, and the round started again without it gets its signature from
+	/// the others.
+	#[test]
+	fn a_signer_that_withholds_its_share_is_left_out_of_the_next_try() {
+		let keys = generate(4, 3, None);
+		let mut signers: Vec<Signer> = keys.iter().map(|(k, _)| Signer::new(k.clone())).collect();
+		let message = [3u8; 32];
+		// Member 1 commits first; its share never comes.
+		let mut round = Round::new(message, 3, BTreeSet::new());
+		let mut package = None;
+		for i in [1u16, 0, 2] {
+			let c = signers[usize::from(i)].commit(0, 9, message).unwrap();
+			package = round.commitment(i, &c).unwrap().or(package);
+		}
+		assert!(round.signing());
+		let package = package.unwrap();
+		for i in [0u16, 2] {
+			let share = signers[usize::from(i)].sign(0, 9, message, &package).unwrap();
+			assert_eq!(round.share(i, &share, &keys[0].1).unwrap(), None);
+		}
+		assert_eq!(round.withheld(), BTreeSet::from([1]));
+		// Again without member 1: its commitment, first again, is not taken.
+		let mut again = Round::new(message, 3, round.withheld());
+		let mut package = None;
+		for i in [1u16, 0, 2, 3] {
+			let c = signers[usize::from(i)].commit(0, 9, message).unwrap();
+			package = again.commitment(i, &c).unwrap().or(package);
+		}
+		let package = package.unwrap();
+		let mut signature = None;
+		for i in [0u16, 2, 3] {
+			let share = signers[usize::from(i)].sign(0, 9, message, &package).unwrap();
+			signature = again.share(i, &share, &keys[0].1).unwrap().or(signature);
+		}
+		assert!(signature.is_some());
+		assert!(again.withheld().is_empty());
+	}
+
 	#[test]
 	fn a_signer_signs_only_the_message_it_checked_and_only_once() {
 		let keys = generate(3, 2, None);
@@ -208,18 +272,18 @@ mod tests {
 		let mut b = Signer::new(keys[1].0.clone());
 		let checked = [1u8; 32];
 		let other = [2u8; 32];
-		let mut round = Round::new(checked, 2);
+		let mut round = Round::new(checked, 2, BTreeSet::new());
 		round.commitment(0, &a.commit(0, 5, checked).unwrap()).unwrap();
 		let package = round.commitment(1, &b.commit(0, 5, checked).unwrap()).unwrap().unwrap();
 		// A coordinator that swaps the message gets nothing.
-		let mut swapped = Round::new(other, 2);
+		let mut swapped = Round::new(other, 2, BTreeSet::new());
 		swapped.commitment(0, &a.commit(0, 5, checked).unwrap()).unwrap();
 		let bad = swapped.commitment(1, &b.commit(0, 5, checked).unwrap()).unwrap().unwrap();
 		assert!(matches!(b.sign(0, 5, checked, &bad), Err(SignError::OtherMessage)));
 		assert!(matches!(b.sign(0, 5, other, &bad), Err(SignError::NotCommitted(5))));
 		// The checked message, once; the same nonces never again.
 		let b_latest = b.commit(0, 5, checked).unwrap();
-		let mut round = Round::new(checked, 2);
+		let mut round = Round::new(checked, 2, BTreeSet::new());
 		round.commitment(0, &a.commit(0, 5, checked).unwrap()).unwrap();
 		let package2 = round.commitment(1, &b_latest).unwrap().unwrap();
 		assert!(b.sign(0, 5, checked, &package2).is_ok());

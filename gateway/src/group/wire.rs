@@ -2,7 +2,14 @@
 //! authenticated: every message is an [`Envelope`] signed with the sending gateway's account key
 //! (sr25519), the key the chain lists it under as a member of the group. A message whose
 //! signature does not check against the member it names is dropped unread. The signature binds
-//! the chain (genesis), the group, the key epoch, the sender and the time it was sent.
+//! the chain (genesis), the group, the key epoch, the sender, the time it was sent and its
+//! number in the sender's stream.
+//!
+//! Replays: a sender numbers its messages ([`Sequencer`]: rising, across restarts too), each of
+//! its streams (round 1, round 2 to each member, everything else) apart. A member takes a
+//! message only if its number is above the last it took from that stream, and one that is not
+//! key generation's only if it was sent within the last minute ([`Freshness`]). A message
+//! captured and published again by any client of the broker is dropped and counted.
 //!
 //! Topics, under `iotrust/groups/<group>/<epoch>/`:
 //!
@@ -25,7 +32,13 @@ pub const TOPIC_ROOT: &str = "iotrust/groups";
 
 /// The domain of a group message's signature: nothing else the account key signs (its
 /// transactions) can be taken for one.
-const DOMAIN: &[u8] = b"iotrust/group-msg/v1";
+const DOMAIN: &[u8] = b"iotrust/group-msg/v2";
+
+/// How long ago a message other than key generation's may have been sent: a member that
+/// restarted (and so remembers no numbers) takes no message captured earlier than this.
+pub const MAX_AGE_MS: u64 = 60_000;
+/// How far ahead of this member's clock a message's send time may be.
+pub const MAX_AHEAD_MS: u64 = 30_000;
 
 /// A member's place in its group: its position in the chain's member list, from 0. Its FROST
 /// identifier is this plus one.
@@ -66,6 +79,8 @@ pub struct Envelope {
 	pub from: Index,
 	/// When it was sent, Unix ms.
 	pub sent_ms: u64,
+	/// Its number in the sender's stream ([`Body::stream`]), above every earlier one.
+	pub seq: u64,
 	/// What it says.
 	pub body: Body,
 	/// The sender's sr25519 signature.
@@ -89,31 +104,110 @@ pub enum WireError {
 	BadSignature(Index),
 }
 
-fn signed_bytes(
-	genesis: &H256,
-	group: GroupId,
-	epoch: Epoch,
-	from: Index,
-	sent_ms: u64,
-	body: &Body,
-) -> Vec<u8> {
+/// Which of a sender's streams a message is numbered in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stream {
+	/// Key generation, round 1 (retained by the broker).
+	Round1,
+	/// Key generation, round 2 to member `to` (retained).
+	Round2 { to: Index },
+	/// Everything else.
+	Messages,
+}
+
+impl Body {
+	/// The stream this message is numbered in.
+	pub fn stream(&self) -> Stream {
+		match self {
+			Body::Round1 { .. } => Stream::Round1,
+			Body::Round2 { to, .. } => Stream::Round2 { to: *to },
+			_ => Stream::Messages,
+		}
+	}
+}
+
+/// Why a message that checked was not taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Stale {
+	/// Its number is not above the last taken from its stream: a replay (or a duplicate).
+	#[error("number {seq}, not above the last taken from its sender ({last})")]
+	Replayed { seq: u64, last: u64 },
+	/// Sent longer ago than [`MAX_AGE_MS`], or further ahead than [`MAX_AHEAD_MS`].
+	#[error("sent at {sent_ms}, this member's clock says {now_ms}")]
+	Untimely { sent_ms: u64, now_ms: u64 },
+}
+
+/// The numbers a member took last from each sender's streams (state alone, no I/O).
+#[derive(Default, Debug)]
+pub struct Freshness {
+	last: std::collections::HashMap<(Index, Stream), u64>,
+}
+
+impl Freshness {
+	/// Take `env` (which checked) at `now_ms` if it is newer than the last of its stream, and,
+	/// unless it is key generation's (retained, so legitimately old), sent within the last
+	/// [`MAX_AGE_MS`] and not more than [`MAX_AHEAD_MS`] ahead.
+	pub fn admit(&mut self, env: &Envelope, now_ms: u64) -> Result<(), Stale> {
+		let stream = env.body.stream();
+		if stream == Stream::Messages
+			&& (env.sent_ms.saturating_add(MAX_AGE_MS) < now_ms
+				|| env.sent_ms > now_ms.saturating_add(MAX_AHEAD_MS))
+		{
+			return Err(Stale::Untimely { sent_ms: env.sent_ms, now_ms });
+		}
+		let last = self.last.entry((env.from, stream)).or_default();
+		if env.seq <= *last {
+			return Err(Stale::Replayed { seq: env.seq, last: *last });
+		}
+		*last = env.seq;
+		Ok(())
+	}
+
+	/// Forget everything (a new epoch).
+	pub fn clear(&mut self) {
+		self.last.clear();
+	}
+}
+
+/// A sender's message numbers: each above the last, and at least the time in microseconds, so
+/// they keep rising when the sender starts again.
+#[derive(Default, Debug)]
+pub struct Sequencer {
+	last: std::sync::atomic::AtomicU64,
+}
+
+impl Sequencer {
+	/// The next number, at `now_ms`.
+	pub fn next(&self, now_ms: u64) -> u64 {
+		use std::sync::atomic::Ordering;
+		let floor = now_ms.saturating_mul(1_000);
+		let step = |last: u64| Some(last.saturating_add(1).max(floor));
+		let last = self.last.fetch_update(Ordering::SeqCst, Ordering::SeqCst, step);
+		// `step` always answers; qed.
+		last.map_or(floor, |last| last.saturating_add(1).max(floor))
+	}
+}
+
+fn signed_bytes(genesis: &H256, env: &Envelope) -> Vec<u8> {
 	let mut bytes = DOMAIN.to_vec();
 	bytes.extend_from_slice(genesis.as_bytes());
-	(group, epoch, from, sent_ms, body).encode_to(&mut bytes);
+	(env.group, env.epoch, env.from, env.sent_ms, env.seq, &env.body).encode_to(&mut bytes);
 	bytes
 }
 
 impl Envelope {
-	/// `body`, sent by member `from` of `group` in `epoch`, signed with `key`.
+	/// `body`, sent at `sent_ms` as number `seq` of its stream by member `from` of `group` in
+	/// `epoch`, signed with `key`.
 	pub fn seal(
 		key: &subxt_signer::sr25519::Keypair,
 		genesis: &H256,
 		(group, epoch, from): (GroupId, Epoch, Index),
+		(sent_ms, seq): (u64, u64),
 		body: Body,
 	) -> Vec<u8> {
-		let sent_ms = crate::clock::now_ms();
-		let signature = key.sign(&signed_bytes(genesis, group, epoch, from, sent_ms, &body)).0;
-		Envelope { group, epoch, from, sent_ms, body, signature }.encode()
+		let mut env = Envelope { group, epoch, from, sent_ms, seq, body, signature: [0; 64] };
+		env.signature = key.sign(&signed_bytes(genesis, &env)).0;
+		env.encode()
 	}
 
 	/// The message in `bytes` if it is for `group` in `epoch` and signed by the member it
@@ -130,7 +224,7 @@ impl Envelope {
 			return Err(WireError::Elsewhere(env.group, env.epoch));
 		}
 		let member = members.get(usize::from(env.from)).ok_or(WireError::NoSuchMember(env.from))?;
-		let bytes = signed_bytes(genesis, env.group, env.epoch, env.from, env.sent_ms, &env.body);
+		let bytes = signed_bytes(genesis, &env);
 		let ok = subxt_signer::sr25519::verify(
 			&subxt_signer::sr25519::Signature(env.signature),
 			bytes,
@@ -170,10 +264,10 @@ mod tests {
 		let bob = crate::chain::keypair("//Bob").unwrap();
 		let members = [alice.public_key().0, bob.public_key().0];
 		let body = Body::Want { ranges: vec![] };
-		let bytes = Envelope::seal(&alice, &genesis, (3, 1, 0), body.clone());
+		let bytes = Envelope::seal(&alice, &genesis, (3, 1, 0), (1_000, 1), body.clone());
 		assert_eq!(Envelope::open(&bytes, &genesis, 3, 1, &members).unwrap().body, body);
 		// Bob signs, claiming to be Alice: dropped.
-		let forged = Envelope::seal(&bob, &genesis, (3, 1, 0), body.clone());
+		let forged = Envelope::seal(&bob, &genesis, (3, 1, 0), (1_000, 1), body.clone());
 		assert_eq!(
 			Envelope::open(&forged, &genesis, 3, 1, &members),
 			Err(WireError::BadSignature(0))
@@ -191,10 +285,63 @@ mod tests {
 			Envelope::open(&bytes, &genesis, 3, 2, &members),
 			Err(WireError::Elsewhere(3, 1))
 		);
-		let stranger = Envelope::seal(&bob, &genesis, (3, 1, 5), body);
+		let stranger = Envelope::seal(&bob, &genesis, (3, 1, 5), (1_000, 1), body);
 		assert_eq!(
 			Envelope::open(&stranger, &genesis, 3, 1, &members),
 			Err(WireError::NoSuchMember(5))
 		);
+	}
+
+	/// The attacks of a broker client that captured members' messages: it publishes a `Want`
+	/// again (every member would answer with up to 5,000 readings), or an old round-1 message
+	/// after its sender started key generation again. Both are dropped; a member that restarted
+	/// remembers no numbers but takes no message older than a minute.
+	#[test]
+	fn a_captured_message_published_again_is_dropped() {
+		let genesis = H256::repeat_byte(7);
+		let alice = crate::chain::keypair("//Alice").unwrap();
+		let members = [alice.public_key().0];
+		let numbers = Sequencer::default();
+		let now = 1_700_000_000_000;
+		let seal = |at: u64, body: Body| {
+			let seq = numbers.next(at);
+			Envelope::open(
+				&Envelope::seal(&alice, &genesis, (3, 1, 0), (at, seq), body),
+				&genesis,
+				3,
+				1,
+				&members,
+			)
+			.unwrap()
+		};
+		let want = seal(now, Body::Want { ranges: vec![(DeviceId::repeat_byte(1), 0, 9)] });
+		let old_round1 = seal(now, Body::Round1 { package: vec![1], exchange: [0; 32] });
+		let new_round1 = seal(now + 5, Body::Round1 { package: vec![2], exchange: [0; 32] });
+		let later = seal(now + 10, Body::Want { ranges: vec![] });
+		let mut fresh = Freshness::default();
+		assert_eq!(fresh.admit(&want, now), Ok(()));
+		assert!(matches!(fresh.admit(&want, now + 1), Err(Stale::Replayed { .. })));
+		assert_eq!(fresh.admit(&new_round1, now + 6), Ok(()));
+		assert!(matches!(fresh.admit(&old_round1, now + 7), Err(Stale::Replayed { .. })));
+		assert_eq!(fresh.admit(&later, now + 11), Ok(()));
+		assert!(matches!(fresh.admit(&want, now + 12), Err(Stale::Replayed { .. })));
+		// Restarted: no numbers remembered; a captured message is too old, retained key
+		// generation is not judged by age.
+		let mut restarted = Freshness::default();
+		assert!(matches!(
+			restarted.admit(&want, now + MAX_AGE_MS + 1),
+			Err(Stale::Untimely { .. })
+		));
+		assert_eq!(restarted.admit(&new_round1, now + 10 * MAX_AGE_MS), Ok(()));
+		// From the future.
+		let ahead = seal(now + MAX_AHEAD_MS + 1_000, Body::Want { ranges: vec![] });
+		assert!(matches!(restarted.admit(&ahead, now), Err(Stale::Untimely { .. })));
+		// Streams are numbered apart, and numbers rise across restarts.
+		assert!(matches!(
+			restarted.admit(&old_round1, now + 10 * MAX_AGE_MS),
+			Err(Stale::Replayed { .. })
+		));
+		let again = Sequencer::default();
+		assert!(again.next(now + 20) > later.seq);
 	}
 }

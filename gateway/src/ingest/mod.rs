@@ -19,9 +19,16 @@ use crate::{
 };
 use iotrust_primitives::device::DeviceId;
 use rumqttc::{AsyncClient, Publish};
-use std::sync::Arc;
+use std::{
+	collections::HashMap,
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc,
+	},
+	time::{Duration, Instant},
+};
 use subxt::ext::futures::stream::{self, StreamExt};
-use telemetry::{device_of_request_topic, REQUEST_FILTER, TOPIC_FILTER};
+use telemetry::{device_of_request_topic, device_of_topic, REQUEST_FILTER, TOPIC_FILTER};
 use tokio::sync::mpsc;
 use tracing::warn;
 use validate::Validator;
@@ -49,8 +56,10 @@ pub trait RequestSink: Send + Sync {
 }
 
 /// Subscribe to telemetry (and to obligation requests when there is a `requests` sink); store
-/// every reading that passes the validator, hand every request to the sink. Returns only if the
-/// broker connection's task ends or the database fails.
+/// every reading that passes the validator, hand every request to the sink. A device sending
+/// more than `device_rate` readings a second (bursts of ten times that) has the rest dropped,
+/// before any lookup or signature check. Returns only if the broker connection's task ends or
+/// the database fails.
 pub async fn ingest(
 	validator: Arc<Validator<Chain>>,
 	requests: Option<Arc<dyn RequestSink>>,
@@ -58,6 +67,7 @@ pub async fn ingest(
 	stats: Arc<Stats>,
 	broker: &Broker,
 	client_id: &str,
+	device_rate: u32,
 ) -> Result<(), IngestError> {
 	let mut opts = broker.options(client_id);
 	opts.set_clean_session(false);
@@ -65,12 +75,16 @@ pub async fn ingest(
 	opts.set_max_packet_size(64 * 1024, 64 * 1024);
 	let (client, eventloop) = AsyncClient::new(opts, 10_000);
 	// What it holds is what the broker sent and the gateway has not acknowledged yet.
-	let (tx, mut rx) = mpsc::unbounded_channel::<Publish>();
+	let (tx, mut rx) = mpsc::channel::<Publish>(crate::mqtt::INBOX);
+	let dropped = Arc::new(AtomicU64::new(0));
 	let mut filters = vec![TOPIC_FILTER.to_string()];
 	if requests.is_some() {
 		filters.push(REQUEST_FILTER.to_string());
 	}
-	crate::mqtt::forward(eventloop, client.clone(), filters, tx, "ingest", broker.clone());
+	let broker = broker.clone();
+	crate::mqtt::forward(eventloop, client.clone(), filters, tx, dropped.clone(), "ingest", broker);
+	let mut rates = DeviceRates::new(device_rate);
+	let mut told = LogBudget::default();
 
 	let mut group = Vec::new();
 	while let Some(first) = rx.recv().await {
@@ -81,13 +95,21 @@ pub async fn ingest(
 				Err(_) => break,
 			}
 		}
+		stats.rejected_n(Reject::Overloaded, dropped.swap(0, Ordering::Relaxed));
 		let mut telemetry = Vec::with_capacity(group.len());
+		let now = Instant::now();
 		for p in &group {
 			match (device_of_request_topic(&p.topic), &requests) {
 				// Relayed at most once: the device asks again if no reply comes.
 				(Some(device), Some(sink)) => sink.take(device, p.payload.to_vec(), client.clone()),
 				(Some(_), None) => {},
-				(None, _) => telemetry.push(p),
+				(None, _) => match device_of_topic(&p.topic) {
+					Some(device) if !rates.take(device, now) => {
+						stats.rejected(Reject::RateLimited);
+						told.warn(|| format!("dropped a message on {}: rate_limited", p.topic));
+					},
+					_ => telemetry.push(p),
+				},
 			}
 		}
 		// Checked several at a time (a device the cache does not hold is looked up on chain),
@@ -103,7 +125,14 @@ pub async fn ingest(
 				Ok(reading) => fresh.push(reading),
 				Err(r) => {
 					stats.rejected(r.reason);
-					warn!("rejected a message on {}: {} ({})", p.topic, r.reason.name(), r.detail);
+					told.warn(|| {
+						format!(
+							"rejected a message on {}: {} ({})",
+							p.topic,
+							r.reason.name(),
+							r.detail
+						)
+					});
 				},
 			}
 		}
@@ -121,10 +150,12 @@ pub async fn ingest(
 				Accepted::Duplicate => stats.duplicate(),
 				Accepted::Replayed { last } => {
 					stats.rejected(Reject::ReplayedSequence);
-					warn!(
-						"rejected reading {} of device {:?}: replayed_sequence (already accepted up to {last})",
-						reading.seq, reading.device,
-					);
+					told.warn(|| {
+						format!(
+							"rejected reading {} of device {:?}: replayed_sequence (already accepted up to {last})",
+							reading.seq, reading.device,
+						)
+					});
 				},
 			}
 		}
@@ -134,4 +165,114 @@ pub async fn ingest(
 		}
 	}
 	Ok(())
+}
+
+/// Devices' token buckets: `rate` readings a second each, in bursts of ten times as many.
+/// State alone: [`DeviceRates::take`] is told the time.
+struct DeviceRates {
+	rate: f64,
+	burst: f64,
+	buckets: HashMap<DeviceId, (f64, Instant)>,
+}
+
+/// Devices' buckets kept at most; past this, the full ones are forgotten (a full bucket is what
+/// a forgotten device starts with).
+const RATES_AT_MOST: usize = 100_000;
+
+impl DeviceRates {
+	fn new(rate: u32) -> Self {
+		let rate = f64::from(rate.max(1));
+		Self { rate, burst: rate * 10.0, buckets: HashMap::new() }
+	}
+
+	/// Whether `device` may send one more reading at `now` (and it is counted).
+	fn take(&mut self, device: DeviceId, now: Instant) -> bool {
+		if self.buckets.len() >= RATES_AT_MOST && !self.buckets.contains_key(&device) {
+			let (rate, burst) = (self.rate, self.burst);
+			self.buckets.retain(|_, (tokens, at)| {
+				*tokens + now.saturating_duration_since(*at).as_secs_f64() * rate < burst
+			});
+			if self.buckets.len() >= RATES_AT_MOST {
+				self.buckets.clear();
+			}
+		}
+		let (tokens, at) = self.buckets.entry(device).or_insert((self.burst, now));
+		*tokens = (*tokens + now.saturating_duration_since(*at).as_secs_f64() * self.rate)
+			.min(self.burst);
+		*at = now;
+		if *tokens < 1.0 {
+			return false;
+		}
+		*tokens -= 1.0;
+		true
+	}
+}
+
+/// Warnings about messages written at most [`LogBudget::PER_MINUTE`] a minute; the rest are
+/// counted and told as one line when the minute is over (a flood of bad messages, with topics
+/// of the sender's choosing, does not fill the operator's log).
+#[derive(Default)]
+struct LogBudget {
+	since: Option<Instant>,
+	told: u32,
+	untold: u64,
+}
+
+impl LogBudget {
+	const PER_MINUTE: u32 = 60;
+
+	/// Write `line()` if the minute's budget allows.
+	fn warn(&mut self, line: impl FnOnce() -> String) {
+		if self.allow(Instant::now()) {
+			warn!("{}", line());
+		}
+	}
+
+	fn allow(&mut self, now: Instant) -> bool {
+		if self.since.is_none_or(|at| now.saturating_duration_since(at) >= Duration::from_secs(60))
+		{
+			if self.untold > 0 {
+				warn!("{} more rejected messages in the last minute were not logged", self.untold);
+			}
+			(self.since, self.told, self.untold) = (Some(now), 0, 0);
+		}
+		if self.told < Self::PER_MINUTE {
+			self.told += 1;
+			true
+		} else {
+			self.untold += 1;
+			false
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// The attack of one device flooding the gateway: past its burst it gets its rate, and
+	/// another device is not touched.
+	#[test]
+	fn attack_a_flooding_device_gets_its_rate_and_no_more() {
+		let mut rates = DeviceRates::new(10);
+		let (flood, quiet) = (DeviceId::repeat_byte(1), DeviceId::repeat_byte(2));
+		let t0 = Instant::now();
+		let taken = (0..1_000).filter(|_| rates.take(flood, t0)).count();
+		assert_eq!(taken, 100, "a burst of ten seconds' worth");
+		assert!(rates.take(quiet, t0));
+		let later = t0 + Duration::from_millis(500);
+		let taken = (0..1_000).filter(|_| rates.take(flood, later)).count();
+		assert_eq!(taken, 5, "then 10 a second");
+	}
+
+	#[test]
+	fn a_flood_of_rejections_is_told_in_a_few_lines() {
+		let mut budget = LogBudget::default();
+		let t0 = Instant::now();
+		let told = (0..1_000).filter(|_| budget.allow(t0)).count();
+		assert_eq!(told, LogBudget::PER_MINUTE as usize);
+		assert_eq!(budget.untold, 1_000 - 60);
+		assert!(budget.allow(t0 + Duration::from_secs(61)));
+		assert_eq!(budget.untold, 0);
+	}
 }

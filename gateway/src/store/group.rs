@@ -16,6 +16,16 @@ use std::collections::{hash_map::Entry, HashMap};
 /// Key shares, sealed: group id ‖ epoch (big-endian) → sealed bytes.
 pub(super) const SHARES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("group_shares");
 
+/// Readings a device signed twice under one sequence number: device ‖ seq → the copy this
+/// database does not hold in its pending readings or batches. Evidence of the double signing,
+/// and the copy to take if the chain anchored it.
+pub(super) const ALTERNATES: TableDefinition<&[u8], &[u8]> =
+	TableDefinition::new("group_alternates");
+
+/// Alternates kept at most; past this the oldest device's are dropped first (a bound on what a
+/// device that signs many copies can make a member store).
+const ALTERNATES_AT_MOST: u64 = 10_000;
+
 fn share_key(group: u32, epoch: u32) -> [u8; 8] {
 	let mut k = [0u8; 8];
 	k[..4].copy_from_slice(&group.to_be_bytes());
@@ -77,6 +87,45 @@ impl super::Store {
 		found.sort_by_key(|r| r.seq);
 		found.dedup_by_key(|r| r.seq);
 		found.truncate(most);
+		Ok(found)
+	}
+
+	/// Keep `reading` as the alternate of the copy this database holds under its device and
+	/// sequence number, from which it differs (the caller checked both). A later alternate
+	/// replaces an earlier one. Returns `false` if this one was kept already, or no room is left.
+	pub fn put_alternate(&self, reading: &SignedReading) -> Result<bool> {
+		let k = key(&reading.device, reading.seq);
+		let bytes = reading.encode();
+		let w = self.db.begin_write().map_err(db)?;
+		{
+			let mut t = w.open_table(ALTERNATES).map_err(db)?;
+			if let Some(held) = t.get(&k[..]).map_err(db)? {
+				if held.value() == &bytes[..] {
+					return Ok(false);
+				}
+			} else if redb::ReadableTableMetadata::len(&t).map_err(db)? >= ALTERNATES_AT_MOST {
+				return Ok(false);
+			}
+			t.insert(&k[..], &bytes[..]).map_err(db)?;
+		}
+		w.commit().map_err(db)?;
+		Ok(true)
+	}
+
+	/// The alternates kept of `device`'s readings `first..=last`, in sequence order.
+	pub fn alternates(
+		&self,
+		device: &DeviceId,
+		first: u64,
+		last: u64,
+	) -> Result<Vec<SignedReading>> {
+		let r = self.db.begin_read().map_err(db)?;
+		let t = r.open_table(ALTERNATES).map_err(db)?;
+		let (lo, hi) = (key(device, first), key(device, last));
+		let mut found = Vec::new();
+		for item in t.range(&lo[..]..=&hi[..]).map_err(db)? {
+			found.push(decode("reading", item.map_err(db)?.1.value())?);
+		}
 		Ok(found)
 	}
 
@@ -158,7 +207,7 @@ impl super::Store {
 			let mut meta = w.open_table(META).map_err(db)?;
 			let next = meta.get("next_batch").map_err(db)?.map_or(0, |v| v.value());
 			if number >= next {
-				meta.insert("next_batch", number + 1).map_err(db)?;
+				meta.insert("next_batch", number.saturating_add(1)).map_err(db)?;
 			}
 			if let Some(last) = head.ranges.last() {
 				w.open_table(TURN)
@@ -188,6 +237,22 @@ impl super::Store {
 mod tests {
 	use super::*;
 	use crate::store::tests::{open, reading};
+
+	#[test]
+	fn a_readings_alternate_is_kept_once_and_found_by_its_range() {
+		let (_dir, store) = open();
+		let d = H256::repeat_byte(1);
+		let mine = reading(1, 4, 20);
+		let mut other = mine.clone();
+		other.metrics[0].value += 1;
+		assert!(store.put_alternate(&other).unwrap());
+		assert!(!store.put_alternate(&other).unwrap(), "once");
+		assert_eq!(store.alternates(&d, 0, 9).unwrap(), vec![other.clone()]);
+		assert!(store.alternates(&d, 5, 9).unwrap().is_empty());
+		// A later copy replaces it.
+		assert!(store.put_alternate(&mine).unwrap());
+		assert_eq!(store.alternates(&d, 0, 9).unwrap(), vec![mine]);
+	}
 
 	#[test]
 	fn an_anchor_recorded_from_the_chain_takes_its_readings_off_pending_and_serves_proofs() {

@@ -24,7 +24,10 @@ use crate::lifecycle::{
 	self, Accepted, AsideDevice, AsideReading, AsideReason, LetGo, Origin, Verdict,
 };
 use codec::{Decode, Encode};
-use iotrust_primitives::{device::DeviceId, merkle::SignedReading};
+use iotrust_primitives::{
+	device::DeviceId,
+	merkle::{MerkleTree, SignedReading},
+};
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use sp_core::H256;
 use std::{
@@ -118,16 +121,17 @@ pub struct ReadingsPage {
 	pub next: Option<u64>,
 }
 
-/// An anchored batch's readings with their leaves, as proofs need them.
+/// An anchored batch's readings with their Merkle tree, hashed once, from which every proof of
+/// the batch is read without hashing.
 pub struct ProvenBody {
 	/// The readings, in leaf order.
 	pub readings: Vec<SignedReading>,
-	/// Their leaves.
-	pub leaves: Vec<H256>,
+	/// Their tree.
+	pub tree: MerkleTree,
 }
 
-/// Anchored batches recently read for proofs (they never change again).
-const CACHED_BATCHES: usize = 16;
+/// Anchored batches recently read for proofs (they never change again), with their trees.
+const CACHED_BATCHES: usize = 32;
 
 /// Where a batched reading went: its batch, its leaf index and its leaf hash (so a redelivered
 /// reading is told from a replay without reading the batch), and when it was measured (so a
@@ -214,6 +218,7 @@ impl Store {
 		w.open_table(META).map_err(db)?;
 		w.open_table(TURN).map_err(db)?;
 		w.open_table(group::SHARES).map_err(db)?;
+		w.open_table(group::ALTERNATES).map_err(db)?;
 		w.commit().map_err(db)?;
 		Ok(Self { db: database, cache: Mutex::new(HashMap::new()) })
 	}
@@ -433,7 +438,7 @@ impl Store {
 						queued.remove(range.device.as_bytes()).map_err(db)?;
 						in_flight.insert(range.device.as_bytes(), number).map_err(db)?;
 					}
-					meta.insert("next_batch", number + 1).map_err(db)?;
+					meta.insert("next_batch", number.saturating_add(1)).map_err(db)?;
 					w.open_table(HEADS)
 						.map_err(db)?
 						.insert(number, &batch.head.encode()[..])
@@ -651,7 +656,8 @@ impl Store {
 				Some(v) => decode("batch body", v.value())?,
 				None => return Err(StoreError::NoBatch(number)),
 			};
-		let body = Arc::new(ProvenBody { leaves: leaves(&readings), readings });
+		let tree = MerkleTree::new(leaves(&readings)).ok_or(StoreError::NoBatch(number))?;
+		let body = Arc::new(ProvenBody { tree, readings });
 		let head = Arc::new(head);
 		if matches!(head.status, BatchStatus::Anchored { .. }) {
 			let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());

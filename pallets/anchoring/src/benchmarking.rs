@@ -98,15 +98,15 @@ mod benchmarks {
 		let ranges = batch::<T>(n, s, &account)?;
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 		let root = H256::repeat_byte(1);
-		let header = AnchorHeader { batch: 7, root, reading_count: n * 100, from_ms: 0, to_ms: 1 };
+		let header = AnchorHeader { batch: 0, root, reading_count: n * 100, from_ms: 0, to_ms: 1 };
 		let message = GroupAnchor { genesis, group, epoch, header, ranges: &ranges }.message();
 		let signature = sp_io::crypto::ed25519_sign(key_type, &public, &message)
 			.ok_or(BenchmarkError::Stop("no keystore to sign with"))?;
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(member), group, epoch, 7, root, n * 100, 0, 1, ranges, signature.0);
+		_(RawOrigin::Signed(member), group, epoch, 0, root, n * 100, 0, 1, ranges, signature.0);
 
-		assert!(AnchorByBatch::<T>::contains_key(account, 7));
+		assert!(AnchorByBatch::<T>::contains_key(account, 0));
 		Ok(())
 	}
 

@@ -231,6 +231,11 @@ pub mod pallet {
 		WrongEpoch,
 		/// The signature is not the group's key's over this anchor.
 		BadGroupSignature,
+		/// A group's batch must be its next: one above its last (0 for its first). A member that
+		/// skipped a number would leave the others waiting for the one skipped.
+		NotNextBatch,
+		/// The group's last batch number is `u64::MAX`: no batch can follow it.
+		BatchNumbersExhausted,
 	}
 
 	#[pallet::hooks]
@@ -301,11 +306,12 @@ pub mod pallet {
 		/// signature, checked as one Ed25519 signature over [`GroupAnchor::message`] (the chain's
 		/// genesis, the group, the epoch and every argument but the signature). The batch is
 		/// anchored as by the group's account, to which its devices are bound, under the group's
-		/// batch numbers; then as [`Pallet::anchor`].
+		/// batch numbers, which follow one another: the batch must be the group's next (one above
+		/// its last, 0 for its first). Then as [`Pallet::anchor`].
 		///
 		/// Origin: signed, any member gateway of the group (it pays the fee). Fails with
-		/// `NotGroupMember`, `GroupKeyNotActive`, `WrongEpoch`, `BadGroupSignature`, and as
-		/// [`Pallet::anchor`]. Emits what [`Pallet::anchor`] does, then
+		/// `NotGroupMember`, `GroupKeyNotActive`, `WrongEpoch`, `BadGroupSignature`,
+		/// `NotNextBatch`, `BatchNumbersExhausted`, and as [`Pallet::anchor`]. Emits what [`Pallet::anchor`] does, then
 		/// [`Event::GroupAnchored`].
 		#[pallet::call_index(3)]
 		#[pallet::weight(Pallet::<T>::group_anchor_weight(
@@ -342,6 +348,7 @@ pub mod pallet {
 				),
 				Error::<T>::BadGroupSignature
 			);
+			ensure!(batch == Self::next_group_batch(&account)?, Error::<T>::NotNextBatch);
 			let (devices, summaries) = (ranges.len() as u32, Self::summary_count(&ranges));
 			let (id, hooks) = Self::do_anchor(account, header, ranges)?;
 			Endorsements::<T>::insert(id, Endorsement { group, epoch });
@@ -403,6 +410,15 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
+	/// The batch number a group's account (`account`) must anchor next: one above its last, 0
+	/// for its first.
+	pub fn next_group_batch(account: &T::AccountId) -> Result<u64, Error<T>> {
+		match LastBatch::<T>::get(account) {
+			None => Ok(0),
+			Some(last) => last.checked_add(1).ok_or(Error::<T>::BatchNumbersExhausted),
+		}
+	}
+
 	/// Anchor a batch for `gateway` (a gateway's own account, or a group's): every check of
 	/// [`Pallet::anchor`] first, then the writes, events and hooks. Returns the new anchor's id
 	/// and the weight the hooks used.

@@ -597,11 +597,11 @@ fn a_group_anchor_is_taken_with_the_groups_signature_and_names_it() {
 		let leaves: Vec<H256> = readings.iter().map(|r| r.leaf_hash()).collect();
 		let root = merkle_root(&leaves).unwrap();
 		let r = ranges(vec![range(7, 0, 2, (-18_002, -18_000))]);
-		let sig = group_signature(&group_pair(), 0, 1, 1, root, &r);
+		let sig = group_signature(&group_pair(), 0, 1, 0, root, &r);
 		// Any member submits it, and pays for it.
-		assert_ok!(anchor_as_group(OTHER_GATEWAY, 0, 1, 1, root, r, sig));
+		assert_ok!(anchor_as_group(OTHER_GATEWAY, 0, 1, 0, root, r, sig));
 		System::assert_has_event(
-			Event::Anchored { anchor: 0, gateway: GROUP_ACCOUNT, batch: 1, root, reading_count: 3 }
+			Event::Anchored { anchor: 0, gateway: GROUP_ACCOUNT, batch: 0, root, reading_count: 3 }
 				.into(),
 		);
 		System::assert_last_event(Event::GroupAnchored { anchor: 0, group: 0, epoch: 1 }.into());
@@ -618,13 +618,53 @@ fn a_group_anchor_is_taken_with_the_groups_signature_and_names_it() {
 			ReadingCheck::AnchoredByGroup { group: 0, epoch: 1 }
 		);
 		assert!(Anchoring::check_reading(0, &readings[1], &proof).is_anchored());
-		// One anchor per batch number per group, whoever submits it.
+		// One anchor per batch number per group, whoever submits it; the next is 1.
 		let r = ranges(vec![range(8, 0, 0, (0, 0))]);
-		let sig = group_signature(&group_pair(), 0, 1, 1, root, &r);
+		let sig = group_signature(&group_pair(), 0, 1, 0, root, &r);
 		assert_noop!(
-			anchor_as_group(GATEWAY, 0, 1, 1, root, r, sig),
-			Error::<Test>::BatchAlreadyAnchored
+			anchor_as_group(GATEWAY, 0, 1, 0, root, r.clone(), sig),
+			Error::<Test>::NotNextBatch
 		);
+		let sig = group_signature(&group_pair(), 0, 1, 1, root, &r);
+		assert_ok!(anchor_as_group(GATEWAY, 0, 1, 1, root, r, sig));
+	});
+}
+
+/// The attack of a member that gets the group to sign its batch under a number above the next
+/// (the others would wait for the number skipped for ever), or at `u64::MAX` (nothing follows
+/// it): the chain takes a group's batches in order only.
+#[test]
+fn attack_a_group_batch_that_skips_a_number_is_refused() {
+	ExtBuilder.build_and_execute(|| {
+		let root = H256([9; 32]);
+		let r = ranges(vec![range(7, 0, 2, (-18_002, -18_000))]);
+		for skipped in [1, 2, u64::MAX] {
+			let sig = group_signature(&group_pair(), 0, 1, skipped, root, &r);
+			assert_noop!(
+				anchor_as_group(GATEWAY, 0, 1, skipped, root, r.clone(), sig),
+				Error::<Test>::NotNextBatch
+			);
+		}
+		assert_eq!(Anchoring::next_group_batch(&GROUP_ACCOUNT).ok(), Some(0));
+		let sig = group_signature(&group_pair(), 0, 1, 0, root, &r);
+		assert_ok!(anchor_as_group(GATEWAY, 0, 1, 0, root, r, sig));
+		assert_eq!(Anchoring::next_group_batch(&GROUP_ACCOUNT).ok(), Some(1));
+		// A chain whose group account reached the last number (anchored before this rule): no
+		// arithmetic overflows, and nothing follows.
+		crate::LastBatch::<Test>::insert(GROUP_ACCOUNT, u64::MAX);
+		assert!(matches!(
+			Anchoring::next_group_batch(&GROUP_ACCOUNT),
+			Err(Error::<Test>::BatchNumbersExhausted)
+		));
+		let r = ranges(vec![range(7, 3, 3, (0, 0))]);
+		for batch in [0, u64::MAX] {
+			let sig = group_signature(&group_pair(), 0, 1, batch, root, &r);
+			assert_noop!(
+				anchor_as_group(GATEWAY, 0, 1, batch, root, r.clone(), sig),
+				Error::<Test>::BatchNumbersExhausted
+			);
+		}
+		crate::LastBatch::<Test>::insert(GROUP_ACCOUNT, 0);
 	});
 }
 
@@ -718,8 +758,8 @@ fn attack_no_single_gateway_anchors_a_groups_devices() {
 			anchor_as_group(GATEWAY, 0, 2, 1, root, r.clone(), sig),
 			Error::<Test>::BadGroupSignature
 		);
-		let sig = group_signature(&group_pair(), 0, 2, 1, root, &r);
-		assert_ok!(anchor_as_group(GATEWAY, 0, 2, 1, root, r, sig));
+		let sig = group_signature(&group_pair(), 0, 2, 0, root, &r);
+		assert_ok!(anchor_as_group(GATEWAY, 0, 2, 0, root, r, sig));
 	});
 }
 
@@ -776,7 +816,7 @@ fn a_frost_threshold_signature_anchors() {
 		let r = ranges(vec![range(7, 0, 9, (-20, -18)), range(8, 0, 4, (1, 2))]);
 		let genesis = frame_system::Pallet::<Test>::block_hash(0);
 		let header =
-			AnchorHeader { batch: 1, root, reading_count: 15, from_ms: 1_000, to_ms: 2_000 };
+			AnchorHeader { batch: 0, root, reading_count: 15, from_ms: 1_000, to_ms: 2_000 };
 		let message = GroupAnchor { genesis, group: 0, epoch: 1, header, ranges: &r }.message();
 		// Participants 1 and 3 sign; 2 is away.
 		let signers = [ids[0], ids[2]];
@@ -795,7 +835,7 @@ fn a_frost_threshold_signature_anchors() {
 		}
 		let signature = frost::aggregate(&package, &sig_shares, &public).unwrap();
 		let signature: [u8; 64] = signature.serialize().unwrap().try_into().unwrap();
-		assert_ok!(anchor_as_group(OTHER_GATEWAY, 0, 1, 1, root, r, signature));
+		assert_ok!(anchor_as_group(OTHER_GATEWAY, 0, 1, 0, root, r, signature));
 		System::assert_last_event(Event::GroupAnchored { anchor: 0, group: 0, epoch: 1 }.into());
 	});
 }

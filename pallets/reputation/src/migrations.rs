@@ -26,13 +26,8 @@ pub mod v2 {
 	use sp_runtime::TryRuntimeError;
 
 	/// The migration, run only when the pallet's stored version is 1; it then stores 2.
-	pub type MigrateV1ToV2<T> = VersionedMigration<
-		1,
-		2,
-		AddForgotten<T>,
-		Pallet<T>,
-		<T as frame_system::Config>::DbWeight,
-	>;
+	pub type MigrateV1ToV2<T> =
+		VersionedMigration<1, 2, AddForgotten<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
 
 	/// A record as version 1 stored it.
 	#[derive(Encode, Decode, MaxEncodedLen, Clone, PartialEq, Eq, Debug)]
@@ -109,10 +104,9 @@ pub mod v2 {
 		let keys = Records::<T>::iter_keys().count();
 		let mut records = Vec::with_capacity(keys);
 		for key in Records::<T>::iter_keys() {
-			let raw = frame_support::storage::unhashed::get_raw(&Records::<T>::hashed_key_for(
-				&key,
-			))
-			.ok_or("reputation v2: a record vanished while read")?;
+			let raw =
+				frame_support::storage::unhashed::get_raw(&Records::<T>::hashed_key_for(&key))
+					.ok_or("reputation v2: a record vanished while read")?;
 			let old = OldRecord::<T>::decode(&mut &raw[..])
 				.map_err(|_| "reputation v2: a stored record does not decode as version 1")?;
 			records.push((key, old));
