@@ -167,22 +167,26 @@ impl Broker {
 	}
 }
 
-/// Messages a connection's inbox holds at most. QoS 1 messages never reach it: the broker
-/// sends a client no more unacknowledged ones than its in-flight window, and the gateway
-/// acknowledges them only once handled. QoS 0 messages have no such window: past this, they are
-/// dropped and counted.
+/// Messages a connection's inbox holds at most. On a connection that acknowledges QoS 1
+/// messages only once they are handled (ingest's, `manual_acks`), they never fill it: the broker
+/// sends a client no more unacknowledged ones than its in-flight window. QoS 0 messages, and
+/// every message of a connection that acknowledges on receipt, have no such window: past this,
+/// they are dropped and counted.
 pub const INBOX: usize = 20_000;
 
 /// Drive a client's event loop: hand every message the broker delivers to `tx` (bounded: a
-/// QoS 0 message that finds it full is dropped and counted in `dropped`; a QoS 1 message waits
-/// for room, which the broker's in-flight window bounds), subscribe to `filters` (QoS 1) at
-/// every connection, and reconnect after a second when the connection is lost. Ends once
-/// `tx`'s receiver is gone. `what` names the connection in the log.
+/// message that finds it full is dropped and counted in `dropped`, unless it is QoS 1 on a
+/// connection with `manual_acks`, which waits for room, as the broker's in-flight window
+/// bounds them), subscribe to `filters` (QoS 1) at every connection, and reconnect after a
+/// second when the connection is lost. Ends once `tx`'s receiver is gone. `what` names the
+/// connection in the log.
+#[allow(clippy::too_many_arguments)] // reason: one call per connection, each argument named there
 pub fn forward(
 	mut eventloop: rumqttc::EventLoop,
 	client: rumqttc::AsyncClient,
 	filters: Vec<String>,
 	tx: tokio::sync::mpsc::Sender<rumqttc::Publish>,
+	manual_acks: bool,
 	dropped: std::sync::Arc<std::sync::atomic::AtomicU64>,
 	what: &'static str,
 	broker: Broker,
@@ -193,7 +197,7 @@ pub fn forward(
 		loop {
 			match eventloop.poll().await {
 				Ok(Event::Incoming(Packet::Publish(p))) => {
-					let sent = if p.qos == QoS::AtMostOnce {
+					let sent = if p.qos == QoS::AtMostOnce || !manual_acks {
 						match tx.try_send(p) {
 							Ok(()) => Ok(()),
 							Err(TrySendError::Full(_)) => {

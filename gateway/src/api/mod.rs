@@ -16,9 +16,10 @@
 //!
 //! Limits ([`Limits`], by default): 256 open connections (more get 503 and are closed), request
 //! headers within 10 s, an answer within 15 s (else 408), no request body over 1 KiB, a
-//! connection closed after 2 minutes. Per client (IP address): 4 requests served at once (its
-//! others wait their turn), 64 under way or waiting and 200 a second (a burst of 400); more
-//! get 429. The database is read off the async workers, by at
+//! connection closed after 2 minutes. Per client (IP address; for IPv6 its /64): 32 open
+//! connections, 4 requests served at once (its others wait their turn, within the request's
+//! 15 s), 64 under way or waiting, and 1,000 a second (bursts of 2,000; faster ones are slowed
+//! to that); more get 429 (503 for a connection). The database is read off the async workers, by at
 //! most 2 requests at once, so that no number of clients takes the cores ingestion commits on;
 //! a request that waits for its turn past its time is answered 408 and never starts its work.
 //! Proofs are read from each batch's Merkle tree, built once per batch and kept for the 32
@@ -72,7 +73,8 @@ pub struct Limits {
 	pub per_client_at_once: usize,
 	/// Requests one client may have under way or waiting; more get 429.
 	pub per_client_queued: usize,
-	/// Requests one client may make a second, and in a burst; more get 429.
+	/// Requests one client may make a second, and in a burst; more wait for their turn (429
+	/// if that is longer than half the request's time).
 	pub per_client_rate: (u32, u32),
 	/// Requests reading the database at once, all clients together.
 	pub work_at_once: usize,
@@ -88,7 +90,7 @@ impl Default for Limits {
 			max_body: 1024,
 			per_client_at_once: 4,
 			per_client_queued: 64,
-			per_client_rate: (200, 400),
+			per_client_rate: (1_000, 2_000),
 			work_at_once: 2,
 		}
 	}
@@ -109,6 +111,7 @@ struct Clients {
 }
 
 struct Client {
+	connections: Arc<Semaphore>,
 	queued: Arc<Semaphore>,
 	at_once: Arc<Semaphore>,
 	tokens: f64,
@@ -119,35 +122,72 @@ struct Client {
 struct Admitted {
 	_queued: OwnedSemaphorePermit,
 	at_once: Arc<Semaphore>,
+	/// How long it waits for its client's rate.
+	wait: Duration,
 }
 
 /// Clients remembered at most; past this, those with nothing under way are forgotten.
 const CLIENTS_AT_MOST: usize = 10_000;
+/// Connections one client may hold open, of the server's [`Limits::max_connections`].
+const CONNECTIONS_PER_CLIENT: usize = 32;
+
+/// Who a client is: its IP address, or for IPv6 its /64 network (what one host is given).
+fn client_of(ip: IpAddr) -> IpAddr {
+	match ip {
+		IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+			Some(v4) => IpAddr::V4(v4),
+			None => {
+				let bits = u128::from(v6) & !((1u128 << 64) - 1);
+				IpAddr::V6(std::net::Ipv6Addr::from(bits))
+			},
+		},
+		v4 => v4,
+	}
+}
 
 impl Clients {
-	/// Let a request from `ip` in at `now`, or `None` if the client has too many under way or
-	/// waiting, or has spent its rate.
-	fn admit(&mut self, ip: IpAddr, now: Instant, limits: &Limits) -> Option<Admitted> {
-		if self.by_ip.len() >= CLIENTS_AT_MOST {
-			self.by_ip.retain(|_, c| c.queued.available_permits() < limits.per_client_queued);
+	/// The entry of client `ip` (see [`client_of`]), made if new.
+	fn client(&mut self, ip: IpAddr, now: Instant, limits: &Limits) -> &mut Client {
+		if self.by_ip.len() >= CLIENTS_AT_MOST && !self.by_ip.contains_key(&client_of(ip)) {
+			self.by_ip.retain(|_, c| {
+				c.queued.available_permits() < limits.per_client_queued
+					|| c.connections.available_permits() < CONNECTIONS_PER_CLIENT
+			});
 		}
-		let (rate, burst) =
-			(f64::from(limits.per_client_rate.0), f64::from(limits.per_client_rate.1));
-		let client = self.by_ip.entry(ip).or_insert_with(|| Client {
+		let burst = f64::from(limits.per_client_rate.1);
+		self.by_ip.entry(client_of(ip)).or_insert_with(|| Client {
+			connections: Arc::new(Semaphore::new(CONNECTIONS_PER_CLIENT)),
 			queued: Arc::new(Semaphore::new(limits.per_client_queued)),
 			at_once: Arc::new(Semaphore::new(limits.per_client_at_once)),
 			tokens: burst,
 			at: now,
-		});
+		})
+	}
+
+	/// A connection of client `ip`, or `None` if it holds as many as it may.
+	fn connect(&mut self, ip: IpAddr, limits: &Limits) -> Option<OwnedSemaphorePermit> {
+		self.client(ip, Instant::now(), limits).connections.clone().try_acquire_owned().ok()
+	}
+
+	/// Let a request from `ip` in at `now`, or `None` if the client has too many under way or
+	/// waiting, or has spent its rate.
+	fn admit(&mut self, ip: IpAddr, now: Instant, limits: &Limits) -> Option<Admitted> {
+		let (rate, burst) =
+			(f64::from(limits.per_client_rate.0), f64::from(limits.per_client_rate.1));
+		let client = self.client(ip, now, limits);
 		let refill = now.saturating_duration_since(client.at).as_secs_f64() * rate;
 		client.tokens = (client.tokens + refill).min(burst);
 		client.at = now;
-		if client.tokens < 1.0 {
+		// Past its rate a request waits for its token (the bucket goes into debt), unless that
+		// is longer than half the request's time.
+		let wait = if client.tokens >= 1.0 { 0.0 } else { (1.0 - client.tokens) / rate.max(1.0) };
+		if wait > limits.request_timeout.as_secs_f64() / 2.0 {
 			return None;
 		}
 		let queued = client.queued.clone().try_acquire_owned().ok()?;
 		client.tokens -= 1.0;
-		Some(Admitted { _queued: queued, at_once: client.at_once.clone() })
+		let wait = Duration::from_secs_f64(wait);
+		Some(Admitted { _queued: queued, at_once: client.at_once.clone(), wait })
 	}
 }
 
@@ -183,7 +223,8 @@ pub async fn serve(listener: TcpListener, store: Arc<Store>, stats: Arc<Stats>, 
 			tokio::time::sleep(Duration::from_millis(50)).await;
 			continue;
 		};
-		let Ok(permit) = open.clone().try_acquire_owned() else {
+		let own = clients.lock().unwrap_or_else(|p| p.into_inner()).connect(peer.ip(), &limits);
+		let (Ok(permit), Some(own)) = (open.clone().try_acquire_owned(), own) else {
 			tracing::debug!("http: {peer}: too many connections; refused");
 			tokio::spawn(async move {
 				let busy = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -208,22 +249,22 @@ pub async fn serve(listener: TcpListener, store: Arc<Store>, stats: Arc<Stats>, 
 					);
 					return Ok::<_, std::convert::Infallible>(busy.into_response());
 				};
-				// The client's turn, within the request's time.
-				let turn = tokio::time::timeout(
-					limits.request_timeout,
-					admitted.at_once.clone().acquire_owned(),
-				)
+				// The client's turn, then the answer, all within the request's time.
+				let answer = tokio::time::timeout(limits.request_timeout, async {
+					tokio::time::sleep(admitted.wait).await;
+					let turn = admitted.at_once.clone().acquire_owned().await;
+					let response = hyper::service::Service::call(&app, request).await;
+					drop((turn, admitted));
+					response
+				})
 				.await;
-				let Ok(Ok(turn)) = turn else {
+				answer.unwrap_or_else(|_| {
 					let late = (
 						StatusCode::REQUEST_TIMEOUT,
-						Json(json!({ "error": "this address's other requests took all the time" })),
+						Json(json!({ "error": "no answer within the request's time" })),
 					);
-					return Ok(late.into_response());
-				};
-				let response = hyper::service::Service::call(&app, request).await;
-				drop((turn, admitted));
-				response
+					Ok(late.into_response())
+				})
 			}
 		});
 		tokio::spawn(async move {
@@ -234,7 +275,7 @@ pub async fn serve(listener: TcpListener, store: Arc<Store>, stats: Arc<Stats>, 
 			if let Ok(Err(e)) = tokio::time::timeout(limits.connection_lifetime, conn).await {
 				tracing::debug!("http: {peer}: {e}");
 			}
-			drop(permit);
+			drop((permit, own));
 		});
 	}
 }
@@ -535,6 +576,7 @@ mod tests {
 			per_client_at_once: 1,
 			per_client_queued: 2,
 			per_client_rate: (10, 5),
+			request_timeout: Duration::from_millis(200),
 			..Limits::default()
 		};
 		let mut clients = Clients::default();
@@ -550,12 +592,35 @@ mod tests {
 		drop((turn, a));
 		let c = clients.admit(greedy, t0, &limits).unwrap();
 		drop(c);
-		// The burst of 5 is spent (3 taken); 2 more, then nothing until tokens come back.
+		// The burst of 5 is spent (3 taken); 2 more at once, then one waits 0.1 s for its token
+		// (within half the request's 0.2 s), then none until tokens come back.
 		for _ in 0..2 {
-			drop(clients.admit(greedy, t0, &limits).unwrap());
+			assert_eq!(clients.admit(greedy, t0, &limits).unwrap().wait, Duration::ZERO);
 		}
+		let slowed = clients.admit(greedy, t0, &limits).unwrap();
+		assert_eq!(slowed.wait, Duration::from_millis(100));
+		drop(slowed);
 		assert!(clients.admit(greedy, t0, &limits).is_none(), "the rate is spent");
-		let later = t0 + Duration::from_millis(250);
+		let later = t0 + Duration::from_millis(450);
 		assert!(clients.admit(greedy, later, &limits).is_some(), "10 a second come back");
+	}
+
+	#[test]
+	fn an_ipv6_client_is_its_64_network_and_connections_are_counted_per_client() {
+		let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+		let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+		let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+		assert_eq!(client_of(a), client_of(b));
+		assert_ne!(client_of(a), client_of(c));
+		let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+		assert_eq!(client_of(mapped), IpAddr::from([10, 0, 0, 1]));
+		let mut clients = Clients::default();
+		let limits = Limits::default();
+		let held: Vec<_> =
+			(0..CONNECTIONS_PER_CLIENT).map(|_| clients.connect(a, &limits).unwrap()).collect();
+		assert!(clients.connect(b, &limits).is_none(), "the same /64");
+		assert!(clients.connect(c, &limits).is_some());
+		drop(held);
+		assert!(clients.connect(b, &limits).is_some());
 	}
 }

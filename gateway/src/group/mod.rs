@@ -74,6 +74,11 @@ const REFRESH: Duration = Duration::from_secs(3);
 /// For how many rounds a member that withheld its signature share is left out of this
 /// coordinator's rounds (when enough others remain).
 const SUSPECT_ROUNDS: u32 = 20;
+/// Proposals kept waiting for readings at most (the oldest dropped first).
+const WAITING_AT_MOST: usize = 16;
+/// How many times (ticks) a member tries to record a batch whose copies here give another
+/// root than the chain's before it goes on without it.
+const DIVERGED_TRIES: u32 = 120;
 
 /// How a member runs.
 #[derive(Clone, Debug)]
@@ -111,12 +116,15 @@ struct Coordinating {
 	proposed: Instant,
 	/// When the signing package went out.
 	signing_since: Option<Instant>,
+	/// How many times it was proposed again without members that withheld their shares.
+	retry: u32,
 }
 
 /// A proposal this member could not check yet for lack of readings it asked for.
 struct Waiting {
 	from: Index,
-	attempt: u32,
+	/// Its attempt and retry.
+	attempt: (u32, u32),
 	anchor: GroupAnchor,
 	since: Instant,
 }
@@ -156,15 +164,18 @@ pub struct Member<C: GroupChain + DeviceLookup> {
 	confirmed_at: Option<Instant>,
 	/// Whether the active key's share was looked up in the database this epoch.
 	loaded: bool,
-	/// The group's next batch number on chain, and since when.
-	next: Option<(u64, Instant)>,
+	/// The group's next batch number on chain, and the block its rounds count from (the last
+	/// anchor's; genesis for the first).
+	next: Option<(u64, u64)>,
+	/// The chain's latest finalized block and its block time, ms.
+	clock: Option<(u64, u64)>,
 	coordinating: Option<Coordinating>,
 	waiting: Vec<Waiting>,
 	asked: Option<Instant>,
 	/// Members that sent no share to one of this member's rounds, and when.
 	suspects: HashMap<Index, Instant>,
-	/// The batch whose copies here gave another root than the chain's (told once).
-	diverged: Option<u64>,
+	/// The batch whose copies here gave another root than the chain's, and how many times.
+	diverged: Option<(u64, u32)>,
 	/// This member's message numbers.
 	numbers: wire::Sequencer,
 	/// The last number taken from each member's streams.
@@ -174,6 +185,8 @@ pub struct Member<C: GroupChain + DeviceLookup> {
 	retained: HashMap<String, (u64, Vec<u8>, Option<Instant>)>,
 	/// Readings sent to each member in answer to its `Want`s in the current period.
 	answered: HashMap<Index, (Instant, usize)>,
+	/// Readings each member sent this one in the current period.
+	kept: HashMap<Index, (Instant, usize)>,
 	#[cfg(feature = "dishonest-coordinator")]
 	cheat: cheat::Twins,
 }
@@ -202,6 +215,7 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			client.clone(),
 			filters,
 			tx,
+			false,
 			dropped,
 			"group channel",
 			broker,
@@ -227,6 +241,7 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			confirmed_at: None,
 			loaded: false,
 			next: None,
+			clock: None,
 			coordinating: None,
 			waiting: Vec::new(),
 			asked: None,
@@ -236,6 +251,7 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			freshness: wire::Freshness::default(),
 			retained: HashMap::new(),
 			answered: HashMap::new(),
+			kept: HashMap::new(),
 			#[cfg(feature = "dishonest-coordinator")]
 			cheat: cheat::Twins::default(),
 		};
@@ -308,9 +324,24 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 				return Ok(());
 			},
 		};
+		match self.chain.finalized_number().await {
+			Ok(clock) => self.clock = Some(clock),
+			Err(e) => debug!("group {}: finalized block: {e}", self.group()),
+		}
 		if self.next.is_none_or(|(n, _)| n != next) {
-			let since = self.anchored_since(&info, last).await;
-			self.next = Some((next, since));
+			// Rounds count from the last anchor's block (from genesis for the first batch).
+			let base = match last {
+				None => 0,
+				Some(last) => match self.chain.anchor_by_batch(&info.account, last).await {
+					Ok(Some((_, anchor))) => u64::from(anchor.anchored_at),
+					Ok(None) => return Ok(()),
+					Err(e) => {
+						debug!("group {}: anchor {last}: {e}", self.group());
+						return Ok(());
+					},
+				},
+			};
+			self.next = Some((next, base));
 			self.coordinating = None;
 		}
 		self.waiting.retain(|w| {
@@ -332,36 +363,32 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 		Ok(())
 	}
 
-	/// When, by this member's clock, the group's last batch (`last`) was anchored: the chain's
-	/// finalized blocks since the anchor's block, at the chain's block time, before now. Every
-	/// member counts its rounds from this, so a member that started again, or saw the anchor
-	/// late, counts the same attempts as the others (within a round). Now if the chain cannot
-	/// tell, or for the group's first batch.
-	async fn anchored_since(&self, info: &GroupInfo, last: Option<u64>) -> Instant {
-		let now = Instant::now();
-		let Some(last) = last else { return now };
-		let (anchor, clock) = tokio::join!(
-			self.chain.anchor_by_batch(&info.account, last),
-			self.chain.finalized_number()
-		);
-		let (Ok(Some((_, anchor))), Ok((finalized, block_ms))) = (anchor, clock) else {
-			return now;
-		};
-		let blocks = finalized.saturating_sub(u64::from(anchor.anchored_at));
-		let ago = Duration::from_millis(blocks.saturating_mul(block_ms));
-		now.checked_sub(ago).unwrap_or(now)
+	/// The turn for the group's next batch, counted by the chain's finalized blocks since the
+	/// last anchor's block, which every member reads alike (a member that started again, or saw
+	/// the anchor late, counts the same attempts as the others, within a block or two).
+	fn turn(&self, n: u64) -> Option<(u64, Turn)> {
+		let ((next, base), (finalized, block_ms)) = (self.next?, self.clock?);
+		let elapsed_ms = finalized.saturating_sub(base).saturating_mul(block_ms);
+		let turn = Turn::at(
+			next,
+			n,
+			elapsed_ms,
+			self.settings.round.as_millis() as u64,
+			self.settings.window.as_millis() as u64,
+		)?;
+		Some((next, turn))
 	}
 
 	/// The members this member's rounds leave out: those that withheld a share within the last
-	/// [`SUSPECT_ROUNDS`] rounds, unless so many did that fewer than the threshold would remain.
+	/// [`SUSPECT_ROUNDS`] rounds, the latest first, no more than leaves the threshold.
 	fn excluded(&mut self, info: &GroupInfo) -> BTreeSet<Index> {
 		let memory = self.settings.round.saturating_mul(SUSPECT_ROUNDS);
 		self.suspects.retain(|_, at| at.elapsed() < memory);
-		let others = info.members.len().saturating_sub(self.suspects.len());
-		if others < info.threshold as usize {
-			return BTreeSet::new();
-		}
-		self.suspects.keys().copied().collect()
+		let spare = info.members.len().saturating_sub(info.threshold as usize);
+		let mut latest: Vec<(Instant, Index)> =
+			self.suspects.iter().map(|(member, at)| (*at, *member)).collect();
+		latest.sort_unstable_by(|a, b| b.cmp(a));
+		latest.into_iter().take(spare).map(|(_, member)| member).collect()
 	}
 
 	/// This member's round whose signing package went out a quarter round ago and still lacks
@@ -389,8 +416,9 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 		);
 		c.round = Round::new(c.anchor.message(), info.threshold as u16, excluded);
 		c.signing_since = None;
-		let (attempt, anchor) = (c.attempt, c.anchor.clone());
-		self.say(Body::Propose { attempt, anchor }).await;
+		c.retry = c.retry.saturating_add(1);
+		let (attempt, retry, anchor) = (c.attempt, c.retry, c.anchor.clone());
+		self.say(Body::Propose { attempt, retry, anchor }).await;
 	}
 
 	/// Read the group's record again; a new epoch starts key generation over.
@@ -535,6 +563,16 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			}
 			let record = match self.chain.anchor_by_batch(&info.account, number).await {
 				Ok(Some(found)) => found,
+				// A number a member skipped before the chain took a group's batches in order
+				// only: nothing to record.
+				Ok(None) if number < last => {
+					warn!(
+						"group {}: no batch {number} on chain; going on with the next",
+						self.group()
+					);
+					self.store.raise_next_batch(number.saturating_add(1))?;
+					continue;
+				},
 				Ok(None) => return Ok(()),
 				Err(e) => {
 					debug!("group {}: anchor {number}: {e}", self.group());
@@ -556,13 +594,27 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			if !recorded {
 				// The chain has what t members signed; some copies here are not it: a device
 				// signed two readings under one number. Ask the others for theirs (kept as
-				// alternates, see `keep`), and record the batch once they came.
-				if self.diverged != Some(number) {
-					self.diverged = Some(number);
-					warn!(
-						"group {}: batch {number}: the readings this gateway holds give another root than the chain's anchor (a device signed two readings under one sequence number); asking the other members for the anchored copies",
+				// alternates, see `keep`), and record the batch once they came; if they never
+				// do, go on without it (the others serve its proofs) rather than stop here.
+				let tries = match self.diverged {
+					Some((n, tries)) if n == number => tries.saturating_add(1),
+					_ => {
+						warn!(
+							"group {}: batch {number}: the readings this gateway holds give another root than the chain's anchor (a device signed two readings under one sequence number); asking the other members for the anchored copies",
+							self.group()
+						);
+						1
+					},
+				};
+				self.diverged = Some((number, tries));
+				if tries > DIVERGED_TRIES {
+					error!(
+						"group {}: batch {number}: the anchored copies of its readings did not come; going on without recording it (the other members serve its proofs)",
 						self.group()
 					);
+					self.store.raise_next_batch(number.saturating_add(1))?;
+					self.diverged = None;
+					return Ok(());
 				}
 				self.ask(ranges).await;
 				return Ok(());
@@ -628,16 +680,8 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 
 	/// This member's turn to coordinate: propose a batch of the readings waiting.
 	async fn coordinate(&mut self, info: &GroupInfo) -> Result<(), MemberError> {
-		let (Some(me), Some((next, since))) = (self.me, self.next) else { return Ok(()) };
-		let Some(turn) = Turn::at(
-			next,
-			info.members.len() as u64,
-			since.elapsed().as_millis() as u64,
-			self.settings.round.as_millis() as u64,
-			self.settings.window.as_millis() as u64,
-		) else {
-			return Ok(());
-		};
+		let Some(me) = self.me else { return Ok(()) };
+		let Some((next, turn)) = self.turn(info.members.len() as u64) else { return Ok(()) };
 		let attempt = turn.attempt;
 		if turn.coordinator != u64::from(me) || turn.gathering {
 			return Ok(());
@@ -663,8 +707,9 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			submitted: false,
 			proposed: Instant::now(),
 			signing_since: None,
+			retry: 0,
 		});
-		self.say(Body::Propose { attempt, anchor }).await;
+		self.say(Body::Propose { attempt, retry: 0, anchor }).await;
 		Ok(())
 	}
 
@@ -711,9 +756,14 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 	async fn on_message(&mut self, p: Publish) {
 		let (Some(info), Some(me)) = (self.info.clone(), self.me) else { return };
 		let topic = p.topic.clone();
+		// On a key-generation topic whose latest message this member holds, anything but a
+		// newer one from its sender (an empty payload that erases it, an older copy, junk, a
+		// message of someone else) is put right by publishing the latest again.
+		let restorable = self.retained.contains_key(&topic);
 		if p.payload.is_empty() {
-			// Someone erased a retained key-generation message: put it back.
-			self.restore(&topic).await;
+			if restorable {
+				self.restore(&topic).await;
+			}
 			return;
 		}
 		let members: Vec<AccountId> = info.members.iter().map(|m| m.gateway).collect();
@@ -723,9 +773,30 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 				Err(wire::WireError::Elsewhere(..)) => return,
 				Err(e) => {
 					debug!("group {}: dropped a message on {topic}: {e}", self.group());
+					if restorable {
+						self.restore(&topic).await;
+					}
 					return;
 				},
 			};
+		// Each message on its sender's own topic only, and round 2 only to a member.
+		let (expected, _) = wire::topic(self.group(), info.epoch, env.from, &env.body);
+		let to_member = match &env.body {
+			Body::Round2 { to, .. } => usize::from(*to) < info.members.len(),
+			_ => true,
+		};
+		if expected != topic || !to_member {
+			self.stats.group_stale();
+			debug!(
+				"group {}: dropped member {}'s message on {topic}, not its topic",
+				self.group(),
+				env.from
+			);
+			if restorable {
+				self.restore(&topic).await;
+			}
+			return;
+		}
 		if let Err(stale) = self.freshness.admit(&env, now_ms()) {
 			self.stats.group_stale();
 			debug!(
@@ -734,7 +805,7 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 				env.from
 			);
 			let older = matches!(stale, wire::Stale::Replayed { seq, last } if seq < last);
-			if p.retain && older {
+			if restorable && older {
 				self.restore(&topic).await;
 			}
 			return;
@@ -760,10 +831,15 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 					dkg.round2(from, to, set, sealed);
 				}
 			},
-			Body::Propose { attempt, anchor } => self.consider(from, attempt, anchor, None).await,
-			Body::Commit { coordinator, batch, message, commitments } if coordinator == me => {
+			Body::Propose { attempt, retry, anchor } => {
+				self.consider(from, (attempt, retry), anchor, None).await
+			},
+			Body::Commit { coordinator, batch, retry, message, commitments }
+				if coordinator == me =>
+			{
 				let Some(c) = self.coordinating.as_mut() else { return };
-				if c.anchor.header.batch != batch || c.round.message != message {
+				if c.anchor.header.batch != batch || c.round.message != message || c.retry != retry
+				{
 					return;
 				}
 				match c.round.commitment(from, &commitments) {
@@ -792,7 +868,7 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 				self.share(from, batch, message, share)
 			},
 			Body::Want { ranges } if from != me => self.answer(from, ranges).await,
-			Body::Have { readings } if from != me => self.keep(readings).await,
+			Body::Have { readings } if from != me => self.keep(from, readings).await,
 			_ => {},
 		}
 	}
@@ -803,6 +879,8 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 		if c.anchor.header.batch != batch || c.round.message != message || c.submitted {
 			return;
 		}
+		// A member that sends its share is no longer suspected of withholding it.
+		self.suspects.remove(&from);
 		let signature = match c.round.share(from, &share, &keys.public) {
 			Ok(Some(signature)) => signature,
 			Ok(None) => return,
@@ -835,13 +913,13 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 		});
 	}
 
-	/// Member `from`'s proposal of `anchor` as attempt `attempt`: check that it is the group's
-	/// next batch, proposed in its coordinator's turn ([`Turn::admits`]), then its readings
-	/// ([`check::check`]); commit to sign it if it holds.
+	/// Member `from`'s proposal of `anchor` as attempt `attempt` (its `retry`th try): check that
+	/// it is the group's next batch, proposed in its coordinator's turn ([`Turn::admits`]), then
+	/// its readings ([`check::check`]); commit to sign it if it holds.
 	async fn consider(
 		&mut self,
 		from: Index,
-		attempt: u32,
+		(attempt, retry): (u32, u32),
 		anchor: GroupAnchor,
 		since: Option<Instant>,
 	) {
@@ -856,21 +934,13 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			if let Some(Ok(commitments)) =
 				self.signer.as_mut().map(|s| s.commit(from, batch, message))
 			{
-				self.say(Body::Commit { coordinator: from, batch, message, commitments }).await;
+				let commit = Body::Commit { coordinator: from, batch, retry, message, commitments };
+				self.say(commit).await;
 			}
 			return;
 		}
-		let Some((next, seen)) = self.next else { return };
 		let n = info.members.len() as u64;
-		let Some(now) = Turn::at(
-			next,
-			n,
-			seen.elapsed().as_millis() as u64,
-			self.settings.round.as_millis() as u64,
-			self.settings.window.as_millis() as u64,
-		) else {
-			return;
-		};
+		let Some((next, now)) = self.turn(n) else { return };
 		if let Err(why) = Turn::admits(now, next, n, from, anchor.header.batch, attempt) {
 			// A proposal for a batch anchored meanwhile is only late, not out of turn.
 			if anchor.header.batch >= next {
@@ -898,17 +968,21 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 				match signer.commit(from, anchor.header.batch, message) {
 					Ok(commitments) => {
 						let batch = anchor.header.batch;
-						self.say(Body::Commit { coordinator: from, batch, message, commitments })
-							.await
+						let commit =
+							Body::Commit { coordinator: from, batch, retry, message, commitments };
+						self.say(commit).await
 					},
 					Err(e) => warn!("group {}: committing: {e}", self.group()),
 				}
 			},
 			Ok(Check::Missing(ranges)) => {
 				self.ask(ranges).await;
+				if self.waiting.len() >= WAITING_AT_MOST {
+					self.waiting.remove(0);
+				}
 				self.waiting.push(Waiting {
 					from,
-					attempt,
+					attempt: (attempt, retry),
 					anchor,
 					since: since.unwrap_or_else(Instant::now),
 				});
@@ -987,15 +1061,31 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 	/// One that differs from the copy held under its device and number, and is signed as well,
 	/// is a device's double signing: kept as that copy's alternate, counted, never a reason to
 	/// stop.
-	async fn keep(&self, readings: Vec<SignedReading>) {
+	async fn keep(&mut self, from: Index, readings: Vec<SignedReading>) {
+		// What one member may make this one check: 4 × [`WANT_AT_MOST`] readings every ten
+		// seconds, asked for or not.
+		let (since, taken) = self.kept.entry(from).or_insert((Instant::now(), 0));
+		if since.elapsed() >= Duration::from_secs(10) {
+			(*since, *taken) = (Instant::now(), 0);
+		}
+		let budget = WANT_AT_MOST.saturating_mul(4).saturating_sub(*taken).min(WANT_AT_MOST);
+		*taken = taken.saturating_add(readings.len().min(budget));
+		let readings: Vec<SignedReading> = readings.into_iter().take(budget).collect();
+		// The copies held here, read off the async workers' hands.
+		let held = tokio::task::block_in_place(|| {
+			readings
+				.iter()
+				.map(|r| Ok(self.store.find_readings(&r.device, r.seq, r.seq, 1)?.pop()))
+				.collect::<Result<Vec<Option<SignedReading>>, StoreError>>()
+		});
+		let held = match held {
+			Ok(held) => held,
+			Err(e) => return warn!("group {}: looking up readings: {e}", self.group()),
+		};
 		let mut good = Vec::new();
-		for r in readings.into_iter().take(WANT_AT_MOST) {
-			let held = match self.store.find_readings(&r.device, r.seq, r.seq, 1) {
-				Ok(held) => held,
-				Err(e) => return warn!("group {}: looking up readings: {e}", self.group()),
-			};
-			if let Some(held) = held.first() {
-				if *held != r && self.validator.check_reading(&r).await.is_ok() {
+		for (r, held) in readings.into_iter().zip(held) {
+			if let Some(held) = held {
+				if held != r && self.validator.check_reading(&r).await.is_ok() {
 					match self.store.put_alternate(&r) {
 						Ok(true) => {
 							self.stats.conflict();
@@ -1064,8 +1154,7 @@ impl Turn {
 	/// Whether member `from` may propose batch `batch` as attempt `attempt` of an `n`-member
 	/// group, to a member at turn `now` for the group's next batch `next`: the batch must be
 	/// `next`, and `from` that attempt's coordinator; the attempt may be this member's or one
-	/// either side of it, since members see the chain's last anchor, and so start counting
-	/// rounds, a little apart.
+	/// either side of it, since members' nodes see blocks finalized a little apart.
 	fn admits(
 		now: Turn,
 		next: u64,
@@ -1088,7 +1177,7 @@ impl Turn {
 	}
 
 	/// The turn for batch `next` of an `n`-member group, `elapsed_ms` after the chain's last group
-	/// anchor, with rounds of `round_ms` whose first `window_ms` let readings gather: batch `b`'s
+	/// anchor (by the chain's blocks), with rounds of `round_ms` whose first `window_ms` let readings gather: batch `b`'s
 	/// coordinator is member `(b + attempt) mod n`. `None` for a group without members.
 	fn at(next: u64, n: u64, elapsed_ms: u64, round_ms: u64, window_ms: u64) -> Option<Self> {
 		let round_ms = round_ms.max(1);

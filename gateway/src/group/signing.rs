@@ -39,8 +39,11 @@ pub enum SignError {
 	OtherMessage,
 }
 
+/// Open commitments kept for one coordinator at most (its oldest forgotten first), so that a
+/// member flooding proposals pushes out only commitments to itself.
+const OPEN_PER_COORDINATOR: usize = 4;
 /// Open commitments kept at most (oldest forgotten first): bounds what proposals cost.
-const OPEN_AT_MOST: usize = 32;
+const OPEN_AT_MOST: usize = 256;
 
 /// Nonces committed for (coordinator, batch, message).
 type Committed = ((Index, u64, [u8; 32]), SigningNonces);
@@ -67,10 +70,15 @@ impl Signer {
 	) -> Result<Vec<u8>, SignError> {
 		let (nonces, commitments) =
 			frost::round1::commit(self.key.signing_share(), &mut rand::rngs::OsRng);
-		if self.open.len() >= OPEN_AT_MOST {
+		self.open.retain(|(k, _)| *k != (coordinator, batch, message));
+		let theirs = self.open.iter().filter(|((c, _, _), _)| *c == coordinator).count();
+		if theirs >= OPEN_PER_COORDINATOR {
+			if let Some(oldest) = self.open.iter().position(|((c, _, _), _)| *c == coordinator) {
+				self.open.remove(oldest);
+			}
+		} else if self.open.len() >= OPEN_AT_MOST {
 			self.open.pop_front();
 		}
-		self.open.retain(|(k, _)| *k != (coordinator, batch, message));
 		self.open.push_back(((coordinator, batch, message), nonces));
 		Ok(commitments.serialize()?)
 	}
@@ -263,6 +271,23 @@ mod tests {
 		}
 		assert!(signature.is_some());
 		assert!(again.withheld().is_empty());
+	}
+
+	/// The attack of a member that floods proposals to push out the commitments honest members
+	/// made to the real coordinator (who would then blame them for a missing share).
+	#[test]
+	fn a_flood_of_proposals_pushes_out_only_commitments_to_its_sender() {
+		let keys = generate(3, 2, None);
+		let mut signer = Signer::new(keys[1].0.clone());
+		let mut other = Signer::new(keys[2].0.clone());
+		let message = [5u8; 32];
+		let mut round = Round::new(message, 2, BTreeSet::new());
+		round.commitment(1, &signer.commit(0, 7, message).unwrap()).unwrap();
+		let package = round.commitment(2, &other.commit(0, 7, message).unwrap()).unwrap().unwrap();
+		for i in 0..1_000u64 {
+			signer.commit(2, i, [i as u8; 32]).unwrap();
+		}
+		assert!(signer.sign(0, 7, message, &package).is_ok(), "member 0's round is intact");
 	}
 
 	#[test]

@@ -53,11 +53,13 @@ pub enum Body {
 	/// Key generation, round 2: the sender's FROST round-2 package for member `to`, sealed so
 	/// only `to` reads it, made from the round-1 packages whose digest is `set`.
 	Round2 { to: Index, set: [u8; 32], sealed: Vec<u8> },
-	/// A coordinator proposes that the group sign `anchor` (attempt `attempt` at its batch).
-	Propose { attempt: u32, anchor: GroupAnchor },
+	/// A coordinator proposes that the group sign `anchor` (attempt `attempt` at its batch; its
+	/// `retry`th proposal of it, after members withheld their shares).
+	Propose { attempt: u32, retry: u32, anchor: GroupAnchor },
 	/// A signer checked `coordinator`'s proposal whose message is `message` and commits to its
-	/// nonces (for that coordinator's round only: two coordinators may propose the same batch).
-	Commit { coordinator: Index, batch: u64, message: [u8; 32], commitments: Vec<u8> },
+	/// nonces (for that coordinator's round and retry only: two coordinators may propose the
+	/// same batch, and a commitment to an earlier try is not taken into a later one).
+	Commit { coordinator: Index, batch: u64, retry: u32, message: [u8; 32], commitments: Vec<u8> },
 	/// The coordinator's FROST signing package: the message and the signers' commitments.
 	Sign { batch: u64, message: [u8; 32], package: Vec<u8> },
 	/// A signer's signature share for `coordinator`'s signing package over `message`.

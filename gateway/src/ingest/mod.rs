@@ -28,7 +28,7 @@ use std::{
 	time::{Duration, Instant},
 };
 use subxt::ext::futures::stream::{self, StreamExt};
-use telemetry::{device_of_request_topic, device_of_topic, REQUEST_FILTER, TOPIC_FILTER};
+use telemetry::{device_of_request_topic, REQUEST_FILTER, TOPIC_FILTER};
 use tokio::sync::mpsc;
 use tracing::warn;
 use validate::Validator;
@@ -82,7 +82,16 @@ pub async fn ingest(
 		filters.push(REQUEST_FILTER.to_string());
 	}
 	let broker = broker.clone();
-	crate::mqtt::forward(eventloop, client.clone(), filters, tx, dropped.clone(), "ingest", broker);
+	crate::mqtt::forward(
+		eventloop,
+		client.clone(),
+		filters,
+		tx,
+		true,
+		dropped.clone(),
+		"ingest",
+		broker,
+	);
 	let mut rates = DeviceRates::new(device_rate);
 	let mut told = LogBudget::default();
 
@@ -103,13 +112,7 @@ pub async fn ingest(
 				// Relayed at most once: the device asks again if no reply comes.
 				(Some(device), Some(sink)) => sink.take(device, p.payload.to_vec(), client.clone()),
 				(Some(_), None) => {},
-				(None, _) => match device_of_topic(&p.topic) {
-					Some(device) if !rates.take(device, now) => {
-						stats.rejected(Reject::RateLimited);
-						told.warn(|| format!("dropped a message on {}: rate_limited", p.topic));
-					},
-					_ => telemetry.push(p),
-				},
+				(None, _) => telemetry.push(p),
 			}
 		}
 		// Checked several at a time (a device the cache does not hold is looked up on chain),
@@ -122,6 +125,11 @@ pub async fn ingest(
 		let mut fresh = Vec::with_capacity(checked.len());
 		for (p, result) in telemetry.iter().zip(checked) {
 			match result {
+				// Charged only for what its device signed, so no one else can spend its rate.
+				Ok(reading) if !rates.take(reading.device, reading.seq, now) => {
+					stats.rejected(Reject::RateLimited);
+					told.warn(|| format!("dropped a message on {}: rate_limited", p.topic));
+				},
 				Ok(reading) => fresh.push(reading),
 				Err(r) => {
 					stats.rejected(r.reason);
@@ -167,12 +175,15 @@ pub async fn ingest(
 	Ok(())
 }
 
-/// Devices' token buckets: `rate` readings a second each, in bursts of ten times as many.
-/// State alone: [`DeviceRates::take`] is told the time.
+/// Devices' token buckets: `rate` new readings a second each, in bursts of ten times as many.
+/// Only readings their devices signed are charged, and a sequence number at or below the last
+/// one charged is not (a redelivery or a replay, which the store tells apart): no one but the
+/// device spends its rate. State alone: [`DeviceRates::take`] is told the time.
 struct DeviceRates {
 	rate: f64,
 	burst: f64,
-	buckets: HashMap<DeviceId, (f64, Instant)>,
+	/// Per device: tokens, when they were counted, the last sequence number charged.
+	buckets: HashMap<DeviceId, (f64, Instant, Option<u64>)>,
 }
 
 /// Devices' buckets kept at most; past this, the full ones are forgotten (a full bucket is what
@@ -185,18 +196,19 @@ impl DeviceRates {
 		Self { rate, burst: rate * 10.0, buckets: HashMap::new() }
 	}
 
-	/// Whether `device` may send one more reading at `now` (and it is counted).
-	fn take(&mut self, device: DeviceId, now: Instant) -> bool {
+	/// Whether `device`'s signed reading `seq` may be taken at `now` (and it is counted).
+	fn take(&mut self, device: DeviceId, seq: u64, now: Instant) -> bool {
 		if self.buckets.len() >= RATES_AT_MOST && !self.buckets.contains_key(&device) {
+			// Devices that signed readings, so this gateway's own fleet: forget the full ones.
 			let (rate, burst) = (self.rate, self.burst);
-			self.buckets.retain(|_, (tokens, at)| {
+			self.buckets.retain(|_, (tokens, at, _)| {
 				*tokens + now.saturating_duration_since(*at).as_secs_f64() * rate < burst
 			});
-			if self.buckets.len() >= RATES_AT_MOST {
-				self.buckets.clear();
-			}
 		}
-		let (tokens, at) = self.buckets.entry(device).or_insert((self.burst, now));
+		let (tokens, at, last) = self.buckets.entry(device).or_insert((self.burst, now, None));
+		if last.is_some_and(|last| seq <= last) {
+			return true;
+		}
 		*tokens = (*tokens + now.saturating_duration_since(*at).as_secs_f64() * self.rate)
 			.min(self.burst);
 		*at = now;
@@ -204,6 +216,7 @@ impl DeviceRates {
 			return false;
 		}
 		*tokens -= 1.0;
+		*last = Some(seq);
 		true
 	}
 }
@@ -257,12 +270,28 @@ mod tests {
 		let mut rates = DeviceRates::new(10);
 		let (flood, quiet) = (DeviceId::repeat_byte(1), DeviceId::repeat_byte(2));
 		let t0 = Instant::now();
-		let taken = (0..1_000).filter(|_| rates.take(flood, t0)).count();
+		let taken = (1..=1_000).filter(|&seq| rates.take(flood, seq, t0)).count();
 		assert_eq!(taken, 100, "a burst of ten seconds' worth");
-		assert!(rates.take(quiet, t0));
+		assert!(rates.take(quiet, 1, t0));
 		let later = t0 + Duration::from_millis(500);
-		let taken = (0..1_000).filter(|_| rates.take(flood, later)).count();
+		let taken = (1_001..=2_000).filter(|&seq| rates.take(flood, seq, later)).count();
 		assert_eq!(taken, 5, "then 10 a second");
+	}
+
+	/// The attack of an outsider replaying a device's signed readings (or its redeliveries) to
+	/// spend its rate: numbers at or below the last one charged cost nothing.
+	#[test]
+	fn attack_replays_of_a_devices_readings_do_not_spend_its_rate() {
+		let mut rates = DeviceRates::new(1);
+		let device = DeviceId::repeat_byte(3);
+		let t0 = Instant::now();
+		assert!(rates.take(device, 5, t0));
+		for _ in 0..1_000 {
+			assert!(rates.take(device, 5, t0), "a replay is the store's to refuse");
+			assert!(rates.take(device, 3, t0));
+		}
+		let taken = (6..=100).filter(|&seq| rates.take(device, seq, t0)).count();
+		assert_eq!(taken, 9, "the device's own burst is whole");
 	}
 
 	#[test]

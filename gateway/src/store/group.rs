@@ -22,8 +22,8 @@ pub(super) const SHARES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("g
 pub(super) const ALTERNATES: TableDefinition<&[u8], &[u8]> =
 	TableDefinition::new("group_alternates");
 
-/// Alternates kept at most; past this the oldest device's are dropped first (a bound on what a
-/// device that signs many copies can make a member store).
+/// Alternates kept at most; past this, new ones are not kept (a bound on what a device that
+/// signs many copies, or a member that sends them, can make a member store).
 const ALTERNATES_AT_MOST: u64 = 10_000;
 
 fn share_key(group: u32, epoch: u32) -> [u8; 8] {

@@ -130,8 +130,24 @@ pub struct ProvenBody {
 	pub tree: MerkleTree,
 }
 
-/// Anchored batches recently read for proofs (they never change again), with their trees.
-const CACHED_BATCHES: usize = 32;
+/// Anchored batches recently read for proofs (they never change again), with their trees:
+/// the least recently read goes first.
+const CACHED_BATCHES: usize = 16;
+
+/// The batches cached for proofs, each with when it was last read (a counter).
+#[derive(Default)]
+struct BatchCache {
+	entries: HashMap<u64, (ProvenBatch, u64)>,
+	clock: u64,
+}
+
+impl BatchCache {
+	/// The next reading's time.
+	fn tick(&mut self) -> u64 {
+		self.clock = self.clock.wrapping_add(1);
+		self.clock
+	}
+}
 
 /// Where a batched reading went: its batch, its leaf index and its leaf hash (so a redelivered
 /// reading is told from a replay without reading the batch), and when it was measured (so a
@@ -180,7 +196,7 @@ type ProvenBatch = (Arc<BatchHead>, Arc<ProvenBody>);
 /// The database.
 pub struct Store {
 	db: Database,
-	cache: Mutex<HashMap<u64, ProvenBatch>>,
+	cache: Mutex<BatchCache>,
 }
 
 impl Store {
@@ -220,7 +236,7 @@ impl Store {
 		w.open_table(group::SHARES).map_err(db)?;
 		w.open_table(group::ALTERNATES).map_err(db)?;
 		w.commit().map_err(db)?;
-		Ok(Self { db: database, cache: Mutex::new(HashMap::new()) })
+		Ok(Self { db: database, cache: Mutex::new(BatchCache::default()) })
 	}
 
 	/// Store the readings that are new, in one transaction; says what became of each.
@@ -552,7 +568,7 @@ impl Store {
 			}
 		}
 		w.commit().map_err(db)?;
-		self.cache.lock().unwrap_or_else(|p| p.into_inner()).remove(&number);
+		self.cache.lock().unwrap_or_else(|p| p.into_inner()).entries.remove(&number);
 		Ok(())
 	}
 
@@ -643,7 +659,14 @@ impl Store {
 
 	/// Batch `number` with its leaves, from the cache of anchored batches if it is there.
 	fn proven_batch(&self, r: &redb::ReadTransaction, number: u64) -> Result<ProvenBatch> {
-		let cached = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&number).cloned();
+		let cached = {
+			let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+			let tick = cache.tick();
+			cache.entries.get_mut(&number).map(|(batch, used)| {
+				*used = tick;
+				batch.clone()
+			})
+		};
 		if let Some(batch) = cached {
 			return Ok(batch);
 		}
@@ -661,10 +684,15 @@ impl Store {
 		let head = Arc::new(head);
 		if matches!(head.status, BatchStatus::Anchored { .. }) {
 			let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-			if cache.len() >= CACHED_BATCHES {
-				cache.clear();
+			if cache.entries.len() >= CACHED_BATCHES {
+				let least =
+					cache.entries.iter().min_by_key(|(_, (_, used))| *used).map(|(n, _)| *n);
+				if let Some(least) = least {
+					cache.entries.remove(&least);
+				}
 			}
-			cache.insert(number, (head.clone(), body.clone()));
+			let tick = cache.tick();
+			cache.entries.insert(number, ((head.clone(), body.clone()), tick));
 		}
 		Ok((head, body))
 	}

@@ -6,9 +6,11 @@
 /// Version 1 counted a payment to a provider the record did not remember as the first payment to
 /// it, so paying throwaway providers to push a colluder out of memory let the colluder count
 /// again and again. Version 2 keeps what was paid to providers not remembered. A record migrated
-/// starts with a remainder of the most paid to any provider it remembers: it cannot know what it
-/// forgot, and the providers it forgot may have been paid up to that much (it forgets the one
-/// paid least). Nothing else changes, which the post-upgrade check verifies.
+/// cannot know what it forgot, but version 1 forgot a provider only when its memory was full and
+/// a provider paid more came, and then the one paid least: what any forgotten provider was paid
+/// is at most the least paid to one it remembers. A full record starts with that as its
+/// remainder; one with room forgot nobody (decay aside) and starts from 0. Nothing else
+/// changes, which the post-upgrade check verifies.
 ///
 /// One read and one write per record, in one block: a consortium chain's consumers number in the
 /// thousands at most, each record under a kilobyte.
@@ -54,7 +56,9 @@ pub mod v2 {
 
 	/// `old` as version 2 stores it.
 	pub fn migrate_record<T: Config>(old: OldRecord<T>) -> Record<T> {
-		let forgotten = old.counterparties.iter().map(|c| c.paid).max().unwrap_or_default();
+		let full = old.counterparties.len() >= T::MaxCounterparties::get() as usize;
+		let least = old.counterparties.iter().map(|c| c.paid).min().unwrap_or_default();
+		let forgotten = if full { least } else { Default::default() };
 		Record {
 			on_time: old.on_time,
 			late: old.late,

@@ -259,12 +259,40 @@ fn the_v2_migration_adds_the_remainder_and_changes_nothing_else() {
 		v2::post_check::<Test>(before).unwrap();
 		let r = Records::<Test>::get(ALICE).unwrap();
 		assert_eq!((r.good, r.bad, r.earned, r.on_time, r.defaulted), (40, 10, 3, (2, 70), (1, 5)));
-		// It cannot know what it forgot: up to the most paid to one it remembers.
-		assert_eq!(r.forgotten, 50);
+		// With room left (2 of 3 remembered), it forgot nobody.
+		assert_eq!(r.forgotten, 0);
 		assert_eq!(Reputation::on_chain_storage_version(), 2);
 		// Run again, it does nothing.
 		MigrateV1ToV2::<Test>::on_runtime_upgrade();
 		assert_eq!(Records::<Test>::get(ALICE).unwrap(), r);
+	});
+}
+
+#[test]
+fn a_full_record_migrates_with_the_least_it_remembers_as_its_remainder() {
+	use crate::migrations::v2::{migrate_record, OldRecord, RecordV1};
+	ExtBuilder.build_and_execute(|| {
+		// Version 1 forgot a provider only when full, and then the one paid least: what any
+		// forgotten provider was paid is at most the least paid to one remembered.
+		let old: OldRecord<Test> = RecordV1 {
+			on_time: (3, 10_060u64),
+			late: (0, 0),
+			defaulted: (0, 0),
+			cancelled: (0, 0),
+			forfeited: (0, 0),
+			good: 80u64,
+			bad: 0,
+			earned: 0,
+			counterparties: vec![
+				Counterparty { account: BOB, paid: 10_000u64 },
+				Counterparty { account: 3, paid: 40 },
+				Counterparty { account: 4, paid: 20 },
+			]
+			.try_into()
+			.unwrap(),
+			updated_at: 1u64,
+		};
+		assert_eq!(migrate_record::<Test>(old).forgotten, 20);
 	});
 }
 
