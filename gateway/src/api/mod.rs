@@ -16,7 +16,7 @@
 //!
 //! Limits ([`Limits`], by default): 256 open connections (more get 503 and are closed), request
 //! headers within 10 s, an answer within 15 s (else 408), no request body over 1 KiB, a
-//! connection closed after 2 minutes. Per client (IP address; for IPv6 its /64): 32 open
+//! connection closed after 2 minutes. Per client (IP address; for IPv6 its /64): 128 open
 //! connections, 4 requests served at once (its others wait their turn, within the request's
 //! 15 s), 64 under way or waiting, and 1,000 a second (bursts of 2,000; faster ones are slowed
 //! to that); more get 429 (503 for a connection). The database is read off the async workers, by at
@@ -128,8 +128,9 @@ struct Admitted {
 
 /// Clients remembered at most; past this, those with nothing under way are forgotten.
 const CLIENTS_AT_MOST: usize = 10_000;
-/// Connections one client may hold open, of the server's [`Limits::max_connections`].
-const CONNECTIONS_PER_CLIENT: usize = 32;
+/// Connections one client may hold open, of the server's [`Limits::max_connections`]: half,
+/// so that no one client (its idle keep-alive connections included) takes them all.
+const CONNECTIONS_PER_CLIENT: usize = 128;
 
 /// Who a client is: its IP address, or for IPv6 its /64 network (what one host is given).
 fn client_of(ip: IpAddr) -> IpAddr {
@@ -227,7 +228,7 @@ pub async fn serve(listener: TcpListener, store: Arc<Store>, stats: Arc<Stats>, 
 		let (Ok(permit), Some(own)) = (open.clone().try_acquire_owned(), own) else {
 			tracing::debug!("http: {peer}: too many connections; refused");
 			tokio::spawn(async move {
-				let busy = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+				let busy = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 33\r\nConnection: close\r\n\r\n{\"error\":\"too many connections\"}\n";
 				let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(busy)).await;
 			});
 			continue;
