@@ -11,6 +11,7 @@ mod daemon;
 mod group;
 mod ingest;
 mod lifecycle;
+mod limits;
 mod mqtt;
 mod relay;
 mod secret;

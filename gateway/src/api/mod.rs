@@ -28,6 +28,7 @@
 use crate::{
 	batch::BatchStatus,
 	ingest::telemetry::{hex0x, parse_h256, proof_to_value, reading_to_value},
+	limits::TokenBucket,
 	stats::Stats,
 	store::{Location, Store},
 };
@@ -114,8 +115,7 @@ struct Client {
 	connections: Arc<Semaphore>,
 	queued: Arc<Semaphore>,
 	at_once: Arc<Semaphore>,
-	tokens: f64,
-	at: Instant,
+	rate: TokenBucket,
 }
 
 /// A request let in: its place in its client's queue, and the client's turns.
@@ -160,8 +160,7 @@ impl Clients {
 			connections: Arc::new(Semaphore::new(CONNECTIONS_PER_CLIENT)),
 			queued: Arc::new(Semaphore::new(limits.per_client_queued)),
 			at_once: Arc::new(Semaphore::new(limits.per_client_at_once)),
-			tokens: burst,
-			at: now,
+			rate: TokenBucket::full(burst, now),
 		})
 	}
 
@@ -176,17 +175,15 @@ impl Clients {
 		let (rate, burst) =
 			(f64::from(limits.per_client_rate.0), f64::from(limits.per_client_rate.1));
 		let client = self.client(ip, now, limits);
-		let refill = now.saturating_duration_since(client.at).as_secs_f64() * rate;
-		client.tokens = (client.tokens + refill).min(burst);
-		client.at = now;
+		let tokens = client.rate.refill(now, rate, burst);
 		// Past its rate a request waits for its token (the bucket goes into debt), unless that
 		// is longer than half the request's time.
-		let wait = if client.tokens >= 1.0 { 0.0 } else { (1.0 - client.tokens) / rate.max(1.0) };
+		let wait = if tokens >= 1.0 { 0.0 } else { (1.0 - tokens) / rate.max(1.0) };
 		if wait > limits.request_timeout.as_secs_f64() / 2.0 {
 			return None;
 		}
 		let queued = client.queued.clone().try_acquire_owned().ok()?;
-		client.tokens -= 1.0;
+		client.rate.spend();
 		let wait = Duration::from_secs_f64(wait);
 		Some(Admitted { _queued: queued, at_once: client.at_once.clone(), wait })
 	}

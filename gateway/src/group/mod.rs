@@ -43,6 +43,7 @@ use crate::{
 	chain::{self, interface, port::GroupChain, AccountId, Call, ChainAnchor, GroupInfo},
 	clock::now_ms,
 	ingest::validate::{DeviceLookup, Validator},
+	limits::PeriodBudget,
 	stats::{Stage, Stats},
 	store::{Store, StoreError},
 };
@@ -74,6 +75,8 @@ const REFRESH: Duration = Duration::from_secs(3);
 /// For how many rounds a member that withheld its signature share is left out of this
 /// coordinator's rounds (when enough others remain).
 const SUSPECT_ROUNDS: u32 = 20;
+/// The period over which what one member sends or is sent is budgeted.
+const BUDGET_PERIOD: Duration = Duration::from_secs(10);
 /// Proposals kept waiting for readings at most (the oldest dropped first).
 const WAITING_AT_MOST: usize = 16;
 /// How many times (ticks) a member tries to record a batch whose copies here give another
@@ -183,10 +186,10 @@ pub struct Member<C: GroupChain + DeviceLookup> {
 	/// The latest key-generation message taken on each retained topic, to publish again if
 	/// someone erases or replaces it, and when it was last published again.
 	retained: HashMap<String, (u64, Vec<u8>, Option<Instant>)>,
-	/// Readings sent to each member in answer to its `Want`s in the current period.
-	answered: HashMap<Index, (Instant, usize)>,
-	/// Readings each member sent this one in the current period.
-	kept: HashMap<Index, (Instant, usize)>,
+	/// Readings sent to each member in answer to its `Want`s, per period.
+	answered: HashMap<Index, PeriodBudget>,
+	/// Readings each member sent this one, per period.
+	kept: HashMap<Index, PeriodBudget>,
 	#[cfg(feature = "dishonest-coordinator")]
 	cheat: cheat::Twins,
 }
@@ -1019,11 +1022,9 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 	/// [`WANT_AT_MOST`] a member every ten seconds, so no member (or replay) makes this one
 	/// read and send without end.
 	async fn answer(&mut self, to: Index, ranges: Vec<(DeviceId, u64, u64)>) {
-		let (since, sent) = self.answered.entry(to).or_insert((Instant::now(), 0));
-		if since.elapsed() >= Duration::from_secs(10) {
-			(*since, *sent) = (Instant::now(), 0);
-		}
-		let budget = WANT_AT_MOST.saturating_sub(*sent);
+		let now = Instant::now();
+		let share = self.answered.entry(to).or_insert_with(|| PeriodBudget::new(now));
+		let budget = share.room(now, BUDGET_PERIOD, WANT_AT_MOST);
 		if budget == 0 {
 			return debug!(
 				"group {}: member {to} asked for more readings than it may now",
@@ -1048,8 +1049,8 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			Ok(Err(e)) => return warn!("group {}: looking up readings: {e}", self.group()),
 			Err(_) => return,
 		};
-		if let Some((_, sent)) = self.answered.get_mut(&to) {
-			*sent = sent.saturating_add(readings.len());
+		if let Some(share) = self.answered.get_mut(&to) {
+			share.spend(readings.len());
 		}
 		for chunk in readings.chunks(HAVE_AT_MOST) {
 			self.say(Body::Have { readings: chunk.to_vec() }).await;
@@ -1064,12 +1065,11 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 	async fn keep(&mut self, from: Index, readings: Vec<SignedReading>) {
 		// What one member may make this one check: 4 × [`WANT_AT_MOST`] readings every ten
 		// seconds, asked for or not.
-		let (since, taken) = self.kept.entry(from).or_insert((Instant::now(), 0));
-		if since.elapsed() >= Duration::from_secs(10) {
-			(*since, *taken) = (Instant::now(), 0);
-		}
-		let budget = WANT_AT_MOST.saturating_mul(4).saturating_sub(*taken).min(WANT_AT_MOST);
-		*taken = taken.saturating_add(readings.len().min(budget));
+		let now = Instant::now();
+		let share = self.kept.entry(from).or_insert_with(|| PeriodBudget::new(now));
+		let budget =
+			share.room(now, BUDGET_PERIOD, WANT_AT_MOST.saturating_mul(4)).min(WANT_AT_MOST);
+		share.spend(readings.len().min(budget));
 		let readings: Vec<SignedReading> = readings.into_iter().take(budget).collect();
 		// The copies held here, read off the async workers' hands.
 		let held = tokio::task::block_in_place(|| {

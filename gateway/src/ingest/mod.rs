@@ -13,6 +13,7 @@ pub mod validate;
 use crate::{
 	chain::Chain,
 	lifecycle::Accepted,
+	limits::TokenBucket,
 	mqtt::Broker,
 	stats::{Reject, Stats},
 	store::{Store, StoreError},
@@ -182,8 +183,8 @@ pub async fn ingest(
 struct DeviceRates {
 	rate: f64,
 	burst: f64,
-	/// Per device: tokens, when they were counted, the last sequence number charged.
-	buckets: HashMap<DeviceId, (f64, Instant, Option<u64>)>,
+	/// Per device: its bucket, and the last sequence number charged.
+	buckets: HashMap<DeviceId, (TokenBucket, Option<u64>)>,
 }
 
 /// Devices' buckets kept at most; past this, the full ones are forgotten (a full bucket is what
@@ -201,21 +202,17 @@ impl DeviceRates {
 		if self.buckets.len() >= RATES_AT_MOST && !self.buckets.contains_key(&device) {
 			// Devices that signed readings, so this gateway's own fleet: forget the full ones.
 			let (rate, burst) = (self.rate, self.burst);
-			self.buckets.retain(|_, (tokens, at, _)| {
-				*tokens + now.saturating_duration_since(*at).as_secs_f64() * rate < burst
-			});
+			self.buckets.retain(|_, (bucket, _)| !bucket.full_at(now, rate, burst));
 		}
-		let (tokens, at, last) = self.buckets.entry(device).or_insert((self.burst, now, None));
+		let (rate, burst) = (self.rate, self.burst);
+		let (bucket, last) =
+			self.buckets.entry(device).or_insert((TokenBucket::full(burst, now), None));
 		if last.is_some_and(|last| seq <= last) {
 			return true;
 		}
-		*tokens = (*tokens + now.saturating_duration_since(*at).as_secs_f64() * self.rate)
-			.min(self.burst);
-		*at = now;
-		if *tokens < 1.0 {
+		if !bucket.try_take(now, rate, burst) {
 			return false;
 		}
-		*tokens -= 1.0;
 		*last = Some(seq);
 		true
 	}
