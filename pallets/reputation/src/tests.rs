@@ -225,30 +225,40 @@ fn a_provider_not_remembered_counts_from_the_remainder() {
 	});
 }
 
+/// A record as version 1 stored it, updated at block 1: its on-time and defaulted tallies, its
+/// (good, bad, earned) points and the providers it remembers with what each was paid.
+fn v1_record(
+	(on_time, defaulted): ((u32, u64), (u32, u64)),
+	(good, bad, earned): (u64, u64, u64),
+	remembered: &[(u64, u64)],
+) -> crate::migrations::v2::OldRecord<Test> {
+	crate::migrations::v2::RecordV1 {
+		on_time,
+		late: (0, 0),
+		defaulted,
+		cancelled: (0, 0),
+		forfeited: (0, 0),
+		good,
+		bad,
+		earned,
+		counterparties: remembered
+			.iter()
+			.map(|&(account, paid)| Counterparty { account, paid })
+			.collect::<Vec<_>>()
+			.try_into()
+			.expect("at most three remembered in the mock"),
+		updated_at: 1,
+	}
+}
+
 #[test]
 fn the_v2_migration_adds_the_remainder_and_changes_nothing_else() {
-	use crate::migrations::v2::{self, MigrateV1ToV2, RecordV1};
+	use crate::migrations::v2::{self, MigrateV1ToV2};
 	use codec::Encode;
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
 	ExtBuilder.build_and_execute(|| {
 		StorageVersion::new(1).put::<Reputation>();
-		let old: v2::OldRecord<Test> = RecordV1 {
-			on_time: (2, 70u64),
-			late: (0, 0),
-			defaulted: (1, 5),
-			cancelled: (0, 0),
-			forfeited: (0, 0),
-			good: 40u64,
-			bad: 10,
-			earned: 3,
-			counterparties: vec![
-				Counterparty { account: BOB, paid: 50u64 },
-				Counterparty { account: 3, paid: 20 },
-			]
-			.try_into()
-			.unwrap(),
-			updated_at: 1u64,
-		};
+		let old = v1_record(((2, 70), (1, 5)), (40, 10, 3), &[(BOB, 50), (3, 20)]);
 		frame_support::storage::unhashed::put_raw(
 			&Records::<Test>::hashed_key_for(ALICE),
 			&old.encode(),
@@ -270,28 +280,11 @@ fn the_v2_migration_adds_the_remainder_and_changes_nothing_else() {
 
 #[test]
 fn a_full_record_migrates_with_the_least_it_remembers_as_its_remainder() {
-	use crate::migrations::v2::{migrate_record, OldRecord, RecordV1};
+	use crate::migrations::v2::migrate_record;
 	ExtBuilder.build_and_execute(|| {
 		// Version 1 forgot a provider only when full, and then the one paid least: what any
 		// forgotten provider was paid is at most the least paid to one remembered.
-		let old: OldRecord<Test> = RecordV1 {
-			on_time: (3, 10_060u64),
-			late: (0, 0),
-			defaulted: (0, 0),
-			cancelled: (0, 0),
-			forfeited: (0, 0),
-			good: 80u64,
-			bad: 0,
-			earned: 0,
-			counterparties: vec![
-				Counterparty { account: BOB, paid: 10_000u64 },
-				Counterparty { account: 3, paid: 40 },
-				Counterparty { account: 4, paid: 20 },
-			]
-			.try_into()
-			.unwrap(),
-			updated_at: 1u64,
-		};
+		let old = v1_record(((3, 10_060), (0, 0)), (80, 0, 0), &[(BOB, 10_000), (3, 40), (4, 20)]);
 		assert_eq!(migrate_record::<Test>(old).forgotten, 20);
 	});
 }
