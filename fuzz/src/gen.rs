@@ -14,6 +14,7 @@ use iotrust_primitives::{
 		DeviceSignature, KeyScheme,
 	},
 	keypair::DeviceKeypair,
+	merkle::{MerkleProof, Metric, SignedReading},
 };
 use iotrust_runtime::{AccountId, Runtime, RuntimeCall, UNIT};
 use sp_core::{ed25519, sr25519, Pair};
@@ -512,7 +513,7 @@ impl World {
 			},
 			note: bounded(rng.some_bytes(8)),
 		};
-		match rng.below(12) {
+		match rng.below(14) {
 			0..=1 => {
 				let (min, max) = if rng.chance(80) {
 					(UNIT * (1 + rng.below(5) as u128), UNIT * (5 + rng.below(50) as u128))
@@ -527,7 +528,20 @@ impl World {
 					due_in: if rng.chance(80) { 1 + rng.below(50) as u32 } else { rng.edgy_u32() },
 					min_score: rng.below(1_000) as u32,
 					device,
-					sla: rng.chance(50).then(|| rule(rng)),
+					sla: rng.chance(50).then(|| pallet_obligations::Sla {
+						bounds: rule(rng),
+						max_silence: if rng.chance(80) {
+							rng.below(30) as u32
+						} else {
+							rng.edgy_u32()
+						},
+					}),
+					consumers: if rng.chance(80) {
+						Default::default()
+					} else {
+						let named = (0..rng.below(3)).map(|_| self.account(rng)).collect();
+						bounded(named)
+					},
 				};
 				let provider = match device.and_then(pallet_devices::Devices::<Runtime>::get) {
 					Some(d) if rng.chance(80) => self.signer_of(&d.owner).unwrap_or(Who::Signed(0)),
@@ -575,6 +589,41 @@ impl World {
 				let provider =
 					pallet_obligations::Offers::<Runtime>::get(offer).map(|o| o.provider);
 				(party(rng, provider.as_ref()), call(C::withdraw_offer { offer }))
+			},
+			12 => (Who::Signed(self.actor(rng)), call(C::claim_silence { id })),
+			13 => {
+				// A reading of the serving device (or any), signed by it (mostly), with a proof
+				// that mostly fails: the claim's checks, each error path, run on fuzzed state.
+				let index = self.device(rng);
+				let device = obligation
+					.as_ref()
+					.and_then(|o| o.provider_device)
+					.filter(|_| rng.chance(80))
+					.unwrap_or_else(|| index.map_or_else(|| rng.h256(), |i| self.devices[i].id));
+				let metrics = (0..rng.below(3))
+					.map(|_| Metric {
+						id: 1 + rng.below(3) as u16,
+						value: rng.edgy_u64() as i64 - (1 << 20),
+					})
+					.collect();
+				let mut reading = SignedReading {
+					device,
+					seq: rng.edgy_u64(),
+					timestamp_ms: rng.edgy_u64(),
+					metrics,
+					signature: DeviceSignature::Ed25519([0; 64]),
+				};
+				let genesis = pallet_devices::Pallet::<Runtime>::genesis_hash();
+				let index = self.devices.iter().position(|d| d.id == device);
+				reading.signature = self.device_sign(rng, index, &reading.payload(&genesis));
+				let proof = MerkleProof {
+					index: rng.below(4) as u32,
+					leaf_count: rng.edgy_u32(),
+					siblings: (0..rng.below(4)).map(|_| rng.h256()).collect(),
+				};
+				let next = pallet_anchoring::NextAnchorId::<Runtime>::get();
+				let anchor = if rng.chance(90) { recent(rng, next) } else { rng.edgy_u64() };
+				(Who::Signed(self.actor(rng)), call(C::claim_breach { id, anchor, reading, proof }))
 			},
 			_ => {
 				let blocks = if rng.chance(80) { rng.below(20) as u32 } else { rng.edgy_u32() };

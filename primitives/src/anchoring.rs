@@ -1,7 +1,7 @@
 //! What the anchoring pallet shares with gateways and with other pallets: an anchor (its header
 //! and each device's range), the anchor a gateway group signs, per-device metric summaries,
-//! threshold rules, the chain's verdicts on a reading and on a range, and the [`OnAnchored`]
-//! hook.
+//! threshold rules, the chain's verdicts on a reading and on a range, the [`OnAnchored`] hook
+//! and the [`AnchorEvidence`] other pallets check readings through.
 //!
 //! Each is defined once, here, and used alike by the pallet (which stores the lists as
 //! `BoundedVec`s), its runtime API, the gateway, the examples and the fuzzer (which use `Vec`s:
@@ -10,7 +10,7 @@
 use crate::{
 	device::DeviceId,
 	groups::{Epoch, GroupId},
-	merkle::MetricId,
+	merkle::{MerkleProof, MetricId, SignedReading},
 };
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -191,6 +191,14 @@ impl ThresholdRule {
 			&& (self.min.is_some_and(|min| summary.min < min)
 				|| self.max.is_some_and(|max| summary.max > max))
 	}
+
+	/// Whether one reading's `metrics` break the rule: one of them is the rule's metric and
+	/// outside its bounds.
+	pub fn is_breached_by_reading(&self, metrics: &[crate::merkle::Metric]) -> bool {
+		metrics
+			.iter()
+			.any(|m| self.is_breached_by(&MetricSummary { id: m.id, min: m.value, max: m.value }))
+	}
 }
 
 /// A rule broken by an anchored batch.
@@ -297,18 +305,33 @@ impl From<crate::device::DeviceRefusal> for RangeCheck {
 	}
 }
 
-/// Told what each device's readings in an anchored batch showed; the obligations pallet
-/// implements it to apply SLA penalties against the terms each obligation fixed at acceptance
-/// (never against rules a party may still change).
+/// One device's part of an anchored batch, as [`OnAnchored`] hears it.
+#[derive(Clone, Copy, Debug)]
+pub struct AnchoredRange<'a, AccountId> {
+	/// The anchor.
+	pub anchor: AnchorId,
+	/// Who anchored it: a gateway's account, or a group's.
+	pub gateway: &'a AccountId,
+	/// The device.
+	pub device: &'a DeviceId,
+	/// Min and max of each metric among the device's readings in the batch.
+	pub summaries: &'a [MetricSummary],
+	/// Whether a gateway group signed the batch: its summaries are then the word of the group's
+	/// threshold of members, each of which holds the device-signed readings, not one gateway's.
+	pub endorsed: bool,
+	/// Whether the range skipped sequence numbers: readings the device signed that no anchor
+	/// will ever hold (a range may not reach back below the device's last anchored number).
+	pub gap: bool,
+}
+
+/// Told of each device's part of every anchored batch; the obligations pallet implements it to
+/// keep SLAs (a device's readings seen, group-endorsed summaries outside an SLA's bounds, gaps)
+/// against the terms each obligation fixed at acceptance (never against rules a party may still
+/// change).
 pub trait OnAnchored<AccountId> {
-	/// `gateway` anchored batch `anchor`, in which `device`'s readings spanned `summaries`;
+	/// `range.gateway` anchored batch `range.anchor`, which holds `range.device`'s readings;
 	/// returns the weight used, at most [`OnAnchored::max_weight`].
-	fn on_anchored(
-		anchor: AnchorId,
-		gateway: &AccountId,
-		device: &DeviceId,
-		summaries: &[MetricSummary],
-	) -> Weight;
+	fn on_anchored(range: AnchoredRange<'_, AccountId>) -> Weight;
 
 	/// The most weight one [`OnAnchored::on_anchored`] call may use. The anchoring pallet charges
 	/// it up front once per device in a batch and refunds what is not used.
@@ -316,13 +339,28 @@ pub trait OnAnchored<AccountId> {
 }
 
 impl<AccountId> OnAnchored<AccountId> for () {
-	fn on_anchored(_: AnchorId, _: &AccountId, _: &DeviceId, _: &[MetricSummary]) -> Weight {
+	fn on_anchored(_: AnchoredRange<'_, AccountId>) -> Weight {
 		Weight::zero()
 	}
 
 	fn max_weight() -> Weight {
 		Weight::zero()
 	}
+}
+
+/// What the anchoring pallet shows other pallets of anchored readings: the evidence an SLA claim
+/// rests on.
+pub trait AnchorEvidence {
+	/// The block anchor `anchor` was made in, if it exists.
+	fn anchored_at(anchor: AnchorId) -> Option<u64>;
+
+	/// Whether `reading` was anchored in `anchor`, as `proof` claims, and signed by the key its
+	/// device held then (the anchoring pallet's `check_reading`).
+	fn check_reading(
+		anchor: AnchorId,
+		reading: &SignedReading,
+		proof: &MerkleProof,
+	) -> ReadingCheck;
 }
 
 #[cfg(test)]

@@ -1,17 +1,19 @@
-//! Runtime tests of how the IoT pallets work together on the real runtime: an anchored batch
-//! outside an obligation's SLA bounds cuts what is owed, and the anchor pays for that work; and
-//! what state one anchored batch and one settled obligation leave behind, measured in bytes.
+//! Runtime tests of how the IoT pallets work together on the real runtime: an SLA penalty needs
+//! a reading the device signed, proven against a real anchor (a gateway's made-up summaries cost
+//! nothing), and the anchor pays for the SLA hook; a group-bound device is judged on the group's
+//! anchors; and what state one anchored batch and one settled obligation leave behind, measured
+//! in bytes.
 
 use crate::{
 	test_support::CheckedExt, AccountId, Anchoring, Devices, Obligations, Runtime,
-	RuntimeGenesisConfig, RuntimeOrigin, System, UNIT,
+	RuntimeGenesisConfig, RuntimeOrigin, System, HOURS, UNIT,
 };
 use frame_support::{assert_ok, traits::fungible::Inspect};
 use iotrust_primitives::{
 	anchoring::{MetricSummary, ThresholdRule},
 	device::{registration_payload, DeviceId, KeyScheme},
 	keypair::DeviceKeypair,
-	merkle::metric::TEMPERATURE_MILLI_C as TEMP,
+	merkle::{metric::TEMPERATURE_MILLI_C as TEMP, MerkleTree, Metric, SignedReading},
 };
 use pallet_anchoring::WeightInfo as _;
 use pallet_obligations::WeightInfo as _;
@@ -72,7 +74,11 @@ fn cold_storage(sensor: DeviceId) -> u64 {
 		due_in: 100,
 		min_score: 0,
 		device: Some(sensor),
-		sla: Some(ThresholdRule { metric: TEMP, min: None, max: Some(-15_000) }),
+		sla: Some(pallet_obligations::Sla {
+			bounds: ThresholdRule { metric: TEMP, min: None, max: Some(-15_000) },
+			max_silence: HOURS,
+		}),
+		consumers: Default::default(),
 	};
 	assert_ok!(Obligations::publish_offer(signed(Bob), terms));
 	id
@@ -105,30 +111,104 @@ fn anchor(
 	.expect("the batch anchors")
 }
 
+/// The device's readings `seqs`, signed, each at `temp`.
+fn signed_readings(
+	sensor: DeviceId,
+	seqs: core::ops::RangeInclusive<u64>,
+	temp: i64,
+) -> Vec<SignedReading> {
+	let pair = DeviceKeypair::from_seed(KeyScheme::Ed25519, [7; 32]).expect("any seed; qed");
+	let genesis = Devices::genesis_hash();
+	seqs.map(|seq| {
+		let mut r = SignedReading {
+			device: sensor,
+			seq,
+			timestamp_ms: seq,
+			metrics: vec![Metric { id: TEMP, value: temp }],
+			signature: iotrust_primitives::device::DeviceSignature::Ed25519([0; 64]),
+		};
+		r.signature = pair.sign(&r.payload(&genesis));
+		r
+	})
+	.collect()
+}
+
 #[test]
-fn a_batch_outside_the_sla_bounds_cuts_an_obligation() {
+fn attack_a_gateways_made_up_breaches_cost_nothing_the_devices_reading_does() {
 	ext().execute_with(|| {
 		// Bob provides cold storage monitored by his sensor; Charlie is its gateway.
 		let sensor = device(Bob, Charlie);
 		let offer = cold_storage(sensor);
 		let request = Request::<Runtime> { offer, amount: 20 * UNIT, note: Default::default() };
 		assert_ok!(Obligations::create(signed(Alice), request, None));
+		// Taking the SLA slot held a 10% bond from Alice.
+		assert_eq!(pallet_obligations::Obligations::<Runtime>::get(0).unwrap().bond, 2 * UNIT);
 
-		// A batch that ran too warm.
-		let post = anchor(Charlie, 0, sensor, 0, 9, -9_000);
+		// The attack: the sensor's gateway anchors ten one-reading batches that ran too warm,
+		// with a made-up root. No reading the sensor signed is behind them: nothing counts.
+		for batch in 0..10 {
+			let post = anchor(Charlie, batch, sensor, batch, batch, -9_000);
+			// Each anchor paid for its own work and one SLA hook that examined one obligation.
+			let expected = <Runtime as pallet_anchoring::Config>::WeightInfo::anchor(1, 1)
+				.saturating_add(<Runtime as pallet_obligations::Config>::WeightInfo::on_anchored(
+					1,
+				));
+			assert_eq!(post.actual_weight, Some(expected));
+		}
+		let o = pallet_obligations::Obligations::<Runtime>::get(0).unwrap();
+		assert_eq!((o.penalty, o.breaches), (0, 0));
 
+		// The sensor's own readings, one too warm, anchored in a real tree: the consumer claims
+		// the warm one with its proof, and the penalty applies.
+		let readings = signed_readings(sensor, 10..=13, -18_000);
+		let mut readings = readings;
+		readings[2] = signed_readings(sensor, 12..=12, -9_000).remove(0);
+		let tree = MerkleTree::new(readings.iter().map(|r| r.leaf_hash()).collect()).unwrap();
+		let range = pallet_anchoring::DeviceRange {
+			device: sensor,
+			first: 10,
+			last: 13,
+			summaries: vec![MetricSummary { id: TEMP, min: -18_000, max: -9_000 }]
+				.try_into()
+				.unwrap(),
+		};
+		assert_ok!(Anchoring::anchor(
+			signed(Charlie),
+			10,
+			tree.root(),
+			4,
+			0,
+			1,
+			vec![range].try_into().unwrap()
+		));
+		let warm = readings[2].clone();
+		// A reading within bounds is no breach; the warm one with another's proof fails.
+		assert!(Obligations::claim_breach(
+			signed(Alice),
+			0,
+			10,
+			readings[1].clone(),
+			tree.proof(1).unwrap()
+		)
+		.is_err());
+		assert!(Obligations::claim_breach(
+			signed(Alice),
+			0,
+			10,
+			warm.clone(),
+			tree.proof(1).unwrap()
+		)
+		.is_err());
+		assert_ok!(Obligations::claim_breach(signed(Alice), 0, 10, warm, tree.proof(2).unwrap()));
 		let o = pallet_obligations::Obligations::<Runtime>::get(0).unwrap();
 		assert_eq!((o.penalty, o.breaches, o.status), (2 * UNIT, 1, Status::Pending));
 		assert_eq!(Obligations::remaining_credit(&acc(Alice)), 100 * UNIT - 18 * UNIT);
-		// The anchor paid for its own work and one SLA hook that examined one obligation.
-		let expected = <Runtime as pallet_anchoring::Config>::WeightInfo::anchor(1, 1)
-			.saturating_add(<Runtime as pallet_obligations::Config>::WeightInfo::on_anchored(1));
-		assert_eq!(post.actual_weight, Some(expected));
 
-		// Alice pays what is left (and burns 2% of it); Bob gets 18.
+		// Alice pays what is left (and burns 2% of it); Bob gets 18; her bond comes back.
 		let before = crate::Balances::balance(&acc(Bob));
 		assert_ok!(Obligations::pay(signed(Alice), 0, 18 * UNIT));
 		assert_eq!(crate::Balances::balance(&acc(Bob)), before + 18 * UNIT);
+		assert_eq!(pallet_obligations::Obligations::<Runtime>::get(0).unwrap().bond, 0);
 		assert!(crate::Reputation::score_of(&acc(Alice)) > 500);
 		assert_eq!(
 			<crate::Reputation as iotrust_primitives::reputation::CreditLimit<_, _>>::credit_limit(

@@ -75,10 +75,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("iotrust"),
 	impl_name: alloc::borrow::Cow::Borrowed("iotrust"),
 	authoring_version: 1,
-	spec_version: 108,
+	spec_version: 109,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 3,
+	transaction_version: 4,
 	system_version: 1,
 };
 
@@ -135,9 +135,11 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 ///
 /// - spec 106: groups v0 → v1, each gateway's groups indexed.
 /// - spec 108: reputation v1 → v2, each record keeps what its forgotten counterparties were paid.
+/// - spec 109: obligations v1 → v2, SLAs with a longest silence, named consumers, bonds.
 type Migrations = (
 	pallet_groups::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_reputation::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_obligations::migrations::v2::MigrateV1ToV2<Runtime>,
 );
 
 /// Executive: handles dispatch to the various modules.

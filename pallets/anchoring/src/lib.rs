@@ -51,7 +51,10 @@ use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::*;
 pub use iotrust_primitives::anchoring::{Anchor, AnchorHeader, DeviceRange};
 use iotrust_primitives::{
-	anchoring::{AnchorId, GroupAnchor, MetricSummary, OnAnchored, RuleBreach, ThresholdRule},
+	anchoring::{
+		AnchorEvidence, AnchorId, AnchoredRange, GroupAnchor, MetricSummary, OnAnchored,
+		RuleBreach, ThresholdRule,
+	},
 	device::{DeviceId, DeviceRegistry},
 	groups::{Endorsement, Epoch, GatewayGroups, GroupId, GroupRefusal, GroupSignature},
 	merkle::{verify_proof, MerkleProof, SignedReading},
@@ -280,7 +283,7 @@ pub mod pallet {
 		/// `InvalidSummary`, `DeviceNotActive`, `NotDeviceGateway`, `SequenceReplay`,
 		/// `SequenceExhausted`, `Overflow`. Emits [`Event::Anchored`], a [`Event::SequenceGap`] per device that
 		/// skipped numbers, and a [`Event::RuleBreached`] per broken rule; hands each device's
-		/// summaries to [`Config::OnAnchored`].
+		/// range (its summaries, whether it skipped numbers) to [`Config::OnAnchored`].
 		#[pallet::call_index(0)]
 		#[pallet::weight(Pallet::<T>::anchor_weight(
 			ranges.len() as u32,
@@ -298,7 +301,7 @@ pub mod pallet {
 			let gateway = ensure_signed(origin)?;
 			let (devices, summaries) = (ranges.len() as u32, Self::summary_count(&ranges));
 			let header = AnchorHeader { batch, root, reading_count, from_ms, to_ms };
-			let (_, hooks) = Self::do_anchor(gateway, header, ranges)?;
+			let (_, hooks) = Self::do_anchor(gateway, header, ranges, false)?;
 			Ok(Some(T::WeightInfo::anchor(devices, summaries).saturating_add(hooks)).into())
 		}
 
@@ -350,7 +353,7 @@ pub mod pallet {
 			);
 			ensure!(batch == Self::next_group_batch(&account)?, Error::<T>::NotNextBatch);
 			let (devices, summaries) = (ranges.len() as u32, Self::summary_count(&ranges));
-			let (id, hooks) = Self::do_anchor(account, header, ranges)?;
+			let (id, hooks) = Self::do_anchor(account, header, ranges, true)?;
 			Endorsements::<T>::insert(id, Endorsement { group, epoch });
 			Self::deposit_event(Event::GroupAnchored { anchor: id, group, epoch });
 			Ok(Some(T::WeightInfo::anchor_as_group(devices, summaries).saturating_add(hooks))
@@ -426,6 +429,7 @@ impl<T: Config> Pallet<T> {
 		gateway: T::AccountId,
 		header: AnchorHeader,
 		ranges: RangesOf<T>,
+		endorsed: bool,
 	) -> Result<(AnchorId, Weight), DispatchError> {
 		let AnchorHeader { batch, root, reading_count, from_ms, to_ms } = header;
 		ensure!(
@@ -473,10 +477,12 @@ impl<T: Config> Pallet<T> {
 			DeviceAnchors::<T>::insert(range.device, id.to_be_bytes(), ());
 		}
 		let breaches = Self::breaches(id, &ranges);
-		let observed: Vec<(DeviceId, Vec<MetricSummary>)> = ranges
+		let observed: Vec<(DeviceId, Vec<MetricSummary>, bool)> = ranges
 			.iter()
-			.filter(|r| !r.summaries.is_empty())
-			.map(|r| (r.device, r.summaries.to_vec()))
+			.map(|r| {
+				let gap = gaps.iter().any(|(device, ..)| *device == r.device);
+				(r.device, r.summaries.to_vec(), gap)
+			})
 			.collect();
 		Anchors::<T>::insert(
 			id,
@@ -505,9 +511,16 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::RuleBreached { breach });
 		}
 		let mut hooks = Weight::zero();
-		for (device, summaries) in observed {
-			hooks =
-				hooks.saturating_add(T::OnAnchored::on_anchored(id, &gateway, &device, &summaries));
+		for (device, summaries, gap) in observed {
+			let range = AnchoredRange {
+				anchor: id,
+				gateway: &gateway,
+				device: &device,
+				summaries: &summaries,
+				endorsed,
+				gap,
+			};
+			hooks = hooks.saturating_add(T::OnAnchored::on_anchored(range));
 		}
 		Ok((id, hooks))
 	}
@@ -619,6 +632,20 @@ impl<T: Config> Pallet<T> {
 		} else {
 			ReadingCheck::BadSignature
 		}
+	}
+}
+
+impl<T: Config> AnchorEvidence for Pallet<T> {
+	fn anchored_at(anchor: AnchorId) -> Option<u64> {
+		Anchors::<T>::get(anchor).map(|a| a.anchored_at.unique_saturated_into())
+	}
+
+	fn check_reading(
+		anchor: AnchorId,
+		reading: &SignedReading,
+		proof: &MerkleProof,
+	) -> ReadingCheck {
+		Self::check_reading(anchor, reading, proof)
 	}
 }
 

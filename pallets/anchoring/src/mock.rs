@@ -5,7 +5,7 @@ use crate as pallet_anchoring;
 use core::cell::RefCell;
 use frame_support::{derive_impl, traits::ConstU32};
 use iotrust_primitives::{
-	anchoring::{AnchorId, MetricSummary, OnAnchored},
+	anchoring::{AnchorId, AnchoredRange, MetricSummary, OnAnchored},
 	device::{
 		keys_in_effect, DeviceId, DeviceRefusal, DeviceRegistry, DeviceSignature, DeviceStatus,
 		KeyPeriod, KeyScheme, Signer,
@@ -57,8 +57,9 @@ pub struct MockDevice {
 	pub keys: Vec<KeyPeriod<u64>>,
 }
 
-/// One call of the [`OnAnchored`] hook: anchor, gateway, device, summaries.
-pub type Heard = (AnchorId, u64, DeviceId, Vec<MetricSummary>);
+/// One call of the [`OnAnchored`] hook: anchor, gateway, device, summaries, whether a group
+/// signed it, whether the range skipped numbers.
+pub type Heard = (AnchorId, u64, DeviceId, Vec<MetricSummary>, bool, bool);
 
 /// A gateway group in the mock: its member gateways, its account, its active key if any.
 #[derive(Clone)]
@@ -163,13 +164,9 @@ pub fn group_pair() -> sp_core::ed25519::Pair {
 
 pub struct RecordAnchored;
 impl OnAnchored<u64> for RecordAnchored {
-	fn on_anchored(
-		anchor: AnchorId,
-		gateway: &u64,
-		device: &DeviceId,
-		summaries: &[MetricSummary],
-	) -> Weight {
-		HEARD.with(|h| h.borrow_mut().push((anchor, *gateway, *device, summaries.to_vec())));
+	fn on_anchored(r: AnchoredRange<'_, u64>) -> Weight {
+		let heard = (r.anchor, *r.gateway, *r.device, r.summaries.to_vec(), r.endorsed, r.gap);
+		HEARD.with(|h| h.borrow_mut().push(heard));
 		Weight::from_parts(1_000, 10)
 	}
 

@@ -252,16 +252,25 @@ fn a_breach_raises_an_event() {
 }
 
 #[test]
-fn every_device_summary_is_handed_to_the_hook_with_its_gateway() {
+fn every_device_range_is_handed_to_the_hook_with_its_gateway_and_gap() {
 	ExtBuilder.build_and_execute(|| {
 		let mut silent = range(2, 0, 0, (0, 0));
 		silent.summaries = Default::default();
-		assert_ok!(anchor(1, vec![range(1, 0, 9, (-3, 4)), silent]));
-		// The device without summaries is not handed over; rules play no part.
+		assert_ok!(anchor(1, vec![range(1, 0, 9, (-3, 4)), silent.clone()]));
+		// A device without summaries is handed over too (it was seen); rules play no part; no
+		// group signed the batch.
+		let summary = vec![MetricSummary { id: TEMP, min: -3, max: 4 }];
 		assert_eq!(
 			heard(),
-			vec![(0, GATEWAY, device(1), vec![MetricSummary { id: TEMP, min: -3, max: 4 }])]
+			vec![
+				(0, GATEWAY, device(1), summary, false, false),
+				(0, GATEWAY, device(2), vec![], false, false)
+			]
 		);
+		// Device 1 skips 10..=14: the hook hears of the gap, device 2 follows on.
+		assert_ok!(anchor(2, vec![range(1, 15, 15, (0, 0)), range(2, 1, 1, (0, 0))]));
+		let gaps: Vec<bool> = heard()[2..].iter().map(|h| h.5).collect();
+		assert_eq!(gaps, vec![true, false]);
 	});
 }
 
@@ -288,8 +297,12 @@ fn anchor_charges_a_hook_per_device_and_refunds_the_unused() {
 		);
 		let post =
 			Anchoring::anchor(RuntimeOrigin::signed(GATEWAY), 1, H256::zero(), 2, 0, 0, r).unwrap();
-		// One device had summaries: one hook call is paid for, the other refunded.
-		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::anchor(2, 1).saturating_add(hook)));
+		// Both devices were heard of: both hook calls are paid for (the mock's hook uses its
+		// most; the obligations pallet's uses less for a device no SLA watches).
+		assert_eq!(
+			post.actual_weight,
+			Some(<() as WeightInfo>::anchor(2, 1).saturating_add(hook.saturating_mul(2)))
+		);
 	});
 }
 
@@ -610,8 +623,8 @@ fn a_group_anchor_is_taken_with_the_groups_signature_and_names_it() {
 			Some(iotrust_primitives::groups::Endorsement { group: 0, epoch: 1 })
 		);
 		assert_eq!(LastSeq::<Test>::get(device(7)), Some(2));
-		// The hook hears the group's account as the gateway.
-		assert_eq!(heard()[0].1, GROUP_ACCOUNT);
+		// The hook hears the group's account as the gateway, and that the group signed.
+		assert_eq!((heard()[0].1, heard()[0].4), (GROUP_ACCOUNT, true));
 		let proof = merkle_proof(&leaves, 1).unwrap();
 		assert_eq!(
 			Anchoring::check_reading(0, &readings[1], &proof),

@@ -8,7 +8,7 @@ use alloc::vec;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Hooks};
 use frame_system::RawOrigin;
-use iotrust_primitives::merkle::metric;
+use iotrust_primitives::{anchoring::MetricSummary, merkle::metric};
 
 const TEMP: u16 = metric::TEMPERATURE_MILLI_C;
 
@@ -65,8 +65,33 @@ fn sla_terms<T: Config>(provider: &T::AccountId, index: u32) -> OfferTerms<T> {
 		due_in: 10u32.into(),
 		min_score: 0,
 		device: Some(device),
-		sla: Some(ThresholdRule { metric: TEMP, min: None, max: Some(0) }),
+		sla: Some(Sla {
+			bounds: ThresholdRule { metric: TEMP, min: None, max: Some(0) },
+			max_silence: 1u32.into(),
+		}),
+		consumers: BoundedVec::new(),
 	}
+}
+
+/// The most consumers an offer may name, `last` the last of them.
+fn named<T: Config>(last: &T::AccountId) -> BoundedVec<T::AccountId, T::MaxNamedConsumers> {
+	let mut list: Vec<T::AccountId> =
+		(1..T::MaxNamedConsumers::get()).map(|i| account("named", i, 0)).collect();
+	list.push(last.clone());
+	list.try_into().expect("exactly the bound; qed")
+}
+
+/// A pending obligation of a seasoned consumer under `provider`'s SLA offer on its device
+/// number 1, paid all but one unit so that one penalty forfeits it (the dearest outcome).
+fn nearly_paid<T: Config>(provider: &T::AccountId) -> Result<ObligationId, BenchmarkError> {
+	let consumer = funded::<T>("consumer", 0);
+	seasoned::<T>(&consumer);
+	let offer = sla_offer::<T>(provider, 1)?;
+	let id = pending::<T>(&consumer, offer, 1)?[0];
+	let owed = Obligations::<T>::get(id).ok_or(BenchmarkError::Weightless)?.remaining();
+	Pallet::<T>::pay(RawOrigin::Signed(consumer).into(), id, owed.saturating_sub(1u32.into()))
+		.map_err(|_| BenchmarkError::Stop("pay"))?;
+	Ok(id)
 }
 
 /// `provider`'s SLA offer on its device number `index`.
@@ -108,7 +133,7 @@ mod benchmarks {
 		for _ in 1..T::MaxOffersPerProvider::get() {
 			sla_offer::<T>(&provider, 1)?;
 		}
-		let terms = sla_terms::<T>(&provider, 1);
+		let terms = OfferTerms { consumers: named::<T>(&provider), ..sla_terms::<T>(&provider, 1) };
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(provider.clone()), terms);
@@ -132,7 +157,8 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// With a consumer device, under an SLA offer whose watch list is one short of full.
+	/// With a consumer device, under an SLA offer whose watch list is one short of full and
+	/// which names the most consumers, the caller last.
 	#[benchmark]
 	fn create() -> Result<(), BenchmarkError> {
 		let consumer = funded::<T>("consumer", 0);
@@ -142,6 +168,11 @@ mod benchmarks {
 		let offer = sla_offer::<T>(&provider, 1)?;
 		let full = T::MaxSlaPerDevice::get();
 		pending::<T>(&consumer, offer, full - 1)?;
+		Offers::<T>::mutate(offer, |o| {
+			if let Some(o) = o {
+				o.terms.consumers = named::<T>(&consumer);
+			}
+		});
 		let consumer_device = T::BenchmarkHelper::signing_device(2, &consumer, &gateway);
 		let request = Request::<T> { offer, amount: amount::<T>(&consumer), note: note::<T>() };
 
@@ -330,15 +361,74 @@ mod benchmarks {
 		let device = sla_terms::<T>(&provider, 1).device.ok_or(BenchmarkError::Weightless)?;
 		let gateway: T::AccountId = account("gateway", 0, 0);
 		let summaries = [MetricSummary { id: TEMP, min: 1, max: 1 }];
+		let range = AnchoredRange {
+			anchor: 1,
+			gateway: &gateway,
+			device: &device,
+			summaries: &summaries,
+			endorsed: true,
+			gap: false,
+		};
 
 		#[block]
 		{
-			<Pallet<T> as OnAnchored<T::AccountId>>::on_anchored(1, &gateway, &device, &summaries);
+			<Pallet<T> as OnAnchored<T::AccountId>>::on_anchored(range);
 		}
 
 		for id in ids {
 			assert_eq!(Obligations::<T>::get(id).map(|o| o.status), Some(Status::Forfeited));
 		}
+		Ok(())
+	}
+
+	/// A reading of the most metrics, signed with the dearest scheme, proven 32 levels deep,
+	/// that forfeits a nearly paid obligation.
+	#[benchmark]
+	fn claim_breach() -> Result<(), BenchmarkError> {
+		use iotrust_primitives::merkle::{node_hash, Metric};
+		let provider = funded::<T>("provider", 0);
+		let id = nearly_paid::<T>(&provider)?;
+		let device = sla_terms::<T>(&provider, 1).device.ok_or(BenchmarkError::Weightless)?;
+		let metrics = (0..T::MaxReadingMetrics::get())
+			.map(|i| Metric { id: TEMP.saturating_add(i as u16), value: 1 })
+			.collect();
+		let mut reading = SignedReading {
+			device,
+			seq: 0,
+			timestamp_ms: 0,
+			metrics,
+			signature: DeviceSignature::Ed25519([0; 64]),
+		};
+		let genesis = sp_core::H256::from_slice(Pallet::<T>::genesis_hash().as_ref());
+		reading.signature = T::BenchmarkHelper::sign(1, &reading.payload(&genesis));
+		let siblings: Vec<sp_core::H256> = (0..crate::features::sla::MAX_PROOF_DEPTH as u8)
+			.map(sp_core::H256::repeat_byte)
+			.collect();
+		let root = siblings.iter().fold(reading.leaf_hash(), |hash, s| node_hash(&hash, s));
+		let gateway: T::AccountId = account("gateway", 0, 0);
+		let anchor = T::BenchmarkHelper::anchor(&gateway, device, 0, root, u32::MAX);
+		let proof = MerkleProof { index: 0, leaf_count: u32::MAX, siblings };
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(provider), id, anchor, reading, proof);
+
+		assert_eq!(Obligations::<T>::get(id).map(|o| o.status), Some(Status::Forfeited));
+		Ok(())
+	}
+
+	/// A silence that forfeits a nearly paid obligation.
+	#[benchmark]
+	fn claim_silence() -> Result<(), BenchmarkError> {
+		let provider = funded::<T>("provider", 0);
+		let id = nearly_paid::<T>(&provider)?;
+		frame_system::Pallet::<T>::set_block_number(
+			frame_system::Pallet::<T>::block_number().saturating_add(5u32.into()),
+		);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(provider), id);
+
+		assert_eq!(Obligations::<T>::get(id).map(|o| o.status), Some(Status::Forfeited));
 		Ok(())
 	}
 

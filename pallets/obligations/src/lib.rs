@@ -20,13 +20,37 @@
 //!
 //! ## SLAs
 //!
-//! An offer's SLA bounds one metric of the provider's own serving device; the bounds are copied
-//! into each obligation when it is accepted, so neither party can change them afterwards. Each
-//! anchored batch of that device whose summary leaves the bounds (reported through
-//! [`OnAnchored`]) cuts what is owed by [`Config::SlaPenalty`] of the amount, once per batch,
-//! while the obligation is pending and not yet due — but only if the batch's gateway is not the
-//! consumer and the device still belongs to the provider. An obligation whose penalties leave
-//! nothing to pay is forfeited, never "fulfilled on time".
+//! An offer's SLA ([`Sla`]) bounds one metric of the provider's own serving device and says how
+//! long the device may go unobserved; it is copied into each obligation when it is accepted, so
+//! neither party can change it afterwards. A penalty needs evidence the chain checks itself,
+//! never one gateway's word; each breach cuts what is owed by [`Config::SlaPenalty`] of the
+//! amount while the obligation is pending, and an anchor counts once:
+//!
+//! - **a reading** ([`Pallet::claim_breach`]): a reading the device signed, outside the bounds,
+//!   with its Merkle proof against an anchor made during the term, submitted within
+//!   [`Config::DisputeWindow`] blocks of that anchor (checked through [`AnchorEvidence`]: leaf of
+//!   the anchored root, in the device's range, signed by the key the device held);
+//! - **a group's summary**: a batch a gateway group signed whose summary of the device leaves
+//!   the bounds (the group's threshold of members each checked the device-signed readings);
+//! - **a gap**: a batch in which the device's sequence numbers skip ahead, anchored by a gateway
+//!   other than the consumer — readings the device signed that no anchor will ever hold;
+//! - **silence** ([`Pallet::claim_silence`]): no reading of the device anchored for longer than
+//!   the SLA's `max_silence` during the term — whether the device stopped, its owner suspended,
+//!   revoked or rebound it, or its gateway stopped anchoring.
+//!
+//! Evidence is the device's, so it counts whoever owns the device or whichever gateway serves it
+//! after acceptance: transferring or rebinding the device hides nothing, and suspending it is
+//! silence. What remains on trust: the gateway the *provider* binds its device to could anchor
+//! made-up ranges that keep the device looking observed while withholding its real readings;
+//! bind the device to a gateway group (which anchors only readings its members hold, signed by
+//! the device) to remove that trust too. An obligation whose penalties leave nothing to pay is
+//! forfeited, never "fulfilled on time".
+//!
+//! SLA slots are few ([`Config::MaxSlaPerDevice`] per device), so taking one costs: accepting an
+//! SLA obligation holds a bond of [`Config::SlaBond`] of its amount from the consumer, returned
+//! when it is paid or forfeited, paid to the provider (up to what is left unpaid) when the
+//! provider cancels it or it defaults. A provider may also name the only consumers an offer
+//! accepts.
 //!
 //! ## Calls
 //!
@@ -37,6 +61,8 @@
 //!   offer, with the device's signature.
 //! - [`Pallet::pay`]: the consumer pays, in full or in part, and burns the credit fee.
 //! - [`Pallet::cancel`]: the provider forgives what is left.
+//! - [`Pallet::claim_breach`] / [`Pallet::claim_silence`]: anyone shows an SLA breach with
+//!   evidence the chain checks.
 //! - [`Pallet::mark_defaulted`]: anyone marks an overdue obligation defaulted once its grace
 //!   period is over; `on_idle` does the same in a bounded sweep.
 //! - [`Pallet::archive`]: anyone removes a closed obligation once the retention period is over,
@@ -52,6 +78,7 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod features;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -72,8 +99,9 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use iotrust_primitives::{
-	anchoring::{AnchorId, MetricSummary, OnAnchored, ThresholdRule},
+	anchoring::{AnchorEvidence, AnchorId, AnchoredRange, OnAnchored, ReadingCheck, ThresholdRule},
 	device::{obligation_payload, DeviceId, DeviceRefusal, DeviceRegistry, DeviceSignature},
+	merkle::{MerkleProof, SignedReading},
 	reputation::{CreditLimit, Outcome, ReputationSink, Settlement},
 };
 use sp_runtime::{
@@ -96,15 +124,25 @@ pub trait BenchmarkHelper<AccountId> {
 	fn signing_device(index: u32, owner: &AccountId, gateway: &AccountId) -> DeviceId;
 	/// The signature of device number `index` over `payload`.
 	fn sign(index: u32, payload: &[u8]) -> DeviceSignature;
+	/// `gateway` anchors, now, a batch with root `root` of `leaf_count` readings: `device`'s
+	/// numbers from `first` on. Returns the anchor's id.
+	fn anchor(
+		gateway: &AccountId,
+		device: DeviceId,
+		first: u64,
+		root: sp_core::H256,
+		leaf_count: u32,
+	) -> AnchorId;
 }
 
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
 
-	/// 1: obligations are accepted under offers, hold deposits, and copy their SLA bounds
-	/// (0: consumer-made terms).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// 2: an SLA is an [`Sla`] (bounds and the longest silence), offers may name consumers, SLA
+	/// obligations hold a bond and judge silence (1: an SLA was its bounds; 0: consumer-made
+	/// terms).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -117,6 +155,8 @@ pub mod pallet {
 		OfferDeposit,
 		/// A consumer's deposit for an obligation, until it is archived.
 		ObligationDeposit,
+		/// A consumer's bond for an SLA obligation, while it is pending.
+		SlaBond,
 	}
 
 	#[pallet::config]
@@ -137,6 +177,9 @@ pub mod pallet {
 
 		/// How much a consumer may owe at once, and its score.
 		type Credit: CreditLimit<Self::AccountId, BalanceOf<Self>>;
+
+		/// Anchored readings: what SLA breach claims are checked against.
+		type Anchors: AnchorEvidence;
 
 		/// Blocks after the due block before an unpaid obligation may be marked defaulted, until
 		/// [`Config::AdminOrigin`] sets another with [`Pallet::set_grace_period`].
@@ -166,6 +209,22 @@ pub mod pallet {
 		/// The share of an obligation's amount one SLA breach takes off.
 		#[pallet::constant]
 		type SlaPenalty: Get<Perbill>;
+
+		/// The share of an SLA obligation's amount held from the consumer while it is pending.
+		#[pallet::constant]
+		type SlaBond: Get<Perbill>;
+
+		/// Blocks after an anchor during which a reading in it may be claimed as an SLA breach.
+		#[pallet::constant]
+		type DisputeWindow: Get<BlockNumberFor<Self>>;
+
+		/// The most metrics a reading claimed as a breach may carry.
+		#[pallet::constant]
+		type MaxReadingMetrics: Get<u32>;
+
+		/// The most consumers an offer may name.
+		#[pallet::constant]
+		type MaxNamedConsumers: Get<u32>;
 
 		/// Held from a provider for each standing offer.
 		#[pallet::constant]
@@ -261,6 +320,11 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// The block each SLA device's readings were last anchored in, kept while an SLA watches it.
+	#[pallet::storage]
+	pub type SlaSeen<T: Config> =
+		StorageMap<_, Blake2_128Concat, DeviceId, BlockNumberFor<T>, OptionQuery>;
+
 	/// How many obligations each device has asked for through its gateway: the nonce its next
 	/// request signs.
 	#[pallet::storage]
@@ -296,8 +360,10 @@ pub mod pallet {
 		Cancelled { id: ObligationId, forgiven: BalanceOf<T> },
 		/// The consumer did not pay in time.
 		Defaulted { id: ObligationId, unpaid: BalanceOf<T> },
-		/// An SLA breach in batch `anchor` cut what is owed by `cut`.
-		PenaltyApplied { id: ObligationId, anchor: AnchorId, cut: BalanceOf<T> },
+		/// An SLA breach, shown by `breach`, cut what is owed by `cut`.
+		PenaltyApplied { id: ObligationId, breach: Breach<BlockNumberFor<T>>, cut: BalanceOf<T> },
+		/// A bond was settled: `to_provider` of it paid to the provider, the rest released.
+		BondSettled { id: ObligationId, to_provider: BalanceOf<T> },
 		/// SLA penalties took all that was left to pay.
 		Forfeited { id: ObligationId, penalty: BalanceOf<T> },
 		/// A closed obligation was removed from storage and its deposit released.
@@ -344,6 +410,36 @@ pub mod pallet {
 		BadDeviceSignature,
 		/// The SLA device already holds the most pending obligations it may.
 		TooManySlaObligations,
+		/// The offer names its consumers, and the caller is not one of them.
+		NotNamedConsumer,
+		/// An SLA's longest silence is zero or beyond `MaxDueIn`.
+		InvalidSilence,
+		/// The obligation has no SLA.
+		NoSla,
+		/// The reading is not of the obligation's serving device.
+		NotServingDevice,
+		/// No anchor has that id.
+		UnknownAnchor,
+		/// The anchor was made before the obligation was accepted or after it fell due.
+		OutsideTerm,
+		/// The anchor is older than the dispute window.
+		DisputeWindowOver,
+		/// A breach in this anchor, or a later one, was already counted: claims go in anchor
+		/// order, and an anchor counts once.
+		BreachAlreadyCounted,
+		/// The reading is within the SLA's bounds.
+		NotABreach,
+		/// The reading carries more metrics, or the proof more levels, than a claim may.
+		EvidenceTooLarge,
+		/// The anchor holds no range of the device that contains the reading's sequence number.
+		ReadingNotInRange,
+		/// The proof does not lead from the reading to the anchored root.
+		BadProof,
+		/// The reading is not signed by the key its device held when it was anchored.
+		BadReadingSignature,
+		/// The serving device has not been silent for longer than the SLA allows, or the silence
+		/// would end after the obligation fell due.
+		NotSilent,
 		/// No obligation has that id.
 		UnknownObligation,
 		/// The obligation is no longer pending.
@@ -390,6 +486,7 @@ pub mod pallet {
 			assert!(T::MaxSweep::get() > 0, "the sweep must make progress");
 			assert!(!T::MinAmount::get().is_zero(), "obligations must be worth something");
 			assert!(T::MaxOffersPerProvider::get() > 0, "a provider must be able to offer");
+			assert!(!T::DisputeWindow::get().is_zero(), "a breach must be claimable");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -405,9 +502,10 @@ pub mod pallet {
 		///
 		/// Origin: signed, the consumer. `consumer_device`, if given, must be an active device of
 		/// the caller. Checks the offer's amount bounds and minimum score, that the offer's device
-		/// is still the provider's and active, that an SLA slot is free, and the caller's credit.
-		/// Holds [`Config::ObligationDeposit`] from the caller. Fails with `UnknownOffer`,
-		/// `SelfObligation`, `AmountOutOfRange`, `ScoreTooLow`, `DeviceNotActive`,
+		/// is still the provider's and active, that an SLA slot is free, that the offer names the
+		/// caller if it names anyone, and the caller's credit. Holds [`Config::ObligationDeposit`]
+		/// from the caller, and [`Config::SlaBond`] of the amount for an SLA. Fails with
+		/// `UnknownOffer`, `NotNamedConsumer`, `SelfObligation`, `AmountOutOfRange`, `ScoreTooLow`, `DeviceNotActive`,
 		/// `NotDeviceOwner`, `TooManySlaObligations`, `CreditLimitExceeded`, `Overflow`, or the
 		/// currency's error if the deposit cannot be held. Emits [`Event::Created`].
 		#[pallet::call_index(0)]
@@ -458,11 +556,12 @@ pub mod pallet {
 			Self::do_pay(who, id, amount)
 		}
 
-		/// Forgive what is left of obligation `id`.
+		/// Forgive what is left of obligation `id`. An SLA obligation's bond pays the provider up
+		/// to what is forgiven (a slot held and then let go costs its holder).
 		///
 		/// Origin: signed, the provider. Fails with `UnknownObligation`, `NotProvider`,
 		/// `NotPending`. Reports the outcome as cancelled (neither good nor bad for the
-		/// consumer). Emits [`Event::Cancelled`].
+		/// consumer). Emits [`Event::Cancelled`], and [`Event::BondSettled`] for a bond.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::cancel())]
 		pub fn cancel(origin: OriginFor<T>, id: ObligationId) -> DispatchResult {
@@ -494,10 +593,11 @@ pub mod pallet {
 		/// Publish a standing offer: requests that match `terms` are accepted at once.
 		///
 		/// Origin: signed, the provider. `terms.device`, if given, must be the caller's active
-		/// device; an SLA needs it, and bounds with at least one side, the lower not above the
-		/// upper. Holds [`Config::OfferDeposit`]. Fails with `InvalidAmountRange` (below
-		/// `MinAmount` or inverted), `InvalidDueIn`, `InvalidScore`, `SlaWithoutDevice`,
-		/// `InvalidSla`, `DeviceNotActive`, `NotDeviceOwner`, `TooManyOffers`, `Overflow`, or the
+		/// device; an SLA needs it, bounds with at least one side, the lower not above the
+		/// upper, and a longest silence from 1 to `MaxDueIn` blocks. Holds
+		/// [`Config::OfferDeposit`]. Fails with `InvalidAmountRange` (below `MinAmount` or
+		/// inverted), `InvalidDueIn`, `InvalidScore`, `SlaWithoutDevice`, `InvalidSla`,
+		/// `InvalidSilence`, `DeviceNotActive`, `NotDeviceOwner`, `TooManyOffers`, `Overflow`, or the
 		/// currency's error if the deposit cannot be held. Emits [`Event::OfferPublished`].
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::publish_offer())]
@@ -539,6 +639,48 @@ pub mod pallet {
 		pub fn set_retention(origin: OriginFor<T>, blocks: BlockNumberFor<T>) -> DispatchResult {
 			Self::do_set_retention(origin, blocks)
 		}
+
+		/// Show that obligation `id`'s serving device breached its SLA: `reading`, signed by the
+		/// device and outside the SLA's bounds, was anchored in `anchor` as `proof` shows. The
+		/// anchor must have been made during the term (from acceptance to the due block) at
+		/// most [`Config::DisputeWindow`] blocks ago, and come after the last anchor a breach
+		/// was counted from. Cuts what is owed by [`Config::SlaPenalty`] of the amount;
+		/// forfeits the obligation if nothing is left.
+		///
+		/// Origin: signed, anyone (the consumer, or a watcher on its behalf). Fails with
+		/// `EvidenceTooLarge`, `UnknownObligation`, `NotPending`, `NoSla`, `NotServingDevice`,
+		/// `UnknownAnchor`, `OutsideTerm`, `DisputeWindowOver`, `BreachAlreadyCounted`,
+		/// `NotABreach`, `ReadingNotInRange`, `BadProof`, `BadReadingSignature`. Emits
+		/// [`Event::PenaltyApplied`], and [`Event::Forfeited`] when nothing is left.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::claim_breach())]
+		pub fn claim_breach(
+			origin: OriginFor<T>,
+			id: ObligationId,
+			anchor: AnchorId,
+			reading: SignedReading,
+			proof: MerkleProof,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_claim_breach(id, anchor, reading, proof)
+		}
+
+		/// Show that obligation `id`'s serving device went unobserved for longer than its SLA
+		/// allows: no reading of it was anchored for more than the SLA's `max_silence` blocks,
+		/// counted from the later of its last anchor and where silence was last judged (at first
+		/// the obligation's acceptance), and the stretch ended by the due block. Each stretch
+		/// counts once: the next one starts where this one ended. Cuts what is owed by
+		/// [`Config::SlaPenalty`] of the amount.
+		///
+		/// Origin: signed, anyone. Fails with `UnknownObligation`, `NotPending`, `NoSla`,
+		/// `NotSilent`, `Overflow`. Emits [`Event::PenaltyApplied`], and [`Event::Forfeited`]
+		/// when nothing is left.
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::claim_silence())]
+		pub fn claim_silence(origin: OriginFor<T>, id: ObligationId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_claim_silence(id)
+		}
 	}
 }
 
@@ -551,7 +693,9 @@ impl<T: Config> Pallet<T> {
 	/// Check the pallet's invariants:
 	/// - each consumer's [`Outstanding`] is the sum of what its pending obligations leave to pay;
 	/// - the [`DueQueue`] holds exactly the pending obligations, under their due blocks;
-	/// - [`SlaWatch`] holds exactly the pending obligations with an SLA, under their device;
+	/// - [`SlaWatch`] holds exactly the pending obligations with an SLA, under their device, and
+	///   [`SlaSeen`] only devices it watches;
+	/// - only pending obligations hold bonds;
 	/// - every obligation is in both parties' streams, and every stream entry is an obligation
 	///   of that party;
 	/// - [`ProviderOffers`] lists each provider's offers; no id is at or past its next id;
@@ -563,6 +707,7 @@ impl<T: Config> Pallet<T> {
 		let next_id = NextObligationId::<T>::get();
 		let mut owed: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut due_keys = BTreeSet::new();
 		let mut watched: BTreeMap<DeviceId, BTreeSet<ObligationId>> = BTreeMap::new();
 		for (id, o) in Obligations::<T>::iter() {
@@ -579,6 +724,12 @@ impl<T: Config> Pallet<T> {
 				(o.status == Status::Pending) == o.closed_at.is_none(),
 				"an obligation's closing block disagrees with its status"
 			);
+			ensure!(
+				o.status == Status::Pending || o.bond.is_zero(),
+				"a closed obligation still holds a bond"
+			);
+			let bond = bonds.entry(o.consumer.clone()).or_insert_with(Zero::zero);
+			*bond = bond.saturating_add(o.bond);
 			if o.status == Status::Pending {
 				let sum = owed.entry(o.consumer.clone()).or_insert_with(Zero::zero);
 				*sum = sum.saturating_add(o.remaining());
@@ -606,6 +757,9 @@ impl<T: Config> Pallet<T> {
 			watch_lists.insert(device, ids);
 		}
 		ensure!(watch_lists == watched, "the SLA watch lists do not match the pending SLAs");
+		for device in SlaSeen::<T>::iter_keys() {
+			ensure!(watched.contains_key(&device), "a device is kept as seen with no SLA watching");
+		}
 		for ((side, who), raw) in Streams::<T>::iter_keys() {
 			let id = ObligationId::from_be_bytes(raw);
 			let o = Obligations::<T>::get(id).ok_or("a stream names a missing obligation")?;
@@ -625,9 +779,11 @@ impl<T: Config> Pallet<T> {
 			.map(|(who, list)| (who, list.iter().copied().collect()))
 			.collect();
 		ensure!(listed == offers, "ProviderOffers does not list each provider's offers");
-		for (reason, deposits) in
-			[(HoldReason::ObligationDeposit, held), (HoldReason::OfferDeposit, offer_held)]
-		{
+		for (reason, deposits) in [
+			(HoldReason::ObligationDeposit, held),
+			(HoldReason::OfferDeposit, offer_held),
+			(HoldReason::SlaBond, bonds),
+		] {
 			for (who, sum) in deposits {
 				ensure!(
 					T::Currency::balance_on_hold(&reason.into(), &who) == sum,

@@ -9,11 +9,13 @@ use frame_support::{
 	traits::{ConstU32, ConstU64},
 };
 use iotrust_primitives::{
+	anchoring::{AnchorEvidence, AnchorId, ReadingCheck},
 	device::{
 		DeviceId, DevicePublicKey, DeviceRefusal, DeviceRegistry, DeviceSignature, DeviceStatus,
 		KeyScheme, Signer,
 	},
 	keypair::DeviceKeypair,
+	merkle::{verify_proof, MerkleProof, MerkleTree, Metric, SignedReading},
 };
 use sp_core::H256;
 use sp_runtime::{BuildStorage, Perbill};
@@ -82,8 +84,91 @@ pub struct MockDevice {
 	pub active: bool,
 }
 
+/// An anchor in the mock: the block it was made in, its root and size, and the one device
+/// range it holds.
+#[derive(Clone)]
+pub struct MockAnchor {
+	pub at: u64,
+	pub root: H256,
+	pub leaf_count: u32,
+	pub device: DeviceId,
+	pub first: u64,
+	pub last: u64,
+}
+
 thread_local! {
 	static DEVICES: RefCell<BTreeMap<DeviceId, MockDevice>> = const { RefCell::new(BTreeMap::new()) };
+	static ANCHORS: RefCell<BTreeMap<AnchorId, MockAnchor>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// The chain's genesis hash, which readings sign.
+pub fn genesis() -> H256 {
+	System::block_hash(0)
+}
+
+/// Device `n`'s reading number `seq`, signed, with temperature `temp`.
+pub fn reading(n: u8, seq: u64, temp: i64) -> SignedReading {
+	let mut r = SignedReading {
+		device: keypair(n).key.device_id(),
+		seq,
+		timestamp_ms: 1_000 + seq,
+		metrics: vec![Metric {
+			id: iotrust_primitives::merkle::metric::TEMPERATURE_MILLI_C,
+			value: temp,
+		}],
+		signature: DeviceSignature::Ed25519([0; 64]),
+	};
+	r.signature = keypair(n).sign(&r.payload(&genesis()));
+	r
+}
+
+/// Anchor `readings` (one device's, numbered in a row) as anchor `id` now; returns each one's
+/// proof.
+pub fn anchor_readings(id: AnchorId, readings: &[SignedReading]) -> Vec<MerkleProof> {
+	let tree = MerkleTree::new(readings.iter().map(|r| r.leaf_hash()).collect()).expect("readings");
+	let anchor = MockAnchor {
+		at: System::block_number(),
+		root: tree.root(),
+		leaf_count: readings.len() as u32,
+		device: readings[0].device,
+		first: readings[0].seq,
+		last: readings[readings.len() - 1].seq,
+	};
+	ANCHORS.with(|a| a.borrow_mut().insert(id, anchor));
+	(0..readings.len() as u32).map(|i| tree.proof(i).expect("in range")).collect()
+}
+
+pub struct MockAnchors;
+impl AnchorEvidence for MockAnchors {
+	fn anchored_at(anchor: AnchorId) -> Option<u64> {
+		ANCHORS.with(|a| a.borrow().get(&anchor).map(|a| a.at))
+	}
+	fn check_reading(
+		anchor: AnchorId,
+		reading: &SignedReading,
+		proof: &MerkleProof,
+	) -> ReadingCheck {
+		let Some(a) = ANCHORS.with(|a| a.borrow().get(&anchor).cloned()) else {
+			return ReadingCheck::UnknownAnchor;
+		};
+		if a.device != reading.device || !(a.first..=a.last).contains(&reading.seq) {
+			return ReadingCheck::NotInRange;
+		}
+		let proof = MerkleProof { leaf_count: a.leaf_count, ..proof.clone() };
+		if !verify_proof(&a.root, &reading.leaf_hash(), &proof) {
+			return ReadingCheck::BadProof;
+		}
+		if MockDevices::verify_at(
+			&reading.device,
+			a.at,
+			&reading.payload(&genesis()),
+			&reading.signature,
+		) {
+			ReadingCheck::Anchored
+		} else {
+			ReadingCheck::BadSignature
+		}
+	}
 }
 
 /// The keypair of test device `n`.
@@ -145,6 +230,14 @@ impl pallet_obligations::BenchmarkHelper<u64> for MockDevices {
 	fn sign(index: u32, payload: &[u8]) -> DeviceSignature {
 		keypair(index as u8).sign(payload)
 	}
+	fn anchor(_: &u64, device: DeviceId, first: u64, root: H256, leaf_count: u32) -> AnchorId {
+		let id = ANCHORS.with(|a| a.borrow().len() as AnchorId);
+		let last = first + u64::from(leaf_count) - 1;
+		let anchor =
+			MockAnchor { at: System::block_number(), root, leaf_count, device, first, last };
+		ANCHORS.with(|a| a.borrow_mut().insert(id, anchor));
+		id
+	}
 }
 
 pub const GRACE: u64 = 10;
@@ -154,6 +247,7 @@ pub const MIN_AMOUNT: u64 = 5;
 pub const OFFER_DEPOSIT: u64 = 3;
 pub const OBLIGATION_DEPOSIT: u64 = 2;
 pub const MAX_OFFERS: u32 = 2;
+pub const DISPUTE_WINDOW: u64 = 50;
 
 impl pallet_obligations::Config for Test {
 	type Currency = Balances;
@@ -161,6 +255,7 @@ impl pallet_obligations::Config for Test {
 	type Devices = MockDevices;
 	type Reputation = Reputation;
 	type Credit = Reputation;
+	type Anchors = MockAnchors;
 	type DefaultGracePeriod = ConstU64<GRACE>;
 	type DefaultRetention = ConstU64<RETENTION>;
 	type AdminOrigin = frame_system::EnsureRoot<u64>;
@@ -168,6 +263,10 @@ impl pallet_obligations::Config for Test {
 	type MinAmount = ConstU64<MIN_AMOUNT>;
 	type CreditFee = CreditFee;
 	type SlaPenalty = SlaPenalty;
+	type SlaBond = SlaBond;
+	type DisputeWindow = ConstU64<DISPUTE_WINDOW>;
+	type MaxReadingMetrics = ConstU32<4>;
+	type MaxNamedConsumers = ConstU32<2>;
 	type OfferDeposit = ConstU64<OFFER_DEPOSIT>;
 	type ObligationDeposit = ConstU64<OBLIGATION_DEPOSIT>;
 	type MaxOffersPerProvider = ConstU32<MAX_OFFERS>;
@@ -181,6 +280,7 @@ impl pallet_obligations::Config for Test {
 
 frame_support::parameter_types! {
 	pub const SlaPenalty: Perbill = Perbill::from_percent(10);
+	pub const SlaBond: Perbill = Perbill::from_percent(10);
 	pub const CreditFee: Perbill = Perbill::from_percent(10);
 }
 
@@ -196,6 +296,7 @@ pub fn device(n: u8) -> DeviceId {
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	DEVICES.with(|d| d.borrow_mut().clear());
+	ANCHORS.with(|a| a.borrow_mut().clear());
 	add_device(1, CONSUMER, Some(GATEWAY));
 	add_device(2, PROVIDER, Some(GATEWAY));
 	add_device(3, OTHER, Some(GATEWAY));

@@ -1,12 +1,15 @@
 //! Unit tests: every call's success path and every error; offers and their bounds; credit reached
 //! exactly and exceeded by one; partial payments and the credit fee; defaults by call and by
-//! sweep; SLA penalties once per batch; archival; streams; and the attacks of old (a self-defeated
-//! SLA, a provider locked by unsolicited obligations, credit farmed with a colluder) tried again.
+//! sweep; SLA penalties from evidence only (a claimed reading, a group's summary, a gap,
+//! silence), once per anchor; bonds and named consumers; archival; streams; the version-2
+//! migration; and the attacks (a self-defeated SLA, one gateway's made-up breaches, a device
+//! moved out of its SLA's sight, squatted SLA slots, a provider locked by unsolicited
+//! obligations, credit farmed with a colluder).
 
 use crate::{
-	mock::*, DeviceNonce, DueQueue, Error, Event, HoldReason, ObligationRequest,
+	mock::*, Breach, DeviceNonce, DueQueue, Error, Event, HoldReason, ObligationRequest,
 	Obligations as Stored, OfferId, OfferTerms, Offers, Outstanding, ProviderOffers, Request, Side,
-	SlaWatch, Status, Streams, WeightInfo,
+	Sla, SlaSeen, SlaWatch, Status, Streams, WeightInfo,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -15,17 +18,20 @@ use frame_support::{
 		Hooks,
 	},
 };
+use iotrust_primitives::merkle::{MerkleProof, SignedReading};
 use iotrust_primitives::{
-	anchoring::{MetricSummary, OnAnchored, ThresholdRule},
+	anchoring::{AnchoredRange, MetricSummary, OnAnchored, ThresholdRule},
 	device::obligation_payload,
 	merkle::metric,
 	reputation::CreditLimit,
 };
-use sp_runtime::{traits::BadOrigin, TokenError, Weight};
+use sp_runtime::{traits::BadOrigin, DispatchResult, TokenError, Weight};
 
 const TEMP: u16 = metric::TEMPERATURE_MILLI_C;
 /// A gateway that is neither party.
 const HONEST_GATEWAY: u64 = 8;
+/// A gateway group's account.
+const GROUP: u64 = 9;
 
 /// An offer of PROVIDER's: 5 to 100, due in 100 blocks, any score, no device.
 fn plain_offer() -> OfferTerms<Test> {
@@ -37,14 +43,23 @@ fn plain_offer() -> OfferTerms<Test> {
 		min_score: 0,
 		device: None,
 		sla: None,
+		consumers: Default::default(),
 	}
 }
+
+/// SLA bounds: temperature at most 0.
+fn cold() -> ThresholdRule {
+	ThresholdRule { metric: TEMP, min: None, max: Some(0) }
+}
+
+/// The longest device 2 may go unobserved under [`sla_offer`].
+const SILENCE: u64 = 10;
 
 /// As [`plain_offer`], held to an SLA: device 2's temperature at most 0.
 fn sla_offer() -> OfferTerms<Test> {
 	OfferTerms {
 		device: Some(device(2)),
-		sla: Some(ThresholdRule { metric: TEMP, min: None, max: Some(0) }),
+		sla: Some(Sla { bounds: cold(), max_silence: SILENCE }),
 		..plain_offer()
 	}
 }
@@ -66,10 +81,52 @@ fn create(offer: OfferId, amount: u64) -> u64 {
 	id
 }
 
-/// `gateway` anchored batch `anchor` in which device `n`'s temperature peaked at `max`.
-fn anchored(gateway: u64, anchor: u64, n: u8, max: i64) -> Weight {
+/// `gateway` anchored batch `anchor` in which device `n`'s temperature peaked at `max`; a group
+/// signed it if `endorsed`, and it skipped numbers if `gap`.
+fn observed(gateway: u64, anchor: u64, n: u8, max: i64, endorsed: bool, gap: bool) -> Weight {
 	let summaries = [MetricSummary { id: TEMP, min: max - 1, max }];
-	<Obligations as OnAnchored<u64>>::on_anchored(anchor, &gateway, &device(n), &summaries)
+	let range = AnchoredRange {
+		anchor,
+		gateway: &gateway,
+		device: &device(n),
+		summaries: &summaries,
+		endorsed,
+		gap,
+	};
+	<Obligations as OnAnchored<u64>>::on_anchored(range)
+}
+
+/// As [`observed`], signed by one gateway and without a gap.
+fn anchored(gateway: u64, anchor: u64, n: u8, max: i64) -> Weight {
+	observed(gateway, anchor, n, max, false, false)
+}
+
+/// As [`observed`], signed by a gateway group and without a gap.
+fn endorsed(anchor: u64, n: u8, max: i64) -> Weight {
+	observed(GROUP, anchor, n, max, true, false)
+}
+
+/// Anyone claims that `reading`, proven by `proof`, breached obligation `id` in `anchor`.
+fn claim(id: u64, anchor: u64, reading: &SignedReading, proof: &MerkleProof) -> DispatchResult {
+	Obligations::claim_breach(
+		RuntimeOrigin::signed(OTHER),
+		id,
+		anchor,
+		reading.clone(),
+		proof.clone(),
+	)
+}
+
+/// The last penalty event's breach.
+fn last_breach() -> Breach<u64> {
+	System::events()
+		.iter()
+		.rev()
+		.find_map(|r| match r.event {
+			RuntimeEvent::Obligations(Event::PenaltyApplied { breach, .. }) => Some(breach),
+			_ => None,
+		})
+		.expect("a penalty")
 }
 
 fn held(reason: HoldReason, who: u64) -> u64 {
@@ -96,9 +153,12 @@ fn publish_offer_checks_its_terms_and_holds_a_deposit() {
 		publish_err(OfferTerms { min_score: 1_001, ..plain_offer() }, Error::InvalidScore);
 		publish_err(OfferTerms { device: None, ..sla_offer() }, Error::SlaWithoutDevice);
 		let unbounded = ThresholdRule { metric: TEMP, min: None, max: None };
-		publish_err(OfferTerms { sla: Some(unbounded), ..sla_offer() }, Error::InvalidSla);
 		let inverted = ThresholdRule { metric: TEMP, min: Some(1), max: Some(0) };
-		publish_err(OfferTerms { sla: Some(inverted), ..sla_offer() }, Error::InvalidSla);
+		let sla = |bounds, max_silence| Some(Sla { bounds, max_silence });
+		publish_err(OfferTerms { sla: sla(unbounded, 1), ..sla_offer() }, Error::InvalidSla);
+		publish_err(OfferTerms { sla: sla(inverted, 1), ..sla_offer() }, Error::InvalidSla);
+		publish_err(OfferTerms { sla: sla(cold(), 0), ..sla_offer() }, Error::InvalidSilence);
+		publish_err(OfferTerms { sla: sla(cold(), 1_001), ..sla_offer() }, Error::InvalidSilence);
 		// Only the provider's own device may serve, and watch, its SLA.
 		publish_err(OfferTerms { device: Some(device(1)), ..sla_offer() }, Error::NotDeviceOwner);
 
@@ -492,69 +552,344 @@ fn the_idle_sweep_defaults_overdue_obligations_earliest_first_and_bounded() {
 }
 
 #[test]
-fn an_sla_breach_cuts_the_amount_once_per_batch_until_due() {
+fn a_group_signed_summary_outside_the_bounds_cuts_once_per_anchor_until_due() {
 	ExtBuilder.build_and_execute(|| {
 		let offer = publish(sla_offer());
 		let id = create(offer, 50);
-		// Within bounds: nothing.
-		assert_eq!(anchored(HONEST_GATEWAY, 1, 2, 0), <() as WeightInfo>::on_anchored(1));
+		// Within bounds: nothing; the device was seen.
+		assert_eq!(endorsed(1, 2, 0), <() as WeightInfo>::on_anchored(1));
 		assert_eq!(Stored::<Test>::get(id).unwrap().breaches, 0);
-		// Another device: nothing watched, nothing examined.
-		assert_eq!(anchored(HONEST_GATEWAY, 1, 3, 9), <() as WeightInfo>::on_anchored(0));
-		// A breach cuts 10% of the amount.
-		anchored(HONEST_GATEWAY, 2, 2, 5);
-		System::assert_last_event(Event::PenaltyApplied { id, anchor: 2, cut: 5 }.into());
+		assert_eq!(SlaSeen::<Test>::get(device(2)), Some(1));
+		// Another device: nothing watched, nothing examined, nothing kept.
+		assert_eq!(endorsed(1, 3, 9), <() as WeightInfo>::on_anchored(0));
+		assert_eq!(SlaSeen::<Test>::get(device(3)), None);
+		// A breach the group signed cuts 10% of the amount.
+		endorsed(2, 2, 5);
+		let breach = Breach::Summary { anchor: 2 };
+		System::assert_last_event(Event::PenaltyApplied { id, breach, cut: 5 }.into());
 		// The same batch, or an older one, counts once.
-		anchored(HONEST_GATEWAY, 2, 2, 5);
-		anchored(HONEST_GATEWAY, 1, 2, 5);
+		endorsed(2, 2, 5);
+		endorsed(1, 2, 5);
 		let o = Stored::<Test>::get(id).unwrap();
 		assert_eq!((o.penalty, o.breaches, o.last_breach, o.owed()), (5, 1, Some(2), 45));
 		assert_eq!(Outstanding::<Test>::get(CONSUMER), 45);
 		// Another metric of the device is not what the SLA watches.
 		let humidity = [MetricSummary { id: TEMP + 1, min: 0, max: 99 }];
-		<Obligations as OnAnchored<u64>>::on_anchored(3, &HONEST_GATEWAY, &device(2), &humidity);
+		let range = AnchoredRange {
+			anchor: 3,
+			gateway: &GROUP,
+			device: &device(2),
+			summaries: &humidity,
+			endorsed: true,
+			gap: false,
+		};
+		<Obligations as OnAnchored<u64>>::on_anchored(range);
 		// After the due block, breaches no longer count.
 		run_to(102);
-		anchored(HONEST_GATEWAY, 4, 2, 5);
+		endorsed(4, 2, 5);
 		assert_eq!(Stored::<Test>::get(id).unwrap().breaches, 1);
+		assert_ok!(Obligations::pay(RuntimeOrigin::signed(CONSUMER), id, 45));
+		// Nothing watches the device any more: it is no longer kept as seen.
+		assert_eq!(SlaSeen::<Test>::get(device(2)), None);
+	});
+}
+
+#[test]
+fn attack_one_gateways_word_costs_the_provider_nothing() {
+	ExtBuilder.build_and_execute(|| {
+		let offer = publish(sla_offer());
+		let id = create(offer, 50);
+		// Ten breaching summaries from the device's own gateway and ten from the consumer's,
+		// none of them signed by a group and none backed by a reading: nothing counts.
+		for anchor in 1..=10 {
+			anchored(HONEST_GATEWAY, anchor, 2, 99);
+			anchored(CONSUMER, anchor + 10, 2, 99);
+		}
+		assert_eq!(Stored::<Test>::get(id).unwrap().penalty, 0);
+		// A claim needs a reading the device signed: a "reading" the gateway made up, anchored
+		// in its tree, is refused for its signature.
+		let mut forged = reading(2, 21, 99_000);
+		forged.signature = keypair(3).sign(&forged.payload(&genesis()));
+		let proofs = anchor_readings(21, &[forged.clone()]);
+		assert_noop!(claim(id, 21, &forged, &proofs[0]), Error::<Test>::BadReadingSignature);
+		// And a genuine reading not in the anchored tree fails its proof.
+		let real = reading(2, 21, 99_000);
+		assert_noop!(claim(id, 21, &real, &proofs[0]), Error::<Test>::BadProof);
+		// The consumer cannot change the terms either: they were copied at acceptance.
+		assert_ok!(Obligations::withdraw_offer(RuntimeOrigin::signed(PROVIDER), offer));
+		assert_eq!(Stored::<Test>::get(id).unwrap().sla, sla_offer().sla);
+		assert_eq!(Stored::<Test>::get(id).unwrap().penalty, 0);
+	});
+}
+
+#[test]
+fn a_claimed_reading_with_its_proof_cuts_the_amount_and_every_check_has_its_error() {
+	ExtBuilder.build_and_execute(|| {
+		let offer = publish(sla_offer());
+		let plain = publish(plain_offer());
+		// An anchor made before the obligation was accepted is outside its term.
+		let early = [reading(2, 0, 9_000)];
+		let early_proof = anchor_readings(1, &early);
+		run_to(2);
+		let id = create(offer, 50);
+		let other = create(plain, 10);
+		let readings: Vec<_> =
+			(1..=4).map(|seq| reading(2, seq, if seq == 3 { 9_000 } else { -5 })).collect();
+		run_to(5);
+		let proofs = anchor_readings(2, &readings);
+		let (hot, hot_proof) = (&readings[2], &proofs[2]);
+
+		let mut bloated = hot.clone();
+		bloated.metrics = vec![bloated.metrics[0]; 5];
+		assert_noop!(claim(id, 2, &bloated, hot_proof), Error::<Test>::EvidenceTooLarge);
+		let mut deep = hot_proof.clone();
+		deep.siblings = vec![Default::default(); 33];
+		assert_noop!(claim(id, 2, hot, &deep), Error::<Test>::EvidenceTooLarge);
+		assert_noop!(claim(99, 2, hot, hot_proof), Error::<Test>::UnknownObligation);
+		assert_noop!(claim(other, 2, hot, hot_proof), Error::<Test>::NoSla);
+		let foreign = reading(3, 3, 9_000);
+		assert_noop!(claim(id, 2, &foreign, hot_proof), Error::<Test>::NotServingDevice);
+		assert_noop!(claim(id, 7, hot, hot_proof), Error::<Test>::UnknownAnchor);
+		assert_noop!(claim(id, 1, &early[0], &early_proof[0]), Error::<Test>::OutsideTerm);
+		assert_noop!(claim(id, 2, &readings[0], &proofs[0]), Error::<Test>::NotABreach);
+		let mut renumbered = hot.clone();
+		renumbered.seq = 9;
+		assert_noop!(claim(id, 2, &renumbered, hot_proof), Error::<Test>::ReadingNotInRange);
+		let mut altered = hot.clone();
+		altered.metrics[0].value = 9_001;
+		assert_noop!(claim(id, 2, &altered, hot_proof), Error::<Test>::BadProof);
+
+		// The real thing: the device's own reading, outside the bounds, in the anchored tree.
+		assert_ok!(claim(id, 2, hot, hot_proof));
+		System::assert_last_event(
+			Event::PenaltyApplied { id, breach: Breach::Reading { anchor: 2, seq: 3 }, cut: 5 }
+				.into(),
+		);
+		let o = Stored::<Test>::get(id).unwrap();
+		assert_eq!((o.penalty, o.breaches, o.last_breach), (5, 1, Some(2)));
+		// An anchor counts once, and claims go in anchor order.
+		assert_noop!(claim(id, 2, hot, hot_proof), Error::<Test>::BreachAlreadyCounted);
+		// A later anchor counts, within the dispute window only.
+		let later = [reading(2, 5, 7_000)];
+		let later_proof = anchor_readings(3, &later);
+		run_to(5 + DISPUTE_WINDOW + 1);
+		assert_noop!(claim(id, 3, &later[0], &later_proof[0]), Error::<Test>::DisputeWindowOver);
+		run_to(5 + DISPUTE_WINDOW);
+		assert_ok!(claim(id, 3, &later[0], &later_proof[0]));
+		assert_eq!(Stored::<Test>::get(id).unwrap().penalty, 10);
+		// Paid in full, it is no longer pending.
+		assert_ok!(Obligations::pay(RuntimeOrigin::signed(CONSUMER), id, 40));
+		let last = [reading(2, 6, 7_000)];
+		let last_proof = anchor_readings(4, &last);
+		assert_noop!(claim(id, 4, &last[0], &last_proof[0]), Error::<Test>::NotPending);
+		// An anchor after the due block is outside the term.
+		let id = create(offer, 50);
+		run_to(5 + DISPUTE_WINDOW + 101);
+		let late = [reading(2, 7, 7_000)];
+		let late_proof = anchor_readings(5, &late);
+		assert_noop!(claim(id, 5, &late[0], &late_proof[0]), Error::<Test>::OutsideTerm);
+	});
+}
+
+#[test]
+fn silence_longer_than_the_sla_allows_is_claimed_stretch_by_stretch() {
+	ExtBuilder.build_and_execute(|| {
+		let offer = publish(sla_offer());
+		let id = create(offer, 50);
+		let silence = |id| Obligations::claim_silence(RuntimeOrigin::signed(OTHER), id);
+		// Not yet longer than SILENCE blocks since acceptance (block 1).
+		run_to(1 + SILENCE);
+		assert_noop!(silence(id), Error::<Test>::NotSilent);
+		// Seen at block 8: silence runs from there.
+		run_to(8);
+		anchored(HONEST_GATEWAY, 1, 2, -5);
+		run_to(8 + SILENCE);
+		assert_noop!(silence(id), Error::<Test>::NotSilent);
+		run_to(8 + SILENCE + 1);
+		assert_ok!(silence(id));
+		System::assert_last_event(
+			Event::PenaltyApplied { id, breach: Breach::Silence { from: 8, to: 18 }, cut: 5 }
+				.into(),
+		);
+		// The stretch counts once; claimed late, each later stretch still counts on its own.
+		assert_noop!(silence(id), Error::<Test>::NotSilent);
+		run_to(60);
+		for _ in 0..4 {
+			assert_ok!(silence(id));
+		}
+		assert_eq!(last_breach(), Breach::Silence { from: 48, to: 58 });
+		assert_noop!(silence(id), Error::<Test>::NotSilent);
+		assert_eq!(Stored::<Test>::get(id).unwrap().penalty, 25);
+		// A stretch that would end after the due block (101) does not count.
+		run_to(200);
+		for _ in 0..4 {
+			assert_ok!(silence(id));
+		}
+		assert_eq!(last_breach(), Breach::Silence { from: 88, to: 98 });
+		assert_noop!(silence(id), Error::<Test>::NotSilent);
+		let plain = create(publish(plain_offer()), 10);
+		assert_noop!(silence(plain), Error::<Test>::NoSla);
+		assert_noop!(silence(99), Error::<Test>::UnknownObligation);
+		assert_ok!(Obligations::pay(RuntimeOrigin::signed(CONSUMER), id, 5));
+		assert_noop!(silence(id), Error::<Test>::NotPending);
+	});
+}
+
+#[test]
+fn a_gap_in_the_devices_readings_is_a_breach_unless_the_consumers_gateway_made_it() {
+	ExtBuilder.build_and_execute(|| {
+		let offer = publish(sla_offer());
+		let id = create(offer, 50);
+		// The consumer's own gateway cannot make a gap count on its word.
+		observed(CONSUMER, 1, 2, -5, false, true);
+		assert_eq!(Stored::<Test>::get(id).unwrap().breaches, 0);
+		// The device's gateway skipped numbers: readings the device signed are lost for good.
+		observed(HONEST_GATEWAY, 2, 2, -5, false, true);
+		assert_eq!(last_breach(), Breach::Gap { anchor: 2 });
+		assert_eq!(Stored::<Test>::get(id).unwrap().penalty, 5);
 		assert_ok!(Obligations::pay(RuntimeOrigin::signed(CONSUMER), id, 45));
 	});
 }
 
 #[test]
-fn attack_a_consumer_cannot_defeat_its_sla() {
+fn attack_moving_the_device_out_of_sight_hides_no_breach() {
 	ExtBuilder.build_and_execute(|| {
 		let offer = publish(sla_offer());
 		let id = create(offer, 50);
-		// Ten breach anchors from the consumer's own gateway in one block: nothing counts.
-		for anchor in 1..=10 {
-			anchored(CONSUMER, anchor, 2, 99);
-		}
-		assert_eq!(Stored::<Test>::get(id).unwrap().penalty, 0);
-		// The terms are the offer's, copied at acceptance: a new offer with looser bounds
-		// changes nothing for the obligation already accepted.
-		assert_ok!(Obligations::withdraw_offer(RuntimeOrigin::signed(PROVIDER), offer));
-		assert_eq!(Stored::<Test>::get(id).unwrap().sla, sla_offer().sla);
-		// A device that no longer belongs to the provider proves nothing about its service.
-		add_device(2, CONSUMER, Some(CONSUMER));
-		anchored(HONEST_GATEWAY, 11, 2, 99);
-		assert_eq!(Stored::<Test>::get(id).unwrap().penalty, 0);
-		add_device(2, PROVIDER, Some(HONEST_GATEWAY));
-		// A consumer paying nothing cannot claim "on time": when penalties take everything the
-		// obligation is forfeited, and reputation counts nothing good.
-		for anchor in 12..22 {
-			anchored(HONEST_GATEWAY, anchor, 2, 99);
+		// The provider hands the device to another account and another gateway: its readings
+		// are still its own, and a breaching one still counts.
+		add_device(2, OTHER, Some(OTHER));
+		let hot = [reading(2, 0, 9_000)];
+		let proof = anchor_readings(1, &hot);
+		assert_ok!(claim(id, 1, &hot[0], &proof[0]));
+		// Suspended, the device is not anchored: that is silence, stretch by stretch.
+		deactivate(device(2));
+		run_to(1 + SILENCE + 1);
+		assert_ok!(Obligations::claim_silence(RuntimeOrigin::signed(CONSUMER), id));
+		// Penalties that take everything forfeit it; reputation counts nothing good.
+		run_to(101);
+		for _ in 0..8 {
+			assert_ok!(Obligations::claim_silence(RuntimeOrigin::signed(CONSUMER), id));
 		}
 		let o = Stored::<Test>::get(id).unwrap();
 		assert_eq!((o.status, o.penalty, o.breaches), (Status::Forfeited, 50, 10));
 		System::assert_last_event(Event::Forfeited { id, penalty: 50 }.into());
-		assert!(!System::events()
-			.iter()
-			.any(|r| matches!(r.event, RuntimeEvent::Obligations(Event::Fulfilled { .. }))));
 		let r = Reputation::record_of(&CONSUMER).unwrap();
 		assert_eq!((r.on_time.0, r.forfeited, r.good), (0, (1, 50), 0));
 		assert_eq!(Outstanding::<Test>::get(CONSUMER), 0);
 		assert!(SlaWatch::<Test>::get(device(2)).is_empty());
+		// The bond went back: a forfeit is the provider's failure.
+		assert_eq!(held(HoldReason::SlaBond, CONSUMER), 0);
+	});
+}
+
+#[test]
+fn attack_squatting_sla_slots_costs_the_bond() {
+	ExtBuilder.build_and_execute(|| {
+		let offer = publish(sla_offer());
+		let provider_before = Balances::balance(&PROVIDER);
+		// A squatter takes every slot at the least price: each holds a 10% bond.
+		let ids: Vec<u64> = (0..MAX_SLA).map(|_| create(offer, 20)).collect();
+		assert_eq!(held(HoldReason::SlaBond, CONSUMER), 2 * u64::from(MAX_SLA));
+		assert_eq!(Stored::<Test>::get(ids[0]).unwrap().bond, 2);
+		// The provider lets one go: its bond is the provider's (up to what was forgiven).
+		assert_ok!(Obligations::cancel(RuntimeOrigin::signed(PROVIDER), ids[0]));
+		System::assert_last_event(Event::Cancelled { id: ids[0], forgiven: 20 }.into());
+		System::assert_has_event(Event::BondSettled { id: ids[0], to_provider: 2 }.into());
+		// Taking the slot back costs another bond; holding it unpaid past grace costs it too.
+		let retaken = create(offer, 20);
+		run_to(102 + GRACE);
+		Obligations::on_idle(102 + GRACE, Weight::MAX);
+		assert_eq!(Stored::<Test>::get(retaken).unwrap().status, Status::Defaulted);
+		// Every slot the squatter held cost it its bond: one cancelled, three defaulted.
+		assert_eq!(held(HoldReason::SlaBond, CONSUMER), 0);
+		assert_eq!(Balances::balance(&PROVIDER), provider_before + 2 * (u64::from(MAX_SLA) + 1));
+		// An honest consumer that pays gets its bond back whole.
+		run_to(200);
+		let paid = create(offer, 20);
+		assert_ok!(Obligations::pay(RuntimeOrigin::signed(CONSUMER), paid, 20));
+		System::assert_has_event(Event::BondSettled { id: paid, to_provider: 0 }.into());
+		assert_eq!(held(HoldReason::SlaBond, CONSUMER), 0);
+		// A provider cancelling an almost paid obligation takes no more than it forgives.
+		let nearly = create(offer, 20);
+		assert_ok!(Obligations::pay(RuntimeOrigin::signed(CONSUMER), nearly, 19));
+		assert_ok!(Obligations::cancel(RuntimeOrigin::signed(PROVIDER), nearly));
+		System::assert_has_event(Event::BondSettled { id: nearly, to_provider: 1 }.into());
+		assert_eq!(held(HoldReason::SlaBond, CONSUMER), 0);
+	});
+}
+
+#[test]
+fn an_offer_that_names_its_consumers_accepts_only_them() {
+	ExtBuilder.build_and_execute(|| {
+		let named = OfferTerms { consumers: vec![OTHER].try_into().unwrap(), ..sla_offer() };
+		let offer = publish(named);
+		assert_noop!(
+			Obligations::create(RuntimeOrigin::signed(CONSUMER), request(offer, 20), None),
+			Error::<Test>::NotNamedConsumer
+		);
+		assert_ok!(Obligations::create(RuntimeOrigin::signed(OTHER), request(offer, 20), None));
+	});
+}
+
+#[test]
+fn the_version_2_migration_keeps_what_stood_and_adds_no_silence_rule() {
+	use crate::migrations::v2;
+	use codec::Encode;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	ExtBuilder.build_and_execute(|| {
+		let old_offer = v2::OfferV1::<u64, u64, u64> {
+			provider: PROVIDER,
+			service_hash: service(),
+			min_amount: MIN_AMOUNT,
+			max_amount: 100,
+			due_in: 100,
+			min_score: 0,
+			device: Some(device(2)),
+			sla: Some(cold()),
+			deposit: OFFER_DEPOSIT,
+		};
+		let old_obligation = v2::OldObligation::<Test> {
+			consumer: CONSUMER,
+			provider: PROVIDER,
+			offer: 0,
+			amount: 50,
+			paid: 0,
+			penalty: 0,
+			breaches: 0,
+			last_breach: None,
+			credit_fee: 0,
+			service_hash: service(),
+			note: Default::default(),
+			created: 1,
+			due: 101,
+			consumer_device: None,
+			provider_device: Some(device(2)),
+			sla: Some(cold()),
+			deposit: 0,
+			status: Status::Fulfilled,
+			closed_at: Some(1),
+		};
+		let put =
+			|key: Vec<u8>, value: Vec<u8>| frame_support::storage::unhashed::put_raw(&key, &value);
+		put(Offers::<Test>::hashed_key_for(0), old_offer.encode());
+		put(Stored::<Test>::hashed_key_for(0), old_obligation.encode());
+		StorageVersion::new(1).put::<Obligations>();
+		let before = v2::pre_check::<Test>().unwrap();
+		v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		v2::post_check::<Test>(before).unwrap();
+		assert_eq!(Obligations::on_chain_storage_version(), 2);
+		let offer = Offers::<Test>::get(0).unwrap();
+		assert_eq!(offer.terms.sla, Some(Sla { bounds: cold(), max_silence: 1_000 }));
+		assert!(offer.terms.consumers.is_empty());
+		let o = Stored::<Test>::get(0).unwrap();
+		assert_eq!((o.silent_until, o.bond, o.amount), (101, 0, 50));
+		// Run again, it does nothing: the version is 2.
+		v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Stored::<Test>::get(0).unwrap(), o);
+		// The test's invariants expect the offer's deposit held.
+		Offers::<Test>::remove(0);
+		Stored::<Test>::remove(0);
 	});
 }
 

@@ -5,16 +5,16 @@ use crate::{BalanceOf, Config};
 use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use frame_system::pallet_prelude::BlockNumberFor;
-use iotrust_primitives::{
-	anchoring::{AnchorId, ThresholdRule},
-	device::DeviceId,
-};
+use iotrust_primitives::{anchoring::AnchorId, device::DeviceId};
 use sp_core::H256;
 use sp_runtime::traits::{Saturating, Zero};
 
 pub use iotrust_primitives::obligations::{
-	ObligationId, ObligationRequest, ObligationStatus as Status, OfferId,
+	Breach, ObligationId, ObligationRequest, ObligationStatus as Status, OfferId, Sla,
 };
+
+/// An SLA with this runtime's block numbers.
+pub type SlaOf<T> = Sla<BlockNumberFor<T>>;
 
 /// Which side of its obligations a stream shows.
 #[derive(
@@ -63,11 +63,14 @@ pub struct OfferTerms<T: Config> {
 	pub min_score: u32,
 	/// The provider's device that serves, if any (e.g. the charging station, the reefer).
 	pub device: Option<DeviceId>,
-	/// The SLA the service is held to, if any: bounds on one metric of `device`'s readings.
-	/// Each anchored batch of `device` outside them, anchored by a gateway other than the
-	/// consumer while the obligation is pending and not yet due, cuts what is owed by
-	/// [`Config::SlaPenalty`] of the amount.
-	pub sla: Option<ThresholdRule>,
+	/// The SLA the service is held to, if any: bounds on one metric of `device`'s readings and
+	/// the longest the device may go unobserved. Each breach the chain can check during the
+	/// term (see the pallet's SLA section) cuts what is owed by [`Config::SlaPenalty`] of the
+	/// amount; accepting an obligation under it holds [`Config::SlaBond`] of the amount from
+	/// the consumer.
+	pub sla: Option<SlaOf<T>>,
+	/// The only consumers it accepts; empty: any that meets `min_score`.
+	pub consumers: BoundedVec<T::AccountId, T::MaxNamedConsumers>,
 }
 
 /// A provider's standing offer.
@@ -116,8 +119,12 @@ pub struct Obligation<T: Config> {
 	pub penalty: BalanceOf<T>,
 	/// How many SLA breaches cut the amount.
 	pub breaches: u32,
-	/// The anchor of the last breach that cut it (a batch counts once).
+	/// The anchor of the last breach found in an anchor that cut it: a batch counts once, and
+	/// claims go in anchor order.
 	pub last_breach: Option<AnchorId>,
+	/// The block up to which the serving device's silence has been judged: a silence breach
+	/// runs from here (or from the device's last anchor, if later). At first, `created`.
+	pub silent_until: BlockNumberFor<T>,
 	/// Credit fees the consumer burned paying it.
 	pub credit_fee: BalanceOf<T>,
 	/// The offer's service hash.
@@ -132,10 +139,14 @@ pub struct Obligation<T: Config> {
 	pub consumer_device: Option<DeviceId>,
 	/// The provider's device that serves, if any.
 	pub provider_device: Option<DeviceId>,
-	/// The SLA bounds on `provider_device`, copied from the offer at acceptance.
-	pub sla: Option<ThresholdRule>,
+	/// The SLA on `provider_device`, copied from the offer at acceptance.
+	pub sla: Option<SlaOf<T>>,
 	/// Held from the consumer until the obligation is archived.
 	pub deposit: BalanceOf<T>,
+	/// Held from the consumer while it is pending, for an SLA obligation: back to the consumer
+	/// when paid or forfeited; to the provider (up to what was not paid) when it defaults or the
+	/// provider cancels it.
+	pub bond: BalanceOf<T>,
 	/// Where it stands.
 	pub status: Status,
 	/// When it stopped being pending, if it has.
@@ -203,6 +214,7 @@ impl<T: Config> Obligation<T> {
 			penalty: self.penalty,
 			breaches: self.breaches,
 			last_breach: self.last_breach,
+			silent_until: self.silent_until,
 			credit_fee: self.credit_fee,
 			service_hash: self.service_hash,
 			note: self.note.into_inner(),
@@ -212,6 +224,7 @@ impl<T: Config> Obligation<T> {
 			provider_device: self.provider_device,
 			sla: self.sla,
 			deposit: self.deposit,
+			bond: self.bond,
 			status: self.status,
 			closed_at: self.closed_at,
 		}
@@ -241,6 +254,7 @@ impl<T: Config> Offer<T> {
 			min_score: t.min_score,
 			device: t.device,
 			sla: t.sla,
+			consumers: t.consumers.into_inner(),
 			deposit: self.deposit,
 		}
 	}

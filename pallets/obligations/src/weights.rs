@@ -47,6 +47,8 @@ pub trait WeightInfo {
 	fn archive() -> Weight;
 	fn on_idle(n: u32, ) -> Weight;
 	fn on_anchored(n: u32, ) -> Weight;
+	fn claim_breach() -> Weight;
+	fn claim_silence() -> Weight;
 }
 
 /// Measured weights, with database accesses charged at the runtime's `DbWeight`.
@@ -283,6 +285,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3444).saturating_mul(n.into()))
+			// Provisional until `scripts/bench.sh pallet_obligations` measures it again: the
+			// `SlaSeen` write this hook added.
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Provisional until `scripts/bench.sh pallet_obligations` measures it: the signature check
+	/// of `create_for_device` (P-256, the dearest), 32 proof levels, the largest anchor
+	/// (`Anchoring::Anchors`, 21,889 bytes with its key), the device's key history and the
+	/// closing work of `cancel` with a bond and reputation record.
+	fn claim_breach() -> Weight {
+		Weight::from_parts(2_500_000_000, 40_000)
+			.saturating_add(T::DbWeight::get().reads(14_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
+	}
+	/// Provisional until `scripts/bench.sh pallet_obligations` measures it: the closing work of
+	/// `cancel` with a bond and reputation record, and the device's `SlaSeen`.
+	fn claim_silence() -> Weight {
+		Weight::from_parts(150_000_000, 12_000)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 }
 
@@ -351,5 +372,15 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3444).saturating_mul(n.into()))
+	}
+	fn claim_breach() -> Weight {
+		Weight::from_parts(2_500_000_000, 40_000)
+			.saturating_add(RocksDbWeight::get().reads(14_u64))
+			.saturating_add(RocksDbWeight::get().writes(10_u64))
+	}
+	fn claim_silence() -> Weight {
+		Weight::from_parts(150_000_000, 12_000)
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
+			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 }

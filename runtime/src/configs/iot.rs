@@ -44,6 +44,11 @@ parameter_types! {
 	pub const MaxDueIn: BlockNumber = 365 * DAYS;
 	/// Each SLA breach takes 10% off what is owed.
 	pub const SlaPenalty: Perbill = Perbill::from_percent(10);
+	/// Taking an SLA slot holds 10% of the amount: a slot held and let go, or held unpaid,
+	/// costs its holder that much.
+	pub const SlaBond: Perbill = Perbill::from_percent(10);
+	/// A breaching reading may be claimed up to a day after it was anchored.
+	pub const DisputeWindow: BlockNumber = DAYS;
 }
 
 impl pallet_devices::Config for Runtime {
@@ -192,6 +197,7 @@ impl pallet_obligations::Config for Runtime {
 	type Devices = Devices;
 	type Reputation = Reputation;
 	type Credit = Reputation;
+	type Anchors = crate::Anchoring;
 	type DefaultGracePeriod = ObligationGrace;
 	type DefaultRetention = ObligationRetention;
 	/// The council may shorten or lengthen the grace and retention periods.
@@ -200,6 +206,11 @@ impl pallet_obligations::Config for Runtime {
 	type MinAmount = MinObligation;
 	type CreditFee = CreditFee;
 	type SlaPenalty = SlaPenalty;
+	type SlaBond = SlaBond;
+	type DisputeWindow = DisputeWindow;
+	/// As many as one device's summary may hold in a batch.
+	type MaxReadingMetrics = ConstU32<8>;
+	type MaxNamedConsumers = ConstU32<16>;
 	type OfferDeposit = OfferDeposit;
 	type ObligationDeposit = ObligationDeposit;
 	type MaxOffersPerProvider = ConstU32<16>;
@@ -225,5 +236,26 @@ impl pallet_obligations::BenchmarkHelper<crate::AccountId> for BenchmarkDevices 
 
 	fn sign(index: u32, payload: &[u8]) -> iotrust_primitives::device::DeviceSignature {
 		pallet_devices::Pallet::<Runtime>::benchmark_sign(index, payload)
+	}
+
+	fn anchor(
+		gateway: &crate::AccountId,
+		device: iotrust_primitives::device::DeviceId,
+		first: u64,
+		root: sp_core::H256,
+		leaf_count: u32,
+	) -> iotrust_primitives::anchoring::AnchorId {
+		let id = pallet_anchoring::NextAnchorId::<Runtime>::get();
+		let range = pallet_anchoring::DeviceRange {
+			device,
+			first,
+			last: first.saturating_add(u64::from(leaf_count)).saturating_sub(1),
+			summaries: Default::default(),
+		};
+		let ranges = alloc::vec![range].try_into().expect("one range fits; qed");
+		let origin = frame_system::RawOrigin::Signed(gateway.clone()).into();
+		pallet_anchoring::Pallet::<Runtime>::anchor(origin, id, root, leaf_count, 0, 0, ranges)
+			.expect("the benchmark's device is bound to the gateway; qed");
+		id
 	}
 }

@@ -146,6 +146,7 @@ impl Prepared {
 			min_score: 0,
 			device: None,
 			sla: None,
+			consumers: Default::default(),
 		};
 		let nonce = node.next_nonce(&provider.public()).await?;
 		let publish = RuntimeCall::Obligations(pallet_obligations::Call::publish_offer { terms });

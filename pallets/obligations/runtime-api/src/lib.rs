@@ -19,7 +19,9 @@
 //!
 //! The return types are concrete types of this crate, so a Rust client can name them.
 //! Version 2: offers, and obligations as [`ObligationInfo`] (version 1 returned the pallet's
-//! stored records, without offers).
+//! stored records, without offers). Version 4: an SLA is an [`Sla`] (bounds and the longest
+//! silence), offers name their consumers, obligations show their bond and how far silence has
+//! been judged.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -30,7 +32,7 @@ use codec::{Codec, Decode, Encode};
 pub use iotrust_primitives::{
 	anchoring::{AnchorId, ThresholdRule},
 	device::{DeviceId, DeviceSignature},
-	obligations::{ObligationId, ObligationRequest, ObligationStatus, OfferId},
+	obligations::{Breach, ObligationId, ObligationRequest, ObligationStatus, OfferId, Sla},
 };
 use scale_info::TypeInfo;
 use sp_core::H256;
@@ -56,8 +58,10 @@ pub struct OfferInfo<AccountId, Balance, BlockNumber> {
 	pub min_score: u32,
 	/// The provider's serving device, if any.
 	pub device: Option<DeviceId>,
-	/// The SLA bounds on that device's readings, if any.
-	pub sla: Option<ThresholdRule>,
+	/// The SLA on that device, if any.
+	pub sla: Option<Sla<BlockNumber>>,
+	/// The only consumers it accepts; empty: any that meets `min_score` (since version 4).
+	pub consumers: Vec<AccountId>,
 	/// Held from the provider while the offer stands.
 	pub deposit: Balance,
 }
@@ -81,8 +85,10 @@ pub struct ObligationInfo<AccountId, Balance, BlockNumber> {
 	pub remaining: Balance,
 	/// How many SLA breaches cut it.
 	pub breaches: u32,
-	/// The anchor of the last breach that cut it.
+	/// The anchor of the last breach found in an anchor that cut it.
 	pub last_breach: Option<AnchorId>,
+	/// The block up to which the serving device's silence has been judged (since version 4).
+	pub silent_until: BlockNumber,
 	/// Credit fees burned paying it.
 	pub credit_fee: Balance,
 	/// The offer's service hash.
@@ -97,10 +103,12 @@ pub struct ObligationInfo<AccountId, Balance, BlockNumber> {
 	pub consumer_device: Option<DeviceId>,
 	/// The provider's serving device, if any.
 	pub provider_device: Option<DeviceId>,
-	/// The SLA bounds fixed at acceptance, if any.
-	pub sla: Option<ThresholdRule>,
+	/// The SLA fixed at acceptance, if any.
+	pub sla: Option<Sla<BlockNumber>>,
 	/// Held from the consumer until it is archived.
 	pub deposit: Balance,
+	/// Held from the consumer while an SLA obligation is pending (since version 4).
+	pub bond: Balance,
 	/// Where it stands.
 	pub status: ObligationStatus,
 	/// When it stopped being pending.
@@ -118,7 +126,7 @@ pub struct Page<AccountId, Balance, BlockNumber> {
 
 sp_api::decl_runtime_apis! {
 	/// Offers, obligation streams and credit.
-	#[api_version(3)]
+	#[api_version(4)]
 	pub trait ObligationsApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -148,12 +156,10 @@ sp_api::decl_runtime_apis! {
 
 		/// `device`'s count of obligation requests: the nonce its next request signs (since
 		/// version 3).
-		#[api_version(3)]
 		fn device_nonce(device: DeviceId) -> u32;
 
 		/// What `obligations.createForDevice(device, request, signature)` would do if `gateway`
 		/// submitted it now: `Ok`, or the error it would fail with (since version 3).
-		#[api_version(3)]
 		fn check_device_request(
 			gateway: AccountId,
 			device: DeviceId,

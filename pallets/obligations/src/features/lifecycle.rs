@@ -145,6 +145,10 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let Offer { provider, terms, .. } =
 			Offers::<T>::get(request.offer).ok_or(Error::<T>::UnknownOffer)?;
+		ensure!(
+			terms.consumers.is_empty() || terms.consumers.contains(&consumer),
+			Error::<T>::NotNamedConsumer
+		);
 		ensure!(consumer != provider, Error::<T>::SelfObligation);
 		ensure!(
 			request.amount >= terms.min_amount && request.amount <= terms.max_amount,
@@ -174,7 +178,15 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let due = now.checked_add(&terms.due_in).ok_or(Error::<T>::Overflow)?;
 		let deposit = T::ObligationDeposit::get();
+		let bond = if watch.is_some() {
+			T::SlaBond::get().mul_floor(request.amount)
+		} else {
+			Zero::zero()
+		};
 		T::Currency::hold(&HoldReason::ObligationDeposit.into(), &consumer, deposit)?;
+		if !bond.is_zero() {
+			T::Currency::hold(&HoldReason::SlaBond.into(), &consumer, bond)?;
+		}
 
 		if let Some((device, mut list)) = watch {
 			list.try_push(id).map_err(|_| Error::<T>::TooManySlaObligations)?;
@@ -197,6 +209,7 @@ impl<T: Config> Pallet<T> {
 				penalty: Zero::zero(),
 				breaches: 0,
 				last_breach: None,
+				silent_until: now,
 				credit_fee: Zero::zero(),
 				service_hash: terms.service_hash,
 				note: request.note,
@@ -206,6 +219,7 @@ impl<T: Config> Pallet<T> {
 				provider_device: terms.device,
 				sla: terms.sla,
 				deposit,
+				bond,
 				status: Status::Pending,
 				closed_at: None,
 			},
@@ -247,7 +261,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// End a pending obligation with `status`: it leaves the consumer's outstanding total, the
-	/// due queue and its SLA device's watch list, and reputation hears `outcome` worth `value`.
+	/// due queue and its SLA device's watch list, its bond is settled, and reputation hears
+	/// `outcome` worth `value`.
 	pub(crate) fn close(
 		id: ObligationId,
 		mut obligation: Obligation<T>,
@@ -266,10 +281,17 @@ impl<T: Config> Pallet<T> {
 					l.retain(|o| *o != id);
 					if l.is_empty() {
 						*list = None;
+						SlaSeen::<T>::remove(device);
 					}
 				}
 			});
 		}
+		// What the provider may take of the bond: what it lost (left unpaid, or forgiven).
+		let claim = match status {
+			Status::Defaulted | Status::Cancelled => left,
+			_ => Zero::zero(),
+		};
+		Self::settle_bond(id, &mut obligation, claim);
 		T::Reputation::record(Settlement {
 			consumer: &obligation.consumer,
 			provider: &obligation.provider,
@@ -280,6 +302,39 @@ impl<T: Config> Pallet<T> {
 		obligation.status = status;
 		obligation.closed_at = Some(frame_system::Pallet::<T>::block_number());
 		Obligations::<T>::insert(id, obligation);
+	}
+
+	/// Settle `obligation`'s bond: up to `claim` of it to the provider, the rest back to the
+	/// consumer. Should paying the provider fail (its account cannot take it), all of it goes
+	/// back to the consumer: nothing stays held without a pending obligation.
+	fn settle_bond(id: ObligationId, obligation: &mut Obligation<T>, claim: BalanceOf<T>) {
+		use frame_support::traits::tokens::Restriction;
+		let bond = core::mem::take(&mut obligation.bond);
+		if bond.is_zero() {
+			return;
+		}
+		let reason = HoldReason::SlaBond.into();
+		let mut to_provider = claim.min(bond);
+		if !to_provider.is_zero()
+			&& T::Currency::transfer_on_hold(
+				&reason,
+				&obligation.consumer,
+				&obligation.provider,
+				to_provider,
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Polite,
+			)
+			.is_err()
+		{
+			to_provider = Zero::zero();
+		}
+		let rest = bond.saturating_sub(to_provider);
+		if !rest.is_zero() {
+			let _ =
+				T::Currency::release(&reason, &obligation.consumer, rest, Precision::BestEffort);
+		}
+		Self::deposit_event(Event::BondSettled { id, to_provider });
 	}
 
 	/// What `consumer` may still take on: its credit limit less what it owes.

@@ -14,9 +14,13 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::InvalidDueIn
 		);
 		ensure!(terms.min_score <= 1_000, Error::<T>::InvalidScore);
-		if let Some(rule) = terms.sla {
+		if let Some(sla) = terms.sla {
 			ensure!(terms.device.is_some(), Error::<T>::SlaWithoutDevice);
-			ensure!(Self::is_valid_sla(&rule), Error::<T>::InvalidSla);
+			ensure!(Self::is_valid_sla(&sla.bounds), Error::<T>::InvalidSla);
+			ensure!(
+				!sla.max_silence.is_zero() && sla.max_silence <= T::MaxDueIn::get(),
+				Error::<T>::InvalidSilence
+			);
 		}
 		if let Some(device) = terms.device {
 			Self::ensure_device_of(&device, &provider)?;

@@ -1,70 +1,149 @@
-//! SLAs: the terms an obligation fixes, and the penalties anchored readings outside them cost.
+//! SLAs: the terms an obligation fixes, the evidence of a breach the chain checks (a reading the
+//! device signed, a group's summary, a gap, silence), and the penalty each costs.
 
 use crate::*;
 
+/// The most levels a claimed reading's proof may climb: a batch holds at most `u32::MAX`
+/// readings.
+pub const MAX_PROOF_DEPTH: usize = 32;
+
 impl<T: Config> Pallet<T> {
-	/// SLA bounds with at least one side, the lower not above the upper.
+	/// SLA terms a provider may offer: bounds with at least one side, the lower not above the
+	/// upper. (The longest silence is checked apart, for its own error.)
 	pub(crate) fn is_valid_sla(rule: &ThresholdRule) -> bool {
 		(rule.min.is_some() || rule.max.is_some())
 			&& rule.min.zip(rule.max).is_none_or(|(min, max)| min <= max)
 	}
 
-	/// Apply SLA penalties for `gateway`'s batch `anchor`, in which `device` showed
-	/// `summaries`, to the pending obligations watching `device`; returns how many it examined.
-	pub(crate) fn apply_penalties(
-		anchor: AnchorId,
-		gateway: &T::AccountId,
-		device: &DeviceId,
-		summaries: &[MetricSummary],
-	) -> u32 {
-		let watchers = SlaWatch::<T>::get(device);
+	/// Cut pending obligation `id` by one SLA penalty for `breach`; forfeit it if nothing is
+	/// left to pay.
+	fn penalize(
+		id: ObligationId,
+		mut obligation: Obligation<T>,
+		breach: Breach<BlockNumberFor<T>>,
+	) {
+		let remaining = obligation.remaining();
+		let cut = T::SlaPenalty::get().mul_floor(obligation.amount).min(remaining);
+		obligation.penalty = obligation.penalty.saturating_add(cut);
+		obligation.breaches = obligation.breaches.saturating_add(1);
+		if let Some(anchor) = breach.anchor() {
+			obligation.last_breach = Some(anchor);
+		}
+		Self::reduce_outstanding(&obligation.consumer, cut);
+		Self::deposit_event(Event::PenaltyApplied { id, breach, cut });
+		if obligation.remaining().is_zero() {
+			let penalty = obligation.penalty;
+			Self::close(id, obligation, Status::Forfeited, Outcome::Forfeited, penalty);
+			Self::deposit_event(Event::Forfeited { id, penalty });
+		} else {
+			Obligations::<T>::insert(id, obligation);
+		}
+	}
+
+	/// Whether a breach found in `anchor` may still count against `obligation`: it is pending,
+	/// and no breach in this anchor or a later one has counted yet.
+	fn may_count(obligation: &Obligation<T>, anchor: AnchorId) -> bool {
+		obligation.status == Status::Pending && obligation.last_breach.is_none_or(|l| anchor > l)
+	}
+
+	/// Keep the SLAs watching `range.device` after it was anchored: it was seen now, and a
+	/// group-signed summary outside an obligation's bounds or a gap during its term is a breach.
+	/// Returns how many obligations it examined.
+	pub(crate) fn observe(range: AnchoredRange<'_, T::AccountId>) -> u32 {
+		let watchers = SlaWatch::<T>::get(range.device);
 		if watchers.is_empty() {
 			return 0;
 		}
 		let now = frame_system::Pallet::<T>::block_number();
-		let owner = T::Devices::owner_of(device);
+		SlaSeen::<T>::insert(range.device, now);
 		for id in watchers.iter().copied() {
-			let Some(mut obligation) = Obligations::<T>::get(id) else { continue };
-			let Some(rule) = obligation.sla else { continue };
-			let applies = obligation.status == Status::Pending &&
-				now <= obligation.due &&
-				// A consumer's own gateway cannot prove its provider's service was poor.
-				&obligation.consumer != gateway &&
-				// Nor can a device that is no longer the provider's.
-				owner.as_ref() == Some(&obligation.provider) &&
-				obligation.last_breach.is_none_or(|last| anchor > last) &&
-				summaries.iter().any(|s| rule.is_breached_by(s));
-			if !applies {
+			let Some(obligation) = Obligations::<T>::get(id) else { continue };
+			let Some(sla) = obligation.sla else { continue };
+			if now > obligation.due || !Self::may_count(&obligation, range.anchor) {
 				continue;
 			}
-			let remaining = obligation.remaining();
-			let cut = T::SlaPenalty::get().mul_floor(obligation.amount).min(remaining);
-			obligation.penalty = obligation.penalty.saturating_add(cut);
-			obligation.breaches = obligation.breaches.saturating_add(1);
-			obligation.last_breach = Some(anchor);
-			Self::reduce_outstanding(&obligation.consumer, cut);
-			Self::deposit_event(Event::PenaltyApplied { id, anchor, cut });
-			if obligation.remaining().is_zero() {
-				let penalty = obligation.penalty;
-				Self::close(id, obligation, Status::Forfeited, Outcome::Forfeited, penalty);
-				Self::deposit_event(Event::Forfeited { id, penalty });
+			let breach = if range.gap && range.gateway != &obligation.consumer {
+				// Readings the device signed that no anchor will hold: the provider answers for
+				// its gateway. (A consumer's own gateway cannot make them on its word.)
+				Some(Breach::Gap { anchor: range.anchor })
+			} else if range.endorsed && range.summaries.iter().any(|s| sla.bounds.is_breached_by(s))
+			{
+				Some(Breach::Summary { anchor: range.anchor })
 			} else {
-				Obligations::<T>::insert(id, obligation);
+				None
+			};
+			if let Some(breach) = breach {
+				Self::penalize(id, obligation, breach);
 			}
 		}
 		watchers.len() as u32
 	}
+
+	/// The body of [`Pallet::claim_breach`], its origin checked.
+	pub(crate) fn do_claim_breach(
+		id: ObligationId,
+		anchor: AnchorId,
+		reading: SignedReading,
+		proof: MerkleProof,
+	) -> DispatchResult {
+		ensure!(
+			reading.metrics.len() <= T::MaxReadingMetrics::get() as usize
+				&& proof.siblings.len() <= MAX_PROOF_DEPTH,
+			Error::<T>::EvidenceTooLarge
+		);
+		let obligation = Obligations::<T>::get(id).ok_or(Error::<T>::UnknownObligation)?;
+		ensure!(obligation.status == Status::Pending, Error::<T>::NotPending);
+		let (Some(sla), Some(device)) = (obligation.sla, obligation.provider_device) else {
+			return Err(Error::<T>::NoSla.into());
+		};
+		ensure!(reading.device == device, Error::<T>::NotServingDevice);
+		let at: BlockNumberFor<T> = T::Anchors::anchored_at(anchor)
+			.ok_or(Error::<T>::UnknownAnchor)?
+			.unique_saturated_into();
+		ensure!(obligation.created <= at && at <= obligation.due, Error::<T>::OutsideTerm);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now <= at.saturating_add(T::DisputeWindow::get()), Error::<T>::DisputeWindowOver);
+		ensure!(Self::may_count(&obligation, anchor), Error::<T>::BreachAlreadyCounted);
+		ensure!(sla.bounds.is_breached_by_reading(&reading.metrics), Error::<T>::NotABreach);
+		match T::Anchors::check_reading(anchor, &reading, &proof) {
+			ReadingCheck::Anchored | ReadingCheck::AnchoredByGroup { .. } => {},
+			ReadingCheck::UnknownAnchor => return Err(Error::<T>::UnknownAnchor.into()),
+			ReadingCheck::NotInRange => return Err(Error::<T>::ReadingNotInRange.into()),
+			ReadingCheck::BadProof => return Err(Error::<T>::BadProof.into()),
+			ReadingCheck::BadSignature => return Err(Error::<T>::BadReadingSignature.into()),
+		}
+		Self::penalize(id, obligation, Breach::Reading { anchor, seq: reading.seq });
+		Ok(())
+	}
+
+	/// Where the silence of `obligation`'s serving device runs from now: the later of where it
+	/// was last judged and the device's last anchor; and where it becomes a breach.
+	pub fn silence_of(
+		obligation: &Obligation<T>,
+	) -> Option<(BlockNumberFor<T>, BlockNumberFor<T>)> {
+		let (sla, device) = (obligation.sla?, obligation.provider_device?);
+		let seen = SlaSeen::<T>::get(device).unwrap_or_else(Zero::zero);
+		let from = obligation.silent_until.max(seen);
+		Some((from, from.checked_add(&sla.max_silence)?))
+	}
+
+	/// The body of [`Pallet::claim_silence`], its origin checked.
+	pub(crate) fn do_claim_silence(id: ObligationId) -> DispatchResult {
+		let mut obligation = Obligations::<T>::get(id).ok_or(Error::<T>::UnknownObligation)?;
+		ensure!(obligation.status == Status::Pending, Error::<T>::NotPending);
+		ensure!(obligation.sla.is_some(), Error::<T>::NoSla);
+		let (from, to) = Self::silence_of(&obligation).ok_or(Error::<T>::Overflow)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(to < now && to <= obligation.due, Error::<T>::NotSilent);
+		obligation.silent_until = to;
+		Self::penalize(id, obligation, Breach::Silence { from, to });
+		Ok(())
+	}
 }
 
 impl<T: Config> OnAnchored<T::AccountId> for Pallet<T> {
-	fn on_anchored(
-		anchor: AnchorId,
-		gateway: &T::AccountId,
-		device: &DeviceId,
-		summaries: &[MetricSummary],
-	) -> Weight {
-		let watchers = Self::apply_penalties(anchor, gateway, device, summaries);
-		T::WeightInfo::on_anchored(watchers)
+	fn on_anchored(range: AnchoredRange<'_, T::AccountId>) -> Weight {
+		T::WeightInfo::on_anchored(Self::observe(range))
 	}
 
 	fn max_weight() -> Weight {
