@@ -105,7 +105,7 @@ say(`The same proof with the value changed to -25 °C: ${await api.call.anchorin
 // --- 3. An obligation, taken up and paid ------------------------------------------------------
 const terms = {
   serviceHash: u8aToHex(blake2AsU8a('cold storage, one pallet, one day')),
-  minAmount: 1n * UNIT, maxAmount: 10n * UNIT, dueIn: 1_000, minScore: 0, device: null, sla: null,
+  minAmount: 1n * UNIT, maxAmount: 10n * UNIT, dueIn: 1_000, minScore: 0, device: null, sla: null, consumers: [],
 };
 events = await submit(api, api.tx.obligations.publishOffer(terms), bob);
 const offerId = events.find((e) => api.events.obligations.OfferPublished.is(e)).data.offer.toNumber();

@@ -267,7 +267,7 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     const sensor = devices[0];
     const offer = {
       serviceHash: `0x${'c0'.repeat(32)}`, minAmount: UNIT, maxAmount: 100n * UNIT, dueIn: 2000,
-      minScore: 0, device: sensor, sla: { metric: 1, min: null, max: -20_000 },
+      minScore: 0, device: sensor, sla: { bounds: { metric: 1, min: null, max: -20_000 }, maxSilence: 1000 }, consumers: [],
     };
     const published = await signAndFinalize(api, api.tx.obligations.publishOffer(offer), keys.charlie);
     const offerId = published.events.map((r) => r.event).find((e) => obligations.OfferPublished.is(e)).data.offer;

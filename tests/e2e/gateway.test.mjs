@@ -12,6 +12,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
@@ -304,7 +305,7 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
     const { keys } = net;
     const offer = {
       serviceHash: `0x${'5e'.repeat(32)}`, minAmount: UNIT, maxAmount: 100n * UNIT, dueIn: 200,
-      minScore: 0, device: null, sla: null,
+      minScore: 0, device: null, sla: null, consumers: [],
     };
     const { events } = await signAndFinalize(api, api.tx.obligations.publishOffer(offer), keys.bob);
     const offerId = events.map((r) => r.event).find((e) => api.events.obligations.OfferPublished.is(e)).data.offer.toNumber();
@@ -332,5 +333,68 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
     assert.match(metrics, /iotrust_gateway_obligation_requests_total\{outcome="created"\} 1/);
     assert.doesNotMatch(metrics, /iotrust_gateway_obligation_requests_total\{outcome="failed"\} [1-9]/);
     assert.match(metrics, /iotrust_gateway_obligation_requests_total\{outcome="rejected"\} 3/);
+  });
+
+  it('the attack: the serving gateway\'s made-up breach costs the provider nothing; the device\'s own reading, and silence, do', async () => {
+    const { keys } = net;
+    const ev = api.events.obligations;
+    const penalties = (events) => events.map((r) => r.event).filter((e) => ev.PenaltyApplied.is(e)).map((e) => e.data.breach.toJSON());
+    // Charlie (the simulator's owner) keeps a reefer below -20 °C for Bob, and lets it go at
+    // most 5 blocks unobserved; the simulated reefer runs at about -18 °C. (Not the device
+    // suspended above, whose numbers run further: the others' new readings replay its.)
+    const sensor = devices[3];
+    const offer = {
+      serviceHash: `0x${'c0'.repeat(32)}`, minAmount: UNIT, maxAmount: 100n * UNIT, dueIn: 400, minScore: 0,
+      device: sensor, sla: { bounds: { metric: 1, min: null, max: -20_000 }, maxSilence: 5 }, consumers: [],
+    };
+    const published = await signAndFinalize(api, api.tx.obligations.publishOffer(offer), keys.charlie);
+    const offerId = published.events.map((r) => r.event).find((e) => ev.OfferPublished.is(e)).data.offer;
+    const created = await signAndFinalize(api, api.tx.obligations.create({ offer: offerId, amount: 20n * UNIT, note: '' }, null), keys.bob);
+    const id = created.events.map((r) => r.event).find((e) => ev.Created.is(e)).data.id;
+    assert.equal((await api.call.obligationsApi.obligation(id)).unwrap().bond.toBigInt(), 2n * UNIT, 'the SLA slot holds a 10% bond');
+
+    // The device's real readings, anchored by its gateway during the term, numbered on from
+    // its last (a device whose numbers skipped ahead would be a gap: a breach of its own).
+    const start = (await lastSeqs([sensor]))[0] + 1;
+    await runSimulator(GATEWAY_BIN, sim({ readings: 5, extra: ['--start-seq', String(start)] }));
+    await waitFor('the sensor\'s new readings to be anchored', async () => (await lastSeqs([sensor]))[0] === start + 4,
+      { timeoutMs: 2 * 60000, intervalMs: 1000 });
+    const { status, body } = await waitFor('the gateway to serve the proof', async () => {
+      const r = await getJson(`http://127.0.0.1:${HTTP_PORT}/proof/${sensor}/${start + 2}`);
+      return r.status === 200 ? r : null;
+    }, { timeoutMs: 60000 });
+    assert.equal(status, 200);
+
+    // The attack: the sensor's own gateway (Dave) anchors a breach on its word, with a made-up
+    // root: no reading the sensor signed is behind it, and it costs Charlie nothing.
+    const fake = { device: sensor, first: start + 5, last: start + 5, summaries: [{ id: 1, min: 0, max: 30_000 }] };
+    const root = `0x${crypto.randomBytes(32).toString('hex')}`;
+    const faked = await signAndFinalize(api, api.tx.anchoring.anchor(1_000_000, root, 1, 0, 0, [fake]), keys.dave);
+    assert.deepEqual(penalties(faked.events), []);
+    // Nor can a reading be claimed against that root.
+    const forged = { ...body.reading, seq: start + 5 };
+    const fakeAnchor = faked.events.map((r) => r.event).find((e) => api.events.anchoring.Anchored.is(e)).data.anchor;
+    await assert.rejects(signAndFinalize(api, api.tx.obligations.claimBreach(id, fakeAnchor, forged, body.proof), keys.bob),
+      /obligations\.(BadProof|BadReadingSignature)/);
+    assert.equal((await api.call.obligationsApi.obligation(id)).unwrap().penalty.toBigInt(), 0n);
+
+    // Bob claims with the sensor's own reading and its proof: the penalty applies, once.
+    const claimed = await signAndFinalize(api, api.tx.obligations.claimBreach(id, body.anchor, body.reading, body.proof), keys.bob);
+    assert.deepEqual(penalties(claimed.events), [{ reading: { anchor: body.anchor, seq: start + 2 } }]);
+    await assert.rejects(signAndFinalize(api, api.tx.obligations.claimBreach(id, body.anchor, body.reading, body.proof), keys.bob),
+      /obligations\.BreachAlreadyCounted/);
+
+    // Silence: nothing of the sensor anchored for more than 5 blocks is a breach Bob claims.
+    await waitFor('the sensor to be silent for longer than its SLA allows', async () => {
+      const o = (await api.call.obligationsApi.obligation(id)).unwrap();
+      const seen = (await api.query.obligations.slaSeen(sensor)).unwrapOr(o.created).toNumber();
+      const now = (await api.rpc.chain.getHeader()).number.toNumber();
+      return now > Math.max(seen, o.silentUntil.toNumber()) + 6;
+    }, { timeoutMs: 60000, intervalMs: 1000 });
+    const silent = await signAndFinalize(api, api.tx.obligations.claimSilence(id), keys.bob);
+    assert.ok('silence' in penalties(silent.events)[0], JSON.stringify(penalties(silent.events)));
+    const o = (await api.call.obligationsApi.obligation(id)).unwrap();
+    assert.deepEqual([o.penalty.toBigInt(), o.breaches.toNumber(), o.remaining.toBigInt()], [4n * UNIT, 2, 16n * UNIT]);
+    await signAndFinalize(api, api.tx.obligations.pay(id, 16n * UNIT), keys.bob);
   });
 });

@@ -44,7 +44,7 @@ describe('obligations and reputation', { timeout: 12 * 60000 }, () => {
   async function publish(provider, terms) {
     const offer = {
       serviceHash: `0x${'5e'.repeat(32)}`, minAmount: UNIT, maxAmount: 100n * UNIT, dueIn: 200,
-      minScore: 0, device: null, sla: null, ...terms,
+      minScore: 0, device: null, sla: null, consumers: [], ...terms,
     };
     const { events: evs } = await signAndFinalize(api, api.tx.obligations.publishOffer(offer), provider);
     return events(evs, 'OfferPublished')[0].data.offer.toNumber();
@@ -233,12 +233,12 @@ describe('obligations and reputation', { timeout: 12 * 60000 }, () => {
     const sensor = await registerDevice(keys.bob, 'reefer sensor');
     await signAndFinalize(api, api.tx.devices.serveOwner(keys.bob.address), keys.charlie);
     await signAndFinalize(api, api.tx.devices.bindGateway(sensor.id, keys.charlie.address), keys.bob);
-    const sla = { metric: TEMP, min: null, max: -15_000 };
+    const sla = { bounds: { metric: TEMP, min: null, max: -15_000 }, maxSilence: 1000 };
     cold = await publish(keys.bob, { device: sensor.id, sla, minAmount: 10n * UNIT });
     const r = await signAndFinalize(api, api.tx.obligations.create(request(cold, 20n * UNIT), null), keys.charlie);
     const id = events(r.events, 'Created')[0].data.id.toNumber();
     const o = (await api.call.obligationsApi.obligation(id)).unwrap();
-    assert.equal(o.sla.unwrap().max.unwrap().toNumber(), -15_000, 'the SLA bounds were copied at acceptance');
+    assert.equal(o.sla.unwrap().bounds.max.unwrap().toNumber(), -15_000, 'the SLA bounds were copied at acceptance');
 
     // Ten "breach" batches from Charlie's own gateway in one block: none cuts what he owes.
     const anchors = [];

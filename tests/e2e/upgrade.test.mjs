@@ -104,8 +104,19 @@ describe('runtime upgrade on the 4-validator network', { timeout: 25 * MIN }, ()
       api.tx.anchoring.anchor(7, `0x${'5a'.repeat(32)}`, 2, 1_700_000_000_000, 1_700_000_060_000, [range]), keys.dave);
     const anchorId = events.map((r) => r.event).find((e) => api.events.anchoring.Anchored.is(e)).data.anchor.toNumber();
     const anchorBytes = (await api.rpc.state.getStorage(api.query.anchoring.anchors.key(anchorId))).toHex();
+    // An SLA offer on that device and an obligation under it, in the previous runtime's terms
+    // (an SLA was its bounds only, before spec 109).
+    const oldSla = { metric: 1, min: null, max: -15_000 };
+    const offered = await signAndFinalize(api, api.tx.obligations.publishOffer({
+      serviceHash: `0x${'c0'.repeat(32)}`, minAmount: UNIT, maxAmount: 10n * UNIT, dueIn: 1_000, minScore: 0,
+      device: device.deviceId, sla: oldSla,
+    }), keys.alice);
+    const offerId = offered.events.map((r) => r.event).find((e) => api.events.obligations.OfferPublished.is(e)).data.offer.toNumber();
+    const accepted = await signAndFinalize(api, api.tx.obligations.create({ offer: offerId, amount: 5n * UNIT, note: 'u1' }, null), keys.bob);
+    const obligationId = accepted.events.map((r) => r.event).find((e) => api.events.obligations.Created.is(e)).data.id.toNumber();
+    const obligationsVersion = (await api.query.obligations.palletVersion()).toNumber();
     before0 = {
-      made, group, groupsVersion, anchorId, anchorBytes, device: device.deviceId,
+      made, group, groupsVersion, anchorId, anchorBytes, device: device.deviceId, offerId, obligationId, obligationsVersion,
       free: (await api.query.system.account(keys.dave.address)).data.free.toBigInt(),
     };
   });
@@ -164,7 +175,7 @@ describe('runtime upgrade on the 4-validator network', { timeout: 25 * MIN }, ()
   });
 
   it('reads what was written before the upgrade, migrated', async () => {
-    const { made, group, free, anchorId, anchorBytes, device } = before0;
+    const { made, group, free, anchorId, anchorBytes, device, offerId, obligationId, obligationsVersion } = before0;
     // The anchor made before: the same bytes in storage, read by this runtime's types (the header
     // a struct of its own since spec 107, with the same encoding).
     assert.equal((await api.rpc.state.getStorage(api.query.anchoring.anchors.key(anchorId))).toHex(), anchorBytes);
@@ -175,6 +186,21 @@ describe('runtime upgrade on the 4-validator network', { timeout: 25 * MIN }, ()
     });
     assert.deepEqual(anchor.ranges.toJSON(), [{ device, first: 0, last: 1, summaries: [{ id: 1, min: -18_200, max: -18_050 }] }]);
     assert.equal((await api.query.groups.palletVersion()).toNumber(), 1, 'groups storage is at version 1');
+    // The SLA offer and obligation, migrated from obligations storage version 1 (if the previous
+    // runtime wrote that) with their terms kept: no silence rule a term can reach, no bond.
+    assert.equal((await api.query.obligations.palletVersion()).toNumber(), 2, `obligations storage from version ${obligationsVersion}`);
+    const offer = (await api.call.obligationsApi.offer(offerId)).unwrap();
+    assert.deepEqual(offer.sla.unwrap().bounds.toJSON(), { metric: 1, min: null, max: -15_000 });
+    assert.deepEqual(offer.consumers.toJSON(), []);
+    const obligation = (await api.call.obligationsApi.obligation(obligationId)).unwrap();
+    assert.equal(obligation.sla.unwrap().bounds.max.unwrap().toNumber(), -15_000);
+    assert.equal(obligation.amount.toBigInt(), 5n * UNIT);
+    assert.equal(obligation.status.toString(), 'Pending');
+    assert.equal(obligation.bond.toBigInt(), 0n);
+    if (obligationsVersion < 2) {
+      assert.equal(obligation.silentUntil.toNumber(), obligation.due.toNumber(), 'silence is judged from the due block on');
+    }
+    await signAndFinalize(api, api.tx.obligations.pay(obligationId, 5n * UNIT), keys.bob);
     assert.deepEqual((await api.call.groupsApi.group(made.group)).unwrap().toJSON(), group);
     for (const g of made.gateways) {
       assert.deepEqual((await api.call.groupsApi.groupsOf(g.address)).toJSON(), [made.group], 'the index lists the group');

@@ -234,6 +234,7 @@ async fn main() -> Result<()> {
 		("min_score", Value::u128(0)),
 		("device", Value::unnamed_variant("None", [])),
 		("sla", Value::unnamed_variant("None", [])),
+		("consumers", Value::unnamed_composite([])),
 	]);
 	let events = chain.submit("Obligations", "publish_offer", vec![terms], &bob).await?;
 	let offer: u64 = first_field(&events, "Obligations", "OfferPublished")?;
