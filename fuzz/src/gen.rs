@@ -561,16 +561,23 @@ impl World {
 				let device = index.map_or_else(|| rng.h256(), |i| self.devices[i].id);
 				let request = request(rng);
 				let nonce = pallet_obligations::DeviceNonce::<Runtime>::get(device);
+				let now = frame_system::Pallet::<Runtime>::block_number();
+				let valid_until = match rng.below(10) {
+					0 => now.saturating_sub(1),
+					1 => rng.edgy_u32(),
+					_ => now + rng.below(20) as u32,
+				};
 				let payload = obligation_payload(
 					&pallet_devices::Pallet::<Runtime>::genesis_hash(),
 					&device,
 					nonce,
+					valid_until,
 					&request,
 				);
 				let signature = self.device_sign(rng, index, &payload);
 				(
 					self.gateway_of(rng, &device),
-					call(C::create_for_device { device, request, signature }),
+					call(C::create_for_device { device, request, valid_until, signature }),
 				)
 			},
 			5..=6 => {

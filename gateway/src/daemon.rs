@@ -98,7 +98,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 	let relay: Arc<dyn RequestSink> = Arc::new(Arc::new(Relay::new(
 		chain.clone(),
 		validator.clone(),
-		me,
+		signer.clone(),
 		chain.genesis(),
 		max_note,
 		calls,

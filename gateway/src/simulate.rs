@@ -71,9 +71,16 @@ pub struct Args {
 	obligation: Option<String>,
 	/// With `--obligation`, play a cheat: `replay` signs the request with the nonce of the
 	/// device's previous request (an old request sent again), `amount` asks for one planck
-	/// more than the device signed for (a request altered on its way). The gateway must refuse.
+	/// more than the device signed for (a request altered on its way), `expired` says it was
+	/// valid until the block before the last finalized one, `resend` publishes the same signed
+	/// request a second time once the first is answered (what anyone who copied it off the
+	/// broker can do). The gateway must refuse.
 	#[arg(long, value_enum, requires = "obligation")]
 	tamper: Option<Tamper>,
+	/// With `--obligation`, the request stays valid this many blocks past the last finalized
+	/// one (the chain takes at most ten minutes' worth).
+	#[arg(long, default_value_t = 100, requires = "obligation")]
+	valid_for: u32,
 }
 
 /// How `--tamper` spoils an obligation request.
@@ -81,6 +88,8 @@ pub struct Args {
 enum Tamper {
 	Replay,
 	Amount,
+	Expired,
+	Resend,
 }
 
 /// The key pair of simulated device `index`.
@@ -330,7 +339,8 @@ async fn publish_bad(
 }
 
 /// Publish `pair`'s signed request for an obligation (`OFFER:AMOUNT`) and wait for the
-/// gateway's reply (at most 2 minutes).
+/// gateway's reply (at most 2 minutes), which must be signed by the device's gateway
+/// (`--gateway`); print each reply as a JSON line.
 async fn request_obligation(
 	chain: &Chain,
 	args: &Args,
@@ -338,6 +348,7 @@ async fn request_obligation(
 	terms: &str,
 ) -> anyhow::Result<()> {
 	use crate::ingest::telemetry::{reply_topic, request_topic};
+	use crate::relay::Reply;
 	use iotrust_primitives::obligations::ObligationRequest;
 	let (offer, amount) = terms.split_once(':').context("--obligation is OFFER:AMOUNT")?;
 	let terms: ObligationRequest<iotrust_primitives::Balance> = ObligationRequest {
@@ -345,14 +356,28 @@ async fn request_obligation(
 		amount: amount.parse()?,
 		note: b"simulated".to_vec(),
 	};
+	let gateway_key: AccountId = sp_core::crypto::AccountId32::from_ss58check(&args.gateway)
+		.map_err(|e| anyhow::anyhow!("gateway {:?} is not an SS58 address: {e:?}", args.gateway))?
+		.into();
 	let device = pair.key.device_id();
 	let mut nonce = chain.obligation_nonce(&device).await.map_err(anyhow::Error::msg)?;
 	if args.tamper == Some(Tamper::Replay) {
 		nonce =
 			nonce.checked_sub(1).context("--tamper replay: the device has asked nothing yet")?;
 	}
-	let payload =
-		iotrust_primitives::device::obligation_payload(&chain.genesis(), &device, nonce, &terms);
+	let (finalized, _) = chain.finalized_number().await.map_err(anyhow::Error::msg)?;
+	let finalized = u32::try_from(finalized)?;
+	let valid_until = match args.tamper {
+		Some(Tamper::Expired) => finalized.saturating_sub(1),
+		_ => finalized.saturating_add(args.valid_for),
+	};
+	let payload = iotrust_primitives::device::obligation_payload(
+		&chain.genesis(),
+		&device,
+		nonce,
+		valid_until,
+		&terms,
+	);
 	let sent_amount = terms.amount + u128::from(args.tamper == Some(Tamper::Amount));
 	let request = serde_json::json!({
 		"id": format!("sim-{}", now_ms()),
@@ -360,13 +385,17 @@ async fn request_obligation(
 		"amount": sent_amount.to_string(),
 		"note": crate::ingest::telemetry::hex0x(&terms.note),
 		"nonce": nonce,
+		"validUntil": valid_until,
 		"signature": crate::ingest::telemetry::signature_to_json(&pair.sign(&payload)),
 	});
+	let mut sends = if args.tamper == Some(Tamper::Resend) { 2 } else { 1 };
 	let broker = args.broker.clone().resolve().map_err(anyhow::Error::msg)?;
 	let (client, mut eventloop) =
 		AsyncClient::new(broker.options(&format!("iotrust-sim-{}", now_ms())), 16);
 	client.subscribe(reply_topic(&device), QoS::AtLeastOnce).await?;
 	let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+	let publish =
+		|| client.publish(request_topic(&device), QoS::AtLeastOnce, false, request.to_string());
 	let mut sent = false;
 	loop {
 		let event = tokio::time::timeout_at(deadline, eventloop.poll())
@@ -374,10 +403,8 @@ async fn request_obligation(
 			.map_err(|_| anyhow::anyhow!("no reply from the gateway within 2 minutes"))?;
 		match event {
 			Ok(Event::Incoming(Packet::SubAck(_))) if !sent => {
-				client
-					.publish(request_topic(&device), QoS::AtLeastOnce, false, request.to_string())
-					.await?;
-				info!("device {device:?} asked for {terms:?} with nonce {nonce}");
+				publish().await?;
+				info!("device {device:?} asked for {terms:?} with nonce {nonce} until block {valid_until}");
 				sent = true;
 			},
 			Ok(Event::Incoming(Packet::Publish(p))) => {
@@ -386,9 +413,20 @@ async fn request_obligation(
 					continue;
 				}
 				println!("{}", serde_json::json!({ "reply": reply }));
+				// A device believes only its gateway: anyone on the broker can publish here.
+				let checked = Reply::verify(&reply, &chain.genesis(), &device, &gateway_key)
+					.map_err(|why| {
+						anyhow::anyhow!("a reply not to be believed ({why}): {reply}")
+					})?;
+				sends -= 1;
+				if sends > 0 {
+					publish().await?;
+					info!("device {device:?}: the same signed request sent again");
+					continue;
+				}
 				client.disconnect().await.ok();
 				anyhow::ensure!(
-					reply["status"] == "created",
+					checked.status == "created",
 					"the obligation was not created: {reply}"
 				);
 				return Ok(());

@@ -29,8 +29,11 @@ pub mod domain {
 	pub const ROTATE: &[u8] = b"iotrust/device/rotate/v1";
 	/// A firmware report.
 	pub const FIRMWARE: &[u8] = b"iotrust/device/firmware/v1";
-	/// An obligation a device asks for, submitted by its gateway.
-	pub const OBLIGATION: &[u8] = b"iotrust/obligation/create/v1";
+	/// An obligation a device asks for, submitted by its gateway (v2: with the last block it
+	/// may be accepted in).
+	pub const OBLIGATION: &[u8] = b"iotrust/obligation/create/v2";
+	/// A gateway's answer to a device's obligation request, signed by the gateway's account.
+	pub const OBLIGATION_REPLY: &[u8] = b"iotrust/obligation/reply/v1";
 	/// The derivation of a [`super::DeviceId`] from a key.
 	pub const DEVICE_ID: &[u8] = b"iotrust/device/id/v1";
 }
@@ -260,16 +263,36 @@ pub fn firmware_payload(
 	(domain::FIRMWARE, genesis, device, version, hash, nonce).encode()
 }
 
-/// What a consumer's device signs to ask, through its gateway, for the obligation `terms` (the
-/// obligations pallet's `Terms`, SCALE-encoded). `nonce` is the device's count of such requests,
-/// so a request cannot be replayed.
+/// What a consumer's device signs to ask, through its gateway, for the obligation `terms` (an
+/// [`crate::obligations::ObligationRequest`], SCALE-encoded). `nonce` is the device's count of
+/// such requests, so a request that was accepted cannot be replayed; `valid_until` is the last
+/// block the chain may accept it in, so one that was not cannot be replayed later either.
 pub fn obligation_payload(
 	genesis: &impl Encode,
 	device: &DeviceId,
 	nonce: u32,
+	valid_until: u32,
 	terms: &impl Encode,
 ) -> alloc::vec::Vec<u8> {
-	(domain::OBLIGATION, genesis, device, nonce, terms).encode()
+	(domain::OBLIGATION, genesis, device, nonce, valid_until, terms).encode()
+}
+
+/// What a gateway signs, with its account's sr25519 key, when it answers `device`'s obligation
+/// request: the device's reference for the request (`id`, as the JSON text it sent), the nonce
+/// the request carried (if it could be read), the outcome (`status`: `created`, `rejected`,
+/// `failed`, `notSubmitted`), the obligation created if any, and why it was not (the rejection's
+/// reason or the chain's error; empty when created). A device checks it against the gateway
+/// account it is bound to, so no other broker client can tell it "created".
+pub fn obligation_reply_payload(
+	genesis: &impl Encode,
+	device: &DeviceId,
+	id: &str,
+	nonce: Option<u32>,
+	status: &str,
+	obligation: Option<u64>,
+	why: &str,
+) -> alloc::vec::Vec<u8> {
+	(domain::OBLIGATION_REPLY, genesis, device, id, nonce, status, obligation, why).encode()
 }
 
 /// Where a device's status stands.

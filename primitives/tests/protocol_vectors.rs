@@ -12,7 +12,8 @@ use codec::{Decode, Encode};
 use iotrust_primitives::{
 	anchoring::{AnchorHeader, DeviceRange, GroupAnchor, MetricSummary},
 	device::{
-		obligation_payload, registration_payload, DevicePublicKey, DeviceSignature, KeyScheme,
+		obligation_payload, obligation_reply_payload, registration_payload, DevicePublicKey,
+		DeviceSignature, KeyScheme,
 	},
 	keypair::DeviceKeypair,
 	merkle::{merkle_proof, merkle_root, verify_proof, Metric, SignedReading},
@@ -69,6 +70,8 @@ fn request() -> ObligationRequest<u128> {
 }
 
 const OBLIGATION_NONCE: u32 = 3;
+/// The last block the vector's request may be accepted in.
+const VALID_UNTIL: u32 = 1_234;
 
 /// The group anchor over the batch: group 2, epoch 1, batch 9.
 fn group_anchor(root: H256, readings: &[SignedReading]) -> GroupAnchor {
@@ -174,9 +177,24 @@ fn vectors(mut signature: impl FnMut(&str, &DeviceKeypair, &[u8]) -> DeviceSigna
 	let pair = &devices[0];
 	let device = pair.key.device_id();
 	let request = request();
-	let payload = obligation_payload(&GENESIS, &device, OBLIGATION_NONCE, &request);
+	let payload = obligation_payload(&GENESIS, &device, OBLIGATION_NONCE, VALID_UNTIL, &request);
 	let sig = signature("obligation", pair, &payload);
 	assert!(pair.key.verify(&payload, &sig), "the obligation request's signature");
+	// The gateway's signed reply: an sr25519 account key, here the sr25519 device's key (the
+	// same signature scheme and context as a Substrate account's).
+	let gateway = &devices[1];
+	let reply_id = "\"r1\"";
+	let reply = obligation_reply_payload(
+		&GENESIS,
+		&device,
+		reply_id,
+		Some(OBLIGATION_NONCE),
+		"created",
+		Some(42),
+		"",
+	);
+	let reply_sig = signature("obligationReply", gateway, &reply);
+	assert!(gateway.key.verify(&reply, &reply_sig), "the reply's signature");
 
 	let anchor = group_anchor(root, &readings);
 	json!({
@@ -189,6 +207,7 @@ fn vectors(mut signature: impl FnMut(&str, &DeviceKeypair, &[u8]) -> DeviceSigna
 		"obligation": {
 			"device": 0,
 			"nonce": OBLIGATION_NONCE,
+			"validUntil": VALID_UNTIL,
 			"request": {
 				"offer": request.offer,
 				"amount": request.amount.to_string(),
@@ -196,6 +215,17 @@ fn vectors(mut signature: impl FnMut(&str, &DeviceKeypair, &[u8]) -> DeviceSigna
 			},
 			"payload": hex(&payload),
 			"signature": hex(&sig.encode()),
+		},
+		"obligationReply": {
+			"device": 0,
+			"gatewayKey": hex(&gateway.key.encode()),
+			"id": reply_id,
+			"nonce": OBLIGATION_NONCE,
+			"status": "created",
+			"obligation": 42,
+			"why": "",
+			"payload": hex(&reply),
+			"signature": hex(&reply_sig.encode()),
 		},
 		"groupAnchor": {
 			"group": anchor.group,
@@ -235,7 +265,18 @@ fn recorded(file: &Value, path: &str) -> DeviceSignature {
 #[test]
 fn the_protocol_vectors_hold() {
 	if std::env::var_os("IOTRUST_WRITE_VECTORS").is_some() {
-		let fresh = vectors(|_, pair, payload| pair.sign(payload));
+		// A signature already recorded over the same payload is kept (sr25519 and P-256
+		// signatures are randomized: signing again would change every vector built on them).
+		let old: Value = std::fs::read_to_string(file())
+			.ok()
+			.and_then(|text| serde_json::from_str(&text).ok())
+			.unwrap_or(Value::Null);
+		let fresh = vectors(|path, pair, payload| {
+			std::panic::catch_unwind(|| recorded(&old, path))
+				.ok()
+				.filter(|sig| pair.key.verify(payload, sig))
+				.unwrap_or_else(|| pair.sign(payload))
+		});
 		let text = serde_json::to_string_pretty(&fresh).expect("JSON") + "\n";
 		std::fs::write(file(), text).expect("writing the vectors");
 		return;

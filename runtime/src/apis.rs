@@ -367,9 +367,10 @@ impl_runtime_apis! {
 			gateway: AccountId,
 			device: pallet_obligations_runtime_api::DeviceId,
 			request: pallet_obligations_runtime_api::ObligationRequest<Balance>,
+			valid_until: crate::BlockNumber,
 			signature: pallet_obligations_runtime_api::DeviceSignature,
 		) -> Result<(), pallet_obligations_runtime_api::DispatchError> {
-			crate::Obligations::check_device_request(gateway, device, request, signature)
+			crate::Obligations::check_device_request(gateway, device, request, valid_until, signature)
 		}
 	}
 

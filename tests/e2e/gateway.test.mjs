@@ -328,11 +328,18 @@ describe('gateway', { timeout: 20 * 60000 }, () => {
       /"status":"rejected".*stale_nonce|stale_nonce.*"status":"rejected"/);
     await assert.rejects(runSimulator(GATEWAY_BIN, sim({ extra: ['--obligation', `${offerId}:${2n * UNIT}`, '--tamper', 'amount'] })),
       /bad_signature/);
+    // A request past its last valid block is the chain's refusal (RequestExpired); one the chain
+    // refused, sent again byte for byte by whoever copied it off the broker, is not looked at
+    // again (`replayed`): the device gave up on it, and it cannot be created later.
+    await assert.rejects(runSimulator(GATEWAY_BIN, sim({ extra: ['--obligation', `${offerId}:${2n * UNIT}`, '--tamper', 'expired'] })),
+      /Obligations\.RequestExpired/);
+    await assert.rejects(runSimulator(GATEWAY_BIN, sim({ extra: ['--obligation', `${offerId}:${1000n * UNIT}`, '--tamper', 'resend'] })),
+      /"reason":"replayed"/);
     assert.equal((await api.query.obligations.deviceNonce(devices[0])).toNumber(), 1);
     const metrics = await (await fetch(`http://127.0.0.1:${HTTP_PORT}/metrics`)).text();
     assert.match(metrics, /iotrust_gateway_obligation_requests_total\{outcome="created"\} 1/);
     assert.doesNotMatch(metrics, /iotrust_gateway_obligation_requests_total\{outcome="failed"\} [1-9]/);
-    assert.match(metrics, /iotrust_gateway_obligation_requests_total\{outcome="rejected"\} 3/);
+    assert.match(metrics, /iotrust_gateway_obligation_requests_total\{outcome="rejected"\} 6/);
   });
 
   it('the attack: the serving gateway\'s made-up breach costs the provider nothing; the device\'s own reading, and silence, do', async () => {

@@ -81,13 +81,15 @@ describe('obligations and reputation', { timeout: 12 * 60000 }, () => {
     await signAndFinalize(api, api.tx.devices.bindGateway(device.id, keys.dave.address), keys.charlie);
 
     // The device asks for a session under Bob's offer: it signs the documented payload
-    // (b"iotrust/obligation/create/v1", genesis, device, nonce, request).
+    // (b"iotrust/obligation/create/v2", genesis, device, nonce, validUntil, request), valid for
+    // 50 blocks from now.
     const requestType = api.tx.obligations.createForDevice.meta.args[1].type.toString();
     const req = api.createType(requestType, request(charging, amount, 'charging session 42'));
     const nonce = (await api.query.obligations.deviceNonce(device.id)).toNumber();
     assert.equal((await api.call.obligationsApi.deviceNonce(device.id)).toNumber(), nonce, 'the runtime API reads the same nonce');
+    const validUntil = (await api.rpc.chain.getHeader()).number.toNumber() + 50;
     const payload = u8aConcat(
-      api.createType('(Bytes, H256, H256, u32)', ['iotrust/obligation/create/v1', genesis, device.id, nonce]).toU8a(),
+      api.createType('(Bytes, H256, H256, u32, u32)', ['iotrust/obligation/create/v2', genesis, device.id, nonce, validUntil]).toU8a(),
       req.toU8a(),
     );
     const { signature } = JSON.parse(execFileSync(NODE_BIN, ['device', 'sign', '--scheme', 'ed25519',
@@ -96,7 +98,7 @@ describe('obligations and reputation', { timeout: 12 * 60000 }, () => {
     // Asked beforehand, the chain says what the call would do, for each gateway, and changes
     // nothing: the decoded error is the pallet's own.
     const check = async (gateway) => {
-      const answer = await api.call.obligationsApi.checkDeviceRequest(gateway, device.id, req, signature);
+      const answer = await api.call.obligationsApi.checkDeviceRequest(gateway, device.id, req, validUntil, signature);
       if (answer.isOk) return 'Ok';
       const { section, name } = api.registry.findMetaError(answer.asErr.asModule);
       return `${section}.${name}`;
@@ -106,10 +108,10 @@ describe('obligations and reputation', { timeout: 12 * 60000 }, () => {
     assert.equal((await api.call.obligationsApi.deviceNonce(device.id)).toNumber(), nonce, 'checking used no nonce');
     // Another account cannot submit it: only the device's gateway.
     await assert.rejects(
-      signAndFinalize(api, api.tx.obligations.createForDevice(device.id, req, signature), keys.eve),
+      signAndFinalize(api, api.tx.obligations.createForDevice(device.id, req, validUntil, signature), keys.eve),
       /obligations\.NotDeviceGateway/,
     );
-    const result = await signAndFinalize(api, api.tx.obligations.createForDevice(device.id, req, signature), keys.dave);
+    const result = await signAndFinalize(api, api.tx.obligations.createForDevice(device.id, req, validUntil, signature), keys.dave);
     const [created] = events(result.events, 'Created');
     assert.ok(created, 'a Created event');
     assert.equal(created.data.consumer.toString(), keys.charlie.address);
@@ -119,7 +121,7 @@ describe('obligations and reputation', { timeout: 12 * 60000 }, () => {
     // The same signed request cannot be replayed, as the chain's check says too.
     assert.equal(await check(keys.dave.address), 'obligations.BadDeviceSignature');
     await assert.rejects(
-      signAndFinalize(api, api.tx.obligations.createForDevice(device.id, req, signature), keys.dave),
+      signAndFinalize(api, api.tx.obligations.createForDevice(device.id, req, validUntil, signature), keys.dave),
       /obligations\.BadDeviceSignature/,
     );
   });

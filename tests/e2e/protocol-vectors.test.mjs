@@ -125,10 +125,21 @@ describe('protocol test vectors (docs/protocol-vectors.json)', () => {
     const o = vectors.obligation;
     const device = vectors.devices[o.device];
     const request = { offer: o.request.offer, amount: BigInt(o.request.amount), note: o.request.note };
-    const payload = scale('(Bytes, H256, H256, u32, ObligationRequest)',
-      ['iotrust/obligation/create/v1', vectors.genesis, device.id, o.nonce, request]);
+    const payload = scale('(Bytes, H256, H256, u32, u32, ObligationRequest)',
+      ['iotrust/obligation/create/v2', vectors.genesis, device.id, o.nonce, o.validUntil, request]);
     same(payload, o.payload, 'the request\'s payload');
     assert.ok(verifies(payload, o.signature, device.key), 'the request\'s signature');
+  });
+
+  it('a gateway\'s signed reply to it', () => {
+    const r = vectors.obligationReply;
+    const device = vectors.devices[r.device];
+    const payload = scale('(Bytes, H256, H256, Text, Option<u32>, Text, Option<u64>, Text)',
+      ['iotrust/obligation/reply/v1', vectors.genesis, device.id, r.id, r.nonce, r.status, r.obligation, r.why]);
+    same(payload, r.payload, 'the reply\'s payload');
+    assert.ok(verifies(payload, r.signature, r.gatewayKey), 'the reply\'s signature');
+    payload[payload.length - 1] ^= 1;
+    assert.ok(!verifies(payload, r.signature, r.gatewayKey), 'over these bytes only');
   });
 
   it('a gateway group\'s anchor and the message its key signs', () => {

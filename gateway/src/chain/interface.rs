@@ -134,7 +134,7 @@ pub const ANCHOR_AS_GROUP: CallDef<(
 	GroupSignature,
 )> = CallDef::new("Anchoring", "anchor_as_group");
 /// `obligations.create_for_device(device, request, signature)`.
-pub const CREATE_FOR_DEVICE: CallDef<(DeviceId, ObligationRequest<Balance>, DeviceSignature)> =
+pub const CREATE_FOR_DEVICE: CallDef<(DeviceId, ObligationRequest<Balance>, u32, DeviceSignature)> =
 	CallDef::new("Obligations", "create_for_device");
 /// `devices.register(key, metadata, proof)` (the simulator's).
 pub const REGISTER: CallDef<(
@@ -160,8 +160,9 @@ pub const BATCH_ALL: CallDef<()> = CallDef::new("Utility", "batch_all").then(Tai
 type DevicePage = Vec<(DeviceId, DeviceInfo)>;
 /// Ranges to check: each device's first sequence number.
 type RangeStarts = Vec<(DeviceId, u64)>;
-/// A device's request, as the gateway relays it: its gateway, device, request and signature.
-type DeviceRequest = (AccountId, DeviceId, ObligationRequest<Balance>, DeviceSignature);
+/// A device's request, as the gateway relays it: its gateway, device, request, last valid block
+/// and signature.
+type DeviceRequest = (AccountId, DeviceId, ObligationRequest<Balance>, u32, DeviceSignature);
 
 /// `devicesApi.device(device)`.
 pub const DEVICE: ApiDef<DeviceId, Option<DeviceInfo>> = ApiDef::new("DevicesApi", "device");
@@ -191,7 +192,7 @@ pub const PROPOSAL: ApiDef<(GroupId, [u8; 32]), Option<Proposal<AccountId>>> =
 	ApiDef::new("GroupsApi", "proposal");
 /// `obligationsApi.device_nonce(device)`.
 pub const DEVICE_NONCE: ApiDef<DeviceId, u32> = ApiDef::new("ObligationsApi", "device_nonce");
-/// `obligationsApi.check_device_request(gateway, device, request, signature)`.
+/// `obligationsApi.check_device_request(gateway, device, request, valid_until, signature)`.
 pub const CHECK_DEVICE_REQUEST: ApiDef<DeviceRequest, Result<(), DispatchError>> =
 	ApiDef::new("ObligationsApi", "check_device_request");
 

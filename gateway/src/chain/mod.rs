@@ -379,18 +379,19 @@ impl Chain {
 		self.runtime_call(&interface::DEVICE_NONCE, device).await
 	}
 
-	/// What `obligations.createForDevice(device, request, signature)` would do if this gateway
+	/// What `obligations.createForDevice(device, request, valid_until, signature)` would do if this gateway
 	/// submitted it now (`obligationsApi.checkDeviceRequest`): `Ok`, or the chain's error.
 	pub async fn check_device_request(
 		&self,
 		device: &DeviceId,
 		request: &ObligationRequest<Balance>,
+		valid_until: u32,
 		signature: &DeviceSignature,
 	) -> Result<Result<(), PalletError>, ChainError> {
 		let me = self.account().ok_or(ChainError::NoSigner)?;
 		let at = self.at().await?;
 		let method = interface::CHECK_DEVICE_REQUEST.state_call();
-		let args = (me, device, request, signature);
+		let args = (me, device, request, valid_until, signature);
 		let bytes = at
 			.runtime_apis()
 			.call_raw(&method, Some(&interface::CHECK_DEVICE_REQUEST.encode(&args)))

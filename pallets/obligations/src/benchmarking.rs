@@ -195,11 +195,18 @@ mod benchmarks {
 		pending::<T>(&consumer, offer, T::MaxSlaPerDevice::get() - 1)?;
 		let device = T::BenchmarkHelper::signing_device(2, &consumer, &gateway);
 		let request = Request::<T> { offer, amount: amount::<T>(&consumer), note: note::<T>() };
-		let payload = obligation_payload(&Pallet::<T>::genesis_hash(), &device, 0, &request);
+		let valid_until = frame_system::Pallet::<T>::block_number();
+		let payload = obligation_payload(
+			&Pallet::<T>::genesis_hash(),
+			&device,
+			0,
+			valid_until.unique_saturated_into(),
+			&request,
+		);
 		let signature = T::BenchmarkHelper::sign(2, &payload);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(gateway), device, request, signature);
+		_(RawOrigin::Signed(gateway), device, request, valid_until, signature);
 
 		assert_eq!(DeviceNonce::<T>::get(device), 1);
 		Ok(())

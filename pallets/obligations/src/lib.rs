@@ -226,6 +226,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxNamedConsumers: Get<u32>;
 
+		/// The most blocks ahead a device's request may say it stays valid: how long a request
+		/// that was signed and not accepted can be replayed at most.
+		#[pallet::constant]
+		type MaxRequestLifetime: Get<BlockNumberFor<Self>>;
+
 		/// Held from a provider for each standing offer.
 		#[pallet::constant]
 		type OfferDeposit: Get<BalanceOf<Self>>;
@@ -408,6 +413,10 @@ pub mod pallet {
 		NotDeviceGateway,
 		/// The device's signature over the request does not check out.
 		BadDeviceSignature,
+		/// The request's last valid block has passed.
+		RequestExpired,
+		/// The request says it stays valid further ahead than `MaxRequestLifetime`.
+		RequestLifetimeTooLong,
 		/// The SLA device already holds the most pending obligations it may.
 		TooManySlaObligations,
 		/// The offer names its consumers, and the caller is not one of them.
@@ -524,21 +533,25 @@ pub mod pallet {
 
 		/// Submit what a consumer's `device` asked for under an offer: the consumer is the
 		/// device's owner, and the device signed [`obligation_payload`]`(genesis hash, device,
-		/// nonce, request)` with its current key, `nonce` being its count of such requests.
+		/// nonce, valid_until, request)` with its current key, `nonce` being its count of such
+		/// requests and `valid_until` the last block the request may be accepted in (at most
+		/// [`Config::MaxRequestLifetime`] ahead).
 		///
 		/// Origin: signed, the gateway the device is bound to (it pays the fee; the deposit is
 		/// held from the consumer). Checks as [`Pallet::create`], and fails also with
-		/// `NotDeviceGateway` or `BadDeviceSignature`. Emits [`Event::Created`].
+		/// `RequestExpired`, `RequestLifetimeTooLong`, `NotDeviceGateway` or
+		/// `BadDeviceSignature`. Emits [`Event::Created`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::create_for_device())]
 		pub fn create_for_device(
 			origin: OriginFor<T>,
 			device: DeviceId,
 			request: Request<T>,
+			valid_until: BlockNumberFor<T>,
 			signature: DeviceSignature,
 		) -> DispatchResult {
 			let gateway = ensure_signed(origin)?;
-			Self::do_create_for_device(gateway, device, request, signature)
+			Self::do_create_for_device(gateway, device, request, valid_until, signature)
 		}
 
 		/// Pay `amount` of obligation `id` from the consumer to the provider, and burn

@@ -248,6 +248,7 @@ pub const OFFER_DEPOSIT: u64 = 3;
 pub const OBLIGATION_DEPOSIT: u64 = 2;
 pub const MAX_OFFERS: u32 = 2;
 pub const DISPUTE_WINDOW: u64 = 50;
+pub const MAX_LIFETIME: u64 = 20;
 
 impl pallet_obligations::Config for Test {
 	type Currency = Balances;
@@ -267,6 +268,7 @@ impl pallet_obligations::Config for Test {
 	type DisputeWindow = ConstU64<DISPUTE_WINDOW>;
 	type MaxReadingMetrics = ConstU32<4>;
 	type MaxNamedConsumers = ConstU32<2>;
+	type MaxRequestLifetime = ConstU64<MAX_LIFETIME>;
 	type OfferDeposit = ConstU64<OFFER_DEPOSIT>;
 	type ObligationDeposit = ConstU64<OBLIGATION_DEPOSIT>;
 	type MaxOffersPerProvider = ConstU32<MAX_OFFERS>;

@@ -295,10 +295,22 @@ fn credit_limit_reached_exactly_then_exceeded_by_one() {
 	});
 }
 
-/// Device 1's signed request for `r` with `nonce`.
-fn signed_request(r: &Request<Test>, nonce: u32) -> iotrust_primitives::device::DeviceSignature {
+/// The last block the test's device requests are valid in.
+const VALID_UNTIL: u64 = 10;
+
+/// Device 1's signed request for `r` with `nonce`, valid until `valid_until`.
+fn signed_until(
+	r: &Request<Test>,
+	nonce: u32,
+	valid_until: u64,
+) -> iotrust_primitives::device::DeviceSignature {
 	let genesis = Obligations::genesis_hash();
-	keypair(1).sign(&obligation_payload(&genesis, &device(1), nonce, r))
+	keypair(1).sign(&obligation_payload(&genesis, &device(1), nonce, valid_until as u32, r))
+}
+
+/// Device 1's signed request for `r` with `nonce`, valid until [`VALID_UNTIL`].
+fn signed_request(r: &Request<Test>, nonce: u32) -> iotrust_primitives::device::DeviceSignature {
+	signed_until(r, nonce, VALID_UNTIL)
 }
 
 #[test]
@@ -311,6 +323,7 @@ fn a_gateway_creates_for_a_device_that_signed_the_request_once() {
 			RuntimeOrigin::signed(GATEWAY),
 			device(1),
 			r.clone(),
+			VALID_UNTIL,
 			sig.clone()
 		));
 		let o = Stored::<Test>::get(0).unwrap();
@@ -320,7 +333,13 @@ fn a_gateway_creates_for_a_device_that_signed_the_request_once() {
 		assert_eq!(held(HoldReason::ObligationDeposit, CONSUMER), OBLIGATION_DEPOSIT);
 		// The same request again is a replay: its nonce is spent.
 		let submit = |who: u64, n: u8, r: Request<Test>, sig| {
-			Obligations::create_for_device(RuntimeOrigin::signed(who), device(n), r, sig)
+			Obligations::create_for_device(
+				RuntimeOrigin::signed(who),
+				device(n),
+				r,
+				VALID_UNTIL,
+				sig,
+			)
 		};
 		assert_noop!(submit(GATEWAY, 1, r.clone(), sig), Error::<Test>::BadDeviceSignature);
 		// A changed request is not what the device signed.
@@ -330,8 +349,54 @@ fn a_gateway_creates_for_a_device_that_signed_the_request_once() {
 			Error::<Test>::BadDeviceSignature
 		);
 		assert_noop!(submit(OTHER, 1, r.clone(), sig.clone()), Error::<Test>::NotDeviceGateway);
+		// Another last block is not what the device signed.
+		assert_noop!(
+			Obligations::create_for_device(
+				RuntimeOrigin::signed(GATEWAY),
+				device(1),
+				r.clone(),
+				VALID_UNTIL - 1,
+				sig.clone()
+			),
+			Error::<Test>::BadDeviceSignature
+		);
 		deactivate(device(1));
 		assert_noop!(submit(GATEWAY, 1, r, sig), Error::<Test>::DeviceNotActive);
+	});
+}
+
+#[test]
+fn attack_a_refused_request_cannot_be_replayed_into_success_later() {
+	ExtBuilder.build_and_execute(|| {
+		let offer = publish(plain_offer());
+		let submit = |r: &Request<Test>, valid_until: u64, sig| {
+			Obligations::create_for_device(
+				RuntimeOrigin::signed(GATEWAY),
+				device(1),
+				r.clone(),
+				valid_until,
+				sig,
+			)
+		};
+		// A request may not say it stays valid further ahead than MaxRequestLifetime.
+		let r = request(offer, 60);
+		let far = 1 + MAX_LIFETIME + 1;
+		assert_noop!(
+			submit(&r, far, signed_until(&r, 0, far)),
+			Error::<Test>::RequestLifetimeTooLong
+		);
+		// The consumer's device asks for 60 while 50 of its 100 of credit are taken: refused.
+		let taken = create(offer, 50);
+		let sig = signed_request(&r, 0);
+		assert_noop!(submit(&r, VALID_UNTIL, sig.clone()), Error::<Test>::CreditLimitExceeded);
+		// The consumer pays: its credit frees up. Anyone holding the signed request resends it
+		// once its last block has passed: refused, the consumer having given up on it.
+		assert_ok!(Obligations::pay(RuntimeOrigin::signed(CONSUMER), taken, 50));
+		run_to(VALID_UNTIL + 1);
+		assert_noop!(submit(&r, VALID_UNTIL, sig), Error::<Test>::RequestExpired);
+		// The device may ask again with the same nonce and a new last block.
+		let again = VALID_UNTIL + 1;
+		assert_ok!(submit(&r, again, signed_until(&r, 0, again)));
 	});
 }
 
@@ -348,7 +413,13 @@ fn a_device_request_is_checked_as_the_call_would_judge_it_without_a_trace() {
 			note: r.note.to_vec(),
 		};
 		let check = |who: u64, r: &Request<Test>, sig: &_| {
-			Obligations::check_device_request(who, device(1), unbounded(r), Clone::clone(sig))
+			Obligations::check_device_request(
+				who,
+				device(1),
+				unbounded(r),
+				VALID_UNTIL,
+				Clone::clone(sig),
+			)
 		};
 		let before = sp_io::storage::root(sp_runtime::StateVersion::V1);
 		assert_ok!(check(GATEWAY, &r, &sig));
@@ -364,7 +435,7 @@ fn a_device_request_is_checked_as_the_call_would_judge_it_without_a_trace() {
 		);
 		let long = ObligationRequest { note: vec![0; 1_000], ..unbounded(&r) };
 		assert!(matches!(
-			Obligations::check_device_request(GATEWAY, device(1), long, sig.clone()),
+			Obligations::check_device_request(GATEWAY, device(1), long, VALID_UNTIL, sig.clone()),
 			Err(sp_runtime::DispatchError::Other(_))
 		));
 		assert_eq!(
@@ -378,6 +449,7 @@ fn a_device_request_is_checked_as_the_call_would_judge_it_without_a_trace() {
 			RuntimeOrigin::signed(GATEWAY),
 			device(1),
 			r,
+			VALID_UNTIL,
 			sig
 		));
 	});

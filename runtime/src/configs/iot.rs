@@ -211,6 +211,8 @@ impl pallet_obligations::Config for Runtime {
 	/// As many as one device's summary may hold in a batch.
 	type MaxReadingMetrics = ConstU32<8>;
 	type MaxNamedConsumers = ConstU32<16>;
+	/// A device's request may stay valid for ten minutes at most.
+	type MaxRequestLifetime = ConstU32<{ 10 * crate::MINUTES }>;
 	type OfferDeposit = OfferDeposit;
 	type ObligationDeposit = ObligationDeposit;
 	type MaxOffersPerProvider = ConstU32<16>;

@@ -13,15 +13,16 @@
 //!   obligations, and what it may still take on;
 //! - `device_nonce(device)`: the device's count of obligation requests, the nonce its next one
 //!   signs (since version 3);
-//! - `check_device_request(gateway, device, request, signature)`: what
+//! - `check_device_request(gateway, device, request, valid_until, signature)`: what
 //!   `obligations.createForDevice` would do if `gateway` submitted it now — `Ok`, or the error
-//!   it would fail with (since version 3), for gateways to ask before paying for a refusal.
+//!   it would fail with (since version 3; `valid_until` since version 4), for gateways to ask
+//!   before paying for a refusal.
 //!
 //! The return types are concrete types of this crate, so a Rust client can name them.
 //! Version 2: offers, and obligations as [`ObligationInfo`] (version 1 returned the pallet's
 //! stored records, without offers). Version 4: an SLA is an [`Sla`] (bounds and the longest
 //! silence), offers name their consumers, obligations show their bond and how far silence has
-//! been judged.
+//! been judged, and a device's request carries the last block it is valid in.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -158,12 +159,14 @@ sp_api::decl_runtime_apis! {
 		/// version 3).
 		fn device_nonce(device: DeviceId) -> u32;
 
-		/// What `obligations.createForDevice(device, request, signature)` would do if `gateway`
-		/// submitted it now: `Ok`, or the error it would fail with (since version 3).
+		/// What `obligations.createForDevice(device, request, valid_until, signature)` would do
+		/// if `gateway` submitted it now: `Ok`, or the error it would fail with (since version
+		/// 3; `valid_until` since version 4).
 		fn check_device_request(
 			gateway: AccountId,
 			device: DeviceId,
 			request: ObligationRequest<Balance>,
+			valid_until: BlockNumber,
 			signature: DeviceSignature,
 		) -> Result<(), DispatchError>;
 	}

@@ -9,8 +9,15 @@ impl<T: Config> Pallet<T> {
 		gateway: T::AccountId,
 		device: DeviceId,
 		request: Request<T>,
+		valid_until: BlockNumberFor<T>,
 		signature: DeviceSignature,
 	) -> DispatchResult {
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now <= valid_until, Error::<T>::RequestExpired);
+		ensure!(
+			valid_until <= now.saturating_add(T::MaxRequestLifetime::get()),
+			Error::<T>::RequestLifetimeTooLong
+		);
 		// One read of the device: whether this gateway may submit for it, its owner (the
 		// consumer) and the key it signs with.
 		let signer = T::Devices::standing(&device, &gateway).map_err(|refusal| match refusal {
@@ -19,7 +26,13 @@ impl<T: Config> Pallet<T> {
 		})?;
 		let nonce = DeviceNonce::<T>::get(device);
 		let next = nonce.checked_add(1).ok_or(Error::<T>::Overflow)?;
-		let payload = obligation_payload(&Self::genesis_hash(), &device, nonce, &request);
+		let payload = obligation_payload(
+			&Self::genesis_hash(),
+			&device,
+			nonce,
+			valid_until.unique_saturated_into(),
+			&request,
+		);
 		ensure!(signer.key.verify(&payload, &signature), Error::<T>::BadDeviceSignature);
 		Self::do_create(signer.owner, request, Some(device))?;
 		DeviceNonce::<T>::insert(device, next);
@@ -350,6 +363,7 @@ impl<T: Config> Pallet<T> {
 		gateway: T::AccountId,
 		device: DeviceId,
 		request: ObligationRequest<BalanceOf<T>>,
+		valid_until: BlockNumberFor<T>,
 		signature: DeviceSignature,
 	) -> DispatchResult {
 		let Ok(note) = request.note.try_into() else {
@@ -359,7 +373,11 @@ impl<T: Config> Pallet<T> {
 		frame_support::storage::with_transaction(|| {
 			let origin = frame_system::RawOrigin::Signed(gateway).into();
 			sp_runtime::TransactionOutcome::Rollback(Self::create_for_device(
-				origin, device, request, signature,
+				origin,
+				device,
+				request,
+				valid_until,
+				signature,
 			))
 		})
 	}
