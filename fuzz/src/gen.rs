@@ -691,7 +691,7 @@ impl World {
 				let unconfirmed: Vec<usize> = known.map_or_else(Vec::new, |g| {
 					let confirmed: Vec<AccountId> = match record.as_ref().map(|r| &r.key) {
 						Some(pallet_groups::KeyStatus::Pending(c)) => {
-							c.iter().map(|(who, _)| who.clone()).collect()
+							c.iter().map(|(who, ..)| who.clone()).collect()
 						},
 						_ => Vec::new(),
 					};
@@ -707,7 +707,9 @@ impl World {
 					self.one_of(rng, known.map_or(&[][..], |g| &g.members[..]))
 				};
 				let epoch = record.map_or(0, |r| r.epoch);
-				(who, call(C::confirm_key { group, epoch, key }), None)
+				// One transcript mostly, so that keys become active; now and then another.
+				let transcript = if rng.chance(90) { [1; 32] } else { rng.array32() };
+				(who, call(C::confirm_key { group, epoch, key, transcript }), None)
 			},
 			6..=8 => {
 				let members =

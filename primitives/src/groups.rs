@@ -21,6 +21,12 @@ pub type Epoch = u32;
 /// A group's Ed25519 public key (32 bytes, compressed Edwards point).
 pub type GroupPublicKey = [u8; 32];
 
+/// The digest a member's key generation ends with: BLAKE2-256 of every member's round-1 package
+/// (its commitments) and exchange key, in member order. Members confirm it with the key: the
+/// same key from different transcripts means members hold shares of different polynomials, and
+/// the key must not become active.
+pub type Transcript = [u8; 32];
+
 /// An Ed25519 signature (64 bytes) by a group's key.
 pub type GroupSignature = [u8; 64];
 

@@ -320,7 +320,7 @@ fn a_group_bound_device_is_judged_only_on_the_groups_anchors() {
 		let account = crate::Groups::account_of(0);
 		assert_ne!(account, crate::Groups::account_of(1));
 		for g in [Charlie, Dave] {
-			assert_ok!(crate::Groups::confirm_key(signed(g), 0, 1, key.public().0));
+			assert_ok!(crate::Groups::confirm_key(signed(g), 0, 1, key.public().0, [1; 32]));
 		}
 		// Its account holds the consent deposit: someone funds it.
 		assert_ok!(crate::Balances::transfer_keep_alive(

@@ -135,11 +135,13 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 ///
 /// - spec 106: groups v0 → v1, each gateway's groups indexed.
 /// - spec 108: reputation v1 → v2, each record keeps what its forgotten counterparties were paid.
-/// - spec 109: obligations v1 → v2, SLAs with a longest silence, named consumers, bonds.
+/// - spec 109: obligations v1 → v2, SLAs with a longest silence, named consumers, bonds; groups
+///   v1 → v2, a pending key's confirmations carry the key generation's transcript.
 type Migrations = (
 	pallet_groups::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_reputation::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_obligations::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_groups::migrations::v2::MigrateV1ToV2<Runtime>,
 );
 
 /// Executive: handles dispatch to the various modules.

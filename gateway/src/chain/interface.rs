@@ -146,8 +146,8 @@ pub const REGISTER: CallDef<(
 pub const BIND_GATEWAY: CallDef<(DeviceId, AccountId)> = CallDef::new("Devices", "bind_gateway");
 /// `devices.serve_owner(owner)`.
 pub const SERVE_OWNER: CallDef<AccountId> = CallDef::new("Devices", "serve_owner");
-/// `groups.confirm_key(group, epoch, key)`.
-pub const CONFIRM_KEY: CallDef<(GroupId, Epoch, GroupPublicKey)> =
+/// `groups.confirm_key(group, epoch, key, transcript)`.
+pub const CONFIRM_KEY: CallDef<(GroupId, Epoch, GroupPublicKey, [u8; 32])> =
 	CallDef::new("Groups", "confirm_key");
 /// `groups.approve(group, call)`, the call encoded after the group.
 pub const APPROVE: CallDef<GroupId> = CallDef::new("Groups", "approve").then(Tail::Call);

@@ -107,6 +107,12 @@ impl Dkg {
 		Ok(out)
 	}
 
+	/// The transcript this member's round 2 was made from, once it was: the digest of every
+	/// member's round-1 package and exchange key, which members confirm on chain with the key.
+	pub fn transcript(&self) -> Option<[u8; 32]> {
+		self.part2.as_ref().map(|(set, _)| *set)
+	}
+
 	/// A round-2 message from `from`; kept if it is for this member.
 	pub fn round2(&mut self, from: Index, to: Index, set: [u8; 32], sealed: Vec<u8>) {
 		if to == self.me && from != self.me && from < self.n {

@@ -9,7 +9,9 @@
 //!
 //! 1. **Key generation** ([`dkg`]) for the group's key epoch, once: each member ends with its
 //!    share (kept sealed in its database, [`seal`]) and the group's key, which it confirms on
-//!    chain (`groups.confirmKey`); the key is active once every member confirmed the same one.
+//!    chain (`groups.confirmKey`) with the transcript it came from (the digest of every member's
+//!    round-1 package); the key is active once every member confirmed the same key from the
+//!    same transcript.
 //! 2. **Coordinators take turns**: batch `b`'s coordinator is member `(b + attempt) mod n`,
 //!    where `attempt` counts the rounds (`--group-round-ms` each) that went by since the chain's
 //!    last group anchor (its block, by the chain's finalized blocks, so members that started
@@ -165,6 +167,8 @@ pub struct Member<C: GroupChain + DeviceLookup> {
 	dkg: Option<Dkg>,
 	signer: Option<Signer>,
 	confirmed_at: Option<Instant>,
+	/// The transcript of the key generation that made `keys`.
+	transcript: Option<[u8; 32]>,
 	/// Whether the active key's share was looked up in the database this epoch.
 	loaded: bool,
 	/// The group's next batch number on chain, and the block its rounds count from (the last
@@ -242,6 +246,7 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			dkg: None,
 			signer: None,
 			confirmed_at: None,
+			transcript: None,
 			loaded: false,
 			next: None,
 			clock: None,
@@ -532,17 +537,21 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 				);
 				self.signer = Some(Signer::new(share.clone()));
 				self.keys = Some(Keys { share, public, key });
+				self.transcript = self.dkg.as_ref().and_then(|d| d.transcript());
 				self.confirmed_at = None;
 			}
 		}
 		let Some(key) = self.keys.as_ref().map(|k| k.key) else { return Ok(()) };
-		let mine = info.members.get(usize::from(me)).and_then(|m| m.confirmed);
-		if mine != Some(key) && self.confirmed_at.is_none_or(|at| at.elapsed() > REFRESH * 4) {
+		let Some(transcript) = self.transcript else { return Ok(()) };
+		let mine = info.members.get(usize::from(me)).and_then(|m| m.confirmed.zip(m.transcript));
+		if mine != Some((key, transcript))
+			&& self.confirmed_at.is_none_or(|at| at.elapsed() > REFRESH * 4)
+		{
 			self.confirmed_at = Some(Instant::now());
 			let chain = self.chain.clone();
 			let (group, epoch) = (self.group(), info.epoch);
 			tokio::spawn(async move {
-				let call = Call::new(&interface::CONFIRM_KEY, &(group, epoch, key));
+				let call = Call::new(&interface::CONFIRM_KEY, &(group, epoch, key, transcript));
 				match chain.submit(&[call]).await {
 					Ok(_) => info!(
 						"group {group}: confirmed key {} for epoch {epoch}",

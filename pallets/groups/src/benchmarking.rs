@@ -94,12 +94,12 @@ mod benchmarks {
 		group_with_proposals::<T>(n, 0)?;
 		for i in 0..n - 1 {
 			let gateway: T::AccountId = account("gateway", i, 0);
-			Pallet::<T>::confirm_key(RawOrigin::Signed(gateway).into(), 0, 1, [7; 32])?;
+			Pallet::<T>::confirm_key(RawOrigin::Signed(gateway).into(), 0, 1, [7; 32], [1; 32])?;
 		}
 		let last: T::AccountId = account("gateway", n - 1, 0);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(last), 0, 1, [7; 32]);
+		_(RawOrigin::Signed(last), 0, 1, [7; 32], [1; 32]);
 
 		assert!(<Pallet<T> as GatewayGroups<T::AccountId>>::active_key(0).is_some());
 		Ok(())

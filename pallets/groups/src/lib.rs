@@ -8,7 +8,8 @@
 //!
 //! The council creates, changes and dissolves groups. Each change of members or threshold starts
 //! a new key epoch: the members run a new key generation, and the new key becomes active only when
-//! every member has confirmed the same key on chain; until then the group anchors nothing.
+//! every member has confirmed the same key on chain, from the same transcript (the digest of
+//! every member's round-1 commitments); until then the group anchors nothing.
 //!
 //! A group acts as a gateway through its account ([`Pallet::account_of`]), which no one holds a
 //! key for: devices bind to it as to a gateway, with its consent, and only anchors the group
@@ -54,7 +55,7 @@ use frame_support::{
 use frame_system::pallet_prelude::*;
 use iotrust_primitives::groups::GroupRefusal;
 pub use iotrust_primitives::groups::{
-	ActiveKey, Epoch, GatewayGroups, GroupId, GroupPublicKey, Proposal,
+	ActiveKey, Epoch, GatewayGroups, GroupId, GroupPublicKey, Proposal, Transcript,
 };
 use sp_core::H256;
 use sp_runtime::traits::{AccountIdConversion, Dispatchable};
@@ -68,8 +69,9 @@ pub trait BenchmarkHelper<Call> {
 
 /// The layout of this pallet's storage.
 ///
-/// 1: each gateway's groups are indexed ([`GroupsOf`]); 0 had them found by scanning every group.
-pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+/// 2: a pending key's confirmations carry the key generation's transcript; 1: each gateway's
+/// groups are indexed ([`GroupsOf`]); 0 had them found by scanning every group.
+pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 /// The log target of this pallet.
 pub const LOG_TARGET: &str = "runtime::groups";
@@ -143,8 +145,15 @@ pub mod pallet {
 		GroupChanged { group: GroupId, threshold: u32, epoch: Epoch },
 		/// A group was dissolved.
 		GroupDissolved { group: GroupId },
-		/// A member gateway confirmed the key its key generation produced.
-		KeyConfirmed { group: GroupId, epoch: Epoch, gateway: T::AccountId, key: GroupPublicKey },
+		/// A member gateway confirmed the key its key generation produced, and that generation's
+		/// transcript.
+		KeyConfirmed {
+			group: GroupId,
+			epoch: Epoch,
+			gateway: T::AccountId,
+			key: GroupPublicKey,
+			transcript: Transcript,
+		},
 		/// Every member confirmed the same key: the group's anchors are checked against it.
 		KeyActivated { group: GroupId, epoch: Epoch, key: GroupPublicKey },
 		/// A member gateway approved a call for the group's account.
@@ -292,8 +301,11 @@ pub mod pallet {
 		}
 
 		/// Confirm `key` as the group's key of `epoch`, as the caller's key generation produced
-		/// it (a later confirmation replaces the caller's earlier one). When every member has
-		/// confirmed the same key, it becomes active.
+		/// it from `transcript` (the digest of every member's round-1 package; a later
+		/// confirmation replaces the caller's earlier one). When every member has confirmed the
+		/// same key from the same transcript, it becomes active: a member that sent different
+		/// commitments to different members, leaving them shares of different polynomials under
+		/// one key, leaves the key pending, for all to see.
 		///
 		/// Origin: signed, a member gateway. Fails with `UnknownGroup`, `NotMember`,
 		/// `WrongEpoch`, `KeyAlreadyActive`. Emits [`Event::KeyConfirmed`], and
@@ -305,6 +317,7 @@ pub mod pallet {
 			group: GroupId,
 			epoch: Epoch,
 			key: GroupPublicKey,
+			transcript: Transcript,
 		) -> DispatchResult {
 			let gateway = ensure_signed(origin)?;
 			let mut record = Groups::<T>::get(group).ok_or(Error::<T>::UnknownGroup)?;
@@ -313,14 +326,16 @@ pub mod pallet {
 			let KeyStatus::Pending(mut confirmed) = record.key else {
 				return Err(Error::<T>::KeyAlreadyActive.into());
 			};
-			confirmed.retain(|(who, _)| *who != gateway);
-			confirmed.try_push((gateway.clone(), key)).map_err(|_| Error::<T>::NotMember)?;
-			let unanimous =
-				confirmed.len() == record.members.len() && confirmed.iter().all(|(_, k)| *k == key);
+			confirmed.retain(|(who, ..)| *who != gateway);
+			confirmed
+				.try_push((gateway.clone(), key, transcript))
+				.map_err(|_| Error::<T>::NotMember)?;
+			let unanimous = confirmed.len() == record.members.len()
+				&& confirmed.iter().all(|(_, k, t)| (*k, *t) == (key, transcript));
 			record.key =
 				if unanimous { KeyStatus::Active(key) } else { KeyStatus::Pending(confirmed) };
 			Groups::<T>::insert(group, record);
-			Self::deposit_event(Event::KeyConfirmed { group, epoch, gateway, key });
+			Self::deposit_event(Event::KeyConfirmed { group, epoch, gateway, key, transcript });
 			if unanimous {
 				Self::deposit_event(Event::KeyActivated { group, epoch, key });
 			}
@@ -464,7 +479,11 @@ impl<T: Config> Pallet<T> {
 			.members
 			.into_iter()
 			.map(|m| pallet_groups_runtime_api::MemberInfo {
-				confirmed: confirmed.iter().find(|(who, _)| *who == m.gateway).map(|(_, k)| *k),
+				confirmed: confirmed.iter().find(|(who, ..)| *who == m.gateway).map(|(_, k, _)| *k),
+				transcript: confirmed
+					.iter()
+					.find(|(who, ..)| *who == m.gateway)
+					.map(|(_, _, t)| *t),
 				gateway: m.gateway,
 				member: m.member,
 			})
@@ -543,10 +562,10 @@ impl<T: Config> Pallet<T> {
 			if let KeyStatus::Pending(confirmed) = &group.key {
 				let by_members = confirmed
 					.iter()
-					.all(|(who, _)| group.members.iter().any(|m| m.gateway == *who));
+					.all(|(who, ..)| group.members.iter().any(|m| m.gateway == *who));
 				ensure!(by_members, "a key confirmed by a non-member");
 				let unanimous = confirmed.len() == group.members.len()
-					&& confirmed.windows(2).all(|w| w[0].1 == w[1].1);
+					&& confirmed.windows(2).all(|w| (w[0].1, w[0].2) == (w[1].1, w[1].2));
 				ensure!(!unanimous, "a unanimously confirmed key is still pending");
 			}
 		}

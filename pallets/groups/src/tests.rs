@@ -29,7 +29,7 @@ fn signed(who: u64) -> RuntimeOrigin {
 fn active_group() {
 	assert_ok!(Groups::create_group(council(), three(), 2));
 	for m in [A, B, C] {
-		assert_ok!(Groups::confirm_key(signed(gateway(m, 1)), 0, 1, [7; 32]));
+		assert_ok!(Groups::confirm_key(signed(gateway(m, 1)), 0, 1, [7; 32], [1; 32]));
 	}
 }
 
@@ -107,27 +107,27 @@ fn a_key_becomes_active_only_when_every_member_confirmed_the_same_one() {
 	ExtBuilder.build_and_execute(|| {
 		assert_ok!(Groups::create_group(council(), three(), 2));
 		assert_noop!(
-			Groups::confirm_key(signed(STRANGER), 0, 1, [7; 32]),
+			Groups::confirm_key(signed(STRANGER), 0, 1, [7; 32], [1; 32]),
 			Error::<Test>::NotMember
 		);
 		assert_noop!(
-			Groups::confirm_key(signed(gateway(A, 1)), 0, 2, [7; 32]),
+			Groups::confirm_key(signed(gateway(A, 1)), 0, 2, [7; 32], [1; 32]),
 			Error::<Test>::WrongEpoch
 		);
 		assert_noop!(
-			Groups::confirm_key(signed(gateway(A, 1)), 1, 1, [7; 32]),
+			Groups::confirm_key(signed(gateway(A, 1)), 1, 1, [7; 32], [1; 32]),
 			Error::<Test>::UnknownGroup
 		);
-		assert_ok!(Groups::confirm_key(signed(gateway(A, 1)), 0, 1, [7; 32]));
-		assert_ok!(Groups::confirm_key(signed(gateway(B, 1)), 0, 1, [7; 32]));
+		assert_ok!(Groups::confirm_key(signed(gateway(A, 1)), 0, 1, [7; 32], [1; 32]));
+		assert_ok!(Groups::confirm_key(signed(gateway(B, 1)), 0, 1, [7; 32], [1; 32]));
 		// A threshold of confirmations is not enough: C was not heard.
 		assert_eq!(<Groups as GatewayGroups<u64>>::active_key(0), None);
 		// C's key generation produced another key (a faulty or dishonest member): nothing
 		// becomes active.
-		assert_ok!(Groups::confirm_key(signed(gateway(C, 1)), 0, 1, [8; 32]));
+		assert_ok!(Groups::confirm_key(signed(gateway(C, 1)), 0, 1, [8; 32], [1; 32]));
 		assert_eq!(<Groups as GatewayGroups<u64>>::active_key(0), None);
 		// C confirms again, replacing its confirmation; now all agree.
-		assert_ok!(Groups::confirm_key(signed(gateway(C, 1)), 0, 1, [7; 32]));
+		assert_ok!(Groups::confirm_key(signed(gateway(C, 1)), 0, 1, [7; 32], [1; 32]));
 		System::assert_last_event(Event::KeyActivated { group: 0, epoch: 1, key: [7; 32] }.into());
 		assert_eq!(
 			<Groups as GatewayGroups<u64>>::active_key(0),
@@ -135,7 +135,7 @@ fn a_key_becomes_active_only_when_every_member_confirmed_the_same_one() {
 		);
 		// An active key cannot be replaced by a confirmation: only a change starts a new epoch.
 		assert_noop!(
-			Groups::confirm_key(signed(gateway(A, 1)), 0, 1, [9; 32]),
+			Groups::confirm_key(signed(gateway(A, 1)), 0, 1, [9; 32], [1; 32]),
 			Error::<Test>::KeyAlreadyActive
 		);
 	});
@@ -171,11 +171,11 @@ fn a_change_starts_a_new_epoch_whose_key_is_pending() {
 		assert_eq!(crate::Proposals::<Test>::iter_prefix(0).count(), 0);
 		// A confirmation for the old epoch is refused.
 		assert_noop!(
-			Groups::confirm_key(signed(gateway(A, 1)), 0, 1, [7; 32]),
+			Groups::confirm_key(signed(gateway(A, 1)), 0, 1, [7; 32], [1; 32]),
 			Error::<Test>::WrongEpoch
 		);
 		for gw in [gateway(A, 1), gateway(B, 1), gateway(C, 1), gateway(C, 2)] {
-			assert_ok!(Groups::confirm_key(signed(gw), 0, 2, [3; 32]));
+			assert_ok!(Groups::confirm_key(signed(gw), 0, 2, [3; 32], [1; 32]));
 		}
 		assert_eq!(
 			<Groups as GatewayGroups<u64>>::active_key(0),
@@ -370,5 +370,80 @@ fn the_v1_migration_indexes_the_groups_a_version_0_chain_holds() {
 		assert_eq!(v1::MigrateV0ToV1::<Test>::on_runtime_upgrade(), db.reads(1));
 		assert_eq!(Groups::groups_of(&gateway(B, 1)), Vec::<u32>::new());
 		<v1::IndexGateways<Test> as UncheckedOnRuntimeUpgrade>::on_runtime_upgrade();
+	});
+}
+
+#[test]
+fn attack_one_key_from_two_transcripts_stays_pending() {
+	ExtBuilder.build_and_execute(|| {
+		assert_ok!(Groups::create_group(council(), three(), 2));
+		// A member sent C other round-1 commitments than A and B, with the same constant
+		// term: all three end with key [7; 32], C from another transcript. The shares do not
+		// fit together, and the chain sees it: the key stays pending.
+		assert_ok!(Groups::confirm_key(signed(gateway(A, 1)), 0, 1, [7; 32], [1; 32]));
+		assert_ok!(Groups::confirm_key(signed(gateway(B, 1)), 0, 1, [7; 32], [1; 32]));
+		assert_ok!(Groups::confirm_key(signed(gateway(C, 1)), 0, 1, [7; 32], [2; 32]));
+		System::assert_last_event(
+			Event::KeyConfirmed {
+				group: 0,
+				epoch: 1,
+				gateway: gateway(C, 1),
+				key: [7; 32],
+				transcript: [2; 32],
+			}
+			.into(),
+		);
+		assert_eq!(<Groups as GatewayGroups<u64>>::active_key(0), None);
+		let info = Groups::group_info(0).unwrap();
+		let transcripts: Vec<_> = info.members.iter().map(|m| m.transcript).collect();
+		assert_eq!(transcripts, vec![Some([1; 32]), Some([1; 32]), Some([2; 32])]);
+		// Once every member's generation ends from the same transcript, the key is active.
+		assert_ok!(Groups::confirm_key(signed(gateway(C, 1)), 0, 1, [7; 32], [1; 32]));
+		assert!(<Groups as GatewayGroups<u64>>::active_key(0).is_some());
+	});
+}
+
+#[test]
+fn the_v2_migration_drops_untranscribed_confirmations_and_keeps_active_keys() {
+	use crate::migrations::v2;
+	use codec::Encode;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	ExtBuilder.build_and_execute(|| {
+		active_group();
+		assert_ok!(Groups::create_group(council(), three(), 3));
+		let members = crate::Groups::<Test>::get(1).unwrap().members;
+		// What version 1 stored for group 1: two confirmations without transcripts.
+		let old = v2::GroupV1::<u64, <Test as crate::Config>::MaxMembers> {
+			members: members.clone(),
+			threshold: 3,
+			epoch: 1,
+			key: v2::KeyStatusV1::Pending(
+				vec![(gateway(A, 1), [5; 32]), (gateway(B, 1), [5; 32])].try_into().unwrap(),
+			),
+		};
+		frame_support::storage::unhashed::put_raw(
+			&crate::Groups::<Test>::hashed_key_for(1),
+			&old.encode(),
+		);
+		let active = v2::GroupV1::<u64, <Test as crate::Config>::MaxMembers> {
+			members: crate::Groups::<Test>::get(0).unwrap().members,
+			threshold: 2,
+			epoch: 1,
+			key: v2::KeyStatusV1::Active([7; 32]),
+		};
+		frame_support::storage::unhashed::put_raw(
+			&crate::Groups::<Test>::hashed_key_for(0),
+			&active.encode(),
+		);
+		StorageVersion::new(1).put::<Groups>();
+		let before = v2::pre_check::<Test>().unwrap();
+		v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		v2::post_check::<Test>(before).unwrap();
+		assert_eq!(Groups::on_chain_storage_version(), 2);
+		assert_eq!(
+			crate::Groups::<Test>::get(1).unwrap().key,
+			KeyStatus::Pending(Default::default())
+		);
+		assert_eq!(<Groups as GatewayGroups<u64>>::active_key(0).map(|k| k.key), Some([7; 32]));
 	});
 }

@@ -3,7 +3,7 @@
 use crate::Config;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::*, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
-use iotrust_primitives::groups::{Epoch, GroupPublicKey, Proposal};
+use iotrust_primitives::groups::{Epoch, GroupPublicKey, Proposal, Transcript};
 use scale_info::TypeInfo;
 
 /// A member gateway of a group, and the consortium member that runs it.
@@ -23,8 +23,9 @@ pub struct Membership<AccountId> {
 )]
 #[scale_info(skip_type_params(T))]
 pub enum KeyStatus<T: Config> {
-	/// Being made: the keys members have confirmed so far.
-	Pending(BoundedVec<(T::AccountId, GroupPublicKey), T::MaxMembers>),
+	/// Being made: the keys members have confirmed so far, each with the transcript of the key
+	/// generation it came from.
+	Pending(BoundedVec<(T::AccountId, GroupPublicKey, Transcript), T::MaxMembers>),
 	/// Confirmed by every member: anchors are checked against it.
 	Active(GroupPublicKey),
 }

@@ -7,6 +7,8 @@
 //! - `proposal(group, call_hash)`: the group's open proposal of the call with that BLAKE2-256
 //!   hash, if any: who proposed it and which members approve it (since version 2).
 //!
+//! Version 3: each member's pending confirmation shows the key generation's transcript.
+//!
 //! Which group endorsed an anchor: `anchoringApi.endorsement(anchor)`, and `checkReading`
 //! answers `AnchoredByGroup { group, epoch }`.
 
@@ -16,7 +18,7 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
-pub use iotrust_primitives::groups::{Epoch, GroupId, GroupPublicKey, Proposal};
+pub use iotrust_primitives::groups::{Epoch, GroupId, GroupPublicKey, Proposal, Transcript};
 use scale_info::TypeInfo;
 
 /// A member gateway and the consortium member that runs it.
@@ -28,6 +30,8 @@ pub struct MemberInfo<AccountId> {
 	pub member: AccountId,
 	/// The key it confirmed for the current epoch, if it did and the key is not active yet.
 	pub confirmed: Option<GroupPublicKey>,
+	/// The transcript of the key generation it confirmed the key from (since version 3).
+	pub transcript: Option<Transcript>,
 }
 
 /// A gateway group.
@@ -47,7 +51,7 @@ pub struct GroupInfo<AccountId> {
 
 sp_api::decl_runtime_apis! {
 	/// Gateway groups.
-	#[api_version(2)]
+	#[api_version(3)]
 	pub trait GroupsApi<AccountId>
 	where
 		AccountId: Codec,
@@ -60,7 +64,6 @@ sp_api::decl_runtime_apis! {
 
 		/// Group `group`'s open proposal of the call whose BLAKE2-256 hash is `call_hash`, if
 		/// one is open (since version 2).
-		#[api_version(2)]
 		fn proposal(group: GroupId, call_hash: [u8; 32]) -> Option<Proposal<AccountId>>;
 	}
 }
