@@ -202,6 +202,15 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     await anchoredUpTo(149);
     assert.ok((await sum('groupSharesWithheld')) > 0, 'the withholder was found out and left out');
     await waitFor('the honest members to keep the second copies as evidence', async () => (await sum('conflictingReadings')) > 0, { timeoutMs: 60000, intervalMs: 1000 });
+    // and report the double signing on chain: the device is flagged for every verifier to see.
+    const flagged = await waitFor('a device\'s double signing reported on chain', async () => {
+      for (const d of devices) {
+        const e = await api.query.devices.equivocations(d);
+        if (e.isSome) return e.unwrap();
+      }
+      return null;
+    }, { timeoutMs: 60000, intervalMs: 2000 });
+    assert.ok(flagged.count.toNumber() >= 1);
     const metrics = await (await fetch(`http://127.0.0.1:${HTTP_PORT + 2}/metrics`)).text();
     assert.match(metrics, /iotrust_gateway_group_shares_withheld_total \d/);
     // No honest member stopped over a conflicting reading; each records every anchor.

@@ -146,6 +146,9 @@ pub const REGISTER: CallDef<(
 pub const BIND_GATEWAY: CallDef<(DeviceId, AccountId)> = CallDef::new("Devices", "bind_gateway");
 /// `devices.serve_owner(owner)`.
 pub const SERVE_OWNER: CallDef<AccountId> = CallDef::new("Devices", "serve_owner");
+/// `devices.report_equivocation(first, second)`: two readings a device signed under one number.
+pub const REPORT_EQUIVOCATION: CallDef<(SignedReading, SignedReading)> =
+	CallDef::new("Devices", "report_equivocation");
 /// `groups.confirm_key(group, epoch, key, transcript)`.
 pub const CONFIRM_KEY: CallDef<(GroupId, Epoch, GroupPublicKey, [u8; 32])> =
 	CallDef::new("Groups", "confirm_key");
@@ -327,6 +330,7 @@ fn interface() -> Vec<Expected> {
 		BIND_GATEWAY.expected(),
 		SERVE_OWNER.expected(),
 		CONFIRM_KEY.expected(),
+		REPORT_EQUIVOCATION.expected(),
 		APPROVE.expected(),
 		WITHDRAW.expected(),
 		BATCH_ALL.expected(),

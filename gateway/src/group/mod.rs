@@ -81,6 +81,8 @@ const SUSPECT_ROUNDS: u32 = 20;
 const BUDGET_PERIOD: Duration = Duration::from_secs(10);
 /// Proposals kept waiting for readings at most (the oldest dropped first).
 const WAITING_AT_MOST: usize = 16;
+/// The most devices whose last reported double signing a member remembers.
+const REPORTED_AT_MOST: usize = 10_000;
 /// How many times (ticks) a member tries to record a batch whose copies here give another
 /// root than the chain's before it goes on without it.
 const DIVERGED_TRIES: u32 = 120;
@@ -194,6 +196,8 @@ pub struct Member<C: GroupChain + DeviceLookup> {
 	answered: HashMap<Index, PeriodBudget>,
 	/// Readings each member sent this one, per period.
 	kept: HashMap<Index, PeriodBudget>,
+	/// Each device's double signing this member last reported on chain: the sequence number.
+	reported: HashMap<DeviceId, u64>,
 	#[cfg(feature = "dishonest-coordinator")]
 	cheat: cheat::Twins,
 }
@@ -260,6 +264,7 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			retained: HashMap::new(),
 			answered: HashMap::new(),
 			kept: HashMap::new(),
+			reported: HashMap::new(),
 			#[cfg(feature = "dishonest-coordinator")]
 			cheat: cheat::Twins::default(),
 		};
@@ -1066,6 +1071,36 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 		}
 	}
 
+	/// Report on chain that a device signed `held` and `other` under one sequence number
+	/// (`devices.reportEquivocation`: the device is flagged for every verifier to see). One
+	/// member reports each: the one whose index is the number modulo the group's size, and
+	/// only above the number it last reported for the device (the chain takes each device's
+	/// numbers in rising order, so the others would pay for a refusal).
+	fn report_equivocation(&mut self, held: SignedReading, other: SignedReading) {
+		let (Some(me), Some(info)) = (self.me, self.info.as_ref()) else { return };
+		let n = info.members.len().max(1) as u64;
+		if other.seq % n != u64::from(me)
+			|| self.reported.get(&other.device).is_some_and(|last| *last >= other.seq)
+		{
+			return;
+		}
+		if self.reported.len() >= REPORTED_AT_MOST {
+			self.reported.clear();
+		}
+		self.reported.insert(other.device, other.seq);
+		let (chain, group) = (self.chain.clone(), self.group());
+		tokio::spawn(async move {
+			let (device, seq) = (other.device, other.seq);
+			let call = Call::new(&interface::REPORT_EQUIVOCATION, &(held, other));
+			match chain.submit(&[call]).await {
+				Ok(_) => {
+					info!("group {group}: reported device {device:?}'s double signing at {seq}")
+				},
+				Err(e) => warn!("group {group}: reporting device {device:?}'s double signing: {e}"),
+			}
+		});
+	}
+
 	/// Readings from another member: keep those this database lacks and that this gateway
 	/// would have accepted itself (its device active, bound to the group, its signature good).
 	/// One that differs from the copy held under its device and number, and is signed as well,
@@ -1104,6 +1139,7 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 								r.device,
 								r.seq
 							);
+							self.report_equivocation(held, r);
 						},
 						Ok(false) => {},
 						Err(e) => warn!("group {}: keeping an alternate: {e}", self.group()),

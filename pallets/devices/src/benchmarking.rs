@@ -273,6 +273,38 @@ mod benchmarks {
 		assert_eq!(Devices::<T>::get(id).map(|d| d.owner), Some(to));
 	}
 
+	/// Two P-256 readings under one sequence number, both signed by the device's only key (the
+	/// call charges every further key of a full history one more check besides).
+	#[benchmark]
+	fn report_equivocation() -> Result<(), BenchmarkError> {
+		use iotrust_primitives::merkle::{Metric, SignedReading};
+		let owner = funded::<T>("owner", 0);
+		let device = Device::new(1);
+		let id = registered::<T>(&owner, &device);
+		let genesis = sp_core::H256::from_slice(Pallet::<T>::genesis_hash().as_ref());
+		let reading = |value: i64| {
+			let metrics = (0..crate::features::equivocation::MAX_EVIDENCE_METRICS as u16)
+				.map(|i| Metric { id: i, value })
+				.collect();
+			let mut r = SignedReading {
+				device: id,
+				seq: 7,
+				timestamp_ms: 0,
+				metrics,
+				signature: DeviceSignature::Ed25519([0; 64]),
+			};
+			r.signature = device.sign(&r.payload(&genesis));
+			r
+		};
+		let (first, second) = (reading(1), reading(2));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), first, second);
+
+		assert!(Equivocations::<T>::contains_key(id));
+		Ok(())
+	}
+
 	#[benchmark]
 	fn report_firmware() -> Result<(), BenchmarkError> {
 		let maker = manufacturer::<T>()?;

@@ -27,7 +27,8 @@
 //! [`Pallet::unbind_gateway`], [`Pallet::suspend`], [`Pallet::resume`], [`Pallet::revoke`] (also
 //! the council), [`Pallet::remove`], [`Pallet::rotate_key`], [`Pallet::offer_transfer`],
 //! [`Pallet::cancel_transfer`]; the receiving account: [`Pallet::accept_transfer`]; anyone, with
-//! the device's signature: [`Pallet::report_firmware`]. Gateways: [`Pallet::serve_owner`],
+//! the device's signature: [`Pallet::report_firmware`], [`Pallet::report_equivocation`] (two
+//! readings it signed under one sequence number). Gateways: [`Pallet::serve_owner`],
 //! [`Pallet::stop_serving`], [`Pallet::release_device`]. The council:
 //! [`Pallet::register_manufacturer`], [`Pallet::remove_manufacturer`]. Manufacturers (or the
 //! council): [`Pallet::attest`], [`Pallet::publish_firmware`], [`Pallet::revoke_attestations`].
@@ -156,6 +157,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type RetiredKeys<T: Config> = StorageMap<_, Identity, H256, ()>;
 
+	/// Devices caught signing two different readings under one sequence number
+	/// ([`Pallet::report_equivocation`]): a flag every verifier of their readings can see.
+	#[pallet::storage]
+	pub type Equivocations<T: Config> =
+		StorageMap<_, Blake2_128Concat, DeviceId, Equivocation<BlockNumberFor<T>>>;
+
 	/// Every key each device held, oldest first, with the block it took effect. Kept after the
 	/// device's record is removed, as the evidence its anchored readings are checked against.
 	#[pallet::storage]
@@ -248,6 +255,9 @@ pub mod pallet {
 		DevicesAttested { manufacturer: T::AccountId, count: u32 },
 		/// Attestations were revoked, by their manufacturer (`by`) or by the council (`None`).
 		AttestationsRevoked { by: Option<T::AccountId>, count: u32 },
+		/// `device` signed two different readings under sequence number `seq`, as `reporter`
+		/// showed; it has been caught `count` times.
+		Equivocated { device: DeviceId, seq: u64, reporter: T::AccountId, count: u32 },
 		/// A manufacturer published a firmware release.
 		FirmwarePublished {
 			manufacturer: T::AccountId,
@@ -310,6 +320,15 @@ pub mod pallet {
 		NotAttester,
 		/// A rotation or report counter overflowed.
 		Overflow,
+		/// The two readings are not of one device and one sequence number, or they are the same
+		/// reading.
+		EvidenceNotConflicting,
+		/// A reading given as evidence carries too many metrics.
+		EvidenceTooLarge,
+		/// No key the device held signed both readings.
+		BadEvidenceSignature,
+		/// The device was already reported at this sequence number or a later one.
+		AlreadyReported,
 	}
 
 	#[pallet::hooks]
@@ -627,6 +646,30 @@ pub mod pallet {
 			keys: BoundedVec<H256, T::MaxAttestationBatch>,
 		) -> DispatchResult {
 			Self::do_revoke_attestations(origin, keys)
+		}
+
+		/// Show that a device signed two different readings under one sequence number — what an
+		/// honest device never does (its sequence number survives reboots) and what a device
+		/// does that tells different gateways different things. The device is flagged in
+		/// [`Equivocations`], with how often it was caught: verifiers of its readings see it.
+		///
+		/// Origin: signed, anyone (a gateway group's member holding both copies, typically).
+		/// Both readings must be of one device, with one sequence number above the last one
+		/// reported, differ, and be signed by one key the device held. Fails with
+		/// `EvidenceTooLarge`, `EvidenceNotConflicting`, `UnknownDevice`, `AlreadyReported`,
+		/// `BadEvidenceSignature`. Emits [`Event::Equivocated`].
+		#[pallet::call_index(21)]
+		#[pallet::weight(T::WeightInfo::report_equivocation().saturating_add(
+			T::WeightInfo::verify_p256()
+				.saturating_mul(u64::from(T::MaxKeyHistory::get().saturating_sub(1)))
+		))]
+		pub fn report_equivocation(
+			origin: OriginFor<T>,
+			first: iotrust_primitives::merkle::SignedReading,
+			second: iotrust_primitives::merkle::SignedReading,
+		) -> DispatchResult {
+			let reporter = ensure_signed(origin)?;
+			Self::do_report_equivocation(reporter, first, second)
 		}
 	}
 }

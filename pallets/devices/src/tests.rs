@@ -1138,3 +1138,75 @@ fn a_removed_manufacturers_attestations_no_longer_count() {
 		));
 	});
 }
+
+/// `device`'s reading number `seq` with temperature `value`, signed by `key`.
+fn reading_by(
+	device: DeviceId,
+	key: &DeviceKeypair,
+	seq: u64,
+	value: i64,
+) -> iotrust_primitives::merkle::SignedReading {
+	use iotrust_primitives::merkle::{Metric, SignedReading};
+	let mut r = SignedReading {
+		device,
+		seq,
+		timestamp_ms: 1_000 + seq,
+		metrics: vec![Metric { id: 1, value }],
+		signature: DeviceSignature::Ed25519([0; 64]),
+	};
+	r.signature = key.sign(&r.payload(&genesis()));
+	r
+}
+
+#[test]
+fn attack_a_device_that_signs_two_readings_under_one_number_is_flagged_on_chain() {
+	ExtBuilder.build_and_execute(|| {
+		let key = test_device(KeyScheme::Ed25519, [21; 32]);
+		let id = register(ALICE, &key);
+		let report =
+			|first, second| Devices::report_equivocation(RuntimeOrigin::signed(BOB), first, second);
+		let (a, b) = (reading_by(id, &key, 5, -18_000), reading_by(id, &key, 5, -9_000));
+		// Not evidence: the same reading twice, two numbers, two devices, a forged copy.
+		assert_noop!(report(a.clone(), a.clone()), Error::<Test>::EvidenceNotConflicting);
+		assert_noop!(
+			report(a.clone(), reading_by(id, &key, 6, -9_000)),
+			Error::<Test>::EvidenceNotConflicting
+		);
+		let stranger = test_device(KeyScheme::Ed25519, [22; 32]);
+		let other = stranger.key.device_id();
+		assert_noop!(
+			report(a.clone(), reading_by(other, &stranger, 5, 0)),
+			Error::<Test>::EvidenceNotConflicting
+		);
+		let forged = reading_by(id, &stranger, 5, -9_000);
+		assert_noop!(report(a.clone(), forged), Error::<Test>::BadEvidenceSignature);
+		assert_noop!(
+			report(reading_by(other, &stranger, 5, 0), reading_by(other, &stranger, 5, 1)),
+			Error::<Test>::UnknownDevice
+		);
+		let mut bloated = b.clone();
+		bloated.metrics = vec![bloated.metrics[0]; 33];
+		assert_noop!(report(a.clone(), bloated), Error::<Test>::EvidenceTooLarge);
+
+		// The real thing: both signed by the device's key. It is flagged, with an event.
+		assert_ok!(report(a.clone(), b.clone()));
+		System::assert_last_event(
+			Event::Equivocated { device: id, seq: 5, reporter: BOB, count: 1 }.into(),
+		);
+		let record = crate::Equivocations::<Test>::get(id).unwrap();
+		assert_eq!((record.count, record.last_seq), (1, 5));
+		// Once per number: the same evidence, or older, again is refused; a later one counts.
+		assert_noop!(report(b.clone(), a.clone()), Error::<Test>::AlreadyReported);
+		assert_ok!(report(reading_by(id, &key, 9, 1), reading_by(id, &key, 9, 2)));
+		assert_eq!(crate::Equivocations::<Test>::get(id).unwrap().count, 2);
+
+		// A key the device rotated away from (perhaps because it leaked) does not make the
+		// device's current key guilty: both readings must be signed by one key.
+		let new = test_device(KeyScheme::Ed25519, [23; 32]);
+		assert_ok!(rotate(id, &key, &new));
+		assert_noop!(
+			report(reading_by(id, &key, 12, 1), reading_by(id, &new, 12, 2)),
+			Error::<Test>::BadEvidenceSignature
+		);
+	});
+}

@@ -57,6 +57,7 @@ pub trait WeightInfo {
 	fn revoke_attestations(n: u32, ) -> Weight;
 	fn publish_firmware() -> Weight;
 	fn verify_p256() -> Weight;
+	fn report_equivocation() -> Weight;
 	fn verify_sr25519() -> Weight;
 	fn verify_ed25519() -> Weight;
 	fn verify_secp256k1() -> Weight;
@@ -337,6 +338,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	/// Provisional until `scripts/bench.sh pallet_devices` measures it: two P-256 checks
+	/// (`verify_p256`), the device, its key history and its equivocation record read, the
+	/// record written.
+	fn report_equivocation() -> Weight {
+		Weight::from_parts(3_300_000_000, 8_000)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 	fn verify_p256() -> Weight {
 		// Proof size: measured `0`, estimated `0` bytes.
 		// Fastest run: 1_516_214_000 picoseconds.
@@ -469,6 +478,11 @@ impl WeightInfo for () {
 	fn publish_firmware() -> Weight {
 		Weight::from_parts(18_958_000, 3579)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn report_equivocation() -> Weight {
+		Weight::from_parts(3_300_000_000, 8_000)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn verify_p256() -> Weight {

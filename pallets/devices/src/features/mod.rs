@@ -5,6 +5,7 @@ pub mod attestation;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod bench_support;
 pub mod consent;
+pub mod equivocation;
 pub mod firmware;
 pub mod invariants;
 pub mod keys;
