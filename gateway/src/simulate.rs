@@ -413,11 +413,19 @@ async fn request_obligation(
 					continue;
 				}
 				println!("{}", serde_json::json!({ "reply": reply }));
-				// A device believes only its gateway: anyone on the broker can publish here.
-				let checked = Reply::verify(&reply, &chain.genesis(), &device, &gateway_key)
-					.map_err(|why| {
-						anyhow::anyhow!("a reply not to be believed ({why}): {reply}")
-					})?;
+				// A device believes only its gateway (anyone on the broker can publish here), and
+				// only a reply to this request's nonce: anything else it ignores.
+				let checked = match Reply::verify(&reply, &chain.genesis(), &device, &gateway_key) {
+					Ok(checked) if checked.nonce == Some(nonce) => checked,
+					Ok(_) => {
+						tracing::warn!("a reply for another nonce, ignored: {reply}");
+						continue;
+					},
+					Err(why) => {
+						tracing::warn!("a reply not to be believed ({why}), ignored: {reply}");
+						continue;
+					},
+				};
 				sends -= 1;
 				if sends > 0 {
 					publish().await?;

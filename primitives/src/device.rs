@@ -317,6 +317,17 @@ pub enum DeviceStatus {
 	Revoked,
 }
 
+/// The record of a device caught signing two different readings under one sequence number.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Equivocation<BlockNumber> {
+	/// How many times it was caught (each at a higher sequence number than the last).
+	pub count: u32,
+	/// The sequence number of the last report.
+	pub last_seq: u64,
+	/// The block of the last report.
+	pub reported_at: BlockNumber,
+}
+
 /// A key a device held, from block `from` until the next key's `from` (or now).
 #[derive(
 	Encode,

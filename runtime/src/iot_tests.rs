@@ -158,8 +158,9 @@ fn attack_a_gateways_made_up_breaches_cost_nothing_the_devices_reading_does() {
 		let o = pallet_obligations::Obligations::<Runtime>::get(0).unwrap();
 		assert_eq!((o.penalty, o.breaches), (0, 0));
 
-		// The sensor's own readings, one too warm, anchored in a real tree: the consumer claims
-		// the warm one with its proof, and the penalty applies.
+		// The sensor's own readings, one too warm, anchored in a real tree in a later block: the
+		// consumer claims the warm one with its proof, and the penalty applies.
+		System::set_block_number(2);
 		let readings = signed_readings(sensor, 10..=13, -18_000);
 		let mut readings = readings;
 		readings[2] = signed_readings(sensor, 12..=12, -9_000).remove(0);

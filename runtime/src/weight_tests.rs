@@ -57,7 +57,7 @@ fn worst_cases() -> Vec<(&'static str, Weight)> {
 		("devices.accept_transfer", Devices::accept_transfer()),
 		("devices.remove", Devices::remove()),
 		("devices.publish_firmware", Devices::publish_firmware()),
-		("devices.report_equivocation (a full key history scanned)", Devices::report_equivocation().saturating_add(Devices::verify_p256().saturating_mul(15))),
+		("devices.report_equivocation", Devices::report_equivocation()),
 		("obligations.create_for_device", Obligations::create_for_device().saturating_add(Devices::verify_p256())),
 		("obligations.pay", Obligations::pay()),
 		("obligations.mark_defaulted", Obligations::mark_defaulted()),

@@ -205,7 +205,7 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     // and report the double signing on chain: the device is flagged for every verifier to see.
     const flagged = await waitFor('a device\'s double signing reported on chain', async () => {
       for (const d of devices) {
-        const e = await api.query.devices.equivocations(d);
+        const e = (await api.call.devicesApi.device(d)).unwrap().equivocation;
         if (e.isSome) return e.unwrap();
       }
       return null;

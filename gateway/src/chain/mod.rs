@@ -61,6 +61,7 @@ pub fn device_record(
 		rotations: 0,
 		firmware_reports: 0,
 		keys: vec![],
+		equivocation: None,
 	}
 }
 

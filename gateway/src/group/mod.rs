@@ -83,6 +83,8 @@ const BUDGET_PERIOD: Duration = Duration::from_secs(10);
 const WAITING_AT_MOST: usize = 16;
 /// The most devices whose last reported double signing a member remembers.
 const REPORTED_AT_MOST: usize = 10_000;
+/// How often a member reports one device's double signing at most.
+const REPORT_EVERY: Duration = Duration::from_secs(30);
 /// How many times (ticks) a member tries to record a batch whose copies here give another
 /// root than the chain's before it goes on without it.
 const DIVERGED_TRIES: u32 = 120;
@@ -196,8 +198,9 @@ pub struct Member<C: GroupChain + DeviceLookup> {
 	answered: HashMap<Index, PeriodBudget>,
 	/// Readings each member sent this one, per period.
 	kept: HashMap<Index, PeriodBudget>,
-	/// Each device's double signing this member last reported on chain: the sequence number.
-	reported: HashMap<DeviceId, u64>,
+	/// Each device's double signing this member last reported on chain: the sequence number,
+	/// and when.
+	reported: HashMap<DeviceId, (u64, Instant)>,
 	#[cfg(feature = "dishonest-coordinator")]
 	cheat: cheat::Twins,
 }
@@ -1072,22 +1075,24 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 	}
 
 	/// Report on chain that a device signed `held` and `other` under one sequence number
-	/// (`devices.reportEquivocation`: the device is flagged for every verifier to see). One
-	/// member reports each: the one whose index is the number modulo the group's size, and
-	/// only above the number it last reported for the device (the chain takes each device's
-	/// numbers in rising order, so the others would pay for a refusal).
+	/// (`devices.reportEquivocation`: the device is flagged for every verifier to see). Every
+	/// member that sees it may report (no rule that picks one member could not be dodged by a
+	/// device choosing its numbers), each device at most every [`REPORT_EVERY`] and only above
+	/// the number this member last reported for it (the chain takes each device's numbers in
+	/// rising order; a member that loses the race pays for one refusal).
 	fn report_equivocation(&mut self, held: SignedReading, other: SignedReading) {
-		let (Some(me), Some(info)) = (self.me, self.info.as_ref()) else { return };
-		let n = info.members.len().max(1) as u64;
-		if other.seq % n != u64::from(me)
-			|| self.reported.get(&other.device).is_some_and(|last| *last >= other.seq)
+		let now = Instant::now();
+		if self
+			.reported
+			.get(&other.device)
+			.is_some_and(|(last, at)| *last >= other.seq || now.duration_since(*at) < REPORT_EVERY)
 		{
 			return;
 		}
 		if self.reported.len() >= REPORTED_AT_MOST {
 			self.reported.clear();
 		}
-		self.reported.insert(other.device, other.seq);
+		self.reported.insert(other.device, (other.seq, now));
 		let (chain, group) = (self.chain.clone(), self.group());
 		tokio::spawn(async move {
 			let (device, seq) = (other.device, other.seq);

@@ -56,7 +56,6 @@ use crate::{
 	ingest::RequestSink,
 	stats::Stats,
 };
-use codec::Encode;
 use guard::Guard;
 use iotrust_primitives::{
 	device::{
@@ -226,7 +225,8 @@ impl<C: RequestChain> Relay<C> {
 		self.guard.lock().unwrap_or_else(|p| p.into_inner())
 	}
 
-	/// What identifies `request`'s signed bytes: a second copy of them is a replay.
+	/// What identifies what `request` asks for: the bytes its device signed, not the signature
+	/// (P-256 and secp256k1 signatures can be altered into other valid ones of the same bytes).
 	fn replay_key(&self, device: &DeviceId, request: &Request) -> [u8; 32] {
 		let payload = obligation_payload(
 			&self.genesis,
@@ -235,7 +235,7 @@ impl<C: RequestChain> Relay<C> {
 			request.valid_until,
 			&request.terms,
 		);
-		sp_io::hashing::blake2_256(&(payload, &request.signature).encode())
+		sp_io::hashing::blake2_256(&payload)
 	}
 
 	/// Check the request `payload` that `device` published; the request and the call to make,
@@ -284,6 +284,27 @@ impl<C: RequestChain> Relay<C> {
 				"the chain refused this signed request before; sign it again with a new validUntil",
 			)));
 		}
+		// Only a request its device signed takes the device's turn and rate: no one else can
+		// keep a device busy or rate-limited by publishing on its topic.
+		let admitted = self.guard().admit(device, Instant::now());
+		if let Err(turned) = admitted {
+			return Err(fail(rejected(turned.reason(), turned.detail())));
+		}
+		let checked = self.check_admitted(device, request).await;
+		if checked.is_err() {
+			self.guard().done(&device);
+		}
+		checked
+	}
+
+	/// The rest of [`Relay::check`] once `device`'s signed `request` holds its turn: the nonce
+	/// and the chain's own judgement. An `Err` gives the turn back (through the caller).
+	async fn check_admitted(
+		&self,
+		device: DeviceId,
+		request: Request,
+	) -> Result<(Request, Call), (Value, Rejected)> {
+		let fail = |r: Rejected| (request.id.clone(), r);
 		let expected =
 			self.chain.obligation_nonce(&device).await.map_err(|e| {
 				fail(rejected("unknown_nonce", format!("the chain did not say: {e}")))
@@ -319,15 +340,6 @@ impl<C: RequestChain> Relay<C> {
 
 	/// Handle one request from `device`: check it, have it submitted, and publish the reply.
 	pub async fn handle(self: Arc<Self>, device: DeviceId, payload: Vec<u8>, client: AsyncClient) {
-		let admitted = self.guard().admit(device, Instant::now());
-		if let Err(turned) = admitted {
-			let sent = serde_json::from_slice::<Value>(&payload).unwrap_or(Value::Null);
-			let nonce = sent["nonce"].as_u64().and_then(|n| u32::try_from(n).ok());
-			let reply =
-				Reply::rejected(sent["id"].clone(), nonce, turned.reason(), turned.detail());
-			self.reply(&client, &device, reply).await;
-			return;
-		}
 		let reply = match self.check(device, &payload).await {
 			Err((id, r)) => {
 				let nonce = serde_json::from_slice::<Value>(&payload)
@@ -381,7 +393,11 @@ impl<C: RequestChain> Relay<C> {
 				}
 			},
 		};
-		self.guard().done(&device);
+		if reply.status != "rejected" {
+			// A request that got as far as the chain gives its turn back once answered (a
+			// rejected one already gave it back, or never held it).
+			self.guard().done(&device);
+		}
 		self.reply(&client, &device, reply).await;
 	}
 

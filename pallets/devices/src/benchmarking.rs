@@ -273,8 +273,7 @@ mod benchmarks {
 		assert_eq!(Devices::<T>::get(id).map(|d| d.owner), Some(to));
 	}
 
-	/// Two P-256 readings under one sequence number, both signed by the device's only key (the
-	/// call charges every further key of a full history one more check besides).
+	/// Two P-256 readings under one sequence number, both signed by the device's key.
 	#[benchmark]
 	fn report_equivocation() -> Result<(), BenchmarkError> {
 		use iotrust_primitives::merkle::{Metric, SignedReading};

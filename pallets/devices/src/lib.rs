@@ -655,14 +655,11 @@ pub mod pallet {
 		///
 		/// Origin: signed, anyone (a gateway group's member holding both copies, typically).
 		/// Both readings must be of one device, with one sequence number above the last one
-		/// reported, differ, and be signed by one key the device held. Fails with
+		/// reported, differ, and be signed by the device's current key. Fails with
 		/// `EvidenceTooLarge`, `EvidenceNotConflicting`, `UnknownDevice`, `AlreadyReported`,
 		/// `BadEvidenceSignature`. Emits [`Event::Equivocated`].
 		#[pallet::call_index(21)]
-		#[pallet::weight(T::WeightInfo::report_equivocation().saturating_add(
-			T::WeightInfo::verify_p256()
-				.saturating_mul(u64::from(T::MaxKeyHistory::get().saturating_sub(1)))
-		))]
+		#[pallet::weight(T::WeightInfo::report_equivocation())]
 		pub fn report_equivocation(
 			origin: OriginFor<T>,
 			first: iotrust_primitives::merkle::SignedReading,

@@ -1200,13 +1200,21 @@ fn attack_a_device_that_signs_two_readings_under_one_number_is_flagged_on_chain(
 		assert_ok!(report(reading_by(id, &key, 9, 1), reading_by(id, &key, 9, 2)));
 		assert_eq!(crate::Equivocations::<Test>::get(id).unwrap().count, 2);
 
-		// A key the device rotated away from (perhaps because it leaked) does not make the
-		// device's current key guilty: both readings must be signed by one key.
+		// A key the device rotated away from (perhaps because it leaked) speaks for no one:
+		// both readings must be signed by the device's current key.
 		let new = test_device(KeyScheme::Ed25519, [23; 32]);
 		assert_ok!(rotate(id, &key, &new));
+		assert_noop!(
+			report(reading_by(id, &key, 12, 1), reading_by(id, &key, 12, 2)),
+			Error::<Test>::BadEvidenceSignature
+		);
 		assert_noop!(
 			report(reading_by(id, &key, 12, 1), reading_by(id, &new, 12, 2)),
 			Error::<Test>::BadEvidenceSignature
 		);
+		assert_ok!(report(reading_by(id, &new, 12, 1), reading_by(id, &new, 12, 2)));
+		// Verifiers see the flag in the device's record.
+		let info = Devices::device_info(id).unwrap();
+		assert_eq!(info.equivocation.map(|e| (e.count, e.last_seq)), Some((3, 12)));
 	});
 }

@@ -75,16 +75,7 @@ pub struct Attestation<T: Config> {
 	pub revoked_at: Option<BlockNumberFor<T>>,
 }
 
-/// The record of a device caught signing two different readings under one sequence number.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
-pub struct Equivocation<BlockNumber> {
-	/// How many times it was caught (each at a higher sequence number than the last).
-	pub count: u32,
-	/// The sequence number of the last report.
-	pub last_seq: u64,
-	/// The block of the last report.
-	pub reported_at: BlockNumber,
-}
+pub use iotrust_primitives::device::Equivocation;
 
 /// The keys a device held, oldest first: the first is the one it registered with.
 pub type KeyHistoryOf<T> = BoundedVec<KeyPeriod<BlockNumberFor<T>>, <T as Config>::MaxKeyHistory>;

@@ -413,6 +413,10 @@ mod benchmarks {
 			.collect();
 		let root = siblings.iter().fold(reading.leaf_hash(), |hash, s| node_hash(&hash, s));
 		let gateway: T::AccountId = account("gateway", 0, 0);
+		// Anchored in the block after the obligation's acceptance: within its term.
+		frame_system::Pallet::<T>::set_block_number(
+			frame_system::Pallet::<T>::block_number().saturating_add(1u32.into()),
+		);
 		let anchor = T::BenchmarkHelper::anchor(&gateway, device, 0, root, u32::MAX);
 		let proof = MerkleProof { index: 0, leaf_count: u32::MAX, siblings };
 

@@ -48,9 +48,10 @@
 //!
 //! SLA slots are few ([`Config::MaxSlaPerDevice`] per device), so taking one costs: accepting an
 //! SLA obligation holds a bond of [`Config::SlaBond`] of its amount from the consumer, returned
-//! when it is paid or forfeited, paid to the provider (up to what is left unpaid) when the
-//! provider cancels it or it defaults. A provider may also name the only consumers an offer
-//! accepts.
+//! when it is paid or forfeited, paid to the provider up to what is left unpaid when it
+//! defaults, and in the share of the term the slot was held when the provider cancels it (so a
+//! provider cannot farm bonds by cancelling consumers it just accepted). A provider may also
+//! name the only consumers an offer accepts.
 //!
 //! ## Calls
 //!
@@ -105,7 +106,7 @@ use iotrust_primitives::{
 	reputation::{CreditLimit, Outcome, ReputationSink, Settlement},
 };
 use sp_runtime::{
-	traits::{CheckedAdd, Saturating, UniqueSaturatedInto, Zero},
+	traits::{CheckedAdd, CheckedSub, One, Saturating, UniqueSaturatedInto, Zero},
 	Perbill,
 };
 
@@ -225,6 +226,11 @@ pub mod pallet {
 		/// The most consumers an offer may name.
 		#[pallet::constant]
 		type MaxNamedConsumers: Get<u32>;
+
+		/// The most breaches found in anchors one obligation records; the last it allows takes
+		/// all that is left (at least `1 / SlaPenalty`, which `integrity_test` checks).
+		#[pallet::constant]
+		type MaxBreaches: Get<u32>;
 
 		/// The most blocks ahead a device's request may say it stays valid: how long a request
 		/// that was signed and not accepted can be replayed at most.
@@ -433,8 +439,7 @@ pub mod pallet {
 		OutsideTerm,
 		/// The anchor is older than the dispute window.
 		DisputeWindowOver,
-		/// A breach in this anchor, or a later one, was already counted: claims go in anchor
-		/// order, and an anchor counts once.
+		/// A breach in this anchor was already counted: an anchor counts once.
 		BreachAlreadyCounted,
 		/// The reading is within the SLA's bounds.
 		NotABreach,
@@ -496,6 +501,10 @@ pub mod pallet {
 			assert!(!T::MinAmount::get().is_zero(), "obligations must be worth something");
 			assert!(T::MaxOffersPerProvider::get() > 0, "a provider must be able to offer");
 			assert!(!T::DisputeWindow::get().is_zero(), "a breach must be claimable");
+			assert!(
+				T::SlaPenalty::get().saturating_reciprocal_mul_ceil(1u32) <= T::MaxBreaches::get(),
+				"MaxBreaches penalties must be able to take the whole amount"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -569,8 +578,9 @@ pub mod pallet {
 			Self::do_pay(who, id, amount)
 		}
 
-		/// Forgive what is left of obligation `id`. An SLA obligation's bond pays the provider up
-		/// to what is forgiven (a slot held and then let go costs its holder).
+		/// Forgive what is left of obligation `id`. An SLA obligation's bond pays the provider
+		/// the share of the term the slot was held, up to what is forgiven (a slot held and then
+		/// let go costs its holder); the rest goes back to the consumer.
 		///
 		/// Origin: signed, the provider. Fails with `UnknownObligation`, `NotProvider`,
 		/// `NotPending`. Reports the outcome as cancelled (neither good nor bad for the
@@ -655,9 +665,9 @@ pub mod pallet {
 
 		/// Show that obligation `id`'s serving device breached its SLA: `reading`, signed by the
 		/// device and outside the SLA's bounds, was anchored in `anchor` as `proof` shows. The
-		/// anchor must have been made during the term (from acceptance to the due block) at
-		/// most [`Config::DisputeWindow`] blocks ago, and come after the last anchor a breach
-		/// was counted from. Cuts what is owed by [`Config::SlaPenalty`] of the amount;
+		/// anchor must have been made during the term (after the block of acceptance, by the
+		/// due block) at most [`Config::DisputeWindow`] blocks ago, and not have counted yet
+		/// (claims go in any order). Cuts what is owed by [`Config::SlaPenalty`] of the amount;
 		/// forfeits the obligation if nothing is left.
 		///
 		/// Origin: signed, anyone (the consumer, or a watcher on its behalf). Fails with
@@ -682,8 +692,9 @@ pub mod pallet {
 		/// allows: no reading of it was anchored for more than the SLA's `max_silence` blocks,
 		/// counted from the later of its last anchor and where silence was last judged (at first
 		/// the obligation's acceptance), and the stretch ended by the due block. Each stretch
-		/// counts once: the next one starts where this one ended. Cuts what is owed by
-		/// [`Config::SlaPenalty`] of the amount.
+		/// counts once: the next one starts where this one ended. (An anchor of the device
+		/// judges the silence before it on its own: an anchor ends a silence, it does not erase
+		/// it.) Cuts what is owed by [`Config::SlaPenalty`] of the amount.
 		///
 		/// Origin: signed, anyone. Fails with `UnknownObligation`, `NotPending`, `NoSla`,
 		/// `NotSilent`, `Overflow`. Emits [`Event::PenaltyApplied`], and [`Event::Forfeited`]

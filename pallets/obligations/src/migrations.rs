@@ -127,6 +127,7 @@ pub mod v2 {
 			penalty: old.penalty,
 			breaches: old.breaches,
 			last_breach: old.last_breach,
+			counted: old.last_breach.into_iter().collect::<Vec<_>>().try_into().unwrap_or_default(),
 			silent_until: old.due,
 			credit_fee: old.credit_fee,
 			service_hash: old.service_hash,

@@ -269,6 +269,7 @@ impl pallet_obligations::Config for Test {
 	type MaxReadingMetrics = ConstU32<4>;
 	type MaxNamedConsumers = ConstU32<2>;
 	type MaxRequestLifetime = ConstU64<MAX_LIFETIME>;
+	type MaxBreaches = ConstU32<10>;
 	type OfferDeposit = ConstU64<OFFER_DEPOSIT>;
 	type ObligationDeposit = ConstU64<OBLIGATION_DEPOSIT>;
 	type MaxOffersPerProvider = ConstU32<MAX_OFFERS>;

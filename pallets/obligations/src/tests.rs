@@ -626,7 +626,9 @@ fn the_idle_sweep_defaults_overdue_obligations_earliest_first_and_bounded() {
 #[test]
 fn a_group_signed_summary_outside_the_bounds_cuts_once_per_anchor_until_due() {
 	ExtBuilder.build_and_execute(|| {
-		let offer = publish(sla_offer());
+		// No silence rule within the term: only the summaries count here.
+		let sla = Some(Sla { bounds: cold(), max_silence: 1_000 });
+		let offer = publish(OfferTerms { sla, ..sla_offer() });
 		let id = create(offer, 50);
 		// Within bounds: nothing; the device was seen.
 		assert_eq!(endorsed(1, 2, 0), <() as WeightInfo>::on_anchored(1));
@@ -639,12 +641,15 @@ fn a_group_signed_summary_outside_the_bounds_cuts_once_per_anchor_until_due() {
 		endorsed(2, 2, 5);
 		let breach = Breach::Summary { anchor: 2 };
 		System::assert_last_event(Event::PenaltyApplied { id, breach, cut: 5 }.into());
-		// The same batch, or an older one, counts once.
+		// The same batch counts once; another counts, in any order.
 		endorsed(2, 2, 5);
-		endorsed(1, 2, 5);
 		let o = Stored::<Test>::get(id).unwrap();
 		assert_eq!((o.penalty, o.breaches, o.last_breach, o.owed()), (5, 1, Some(2), 45));
-		assert_eq!(Outstanding::<Test>::get(CONSUMER), 45);
+		endorsed(0, 2, 5);
+		let o = Stored::<Test>::get(id).unwrap();
+		assert_eq!((o.penalty, o.breaches, o.owed()), (10, 2, 40));
+		assert_eq!(o.counted.to_vec(), vec![2, 0]);
+		assert_eq!(Outstanding::<Test>::get(CONSUMER), 40);
 		// Another metric of the device is not what the SLA watches.
 		let humidity = [MetricSummary { id: TEMP + 1, min: 0, max: 99 }];
 		let range = AnchoredRange {
@@ -659,8 +664,8 @@ fn a_group_signed_summary_outside_the_bounds_cuts_once_per_anchor_until_due() {
 		// After the due block, breaches no longer count.
 		run_to(102);
 		endorsed(4, 2, 5);
-		assert_eq!(Stored::<Test>::get(id).unwrap().breaches, 1);
-		assert_ok!(Obligations::pay(RuntimeOrigin::signed(CONSUMER), id, 45));
+		assert_eq!(Stored::<Test>::get(id).unwrap().breaches, 2);
+		assert_ok!(Obligations::pay(RuntimeOrigin::signed(CONSUMER), id, 40));
 		// Nothing watches the device any more: it is no longer kept as seen.
 		assert_eq!(SlaSeen::<Test>::get(device(2)), None);
 	});
@@ -682,6 +687,7 @@ fn attack_one_gateways_word_costs_the_provider_nothing() {
 		// in its tree, is refused for its signature.
 		let mut forged = reading(2, 21, 99_000);
 		forged.signature = keypair(3).sign(&forged.payload(&genesis()));
+		run_to(2);
 		let proofs = anchor_readings(21, &[forged.clone()]);
 		assert_noop!(claim(id, 21, &forged, &proofs[0]), Error::<Test>::BadReadingSignature);
 		// And a genuine reading not in the anchored tree fails its proof.
@@ -831,6 +837,7 @@ fn attack_moving_the_device_out_of_sight_hides_no_breach() {
 		// The provider hands the device to another account and another gateway: its readings
 		// are still its own, and a breaching one still counts.
 		add_device(2, OTHER, Some(OTHER));
+		run_to(2);
 		let hot = [reading(2, 0, 9_000)];
 		let proof = anchor_readings(1, &hot);
 		assert_ok!(claim(id, 1, &hot[0], &proof[0]));
@@ -864,30 +871,82 @@ fn attack_squatting_sla_slots_costs_the_bond() {
 		let ids: Vec<u64> = (0..MAX_SLA).map(|_| create(offer, 20)).collect();
 		assert_eq!(held(HoldReason::SlaBond, CONSUMER), 2 * u64::from(MAX_SLA));
 		assert_eq!(Stored::<Test>::get(ids[0]).unwrap().bond, 2);
-		// The provider lets one go: its bond is the provider's (up to what was forgiven).
+		// Halfway through the term the provider lets one go: half its bond is the provider's.
+		run_to(51);
 		assert_ok!(Obligations::cancel(RuntimeOrigin::signed(PROVIDER), ids[0]));
-		System::assert_last_event(Event::Cancelled { id: ids[0], forgiven: 20 }.into());
-		System::assert_has_event(Event::BondSettled { id: ids[0], to_provider: 2 }.into());
-		// Taking the slot back costs another bond; holding it unpaid past grace costs it too.
+		System::assert_has_event(Event::BondSettled { id: ids[0], to_provider: 1 }.into());
+		// Taking the slot back costs another bond; holding slots unpaid past grace costs them
+		// whole.
 		let retaken = create(offer, 20);
 		run_to(102 + GRACE);
 		Obligations::on_idle(102 + GRACE, Weight::MAX);
+		run_to(152 + GRACE);
+		Obligations::on_idle(152 + GRACE, Weight::MAX);
 		assert_eq!(Stored::<Test>::get(retaken).unwrap().status, Status::Defaulted);
-		// Every slot the squatter held cost it its bond: one cancelled, three defaulted.
 		assert_eq!(held(HoldReason::SlaBond, CONSUMER), 0);
-		assert_eq!(Balances::balance(&PROVIDER), provider_before + 2 * (u64::from(MAX_SLA) + 1));
+		assert_eq!(Balances::balance(&PROVIDER), provider_before + 1 + 2 * u64::from(MAX_SLA));
+
+		// The other way round: a provider cannot farm bonds by cancelling consumers it just
+		// accepted: the block after, the consumer loses nothing of it.
+		let honest = create(offer, 20);
+		run_to(153 + GRACE);
+		assert_ok!(Obligations::cancel(RuntimeOrigin::signed(PROVIDER), honest));
+		System::assert_has_event(Event::BondSettled { id: honest, to_provider: 0 }.into());
 		// An honest consumer that pays gets its bond back whole.
-		run_to(200);
 		let paid = create(offer, 20);
 		assert_ok!(Obligations::pay(RuntimeOrigin::signed(CONSUMER), paid, 20));
 		System::assert_has_event(Event::BondSettled { id: paid, to_provider: 0 }.into());
-		assert_eq!(held(HoldReason::SlaBond, CONSUMER), 0);
-		// A provider cancelling an almost paid obligation takes no more than it forgives.
+		// Cancelled at the end of its term, an almost paid one costs no more than is forgiven.
 		let nearly = create(offer, 20);
 		assert_ok!(Obligations::pay(RuntimeOrigin::signed(CONSUMER), nearly, 19));
+		run_to(153 + GRACE + 100);
 		assert_ok!(Obligations::cancel(RuntimeOrigin::signed(PROVIDER), nearly));
 		System::assert_has_event(Event::BondSettled { id: nearly, to_provider: 1 }.into());
 		assert_eq!(held(HoldReason::SlaBond, CONSUMER), 0);
+	});
+}
+
+#[test]
+fn an_anchor_ends_a_silence_but_does_not_erase_it() {
+	ExtBuilder.build_and_execute(|| {
+		let offer = publish(sla_offer());
+		let id = create(offer, 50);
+		// Seen at block 8, then silent until the provider's gateway anchors again at 59: the
+		// five stretches of ten blocks that ended before are judged then and there.
+		run_to(8);
+		anchored(HONEST_GATEWAY, 1, 2, -5);
+		run_to(59);
+		anchored(HONEST_GATEWAY, 2, 2, -5);
+		System::assert_has_event(
+			Event::PenaltyApplied { id, breach: Breach::Silence { from: 8, to: 58 }, cut: 25 }
+				.into(),
+		);
+		let o = Stored::<Test>::get(id).unwrap();
+		assert_eq!((o.penalty, o.breaches, o.silent_until), (25, 5, 58));
+		// Nothing is left to claim for them, and the silence runs again from the anchor.
+		run_to(60);
+		assert_noop!(
+			Obligations::claim_silence(RuntimeOrigin::signed(CONSUMER), id),
+			Error::<Test>::NotSilent
+		);
+		assert_ok!(Obligations::pay(RuntimeOrigin::signed(CONSUMER), id, 25));
+	});
+}
+
+#[test]
+fn the_last_breach_an_obligation_records_takes_what_is_left() {
+	ExtBuilder.build_and_execute(|| {
+		// 10% of 55 is 5 (rounded down): ten breaches would leave 5 unpaid for ever; the
+		// tenth takes it all.
+		let offer = publish(sla_offer());
+		let id = create(offer, 55);
+		for anchor in 0..9 {
+			endorsed(anchor, 2, 5);
+		}
+		assert_eq!(Stored::<Test>::get(id).unwrap().penalty, 45);
+		endorsed(9, 2, 5);
+		let o = Stored::<Test>::get(id).unwrap();
+		assert_eq!((o.status, o.penalty, o.breaches), (Status::Forfeited, 55, 10));
 	});
 }
 

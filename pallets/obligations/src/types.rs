@@ -119,9 +119,10 @@ pub struct Obligation<T: Config> {
 	pub penalty: BalanceOf<T>,
 	/// How many SLA breaches cut the amount.
 	pub breaches: u32,
-	/// The anchor of the last breach found in an anchor that cut it: a batch counts once, and
-	/// claims go in anchor order.
+	/// The anchor of the last breach found in an anchor that cut it.
 	pub last_breach: Option<AnchorId>,
+	/// Every anchor a breach was counted from: each counts once, claimed in any order.
+	pub counted: BoundedVec<AnchorId, T::MaxBreaches>,
 	/// The block up to which the serving device's silence has been judged: a silence breach
 	/// runs from here (or from the device's last anchor, if later). At first, `created`.
 	pub silent_until: BlockNumberFor<T>,

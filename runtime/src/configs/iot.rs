@@ -211,6 +211,8 @@ impl pallet_obligations::Config for Runtime {
 	/// As many as one device's summary may hold in a batch.
 	type MaxReadingMetrics = ConstU32<8>;
 	type MaxNamedConsumers = ConstU32<16>;
+	/// At 10% a breach, the tenth takes what is left.
+	type MaxBreaches = ConstU32<10>;
 	/// A device's request may stay valid for ten minutes at most.
 	type MaxRequestLifetime = ConstU32<{ 10 * crate::MINUTES }>;
 	type OfferDeposit = OfferDeposit;

@@ -14,7 +14,8 @@
 //!
 //! The return types are concrete types of this crate, so a Rust client can name them.
 //! Version 2: `device` and `devices_of` return [`DeviceInfo`] (version 1 returned the pallet's
-//! stored record).
+//! stored record). Version 4: [`DeviceInfo::equivocation`], the flag `devices.reportEquivocation`
+//! raises.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -23,8 +24,8 @@ extern crate alloc;
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
 pub use iotrust_primitives::device::{
-	AttestationStatus, DeviceId, DevicePublicKey, DeviceSignature, DeviceStatus, KeyPeriod,
-	Verification,
+	AttestationStatus, DeviceId, DevicePublicKey, DeviceSignature, DeviceStatus, Equivocation,
+	KeyPeriod, Verification,
 };
 use scale_info::TypeInfo;
 use sp_core::H256;
@@ -99,11 +100,14 @@ pub struct DeviceInfo<AccountId, Balance, BlockNumber> {
 	/// Every key it held, oldest first, with the block each took effect: a reading or other
 	/// signature is checked against the key of its time.
 	pub keys: Vec<KeyPeriod<BlockNumber>>,
+	/// Whether it was caught signing two different readings under one sequence number, how
+	/// often and when last (since version 4).
+	pub equivocation: Option<Equivocation<BlockNumber>>,
 }
 
 sp_api::decl_runtime_apis! {
 	/// Device lookups and signature verification.
-	#[api_version(3)]
+	#[api_version(4)]
 	pub trait DevicesApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -126,7 +130,6 @@ sp_api::decl_runtime_apis! {
 
 		/// Whether `gateway` agreed to serve `owner`, whose devices may then bind to it (since
 		/// version 3).
-		#[api_version(3)]
 		fn serves(gateway: AccountId, owner: AccountId) -> bool;
 	}
 }

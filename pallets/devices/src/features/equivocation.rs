@@ -28,19 +28,17 @@ impl<T: Config> Pallet<T> {
 		let genesis = H256::from_slice(genesis.as_ref());
 		let (a, b) = (first.payload(&genesis), second.payload(&genesis));
 		ensure!(a != b, Error::<T>::EvidenceNotConflicting);
-		ensure!(Devices::<T>::contains_key(device), Error::<T>::UnknownDevice);
+		let key = Devices::<T>::get(device).ok_or(Error::<T>::UnknownDevice)?.key;
 		let record = Equivocations::<T>::get(device);
 		ensure!(
 			record.as_ref().is_none_or(|r| first.seq > r.last_seq),
 			Error::<T>::AlreadyReported
 		);
-		// One key the device held signed both (a key it rotated away from, perhaps because it
-		// leaked, does not make the device's current one guilty): the key that signed the first
-		// reading must sign the second.
-		let history = KeyHistory::<T>::get(device);
-		let signer = history.iter().find(|p| p.key.verify(&a, &first.signature));
+		// The device's current key signed both: a key it rotated away from (perhaps because it
+		// leaked) speaks for no one, and could otherwise report at a number no real report
+		// would then reach.
 		ensure!(
-			signer.is_some_and(|p| p.key.verify(&b, &second.signature)),
+			key.verify(&a, &first.signature) && key.verify(&b, &second.signature),
 			Error::<T>::BadEvidenceSignature
 		);
 		let now = frame_system::Pallet::<T>::block_number();

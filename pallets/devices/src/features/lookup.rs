@@ -59,6 +59,7 @@ impl<T: Config> Pallet<T> {
 			rotations: record.rotations,
 			firmware_reports: record.firmware_reports,
 			keys: KeyHistory::<T>::get(id).into_inner(),
+			equivocation: Equivocations::<T>::get(id),
 		}
 	}
 

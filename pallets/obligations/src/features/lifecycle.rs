@@ -222,6 +222,7 @@ impl<T: Config> Pallet<T> {
 				penalty: Zero::zero(),
 				breaches: 0,
 				last_breach: None,
+				counted: Default::default(),
 				silent_until: now,
 				credit_fee: Zero::zero(),
 				service_hash: terms.service_hash,
@@ -299,9 +300,17 @@ impl<T: Config> Pallet<T> {
 				}
 			});
 		}
-		// What the provider may take of the bond: what it lost (left unpaid, or forgiven).
+		// What the provider may take of the bond: on a default, up to what was left unpaid; on
+		// a cancellation, the share of the term the slot was held (a provider cancelling a
+		// consumer it just accepted takes next to nothing), up to what was forgiven.
+		let now = frame_system::Pallet::<T>::block_number();
 		let claim = match status {
-			Status::Defaulted | Status::Cancelled => left,
+			Status::Defaulted => left,
+			Status::Cancelled => {
+				let term = obligation.due.saturating_sub(obligation.created).max(One::one());
+				let held = now.saturating_sub(obligation.created).min(term);
+				Perbill::from_rational(held, term).mul_floor(obligation.bond).min(left)
+			},
 			_ => Zero::zero(),
 		};
 		Self::settle_bond(id, &mut obligation, claim);
