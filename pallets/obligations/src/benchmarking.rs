@@ -195,7 +195,8 @@ mod benchmarks {
 		pending::<T>(&consumer, offer, T::MaxSlaPerDevice::get() - 1)?;
 		let device = T::BenchmarkHelper::signing_device(2, &consumer, &gateway);
 		let request = Request::<T> { offer, amount: amount::<T>(&consumer), note: note::<T>() };
-		let valid_until = frame_system::Pallet::<T>::block_number();
+		// Valid for a few blocks, whatever block the call runs in.
+		let valid_until = frame_system::Pallet::<T>::block_number().saturating_add(5u32.into());
 		let payload = obligation_payload(
 			&Pallet::<T>::genesis_hash(),
 			&device,
