@@ -168,7 +168,7 @@ say(f"The same proof with the value changed to -25 °C: {verdict}.")
 terms = {
     "service_hash": hex0x(blake2_256(b"cold storage, one pallet, one day")),
     "min_amount": 1 * UNIT, "max_amount": 10 * UNIT, "due_in": 1_000, "min_score": 0, "device": None, "sla": None,
-    "consumers": [],
+    "consumers": [[]],  # a BoundedVec: one field, the list of accounts (none: anyone)
 }
 offer_id = event(submit(substrate, "Obligations", "publish_offer", {"terms": terms}, bob), "Obligations", "OfferPublished")["offer"]
 say(f"Bob published offer {offer_id}: cold storage for 1 to 10 IOTR, due 1,000 blocks after acceptance.")
