@@ -229,7 +229,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 	}
 	if let Some(terms) = &args.obligation {
 		let pair = pairs.first().context("--obligation needs at least one device")?;
-		return request_obligation(&chain, &args, pair, terms).await;
+		return request_obligation(&chain, &args, pair, terms, &gateway).await;
 	}
 
 	let broker = args.broker.clone().resolve().map_err(anyhow::Error::msg)?;
@@ -346,6 +346,7 @@ async fn request_obligation(
 	args: &Args,
 	pair: &DeviceKeypair,
 	terms: &str,
+	gateway: &AccountId,
 ) -> anyhow::Result<()> {
 	use crate::ingest::telemetry::{reply_topic, request_topic};
 	use crate::relay::Reply;
@@ -356,9 +357,6 @@ async fn request_obligation(
 		amount: amount.parse()?,
 		note: b"simulated".to_vec(),
 	};
-	let gateway_key: AccountId = sp_core::crypto::AccountId32::from_ss58check(&args.gateway)
-		.map_err(|e| anyhow::anyhow!("gateway {:?} is not an SS58 address: {e:?}", args.gateway))?
-		.into();
 	let device = pair.key.device_id();
 	let mut nonce = chain.obligation_nonce(&device).await.map_err(anyhow::Error::msg)?;
 	if args.tamper == Some(Tamper::Replay) {
@@ -415,7 +413,7 @@ async fn request_obligation(
 				println!("{}", serde_json::json!({ "reply": reply }));
 				// A device believes only its gateway (anyone on the broker can publish here), and
 				// only a reply to this request's nonce: anything else it ignores.
-				let checked = match Reply::verify(&reply, &chain.genesis(), &device, &gateway_key) {
+				let checked = match Reply::verify(&reply, &chain.genesis(), &device, gateway) {
 					Ok(checked) if checked.nonce == Some(nonce) => checked,
 					Ok(_) => {
 						tracing::warn!("a reply for another nonce, ignored: {reply}");

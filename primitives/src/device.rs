@@ -264,7 +264,7 @@ pub fn firmware_payload(
 }
 
 /// What a consumer's device signs to ask, through its gateway, for the obligation `terms` (an
-/// [`crate::obligations::ObligationRequest`], SCALE-encoded). `nonce` is the device's count of
+/// `ObligationRequest` of the obligations module, SCALE-encoded). `nonce` is the device's count of
 /// such requests, so a request that was accepted cannot be replayed; `valid_until` is the last
 /// block the chain may accept it in, so one that was not cannot be replayed later either.
 pub fn obligation_payload(

@@ -16,7 +16,7 @@ use codec::{Decode, Encode, EncodeLike};
 use iotrust_primitives::{
 	anchoring::{AnchorHeader, AnchorId, DeviceRange, RangeCheck, ReadingCheck},
 	device::{DeviceId, DevicePublicKey, DeviceSignature},
-	groups::{Epoch, GroupId, GroupPublicKey, GroupSignature, Proposal},
+	groups::{Epoch, GroupId, GroupPublicKey, GroupSignature, Proposal, Transcript},
 	merkle::{MerkleProof, SignedReading},
 	obligations::ObligationRequest,
 	Balance,
@@ -150,7 +150,7 @@ pub const SERVE_OWNER: CallDef<AccountId> = CallDef::new("Devices", "serve_owner
 pub const REPORT_EQUIVOCATION: CallDef<(SignedReading, SignedReading)> =
 	CallDef::new("Devices", "report_equivocation");
 /// `groups.confirm_key(group, epoch, key, transcript)`.
-pub const CONFIRM_KEY: CallDef<(GroupId, Epoch, GroupPublicKey, [u8; 32])> =
+pub const CONFIRM_KEY: CallDef<(GroupId, Epoch, GroupPublicKey, Transcript)> =
 	CallDef::new("Groups", "confirm_key");
 /// `groups.approve(group, call)`, the call encoded after the group.
 pub const APPROVE: CallDef<GroupId> = CallDef::new("Groups", "approve").then(Tail::Call);

@@ -225,26 +225,13 @@ impl<C: RequestChain> Relay<C> {
 		self.guard.lock().unwrap_or_else(|p| p.into_inner())
 	}
 
-	/// What identifies what `request` asks for: the bytes its device signed, not the signature
-	/// (P-256 and secp256k1 signatures can be altered into other valid ones of the same bytes).
-	fn replay_key(&self, device: &DeviceId, request: &Request) -> [u8; 32] {
-		let payload = obligation_payload(
-			&self.genesis,
-			device,
-			request.nonce,
-			request.valid_until,
-			&request.terms,
-		);
-		sp_io::hashing::blake2_256(&payload)
-	}
-
 	/// Check the request `payload` that `device` published; the request and the call to make,
 	/// or why not.
 	pub async fn check(
 		&self,
 		device: DeviceId,
 		payload: &[u8],
-	) -> Result<(Request, Call), (Value, Rejected)> {
+	) -> Result<(Request, Call, [u8; 32]), (Value, Rejected)> {
 		let request = parse_request(payload).map_err(|e| {
 			let id = serde_json::from_slice::<Value>(payload).ok().map(|v| v["id"].clone());
 			(id.unwrap_or(Value::Null), rejected("bad_request", e.to_string()))
@@ -278,7 +265,10 @@ impl<C: RequestChain> Relay<C> {
 				 amount, note)",
 			)));
 		}
-		if self.guard().was_refused(&self.replay_key(&device, &request), Instant::now()) {
+		// What identifies what the request asks for: the bytes its device signed, not the
+		// signature (P-256 and secp256k1 signatures can be altered into other valid ones).
+		let key = sp_io::hashing::blake2_256(&payload);
+		if self.guard().was_refused(&key, Instant::now()) {
 			return Err(fail(rejected(
 				"replayed",
 				"the chain refused this signed request before; sign it again with a new validUntil",
@@ -290,7 +280,7 @@ impl<C: RequestChain> Relay<C> {
 		if let Err(turned) = admitted {
 			return Err(fail(rejected(turned.reason(), turned.detail())));
 		}
-		let checked = self.check_admitted(device, request).await;
+		let checked = self.check_admitted(device, request, key).await;
 		if checked.is_err() {
 			self.guard().done(&device);
 		}
@@ -303,7 +293,8 @@ impl<C: RequestChain> Relay<C> {
 		&self,
 		device: DeviceId,
 		request: Request,
-	) -> Result<(Request, Call), (Value, Rejected)> {
+		key: [u8; 32],
+	) -> Result<(Request, Call, [u8; 32]), (Value, Rejected)> {
 		let fail = |r: Rejected| (request.id.clone(), r);
 		let expected =
 			self.chain.obligation_nonce(&device).await.map_err(|e| {
@@ -324,7 +315,7 @@ impl<C: RequestChain> Relay<C> {
 		match verdict {
 			Ok(Ok(())) => {},
 			Ok(Err(refusal)) => {
-				self.guard().refused(self.replay_key(&device, &request), Instant::now());
+				self.guard().refused(key, Instant::now());
 				return Err(fail(rejected("chain_refused", refusal.to_string())));
 			},
 			Err(e) => {
@@ -335,7 +326,7 @@ impl<C: RequestChain> Relay<C> {
 			&crate::chain::interface::CREATE_FOR_DEVICE,
 			&(device, &request.terms, request.valid_until, &request.signature),
 		);
-		Ok((request, call))
+		Ok((request, call, key))
 	}
 
 	/// Handle one request from `device`: check it, have it submitted, and publish the reply.
@@ -348,8 +339,7 @@ impl<C: RequestChain> Relay<C> {
 					.and_then(|n| u32::try_from(n).ok());
 				Reply::rejected(id, nonce, r.reason, &r.detail)
 			},
-			Ok((request, call)) => {
-				let key = self.replay_key(&device, &request);
+			Ok((request, call, key)) => {
 				let (done, outcome) = tokio::sync::oneshot::channel();
 				let outcome = match self.calls.send(Relayed { call, done }).await {
 					Ok(()) => outcome.await.unwrap_or_else(|_| {

@@ -64,9 +64,7 @@ impl<T: Config> Pallet<T> {
 		obligation: &Obligation<T>,
 		now: BlockNumberFor<T>,
 	) -> Option<(BlockNumberFor<T>, BlockNumberFor<T>, u32)> {
-		let (sla, device) = (obligation.sla?, obligation.provider_device?);
-		let seen = SlaSeen::<T>::get(device).unwrap_or_else(Zero::zero);
-		let from = obligation.silent_until.max(seen);
+		let (sla, from) = Self::silence_from(obligation)?;
 		let end = now.saturating_sub(One::one()).min(obligation.due);
 		let span = end.checked_sub(&from)?;
 		let stretches: u32 = (span / sla.max_silence).unique_saturated_into();
@@ -167,14 +165,20 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Where the silence of `obligation`'s serving device runs from now: the later of where it
-	/// was last judged and the device's last anchor; and where it becomes a breach.
+	/// `obligation`'s SLA and where its serving device's silence runs from now: the later of
+	/// where it was last judged and the device's last anchor.
+	fn silence_from(obligation: &Obligation<T>) -> Option<(SlaOf<T>, BlockNumberFor<T>)> {
+		let (sla, device) = (obligation.sla?, obligation.provider_device?);
+		let seen = SlaSeen::<T>::get(device).unwrap_or_else(Zero::zero);
+		Some((sla, obligation.silent_until.max(seen)))
+	}
+
+	/// Where the silence of `obligation`'s serving device runs from now, and where it becomes a
+	/// breach.
 	pub fn silence_of(
 		obligation: &Obligation<T>,
 	) -> Option<(BlockNumberFor<T>, BlockNumberFor<T>)> {
-		let (sla, device) = (obligation.sla?, obligation.provider_device?);
-		let seen = SlaSeen::<T>::get(device).unwrap_or_else(Zero::zero);
-		let from = obligation.silent_until.max(seen);
+		let (sla, from) = Self::silence_from(obligation)?;
 		Some((from, from.checked_add(&sla.max_silence)?))
 	}
 
