@@ -61,6 +61,20 @@ pub fn run() -> sc_cli::Result<()> {
 	if !asked {
 		cli.run.import_params.trie_cache_size = 0;
 	}
+	// The consortium's peering rule (only nodes the council authorized may connect) is enforced
+	// by each node's offchain worker, at every imported block. Substrate runs it on validators
+	// only by default: an iotrust node always runs it, and refuses to start without it.
+	if cli.subcommand.is_none() {
+		if matches!(cli.run.offchain_worker_params.enabled, sc_cli::OffchainWorkerEnabled::Never) {
+			return Err(sc_cli::Error::Input(
+				"--offchain-worker never is refused: the offchain worker enforces the \
+				 consortium's peering rule (only the nodes the council authorized may connect), \
+				 and without it this node would peer with anyone"
+					.into(),
+			));
+		}
+		cli.run.offchain_worker_params.enabled = sc_cli::OffchainWorkerEnabled::Always;
+	}
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),

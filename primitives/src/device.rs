@@ -16,6 +16,7 @@
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_core::H256;
+use sp_runtime::Weight;
 
 /// A device's identifier: derived from the first public key it registered with, and stable
 /// across key rotation.
@@ -480,6 +481,58 @@ pub trait DeviceRegistry<AccountId> {
 	/// device signs and a gateway brings, answered from one read of the device.
 	fn standing(device: &DeviceId, gateway: &AccountId)
 		-> Result<Signer<AccountId>, DeviceRefusal>;
+}
+
+/// What other pallets keep per device and drop when its record is removed (a removed device's
+/// id never comes back: it is derived from its first key, which stays retired). Evidence made
+/// while the device lived (its keys, anchors, an equivocation) is kept with the anchors it backs.
+pub trait OnDeviceRemoved {
+	/// `device`'s record was removed: drop what is kept for it. Returns the weight used.
+	fn on_device_removed(device: &DeviceId) -> Weight;
+	/// The most [`OnDeviceRemoved::on_device_removed`] may weigh.
+	fn max_weight() -> Weight;
+}
+
+impl OnDeviceRemoved for () {
+	fn on_device_removed(_: &DeviceId) -> Weight {
+		Weight::zero()
+	}
+	fn max_weight() -> Weight {
+		Weight::zero()
+	}
+}
+
+impl<A: OnDeviceRemoved, B: OnDeviceRemoved> OnDeviceRemoved for (A, B) {
+	fn on_device_removed(device: &DeviceId) -> Weight {
+		A::on_device_removed(device).saturating_add(B::on_device_removed(device))
+	}
+	fn max_weight() -> Weight {
+		A::max_weight().saturating_add(B::max_weight())
+	}
+}
+
+/// What a pallet that ends a gateway's service asks of the device registry: the groups pallet,
+/// when the council dissolves a group, has its account stop serving every owner it served.
+pub trait GatewayConsents<AccountId> {
+	/// Stop serving every owner `gateway` serves, releasing each consent's deposit to
+	/// `gateway`; from then on no owner may bind a device to it. Refuses, changing nothing, if
+	/// it serves more than `limit` owners. Returns how many it stopped serving.
+	fn stop_serving_all(gateway: &AccountId, limit: u32) -> Result<u32, TooManyServed>;
+	/// What [`GatewayConsents::stop_serving_all`] weighs for `n` owners.
+	fn stop_serving_weight(n: u32) -> Weight;
+}
+
+/// A gateway serves more owners than a call may release at once.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct TooManyServed;
+
+impl<AccountId> GatewayConsents<AccountId> for () {
+	fn stop_serving_all(_: &AccountId, _: u32) -> Result<u32, TooManyServed> {
+		Ok(0)
+	}
+	fn stop_serving_weight(_: u32) -> Weight {
+		Weight::zero()
+	}
 }
 
 /// A device a gateway may submit for: its owner and the key it signs with now.

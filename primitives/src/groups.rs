@@ -108,6 +108,9 @@ pub enum GroupRefusal {
 	NotMember,
 	/// The group's key of its current epoch is not active.
 	KeyNotActive,
+	/// A member gateway belongs to an account that has left the consortium: the group anchors
+	/// nothing until the council changes its members.
+	MemberLeft,
 }
 
 impl<AccountId> GatewayGroups<AccountId> for () {

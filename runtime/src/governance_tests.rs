@@ -255,8 +255,9 @@ fn validator_changes_take_effect_at_the_session_after_next() {
 }
 
 /// A session ends at a 10-block boundary only when something waits for it (a council's
-/// validator change, queued keys or set, a validator's new keys, a stalled GRANDPA), and every
-/// 300 blocks regardless; each boundary's reads are charged to its block.
+/// validator change, queued keys or set, a stalled GRANDPA; a validator's new keys at 60-block
+/// boundaries only), and every 300 blocks regardless; each boundary's reads are charged to its
+/// block.
 #[test]
 fn sessions_end_only_when_a_change_waits() {
 	use crate::configs::{SessionsOnChange, MAX_SESSION_PERIOD, SESSION_PERIOD};
@@ -287,17 +288,44 @@ fn sessions_end_only_when_a_change_waits() {
 		assert!(Session::validators().contains(&acc(Eve)));
 		assert!(!ends(3));
 
-		// Bob rotates his keys: queued at one session, active at the next.
+		// Bob rotates his keys: queued at the next 60-block boundary, active at the one after.
 		set_new_session_keys(Bob);
-		assert!(ends(4));
+		assert!(!ends(4));
+		assert!(!ends(5));
+		assert!(ends(6));
 		Session::rotate_session();
-		assert!(ends(5));
+		assert!(!ends(7));
+		assert!(ends(12));
 		Session::rotate_session();
-		assert!(!ends(6));
+		assert!(!ends(13));
+		assert!(!ends(18));
 
 		// GRANDPA stalled: its forced change is scheduled at a new session.
 		pallet_grandpa::Stalled::<Runtime>::put((10, 1));
-		assert!(ends(7));
+		assert!(ends(19));
+	});
+}
+
+/// The attack: a validator registers new session keys at every 10-block boundary, to force a
+/// session end (a whole block) at each. Over 600 blocks it forces one per 60 blocks, a sixth of
+/// what it could before.
+#[test]
+fn attack_toggling_session_keys_forces_few_session_ends() {
+	use crate::configs::{SessionsOnChange, MAX_SESSION_PERIOD, SESSION_PERIOD};
+	use pallet_session::ShouldEndSession;
+	local().execute_with(|| {
+		while pallet_session::QueuedChanged::<Runtime>::get() {
+			Session::rotate_session();
+		}
+		let mut ends = 0;
+		for boundary in 1..=(2 * MAX_SESSION_PERIOD / SESSION_PERIOD) {
+			set_new_session_keys(Bob);
+			if SessionsOnChange::should_end_session(boundary * SESSION_PERIOD) {
+				Session::rotate_session();
+				ends += 1;
+			}
+		}
+		assert_eq!(ends, 10, "one session end per 60 blocks, not one per 10");
 	});
 }
 

@@ -8,7 +8,7 @@ use crate::{
 	test_support::CheckedExt, AccountId, Anchoring, Devices, Obligations, Runtime,
 	RuntimeGenesisConfig, RuntimeOrigin, System, HOURS, UNIT,
 };
-use frame_support::{assert_ok, traits::fungible::Inspect};
+use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
 use iotrust_primitives::{
 	anchoring::{MetricSummary, ThresholdRule},
 	device::{registration_payload, DeviceId, KeyScheme},
@@ -403,6 +403,45 @@ fn a_group_bound_device_is_judged_only_on_the_groups_anchors() {
 			pallet_anchoring::Endorsements::<Runtime>::get(0),
 			Some(iotrust_primitives::groups::Endorsement { group: 0, epoch: 1 })
 		);
+
+		// The council dissolves the group: its account stops serving Bob, its deposit is
+		// released, and Bob binds no new device to it.
+		let held = || {
+			<crate::Balances as frame_support::traits::fungible::InspectHold<_>>::balance_on_hold(
+				&crate::RuntimeHoldReason::Devices(pallet_devices::HoldReason::GatewayConsent),
+				&account,
+			)
+		};
+		assert!(held() > 0);
+		assert_ok!(crate::Groups::dissolve_group(RuntimeOrigin::root(), 0));
+		assert_eq!(held(), 0);
+		assert!(!pallet_devices::ServedOwners::<Runtime>::contains_key(&account, acc(Bob)));
+		assert_ok!(Devices::unbind_gateway(signed(Bob), sensor));
+		assert_noop!(
+			Devices::bind_gateway(signed(Bob), sensor, account.clone()),
+			pallet_devices::Error::<Runtime>::GatewayNotServing
+		);
+	});
+}
+
+/// A removed device's rules, last sequence number and relay nonce go with its record (its id
+/// never comes back); its anchors, their index and its key history stay, as evidence.
+#[test]
+fn a_removed_devices_per_device_state_goes_with_it_but_its_evidence_stays() {
+	ext().execute_with(|| {
+		let sensor = device(Alice, Bob);
+		let rules = vec![ThresholdRule { metric: TEMP, min: None, max: Some(-15_000) }];
+		assert_ok!(Anchoring::set_rules(signed(Alice), sensor, rules.try_into().unwrap()));
+		anchor(Bob, 0, sensor, 0, 9, -16_000);
+		pallet_obligations::DeviceNonce::<Runtime>::insert(sensor, 3);
+		assert!(pallet_anchoring::LastSeq::<Runtime>::contains_key(sensor));
+		assert_ok!(Devices::revoke(signed(Alice), sensor));
+		assert_ok!(Devices::remove(signed(Alice), sensor));
+		assert!(!pallet_anchoring::Rules::<Runtime>::contains_key(sensor));
+		assert!(!pallet_anchoring::LastSeq::<Runtime>::contains_key(sensor));
+		assert!(!pallet_obligations::DeviceNonce::<Runtime>::contains_key(sensor));
+		assert_eq!(pallet_anchoring::DeviceAnchors::<Runtime>::iter_prefix(sensor).count(), 1);
+		assert!(pallet_devices::KeyHistory::<Runtime>::contains_key(sensor));
 	});
 }
 
@@ -428,6 +467,15 @@ fn a_member_leaving_the_consortium_leaves_its_groups_valid() {
 			RuntimeOrigin::root(),
 			acc(Charlie).into()
 		));
+		// The group anchors nothing while Charlie's gateway is in it.
+		assert_eq!(
+			<crate::Groups as iotrust_primitives::groups::GatewayGroups<AccountId>>::anchoring_key(
+				0,
+				&acc(Dave)
+			)
+			.err(),
+			Some(iotrust_primitives::groups::GroupRefusal::MemberLeft)
+		);
 		assert_ok!(crate::CouncilMembership::reset_members(RuntimeOrigin::root(), vec![]));
 		assert!(pallet_groups::Groups::<Runtime>::contains_key(0));
 	});

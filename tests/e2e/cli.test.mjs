@@ -59,6 +59,15 @@ describe('iotrust-node consortium-spec', () => {
   });
 });
 
+describe('iotrust-node', () => {
+  it('refuses to start without its offchain worker, which enforces the peering rule', () => {
+    const dir = tempState('no-ocw');
+    const run = spawnSync(NODE_BIN, ['--dev', '--base-path', dir, '--offchain-worker', 'never', '--rpc-port', '0', '--port', '0', '--no-prometheus'], { encoding: 'utf8', timeout: 60000 });
+    assert.notEqual(run.status, 0, 'the node exits with an error');
+    assert.match(run.stderr, /--offchain-worker never is refused: the offchain worker enforces the consortium's peering rule/);
+  });
+});
+
 describe('built-in chain specs', () => {
   // Substrate's build-spec adds a boot node at 127.0.0.1:30333 under a peer id made for that one
   // run; on such a spec, scripts/run.sh's alice listened at that address under her own peer id

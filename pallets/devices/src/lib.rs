@@ -61,7 +61,8 @@ use frame_support::{
 use frame_system::pallet_prelude::*;
 use iotrust_primitives::device::{
 	firmware_payload, keys_in_effect, registration_payload, rotation_payload, DeviceId,
-	DeviceRefusal, DeviceRegistry, DeviceSignature, KeyScheme, Signer, Verification,
+	DeviceRefusal, DeviceRegistry, DeviceSignature, GatewayConsents, KeyScheme, OnDeviceRemoved,
+	Signer, TooManyServed, Verification,
 };
 use sp_core::H256;
 use sp_runtime::traits::{UniqueSaturatedInto, Zero};
@@ -135,6 +136,10 @@ pub mod pallet {
 		/// The most device keys one attestation call may carry.
 		#[pallet::constant]
 		type MaxAttestationBatch: Get<u32>;
+
+		/// What other pallets keep per device (its anchoring rules and sequence, its relay
+		/// nonce), dropped when its record is removed.
+		type OnRemoved: OnDeviceRemoved;
 
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
@@ -439,12 +444,14 @@ pub mod pallet {
 			Self::do_revoke(origin, device)
 		}
 
-		/// Remove a revoked device's record and release its deposit. Its keys stay retired.
+		/// Remove a revoked device's record and release its deposit. Its keys stay retired; what
+		/// other pallets keep for it ([`Config::OnRemoved`]) goes with it. Its key history and
+		/// any equivocation stay, as evidence for its anchored readings.
 		///
 		/// Origin: the owner. Fails with `UnknownDevice`, `NotOwner`, `DeviceNotRevoked`. Emits
 		/// [`Event::DeviceRemoved`].
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::remove())]
+		#[pallet::weight(T::WeightInfo::remove().saturating_add(T::OnRemoved::max_weight()))]
 		pub fn remove(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_remove(who, device)

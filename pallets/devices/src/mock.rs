@@ -77,6 +77,7 @@ impl pallet_devices::Config for Test {
 	type MaxVersionLen = ConstU32<16>;
 	type MaxNameLen = ConstU32<32>;
 	type MaxAttestationBatch = ConstU32<4>;
+	type OnRemoved = ();
 	type WeightInfo = ();
 }
 

@@ -53,10 +53,10 @@ use frame_support::{
 	PalletId,
 };
 use frame_system::pallet_prelude::*;
-use iotrust_primitives::groups::GroupRefusal;
 pub use iotrust_primitives::groups::{
 	ActiveKey, Epoch, GatewayGroups, GroupId, GroupPublicKey, Proposal, Transcript,
 };
+use iotrust_primitives::{device::GatewayConsents, groups::GroupRefusal};
 use sp_core::H256;
 use sp_runtime::traits::{AccountIdConversion, Dispatchable};
 
@@ -100,6 +100,15 @@ pub mod pallet {
 		/// The consortium's members (the council's membership): every gateway of a group belongs
 		/// to one.
 		type Consortium: SortedMembers<Self::AccountId>;
+
+		/// The owners a gateway serves (the devices pallet): a dissolved group's account stops
+		/// serving them all, which releases its consent deposits and refuses new bindings.
+		type Consents: GatewayConsents<Self::AccountId>;
+
+		/// The most owners a group may serve when it is dissolved (each consent is released in
+		/// the dissolving call); a group that serves more must stop serving some first.
+		#[pallet::constant]
+		type MaxServedOnDissolve: Get<u32>;
 
 		/// Groups' accounts are sub-accounts of this id.
 		#[pallet::constant]
@@ -196,6 +205,9 @@ pub mod pallet {
 		NotApproved,
 		/// Group numbers ran out.
 		Overflow,
+		/// The group serves more owners than [`Config::MaxServedOnDissolve`]: its members
+		/// approve `stopServing` for some of them first.
+		ServesTooMany,
 	}
 
 	#[pallet::hooks]
@@ -278,26 +290,39 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Dissolve `group`: it anchors nothing more, and calls awaiting approval are dropped.
-		/// Its anchors stay; devices bound to its account stay bound until their owners unbind
-		/// them. (Have the group stop serving its owners first: their deposits stay held by its
-		/// account otherwise.)
+		/// Dissolve `group`: it anchors nothing more, calls awaiting approval are dropped, and its
+		/// account stops serving every owner it served: each consent's deposit is released to the
+		/// account (the council may move what the account holds with a root call), and no owner
+		/// may bind a device to it any more. Its anchors stay; devices bound to its account stay
+		/// bound until their owners unbind them.
 		///
-		/// Origin: [`Config::ManageOrigin`]. Fails with `UnknownGroup`. Emits
-		/// [`Event::GroupDissolved`].
+		/// Origin: [`Config::ManageOrigin`]. Fails with `UnknownGroup`, `ServesTooMany`. Emits
+		/// [`Event::GroupDissolved`] (and the devices pallet's `OwnerNoLongerServed` for each
+		/// owner).
 		#[pallet::call_index(2)]
 		#[pallet::weight(
 			T::WeightInfo::dissolve_group()
 				.saturating_add(Pallet::<T>::index_weight(T::MaxMembers::get()))
+				.saturating_add(T::Consents::stop_serving_weight(T::MaxServedOnDissolve::get()))
 		)]
-		pub fn dissolve_group(origin: OriginFor<T>, group: GroupId) -> DispatchResult {
+		pub fn dissolve_group(origin: OriginFor<T>, group: GroupId) -> DispatchResultWithPostInfo {
 			T::ManageOrigin::ensure_origin(origin)?;
 			let record = Groups::<T>::get(group).ok_or(Error::<T>::UnknownGroup)?;
+			let released = T::Consents::stop_serving_all(
+				&Self::account_of(group),
+				T::MaxServedOnDissolve::get(),
+			)
+			.map_err(|_| Error::<T>::ServesTooMany)?;
 			Self::remove_from_index(group, &record.members);
 			Groups::<T>::remove(group);
 			let _ = Proposals::<T>::clear_prefix(group, T::MaxMembers::get(), None);
 			Self::deposit_event(Event::GroupDissolved { group });
-			Ok(())
+			Ok(Some(
+				T::WeightInfo::dissolve_group()
+					.saturating_add(Pallet::<T>::index_weight(record.members.len() as u32))
+					.saturating_add(T::Consents::stop_serving_weight(released)),
+			)
+			.into())
 		}
 
 		/// Confirm `key` as the group's key of `epoch`, as the caller's key generation produced
@@ -347,8 +372,9 @@ pub mod pallet {
 		/// makes the call, with the group's account as its signed origin, and closes the
 		/// proposal whatever the call's outcome.
 		///
-		/// Origin: signed, a member gateway. Fails with `UnknownGroup`, `NotMember`,
-		/// `CallNotAllowed`, `AlreadyApproved`, `AlreadyProposing`. Emits [`Event::Approved`],
+		/// Origin: signed, a member gateway whose member is still in the consortium. Fails with
+		/// `UnknownGroup`, `NotMember`, `NotConsortiumMember`, `CallNotAllowed`,
+		/// `AlreadyApproved`, `AlreadyProposing`. Emits [`Event::Approved`],
 		/// and [`Event::Acted`] when the call is made.
 		#[pallet::call_index(4)]
 		#[pallet::weight({
@@ -364,7 +390,13 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let gateway = ensure_signed(origin)?;
 			let record = Groups::<T>::get(group).ok_or(Error::<T>::UnknownGroup)?;
-			ensure!(record.members.iter().any(|m| m.gateway == gateway), Error::<T>::NotMember);
+			let membership = record
+				.members
+				.iter()
+				.find(|m| m.gateway == gateway)
+				.ok_or(Error::<T>::NotMember)?;
+			// A gateway whose member left the consortium approves nothing for the group.
+			ensure!(T::Consortium::contains(&membership.member), Error::<T>::NotConsortiumMember);
 			ensure!(T::CallFilter::contains(&call), Error::<T>::CallNotAllowed);
 			let call_hash = H256(sp_io::hashing::blake2_256(&call.encode()));
 			let mut proposal = match Proposals::<T>::get(group, call_hash) {
@@ -445,7 +477,7 @@ impl<T: Config> Pallet<T> {
 	/// What a group's members and threshold must be whoever is in the consortium now: at least
 	/// two members' gateways, none twice, a threshold of 2 to n that no one member reaches alone.
 	/// (A member who leaves the consortium leaves its gateways in its groups until the council
-	/// changes them.)
+	/// changes them; until then the group anchors nothing, see [`Pallet::departed`].)
 	fn check_shape(members: &[Membership<T::AccountId>], threshold: u32) -> Result<(), Error<T>> {
 		ensure!(members.len() >= 2, Error::<T>::TooFewMembers);
 		let mut per_member: BTreeMap<&T::AccountId, u32> = BTreeMap::new();
@@ -495,6 +527,16 @@ impl<T: Config> Pallet<T> {
 			key,
 			account: Self::account_of(group),
 		})
+	}
+
+	/// The member gateways of `members` whose consortium member has left: while there is one,
+	/// the group anchors nothing, until the council changes its members. One read of the
+	/// consortium's members.
+	pub fn departed(
+		members: &[Membership<T::AccountId>],
+	) -> impl Iterator<Item = &Membership<T::AccountId>> {
+		let consortium = T::Consortium::sorted_members();
+		members.iter().filter(move |m| consortium.binary_search(&m.member).is_err())
 	}
 
 	/// The groups `gateway` is a member of, in numeric order.
@@ -619,6 +661,9 @@ impl<T: Config> GatewayGroups<T::AccountId> for Pallet<T> {
 		let record = Groups::<T>::get(group).ok_or(GroupRefusal::NotMember)?;
 		if !record.members.iter().any(|m| m.gateway == *submitter) {
 			return Err(GroupRefusal::NotMember);
+		}
+		if Self::departed(&record.members).next().is_some() {
+			return Err(GroupRefusal::MemberLeft);
 		}
 		match record.key {
 			KeyStatus::Active(key) => {

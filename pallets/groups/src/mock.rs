@@ -11,6 +11,7 @@ use frame_support::{
 	PalletId,
 };
 use frame_system::EnsureSignedBy;
+use iotrust_primitives::device::{GatewayConsents, TooManyServed};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -64,6 +65,40 @@ impl frame_system::Config for Test {
 
 thread_local! {
 	static MEMBERS: core::cell::RefCell<Vec<u64>> = const { core::cell::RefCell::new(Vec::new()) };
+	static LEFT: core::cell::RefCell<Vec<u64>> = const { core::cell::RefCell::new(Vec::new()) };
+	static SERVED: core::cell::RefCell<Vec<(u64, u64)>> =
+		const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// `who` leaves the consortium.
+pub fn leave(who: u64) {
+	LEFT.with(|l| l.borrow_mut().push(who));
+}
+
+/// `gateway` serves `owner` (as the devices pallet records it).
+pub fn serve(gateway: u64, owner: u64) {
+	SERVED.with(|s| s.borrow_mut().push((gateway, owner)));
+}
+
+/// How many owners `gateway` serves.
+pub fn served_by(gateway: u64) -> usize {
+	SERVED.with(|s| s.borrow().iter().filter(|(g, _)| *g == gateway).count())
+}
+
+/// The owners gateways serve, as the devices pallet keeps them.
+pub struct Consents;
+impl GatewayConsents<u64> for Consents {
+	fn stop_serving_all(gateway: &u64, limit: u32) -> Result<u32, TooManyServed> {
+		let n = served_by(*gateway);
+		if n > limit as usize {
+			return Err(TooManyServed);
+		}
+		SERVED.with(|s| s.borrow_mut().retain(|(g, _)| g != gateway));
+		Ok(n as u32)
+	}
+	fn stop_serving_weight(n: u32) -> frame_support::weights::Weight {
+		frame_support::weights::Weight::from_parts(u64::from(n), 0)
+	}
 }
 
 /// Accounts 1 to 3 are the consortium's members (and whoever the benchmarks add).
@@ -74,6 +109,7 @@ impl SortedMembers<u64> for Members {
 		MEMBERS.with(|m| all.extend(m.borrow().iter().copied()));
 		all.sort();
 		all.dedup();
+		LEFT.with(|l| all.retain(|who| !l.borrow().contains(who)));
 		all
 	}
 	#[cfg(feature = "runtime-benchmarks")]
@@ -114,6 +150,8 @@ impl pallet_groups::Config for Test {
 	type CallFilter = OnlyRemarks;
 	type ManageOrigin = EnsureSignedBy<Council, u64>;
 	type Consortium = Members;
+	type Consents = Consents;
+	type MaxServedOnDissolve = ConstU32<3>;
 	type PalletId = GroupsPalletId;
 	type MaxMembers = ConstU32<5>;
 	type WeightInfo = ();

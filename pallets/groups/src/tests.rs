@@ -1,5 +1,6 @@
 use crate::{mock::*, Error, Event, GatewayGroups, KeyStatus, Membership};
 use frame_support::{assert_noop, assert_ok, BoundedVec};
+use iotrust_primitives::{device::GatewayConsents, groups::GroupRefusal};
 use sp_core::H256;
 
 fn members(list: &[(u64, u64)]) -> BoundedVec<Membership<u64>, ConstU32Five> {
@@ -445,5 +446,69 @@ fn the_v2_migration_drops_untranscribed_confirmations_and_keeps_active_keys() {
 			KeyStatus::Pending(Default::default())
 		);
 		assert_eq!(<Groups as GatewayGroups<u64>>::active_key(0).map(|k| k.key), Some([7; 32]));
+	});
+}
+
+#[test]
+fn attack_a_member_that_left_keeps_no_group_anchoring_until_the_council_changes_it() {
+	ExtBuilder.build_and_execute(|| {
+		active_group();
+		let key = |who| <Groups as GatewayGroups<u64>>::anchoring_key(0, &who);
+		assert!(key(gateway(A, 1)).is_ok());
+		// The council removes C; C's gateway is still listed in group 0.
+		leave(C);
+		for m in [A, B, C] {
+			assert_eq!(key(gateway(m, 1)), Err(GroupRefusal::MemberLeft));
+		}
+		assert_eq!(
+			Groups::departed(&crate::Groups::<Test>::get(0).unwrap().members)
+				.map(|m| m.member)
+				.collect::<Vec<_>>(),
+			vec![C]
+		);
+		// C's gateway approves nothing for the group any more; the others still may.
+		assert_noop!(
+			Groups::approve(signed(gateway(C, 1)), 0, remark(b"x")),
+			Error::<Test>::NotConsortiumMember
+		);
+		assert_ok!(Groups::approve(signed(gateway(A, 1)), 0, remark(b"x")));
+		// The council cannot keep C in, and changes the group without it: a new epoch, whose key
+		// the remaining members make; then the group anchors again.
+		assert_noop!(
+			Groups::change_group(council(), 0, three(), 2),
+			Error::<Test>::NotConsortiumMember
+		);
+		let two = members(&[(A, gateway(A, 1)), (B, gateway(B, 1))]);
+		assert_ok!(Groups::change_group(council(), 0, two, 2));
+		for m in [A, B] {
+			assert_ok!(Groups::confirm_key(signed(gateway(m, 1)), 0, 2, [8; 32], [2; 32]));
+		}
+		assert_eq!(key(gateway(A, 1)).map(|(k, _)| k.key), Ok([8; 32]));
+		assert_eq!(key(gateway(C, 1)), Err(GroupRefusal::NotMember));
+	});
+}
+
+#[test]
+fn dissolving_a_group_releases_its_consents_so_no_owner_binds_to_it() {
+	ExtBuilder.build_and_execute(|| {
+		active_group();
+		let account = Groups::account_of(0);
+		for owner in [A, B, C, STRANGER] {
+			serve(account, owner);
+		}
+		// More owners than one call releases (3 in this mock): nothing changes.
+		assert_noop!(Groups::dissolve_group(council(), 0), Error::<Test>::ServesTooMany);
+		assert_eq!(served_by(account), 4);
+		// The group's members stop serving one (here, straight in the mock's registry).
+		assert_ok!(<Consents as GatewayConsents<u64>>::stop_serving_all(&account, 4));
+		for owner in [A, B, C] {
+			serve(account, owner);
+		}
+		assert_ok!(Groups::dissolve_group(council(), 0));
+		assert_eq!(served_by(account), 0);
+		// Another group's consents are not touched.
+		assert_ok!(Groups::create_group(council(), three(), 2));
+		serve(Groups::account_of(1), A);
+		assert_eq!(served_by(Groups::account_of(1)), 1);
 	});
 }

@@ -101,7 +101,10 @@ use frame_support::{
 use frame_system::pallet_prelude::*;
 use iotrust_primitives::{
 	anchoring::{AnchorEvidence, AnchorId, AnchoredRange, OnAnchored, ReadingCheck, ThresholdRule},
-	device::{obligation_payload, DeviceId, DeviceRefusal, DeviceRegistry, DeviceSignature},
+	device::{
+		obligation_payload, DeviceId, DeviceRefusal, DeviceRegistry, DeviceSignature,
+		OnDeviceRemoved,
+	},
 	merkle::{MerkleProof, SignedReading},
 	reputation::{CreditLimit, Outcome, ReputationSink, Settlement},
 };

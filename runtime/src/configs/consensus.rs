@@ -22,6 +22,12 @@ pub const SESSION_PERIOD: BlockNumber = 10;
 /// With no change waiting, a session still ends every 300 blocks (10 minutes).
 pub const MAX_SESSION_PERIOD: BlockNumber = 300;
 
+/// A validator's new session keys end a session only at multiples of 60 blocks (2 minutes): a
+/// validator that toggles its keys (`session.setKeys` costs only a fee) could otherwise force a
+/// session end, a whole block, every [`SESSION_PERIOD`]. A key change is queued within two
+/// minutes and active 20 seconds later.
+pub const REKEY_PERIOD: BlockNumber = 60;
+
 parameter_types! {
 	/// Held from an account while it has session keys registered.
 	pub const SessionKeyDeposit: crate::Balance = MILLI_UNIT;
@@ -35,9 +41,10 @@ parameter_types! {
 /// waited for that block. What waits for a new session:
 /// - the council changed the validator set (`Consortium::SetChanged`), which the next session
 ///   queues;
-/// - a queued set or queued keys differ from the active ones (`Session::QueuedChanged`), which
-///   the next session makes active;
-/// - a validator registered new session keys (its `NextKeys` are not its queued keys);
+/// - a queued set differs from the active one (`Session::QueuedChanged`), which the next
+///   session makes active;
+/// - a validator registered new session keys (its `NextKeys` are not its queued keys), or
+///   queued keys wait to become active: at a [`REKEY_PERIOD`] boundary only;
 /// - GRANDPA stalled and waits for a forced change (`Grandpa::Stalled`), which is scheduled at a
 ///   new session.
 ///
@@ -49,28 +56,59 @@ impl SessionsOnChange {
 		now > 0 && now.is_multiple_of(SESSION_PERIOD)
 	}
 
-	/// Whether a change waits for the next session, with the weight of finding out.
-	fn change_waiting() -> (bool, Weight) {
+	/// What waits for the next session, with the weight of finding out.
+	fn waiting() -> (Waiting, Weight) {
 		let reads = |n: usize| <Runtime as frame_system::Config>::DbWeight::get().reads(n as u64);
 		if pallet_consortium::SetChanged::<Runtime>::get()
-			|| pallet_session::QueuedChanged::<Runtime>::get()
 			|| pallet_grandpa::Pallet::<Runtime>::stalled().is_some()
 		{
-			return (true, reads(3));
+			return (Waiting::Change, reads(2));
 		}
 		let queued = pallet_session::QueuedKeys::<Runtime>::get();
+		if pallet_session::QueuedChanged::<Runtime>::get() {
+			// A queued set waits to become active at once; queued keys of the same validators
+			// only at the rekeying pace (each session queues the newest keys, so a validator
+			// that keeps changing them would otherwise keep this flag up).
+			let active = pallet_session::Validators::<Runtime>::get();
+			let same_set = queued.len() == active.len()
+				&& queued.iter().zip(active.iter()).all(|((queued, _), active)| queued == active);
+			let waiting = if same_set { Waiting::Rekey } else { Waiting::Change };
+			return (waiting, reads(5));
+		}
 		let rekeyed = queued.iter().any(|(validator, keys)| {
 			pallet_session::NextKeys::<Runtime>::get(validator).as_ref() != Some(keys)
 		});
-		(rekeyed, reads(4 + queued.len()))
+		(if rekeyed { Waiting::Rekey } else { Waiting::Nothing }, reads(5 + queued.len()))
 	}
 
 	/// The next boundary at which a session ends, as things stand, and the weight of finding out.
 	fn next_end(now: BlockNumber) -> (BlockNumber, Weight) {
-		let (waiting, weight) = Self::change_waiting();
-		let period = if waiting { SESSION_PERIOD } else { MAX_SESSION_PERIOD };
+		let (waiting, weight) = Self::waiting();
+		let period = waiting.period();
 		let next = now.saturating_add(period).saturating_sub(now % period);
 		(next, weight)
+	}
+}
+
+/// What waits for a new session.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Waiting {
+	/// A change of the set (to queue or to make active), or a stalled GRANDPA.
+	Change,
+	/// Only validators' new session keys (to queue or to make active).
+	Rekey,
+	/// Nothing.
+	Nothing,
+}
+
+impl Waiting {
+	/// The boundaries at which a session ends for it.
+	fn period(self) -> BlockNumber {
+		match self {
+			Self::Change => SESSION_PERIOD,
+			Self::Rekey => REKEY_PERIOD,
+			Self::Nothing => MAX_SESSION_PERIOD,
+		}
 	}
 }
 
@@ -82,12 +120,12 @@ impl pallet_session::ShouldEndSession<BlockNumber> for SessionsOnChange {
 		if now.is_multiple_of(MAX_SESSION_PERIOD) {
 			return true;
 		}
-		let (waiting, weight) = Self::change_waiting();
+		let (waiting, weight) = Self::waiting();
 		frame_system::Pallet::<Runtime>::register_extra_weight_unchecked(
 			weight,
 			frame_support::dispatch::DispatchClass::Mandatory,
 		);
-		waiting
+		waiting != Waiting::Nothing && now.is_multiple_of(waiting.period())
 	}
 }
 

@@ -3,8 +3,8 @@
 
 use super::RootOrCouncil;
 use crate::{
-	Balance, Balances, BlockNumber, CouncilMembership, Devices, Groups, Obligations, Reputation,
-	Runtime, RuntimeCall, RuntimeHoldReason, DAYS, MILLI_UNIT, UNIT,
+	Anchoring, Balance, Balances, BlockNumber, CouncilMembership, Devices, Groups, Obligations,
+	Reputation, Runtime, RuntimeCall, RuntimeHoldReason, DAYS, MILLI_UNIT, UNIT,
 };
 use frame_support::{parameter_types, traits::ConstU32};
 use sp_runtime::Perbill;
@@ -65,6 +65,8 @@ impl pallet_devices::Config for Runtime {
 	type MaxVersionLen = ConstU32<32>;
 	type MaxNameLen = ConstU32<64>;
 	type MaxAttestationBatch = ConstU32<100>;
+	/// A removed device's anchoring rules, last sequence number and relay nonce go with it.
+	type OnRemoved = (Anchoring, Obligations);
 	type WeightInfo = pallet_devices::weights::SubstrateWeight<Runtime>;
 }
 
@@ -160,6 +162,10 @@ impl pallet_groups::Config for Runtime {
 	type ManageOrigin = RootOrCouncil;
 	/// A group's gateways belong to members of the council.
 	type Consortium = CouncilMembership;
+	/// A dissolved group's account stops serving its owners (deposits released, no new
+	/// bindings): up to 100 in the dissolving call.
+	type Consents = Devices;
+	type MaxServedOnDissolve = ConstU32<100>;
 	type PalletId = GroupsPalletId;
 	type MaxMembers = ConstU32<16>;
 	type WeightInfo = pallet_groups::weights::SubstrateWeight<Runtime>;

@@ -41,14 +41,13 @@ impl<T: Config> Pallet<T> {
 
 	/// The body of [`Pallet::stop_serving`], its origin checked.
 	pub(crate) fn do_stop_serving(gateway: T::AccountId, owner: T::AccountId) -> DispatchResult {
-		let deposit = ServedOwners::<T>::get(&gateway, &owner).ok_or(Error::<T>::NotServing)?;
+		let deposit = ServedOwners::<T>::take(&gateway, &owner).ok_or(Error::<T>::NotServing)?;
 		T::Currency::release(
 			&HoldReason::GatewayConsent.into(),
 			&gateway,
 			deposit,
 			Precision::BestEffort,
 		)?;
-		ServedOwners::<T>::remove(&gateway, &owner);
 		Self::deposit_event(Event::OwnerNoLongerServed { gateway, owner });
 		Ok(())
 	}
@@ -61,5 +60,28 @@ impl<T: Config> Pallet<T> {
 		Devices::<T>::insert(device, record);
 		Self::deposit_event(Event::DeviceReleased { device, gateway });
 		Ok(())
+	}
+}
+
+impl<T: Config> GatewayConsents<T::AccountId> for Pallet<T> {
+	/// Reads at most `limit + 1` consents before changing anything.
+	fn stop_serving_all(gateway: &T::AccountId, limit: u32) -> Result<u32, TooManyServed> {
+		let owners: Vec<T::AccountId> =
+			ServedOwners::<T>::iter_key_prefix(gateway).take(limit as usize + 1).collect();
+		if owners.len() > limit as usize {
+			return Err(TooManyServed);
+		}
+		for owner in &owners {
+			// Each owner was just read under this gateway, and its consent is gone even if its
+			// deposit could not be released: no owner binds to the gateway any more.
+			let _ = Self::do_stop_serving(gateway.clone(), owner.clone());
+		}
+		Ok(owners.len() as u32)
+	}
+
+	fn stop_serving_weight(n: u32) -> Weight {
+		T::DbWeight::get()
+			.reads(1)
+			.saturating_add(T::WeightInfo::stop_serving().saturating_mul(u64::from(n)))
 	}
 }

@@ -87,6 +87,7 @@ impl<T: Config> Pallet<T> {
 		)?;
 		Devices::<T>::remove(device);
 		DevicesByOwner::<T>::remove(&who, device);
+		T::OnRemoved::on_device_removed(&device);
 		Self::deposit_event(Event::DeviceRemoved { device });
 		Ok(())
 	}

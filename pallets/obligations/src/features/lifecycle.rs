@@ -391,3 +391,16 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 }
+
+/// A removed device's relay nonce goes with it: its id never comes back, so none of its signed
+/// requests can be submitted again.
+impl<T: Config> OnDeviceRemoved for Pallet<T> {
+	fn on_device_removed(device: &DeviceId) -> Weight {
+		DeviceNonce::<T>::remove(device);
+		<Self as OnDeviceRemoved>::max_weight()
+	}
+
+	fn max_weight() -> Weight {
+		T::DbWeight::get().writes(1)
+	}
+}
