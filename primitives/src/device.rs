@@ -481,6 +481,14 @@ pub trait DeviceRegistry<AccountId> {
 	/// device signs and a gateway brings, answered from one read of the device.
 	fn standing(device: &DeviceId, gateway: &AccountId)
 		-> Result<Signer<AccountId>, DeviceRefusal>;
+	/// Forget what is kept of `device` as evidence (its key history, an equivocation) if its
+	/// record is removed: called when nothing on chain refers to it any more (its last anchor
+	/// expired). Its retired keys stay retired. The default keeps everything.
+	fn forget(_device: &DeviceId) {}
+	/// What [`DeviceRegistry::forget`] may weigh.
+	fn forget_weight() -> Weight {
+		Weight::zero()
+	}
 }
 
 /// What other pallets keep per device and drop when its record is removed (a removed device's

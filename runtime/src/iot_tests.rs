@@ -283,7 +283,8 @@ fn what_one_anchored_batch_and_one_settled_obligation_leave_behind() {
 		);
 		// The figures in docs/design.md ("Obligations", state paid for); a change here is a change
 		// to what users pay for.
-		assert!((350..=450).contains(&batch), "{batch}");
+		// The batch's state includes its deposit entry and hold (until it expires).
+		assert!((450..=550).contains(&batch), "{batch}");
 		assert!((400..=550).contains(&second), "{second}");
 		assert!(settled > second, "{settled} {second}");
 		assert_eq!(archived, 0, "archiving adds nothing");
@@ -323,6 +324,8 @@ fn a_group_bound_device_is_judged_only_on_the_groups_anchors() {
 		for g in [Charlie, Dave] {
 			assert_ok!(crate::Groups::confirm_key(signed(g), 0, 1, key.public().0, [1; 32]));
 		}
+		// Dave submits the group's anchors: he holds their deposits.
+		assert_ok!(crate::Balances::transfer_keep_alive(signed(Alice), acc(Dave).into(), UNIT));
 		// Its account holds the consent deposit: someone funds it.
 		assert_ok!(crate::Balances::transfer_keep_alive(
 			signed(Alice),
@@ -425,7 +428,8 @@ fn a_group_bound_device_is_judged_only_on_the_groups_anchors() {
 }
 
 /// A removed device's rules, last sequence number and relay nonce go with its record (its id
-/// never comes back); its anchors, their index and its key history stay, as evidence.
+/// never comes back); its anchors, their index and its key history stay, as evidence, until its
+/// last anchor expires; its key stays retired for good.
 #[test]
 fn a_removed_devices_per_device_state_goes_with_it_but_its_evidence_stays() {
 	ext().execute_with(|| {
@@ -442,6 +446,48 @@ fn a_removed_devices_per_device_state_goes_with_it_but_its_evidence_stays() {
 		assert!(!pallet_obligations::DeviceNonce::<Runtime>::contains_key(sensor));
 		assert_eq!(pallet_anchoring::DeviceAnchors::<Runtime>::iter_prefix(sensor).count(), 1);
 		assert!(pallet_devices::KeyHistory::<Runtime>::contains_key(sensor));
+		// The anchor expires after the retention: its deposit goes back to Bob, and the device's
+		// key history goes; its key stays retired.
+		let after = 1 + crate::configs::AnchorRetention::get();
+		System::set_block_number(after);
+		<Anchoring as frame_support::traits::Hooks<_>>::on_idle(
+			after,
+			frame_support::weights::Weight::MAX,
+		);
+		assert!(pallet_anchoring::Anchors::<Runtime>::get(0).is_none());
+		assert_eq!(pallet_anchoring::DeviceAnchors::<Runtime>::iter_prefix(sensor).count(), 0);
+		assert!(!pallet_devices::KeyHistory::<Runtime>::contains_key(sensor));
+		let pair = DeviceKeypair::from_seed(KeyScheme::Ed25519, [7; 32]).expect("any seed; qed");
+		assert!(pallet_devices::RetiredKeys::<Runtime>::contains_key(pallet_devices::key_hash(
+			&pair.key
+		)));
+	});
+}
+
+/// An anchor holds a deposit from the gateway that submits it, released when it expires.
+#[test]
+fn an_anchor_holds_its_deposit_until_it_expires() {
+	ext().execute_with(|| {
+		let sensor = device(Alice, Bob);
+		let held = || {
+			<crate::Balances as frame_support::traits::fungible::InspectHold<_>>::balance_on_hold(
+				&crate::RuntimeHoldReason::Anchoring(pallet_anchoring::HoldReason::AnchorDeposit),
+				&acc(Bob),
+			)
+		};
+		anchor(Bob, 0, sensor, 0, 9, -16_000);
+		assert_eq!(
+			held(),
+			crate::configs::AnchorDepositBase::get()
+				+ crate::configs::AnchorDepositPerDevice::get()
+		);
+		let after = 1 + crate::configs::AnchorRetention::get();
+		System::set_block_number(after);
+		<Anchoring as frame_support::traits::Hooks<_>>::on_idle(
+			after,
+			frame_support::weights::Weight::MAX,
+		);
+		assert_eq!(held(), 0);
 	});
 }
 

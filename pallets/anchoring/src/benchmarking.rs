@@ -45,6 +45,14 @@ fn batch<T: Config>(n: u32, s: u32, gateway: &T::AccountId) -> Result<RangesOf<T
 	ranges.try_into().map_err(|_| BenchmarkError::Weightless)
 }
 
+/// Give `who` enough to hold anchor deposits.
+fn fund<T: Config>(who: &T::AccountId) {
+	let plenty = Pallet::<T>::deposit_for(T::MaxDevicesPerBatch::get())
+		.saturating_mul(1_000u32.into())
+		.saturating_add(T::Currency::minimum_balance());
+	T::Currency::set_balance(who, plenty);
+}
+
 /// `MaxRules` rules, each broken by [`shared_summaries`].
 fn breaking_rules<T: Config>() -> BoundedVec<ThresholdRule, T::MaxRules> {
 	(0..T::MaxRules::get())
@@ -74,6 +82,7 @@ mod benchmarks {
 		s: Linear<0, { T::MaxSummariesPerBatch::get() }>,
 	) -> Result<(), BenchmarkError> {
 		let gateway: T::AccountId = account("gateway", 0, 0);
+		fund::<T>(&gateway);
 		let ranges = batch::<T>(n, s, &gateway)?;
 
 		#[extrinsic_call]
@@ -95,6 +104,7 @@ mod benchmarks {
 		let key_type = sp_core::crypto::KeyTypeId(*b"grup");
 		let public = sp_io::crypto::ed25519_generate(key_type, None);
 		let (group, epoch, member, account) = T::BenchmarkHelper::active_group(public.0);
+		fund::<T>(&member);
 		let ranges = batch::<T>(n, s, &account)?;
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 		let root = H256::repeat_byte(1);
@@ -142,6 +152,52 @@ mod benchmarks {
 		_(RawOrigin::Signed(owner), device, Some(99));
 
 		assert_eq!(LastSeq::<T>::get(device), Some(99));
+	}
+
+	/// An anchor of `n` devices (each with its summaries) expires: its record, its index
+	/// entries and its endorsement removed, its deposit released.
+	#[benchmark]
+	fn expire_anchor(n: Linear<1, { T::MaxDevicesPerBatch::get() }>) -> Result<(), BenchmarkError> {
+		let gateway: T::AccountId = account("gateway", 0, 0);
+		fund::<T>(&gateway);
+		let s = T::MaxSummariesPerBatch::get().min(n.saturating_mul(T::MaxMetrics::get()));
+		let ranges = batch::<T>(n, s, &gateway)?;
+		Pallet::<T>::anchor(
+			RawOrigin::Signed(gateway.clone()).into(),
+			7,
+			H256::repeat_byte(1),
+			n * 100,
+			0,
+			1,
+			ranges,
+		)
+		.map_err(|_| BenchmarkError::Stop("anchor"))?;
+		let id = NextAnchorId::<T>::get().saturating_sub(1);
+		Endorsements::<T>::insert(id, Endorsement { group: 0, epoch: 1 });
+		let stored = Anchors::<T>::get(id).ok_or(BenchmarkError::Stop("no anchor"))?;
+
+		#[block]
+		{
+			Pallet::<T>::expire(id, stored);
+		}
+
+		assert!(!Anchors::<T>::contains_key(id));
+		assert!(!Deposits::<T>::contains_key(id));
+		Ok(())
+	}
+
+	/// The council sets the retention.
+	#[benchmark]
+	fn set_retention() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let blocks = T::MinRetention::get();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, blocks);
+
+		assert_eq!(Retention::<T>::get(), blocks);
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -47,7 +47,13 @@ pub mod weights;
 pub use weights::WeightInfo;
 
 use alloc::{collections::BTreeSet, vec::Vec};
-use frame_support::pallet_prelude::*;
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, Mutate, MutateHold},
+		tokens::Precision,
+	},
+};
 use frame_system::pallet_prelude::*;
 pub use iotrust_primitives::anchoring::{Anchor, AnchorHeader, DeviceRange};
 use iotrust_primitives::{
@@ -60,7 +66,7 @@ use iotrust_primitives::{
 	merkle::{verify_proof, MerkleProof, SignedReading},
 };
 use sp_core::H256;
-use sp_runtime::traits::{UniqueSaturatedInto, Zero};
+use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
 
 /// Sets up what the benchmarks need from the device registry.
 #[cfg(feature = "runtime-benchmarks")]
@@ -73,6 +79,10 @@ pub trait BenchmarkHelper<AccountId> {
 		key: iotrust_primitives::groups::GroupPublicKey,
 	) -> (GroupId, Epoch, AccountId, AccountId);
 }
+
+/// The balance type of [`Config::Currency`].
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
 /// The layout of this pallet's storage.
 pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -115,6 +125,35 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxRules: Get<u32>;
 
+		/// The currency anchor deposits are held in.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ Mutate<Self::AccountId>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Held from whoever submits an anchor (a gateway, or the member gateway that submits
+		/// its group's) until the anchor expires: for the anchor's record and index entries.
+		#[pallet::constant]
+		type AnchorDepositBase: Get<BalanceOf<Self>>;
+
+		/// Held besides for each device the anchor covers (its range and its index entry).
+		#[pallet::constant]
+		type AnchorDepositPerDevice: Get<BalanceOf<Self>>;
+
+		/// How long an anchor is kept, in blocks after the one it was anchored in, until the
+		/// council sets another retention ([`Pallet::set_retention`]).
+		#[pallet::constant]
+		type DefaultRetention: Get<BlockNumberFor<Self>>;
+
+		/// The shortest retention the council may set: at least as long as anything else takes
+		/// an anchor as evidence (the obligations pallet's dispute window).
+		#[pallet::constant]
+		type MinRetention: Get<BlockNumberFor<Self>>;
+
+		/// Who sets the retention (the council).
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
 
@@ -122,6 +161,28 @@ pub mod pallet {
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// An anchor's deposit, held until it expires.
+		AnchorDeposit,
+	}
+
+	/// How long anchors are kept, in blocks after the one each was anchored in; then they
+	/// expire, oldest first, in blocks' idle time, and their deposits are released.
+	#[pallet::storage]
+	pub type Retention<T: Config> =
+		StorageValue<_, BlockNumberFor<T>, ValueQuery, T::DefaultRetention>;
+
+	/// The deposit each anchor holds, and from whom (anchors made before deposits hold none).
+	#[pallet::storage]
+	pub type Deposits<T: Config> =
+		StorageMap<_, Twox64Concat, AnchorId, (T::AccountId, BalanceOf<T>)>;
+
+	/// The oldest anchor not yet expired: every id below it is gone.
+	#[pallet::storage]
+	pub type NextToExpire<T: Config> = StorageValue<_, AnchorId, ValueQuery>;
 
 	/// The id the next anchor gets.
 	#[pallet::storage]
@@ -188,6 +249,11 @@ pub mod pallet {
 		/// A device's owner reset its last anchored sequence number from `previous` to `last`
 		/// (`None`: the next batch may start anywhere).
 		SequenceReset { device: DeviceId, previous: Option<u64>, last: Option<u64> },
+		/// An anchor outlived the retention and was removed; its deposit went back to
+		/// `depositor` (`None` for an anchor made before deposits).
+		AnchorExpired { anchor: AnchorId, depositor: Option<T::AccountId>, released: BalanceOf<T> },
+		/// The council set how long anchors are kept.
+		RetentionSet { blocks: BlockNumberFor<T> },
 	}
 
 	#[pallet::error]
@@ -242,6 +308,8 @@ pub mod pallet {
 		/// One of the group's member gateways belongs to an account that has left the
 		/// consortium: the group anchors nothing until the council changes its members.
 		GroupMemberLeft,
+		/// The retention is shorter than `MinRetention`.
+		RetentionTooShort,
 	}
 
 	#[pallet::hooks]
@@ -267,6 +335,16 @@ pub mod pallet {
 				"the largest anchor ({worst:?}) does not fit one extrinsic ({limit:?}): lower \
 				 MaxSummariesPerBatch or MaxDevicesPerBatch"
 			);
+			assert!(
+				T::DefaultRetention::get() >= T::MinRetention::get(),
+				"the default retention is shorter than the shortest allowed"
+			);
+		}
+
+		/// Anchors that outlived the retention expire, oldest first, as far as the block's idle
+		/// weight goes.
+		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::expire_anchors(now, remaining)
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -304,7 +382,7 @@ pub mod pallet {
 			let gateway = ensure_signed(origin)?;
 			let (devices, summaries) = (ranges.len() as u32, Self::summary_count(&ranges));
 			let header = AnchorHeader { batch, root, reading_count, from_ms, to_ms };
-			let (_, hooks) = Self::do_anchor(gateway, header, ranges, false)?;
+			let (_, hooks) = Self::do_anchor(gateway.clone(), &gateway, header, ranges, false)?;
 			Ok(Some(T::WeightInfo::anchor(devices, summaries).saturating_add(hooks)).into())
 		}
 
@@ -358,7 +436,7 @@ pub mod pallet {
 			);
 			ensure!(batch == Self::next_group_batch(&account)?, Error::<T>::NotNextBatch);
 			let (devices, summaries) = (ranges.len() as u32, Self::summary_count(&ranges));
-			let (id, hooks) = Self::do_anchor(account, header, ranges, true)?;
+			let (id, hooks) = Self::do_anchor(account, &submitter, header, ranges, true)?;
 			Endorsements::<T>::insert(id, Endorsement { group, epoch });
 			Self::deposit_event(Event::GroupAnchored { anchor: id, group, epoch });
 			Ok(Some(T::WeightInfo::anchor_as_group(devices, summaries).saturating_add(hooks))
@@ -414,6 +492,21 @@ pub mod pallet {
 			Self::deposit_event(Event::SequenceReset { device, previous, last });
 			Ok(())
 		}
+
+		/// Keep anchors for `blocks` after the block each was anchored in; older ones expire
+		/// in the following blocks' idle time (their deposits released), oldest first.
+		///
+		/// Origin: [`Config::AdminOrigin`] (the council). Fails with `RetentionTooShort`.
+		/// Emits [`Event::RetentionSet`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::set_retention())]
+		pub fn set_retention(origin: OriginFor<T>, blocks: BlockNumberFor<T>) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(blocks >= T::MinRetention::get(), Error::<T>::RetentionTooShort);
+			Retention::<T>::put(blocks);
+			Self::deposit_event(Event::RetentionSet { blocks });
+			Ok(())
+		}
 	}
 }
 
@@ -427,11 +520,13 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Anchor a batch for `gateway` (a gateway's own account, or a group's): every check of
-	/// [`Pallet::anchor`] first, then the writes, events and hooks. Returns the new anchor's id
-	/// and the weight the hooks used.
+	/// Anchor a batch for `gateway` (a gateway's own account, or a group's), its deposit held
+	/// from `depositor` (the gateway, or the member gateway that submits its group's): every
+	/// check of [`Pallet::anchor`] first, then the writes, events and hooks. Returns the new
+	/// anchor's id and the weight the hooks used.
 	fn do_anchor(
 		gateway: T::AccountId,
+		depositor: &T::AccountId,
 		header: AnchorHeader,
 		ranges: RangesOf<T>,
 		endorsed: bool,
@@ -476,6 +571,9 @@ impl<T: Config> Pallet<T> {
 		ensure!(total == u64::from(reading_count), Error::<T>::CountMismatch);
 		let id = NextAnchorId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		let deposit = Self::deposit_for(ranges.len() as u32);
+		T::Currency::hold(&HoldReason::AnchorDeposit.into(), depositor, deposit)?;
+		Deposits::<T>::insert(id, (depositor.clone(), deposit));
 
 		for range in ranges.iter() {
 			LastSeq::<T>::insert(range.device, range.last);
@@ -563,6 +661,88 @@ impl<T: Config> Pallet<T> {
 			// The consortium's members, read to find a member that left (not in the benchmark's
 			// measure yet).
 			.saturating_add(T::DbWeight::get().reads(1))
+	}
+
+	/// The deposit an anchor of `devices` devices holds.
+	pub fn deposit_for(devices: u32) -> BalanceOf<T> {
+		T::AnchorDepositBase::get()
+			.saturating_add(T::AnchorDepositPerDevice::get().saturating_mul(devices.into()))
+	}
+
+	/// Expire the anchors that outlived the retention at block `now`, oldest first, as many as
+	/// `limit` allows (each charged the largest anchor's cost until it is read). Returns the
+	/// weight used.
+	pub fn expire_anchors(now: BlockNumberFor<T>, limit: Weight) -> Weight {
+		let db = T::DbWeight::get();
+		// The retention, the cursor and the next id.
+		let mut used = db.reads(3);
+		let worst = Self::expire_weight(T::MaxDevicesPerBatch::get());
+		if !used.saturating_add(worst).all_lte(limit) {
+			return Weight::zero();
+		}
+		let retention = Retention::<T>::get();
+		let first = NextToExpire::<T>::get();
+		let end = NextAnchorId::<T>::get();
+		let mut cursor = first;
+		while cursor < end && used.saturating_add(worst).all_lte(limit) {
+			match Anchors::<T>::get(cursor) {
+				Some(anchor) => {
+					if anchor.anchored_at.saturating_add(retention) > now {
+						used = used.saturating_add(db.reads(1));
+						break;
+					}
+					let devices = anchor.ranges.len() as u32;
+					Self::expire(cursor, anchor);
+					used = used.saturating_add(Self::expire_weight(devices));
+				},
+				None => used = used.saturating_add(db.reads(1)),
+			}
+			cursor = cursor.saturating_add(1);
+		}
+		if cursor != first {
+			NextToExpire::<T>::put(cursor);
+			used = used.saturating_add(db.writes(1));
+		}
+		used
+	}
+
+	/// What expiring an anchor of `devices` devices weighs: the benchmarked removal, and for
+	/// each device whose record is gone and whose last anchor this was, forgetting its keys.
+	pub fn expire_weight(devices: u32) -> Weight {
+		T::WeightInfo::expire_anchor(devices)
+			.saturating_add(T::Devices::forget_weight().saturating_mul(u64::from(devices)))
+	}
+
+	/// Remove anchor `id` and what indexes it, release its deposit, and have the registry
+	/// forget each of its devices that is removed and has no anchor left.
+	pub(crate) fn expire(id: AnchorId, anchor: AnchorOf<T>) {
+		for range in anchor.ranges.iter() {
+			DeviceAnchors::<T>::remove(range.device, id.to_be_bytes());
+			if T::Devices::owner_of(&range.device).is_none()
+				&& DeviceAnchors::<T>::iter_prefix(range.device).next().is_none()
+			{
+				T::Devices::forget(&range.device);
+			}
+		}
+		if AnchorByBatch::<T>::get(&anchor.gateway, anchor.header.batch) == Some(id) {
+			AnchorByBatch::<T>::remove(&anchor.gateway, anchor.header.batch);
+		}
+		Endorsements::<T>::remove(id);
+		Anchors::<T>::remove(id);
+		let (depositor, released) = match Deposits::<T>::take(id) {
+			Some((who, deposit)) => {
+				let released = T::Currency::release(
+					&HoldReason::AnchorDeposit.into(),
+					&who,
+					deposit,
+					Precision::BestEffort,
+				)
+				.unwrap_or_default();
+				(Some(who), released)
+			},
+			None => (None, Zero::zero()),
+		};
+		Self::deposit_event(Event::AnchorExpired { anchor: id, depositor, released });
 	}
 
 	/// Every rule that a batch with these ranges breaks.
@@ -658,16 +838,20 @@ impl<T: Config> AnchorEvidence for Pallet<T> {
 }
 
 /// A removed device's rules and last sequence number go with it (its id never comes back). Its
-/// anchors stay, with their index entries, as the evidence they are.
+/// anchors stay, with their index entries, as the evidence they are, until they expire; the
+/// registry forgets its keys when its last anchor goes (now, if it has none).
 impl<T: Config> OnDeviceRemoved for Pallet<T> {
 	fn on_device_removed(device: &DeviceId) -> Weight {
 		Rules::<T>::remove(device);
 		LastSeq::<T>::remove(device);
+		if DeviceAnchors::<T>::iter_prefix(device).next().is_none() {
+			T::Devices::forget(device);
+		}
 		<Self as OnDeviceRemoved>::max_weight()
 	}
 
 	fn max_weight() -> Weight {
-		T::DbWeight::get().writes(2)
+		T::DbWeight::get().reads_writes(1, 2).saturating_add(T::Devices::forget_weight())
 	}
 }
 
@@ -676,14 +860,17 @@ impl<T: Config> OnDeviceRemoved for Pallet<T> {
 impl<T: Config> Pallet<T> {
 	/// The pallet's invariants: every anchor is found by its (gateway, batch) and listed under
 	/// each of its devices, every index entry points at an anchor that holds it, no gateway's
-	/// batch is above its recorded last batch, no anchor id reaches the next one to be given, and
-	/// every group endorsement is of an anchor.
+	/// batch is above its recorded last batch, every anchor id is between the expiry cursor and
+	/// the next one to be given, and every group endorsement and deposit is of an anchor.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next = NextAnchorId::<T>::get();
+		let expired_below = NextToExpire::<T>::get();
+		ensure!(expired_below <= next, "the expiry cursor is past the next id");
 		let mut anchors: u64 = 0;
 		for (id, anchor) in Anchors::<T>::iter() {
 			anchors += 1;
 			ensure!(id < next, "an anchor id is not below the next id");
+			ensure!(id >= expired_below, "an anchor below the expiry cursor was kept");
 			ensure!(
 				AnchorByBatch::<T>::get(&anchor.gateway, anchor.header.batch) == Some(id),
 				"an anchor is not found by its gateway and batch"
@@ -721,6 +908,9 @@ impl<T: Config> Pallet<T> {
 		}
 		for (id, _) in Endorsements::<T>::iter() {
 			ensure!(Anchors::<T>::contains_key(id), "an endorsement of no anchor");
+		}
+		for (id, _) in Deposits::<T>::iter() {
+			ensure!(Anchors::<T>::contains_key(id), "a deposit of no anchor");
 		}
 		Ok(())
 	}

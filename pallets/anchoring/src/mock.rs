@@ -40,11 +40,33 @@ mod runtime {
 	pub type System = frame_system;
 	#[runtime::pallet_index(1)]
 	pub type Anchoring = pallet_anchoring;
+	#[runtime::pallet_index(2)]
+	pub type Balances = pallet_balances;
 }
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u64>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// Each anchor holds 10, and 1 per device.
+pub const DEPOSIT_BASE: u64 = 10;
+/// Anchors are kept 100 blocks unless set otherwise, at least 20.
+pub const RETENTION: u64 = 100;
+/// What every account from 0 to 100 starts with.
+pub const ENDOWMENT: u64 = 1_000_000;
+/// The account that stands in for a council motion in these tests.
+pub const COUNCIL: u64 = 99;
+
+frame_support::ord_parameter_types! {
+	pub const Council: u64 = COUNCIL;
 }
 
 /// A device in the mock registry.
@@ -185,6 +207,13 @@ impl pallet_anchoring::Config for Test {
 	type MaxMetrics = ConstU32<4>;
 	type MaxSummariesPerBatch = ConstU32<8>;
 	type MaxRules = ConstU32<4>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type AnchorDepositBase = frame_support::traits::ConstU64<DEPOSIT_BASE>;
+	type AnchorDepositPerDevice = frame_support::traits::ConstU64<1>;
+	type DefaultRetention = frame_support::traits::ConstU64<RETENTION>;
+	type MinRetention = frame_support::traits::ConstU64<20>;
+	type AdminOrigin = frame_system::EnsureSignedBy<Council, u64>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockDevices;
@@ -263,9 +292,15 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			key: Some(ActiveKey { epoch: 1, key: group_pair().public().0 }),
 		},
 	);
-	let t = RuntimeGenesisConfig { system: Default::default() }
+	let mut t = frame_system::GenesisConfig::<Test>::default()
 		.build_storage()
 		.expect("the test genesis is valid; qed");
+	pallet_balances::GenesisConfig::<Test> {
+		balances: (0..=100).map(|who| (who, ENDOWMENT)).collect(),
+		..Default::default()
+	}
+	.assimilate_storage(&mut t)
+	.expect("the test balances are valid; qed");
 	let mut ext = sp_io::TestExternalities::new(t);
 	// The benchmarks sign group anchors with a key in the keystore.
 	ext.register_extension(sp_keystore::KeystoreExt::new(

@@ -611,8 +611,10 @@ fn a_group_anchor_is_taken_with_the_groups_signature_and_names_it() {
 		let root = merkle_root(&leaves).unwrap();
 		let r = ranges(vec![range(7, 0, 2, (-18_002, -18_000))]);
 		let sig = group_signature(&group_pair(), 0, 1, 0, root, &r);
-		// Any member submits it, and pays for it.
+		// Any member submits it, and pays for it: the fee, and the deposit.
 		assert_ok!(anchor_as_group(OTHER_GATEWAY, 0, 1, 0, root, r, sig));
+		assert_eq!(held(OTHER_GATEWAY), DEPOSIT_BASE + 1);
+		assert_eq!(held(GROUP_ACCOUNT), 0);
 		System::assert_has_event(
 			Event::Anchored { anchor: 0, gateway: GROUP_ACCOUNT, batch: 0, root, reading_count: 3 }
 				.into(),
@@ -850,5 +852,124 @@ fn a_frost_threshold_signature_anchors() {
 		let signature: [u8; 64] = signature.serialize().unwrap().try_into().unwrap();
 		assert_ok!(anchor_as_group(OTHER_GATEWAY, 0, 1, 0, root, r, signature));
 		System::assert_last_event(Event::GroupAnchored { anchor: 0, group: 0, epoch: 1 }.into());
+	});
+}
+
+/// What `who` holds in anchor deposits.
+fn held(who: u64) -> u64 {
+	use frame_support::traits::fungible::InspectHold;
+	Balances::balance_on_hold(&crate::HoldReason::AnchorDeposit.into(), &who)
+}
+
+/// Run the idle hook at block `now` with plenty of weight.
+fn idle(now: u64) {
+	use frame_support::traits::Hooks;
+	System::set_block_number(now);
+	Anchoring::on_idle(now, frame_support::weights::Weight::MAX);
+}
+
+#[test]
+fn an_anchor_holds_a_deposit_until_it_expires_after_the_retention() {
+	ExtBuilder.build_and_execute(|| {
+		assert_ok!(anchor(1, vec![range(1, 0, 9, (0, 0)), range(2, 0, 4, (0, 0))]));
+		assert_eq!(held(GATEWAY), DEPOSIT_BASE + 2);
+		assert_eq!(crate::Deposits::<Test>::get(0), Some((GATEWAY, DEPOSIT_BASE + 2)));
+		System::set_block_number(5);
+		assert_ok!(anchor(2, vec![range(1, 10, 19, (0, 0))]));
+		assert_eq!(held(GATEWAY), 2 * DEPOSIT_BASE + 3);
+		// Kept for RETENTION blocks after the block each was anchored in.
+		idle(RETENTION);
+		assert!(Anchors::<Test>::contains_key(0));
+		idle(1 + RETENTION);
+		assert!(!Anchors::<Test>::contains_key(0));
+		assert!(Anchors::<Test>::contains_key(1));
+		System::assert_has_event(
+			Event::AnchorExpired {
+				anchor: 0,
+				depositor: Some(GATEWAY),
+				released: DEPOSIT_BASE + 2,
+			}
+			.into(),
+		);
+		assert_eq!(held(GATEWAY), DEPOSIT_BASE + 1);
+		assert_eq!(AnchorByBatch::<Test>::get(GATEWAY, 1), None);
+		assert_eq!(crate::DeviceAnchors::<Test>::iter_prefix(device(2)).count(), 0);
+		assert_eq!(crate::DeviceAnchors::<Test>::iter_prefix(device(1)).count(), 1);
+		assert_eq!(crate::NextToExpire::<Test>::get(), 1);
+		// Its readings cannot be anchored again: the last sequence numbers stay.
+		assert_noop!(anchor(3, vec![range(2, 0, 4, (0, 0))]), Error::<Test>::SequenceReplay);
+		idle(5 + RETENTION);
+		assert_eq!(held(GATEWAY), 0);
+		assert_eq!(crate::NextToExpire::<Test>::get(), 2);
+	});
+}
+
+#[test]
+fn expiry_takes_only_the_idle_weight_a_block_has_left() {
+	use frame_support::traits::Get;
+	ExtBuilder.build_and_execute(|| {
+		for batch in 0..5 {
+			assert_ok!(anchor(batch, vec![range(1, batch * 10, batch * 10 + 9, (0, 0))]));
+		}
+		System::set_block_number(1 + RETENTION);
+		let one = crate::Pallet::<Test>::expire_weight(8).saturating_add(
+			<<Test as frame_system::Config>::DbWeight as Get<
+				frame_support::weights::RuntimeDbWeight,
+			>>::get()
+			.reads(3),
+		);
+		// Not even one anchor's worst case: nothing is read or charged.
+		assert_eq!(
+			Anchoring::expire_anchors(
+				1 + RETENTION,
+				one.saturating_sub(frame_support::weights::Weight::from_parts(1, 0))
+			),
+			frame_support::weights::Weight::zero()
+		);
+		assert_eq!(crate::NextToExpire::<Test>::get(), 0);
+		let used = Anchoring::expire_anchors(1 + RETENTION, one);
+		assert!(used.all_lte(
+			one.saturating_add(
+				<<Test as frame_system::Config>::DbWeight as Get<
+					frame_support::weights::RuntimeDbWeight,
+				>>::get()
+				.writes(1)
+			)
+		));
+		assert_eq!(crate::NextToExpire::<Test>::get(), 1);
+		assert_eq!(Anchors::<Test>::iter().count(), 4);
+		idle(1 + RETENTION);
+		assert_eq!(Anchors::<Test>::iter().count(), 0);
+		assert_eq!(held(GATEWAY), 0);
+	});
+}
+
+#[test]
+fn the_council_sets_the_retention_no_shorter_than_the_minimum() {
+	ExtBuilder.build_and_execute(|| {
+		assert_ok!(anchor(1, vec![range(1, 0, 9, (0, 0))]));
+		assert_noop!(Anchoring::set_retention(RuntimeOrigin::signed(GATEWAY), 50), BadOrigin);
+		assert_noop!(
+			Anchoring::set_retention(RuntimeOrigin::signed(COUNCIL), 19),
+			Error::<Test>::RetentionTooShort
+		);
+		assert_ok!(Anchoring::set_retention(RuntimeOrigin::signed(COUNCIL), 20));
+		System::assert_last_event(Event::RetentionSet { blocks: 20 }.into());
+		idle(21);
+		assert!(!Anchors::<Test>::contains_key(0));
+	});
+}
+
+#[test]
+fn a_gateway_that_cannot_hold_the_deposit_anchors_nothing() {
+	ExtBuilder.build_and_execute(|| {
+		const POOR: u64 = 500;
+		add_device(device(30), OWNER, Some(POOR), true);
+		let r = ranges(vec![range(30, 0, 0, (0, 0))]);
+		assert!(
+			Anchoring::anchor(RuntimeOrigin::signed(POOR), 0, H256([9; 32]), 1, 0, 0, r).is_err()
+		);
+		assert_eq!(crate::NextAnchorId::<Test>::get(), 0);
+		assert_eq!(LastSeq::<Test>::get(device(30)), None);
 	});
 }

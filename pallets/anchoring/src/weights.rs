@@ -39,6 +39,8 @@ pub trait WeightInfo {
 	fn anchor_as_group(n: u32, s: u32, ) -> Weight;
 	fn set_rules(n: u32, ) -> Weight;
 	fn reset_sequence() -> Weight;
+	fn expire_anchor(n: u32, ) -> Weight;
+	fn set_retention() -> Weight;
 }
 
 /// Measured weights, with database accesses charged at the runtime's `DbWeight`.
@@ -145,6 +147,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	fn expire_anchor(n: u32, ) -> Weight {
+		Weight::from_parts(40_000_000, 4000)
+			.saturating_add(Weight::from_parts(10_000_000, 2600).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
+	fn set_retention() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 /// The same figures with RocksDB's reference database weights, for tests and mocks.
@@ -180,6 +194,18 @@ impl WeightInfo for () {
 	fn reset_sequence() -> Weight {
 		Weight::from_parts(20_109_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn expire_anchor(n: u32, ) -> Weight {
+		Weight::from_parts(40_000_000, 4000)
+			.saturating_add(Weight::from_parts(10_000_000, 2600).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
+	fn set_retention() -> Weight {
+		Weight::from_parts(10_000_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }

@@ -446,7 +446,8 @@ pub mod pallet {
 
 		/// Remove a revoked device's record and release its deposit. Its keys stay retired; what
 		/// other pallets keep for it ([`Config::OnRemoved`]) goes with it. Its key history and
-		/// any equivocation stay, as evidence for its anchored readings.
+		/// any equivocation stay, as evidence for its anchored readings, until its last anchor
+		/// expires (at once if it has none).
 		///
 		/// Origin: the owner. Fails with `UnknownDevice`, `NotOwner`, `DeviceNotRevoked`. Emits
 		/// [`Event::DeviceRemoved`].

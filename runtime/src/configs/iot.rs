@@ -49,6 +49,15 @@ parameter_types! {
 	pub const SlaBond: Perbill = Perbill::from_percent(10);
 	/// A breaching reading may be claimed up to a day after it was anchored.
 	pub const DisputeWindow: BlockNumber = DAYS;
+	/// Held from an anchor's submitter until it expires: 0.05 mIOTR, and 0.01 mIOTR for each
+	/// device (a full batch of 100 devices, about 13 KB of state, holds 1.05 mIOTR).
+	pub const AnchorDepositBase: Balance = MILLI_UNIT / 20;
+	pub const AnchorDepositPerDevice: Balance = MILLI_UNIT / 100;
+	/// Anchors are kept a week unless the council sets otherwise.
+	pub const AnchorRetention: BlockNumber = 7 * DAYS;
+	/// The council may not keep anchors less than two days: SLA claims take an anchor as
+	/// evidence for a day (`DisputeWindow`).
+	pub const MinAnchorRetention: BlockNumber = 2 * DAYS;
 }
 
 impl pallet_devices::Config for Runtime {
@@ -85,6 +94,14 @@ impl pallet_anchoring::Config for Runtime {
 	/// extrinsic.
 	type MaxSummariesPerBatch = ConstU32<200>;
 	type MaxRules = ConstU32<8>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type AnchorDepositBase = AnchorDepositBase;
+	type AnchorDepositPerDevice = AnchorDepositPerDevice;
+	type DefaultRetention = AnchorRetention;
+	type MinRetention = MinAnchorRetention;
+	/// The council sets how long anchors are kept.
+	type AdminOrigin = RootOrCouncil;
 	type WeightInfo = pallet_anchoring::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkDevices;

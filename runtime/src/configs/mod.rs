@@ -8,5 +8,6 @@ mod system;
 
 pub use consensus::*;
 pub use governance::*;
+pub use iot::{AnchorDepositBase, AnchorDepositPerDevice, AnchorRetention};
 pub use monetary::*;
 pub use system::*;

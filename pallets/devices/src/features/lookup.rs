@@ -133,4 +133,15 @@ impl<T: Config> DeviceRegistry<T::AccountId> for Pallet<T> {
 		DeviceRefusal::judge(Some(record.status), record.gateway.as_ref(), gateway)?;
 		Ok(Signer { owner: record.owner, key: record.key })
 	}
+
+	fn forget(device: &DeviceId) {
+		if !Devices::<T>::contains_key(device) {
+			KeyHistory::<T>::remove(device);
+			Equivocations::<T>::remove(device);
+		}
+	}
+
+	fn forget_weight() -> Weight {
+		T::DbWeight::get().reads_writes(1, 2)
+	}
 }
