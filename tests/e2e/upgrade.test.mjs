@@ -84,7 +84,6 @@ describe('runtime upgrade on the 4-validator network', { timeout: 25 * MIN }, ()
     await waitFor('block 3 finalized', async () => (await finalizedNumber(api)) >= 3, { timeoutMs: 3 * MIN });
     assert.ok(await specVersion() < thisSpec(), `the network runs spec ${await specVersion()}, not an older one than ${thisSpec()}`);
     const groupsVersion = (await api.query.groups.palletVersion()).toNumber();
-    assert.ok(groupsVersion <= 1, `groups storage is at version ${groupsVersion}`);
     const made = await makeGatewayGroup(api, keys, ['alice', 'bob', 'charlie'], 2);
     const group = (await api.call.groupsApi.group(made.group)).unwrap().toJSON();
     const of = (await api.call.groupsApi.groupsOf(made.gateways[1].address)).toJSON();
@@ -105,11 +104,14 @@ describe('runtime upgrade on the 4-validator network', { timeout: 25 * MIN }, ()
     const anchorId = events.map((r) => r.event).find((e) => api.events.anchoring.Anchored.is(e)).data.anchor.toNumber();
     const anchorBytes = (await api.rpc.state.getStorage(api.query.anchoring.anchors.key(anchorId))).toHex();
     // An SLA offer on that device and an obligation under it, in the previous runtime's terms
-    // (an SLA was its bounds only, before spec 109).
-    const oldSla = { metric: 1, min: null, max: -15_000 };
+    // (an SLA was its bounds only before spec 109, which added the silence rule and named
+    // consumers).
+    const bounds = { metric: 1, min: null, max: -15_000 };
+    const since109 = (await specVersion()) >= 109;
     const offered = await signAndFinalize(api, api.tx.obligations.publishOffer({
       serviceHash: `0x${'c0'.repeat(32)}`, minAmount: UNIT, maxAmount: 10n * UNIT, dueIn: 1_000, minScore: 0,
-      device: device.deviceId, sla: oldSla,
+      device: device.deviceId,
+      ...(since109 ? { sla: { bounds, maxSilence: 100_000 }, consumers: [] } : { sla: bounds }),
     }), keys.alice);
     const offerId = offered.events.map((r) => r.event).find((e) => api.events.obligations.OfferPublished.is(e)).data.offer.toNumber();
     const accepted = await signAndFinalize(api, api.tx.obligations.create({ offer: offerId, amount: 5n * UNIT, note: 'u1' }, null), keys.bob);
@@ -185,6 +187,10 @@ describe('runtime upgrade on the 4-validator network', { timeout: 25 * MIN }, ()
       batch: 7, root: `0x${'5a'.repeat(32)}`, readingCount: 2, fromMs: 1_700_000_000_000, toMs: 1_700_000_060_000,
     });
     assert.deepEqual(anchor.ranges.toJSON(), [{ device, first: 0, last: 1, summaries: [{ id: 1, min: -18_200, max: -18_050 }] }]);
+    // Since spec 110 anchors hold a deposit and expire after the retention (a week by default):
+    // one made before holds none, and is kept as long.
+    assert.ok((await api.query.anchoring.deposits(anchorId)).isNone, 'an anchor made before deposits holds none');
+    assert.equal((await api.query.anchoring.retention()).toNumber(), 7 * 24 * 1800);
     assert.equal((await api.query.groups.palletVersion()).toNumber(), 2, 'groups storage is at version 2');
     // The SLA offer and obligation, migrated from obligations storage version 1 (if the previous
     // runtime wrote that) with their terms kept: no silence rule a term can reach, no bond.
