@@ -27,17 +27,26 @@ pub enum Accepted {
 	/// Stored, but set aside at once with the other readings of its device, which is held out
 	/// of batches for this reason.
 	SetAside(AsideReason),
+	/// Not stored: its device is held and already has [`MAX_ASIDE_PER_DEVICE`] readings set
+	/// aside, its share of the disk, until the chain takes them again or its owner lets them
+	/// go.
+	Full,
 }
+
+/// The most readings one device may have set aside (about 70 MB of disk): a device held out of
+/// batches (the chain would not take its readings) that kept sending would otherwise fill the
+/// gateway's disk. Its readings that wait for a batch are bounded by its rate (`device_rate`).
+pub const MAX_ASIDE_PER_DEVICE: u64 = 100_000;
 
 /// Reading `seq` of a device offered, where the device's highest accepted reading is `last`.
 /// `same` says whether the reading stored under `seq` is this one byte for byte, and is asked
-/// only of a reading at or below `last`; `held` says why the device is held, if it is, and is
-/// asked only of a reading above it.
+/// only of a reading at or below `last`; `held` says why the device is held, if it is, and how
+/// many of its readings are set aside, and is asked only of a reading above it.
 pub fn offered<E>(
 	seq: u64,
 	last: Option<u64>,
 	same: impl FnOnce() -> Result<bool, E>,
-	held: impl FnOnce() -> Result<Option<AsideReason>, E>,
+	held: impl FnOnce() -> Result<Option<(AsideReason, u64)>, E>,
 ) -> Result<Accepted, E> {
 	Ok(match last.filter(|last| seq <= *last) {
 		Some(last) => {
@@ -47,7 +56,11 @@ pub fn offered<E>(
 				Accepted::Replayed { last }
 			}
 		},
-		None => held()?.map_or(Accepted::New, Accepted::SetAside),
+		None => match held()? {
+			None => Accepted::New,
+			Some((_, aside)) if aside >= MAX_ASIDE_PER_DEVICE => Accepted::Full,
+			Some((reason, _)) => Accepted::SetAside(reason),
+		},
 	})
 }
 
@@ -286,8 +299,8 @@ pub(crate) mod tests {
 		type Answer<T> = Result<T, &'static str>;
 		let never_compared = || -> Answer<bool> { panic!("a fresh reading is never compared") };
 		let never_held =
-			|| -> Answer<Option<AsideReason>> { panic!("a replay's device is not asked") };
-		let free = || -> Answer<Option<AsideReason>> { Ok(None) };
+			|| -> Answer<Option<(AsideReason, u64)>> { panic!("a replay's device is not asked") };
+		let free = || -> Answer<Option<(AsideReason, u64)>> { Ok(None) };
 		assert_eq!(offered(0, None, never_compared, free), Ok(Accepted::New));
 		assert_eq!(offered(5, Some(4), never_compared, free), Ok(Accepted::New));
 		assert_eq!(offered(4, Some(4), || Ok(true), never_held), Ok(Accepted::Duplicate));
@@ -295,11 +308,19 @@ pub(crate) mod tests {
 			offered(3, Some(4), || Ok(false), never_held),
 			Ok(Accepted::Replayed { last: 4 })
 		);
-		// A held device's new readings join the others aside.
-		let held = || -> Answer<Option<AsideReason>> { Ok(Some(AsideReason::NotDeviceGateway)) };
+		// A held device's new readings join the others aside, up to its share of the disk.
+		let held = |n| {
+			move || -> Answer<Option<(AsideReason, u64)>> {
+				Ok(Some((AsideReason::NotDeviceGateway, n)))
+			}
+		};
 		assert_eq!(
-			offered(5, Some(4), never_compared, held),
+			offered(5, Some(4), never_compared, held(MAX_ASIDE_PER_DEVICE - 1)),
 			Ok(Accepted::SetAside(AsideReason::NotDeviceGateway))
+		);
+		assert_eq!(
+			offered(5, Some(4), never_compared, held(MAX_ASIDE_PER_DEVICE)),
+			Ok(Accepted::Full)
 		);
 		assert_eq!(offered(2, Some(4), || Err("db"), never_held), Err("db"));
 		assert_eq!(offered(5, Some(4), never_compared, || Err("db")), Err("db"));

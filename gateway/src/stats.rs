@@ -37,11 +37,17 @@ pub enum Reject {
 	/// A QoS 0 message came while the gateway's inbox was full; it was dropped (QoS 1 messages
 	/// wait in the broker instead).
 	Overloaded,
+	/// The device is held out of batches and has as many readings set aside as it may (its
+	/// share of the disk); the reading was not stored.
+	DeviceFull,
+	/// A device the gateway did not know, while the chain lookups such devices may cost were
+	/// spent (a flood of made-up device ids); the message was dropped unchecked.
+	LookupLimited,
 }
 
 impl Reject {
 	/// Every reason, for listings that show zeros too.
-	pub const ALL: [Reject; 10] = [
+	pub const ALL: [Reject; 12] = [
 		Self::BadJson,
 		Self::TopicMismatch,
 		Self::UnknownDevice,
@@ -52,6 +58,8 @@ impl Reject {
 		Self::TooManyMetrics,
 		Self::RateLimited,
 		Self::Overloaded,
+		Self::DeviceFull,
+		Self::LookupLimited,
 	];
 
 	/// Its name in `/stats`, `/metrics` and the log.
@@ -66,6 +74,8 @@ impl Reject {
 			Self::TooManyMetrics => "too_many_metrics",
 			Self::RateLimited => "rate_limited",
 			Self::Overloaded => "overloaded",
+			Self::DeviceFull => "device_full",
+			Self::LookupLimited => "lookup_limited",
 		}
 	}
 }

@@ -28,6 +28,9 @@ pub struct CacheLimits {
 	pub max_age: Duration,
 	/// How long "no such device" is trusted.
 	pub negative_age: Duration,
+	/// "No such device" answers kept at most, apart from the records: made-up device ids, however
+	/// many, never push a real device's record out.
+	pub negative_capacity: usize,
 }
 
 impl Default for CacheLimits {
@@ -36,14 +39,36 @@ impl Default for CacheLimits {
 			capacity: 20_000,
 			max_age: Duration::from_secs(300),
 			negative_age: Duration::from_secs(5),
+			negative_capacity: 2_000,
 		}
 	}
 }
 
 #[derive(Default)]
 struct Inner {
-	entries: HashMap<DeviceId, (Option<DeviceInfo>, Instant)>,
+	/// Devices that exist, with when their record was read.
+	entries: HashMap<DeviceId, (DeviceInfo, Instant)>,
+	/// Devices found not to exist, with when.
+	unknown: HashMap<DeviceId, Instant>,
 	generation: u64,
+}
+
+/// Make room for one more in `map` of at most `capacity`: drop what is older than `max_age`,
+/// and if that is not enough the oldest tenth.
+fn make_room<V>(
+	map: &mut HashMap<DeviceId, V>,
+	capacity: usize,
+	max_age: Duration,
+	at: impl Fn(&V) -> Instant,
+) {
+	map.retain(|_, v| at(v).elapsed() <= max_age);
+	if map.len() >= capacity {
+		let mut ages: Vec<(Instant, DeviceId)> = map.iter().map(|(d, v)| (at(v), *d)).collect();
+		ages.sort_unstable();
+		for (_, d) in ages.iter().take(capacity.div_ceil(10)) {
+			map.remove(d);
+		}
+	}
 }
 
 /// The cache.
@@ -69,12 +94,13 @@ impl DeviceCache {
 	/// The record of `device` if it is cached and fresh (`Some(None)`: known not to exist).
 	pub fn get(&self, device: &DeviceId) -> Option<Option<DeviceInfo>> {
 		let limits = self.limits;
-		self.with(|c| match c.entries.get(device) {
-			Some((info, at)) => {
-				let age = if info.is_some() { limits.max_age } else { limits.negative_age };
-				(at.elapsed() <= age).then(|| info.clone())
-			},
-			None => None,
+		self.with(|c| {
+			if let Some((info, at)) = c.entries.get(device) {
+				return (at.elapsed() <= limits.max_age).then(|| Some(info.clone()));
+			}
+			c.unknown
+				.get(device)
+				.and_then(|at| (at.elapsed() <= limits.negative_age).then_some(None))
 		})
 	}
 
@@ -86,25 +112,29 @@ impl DeviceCache {
 	/// Keep the answer of a lookup that began with `ticket`, unless something was invalidated
 	/// since (the answer may be older than that). Returns whether it was kept.
 	pub fn put(&self, ticket: Ticket, device: DeviceId, info: Option<DeviceInfo>) -> bool {
-		let capacity = self.limits.capacity.max(1);
+		let limits = self.limits;
 		self.with(|c| {
 			if c.generation != ticket.0 {
 				return false;
 			}
-			if c.entries.len() >= capacity && !c.entries.contains_key(&device) {
-				// Drop expired records first; if none, the oldest tenth.
-				let max_age = self.limits.max_age;
-				c.entries.retain(|_, (_, at)| at.elapsed() <= max_age);
-				if c.entries.len() >= capacity {
-					let mut ages: Vec<(Instant, DeviceId)> =
-						c.entries.iter().map(|(d, (_, at))| (*at, *d)).collect();
-					ages.sort_unstable();
-					for (_, d) in ages.iter().take(capacity.div_ceil(10)) {
-						c.entries.remove(d);
+			match info {
+				Some(info) => {
+					c.unknown.remove(&device);
+					let capacity = limits.capacity.max(1);
+					if c.entries.len() >= capacity && !c.entries.contains_key(&device) {
+						make_room(&mut c.entries, capacity, limits.max_age, |(_, at)| *at);
 					}
-				}
+					c.entries.insert(device, (info, Instant::now()));
+				},
+				None => {
+					c.entries.remove(&device);
+					let capacity = limits.negative_capacity.max(1);
+					if c.unknown.len() >= capacity && !c.unknown.contains_key(&device) {
+						make_room(&mut c.unknown, capacity, limits.negative_age, |at| *at);
+					}
+					c.unknown.insert(device, Instant::now());
+				},
 			}
-			c.entries.insert(device, (info, Instant::now()));
 			true
 		})
 	}
@@ -114,6 +144,7 @@ impl DeviceCache {
 		self.with(|c| {
 			c.generation += 1;
 			c.entries.remove(device);
+			c.unknown.remove(device);
 		});
 	}
 
@@ -122,6 +153,7 @@ impl DeviceCache {
 		self.with(|c| {
 			c.generation += 1;
 			c.entries.clear();
+			c.unknown.clear();
 		});
 	}
 
@@ -130,10 +162,10 @@ impl DeviceCache {
 		self.limits.capacity
 	}
 
-	/// How many records are cached.
+	/// How many records (and "no such device" answers) are cached.
 	#[cfg(test)]
-	pub fn len(&self) -> usize {
-		self.with(|c| c.entries.len())
+	pub fn len(&self) -> (usize, usize) {
+		self.with(|c| (c.entries.len(), c.unknown.len()))
 	}
 }
 
@@ -228,11 +260,12 @@ mod tests {
 			capacity: 10,
 			max_age: Duration::from_millis(50),
 			negative_age: Duration::from_millis(10),
+			negative_capacity: 5,
 		};
 		let cache = DeviceCache::new(limits);
 		for i in 0..100u64 {
 			cache.put(cache.ticket(), H256::from_low_u64_be(i), Some(info(DeviceStatus::Active)));
-			assert!(cache.len() <= 10);
+			assert!(cache.len().0 <= 10);
 		}
 		assert_eq!(cache.get(&H256::from_low_u64_be(99)), Some(Some(info(DeviceStatus::Active))));
 		cache.put(cache.ticket(), H256([9; 32]), None);
@@ -240,5 +273,29 @@ mod tests {
 		assert_eq!(cache.get(&H256([9; 32])), None, "unknown devices are asked about again soon");
 		std::thread::sleep(Duration::from_millis(40));
 		assert_eq!(cache.get(&H256::from_low_u64_be(99)), None, "known ones after max_age");
+	}
+
+	/// The attack: a flood of made-up device ids. Their "no such device" answers are kept apart,
+	/// within their own bound, and push no real device's record out.
+	#[test]
+	fn attack_made_up_device_ids_push_no_real_record_out() {
+		let limits = CacheLimits { capacity: 10, negative_capacity: 5, ..CacheLimits::default() };
+		let cache = DeviceCache::new(limits);
+		for i in 0..10u64 {
+			cache.put(cache.ticket(), H256::from_low_u64_be(i), Some(info(DeviceStatus::Active)));
+		}
+		for i in 1_000..11_000u64 {
+			cache.put(cache.ticket(), H256::from_low_u64_be(i), None);
+			assert!(cache.len().1 <= 5);
+		}
+		assert_eq!(cache.len().0, 10);
+		assert!(
+			(0..10u64).all(|i| cache.get(&H256::from_low_u64_be(i)).is_some_and(|r| r.is_some()))
+		);
+		assert_eq!(cache.get(&H256::from_low_u64_be(10_999)), Some(None));
+		// A device registered since is found at once: its record replaces the answer.
+		let late = H256::from_low_u64_be(10_999);
+		cache.put(cache.ticket(), late, Some(info(DeviceStatus::Active)));
+		assert!(cache.get(&late).is_some_and(|r| r.is_some()));
 	}
 }

@@ -157,6 +157,17 @@ pub async fn ingest(
 					stats.set_aside(reason, 1);
 				},
 				Accepted::Duplicate => stats.duplicate(),
+				Accepted::Full => {
+					stats.rejected(Reject::DeviceFull);
+					told.warn(|| {
+						format!(
+							"refused reading {} of device {:?}: device_full (held, with {} readings set aside)",
+							reading.seq,
+							reading.device,
+							crate::lifecycle::MAX_ASIDE_PER_DEVICE,
+						)
+					});
+				},
 				Accepted::Replayed { last } => {
 					stats.rejected(Reject::ReplayedSequence);
 					told.warn(|| {

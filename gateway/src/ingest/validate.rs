@@ -6,6 +6,7 @@ use crate::{
 	chain::{port::ChainError, AccountId, DeviceInfo},
 	ingest::cache::DeviceCache,
 	ingest::telemetry::{device_of_topic, parse_reading},
+	limits::TokenBucket,
 	stats::Reject,
 };
 use iotrust_primitives::{
@@ -13,7 +14,11 @@ use iotrust_primitives::{
 	merkle::SignedReading,
 };
 use sp_core::H256;
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{
+	future::Future,
+	sync::{Arc, Mutex},
+	time::{Duration, Instant},
+};
 use tracing::warn;
 
 /// Where device records come from (the chain's `DevicesApi_device`).
@@ -52,6 +57,15 @@ fn reject(reason: Reject, detail: impl Into<String>) -> Rejection {
 	Rejection { reason, detail: detail.into() }
 }
 
+/// Chain lookups of devices the cache does not hold, a second, all messages together: the
+/// devices bound to this gateway are read ahead ([`crate::ingest::cache::refresh`]), so these
+/// serve devices bound since, and made-up ids. Past the rate (and its burst) such a message is
+/// dropped unchecked (`lookup_limited`): a flood of random device ids costs the node at most
+/// this many calls.
+pub const LOOKUPS_PER_SECOND: f64 = 50.0;
+/// The burst of [`LOOKUPS_PER_SECOND`].
+pub const LOOKUP_BURST: f64 = 500.0;
+
 /// Checks messages for gateway `me` on the chain with genesis `genesis`.
 pub struct Validator<L: DeviceLookup> {
 	lookup: Arc<L>,
@@ -59,6 +73,8 @@ pub struct Validator<L: DeviceLookup> {
 	me: AccountId,
 	genesis: H256,
 	max_metrics: usize,
+	/// What is left of the lookups of devices not cached.
+	lookups: Mutex<TokenBucket>,
 }
 
 impl<L: DeviceLookup> Validator<L> {
@@ -70,14 +86,24 @@ impl<L: DeviceLookup> Validator<L> {
 		genesis: H256,
 		max_metrics: usize,
 	) -> Self {
-		Self { lookup, cache, me, genesis, max_metrics }
+		let lookups = Mutex::new(TokenBucket::full(LOOKUP_BURST, Instant::now()));
+		Self { lookup, cache, me, genesis, max_metrics, lookups }
 	}
 
 	/// The chain's record of `device`, from the cache or the chain (retrying while the chain is
-	/// unreachable: a message is never judged without it).
-	pub async fn device_record(&self, device: &DeviceId) -> Option<DeviceInfo> {
+	/// unreachable: a message is never judged without it). `Err(LookupLimited)` if it is not
+	/// cached and the lookups' rate is spent.
+	pub async fn device_record(&self, device: &DeviceId) -> Result<Option<DeviceInfo>, Rejection> {
 		if let Some(info) = self.cache.get(device) {
-			return info;
+			return Ok(info);
+		}
+		let allowed = self.lookups.lock().unwrap_or_else(|p| p.into_inner()).try_take(
+			Instant::now(),
+			LOOKUPS_PER_SECOND,
+			LOOKUP_BURST,
+		);
+		if !allowed {
+			return Err(reject(Reject::LookupLimited, format!("{device:?}")));
 		}
 		loop {
 			let ticket = self.cache.ticket();
@@ -87,7 +113,7 @@ impl<L: DeviceLookup> Validator<L> {
 						// Changed while it was looked up: look again.
 						continue;
 					}
-					return info;
+					return Ok(info);
 				},
 				Err(e) => {
 					warn!("looking up device {device:?}: {e}; retrying");
@@ -123,7 +149,7 @@ impl<L: DeviceLookup> Validator<L> {
 	pub async fn check_reading(&self, reading: &SignedReading) -> Result<(), Rejection> {
 		let info = self
 			.device_record(&reading.device)
-			.await
+			.await?
 			.ok_or_else(|| reject(Reject::UnknownDevice, format!("{:?}", reading.device)))?;
 		DeviceRefusal::judge(Some(info.status), info.gateway.as_ref(), &self.me)
 			.map_err(|r| reject(Reject::Refused(r), refusal_detail(r)))?;
@@ -199,6 +225,49 @@ mod tests {
 		}
 		assert_eq!(v.check("other/topic", &body).await.unwrap_err().reason, Reject::TopicMismatch);
 		assert_eq!(v.check(&topic, b"{").await.unwrap_err().reason, Reject::BadJson);
+	}
+
+	/// The attack: a broker client publishes messages under thousands of made-up device ids.
+	/// Each costs the node a lookup only within the lookups' rate; the rest are dropped
+	/// unchecked, and a cached device's messages go on being checked.
+	#[tokio::test]
+	async fn attack_made_up_device_ids_cost_the_node_a_bounded_number_of_lookups() {
+		#[derive(Default)]
+		struct Counting(std::sync::atomic::AtomicUsize);
+		impl DeviceLookup for Counting {
+			async fn device(&self, _: &DeviceId) -> Result<Option<DeviceInfo>, ChainError> {
+				self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+				Ok(None)
+			}
+		}
+		let lookups = Arc::new(Counting::default());
+		let cache = Arc::new(DeviceCache::new(CacheLimits::default()));
+		let v = Validator::new(lookups.clone(), cache.clone(), ME, H256::zero(), 8);
+		let pair = DeviceKeypair::from_seed(KeyScheme::Ed25519, [1; 32]).unwrap();
+		let ticket = cache.ticket();
+		cache.put(ticket, pair.key.device_id(), Some(record(pair.key, DeviceStatus::Active, ME)));
+		let mut limited = 0;
+		let started = Instant::now();
+		for i in 0..5_000u64 {
+			let other = DeviceKeypair::from_seed(KeyScheme::Ed25519, {
+				let mut seed = [2; 32];
+				seed[..8].copy_from_slice(&i.to_le_bytes());
+				seed
+			})
+			.unwrap();
+			let (topic, body) = signed(&other, 0);
+			match v.check(&topic, &body).await.unwrap_err().reason {
+				Reject::LookupLimited => limited += 1,
+				reason => assert_eq!(reason, Reject::UnknownDevice),
+			}
+		}
+		let asked = lookups.0.load(std::sync::atomic::Ordering::Relaxed);
+		let allowed = LOOKUP_BURST + LOOKUPS_PER_SECOND * started.elapsed().as_secs_f64();
+		assert!(asked as f64 <= allowed + 1.0, "{asked} lookups, {allowed} allowed");
+		assert!(limited > 2_500, "most made-up ids cost no lookup: {limited}");
+		assert_eq!(asked + limited, 5_000);
+		let (topic, body) = signed(&pair, 0);
+		assert_eq!(v.check(&topic, &body).await.unwrap().seq, 0);
 	}
 
 	/// A key rotated on chain: once the finalized block that rotates it is seen (or the cache

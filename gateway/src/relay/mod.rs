@@ -247,6 +247,7 @@ impl<C: RequestChain> Relay<C> {
 			.validator
 			.device_record(&device)
 			.await
+			.map_err(|r| fail(rejected(r.reason.name(), r.detail)))?
 			.ok_or_else(|| fail(rejected("unknown_device", hex0x(device.as_bytes()))))?;
 		if let Err(r) = DeviceRefusal::judge(Some(info.status), info.gateway.as_ref(), &self.me) {
 			return Err(fail(rejected(r.label(), crate::ingest::validate::refusal_detail(r))));

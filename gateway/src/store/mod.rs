@@ -268,17 +268,20 @@ impl Store {
 				};
 				// A device held out of batches (the chain would not take its readings) has its
 				// new readings set aside with it, to be queued again with the others.
-				let held = || -> Result<Option<AsideReason>> {
+				let held = || -> Result<Option<(AsideReason, u64)>> {
 					Ok(match aside_devices.get(device).map_err(db)? {
 						Some(v) => Some(decode::<AsideDevice>("set-aside device", v.value())?)
 							.filter(|a| a.held)
-							.map(|a| a.reason),
+							.map(|a| (a.reason, a.count)),
 						None => None,
 					})
 				};
 				let accepted = lifecycle::offered(r.seq, last, same, held)?;
 				out.push(accepted);
-				if matches!(accepted, Accepted::Duplicate | Accepted::Replayed { .. }) {
+				if matches!(
+					accepted,
+					Accepted::Duplicate | Accepted::Replayed { .. } | Accepted::Full
+				) {
 					continue;
 				}
 				last_seq.insert(device, r.seq).map_err(db)?;
@@ -1339,6 +1342,22 @@ pub(crate) mod tests {
 		assert_eq!(store.unsettled().unwrap().len(), 2);
 	}
 
+	/// Write `count` as how many readings `device` has set aside (standing in for as many).
+	fn set_aside_count(store: &Store, device: &DeviceId, count: u64) {
+		let w = store.db.begin_write().unwrap();
+		{
+			let mut table = w.open_table(ASIDE_DEVICES).unwrap();
+			let mut entry = decode::<AsideDevice>(
+				"set-aside device",
+				table.get(device.as_bytes()).unwrap().unwrap().value(),
+			)
+			.unwrap();
+			entry.count = count;
+			table.insert(device.as_bytes(), &entry.encode()[..]).unwrap();
+		}
+		w.commit().unwrap();
+	}
+
 	/// Readings that arrive for a device while it is held join its set-aside readings (counted
 	/// and listed), rather than wait unseen; released, they all go back in order.
 	#[test]
@@ -1366,6 +1385,13 @@ pub(crate) mod tests {
 		assert_eq!((store.pending_count().unwrap(), store.aside_count().unwrap()), (0, 6));
 		// A redelivery is still a duplicate.
 		assert_eq!(store.accept(&[reading(1, 2, 0)]).unwrap(), vec![Accepted::Duplicate]);
+		// The attack: a held device sends on and on. Past its share of the disk its readings
+		// are refused, unstored (and the next one after is still refused, not a gap).
+		set_aside_count(&store, &d(1), crate::lifecycle::MAX_ASIDE_PER_DEVICE);
+		assert_eq!(store.accept(&[reading(1, 3, 0)]).unwrap(), vec![Accepted::Full]);
+		assert_eq!(store.accept(&[reading(1, 3, 0)]).unwrap(), vec![Accepted::Full]);
+		assert_eq!(store.aside_count().unwrap(), 6);
+		set_aside_count(&store, &d(1), 3);
 		assert_eq!(store.release(&d(1), 0, 2).unwrap(), 3);
 		let batch = cut(&store, LIMITS).unwrap();
 		assert_eq!(batch.readings.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![0, 1, 2]);
