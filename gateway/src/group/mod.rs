@@ -350,7 +350,10 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 				None => 0,
 				Some(last) => match self.chain.anchor_by_batch(&info.account, last).await {
 					Ok(Some((_, anchor))) => u64::from(anchor.anchored_at),
-					Ok(None) => return Ok(()),
+					// Expired after the chain's anchor retention (the group anchored nothing
+					// for that long): from genesis, as for a first batch, which every member
+					// computes alike.
+					Ok(None) => 0,
 					Err(e) => {
 						debug!("group {}: anchor {last}: {e}", self.group());
 						return Ok(());
@@ -572,6 +575,27 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 		Ok(())
 	}
 
+	/// The first of the group's batches above `gone` (which the chain does not hold) up to
+	/// `last` that the chain holds, or `last + 1` if none: anchors expire oldest first, so
+	/// which are held is found by bisection (a few runtime calls, however many expired).
+	/// `None` if the chain could not be asked.
+	async fn first_held(&self, info: &GroupInfo, gone: u64, last: u64) -> Option<u64> {
+		let (mut low, mut high) = (gone, last.saturating_add(1));
+		// Invariant: batch `low` is not held; `high` is held, or is past the last.
+		while high - low > 1 {
+			let mid = low + (high - low) / 2;
+			match self.chain.anchor_by_batch(&info.account, mid).await {
+				Ok(Some(_)) => high = mid,
+				Ok(None) => low = mid,
+				Err(e) => {
+					debug!("group {}: anchor {mid}: {e}", self.group());
+					return None;
+				},
+			}
+		}
+		Some(high)
+	}
+
 	/// Record the group's anchors this database does not have yet, from the chain's record:
 	/// a few at a time, asking the others for readings this member lacks.
 	async fn sync(&mut self, info: &GroupInfo, last: Option<u64>) -> Result<(), MemberError> {
@@ -583,17 +607,22 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			}
 			let record = match self.chain.anchor_by_batch(&info.account, number).await {
 				Ok(Some(found)) => found,
-				// A number a member skipped before the chain took a group's batches in order
-				// only: nothing to record.
-				Ok(None) if number < last => {
+				// Not on chain: expired after the chain's anchor retention (and every older
+				// batch with it), or a number a member skipped before the chain took a group's
+				// batches in order only. Nothing to record: go on from the first batch the
+				// chain still holds.
+				Ok(None) => {
+					let Some(first) = self.first_held(info, number, last).await else {
+						return Ok(());
+					};
 					warn!(
-						"group {}: no batch {number} on chain; going on with the next",
-						self.group()
+						"group {}: batches {number} to {} are not on chain (expired or skipped); going on from {first}",
+						self.group(),
+						first.saturating_sub(1)
 					);
-					self.store.raise_next_batch(number.saturating_add(1))?;
+					self.store.raise_next_batch(first)?;
 					continue;
 				},
-				Ok(None) => return Ok(()),
 				Err(e) => {
 					debug!("group {}: anchor {number}: {e}", self.group());
 					return Ok(());

@@ -13,7 +13,7 @@
 use crate::chain::{AccountId, Chain, DeviceInfo};
 use iotrust_primitives::device::DeviceId;
 use std::{
-	collections::HashMap,
+	collections::{HashMap, HashSet},
 	sync::{Arc, Mutex},
 	time::{Duration, Instant},
 };
@@ -50,8 +50,14 @@ struct Inner {
 	entries: HashMap<DeviceId, (DeviceInfo, Instant)>,
 	/// Devices found not to exist, with when.
 	unknown: HashMap<DeviceId, Instant>,
+	/// Devices ever found to exist (their record may be gone from `entries`): a hint for
+	/// [`DeviceCache::is_known`], never trusted for a device's standing. Emptied when full.
+	known: HashSet<DeviceId>,
 	generation: u64,
 }
+
+/// Devices remembered as existing at most ([`Inner::known`]): 3.2 MB of ids.
+const KNOWN_AT_MOST: usize = 100_000;
 
 /// Make room for one more in `map` of at most `capacity`: drop what is older than `max_age`,
 /// and if that is not enough the oldest tenth.
@@ -104,6 +110,13 @@ impl DeviceCache {
 		})
 	}
 
+	/// Whether `device` was ever found to exist on chain (even if its record is no longer
+	/// cached, e.g. after the cache was emptied on a resubscription): such devices are looked up
+	/// without spending the budget made-up ids are held to.
+	pub fn is_known(&self, device: &DeviceId) -> bool {
+		self.with(|c| c.known.contains(device))
+	}
+
 	/// A ticket for a lookup about to start.
 	pub fn ticket(&self) -> Ticket {
 		self.with(|c| Ticket(c.generation))
@@ -120,6 +133,10 @@ impl DeviceCache {
 			match info {
 				Some(info) => {
 					c.unknown.remove(&device);
+					if c.known.len() >= KNOWN_AT_MOST {
+						c.known.clear();
+					}
+					c.known.insert(device);
 					let capacity = limits.capacity.max(1);
 					if c.entries.len() >= capacity && !c.entries.contains_key(&device) {
 						make_room(&mut c.entries, capacity, limits.max_age, |(_, at)| *at);

@@ -57,11 +57,12 @@ fn reject(reason: Reject, detail: impl Into<String>) -> Rejection {
 	Rejection { reason, detail: detail.into() }
 }
 
-/// Chain lookups of devices the cache does not hold, a second, all messages together: the
-/// devices bound to this gateway are read ahead ([`crate::ingest::cache::refresh`]), so these
-/// serve devices bound since, and made-up ids. Past the rate (and its burst) such a message is
-/// dropped unchecked (`lookup_limited`): a flood of random device ids costs the node at most
-/// this many calls.
+/// Chain lookups of devices never seen to exist, a second, all messages together: the devices
+/// bound to this gateway are read ahead ([`crate::ingest::cache::refresh`]) and any device once
+/// found on chain is looked up again freely (its record may have left the cache), so these
+/// serve devices registered or bound since, and made-up ids. Past the rate (and its burst) such
+/// a message is dropped unchecked (`lookup_limited`): a flood of random device ids costs the
+/// node at most this many calls.
 pub const LOOKUPS_PER_SECOND: f64 = 50.0;
 /// The burst of [`LOOKUPS_PER_SECOND`].
 pub const LOOKUP_BURST: f64 = 500.0;
@@ -97,11 +98,12 @@ impl<L: DeviceLookup> Validator<L> {
 		if let Some(info) = self.cache.get(device) {
 			return Ok(info);
 		}
-		let allowed = self.lookups.lock().unwrap_or_else(|p| p.into_inner()).try_take(
-			Instant::now(),
-			LOOKUPS_PER_SECOND,
-			LOOKUP_BURST,
-		);
+		let allowed = self.cache.is_known(device)
+			|| self.lookups.lock().unwrap_or_else(|p| p.into_inner()).try_take(
+				Instant::now(),
+				LOOKUPS_PER_SECOND,
+				LOOKUP_BURST,
+			);
 		if !allowed {
 			return Err(reject(Reject::LookupLimited, format!("{device:?}")));
 		}
@@ -268,6 +270,11 @@ mod tests {
 		assert_eq!(asked + limited, 5_000);
 		let (topic, body) = signed(&pair, 0);
 		assert_eq!(v.check(&topic, &body).await.unwrap().seq, 0);
+		// Even once the cache was emptied (a resubscription), with the budget spent: a device
+		// seen to exist is looked up again.
+		cache.clear();
+		let (_, body) = signed(&pair, 1);
+		assert_eq!(v.check(&topic, &body).await.unwrap_err().reason, Reject::UnknownDevice);
 	}
 
 	/// A key rotated on chain: once the finalized block that rotates it is seen (or the cache

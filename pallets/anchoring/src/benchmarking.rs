@@ -178,7 +178,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			Pallet::<T>::expire(id, stored);
+			let _ = Pallet::<T>::expire(id, stored);
 		}
 
 		assert!(!Anchors::<T>::contains_key(id));

@@ -691,9 +691,7 @@ impl<T: Config> Pallet<T> {
 						used = used.saturating_add(db.reads(1));
 						break;
 					}
-					let devices = anchor.ranges.len() as u32;
-					Self::expire(cursor, anchor);
-					used = used.saturating_add(Self::expire_weight(devices));
+					used = used.saturating_add(Self::expire(cursor, anchor));
 				},
 				None => used = used.saturating_add(db.reads(1)),
 			}
@@ -706,22 +704,25 @@ impl<T: Config> Pallet<T> {
 		used
 	}
 
-	/// What expiring an anchor of `devices` devices weighs: the benchmarked removal, and for
-	/// each device whose record is gone and whose last anchor this was, forgetting its keys.
+	/// What expiring an anchor of `devices` devices may weigh: the benchmarked removal, and for
+	/// each device whose record is gone and whose last anchor this was, forgetting its keys (the
+	/// worst case; [`Pallet::expire`] returns what it used).
 	pub fn expire_weight(devices: u32) -> Weight {
 		T::WeightInfo::expire_anchor(devices)
 			.saturating_add(T::Devices::forget_weight().saturating_mul(u64::from(devices)))
 	}
 
 	/// Remove anchor `id` and what indexes it, release its deposit, and have the registry
-	/// forget each of its devices that is removed and has no anchor left.
-	pub(crate) fn expire(id: AnchorId, anchor: AnchorOf<T>) {
+	/// forget each of its devices that is removed and has no anchor left. Returns its weight.
+	pub(crate) fn expire(id: AnchorId, anchor: AnchorOf<T>) -> Weight {
+		let mut weight = T::WeightInfo::expire_anchor(anchor.ranges.len() as u32);
 		for range in anchor.ranges.iter() {
 			DeviceAnchors::<T>::remove(range.device, id.to_be_bytes());
 			if T::Devices::owner_of(&range.device).is_none()
 				&& DeviceAnchors::<T>::iter_prefix(range.device).next().is_none()
 			{
 				T::Devices::forget(&range.device);
+				weight = weight.saturating_add(T::Devices::forget_weight());
 			}
 		}
 		if AnchorByBatch::<T>::get(&anchor.gateway, anchor.header.batch) == Some(id) {
@@ -743,6 +744,7 @@ impl<T: Config> Pallet<T> {
 			None => (None, Zero::zero()),
 		};
 		Self::deposit_event(Event::AnchorExpired { anchor: id, depositor, released });
+		weight
 	}
 
 	/// Every rule that a batch with these ranges breaks.

@@ -415,7 +415,12 @@ pub mod pallet {
 			proposal.approvals.try_push(gateway.clone()).map_err(|_| Error::<T>::NotMember)?;
 			let approvals = proposal.approvals.len() as u32;
 			Self::deposit_event(Event::Approved { group, call_hash, gateway, approvals });
-			if approvals < record.threshold {
+			// Approvals given before their member left the consortium no longer count.
+			let departed: Vec<&T::AccountId> =
+				Self::departed(&record.members).map(|m| &m.gateway).collect();
+			let counted =
+				proposal.approvals.iter().filter(|who| !departed.contains(who)).count() as u32;
+			if counted < record.threshold {
 				Proposals::<T>::insert(group, call_hash, proposal);
 				return Ok(Some(T::WeightInfo::approve(T::MaxMembers::get())).into());
 			}
@@ -626,8 +631,11 @@ impl<T: Config> Pallet<T> {
 				proposal.approvals.first() == Some(&proposal.proposer),
 				"a proposal's first approval is not its proposer's"
 			);
+			let departed: Vec<&T::AccountId> =
+				Self::departed(&group.members).map(|m| &m.gateway).collect();
+			let counted = proposal.approvals.iter().filter(|who| !departed.contains(who)).count();
 			ensure!(
-				(proposal.approvals.len() as u32) < group.threshold,
+				(counted as u32) < group.threshold,
 				"a proposal at the threshold was not carried out"
 			);
 			ensure!(proposers.insert((id, proposal.proposer)), "a member proposes twice");

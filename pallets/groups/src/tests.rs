@@ -455,6 +455,8 @@ fn attack_a_member_that_left_keeps_no_group_anchoring_until_the_council_changes_
 		active_group();
 		let key = |who| <Groups as GatewayGroups<u64>>::anchoring_key(0, &who);
 		assert!(key(gateway(A, 1)).is_ok());
+		// Before it leaves, C's gateway opens a proposal.
+		assert_ok!(Groups::approve(signed(gateway(C, 1)), 0, remark(b"y")));
 		// The council removes C; C's gateway is still listed in group 0.
 		leave(C);
 		for m in [A, B, C] {
@@ -472,6 +474,13 @@ fn attack_a_member_that_left_keeps_no_group_anchoring_until_the_council_changes_
 			Error::<Test>::NotConsortiumMember
 		);
 		assert_ok!(Groups::approve(signed(gateway(A, 1)), 0, remark(b"x")));
+		// C's approval from before no longer counts: with A's, the proposal stays open short of
+		// the threshold of 2; B's carries it.
+		let y = hash_of(&remark(b"y"));
+		assert_ok!(Groups::approve(signed(gateway(A, 1)), 0, remark(b"y")));
+		assert!(crate::Proposals::<Test>::contains_key(0, y));
+		assert_ok!(Groups::approve(signed(gateway(B, 1)), 0, remark(b"y")));
+		assert!(!crate::Proposals::<Test>::contains_key(0, y));
 		// The council cannot keep C in, and changes the group without it: a new epoch, whose key
 		// the remaining members make; then the group anchors again.
 		assert_noop!(

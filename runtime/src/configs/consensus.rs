@@ -24,8 +24,9 @@ pub const MAX_SESSION_PERIOD: BlockNumber = 300;
 
 /// A validator's new session keys end a session only at multiples of 60 blocks (2 minutes): a
 /// validator that toggles its keys (`session.setKeys` costs only a fee) could otherwise force a
-/// session end, a whole block, every [`SESSION_PERIOD`]. A key change is queued within two
-/// minutes and active 20 seconds later.
+/// session end, a whole block, every [`SESSION_PERIOD`]. A key change is queued at the next such
+/// boundary and active at the one after, within 4 minutes. Changes of the validator set keep
+/// the 10-block pace.
 pub const REKEY_PERIOD: BlockNumber = 60;
 
 parameter_types! {

@@ -146,6 +146,15 @@ impl pallet_anchoring::BenchmarkHelper<crate::AccountId> for BenchmarkDevices {
 		};
 		pallet_groups::Groups::<Runtime>::insert(0, group);
 		pallet_groups::NextGroupId::<Runtime>::put(1);
+		// Both members are the consortium's: a group with a departed member anchors nothing.
+		let mut council =
+			pallet_membership::Members::<Runtime, pallet_membership::Instance1>::get();
+		for m in members.iter() {
+			if let Err(at) = council.binary_search(m) {
+				council.try_insert(at, m.clone()).expect("room for two members; qed");
+			}
+		}
+		pallet_membership::Members::<Runtime, pallet_membership::Instance1>::put(council);
 		let [first, _] = gateways;
 		(0, 1, first, pallet_groups::Pallet::<Runtime>::account_of(0))
 	}
