@@ -77,7 +77,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Attestations` (r:1 w:0)
 	/// Proof: `Devices::Attestations` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::KeyHistory` (r:0 w:1)
@@ -86,8 +86,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::DevicesByOwner` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
 		// Proof size: measured `199`, estimated `3973` bytes.
-		// Fastest run: 1_637_369_000 picoseconds.
-		Weight::from_parts(1_670_016_000, 3973)
+		// Fastest run: 1_636_547_000 picoseconds.
+		Weight::from_parts(1_675_115_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -95,8 +95,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
 		// Proof size: measured `549`, estimated `3973` bytes.
-		// Fastest run: 17_966_000 picoseconds.
-		Weight::from_parts(20_240_000, 3973)
+		// Fastest run: 18_016_000 picoseconds.
+		Weight::from_parts(21_382_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -106,8 +106,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::ServedOwners` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	fn bind_gateway() -> Weight {
 		// Proof size: measured `683`, estimated `3973` bytes.
-		// Fastest run: 22_023_000 picoseconds.
-		Weight::from_parts(24_776_000, 3973)
+		// Fastest run: 22_834_000 picoseconds.
+		Weight::from_parts(25_487_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -115,8 +115,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
 	fn unbind_gateway() -> Weight {
 		// Proof size: measured `614`, estimated `3973` bytes.
-		// Fastest run: 17_406_000 picoseconds.
-		Weight::from_parts(19_529_000, 3973)
+		// Fastest run: 17_316_000 picoseconds.
+		Weight::from_parts(21_041_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -124,8 +124,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
 	fn suspend() -> Weight {
 		// Proof size: measured `549`, estimated `3973` bytes.
-		// Fastest run: 17_716_000 picoseconds.
-		Weight::from_parts(19_799_000, 3973)
+		// Fastest run: 17_786_000 picoseconds.
+		Weight::from_parts(21_371_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -133,8 +133,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
 		// Proof size: measured `549`, estimated `3973` bytes.
-		// Fastest run: 17_256_000 picoseconds.
-		Weight::from_parts(19_078_000, 3973)
+		// Fastest run: 17_236_000 picoseconds.
+		Weight::from_parts(19_939_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -148,8 +148,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::PendingTransfers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn revoke() -> Weight {
 		// Proof size: measured `549`, estimated `3973` bytes.
-		// Fastest run: 21_622_000 picoseconds.
-		Weight::from_parts(23_855_000, 3973)
+		// Fastest run: 22_053_000 picoseconds.
+		Weight::from_parts(24_856_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -158,15 +158,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Storage: `Anchoring::DeviceAnchors` (r:1 w:0)
+	/// Proof: `Anchoring::DeviceAnchors` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Obligations::DeviceNonce` (r:0 w:1)
+	/// Proof: `Obligations::DeviceNonce` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::Equivocations` (r:0 w:1)
+	/// Proof: `Devices::Equivocations` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::KeyHistory` (r:0 w:1)
+	/// Proof: `Devices::KeyHistory` (`max_values`: None, `max_size`: Some(657), added: 3132, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::DevicesByOwner` (r:0 w:1)
 	/// Proof: `Devices::DevicesByOwner` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Anchoring::LastSeq` (r:0 w:1)
+	/// Proof: `Anchoring::LastSeq` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Anchoring::Rules` (r:0 w:1)
+	/// Proof: `Anchoring::Rules` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
 	fn remove() -> Weight {
-		// Proof size: measured `707`, estimated `3973` bytes.
-		// Fastest run: 55_832_000 picoseconds.
-		Weight::from_parts(58_586_000, 3973)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Proof size: measured `710`, estimated `3973` bytes.
+		// Fastest run: 72_398_000 picoseconds.
+		Weight::from_parts(77_856_000, 3973)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
@@ -180,8 +192,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::KeyHistory` (`max_values`: None, `max_size`: Some(657), added: 3132, mode: `MaxEncodedLen`)
 	fn rotate_key() -> Weight {
 		// Proof size: measured `733`, estimated `4122` bytes.
-		// Fastest run: 3_124_625_000 picoseconds.
-		Weight::from_parts(3_167_358_000, 4122)
+		// Fastest run: 3_130_793_000 picoseconds.
+		Weight::from_parts(3_179_315_000, 4122)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -191,8 +203,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::PendingTransfers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn offer_transfer() -> Weight {
 		// Proof size: measured `549`, estimated `3973` bytes.
-		// Fastest run: 16_815_000 picoseconds.
-		Weight::from_parts(19_369_000, 3973)
+		// Fastest run: 17_396_000 picoseconds.
+		Weight::from_parts(20_189_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -202,8 +214,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::PendingTransfers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn cancel_transfer() -> Weight {
 		// Proof size: measured `655`, estimated `3973` bytes.
-		// Fastest run: 20_450_000 picoseconds.
-		Weight::from_parts(22_404_000, 3973)
+		// Fastest run: 20_580_000 picoseconds.
+		Weight::from_parts(22_584_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -214,13 +226,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::DevicesByOwner` (r:0 w:2)
 	/// Proof: `Devices::DevicesByOwner` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn accept_transfer() -> Weight {
-		// Proof size: measured `954`, estimated `6326` bytes.
-		// Fastest run: 109_813_000 picoseconds.
-		Weight::from_parts(113_619_000, 6326)
+		// Proof size: measured `954`, estimated `6362` bytes.
+		// Fastest run: 117_153_000 picoseconds.
+		Weight::from_parts(121_270_000, 6362)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -232,8 +244,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Equivocations` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn report_equivocation() -> Weight {
 		// Proof size: measured `603`, estimated `3973` bytes.
-		// Fastest run: 3_072_918_000 picoseconds.
-		Weight::from_parts(3_115_050_000, 3973)
+		// Fastest run: 3_080_068_000 picoseconds.
+		Weight::from_parts(3_125_857_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -249,8 +261,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::FirmwareReleases` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	fn report_firmware() -> Weight {
 		// Proof size: measured `1128`, estimated `3973` bytes.
-		// Fastest run: 1_562_568_000 picoseconds.
-		Weight::from_parts(1_590_910_000, 3973)
+		// Fastest run: 1_566_063_000 picoseconds.
+		Weight::from_parts(1_600_944_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -258,8 +270,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Manufacturers` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
 	fn register_manufacturer() -> Weight {
 		// Proof size: measured `42`, estimated `3579` bytes.
-		// Fastest run: 10_876_000 picoseconds.
-		Weight::from_parts(11_898_000, 3579)
+		// Fastest run: 11_027_000 picoseconds.
+		Weight::from_parts(12_118_000, 3579)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -267,8 +279,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Manufacturers` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
 	fn remove_manufacturer() -> Weight {
 		// Proof size: measured `147`, estimated `3579` bytes.
-		// Fastest run: 11_927_000 picoseconds.
-		Weight::from_parts(12_979_000, 3579)
+		// Fastest run: 11_828_000 picoseconds.
+		Weight::from_parts(12_969_000, 3579)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -283,10 +295,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 100]`.
 	fn attest(n: u32, ) -> Weight {
 		// Proof size: measured `278 + n * (451 ±0)`, estimated `3579 + n * (2983 ±0)` bytes.
-		// Fastest run: 29_313_000 picoseconds.
-		Weight::from_parts(18_939_428, 3579)
-			// Standard error: 24_563
-			.saturating_add(Weight::from_parts(14_529_286, 0).saturating_mul(n.into()))
+		// Fastest run: 29_434_000 picoseconds.
+		Weight::from_parts(18_609_634, 3579)
+			// Standard error: 28_641
+			.saturating_add(Weight::from_parts(14_576_245, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -297,11 +309,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	fn serve_owner() -> Weight {
-		// Proof size: measured `145`, estimated `3658` bytes.
-		// Fastest run: 55_242_000 picoseconds.
-		Weight::from_parts(57_836_000, 3658)
+		// Proof size: measured `145`, estimated `3676` bytes.
+		// Fastest run: 55_222_000 picoseconds.
+		Weight::from_parts(57_775_000, 3676)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -310,11 +322,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	fn stop_serving() -> Weight {
-		// Proof size: measured `338`, estimated `3658` bytes.
-		// Fastest run: 50_285_000 picoseconds.
-		Weight::from_parts(52_457_000, 3658)
+		// Proof size: measured `338`, estimated `3676` bytes.
+		// Fastest run: 48_652_000 picoseconds.
+		Weight::from_parts(50_985_000, 3676)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -322,8 +334,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
 	fn release_device() -> Weight {
 		// Proof size: measured `614`, estimated `3973` bytes.
-		// Fastest run: 17_626_000 picoseconds.
-		Weight::from_parts(20_671_000, 3973)
+		// Fastest run: 17_266_000 picoseconds.
+		Weight::from_parts(19_369_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -332,10 +344,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 100]`.
 	fn revoke_attestations(n: u32, ) -> Weight {
 		// Proof size: measured `187 + n * (69 ±0)`, estimated `990 + n * (2614 ±0)` bytes.
-		// Fastest run: 14_802_000 picoseconds.
-		Weight::from_parts(19_063_361, 990)
-			// Standard error: 13_053
-			.saturating_add(Weight::from_parts(5_198_275, 0).saturating_mul(n.into()))
+		// Fastest run: 14_732_000 picoseconds.
+		Weight::from_parts(17_345_778, 990)
+			// Standard error: 9_901
+			.saturating_add(Weight::from_parts(5_174_569, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2614).saturating_mul(n.into()))
@@ -346,141 +358,141 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::FirmwareReleases` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	fn publish_firmware() -> Weight {
 		// Proof size: measured `147`, estimated `3579` bytes.
-		// Fastest run: 16_154_000 picoseconds.
+		// Fastest run: 16_285_000 picoseconds.
 		Weight::from_parts(17_486_000, 3579)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn verify_p256() -> Weight {
 		// Proof size: measured `0`, estimated `0` bytes.
-		// Fastest run: 1_514_967_000 picoseconds.
-		Weight::from_parts(1_526_685_000, 0)
+		// Fastest run: 1_513_995_000 picoseconds.
+		Weight::from_parts(1_540_976_000, 0)
 	}
 	fn verify_sr25519() -> Weight {
 		// Proof size: measured `0`, estimated `0` bytes.
-		// Fastest run: 38_447_000 picoseconds.
-		Weight::from_parts(40_750_000, 0)
+		// Fastest run: 41_522_000 picoseconds.
+		Weight::from_parts(43_324_000, 0)
 	}
 	fn verify_ed25519() -> Weight {
 		// Proof size: measured `0`, estimated `0` bytes.
-		// Fastest run: 37_436_000 picoseconds.
-		Weight::from_parts(38_888_000, 0)
+		// Fastest run: 40_650_000 picoseconds.
+		Weight::from_parts(42_353_000, 0)
 	}
 	fn verify_secp256k1() -> Weight {
 		// Proof size: measured `0`, estimated `0` bytes.
-		// Fastest run: 40_020_000 picoseconds.
-		Weight::from_parts(42_473_000, 0)
+		// Fastest run: 40_239_000 picoseconds.
+		Weight::from_parts(42_904_000, 0)
 	}
 }
 
 /// The same figures with RocksDB's reference database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register() -> Weight {
-		Weight::from_parts(1_670_016_000, 3973)
+		Weight::from_parts(1_675_115_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn update_metadata() -> Weight {
-		Weight::from_parts(20_240_000, 3973)
+		Weight::from_parts(21_382_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn bind_gateway() -> Weight {
-		Weight::from_parts(24_776_000, 3973)
+		Weight::from_parts(25_487_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn unbind_gateway() -> Weight {
-		Weight::from_parts(19_529_000, 3973)
+		Weight::from_parts(21_041_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn suspend() -> Weight {
-		Weight::from_parts(19_799_000, 3973)
+		Weight::from_parts(21_371_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn resume() -> Weight {
-		Weight::from_parts(19_078_000, 3973)
+		Weight::from_parts(19_939_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn revoke() -> Weight {
-		Weight::from_parts(23_855_000, 3973)
+		Weight::from_parts(24_856_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn remove() -> Weight {
-		Weight::from_parts(58_586_000, 3973)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		Weight::from_parts(77_856_000, 3973)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn rotate_key() -> Weight {
-		Weight::from_parts(3_167_358_000, 4122)
+		Weight::from_parts(3_179_315_000, 4122)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn offer_transfer() -> Weight {
-		Weight::from_parts(19_369_000, 3973)
+		Weight::from_parts(20_189_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn cancel_transfer() -> Weight {
-		Weight::from_parts(22_404_000, 3973)
+		Weight::from_parts(22_584_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn accept_transfer() -> Weight {
-		Weight::from_parts(113_619_000, 6326)
+		Weight::from_parts(121_270_000, 6362)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn report_equivocation() -> Weight {
-		Weight::from_parts(3_115_050_000, 3973)
+		Weight::from_parts(3_125_857_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn report_firmware() -> Weight {
-		Weight::from_parts(1_590_910_000, 3973)
+		Weight::from_parts(1_600_944_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn register_manufacturer() -> Weight {
-		Weight::from_parts(11_898_000, 3579)
+		Weight::from_parts(12_118_000, 3579)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn remove_manufacturer() -> Weight {
-		Weight::from_parts(12_979_000, 3579)
+		Weight::from_parts(12_969_000, 3579)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn attest(n: u32, ) -> Weight {
-		Weight::from_parts(18_939_428, 3579)
-			.saturating_add(Weight::from_parts(14_529_286, 0).saturating_mul(n.into()))
+		Weight::from_parts(18_609_634, 3579)
+			.saturating_add(Weight::from_parts(14_576_245, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
 	}
 	fn serve_owner() -> Weight {
-		Weight::from_parts(57_836_000, 3658)
+		Weight::from_parts(57_775_000, 3676)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn stop_serving() -> Weight {
-		Weight::from_parts(52_457_000, 3658)
+		Weight::from_parts(50_985_000, 3676)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn release_device() -> Weight {
-		Weight::from_parts(20_671_000, 3973)
+		Weight::from_parts(19_369_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn revoke_attestations(n: u32, ) -> Weight {
-		Weight::from_parts(19_063_361, 990)
-			.saturating_add(Weight::from_parts(5_198_275, 0).saturating_mul(n.into()))
+		Weight::from_parts(17_345_778, 990)
+			.saturating_add(Weight::from_parts(5_174_569, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2614).saturating_mul(n.into()))
@@ -491,15 +503,15 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn verify_p256() -> Weight {
-		Weight::from_parts(1_526_685_000, 0)
+		Weight::from_parts(1_540_976_000, 0)
 	}
 	fn verify_sr25519() -> Weight {
-		Weight::from_parts(40_750_000, 0)
+		Weight::from_parts(43_324_000, 0)
 	}
 	fn verify_ed25519() -> Weight {
-		Weight::from_parts(38_888_000, 0)
+		Weight::from_parts(42_353_000, 0)
 	}
 	fn verify_secp256k1() -> Weight {
-		Weight::from_parts(42_473_000, 0)
+		Weight::from_parts(42_904_000, 0)
 	}
 }
