@@ -10,7 +10,7 @@ use iotrust_primitives::{
 		keys_in_effect, DeviceId, DeviceRefusal, DeviceRegistry, DeviceSignature, DeviceStatus,
 		KeyPeriod, KeyScheme, Signer,
 	},
-	groups::{ActiveKey, GatewayGroups, GroupId},
+	groups::{ActiveKey, GatewayGroups, GroupId, GroupRefusal},
 	keypair::DeviceKeypair,
 };
 use sp_core::H256;
@@ -96,6 +96,7 @@ thread_local! {
 	static GROUPS: RefCell<BTreeMap<GroupId, MockGroup>> = const { RefCell::new(BTreeMap::new()) };
 	static HEARD: RefCell<Vec<Heard>> =
 		const { RefCell::new(Vec::new()) };
+	static LEFT: RefCell<Vec<GroupId>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The key pair of mock device number `n` after `rotations` key rotations.
@@ -176,6 +177,29 @@ impl GatewayGroups<u64> for MockGroups {
 	fn is_member(id: GroupId, who: &u64) -> bool {
 		group(id).is_some_and(|g| g.members.contains(who))
 	}
+	/// As the default, unless a member left the consortium ([`member_left`]).
+	fn anchoring_key(id: GroupId, submitter: &u64) -> Result<(ActiveKey, u64), GroupRefusal> {
+		if !Self::is_member(id, submitter) {
+			return Err(GroupRefusal::NotMember);
+		}
+		if LEFT.with(|l| l.borrow().contains(&id)) {
+			return Err(GroupRefusal::MemberLeft);
+		}
+		let key = Self::active_key(id).ok_or(GroupRefusal::KeyNotActive)?;
+		let account = Self::account_of(id).ok_or(GroupRefusal::NotMember)?;
+		Ok((key, account))
+	}
+}
+
+/// One of group `id`'s members left the consortium (`false`: it is back).
+pub fn member_left(id: GroupId, left: bool) {
+	LEFT.with(|l| {
+		let mut l = l.borrow_mut();
+		l.retain(|g| *g != id);
+		if left {
+			l.push(id);
+		}
+	});
 }
 
 /// The secret of group 0's key in the tests.
@@ -284,6 +308,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	add_device(device(7), OWNER, Some(GROUP_ACCOUNT), true);
 	add_device(device(8), OWNER, Some(GROUP_ACCOUNT), true);
 	GROUPS.with(|g| g.borrow_mut().clear());
+	LEFT.with(|l| l.borrow_mut().clear());
 	set_group(
 		0,
 		MockGroup {

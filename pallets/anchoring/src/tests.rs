@@ -768,6 +768,13 @@ fn attack_no_single_gateway_anchors_a_groups_devices() {
 			anchor_as_group(GATEWAY, 0, 1, 1, root, r.clone(), sig),
 			Error::<Test>::WrongEpoch
 		);
+		// A member of the group left the consortium: the group anchors nothing until changed.
+		member_left(0, true);
+		assert_noop!(
+			anchor_as_group(GATEWAY, 0, 2, 0, root, r.clone(), sig),
+			Error::<Test>::GroupMemberLeft
+		);
+		member_left(0, false);
 		// Epoch 1's signature under epoch 2's (same) key.
 		assert_noop!(
 			anchor_as_group(GATEWAY, 0, 2, 1, root, r.clone(), sig),
