@@ -42,9 +42,10 @@ ensure_build_deps() {
 	ensure_rust
 }
 
-# The MQTT broker the gateway and its tests use: Debian's mosquitto.
+# The MQTT broker the gateway and its tests use: Debian's mosquitto (and its clients, with which
+# the group test plays a broker client that replays and erases group messages).
 ensure_mosquitto() {
-	ensure_apt_packages mosquitto openssl
+	ensure_apt_packages mosquitto mosquitto-clients openssl
 }
 
 # What the fault tests (tests/e2e/faults.test.mjs) use: iproute2 for network namespaces, socat to

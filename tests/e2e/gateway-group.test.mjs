@@ -15,9 +15,13 @@
 // two of four live gateways cannot sign, nothing is anchored, nothing is lost; when it returns,
 // the readings published meanwhile are anchored. Last, an SLA on a group-bound device: its
 // consumer's own gateway (a member of the group) cannot anchor a breach on its own word; the
-// group's anchors of the device's real readings apply the penalty.
+// group's anchors of the device's real readings apply the penalty. Then a client with a broker
+// login (mosquitto's own command-line clients) captures the group's messages and publishes them
+// again, and erases the retained key-generation messages: the members drop the replays and
+// count them, publish what was erased again, and go on anchoring.
 
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -301,5 +305,70 @@ describe('gateway group (3 of 4)', { timeout: 25 * 60000 }, () => {
     assert.equal(o.penalty.toBigInt(), BigInt(o.breaches.toNumber()) * 2n * UNIT);
     const e = (await api.call.anchoringApi.endorsement(o.lastBreach.unwrap())).unwrap();
     assert.deepEqual([e.group.toNumber(), e.epoch.toNumber()], [group, 1]);
+  });
+
+  it('the attack: a broker client replays the group\'s messages and erases its retained ones; the members drop the replays, publish the erased again, and go on anchoring', async () => {
+    const a = broker.args('device');
+    const flag = (f) => a[a.indexOf(f) + 1];
+    const login = ['-h', '127.0.0.1', '-p', String(MQTT_PORT), '--cafile', flag('--mqtt-ca-file'),
+      '-u', flag('--mqtt-username'), '-P', fs.readFileSync(flag('--mqtt-password-file'), 'utf8').trim()];
+    const filter = `iotrust/groups/${group}/#`;
+    // The members running now (one was stopped for good above).
+    const live = [0, 1, 2, 3].filter((i) => gateways[i] && net.extra.includes(gateways[i]) && gateways[i].proc.exitCode === null);
+    assert.ok(live.length >= 3, `members running: ${live}`);
+    const stale = async () => {
+      let n = 0;
+      for (const i of live) n += (await (await fetch(`http://127.0.0.1:${HTTP_PORT + i}/stats`)).json()).groupMessagesStale;
+      return n;
+    };
+    // The retained key-generation messages, topic -> payload (hex).
+    const retained = () => new Map(spawnSync('mosquitto_sub', [...login, '-t', filter, '--retained-only', '-W', '3', '-F', '%t %x'], { encoding: 'utf8', timeout: 15000 })
+      .stdout.split('\n').filter((l) => l.includes(' ')).map((l) => l.split(' ')));
+    const before = retained();
+    assert.ok([...before.keys()].some((t) => t.includes('/r1/')), `retained round-1 messages: ${[...before.keys()]}`);
+
+    // Capture what the members send each other while they anchor 20 more readings a device.
+    const capture = spawn('mosquitto_sub', [...login, '-t', filter, '-F', '%t %x'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    capture.stdout.on('data', (d) => { out += d; });
+    await sleep(1000);
+    assert.equal((await runSimulator(GATEWAY_BIN, sim(20, 200, 40))).at(-1).published, DEVICES * 20);
+    await anchoredUpTo(219);
+    capture.kill();
+    const messages = out.split('\n').filter((l) => l.includes(' ')).map((l) => l.split(' '))
+      .filter(([topic]) => topic.includes('/msg/'));
+    assert.ok(messages.length > 0, 'the members exchanged messages');
+
+    // Published again, each as it was: every member drops them as replays.
+    const dropped = await stale();
+    const dir = fs.mkdtempSync(path.join(net.state, 'replay-'));
+    const replayed = messages.slice(-30);
+    for (const [i, [topic, hex]] of replayed.entries()) {
+      const file = path.join(dir, `m${i}`);
+      fs.writeFileSync(file, Buffer.from(hex, 'hex'));
+      assert.equal(spawnSync('mosquitto_pub', [...login, '-q', '1', '-t', topic, '-f', file], { timeout: 15000 }).status, 0);
+    }
+    await waitFor('the members to drop every replay', async () => (await stale()) - dropped >= replayed.length, { timeoutMs: 60000, intervalMs: 1000 });
+
+    // The retained key-generation messages erased (empty retained payloads): the members publish
+    // their senders' latest again.
+    for (const topic of before.keys()) {
+      assert.equal(spawnSync('mosquitto_pub', [...login, '-q', '1', '-t', topic, '-r', '-n'], { timeout: 15000 }).status, 0);
+    }
+    await waitFor('the erased retained messages to be back', async () => {
+      const now = retained();
+      return [...before].every(([topic, payload]) => now.get(topic) === payload);
+    }, { timeoutMs: 60000, intervalMs: 2000 });
+
+    // And the group goes on: a member that restarts finds the key-generation messages and
+    // rejoins; the next readings are anchored.
+    const restarted = live[live.length - 1];
+    await kill(restarted, 'SIGTERM');
+    launch(restarted);
+    await waitForPort(HTTP_PORT + restarted);
+    assert.equal((await runSimulator(GATEWAY_BIN, sim(10, 220))).at(-1).published, DEVICES * 10);
+    await anchoredUpTo(229);
+    for (const i of live) assert.equal(gateways[i].proc.exitCode, null, `gateway ${i} runs`);
+    await recorded(restarted, 229);
   });
 });
