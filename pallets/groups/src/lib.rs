@@ -416,11 +416,7 @@ pub mod pallet {
 			let approvals = proposal.approvals.len() as u32;
 			Self::deposit_event(Event::Approved { group, call_hash, gateway, approvals });
 			// Approvals given before their member left the consortium no longer count.
-			let departed: Vec<&T::AccountId> =
-				Self::departed(&record.members).map(|m| &m.gateway).collect();
-			let counted =
-				proposal.approvals.iter().filter(|who| !departed.contains(who)).count() as u32;
-			if counted < record.threshold {
+			if Self::counted(&record.members, &proposal.approvals) < record.threshold {
 				Proposals::<T>::insert(group, call_hash, proposal);
 				return Ok(Some(T::WeightInfo::approve(T::MaxMembers::get())).into());
 			}
@@ -544,6 +540,13 @@ impl<T: Config> Pallet<T> {
 		members.iter().filter(move |m| consortium.binary_search(&m.member).is_err())
 	}
 
+	/// How many of `approvals` count toward the threshold: those of gateways whose member is
+	/// still in the consortium.
+	fn counted(members: &[Membership<T::AccountId>], approvals: &[T::AccountId]) -> u32 {
+		let departed: Vec<&T::AccountId> = Self::departed(members).map(|m| &m.gateway).collect();
+		approvals.iter().filter(|who| !departed.contains(who)).count() as u32
+	}
+
 	/// The groups `gateway` is a member of, in numeric order.
 	pub fn groups_of(gateway: &T::AccountId) -> Vec<GroupId> {
 		let mut ids: Vec<GroupId> = GroupsOf::<T>::iter_key_prefix(gateway).collect();
@@ -631,11 +634,8 @@ impl<T: Config> Pallet<T> {
 				proposal.approvals.first() == Some(&proposal.proposer),
 				"a proposal's first approval is not its proposer's"
 			);
-			let departed: Vec<&T::AccountId> =
-				Self::departed(&group.members).map(|m| &m.gateway).collect();
-			let counted = proposal.approvals.iter().filter(|who| !departed.contains(who)).count();
 			ensure!(
-				(counted as u32) < group.threshold,
+				Self::counted(&group.members, &proposal.approvals) < group.threshold,
 				"a proposal at the threshold was not carried out"
 			);
 			ensure!(proposers.insert((id, proposal.proposer)), "a member proposes twice");
