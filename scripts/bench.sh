@@ -13,7 +13,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-OURS=(pallet_consortium pallet_devices pallet_anchoring pallet_groups pallet_obligations)
+OURS=(pallet_consortium pallet_devices pallet_anchoring pallet_groups pallet_channels pallet_obligations)
 SDK=(frame_system frame_system_extensions pallet_balances pallet_timestamp pallet_utility
 	pallet_transaction_payment pallet_session pallet_grandpa pallet_collective pallet_membership)
 # Extra endowed accounts in the state `benchmark storage` measures.

@@ -1,10 +1,11 @@
 //! `iotrust-gateway`: the gateway daemon (`run`), proof verification against the chain
-//! (`verify`), and a device simulator (`simulate`).
+//! (`verify`), a device simulator (`simulate`) and a private channels client (`channel`).
 
 mod anchor;
 mod api;
 mod batch;
 mod chain;
+mod channel;
 mod clock;
 mod config;
 mod daemon;
@@ -54,6 +55,8 @@ enum Command {
 	},
 	/// Register simulated devices (if needed) and publish signed readings over MQTT.
 	Simulate(simulate::Args),
+	/// Private channels: encryption keys, members, epochs, auditors.
+	Channel(channel::Args),
 }
 
 fn main() {
@@ -82,6 +85,7 @@ fn main() {
 			},
 			Command::Verify { node, proof } => verify::run(&node, &proof).await,
 			Command::Simulate(args) => simulate::run(args).await,
+			Command::Channel(args) => channel::run(args).await,
 		}
 	});
 	if let Err(e) = result {

@@ -9,6 +9,7 @@
 extern crate alloc;
 
 pub mod anchoring;
+pub mod channels;
 pub mod device;
 pub mod groups;
 #[cfg(feature = "std")]

@@ -301,6 +301,40 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_channels_runtime_api::ChannelsApi<Block, AccountId, crate::BlockNumber> for Runtime {
+		fn channel(
+			channel: pallet_channels::ChannelId,
+		) -> Option<pallet_channels::ChannelInfo<AccountId, crate::BlockNumber>> {
+			crate::Channels::channel_info(channel)
+		}
+
+		fn epoch(
+			channel: pallet_channels::ChannelId,
+			epoch: pallet_channels::ChannelEpoch,
+		) -> Option<pallet_channels::EpochInfo<AccountId, crate::BlockNumber>> {
+			crate::Channels::epoch_info(channel, epoch)
+		}
+
+		fn sealed_key(
+			channel: pallet_channels::ChannelId,
+			epoch: pallet_channels::ChannelEpoch,
+			who: AccountId,
+		) -> Option<pallet_channels::SealedEpochKey> {
+			crate::Channels::sealed_key(channel, epoch, &who)
+		}
+
+		fn access(
+			channel: pallet_channels::ChannelId,
+			who: AccountId,
+		) -> pallet_channels::Access<crate::BlockNumber> {
+			crate::Channels::access(channel, &who)
+		}
+
+		fn encryption_key(who: AccountId) -> Option<pallet_channels::EncryptionKey> {
+			crate::Channels::encryption_key(&who)
+		}
+	}
+
 	impl pallet_reputation_runtime_api::ReputationApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
 		fn score(who: AccountId) -> u32 {
 			crate::Reputation::score_of(&who)

@@ -17,5 +17,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_devices, Devices]
 	[pallet_anchoring, Anchoring]
 	[pallet_groups, Groups]
+	[pallet_channels, Channels]
 	[pallet_obligations, Obligations]
 );

@@ -75,7 +75,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("iotrust"),
 	impl_name: alloc::borrow::Cow::Borrowed("iotrust"),
 	authoring_version: 1,
-	spec_version: 110,
+	spec_version: 111,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 4,
@@ -213,4 +213,6 @@ mod runtime {
 	pub type Reputation = pallet_reputation;
 	#[runtime::pallet_index(34)]
 	pub type Groups = pallet_groups;
+	#[runtime::pallet_index(35)]
+	pub type Channels = pallet_channels;
 }

@@ -11,10 +11,11 @@
 //! arguments it spans), an enum is its variants by index and name, and sequences, arrays,
 //! compacts and primitives must match exactly.
 
-use super::{AccountId, ChainAnchor, DeviceInfo, Events, GroupInfo};
+use super::{AccountId, ChainAnchor, ChannelInfo, DeviceInfo, EpochInfo, Events, GroupInfo};
 use codec::{Decode, Encode, EncodeLike};
 use iotrust_primitives::{
 	anchoring::{AnchorHeader, AnchorId, DeviceRange, RangeCheck, ReadingCheck},
+	channels::{Access, ChannelEpoch, ChannelId, EncryptionKey, KeyId, Role, SealedKey},
 	device::{DeviceId, DevicePublicKey, DeviceSignature},
 	groups::{Epoch, GroupId, GroupPublicKey, GroupSignature, Proposal, Transcript},
 	merkle::{MerkleProof, SignedReading},
@@ -158,6 +159,60 @@ pub const APPROVE: CallDef<GroupId> = CallDef::new("Groups", "approve").then(Tai
 pub const WITHDRAW: CallDef<(GroupId, [u8; 32])> = CallDef::new("Groups", "withdraw");
 /// `utility.batch_all(calls)`, the calls encoded after their count.
 pub const BATCH_ALL: CallDef<()> = CallDef::new("Utility", "batch_all").then(Tail::Calls);
+
+/// Epoch keys sealed to each recipient.
+type SealedKeys = Vec<(AccountId, SealedKey)>;
+/// Members and their roles.
+type Members = Vec<(AccountId, Role)>;
+/// Epochs' keys sealed to one recipient.
+type EpochKeys = Vec<(ChannelEpoch, SealedKey)>;
+
+/// `channels.set_encryption_key(key)`.
+pub const SET_ENCRYPTION_KEY: CallDef<EncryptionKey> =
+	CallDef::new("Channels", "set_encryption_key");
+/// `channels.create_channel(members, retention)`.
+pub const CREATE_CHANNEL: CallDef<(Members, Option<u32>)> =
+	CallDef::new("Channels", "create_channel");
+/// `channels.change_members(channel, add, remove, key_id, keys)`.
+pub const CHANGE_MEMBERS: CallDef<(ChannelId, Members, Vec<AccountId>, KeyId, SealedKeys)> =
+	CallDef::new("Channels", "change_members");
+/// `channels.rotate_key(channel, key_id, keys)`.
+pub const ROTATE_KEY: CallDef<(ChannelId, KeyId, SealedKeys)> =
+	CallDef::new("Channels", "rotate_key");
+/// `channels.grant_auditor(channel, auditor, from, until)`.
+pub const GRANT_AUDITOR: CallDef<(ChannelId, AccountId, u32, u32)> =
+	CallDef::new("Channels", "grant_auditor");
+/// `channels.revoke_auditor(channel, auditor)`.
+pub const REVOKE_AUDITOR: CallDef<(ChannelId, AccountId)> =
+	CallDef::new("Channels", "revoke_auditor");
+/// `channels.deliver_keys(channel, to, keys)`.
+pub const DELIVER_KEYS: CallDef<(ChannelId, AccountId, EpochKeys)> =
+	CallDef::new("Channels", "deliver_keys");
+/// `channels.set_retention(channel, retention)`.
+pub const SET_CHANNEL_RETENTION: CallDef<(ChannelId, Option<u32>)> =
+	CallDef::new("Channels", "set_retention");
+/// `channels.close_channel(channel)`.
+pub const CLOSE_CHANNEL: CallDef<ChannelId> = CallDef::new("Channels", "close_channel");
+
+/// `channelsApi.channel(channel)`.
+pub const CHANNEL: ApiDef<ChannelId, Option<ChannelInfo>> = ApiDef::new("ChannelsApi", "channel");
+/// `channelsApi.epoch(channel, epoch)`.
+pub const CHANNEL_EPOCH: ApiDef<(ChannelId, ChannelEpoch), Option<EpochInfo>> =
+	ApiDef::new("ChannelsApi", "epoch");
+/// `channelsApi.sealed_key(channel, epoch, who)`.
+pub const SEALED_KEY: ApiDef<
+	(ChannelId, ChannelEpoch, AccountId),
+	Option<pallet_channels_runtime_api::SealedEpochKey>,
+> = ApiDef::new("ChannelsApi", "sealed_key");
+/// `channelsApi.access(channel, who)`.
+pub const CHANNEL_ACCESS: ApiDef<(ChannelId, AccountId), Access<u32>> =
+	ApiDef::new("ChannelsApi", "access");
+/// `channelsApi.encryption_key(who)`.
+pub const ENCRYPTION_KEY: ApiDef<AccountId, Option<EncryptionKey>> =
+	ApiDef::new("ChannelsApi", "encryption_key");
+/// `Channels.ChannelCreated { channel, owner }`.
+pub const CHANNEL_CREATED: EventDef<(ChannelId, AccountId)> =
+	EventDef::new("Channels", "ChannelCreated");
 
 /// A page of an owner's devices.
 type DevicePage = Vec<(DeviceId, DeviceInfo)>;
@@ -354,11 +409,42 @@ fn interface() -> Vec<Expected> {
 	all
 }
 
+/// What the `channel` commands call and read: checked when they connect, not when the daemon
+/// starts (a daemon runs on runtimes without channels).
+fn channel_interface() -> Vec<Expected> {
+	vec![
+		SET_ENCRYPTION_KEY.expected(),
+		CREATE_CHANNEL.expected(),
+		CHANGE_MEMBERS.expected(),
+		ROTATE_KEY.expected(),
+		GRANT_AUDITOR.expected(),
+		REVOKE_AUDITOR.expected(),
+		DELIVER_KEYS.expected(),
+		SET_CHANNEL_RETENTION.expected(),
+		CLOSE_CHANNEL.expected(),
+		CHANNEL.expected(),
+		CHANNEL_EPOCH.expected(),
+		SEALED_KEY.expected(),
+		CHANNEL_ACCESS.expected(),
+		ENCRYPTION_KEY.expected(),
+		CHANNEL_CREATED.expected(),
+	]
+}
+
 /// Compare every call, runtime API method and event the gateway uses ([`interface`]'s list) with
 /// `metadata`; the first that is missing or differs, as an error for the operator.
 pub fn check(metadata: &Metadata) -> Result<(), Mismatch> {
+	check_list(metadata, interface())
+}
+
+/// [`check`] for what the `channel` commands use.
+pub fn check_channels(metadata: &Metadata) -> Result<(), Mismatch> {
+	check_list(metadata, channel_interface())
+}
+
+fn check_list(metadata: &Metadata, list: Vec<Expected>) -> Result<(), Mismatch> {
 	let types = metadata.types();
-	for e in interface() {
+	for e in list {
 		let what = e.what;
 		let mismatch = |why: Why| Mismatch::new(what.clone(), why);
 		let ours = e.shape.map_err(mismatch)?;

@@ -79,6 +79,13 @@ pub type GroupInfo = pallet_groups_runtime_api::GroupInfo<AccountId>;
 /// A finalized extrinsic's events: pallet, event name, SCALE-encoded fields.
 pub type Events = Vec<(String, String, Vec<u8>)>;
 
+/// A channel as `channelsApi.channel` returns it.
+pub type ChannelInfo =
+	pallet_channels_runtime_api::ChannelInfo<AccountId, iotrust_primitives::BlockNumber>;
+/// A channel's epoch as `channelsApi.epoch` returns it.
+pub type EpochInfo =
+	pallet_channels_runtime_api::EpochInfo<AccountId, iotrust_primitives::BlockNumber>;
+
 /// A connection to a node, with the account that signs.
 pub struct Chain {
 	api: OnlineClient<SubstrateConfig>,
@@ -245,6 +252,47 @@ impl Chain {
 		let at = self.at().await?;
 		interface::check(at.metadata_ref())?;
 		Ok(check_errors(at.metadata_ref())?)
+	}
+
+	/// [`Self::check_interface`] for the `channel` commands' calls and methods.
+	pub async fn check_channel_interface(&self) -> Result<(), ChainError> {
+		let at = self.at().await?;
+		Ok(interface::check_channels(at.metadata_ref())?)
+	}
+
+	/// Channel `channel`, if it exists.
+	pub async fn channel(
+		&self,
+		channel: iotrust_primitives::channels::ChannelId,
+	) -> Result<Option<ChannelInfo>, ChainError> {
+		self.runtime_call(&interface::CHANNEL, &channel).await
+	}
+
+	/// `channel`'s epoch `epoch`, if it exists.
+	pub async fn channel_epoch(
+		&self,
+		channel: iotrust_primitives::channels::ChannelId,
+		epoch: iotrust_primitives::channels::ChannelEpoch,
+	) -> Result<Option<EpochInfo>, ChainError> {
+		self.runtime_call(&interface::CHANNEL_EPOCH, &(channel, epoch)).await
+	}
+
+	/// The key of `channel`'s `epoch` sealed to `who`, if it was delivered.
+	pub async fn sealed_key(
+		&self,
+		channel: iotrust_primitives::channels::ChannelId,
+		epoch: iotrust_primitives::channels::ChannelEpoch,
+		who: &AccountId,
+	) -> Result<Option<pallet_channels_runtime_api::SealedEpochKey>, ChainError> {
+		self.runtime_call(&interface::SEALED_KEY, &(channel, epoch, who)).await
+	}
+
+	/// `who`'s registered encryption key.
+	pub async fn encryption_key(
+		&self,
+		who: &AccountId,
+	) -> Result<Option<iotrust_primitives::channels::EncryptionKey>, ChainError> {
+		self.runtime_call(&interface::ENCRYPTION_KEY, who).await
 	}
 
 	/// What the chain says of `device`, if it exists.

@@ -1,5 +1,5 @@
-//! The IoT pallets: device identity, sensor-data anchoring, gateway groups, obligations,
-//! reputation.
+//! The IoT pallets: device identity, sensor-data anchoring, gateway groups, private channels,
+//! obligations, reputation.
 
 use super::RootOrCouncil;
 use crate::{
@@ -210,6 +210,37 @@ impl pallet_groups::BenchmarkHelper<RuntimeCall> for GroupBenchmarks {
 		owner[..4].copy_from_slice(&n.to_le_bytes());
 		RuntimeCall::Devices(pallet_devices::Call::stop_serving { owner: owner.into() })
 	}
+}
+
+parameter_types! {
+	/// Held from an account while its encryption key is registered (an 80-byte entry).
+	pub const ChannelKeyDeposit: Balance = MILLI_UNIT;
+	/// Held from a channel's owner for the channel (its record is about 2.5 KB at most) ...
+	pub const ChannelDeposit: Balance = 5 * MILLI_UNIT;
+	/// ... and for each member and auditor slot.
+	pub const ChannelMemberDeposit: Balance = MILLI_UNIT;
+	/// Held from whoever starts an epoch, for its record (about 110 bytes) ...
+	pub const ChannelEpochDeposit: Balance = MILLI_UNIT;
+	/// ... and for each sealed key it delivers (about 210 bytes each).
+	pub const ChannelSealedKeyDeposit: Balance = 2 * MILLI_UNIT;
+}
+
+impl pallet_channels::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Channel members are members of the council's membership.
+	type Consortium = CouncilMembership;
+	/// The council changes any channel and grants auditors, besides each channel's owner.
+	type AdminOrigin = RootOrCouncil;
+	type KeyDeposit = ChannelKeyDeposit;
+	type ChannelDeposit = ChannelDeposit;
+	type MemberDeposit = ChannelMemberDeposit;
+	type EpochDeposit = ChannelEpochDeposit;
+	type SealedKeyDeposit = ChannelSealedKeyDeposit;
+	type MaxMembers = ConstU32<32>;
+	type MaxAuditors = ConstU32<8>;
+	type MaxDeliveries = ConstU32<32>;
+	type WeightInfo = pallet_channels::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_reputation::Config for Runtime {

@@ -1,0 +1,406 @@
+//! `iotrust-gateway channel …`: a member's (or auditor's) client for private channels. It makes
+//! X25519 keys, registers them, creates and changes channels, makes each epoch's key and seals it
+//! to every recipient ([`iotrust_crypto`]), delivers keys to auditors and opens the keys sealed to
+//! its own account. Every command prints one JSON object; decisions are in [`plan`].
+
+pub mod plan;
+
+use crate::{
+	chain::{self, interface, AccountId, Call, Chain},
+	secret::read_secret,
+};
+use anyhow::{anyhow, bail, Context};
+use iotrust_crypto::{EpochKey, SecretKey};
+use iotrust_primitives::channels::{ChannelEpoch, ChannelId, KeyId, Role, SealedKey};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// Private channels: keys, members, auditors.
+#[derive(clap::Args)]
+pub struct Args {
+	/// The node's WebSocket RPC endpoint.
+	#[arg(long, default_value = "ws://127.0.0.1:9944", global = true)]
+	node: String,
+	/// A file (mode 600) holding the secret URI of the account that signs and pays.
+	#[arg(long, global = true)]
+	account_file: Option<PathBuf>,
+	/// A file (mode 600) holding the account's X25519 secret, as `channel keygen` wrote it.
+	#[arg(long, global = true)]
+	secret_file: Option<PathBuf>,
+	#[command(subcommand)]
+	action: Action,
+}
+
+#[derive(clap::Subcommand)]
+enum Action {
+	/// Make an X25519 secret, write it to `--out` (mode 600) and print its public key.
+	Keygen {
+		/// Where to write the secret (refused if it exists).
+		#[arg(long)]
+		out: PathBuf,
+	},
+	/// Register the public key of `--secret-file` for the account (`channels.setEncryptionKey`).
+	Register,
+	/// Create a channel owned by the account, then make and seal its first key (epoch 1).
+	Create {
+		/// The other members, `ACCOUNT:writer` or `ACCOUNT:reader`, comma-separated.
+		#[arg(long, value_delimiter = ',')]
+		members: Vec<String>,
+		/// How long gateways keep its payloads, in blocks (default: until it closes).
+		#[arg(long)]
+		retention: Option<u32>,
+	},
+	/// Add and remove members (the owner), which starts a new epoch with a new key.
+	Change {
+		#[arg(long)]
+		channel: ChannelId,
+		/// Members to add, `ACCOUNT:writer` or `ACCOUNT:reader`, comma-separated.
+		#[arg(long, value_delimiter = ',')]
+		add: Vec<String>,
+		/// Members to remove, comma-separated.
+		#[arg(long, value_delimiter = ',')]
+		remove: Vec<String>,
+	},
+	/// Start a new epoch with a new key (a writer), e.g. when `rekeyDue`.
+	Rotate {
+		#[arg(long)]
+		channel: ChannelId,
+	},
+	/// Grant an auditor a window of blocks (the owner).
+	Grant {
+		#[arg(long)]
+		channel: ChannelId,
+		#[arg(long)]
+		auditor: String,
+		/// The window's first block.
+		#[arg(long)]
+		from: u32,
+		/// The window's last block.
+		#[arg(long)]
+		until: u32,
+	},
+	/// End an auditor's grant now (the owner).
+	Revoke {
+		#[arg(long)]
+		channel: ChannelId,
+		#[arg(long)]
+		auditor: String,
+	},
+	/// Deliver epoch keys to an auditor or a member (a writer): by default every epoch it may
+	/// read (an auditor: those overlapping its window) that it does not hold yet.
+	Deliver {
+		#[arg(long)]
+		channel: ChannelId,
+		#[arg(long)]
+		to: String,
+		/// Only these epochs: `1,3` or `2-4`.
+		#[arg(long)]
+		epochs: Option<String>,
+	},
+	/// Open the account's key of an epoch (default: the current one) and check it against the
+	/// chain's identifier.
+	Open {
+		#[arg(long)]
+		channel: ChannelId,
+		#[arg(long)]
+		epoch: Option<ChannelEpoch>,
+		/// Print the key itself (hex) too.
+		#[arg(long)]
+		show_key: bool,
+	},
+	/// Print a channel as the chain has it.
+	Show {
+		#[arg(long)]
+		channel: ChannelId,
+	},
+	/// Set how long gateways keep the channel's payloads (the owner); without `--blocks`, until
+	/// it closes.
+	Retention {
+		#[arg(long)]
+		channel: ChannelId,
+		#[arg(long)]
+		blocks: Option<u32>,
+	},
+	/// Close the channel (the owner).
+	Close {
+		#[arg(long)]
+		channel: ChannelId,
+	},
+}
+
+/// Run one channel command.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+	if let Action::Keygen { out } = &args.action {
+		return keygen(out);
+	}
+	let signer = match &args.account_file {
+		Some(path) => Some(chain::keypair(&read_secret(path, "--account-file")?)?),
+		None => None,
+	};
+	let chain = Chain::connect(&args.node, signer).await?;
+	chain.check_channel_interface().await?;
+	let out = match args.action {
+		Action::Keygen { .. } => unreachable!("handled above"),
+		Action::Register => {
+			let public = secret(&args.secret_file)?.public();
+			chain.submit(&[Call::new(&interface::SET_ENCRYPTION_KEY, &public)]).await?;
+			json!({ "account": me(&chain)?, "encryptionKey": hex0x(&public) })
+		},
+		Action::Create { members, retention } => {
+			let members = members
+				.iter()
+				.map(|m| plan::parse_member(m))
+				.collect::<Result<Vec<_>, _>>()
+				.map_err(|e| anyhow!(e))?;
+			let (_, events) = chain
+				.submit(&[Call::new(&interface::CREATE_CHANNEL, &(members, retention))])
+				.await?;
+			let (channel, _) = interface::CHANNEL_CREATED
+				.find(&events)
+				.ok_or_else(|| anyhow!("the chain created the channel but reported no number"))?;
+			let info = channel_info(&chain, channel).await?;
+			let epoch = start_epoch(&chain, channel, &info, plan::recipients(&info), None).await?;
+			json!({ "channel": channel, "epoch": epoch.0, "keyId": hex0x(&epoch.1) })
+		},
+		Action::Change { channel, add, remove } => {
+			let add = add
+				.iter()
+				.map(|m| plan::parse_member(m))
+				.collect::<Result<Vec<_>, _>>()
+				.map_err(|e| anyhow!(e))?;
+			let remove = remove
+				.iter()
+				.map(|a| plan::parse_account(a))
+				.collect::<Result<Vec<_>, _>>()
+				.map_err(|e| anyhow!(e))?;
+			let info = channel_info(&chain, channel).await?;
+			let to = plan::recipients_after(&info, &add, &remove);
+			let epoch = start_epoch(&chain, channel, &info, to, Some((add, remove))).await?;
+			json!({ "channel": channel, "epoch": epoch.0, "keyId": hex0x(&epoch.1) })
+		},
+		Action::Rotate { channel } => {
+			let info = channel_info(&chain, channel).await?;
+			let epoch = start_epoch(&chain, channel, &info, plan::recipients(&info), None).await?;
+			json!({ "channel": channel, "epoch": epoch.0, "keyId": hex0x(&epoch.1) })
+		},
+		Action::Grant { channel, auditor, from, until } => {
+			let auditor = plan::parse_account(&auditor).map_err(|e| anyhow!(e))?;
+			let call = Call::new(&interface::GRANT_AUDITOR, &(channel, auditor, from, until));
+			chain.submit(&[call]).await?;
+			json!({ "channel": channel, "auditor": chain::ss58(&auditor), "from": from, "until": until })
+		},
+		Action::Revoke { channel, auditor } => {
+			let auditor = plan::parse_account(&auditor).map_err(|e| anyhow!(e))?;
+			chain.submit(&[Call::new(&interface::REVOKE_AUDITOR, &(channel, auditor))]).await?;
+			json!({ "channel": channel, "auditor": chain::ss58(&auditor), "revoked": true })
+		},
+		Action::Deliver { channel, to, epochs } => {
+			let to = plan::parse_account(&to).map_err(|e| anyhow!(e))?;
+			let secret = secret(&args.secret_file)?;
+			let delivered = deliver(&chain, &secret, channel, to, epochs.as_deref()).await?;
+			json!({ "channel": channel, "to": chain::ss58(&to), "epochs": delivered })
+		},
+		Action::Open { channel, epoch, show_key } => {
+			let secret = secret(&args.secret_file)?;
+			let epoch = match epoch {
+				Some(e) => e,
+				None => channel_info(&chain, channel).await?.epoch,
+			};
+			let key = open(&chain, &secret, channel, epoch, &me(&chain)?).await?;
+			let mut out = json!({
+				"channel": channel,
+				"epoch": epoch,
+				"keyId": hex0x(&key.id(channel, epoch)),
+			});
+			if show_key {
+				out["key"] = json!(hex0x(key.as_bytes()));
+			}
+			out
+		},
+		Action::Show { channel } => show(&channel_info(&chain, channel).await?),
+		Action::Retention { channel, blocks } => {
+			let call = Call::new(&interface::SET_CHANNEL_RETENTION, &(channel, blocks));
+			chain.submit(&[call]).await?;
+			json!({ "channel": channel, "retention": blocks })
+		},
+		Action::Close { channel } => {
+			chain.submit(&[Call::new(&interface::CLOSE_CHANNEL, &channel)]).await?;
+			json!({ "channel": channel, "closed": true })
+		},
+	};
+	println!("{out}");
+	Ok(())
+}
+
+/// Write a fresh X25519 secret to `out` (mode 600) and print its public key.
+fn keygen(out: &Path) -> anyhow::Result<()> {
+	use std::{io::Write, os::unix::fs::OpenOptionsExt};
+	let secret = SecretKey::generate();
+	let mut file = std::fs::OpenOptions::new()
+		.write(true)
+		.create_new(true)
+		.mode(0o600)
+		.open(out)
+		.with_context(|| format!("creating {}", out.display()))?;
+	writeln!(file, "{}", hex::encode(secret.as_bytes()))?;
+	println!("{}", json!({ "encryptionKey": hex0x(&secret.public()), "secretFile": out }));
+	Ok(())
+}
+
+/// The X25519 secret in `--secret-file`.
+fn secret(path: &Option<PathBuf>) -> anyhow::Result<SecretKey> {
+	let path = path.as_ref().ok_or_else(|| anyhow!("this command needs --secret-file"))?;
+	let text = read_secret(path, "--secret-file")?;
+	let bytes: [u8; 32] = hex::decode(text.trim_start_matches("0x"))
+		.ok()
+		.and_then(|b| b.try_into().ok())
+		.ok_or_else(|| anyhow!("{} does not hold a 32-byte hex secret", path.display()))?;
+	Ok(SecretKey::from_bytes(bytes))
+}
+
+/// The signing account.
+fn me(chain: &Chain) -> anyhow::Result<AccountId> {
+	chain.account().ok_or_else(|| anyhow!("this command needs --account-file"))
+}
+
+async fn channel_info(chain: &Chain, channel: ChannelId) -> anyhow::Result<chain::ChannelInfo> {
+	chain.channel(channel).await?.ok_or_else(|| anyhow!("there is no channel {channel}"))
+}
+
+/// Members to add (with their roles) and to remove.
+type Change = (Vec<(AccountId, Role)>, Vec<AccountId>);
+
+/// Make a new key for `channel`'s next epoch, seal it to each of `to` and submit it: as the
+/// owner's `change_members` when `change` is given, else as `rotate_key`. The epoch and key id.
+async fn start_epoch(
+	chain: &Chain,
+	channel: ChannelId,
+	info: &chain::ChannelInfo,
+	to: Vec<AccountId>,
+	change: Option<Change>,
+) -> anyhow::Result<(ChannelEpoch, KeyId)> {
+	let epoch = info.epoch.checked_add(1).ok_or_else(|| anyhow!("the epoch overflows"))?;
+	let key = EpochKey::generate();
+	let key_id = key.id(channel, epoch);
+	let keys = seal_to(chain, channel, epoch, &key, &to).await?;
+	let call = match change {
+		Some((add, remove)) => {
+			Call::new(&interface::CHANGE_MEMBERS, &(channel, add, remove, key_id, keys))
+		},
+		None => Call::new(&interface::ROTATE_KEY, &(channel, key_id, keys)),
+	};
+	chain.submit(&[call]).await?;
+	Ok((epoch, key_id))
+}
+
+/// `key`, the key of `channel`'s `epoch`, sealed to each of `to`'s registered keys.
+async fn seal_to(
+	chain: &Chain,
+	channel: ChannelId,
+	epoch: ChannelEpoch,
+	key: &EpochKey,
+	to: &[AccountId],
+) -> anyhow::Result<Vec<(AccountId, SealedKey)>> {
+	let mut keys = Vec::with_capacity(to.len());
+	for who in to {
+		let public = chain.encryption_key(who).await?.ok_or_else(|| {
+			anyhow!("{} has registered no encryption key (`channel register`)", chain::ss58(who))
+		})?;
+		keys.push((*who, iotrust_crypto::seal_epoch_key(&public, channel, epoch, key)?));
+	}
+	Ok(keys)
+}
+
+/// The key of `channel`'s `epoch` sealed to `who`, opened with `secret` and checked against the
+/// chain's identifier.
+async fn open(
+	chain: &Chain,
+	secret: &SecretKey,
+	channel: ChannelId,
+	epoch: ChannelEpoch,
+	who: &AccountId,
+) -> anyhow::Result<EpochKey> {
+	let sealed = chain.sealed_key(channel, epoch, who).await?.ok_or_else(|| {
+		anyhow!("no key of channel {channel}'s epoch {epoch} was delivered to {}", chain::ss58(who))
+	})?;
+	let info = chain
+		.channel_epoch(channel, epoch)
+		.await?
+		.ok_or_else(|| anyhow!("channel {channel} has no epoch {epoch}"))?;
+	if sealed.to_key != secret.public() {
+		bail!("the key of epoch {epoch} was sealed to another encryption key of this account");
+	}
+	Ok(iotrust_crypto::open_epoch_key(secret, channel, epoch, &sealed.sealed, &info.key_id)?)
+}
+
+/// Deliver `to` the keys of the epochs it may read and lacks (or only `only`), opened with the
+/// caller's secret and sealed to `to`'s key. The epochs delivered.
+async fn deliver(
+	chain: &Chain,
+	secret: &SecretKey,
+	channel: ChannelId,
+	to: AccountId,
+	only: Option<&str>,
+) -> anyhow::Result<Vec<ChannelEpoch>> {
+	let me = me(chain)?;
+	let info = channel_info(chain, channel).await?;
+	let grant = info.auditors.iter().find(|a| a.account == to).map(|a| a.grant);
+	let candidates = match only {
+		Some(text) => plan::parse_epochs(text, info.epoch).map_err(|e| anyhow!(e))?,
+		None => match grant {
+			Some(_) => (1..=info.epoch).collect(),
+			None => vec![info.epoch],
+		},
+	};
+	let public = chain
+		.encryption_key(&to)
+		.await?
+		.ok_or_else(|| anyhow!("{} has registered no encryption key", chain::ss58(&to)))?;
+	let mut keys = Vec::new();
+	for epoch in candidates {
+		if chain.sealed_key(channel, epoch, &to).await?.is_some() {
+			continue;
+		}
+		if let (Some(grant), None) = (grant, only) {
+			let Some(e) = chain.channel_epoch(channel, epoch).await? else { continue };
+			if !plan::overlaps(&grant, &e) {
+				continue;
+			}
+		}
+		let key = open(chain, secret, channel, epoch, &me).await?;
+		keys.push((epoch, iotrust_crypto::seal_epoch_key(&public, channel, epoch, &key)?));
+	}
+	let epochs: Vec<ChannelEpoch> = keys.iter().map(|(e, _)| *e).collect();
+	if !keys.is_empty() {
+		chain.submit(&[Call::new(&interface::DELIVER_KEYS, &(channel, to, keys))]).await?;
+	}
+	Ok(epochs)
+}
+
+/// A channel as JSON.
+fn show(info: &chain::ChannelInfo) -> serde_json::Value {
+	let role = |r: &Role| match r {
+		Role::Writer => "writer",
+		Role::Reader => "reader",
+	};
+	json!({
+		"owner": chain::ss58(&info.owner),
+		"members": info.members.iter().map(|m| json!({
+			"account": chain::ss58(&m.account), "role": role(&m.role), "active": m.active,
+		})).collect::<Vec<_>>(),
+		"auditors": info.auditors.iter().map(|a| json!({
+			"account": chain::ss58(&a.account), "from": a.grant.from, "until": a.grant.until,
+			"active": a.active, "holdsCurrentKey": a.holds_current_key,
+		})).collect::<Vec<_>>(),
+		"epoch": info.epoch,
+		"keyId": hex0x(&info.key_id),
+		"retention": info.retention,
+		"rekeyDue": info.rekey_due,
+		"deliveriesDue": info.deliveries_due.iter().map(chain::ss58).collect::<Vec<_>>(),
+		"closed": info.closed,
+	})
+}
+
+fn hex0x(bytes: &[u8]) -> String {
+	format!("0x{}", hex::encode(bytes))
+}

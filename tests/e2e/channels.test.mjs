@@ -1,0 +1,171 @@
+// Private channels end to end on a --dev node, driven through `iotrust-gateway channel` as a
+// member's operator would: Alice, Bob and Charlie (consortium members) share a channel; Dave, a
+// consortium member outside it, and Ferdie, who is not in the consortium, see only what the chain
+// shows everyone (members, epochs, sealed keys) and open nothing. Charlie is removed in epoch 2:
+// he still opens epoch 1's key and not epoch 2's. Eve audits for a window of blocks: she receives
+// the keys of the epochs it overlaps, each delivery an event on chain, cannot write, and gets no
+// key of the epoch that starts after her window.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startDevNode, stopNode } from '../../scripts/lib/network.mjs';
+import {
+  bestNumber, connect, councilMotion, keyring, logTail, NODE_BIN, tempState, waitFor,
+} from './helpers.mjs';
+
+const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 500;
+const GATEWAY_BIN = process.env.IOTRUST_GATEWAY_BIN
+  ?? path.join(path.dirname(NODE_BIN), 'iotrust-gateway');
+
+describe('private channels', { timeout: 10 * 60000 }, () => {
+  const state = tempState('channels');
+  let nodes = [];
+  let api;
+  let keys;
+  const files = {};
+
+  /** `iotrust-gateway channel ARGS` as `who`: its JSON answer, or its error text when it failed. */
+  function channel(who, args) {
+    const run = spawnSync(GATEWAY_BIN, ['channel', '--node', nodes[0].rpcUrl,
+      '--account-file', files[who].account, '--secret-file', files[who].secret, ...args],
+    { encoding: 'utf8', timeout: 120000 });
+    if (run.status !== 0) return { error: `${run.stderr}${run.stdout}`.trim() };
+    return JSON.parse(run.stdout.trim().split('\n').pop());
+  }
+
+  /** The channels pallet's events of the blocks from `from` to the best one. */
+  async function channelEvents(from) {
+    const out = [];
+    const best = await bestNumber(api);
+    for (let n = from; n <= best; n += 1) {
+      const at = await api.at(await api.rpc.chain.getBlockHash(n));
+      for (const { event } of await at.query.system.events()) {
+        if (event.section === 'channels') out.push({ block: n, method: event.method, data: event.data.toJSON() });
+      }
+    }
+    return out;
+  }
+
+  before(async () => {
+    keys = await keyring();
+    nodes = await startDevNode({ bin: NODE_BIN, state, offset: OFFSET });
+    api = await connect(nodes[0].rpcUrl);
+    for (const who of ['alice', 'bob', 'charlie', 'dave', 'eve', 'ferdie']) {
+      const account = path.join(state, `${who}.account`);
+      fs.writeFileSync(account, `//${who[0].toUpperCase()}${who.slice(1)}\n`, { mode: 0o600 });
+      files[who] = { account, secret: path.join(state, `${who}.x25519`) };
+    }
+  });
+
+  after(async () => {
+    await api?.disconnect();
+    await Promise.all(nodes.map((n) => stopNode(n)));
+    if (process.exitCode || process.env.IOTRUST_E2E_LOGS) {
+      for (const n of nodes) console.log(`--- ${n.name} (${n.logPath})\n${logTail(n.logPath)}`);
+    }
+  });
+
+  it('members, an outsider and an auditor make and register encryption keys', async () => {
+    // Bob, Charlie and Dave join the consortium (Alice alone is the dev chain's council).
+    const outcome = await councilMotion(api, api.tx.utility.batchAll(['bob', 'charlie', 'dave']
+      .map((w) => api.tx.councilMembership.addMember(keys[w].address))), [keys.alice]);
+    assert.deepEqual(outcome, { ok: true });
+    for (const who of ['alice', 'bob', 'charlie', 'dave', 'eve', 'ferdie']) {
+      const made = spawnSync(GATEWAY_BIN, ['channel', 'keygen', '--out', files[who].secret], { encoding: 'utf8' });
+      assert.equal(made.status, 0, made.stderr);
+      assert.equal((fs.statSync(files[who].secret).mode & 0o777), 0o600);
+      const { encryptionKey } = JSON.parse(made.stdout);
+      const registered = channel(who, ['register']);
+      assert.equal(registered.encryptionKey, encryptionKey, registered.error);
+      const onChain = await api.call.channelsApi.encryptionKey(keys[who].address);
+      assert.equal(onChain.unwrap().toHex(), encryptionKey);
+    }
+  });
+
+  let start;
+  let epoch1Key;
+  it('Alice creates a channel with Bob (writer) and Charlie (reader): each opens the same key', async () => {
+    start = await bestNumber(api);
+    const created = channel('alice', ['create', '--members', `${keys.bob.address}:writer,${keys.charlie.address}:reader`, '--retention', '1000']);
+    assert.equal(created.error, undefined, created.error);
+    assert.equal(created.channel, 0);
+    assert.equal(created.epoch, 1);
+    const opened = ['alice', 'bob', 'charlie'].map((w) => channel(w, ['open', '--channel', '0', '--epoch', '1', '--show-key']));
+    for (const o of opened) assert.equal(o.keyId, created.keyId, o.error);
+    assert.equal(new Set(opened.map((o) => o.key)).size, 1);
+    epoch1Key = opened[0].key;
+    // The chain holds the key identifier and sealed keys, never the key.
+    const info = await api.call.channelsApi.channel(0);
+    assert.equal(info.unwrap().keyId.toHex(), created.keyId);
+    const stored = JSON.stringify((await api.query.channels.sealedKeys.entries()).map(([k, v]) => [k.toHex(), v.toHex()]));
+    assert.ok(!stored.includes(epoch1Key.slice(2)), 'an epoch key is in the chain state');
+  });
+
+  it('an outsider sees who is in the channel, and opens no key', async () => {
+    for (const who of ['dave', 'ferdie']) {
+      const shown = channel(who, ['show', '--channel', '0']);
+      assert.deepEqual(shown.members.map((m) => m.role), ['writer', 'writer', 'reader']);
+      const refused = channel(who, ['open', '--channel', '0', '--epoch', '1']);
+      assert.match(refused.error, /no key of channel 0's epoch 1 was delivered/);
+      assert.equal((await api.call.channelsApi.access(0, keys[who].address)).isNone, true);
+    }
+    // Someone else's sealed key does not open with an outsider's secret.
+    const sealed = (await api.call.channelsApi.sealedKey(0, 1, keys.bob.address)).unwrap();
+    assert.equal(sealed.sealed.enc.length, 32);
+  });
+
+  it('Charlie, removed in epoch 2, still opens epoch 1 and not epoch 2', async () => {
+    const changed = channel('alice', ['change', '--channel', '0', '--remove', keys.charlie.address]);
+    assert.equal(changed.epoch, 2, changed.error);
+    assert.equal(channel('bob', ['open', '--channel', '0']).keyId, changed.keyId);
+    assert.equal(channel('charlie', ['open', '--channel', '0', '--epoch', '1', '--show-key']).key, epoch1Key);
+    assert.match(channel('charlie', ['open', '--channel', '0', '--epoch', '2']).error, /epoch 2 was delivered/);
+    // The chain refuses a new key sealed to a removed member (the pallet's unit tests try it).
+    const access = await api.call.channelsApi.access(0, keys.charlie.address);
+    assert.equal(access.isNone, true);
+  });
+
+  let window;
+  it('Eve audits a window: she receives the keys of the epochs it overlaps, and cannot write', async () => {
+    const now = await bestNumber(api);
+    window = { from: now + 1, until: now + 15 };
+    const granted = channel('alice', ['grant', '--channel', '0', '--auditor', keys.eve.address,
+      '--from', String(window.from), '--until', String(window.until)]);
+    assert.equal(granted.error, undefined, granted.error);
+    const due = channel('bob', ['show', '--channel', '0']);
+    assert.deepEqual(due.deliveriesDue, [keys.eve.address]);
+    // Epoch 1 ended before her window began: only epoch 2 is hers.
+    const delivered = channel('bob', ['deliver', '--channel', '0', '--to', keys.eve.address]);
+    assert.deepEqual(delivered.epochs, [2], delivered.error);
+    assert.equal(channel('eve', ['open', '--channel', '0']).keyId, channel('bob', ['open', '--channel', '0']).keyId);
+    assert.match(channel('eve', ['open', '--channel', '0', '--epoch', '1']).error, /epoch 1 was delivered/);
+    // Epoch 1 is outside her window: a writer cannot give it to her on chain.
+    assert.match(channel('bob', ['deliver', '--channel', '0', '--to', keys.eve.address, '--epochs', '1']).error, /EpochOutsideGrant/);
+    // An auditor writes nothing.
+    assert.match(channel('eve', ['rotate', '--channel', '0']).error, /NotWriter/);
+    assert.match(channel('eve', ['deliver', '--channel', '0', '--to', keys.dave.address, '--epochs', '2']).error, /NotWriter/);
+  });
+
+  it('after her window Eve gets no new key; every grant, epoch and delivery is an event', async () => {
+    await waitFor('the end of the auditor\'s window', async () => (await bestNumber(api)) > window.until, { timeoutMs: 60000 });
+    const shown = channel('bob', ['show', '--channel', '0']);
+    assert.equal(shown.rekeyDue, true);
+    assert.equal((await api.call.channelsApi.access(0, keys.eve.address)).isNone, true);
+    const rotated = channel('bob', ['rotate', '--channel', '0']);
+    assert.equal(rotated.epoch, 3, rotated.error);
+    assert.equal(channel('bob', ['show', '--channel', '0']).rekeyDue, false);
+    assert.match(channel('eve', ['open', '--channel', '0', '--epoch', '3']).error, /epoch 3 was delivered/);
+    assert.equal(channel('eve', ['open', '--channel', '0', '--epoch', '2']).keyId !== undefined, true);
+
+    const seen = (await channelEvents(start)).map((e) => e.method);
+    const count = (m) => seen.filter((s) => s === m).length;
+    assert.equal(count('ChannelCreated'), 1);
+    assert.equal(count('EpochStarted'), 3);
+    assert.equal(count('MemberRemoved'), 1);
+    assert.equal(count('AuditorGranted'), 1);
+    assert.equal(count('EpochKeyDelivered'), 1);
+  });
+});
