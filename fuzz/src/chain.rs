@@ -229,6 +229,7 @@ fn pallet_name(index: u8) -> &'static str {
 		32 => "Obligations",
 		33 => "Reputation",
 		34 => "Groups",
+		35 => "Channels",
 		_ => "?",
 	}
 }
@@ -244,13 +245,16 @@ fn validity(e: TransactionValidityError) -> String {
 /// and inherents had filled to `opened_with` before any transaction); the first broken rule, if
 /// any.
 pub fn check_block(length: u32, opened_with: frame_support::weights::Weight) -> Result<(), String> {
-	use iotrust_runtime::{Anchoring, Consortium, Devices, Groups, Obligations, Reputation};
+	use iotrust_runtime::{
+		Anchoring, Channels, Consortium, Devices, Groups, Obligations, Reputation,
+	};
 	type Check = fn() -> Result<(), sp_runtime::TryRuntimeError>;
-	let pallets: [(&str, Check); 6] = [
+	let pallets: [(&str, Check); 7] = [
 		("consortium", Consortium::do_try_state),
 		("devices", Devices::do_try_state),
 		("anchoring", Anchoring::do_try_state),
 		("groups", Groups::do_try_state),
+		("channels", Channels::do_try_state),
 		("obligations", Obligations::do_try_state),
 		("reputation", Reputation::do_try_state),
 	];

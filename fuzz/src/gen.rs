@@ -53,7 +53,7 @@ pub struct World {
 }
 
 /// Pallet indices of the runtime, for calls decoded from bytes.
-const PALLETS: [u8; 16] = [0, 1, 2, 5, 6, 10, 11, 12, 13, 20, 21, 30, 31, 32, 33, 34];
+const PALLETS: [u8; 17] = [0, 1, 2, 5, 6, 10, 11, 12, 13, 20, 21, 30, 31, 32, 33, 34, 35];
 
 impl World {
 	pub fn new() -> Self {
@@ -183,9 +183,10 @@ impl World {
 	/// The next call and who makes it.
 	pub fn next(&mut self, rng: &mut Rng) -> (Who, RuntimeCall, Option<Pending>) {
 		let (who, call) = match rng.below(100) {
-			0..=29 => return self.devices_call(rng),
-			30..=49 => self.anchoring_call(rng),
-			50..=67 => self.obligations_call(rng),
+			0..=27 => return self.devices_call(rng),
+			28..=45 => self.anchoring_call(rng),
+			46..=61 => self.obligations_call(rng),
+			62..=67 => self.channels_call(rng),
 			68..=75 => return self.groups_call(rng),
 			76..=80 => self.governance_call(rng),
 			81..=85 => self.balances_call(rng),
@@ -640,6 +641,200 @@ impl World {
 					C::set_retention { blocks }
 				};
 				(self.authority(rng), call(c))
+			},
+		}
+	}
+
+	/// Private channels: keys registered, channels created and changed, epochs started with keys
+	/// sealed (as the chain sees them: opaque bytes) mostly to exactly the accounts entitled,
+	/// auditors granted and delivered keys, channels closed and reaped.
+	fn channels_call(&mut self, rng: &mut Rng) -> (Who, RuntimeCall) {
+		use pallet_channels::{Call as C, Role, SealedKey};
+		let call = |c| RuntimeCall::Channels(c);
+		let next = pallet_channels::NextChannelId::<Runtime>::get();
+		// Mostly the newest channels, which are the likeliest still open.
+		let channel = match rng.below(10) {
+			0..=6 if next > 0 => next - 1 - rng.below(u64::from(next.min(3))) as u32,
+			0..=8 => rng.below(u64::from(next) + 1) as u32,
+			_ => rng.edgy_u32(),
+		};
+		let info = pallet_channels::Pallet::<Runtime>::channel_info(channel);
+		let sealed = |rng: &mut Rng| {
+			let mut bytes = [0u8; 80];
+			for chunk in bytes.chunks_mut(32) {
+				let random = rng.array32();
+				chunk.copy_from_slice(&random[..chunk.len()]);
+			}
+			SealedKey::decode(&mut &bytes[..]).expect("80 bytes are a sealed key; qed")
+		};
+		let role = |rng: &mut Rng| if rng.chance(50) { Role::Writer } else { Role::Reader };
+		// Who the chain holds entitled to a new key, maybe spoiled: one left out, a stranger in.
+		let mut entitled: Vec<AccountId> = info.as_ref().map_or_else(Vec::new, |i| {
+			let members = i.members.iter().filter(|m| m.active).map(|m| m.account.clone());
+			members
+				.chain(i.auditors.iter().filter(|a| a.active).map(|a| a.account.clone()))
+				.collect()
+		});
+		let spoil_set =
+			|rng: &mut Rng, set: &mut Vec<AccountId>, stranger: AccountId| match rng.below(10) {
+				0 if !set.is_empty() => {
+					set.remove(rng.index(set.len()));
+				},
+				1 => set.push(stranger),
+				_ => {},
+			};
+		// Mostly a writer of the channel, now and then anyone.
+		let writer = info
+			.as_ref()
+			.and_then(|i| {
+				let writers: Vec<usize> = i
+					.members
+					.iter()
+					.filter(|m| m.role == Role::Writer)
+					.filter_map(|m| self.actor_of(&m.account))
+					.collect();
+				(!writers.is_empty() && rng.chance(85)).then(|| writers[rng.index(writers.len())])
+			})
+			.map_or_else(|| Who::Signed(self.actor(rng)), Who::Signed);
+		let manager = match info.as_ref().and_then(|i| self.signer_of(&i.owner)) {
+			Some(owner) if rng.chance(70) => owner,
+			_ if rng.chance(50) => Who::Council,
+			_ => self.authority(rng),
+		};
+		let keys_for = |rng: &mut Rng, to: &[AccountId]| {
+			bounded(to.iter().map(|a| (a.clone(), sealed(rng))).collect::<Vec<_>>())
+		};
+		let now = frame_system::Pallet::<Runtime>::block_number();
+		// Without an open channel to work on, mostly build one: council members' keys, then it.
+		let open = info.as_ref().is_some_and(|i| !i.closed);
+		let pick = match rng.below(13) {
+			_ if !open && rng.chance(70) => 2,
+			n => n,
+		};
+		if pick == 2 {
+			let lacking = (0..self.council.min(self.actors.len())).find(|i| {
+				!pallet_channels::EncryptionKeys::<Runtime>::contains_key(&self.actors[*i].account)
+			});
+			if let Some(i) = lacking.filter(|_| rng.chance(90)) {
+				return (Who::Signed(i), call(C::set_encryption_key { key: rng.array32() }));
+			}
+		}
+		match pick {
+			0..=1 => {
+				let key = if rng.chance(5) { [0u8; 32] } else { rng.array32() };
+				(Who::Signed(self.actor(rng)), call(C::set_encryption_key { key }))
+			},
+			2 => {
+				// Mostly council members (the consortium), whose keys the fuzzer registers.
+				let members: Vec<(AccountId, Role)> = (0..rng.below(4))
+					.map(|_| {
+						let who = if rng.chance(80) {
+							self.actors[rng.index(self.council.max(1))].account.clone()
+						} else {
+							self.account(rng)
+						};
+						(who, role(rng))
+					})
+					.collect();
+				let retention = rng.chance(50).then(|| rng.below(1_000) as u32);
+				let who = Who::Signed(rng.index(self.council.max(1)));
+				(who, call(C::create_channel { members: bounded(members), retention }))
+			},
+			3..=4 => {
+				let stranger = self.account(rng);
+				spoil_set(rng, &mut entitled, stranger);
+				let c = C::rotate_key {
+					channel,
+					key_id: rng.array32(),
+					keys: keys_for(rng, &entitled),
+				};
+				(writer, call(c))
+			},
+			5 => {
+				let remove: Vec<AccountId> = info
+					.as_ref()
+					.map(|i| {
+						i.members
+							.iter()
+							.skip(1)
+							.filter(|_| rng.chance(30))
+							.map(|m| m.account.clone())
+							.collect()
+					})
+					.unwrap_or_default();
+				let add: Vec<(AccountId, Role)> = (0..rng.below(3))
+					.map(|_| {
+						(self.actors[rng.index(self.council.max(1))].account.clone(), role(rng))
+					})
+					.collect();
+				entitled.retain(|a| !remove.contains(a));
+				entitled.extend(add.iter().map(|(a, _)| a.clone()));
+				let stranger = self.account(rng);
+				spoil_set(rng, &mut entitled, stranger);
+				let c = C::change_members {
+					channel,
+					add: bounded(add),
+					remove: bounded(remove),
+					key_id: rng.array32(),
+					keys: keys_for(rng, &entitled),
+				};
+				(manager, call(c))
+			},
+			6 => {
+				let from = now.saturating_sub(rng.below(20) as u32);
+				let until = from.saturating_add(rng.below(40) as u32);
+				let auditor = self.actors
+					[self.council + rng.index(self.actors.len() - self.council)]
+				.account
+				.clone();
+				let c = C::grant_auditor { channel, auditor, from, until };
+				(manager, call(c))
+			},
+			7 => {
+				let auditor = info
+					.as_ref()
+					.and_then(|i| i.auditors.first().map(|a| a.account.clone()))
+					.filter(|_| rng.chance(80))
+					.unwrap_or_else(|| self.account(rng));
+				(manager, call(C::revoke_auditor { channel, auditor }))
+			},
+			8 => {
+				let epoch = info.as_ref().map_or(1, |i| i.epoch.max(1));
+				let to = info
+					.as_ref()
+					.and_then(|i| i.deliveries_due.first().cloned())
+					.filter(|_| rng.chance(70))
+					.unwrap_or_else(|| self.account(rng));
+				let keys: Vec<(u32, SealedKey)> = (0..1 + rng.below(3))
+					.map(|i| {
+						let e = if i == 0 && rng.chance(70) {
+							epoch
+						} else {
+							1 + rng.below(u64::from(epoch)) as u32
+						};
+						(e, sealed(rng))
+					})
+					.collect();
+				(writer, call(C::deliver_keys { channel, to, keys: bounded(keys) }))
+			},
+			9 => {
+				let retention = rng.chance(70).then(|| rng.below(10_000) as u32);
+				(manager, call(C::set_retention { channel, retention }))
+			},
+			10 if rng.chance(40) => (manager, call(C::close_channel { channel })),
+			10..=11 => {
+				let limit = rng.below(60) as u32;
+				(Who::Signed(self.actor(rng)), call(C::reap_channel { channel, limit }))
+			},
+			_ => {
+				let stranger = self.account(rng);
+				spoil_set(rng, &mut entitled, stranger);
+				let c = C::rotate_key {
+					channel,
+					key_id: rng.array32(),
+					keys: keys_for(rng, &entitled),
+				};
+				(writer, call(c))
 			},
 		}
 	}

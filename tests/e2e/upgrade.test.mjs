@@ -119,6 +119,7 @@ describe('runtime upgrade on the 4-validator network', { timeout: 25 * MIN }, ()
     const obligationsVersion = (await api.query.obligations.palletVersion()).toNumber();
     before0 = {
       made, group, groupsVersion, anchorId, anchorBytes, device: device.deviceId, offerId, obligationId, obligationsVersion,
+      spec: await specVersion(),
       free: (await api.query.system.account(keys.dave.address)).data.free.toBigInt(),
     };
   });
@@ -177,7 +178,7 @@ describe('runtime upgrade on the 4-validator network', { timeout: 25 * MIN }, ()
   });
 
   it('reads what was written before the upgrade, migrated', async () => {
-    const { made, group, free, anchorId, anchorBytes, device, offerId, obligationId, obligationsVersion } = before0;
+    const { made, group, free, anchorId, anchorBytes, device, offerId, obligationId, obligationsVersion, spec } = before0;
     // The anchor made before: the same bytes in storage, read by this runtime's types (the header
     // a struct of its own since spec 107, with the same encoding).
     assert.equal((await api.rpc.state.getStorage(api.query.anchoring.anchors.key(anchorId))).toHex(), anchorBytes);
@@ -187,10 +188,18 @@ describe('runtime upgrade on the 4-validator network', { timeout: 25 * MIN }, ()
       batch: 7, root: `0x${'5a'.repeat(32)}`, readingCount: 2, fromMs: 1_700_000_000_000, toMs: 1_700_000_060_000,
     });
     assert.deepEqual(anchor.ranges.toJSON(), [{ device, first: 0, last: 1, summaries: [{ id: 1, min: -18_200, max: -18_050 }] }]);
-    // Since spec 110 anchors hold a deposit and expire after the retention (a week by default):
-    // one made before holds none, and is kept as long.
-    assert.ok((await api.query.anchoring.deposits(anchorId)).isNone, 'an anchor made before deposits holds none');
+    // Since spec 110 anchors hold a deposit from their submitter and expire after the retention
+    // (a week by default): one made before holds none, and is kept as long.
+    const deposit = await api.query.anchoring.deposits(anchorId);
+    if (spec < 110) {
+      assert.ok(deposit.isNone, 'an anchor made before deposits holds none');
+    } else {
+      assert.equal(deposit.unwrap()[0].toString(), keys.dave.address, 'the anchor\'s deposit is still held from its submitter');
+    }
     assert.equal((await api.query.anchoring.retention()).toNumber(), 7 * 24 * 1800);
+    // Spec 111 added private channels: the pallet starts empty, at storage version 0.
+    assert.equal((await api.query.channels.nextChannelId()).toNumber(), 0);
+    assert.equal((await api.query.channels.palletVersion()).toNumber(), 0);
     assert.equal((await api.query.groups.palletVersion()).toNumber(), 2, 'groups storage is at version 2');
     // The SLA offer and obligation, migrated from obligations storage version 1 (if the previous
     // runtime wrote that) with their terms kept: no silence rule a term can reach, no bond.

@@ -897,7 +897,6 @@ impl<T: Config> Pallet<T> {
 	/// The invariants: every channel's owner is its first member and a writer, members and
 	/// auditors are distinct, an open channel's current epoch exists and has not ended, every
 	/// sealed key belongs to an existing epoch, and channel numbers are below the next one.
-	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next = NextChannelId::<T>::get();
 		for (id, record) in Channels::<T>::iter() {
