@@ -153,6 +153,19 @@ fn context(label: &[u8], channel: ChannelId, epoch: ChannelEpoch) -> Vec<u8> {
 	out
 }
 
+/// Which devices' readings are private to a channel: the anchoring pallet publishes no summary
+/// of them, and gateways serve their readings only to the channel's members and auditors.
+pub trait DeviceChannels {
+	/// The channel `device`'s readings belong to, if any.
+	fn channel_of(device: &crate::device::DeviceId) -> Option<ChannelId>;
+}
+
+impl DeviceChannels for () {
+	fn channel_of(_: &crate::device::DeviceId) -> Option<ChannelId> {
+		None
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;

@@ -333,6 +333,10 @@ impl_runtime_apis! {
 		fn encryption_key(who: AccountId) -> Option<pallet_channels::EncryptionKey> {
 			crate::Channels::encryption_key(&who)
 		}
+
+		fn device_channel(device: iotrust_primitives::device::DeviceId) -> Option<pallet_channels::ChannelId> {
+			crate::Channels::device_channel(&device)
+		}
 	}
 
 	impl pallet_reputation_runtime_api::ReputationApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {

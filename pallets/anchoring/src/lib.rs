@@ -61,6 +61,7 @@ use iotrust_primitives::{
 		AnchorEvidence, AnchorId, AnchoredRange, GroupAnchor, MetricSummary, OnAnchored,
 		RuleBreach, ThresholdRule,
 	},
+	channels::DeviceChannels,
 	device::{DeviceId, DeviceRegistry, OnDeviceRemoved},
 	groups::{Endorsement, Epoch, GatewayGroups, GroupId, GroupRefusal, GroupSignature},
 	merkle::{verify_proof, MerkleProof, SignedReading},
@@ -107,6 +108,9 @@ pub mod pallet {
 
 		/// Gateway groups: their keys, accounts and members, for anchors a group signed.
 		type Groups: GatewayGroups<Self::AccountId>;
+
+		/// Which devices' readings are private to a channel: their ranges carry no summaries.
+		type Channels: DeviceChannels;
 
 		/// The most devices one batch may cover.
 		#[pallet::constant]
@@ -310,6 +314,9 @@ pub mod pallet {
 		GroupMemberLeft,
 		/// The retention is shorter than `MinRetention`.
 		RetentionTooShort,
+		/// A range of a device whose readings are private to a channel carries summaries: they
+		/// would publish what only the channel may read.
+		PrivateSummaries,
 	}
 
 	#[pallet::hooks]
@@ -553,6 +560,10 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				range.summaries.iter().all(|s| s.min <= s.max && metrics.insert(s.id)),
 				Error::<T>::InvalidSummary
+			);
+			ensure!(
+				range.summaries.is_empty() || T::Channels::channel_of(&range.device).is_none(),
+				Error::<T>::PrivateSummaries
 			);
 			let len = range.last.checked_sub(range.first).and_then(|d| d.checked_add(1));
 			total =

@@ -97,6 +97,20 @@ thread_local! {
 	static HEARD: RefCell<Vec<Heard>> =
 		const { RefCell::new(Vec::new()) };
 	static LEFT: RefCell<Vec<GroupId>> = const { RefCell::new(Vec::new()) };
+	static PRIVATE: RefCell<Vec<DeviceId>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `device`'s readings become private to a channel (as the channels pallet would record it).
+pub fn make_private(device: DeviceId) {
+	PRIVATE.with(|p| p.borrow_mut().push(device));
+}
+
+/// The devices [`make_private`] named are in channel 0.
+pub struct MockChannels;
+impl iotrust_primitives::channels::DeviceChannels for MockChannels {
+	fn channel_of(device: &DeviceId) -> Option<iotrust_primitives::channels::ChannelId> {
+		PRIVATE.with(|p| p.borrow().contains(device)).then_some(0)
+	}
 }
 
 /// The key pair of mock device number `n` after `rotations` key rotations.
@@ -227,6 +241,7 @@ impl pallet_anchoring::Config for Test {
 	type Devices = MockDevices;
 	type OnAnchored = RecordAnchored;
 	type Groups = MockGroups;
+	type Channels = MockChannels;
 	type MaxDevicesPerBatch = ConstU32<8>;
 	type MaxMetrics = ConstU32<4>;
 	type MaxSummariesPerBatch = ConstU32<8>;
@@ -309,6 +324,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	add_device(device(8), OWNER, Some(GROUP_ACCOUNT), true);
 	GROUPS.with(|g| g.borrow_mut().clear());
 	LEFT.with(|l| l.borrow_mut().clear());
+	PRIVATE.with(|p| p.borrow_mut().clear());
 	set_group(
 		0,
 		MockGroup {

@@ -92,6 +92,21 @@ fn anchor_stores_the_batch_and_the_sequences() {
 }
 
 #[test]
+fn a_private_devices_range_carries_no_summary() {
+	ExtBuilder.build_and_execute(|| {
+		make_private(device(1));
+		// The attack: the gateway publishes a channel device's temperatures in the anchor.
+		assert_noop!(anchor(0, vec![range(1, 0, 4, (-20, -18))]), Error::<Test>::PrivateSummaries);
+		let mut quiet = range(1, 0, 4, (-20, -18));
+		quiet.summaries = Default::default();
+		assert_ok!(anchor(0, vec![quiet, range(2, 0, 4, (-20, -18))]));
+		let stored = Anchors::<Test>::get(0).unwrap();
+		assert!(stored.ranges[0].summaries.is_empty());
+		assert_eq!(stored.ranges[1].summaries.len(), 1);
+	});
+}
+
+#[test]
 fn a_replayed_range_is_refused() {
 	ExtBuilder.build_and_execute(|| {
 		assert_ok!(anchor(1, vec![range(1, 0, 9, (0, 0))]));

@@ -307,5 +307,20 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// A device moved into a channel from another (one entry and deposit released, one held).
+	#[benchmark]
+	fn set_device_channel() -> Result<(), BenchmarkError> {
+		channel::<T>(T::MaxMembers::get(), T::MaxAuditors::get())?;
+		let owner = member::<T>(0);
+		let device = T::BenchmarkHelper::device(&owner);
+		Pallet::<T>::set_device_channel(RawOrigin::Signed(owner.clone()).into(), device, Some(0))?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), device, Some(0));
+
+		assert_eq!(Pallet::<T>::device_channel(&device), Some(0));
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

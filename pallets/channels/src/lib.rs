@@ -48,6 +48,8 @@
 //! - [`Pallet::deliver_keys`]: a writer delivers epoch keys to an auditor or a member.
 //! - [`Pallet::set_retention`]: how long gateways keep the channel's payloads.
 //! - [`Pallet::close_channel`], [`Pallet::reap_channel`]: closing and removing a channel.
+//! - [`Pallet::set_device_channel`]: a device's owner, a writer, puts the device's readings in a
+//!   channel (or takes them out): anchors then carry no public summary of them.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -58,11 +60,14 @@ pub use types::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod features;
 #[cfg(test)]
 mod mock;
+mod rules;
 #[cfg(test)]
 mod tests;
 pub mod types;
+mod view;
 pub mod weights;
 
 pub use weights::WeightInfo;
@@ -78,12 +83,20 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 pub use iotrust_primitives::channels::{
-	Access, ChannelEpoch, ChannelId, EncryptionKey, KeyId, Role, SealedKey,
+	Access, ChannelEpoch, ChannelId, DeviceChannels, EncryptionKey, KeyId, Role, SealedKey,
 };
+use iotrust_primitives::device::{DeviceId, DeviceRegistry, OnDeviceRemoved};
 pub use pallet_channels_runtime_api::{
 	AuditorInfo, ChannelInfo, EpochInfo, Grant, MemberInfo, SealedEpochKey,
 };
 use sp_runtime::traits::{Saturating, Zero};
+
+/// What the benchmarks need from the runtime.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// A registered device, owned by `owner`.
+	fn device(owner: &AccountId) -> DeviceId;
+}
 
 /// The balance type of [`Config::Currency`].
 pub type BalanceOf<T> =
@@ -127,6 +140,9 @@ pub mod pallet {
 		/// Who may change any channel and grant auditors besides its owner (the council).
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
+		/// The device registry: who owns a device put in a channel.
+		type Devices: DeviceRegistry<Self::AccountId>;
+
 		/// Held from an account while its encryption key is registered.
 		#[pallet::constant]
 		type KeyDeposit: Get<BalanceOf<Self>>;
@@ -147,6 +163,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type SealedKeyDeposit: Get<BalanceOf<Self>>;
 
+		/// Held from a device's owner while the device is in a channel.
+		#[pallet::constant]
+		type DeviceDeposit: Get<BalanceOf<Self>>;
+
 		/// The most members a channel may have, its owner included.
 		#[pallet::constant]
 		type MaxMembers: Get<u32>;
@@ -161,6 +181,10 @@ pub mod pallet {
 
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
+
+		/// A device the benchmarks may put in a channel.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Why this pallet holds funds.
@@ -200,6 +224,15 @@ pub mod pallet {
 		Delivery<T>,
 	>;
 
+	/// The channel each private device's readings belong to.
+	#[pallet::storage]
+	pub type DeviceChannel<T: Config> = StorageMap<_, Identity, DeviceId, DeviceEntry<T>>;
+
+	/// The devices in each channel, kept with [`DeviceChannel`] (for reaping a closed channel).
+	#[pallet::storage]
+	pub type ChannelDevices<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ChannelId, Identity, DeviceId, ()>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -235,9 +268,11 @@ pub mod pallet {
 		RetentionSet { channel: ChannelId, retention: Option<BlockNumberFor<T>> },
 		/// A channel was closed.
 		ChannelClosed { channel: ChannelId },
-		/// Epoch records and sealed keys of a closed channel were removed; `done` once none is
-		/// left and the channel is gone.
+		/// Epoch records, sealed keys and devices of a closed channel were removed; `done` once
+		/// none is left and the channel is gone.
 		ChannelReaped { channel: ChannelId, removed: u32, done: bool },
+		/// A device's readings were put in a channel (`Some`) or taken out (`None`).
+		DeviceChannelSet { device: DeviceId, channel: Option<ChannelId> },
 	}
 
 	#[pallet::error]
@@ -292,6 +327,12 @@ pub mod pallet {
 		NotEntitled,
 		/// A number overflowed.
 		Overflow,
+		/// The device is not registered.
+		UnknownDevice,
+		/// The caller does not own the device.
+		NotDeviceOwner,
+		/// The device is in no channel.
+		DeviceInNoChannel,
 	}
 
 	#[pallet::hooks]
@@ -317,19 +358,7 @@ pub mod pallet {
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::set_encryption_key())]
 		pub fn set_encryption_key(origin: OriginFor<T>, key: EncryptionKey) -> DispatchResult {
-			let who = ensure_signed(origin)?;
-			ensure!(key != [0u8; 32], Error::<T>::InvalidEncryptionKey);
-			let deposit = match EncryptionKeys::<T>::get(&who) {
-				Some(record) => record.deposit,
-				None => {
-					let deposit = T::KeyDeposit::get();
-					Self::hold(&who, deposit)?;
-					deposit
-				},
-			};
-			EncryptionKeys::<T>::insert(&who, KeyRecord { key, deposit });
-			Self::deposit_event(Event::EncryptionKeySet { who, key });
-			Ok(())
+			Self::do_set_encryption_key(origin, key)
 		}
 
 		/// Create a channel whose owner is the caller (a writer) and whose other members are
@@ -348,41 +377,7 @@ pub mod pallet {
 			members: BoundedVec<(T::AccountId, Role), T::MaxMembers>,
 			retention: Option<BlockNumberFor<T>>,
 		) -> DispatchResult {
-			let owner = ensure_signed(origin)?;
-			ensure!(T::Consortium::contains(&owner), Error::<T>::NotConsortiumMember);
-			ensure!(EncryptionKeys::<T>::contains_key(&owner), Error::<T>::NoEncryptionKey);
-			let mut all = BoundedVec::<_, T::MaxMembers>::new();
-			all.try_push((owner.clone(), Role::Writer)).map_err(|_| Error::<T>::TooManyMembers)?;
-			for (who, role) in members.iter() {
-				Self::check_new_member(&all, who)?;
-				all.try_push((who.clone(), *role)).map_err(|_| Error::<T>::TooManyMembers)?;
-			}
-			let id = NextChannelId::<T>::get();
-			let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
-			let mut channel = Channel::<T> {
-				owner: owner.clone(),
-				members: all,
-				auditors: Default::default(),
-				epoch: 0,
-				retention,
-				deposit: Zero::zero(),
-				closed: false,
-			};
-			let deposit = Self::channel_deposit(&channel);
-			Self::hold(&owner, deposit)?;
-			channel.deposit = deposit;
-
-			NextChannelId::<T>::put(next);
-			Self::deposit_event(Event::ChannelCreated { channel: id, owner });
-			for (member, role) in channel.members.iter().skip(1) {
-				Self::deposit_event(Event::MemberAdded {
-					channel: id,
-					member: member.clone(),
-					role: *role,
-				});
-			}
-			Channels::<T>::insert(id, channel);
-			Ok(())
+			Self::do_create_channel(origin, members, retention)
 		}
 
 		/// Remove the members in `remove`, then add those in `add`, and start a new epoch whose
@@ -403,33 +398,7 @@ pub mod pallet {
 			key_id: KeyId,
 			keys: SealedKeysOf<T>,
 		) -> DispatchResult {
-			let mut record = Self::managed(origin, channel)?;
-			for (i, who) in remove.iter().enumerate() {
-				ensure!(*who != record.owner, Error::<T>::OwnerCannotLeave);
-				ensure!(!remove.iter().take(i).any(|w| w == who), Error::<T>::DuplicateAccount);
-				ensure!(record.role_of(who).is_some(), Error::<T>::NotMember);
-			}
-			let mut members = record.members.clone();
-			members.retain(|(who, _)| !remove.contains(who));
-			for (who, role) in add.iter() {
-				Self::check_new_member(&members, who)?;
-				ensure!(record.grant_of(who).is_none(), Error::<T>::AlreadyAuditor);
-				members.try_push((who.clone(), *role)).map_err(|_| Error::<T>::TooManyMembers)?;
-			}
-			record.members = members;
-			let deliveries = Self::check_epoch(channel, &record, key_id, &keys)?;
-			let owner = record.owner.clone();
-			Self::set_channel_deposit(&mut record)?;
-
-			for member in remove {
-				Self::deposit_event(Event::MemberRemoved { channel, member });
-			}
-			for (member, role) in add {
-				Self::deposit_event(Event::MemberAdded { channel, member, role });
-			}
-			Self::start_epoch(channel, &mut record, &owner, key_id, deliveries)?;
-			Channels::<T>::insert(channel, record);
-			Ok(())
+			Self::do_change_members(origin, channel, add, remove, key_id, keys)
 		}
 
 		/// Start a new epoch of `channel` with a fresh key, sealed in `keys` to exactly the
@@ -445,14 +414,7 @@ pub mod pallet {
 			key_id: KeyId,
 			keys: SealedKeysOf<T>,
 		) -> DispatchResult {
-			let who = ensure_signed(origin)?;
-			let mut record = Channels::<T>::get(channel).ok_or(Error::<T>::UnknownChannel)?;
-			ensure!(!record.closed, Error::<T>::ChannelClosed);
-			ensure!(Self::access_in(&record, &who, Self::now()).writes(), Error::<T>::NotWriter);
-			let deliveries = Self::check_epoch(channel, &record, key_id, &keys)?;
-			Self::start_epoch(channel, &mut record, &who, key_id, deliveries)?;
-			Channels::<T>::insert(channel, record);
-			Ok(())
+			Self::do_rotate_key(origin, channel, key_id, keys)
 		}
 
 		/// Grant `auditor` a window of `channel`: from block `from` to block `until`, both
@@ -471,19 +433,7 @@ pub mod pallet {
 			from: BlockNumberFor<T>,
 			until: BlockNumberFor<T>,
 		) -> DispatchResult {
-			let mut record = Self::managed(origin, channel)?;
-			ensure!(from <= until && until >= Self::now(), Error::<T>::InvalidWindow);
-			ensure!(record.role_of(&auditor).is_none(), Error::<T>::AlreadyMember);
-			ensure!(record.grant_of(&auditor).is_none(), Error::<T>::AlreadyAuditor);
-			ensure!(EncryptionKeys::<T>::contains_key(&auditor), Error::<T>::NoEncryptionKey);
-			record
-				.auditors
-				.try_push((auditor.clone(), Grant { from, until }))
-				.map_err(|_| Error::<T>::TooManyAuditors)?;
-			Self::set_channel_deposit(&mut record)?;
-			Channels::<T>::insert(channel, record);
-			Self::deposit_event(Event::AuditorGranted { channel, auditor, from, until });
-			Ok(())
+			Self::do_grant_auditor(origin, channel, auditor, from, until)
 		}
 
 		/// End `auditor`'s grant on `channel` now.
@@ -498,14 +448,7 @@ pub mod pallet {
 			channel: ChannelId,
 			auditor: T::AccountId,
 		) -> DispatchResult {
-			let mut record = Self::managed(origin, channel)?;
-			let before = record.auditors.len();
-			record.auditors.retain(|(who, _)| *who != auditor);
-			ensure!(record.auditors.len() < before, Error::<T>::NotAuditor);
-			Self::set_channel_deposit(&mut record)?;
-			Channels::<T>::insert(channel, record);
-			Self::deposit_event(Event::AuditorRevoked { channel, auditor });
-			Ok(())
+			Self::do_revoke_auditor(origin, channel, auditor)
 		}
 
 		/// Deliver `to` the keys of `channel`'s epochs in `keys`, each sealed to `to`'s
@@ -523,38 +466,7 @@ pub mod pallet {
 			to: T::AccountId,
 			keys: BoundedVec<(ChannelEpoch, SealedKey), T::MaxDeliveries>,
 		) -> DispatchResult {
-			let who = ensure_signed(origin)?;
-			let record = Channels::<T>::get(channel).ok_or(Error::<T>::UnknownChannel)?;
-			ensure!(!record.closed, Error::<T>::ChannelClosed);
-			let now = Self::now();
-			ensure!(Self::access_in(&record, &who, now).writes(), Error::<T>::NotWriter);
-			let access = Self::access_in(&record, &to, now);
-			ensure!(access.reads(), Error::<T>::NotEntitled);
-			let to_key = EncryptionKeys::<T>::get(&to).ok_or(Error::<T>::NoEncryptionKey)?.key;
-			for (i, (epoch, _)) in keys.iter().enumerate() {
-				ensure!(
-					!keys.iter().take(i).any(|(e, _)| e == epoch),
-					Error::<T>::AlreadyDelivered
-				);
-				let info = Epochs::<T>::get(channel, epoch).ok_or(Error::<T>::UnknownEpoch)?;
-				if let Access::Auditor { from, until } = access {
-					let overlaps = info.started <= until && info.ended.is_none_or(|e| e >= from);
-					ensure!(overlaps, Error::<T>::EpochOutsideGrant);
-				}
-				ensure!(
-					!SealedKeys::<T>::contains_key((channel, epoch, &to)),
-					Error::<T>::AlreadyDelivered
-				);
-			}
-			let per_key = T::SealedKeyDeposit::get();
-			Self::hold(&who, per_key.saturating_mul((keys.len() as u32).into()))?;
-			for (epoch, sealed) in keys {
-				let key = SealedEpochKey { to_key, sealed };
-				let delivery = Delivery { key, by: who.clone(), deposit: per_key };
-				SealedKeys::<T>::insert((channel, epoch, &to), delivery);
-				Self::deposit_event(Event::EpochKeyDelivered { channel, epoch, to: to.clone() });
-			}
-			Ok(())
+			Self::do_deliver_keys(origin, channel, to, keys)
 		}
 
 		/// Set how long gateways keep `channel`'s payloads, in blocks (`None`: until it closes).
@@ -568,11 +480,7 @@ pub mod pallet {
 			channel: ChannelId,
 			retention: Option<BlockNumberFor<T>>,
 		) -> DispatchResult {
-			let mut record = Self::managed(origin, channel)?;
-			record.retention = retention;
-			Channels::<T>::insert(channel, record);
-			Self::deposit_event(Event::RetentionSet { channel, retention });
-			Ok(())
+			Self::do_set_retention(origin, channel, retention)
 		}
 
 		/// Close `channel`: nothing more is written to it and no one has access. Releases the
@@ -582,18 +490,29 @@ pub mod pallet {
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::close_channel())]
 		pub fn close_channel(origin: OriginFor<T>, channel: ChannelId) -> DispatchResult {
-			let mut record = Self::managed(origin, channel)?;
-			Self::release(&record.owner, record.deposit);
-			record.deposit = Zero::zero();
-			record.closed = true;
-			record.auditors = Default::default();
-			Channels::<T>::insert(channel, record);
-			Self::deposit_event(Event::ChannelClosed { channel });
-			Ok(())
+			Self::do_close_channel(origin, channel)
 		}
 
-		/// Remove up to `limit` sealed keys and epoch records of closed `channel`, releasing each
-		/// deposit to whoever paid it; the channel itself goes with the last of them.
+		/// Put `device`'s readings in `channel` (`Some`), or take them out (`None`).
+		///
+		/// Origin: the device's owner; to put it in, a writer of the open channel. A device is in
+		/// one channel at most (putting it in another moves it). While it is in, anchors carry
+		/// no public summary of its readings and gateways serve them only to the channel's
+		/// members and auditors. Holds `DeviceDeposit` from the owner while it is in. Emits
+		/// `DeviceChannelSet`.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::set_device_channel())]
+		pub fn set_device_channel(
+			origin: OriginFor<T>,
+			device: DeviceId,
+			channel: Option<ChannelId>,
+		) -> DispatchResult {
+			Self::do_set_device_channel(origin, device, channel)
+		}
+
+		/// Remove up to `limit` sealed keys, epoch records and devices of closed `channel`,
+		/// releasing each deposit to whoever paid it; the channel itself goes with the last of
+		/// them. Its devices' readings become public again.
 		///
 		/// Origin: any signed account. Emits `ChannelReaped`.
 		#[pallet::call_index(9)]
@@ -603,343 +522,22 @@ pub mod pallet {
 			channel: ChannelId,
 			limit: u32,
 		) -> DispatchResultWithPostInfo {
-			ensure_signed(origin)?;
-			let record = Channels::<T>::get(channel).ok_or(Error::<T>::UnknownChannel)?;
-			ensure!(record.closed, Error::<T>::ChannelNotClosed);
-			let mut removed = 0u32;
-			for (_, delivery) in SealedKeys::<T>::drain_prefix((channel,)).take(limit as usize) {
-				Self::release(&delivery.by, delivery.deposit);
-				removed.saturating_inc();
-			}
-			let left = limit.saturating_sub(removed);
-			for (_, epoch) in Epochs::<T>::drain_prefix(channel).take(left as usize) {
-				Self::release(&epoch.by, epoch.deposit);
-				removed.saturating_inc();
-			}
-			let done = SealedKeys::<T>::iter_prefix((channel,)).next().is_none()
-				&& Epochs::<T>::iter_prefix(channel).next().is_none();
-			if done {
-				Channels::<T>::remove(channel);
-			}
-			Self::deposit_event(Event::ChannelReaped { channel, removed, done });
-			Ok(Some(T::WeightInfo::reap_channel(removed)).into())
+			Self::do_reap_channel(origin, channel, limit)
 		}
 	}
 }
 
-impl<T: Config> Pallet<T> {
-	/// The current block.
-	fn now() -> BlockNumberFor<T> {
-		frame_system::Pallet::<T>::block_number()
-	}
-
-	/// What `who` may do in `channel` now.
-	pub fn access(channel: ChannelId, who: &T::AccountId) -> Access<BlockNumberFor<T>> {
-		match Channels::<T>::get(channel) {
-			Some(record) => Self::access_in(&record, who, Self::now()),
-			None => Access::None,
+impl<T: Config> OnDeviceRemoved for Pallet<T> {
+	fn on_device_removed(device: &DeviceId) -> Weight {
+		if let Some(entry) = DeviceChannel::<T>::take(device) {
+			ChannelDevices::<T>::remove(entry.channel, device);
+			Self::release(&entry.by, entry.deposit);
 		}
+		<Self as OnDeviceRemoved>::max_weight()
 	}
 
-	/// What `who` may do in `record` at block `now`.
-	fn access_in(
-		record: &Channel<T>,
-		who: &T::AccountId,
-		now: BlockNumberFor<T>,
-	) -> Access<BlockNumberFor<T>> {
-		if record.closed {
-			return Access::None;
-		}
-		if let Some(role) = record.role_of(who) {
-			return if T::Consortium::contains(who) { Access::Member(role) } else { Access::None };
-		}
-		match record.grant_of(who) {
-			Some(grant) if grant.holds(&now) => {
-				Access::Auditor { from: grant.from, until: grant.until }
-			},
-			_ => Access::None,
-		}
-	}
-
-	/// The accounts entitled to a key made now: members still in the consortium and auditors
-	/// whose window holds now.
-	fn entitled(record: &Channel<T>, now: BlockNumberFor<T>) -> Vec<T::AccountId> {
-		let consortium = T::Consortium::sorted_members();
-		let members = record
-			.members
-			.iter()
-			.filter(|(who, _)| consortium.binary_search(who).is_ok())
-			.map(|(who, _)| who.clone());
-		let auditors =
-			record.auditors.iter().filter(|(_, g)| g.holds(&now)).map(|(who, _)| who.clone());
-		members.chain(auditors).collect()
-	}
-
-	/// The channel, if `origin` may change it: its owner while a consortium member, or
-	/// `AdminOrigin`; and it is open.
-	fn managed(origin: OriginFor<T>, channel: ChannelId) -> Result<Channel<T>, DispatchError> {
-		let record = Channels::<T>::get(channel).ok_or(Error::<T>::UnknownChannel)?;
-		if T::AdminOrigin::try_origin(origin.clone()).is_err() {
-			let who = ensure_signed(origin)?;
-			ensure!(who == record.owner, Error::<T>::NotOwner);
-			ensure!(T::Consortium::contains(&who), Error::<T>::NotConsortiumMember);
-		}
-		ensure!(!record.closed, Error::<T>::ChannelClosed);
-		Ok(record)
-	}
-
-	/// Whether `who` may join as a member beside `members`.
-	fn check_new_member(
-		members: &[(T::AccountId, Role)],
-		who: &T::AccountId,
-	) -> Result<(), DispatchError> {
-		ensure!(!members.iter().any(|(m, _)| m == who), Error::<T>::AlreadyMember);
-		ensure!(T::Consortium::contains(who), Error::<T>::NotConsortiumMember);
-		ensure!(EncryptionKeys::<T>::contains_key(who), Error::<T>::NoEncryptionKey);
-		Ok(())
-	}
-
-	/// Checks a new epoch of `record` (numbered `channel`): `keys` seal its key to exactly the
-	/// accounts entitled now, each once, and `key_id` is not the current epoch's. The
-	/// deliveries to store.
-	fn check_epoch(
-		channel: ChannelId,
-		record: &Channel<T>,
-		key_id: KeyId,
-		keys: &[(T::AccountId, SealedKey)],
-	) -> Result<Vec<(T::AccountId, SealedEpochKey)>, DispatchError> {
-		if let Some(current) = Epochs::<T>::get(channel, record.epoch) {
-			ensure!(current.key_id != key_id, Error::<T>::KeyReused);
-		}
-		let entitled = Self::entitled(record, Self::now());
-		let mut out = Vec::with_capacity(keys.len());
-		for (i, (who, sealed)) in keys.iter().enumerate() {
-			ensure!(!keys.iter().take(i).any(|(w, _)| w == who), Error::<T>::DuplicateAccount);
-			ensure!(entitled.contains(who), Error::<T>::UnexpectedRecipient);
-			let to_key = EncryptionKeys::<T>::get(who).ok_or(Error::<T>::NoEncryptionKey)?.key;
-			out.push((who.clone(), SealedEpochKey { to_key, sealed: *sealed }));
-		}
-		// Every key is for a distinct entitled account: as many keys as accounts covers them all.
-		ensure!(out.len() == entitled.len(), Error::<T>::MissingKey);
-		Ok(out)
-	}
-
-	/// Starts `record`'s next epoch with the checked `deliveries`, its deposits held from `by`.
-	/// The caller stores `record`.
-	fn start_epoch(
-		channel: ChannelId,
-		record: &mut Channel<T>,
-		by: &T::AccountId,
-		key_id: KeyId,
-		deliveries: Vec<(T::AccountId, SealedEpochKey)>,
-	) -> DispatchResult {
-		let epoch = record.epoch.checked_add(1).ok_or(Error::<T>::Overflow)?;
-		let per_key = T::SealedKeyDeposit::get();
-		let recipients = deliveries.len() as u32;
-		let epoch_deposit = T::EpochDeposit::get();
-		Self::hold(by, epoch_deposit.saturating_add(per_key.saturating_mul(recipients.into())))?;
-		let now = Self::now();
-		if record.epoch > 0 {
-			Epochs::<T>::mutate(channel, record.epoch, |e| {
-				if let Some(e) = e {
-					e.ended = Some(now);
-				}
-			});
-		}
-		record.epoch = epoch;
-		Epochs::<T>::insert(
-			channel,
-			epoch,
-			EpochRecord {
-				started: now,
-				ended: None,
-				key_id,
-				by: by.clone(),
-				deposit: epoch_deposit,
-			},
-		);
-		Self::deposit_event(Event::EpochStarted {
-			channel,
-			epoch,
-			key_id,
-			by: by.clone(),
-			recipients,
-		});
-		for (to, key) in deliveries {
-			if record.grant_of(&to).is_some() {
-				Self::deposit_event(Event::EpochKeyDelivered { channel, epoch, to: to.clone() });
-			}
-			SealedKeys::<T>::insert(
-				(channel, epoch, &to),
-				Delivery { key, by: by.clone(), deposit: per_key },
-			);
-		}
-		Ok(())
-	}
-
-	/// What the owner holds for `record`: the channel and a slot per member and auditor.
-	fn channel_deposit(record: &Channel<T>) -> BalanceOf<T> {
-		let slots = (record.members.len().saturating_add(record.auditors.len())) as u32;
-		T::ChannelDeposit::get()
-			.saturating_add(T::MemberDeposit::get().saturating_mul(slots.into()))
-	}
-
-	/// Holds or releases the owner's deposit so that it matches `record`'s slots.
-	fn set_channel_deposit(record: &mut Channel<T>) -> DispatchResult {
-		let wanted = Self::channel_deposit(record);
-		if wanted > record.deposit {
-			Self::hold(&record.owner, wanted.saturating_sub(record.deposit))?;
-		} else {
-			Self::release(&record.owner, record.deposit.saturating_sub(wanted));
-		}
-		record.deposit = wanted;
-		Ok(())
-	}
-
-	fn hold(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
-		if amount.is_zero() {
-			return Ok(());
-		}
-		T::Currency::hold(&HoldReason::ChannelDeposit.into(), who, amount)
-	}
-
-	fn release(who: &T::AccountId, amount: BalanceOf<T>) {
-		if amount.is_zero() {
-			return;
-		}
-		// Best effort: what this pallet holds was held by it, so the release cannot fall short
-		// unless a slash took some, and then whatever is left is released.
-		let _ = T::Currency::release(
-			&HoldReason::ChannelDeposit.into(),
-			who,
-			amount,
-			Precision::BestEffort,
-		);
-	}
-
-	/// Channel `channel` as clients see it.
-	pub fn channel_info(
-		channel: ChannelId,
-	) -> Option<ChannelInfo<T::AccountId, BlockNumberFor<T>>> {
-		let record = Channels::<T>::get(channel)?;
-		let now = Self::now();
-		let consortium = T::Consortium::sorted_members();
-		let holds_current =
-			|who: &T::AccountId| SealedKeys::<T>::contains_key((channel, record.epoch, who));
-		let members = record
-			.members
-			.iter()
-			.map(|(account, role)| MemberInfo {
-				account: account.clone(),
-				role: *role,
-				active: consortium.binary_search(account).is_ok(),
-			})
-			.collect();
-		let auditors = record
-			.auditors
-			.iter()
-			.map(|(account, grant)| AuditorInfo {
-				account: account.clone(),
-				grant: *grant,
-				active: grant.holds(&now),
-				holds_current_key: holds_current(account),
-			})
-			.collect();
-		let entitled = Self::entitled(&record, now);
-		let rekey_due = SealedKeys::<T>::iter_key_prefix((channel, record.epoch))
-			.any(|holder| !entitled.contains(&holder));
-		let deliveries_due = if record.closed {
-			Vec::new()
-		} else {
-			entitled.into_iter().filter(|w| !holds_current(w)).collect()
-		};
-		let key_id = Epochs::<T>::get(channel, record.epoch).map(|e| e.key_id).unwrap_or_default();
-		Some(ChannelInfo {
-			owner: record.owner,
-			members,
-			auditors,
-			epoch: record.epoch,
-			key_id,
-			retention: record.retention,
-			rekey_due: rekey_due && !record.closed,
-			deliveries_due,
-			closed: record.closed,
-		})
-	}
-
-	/// Epoch `epoch` of `channel` as clients see it.
-	pub fn epoch_info(
-		channel: ChannelId,
-		epoch: ChannelEpoch,
-	) -> Option<EpochInfo<T::AccountId, BlockNumberFor<T>>> {
-		Epochs::<T>::get(channel, epoch).map(|e| EpochInfo {
-			started: e.started,
-			ended: e.ended,
-			key_id: e.key_id,
-			by: e.by,
-		})
-	}
-
-	/// The key of `channel`'s `epoch` sealed to `who`, if delivered.
-	pub fn sealed_key(
-		channel: ChannelId,
-		epoch: ChannelEpoch,
-		who: &T::AccountId,
-	) -> Option<SealedEpochKey> {
-		SealedKeys::<T>::get((channel, epoch, who)).map(|d| d.key)
-	}
-
-	/// `who`'s encryption key.
-	pub fn encryption_key(who: &T::AccountId) -> Option<EncryptionKey> {
-		EncryptionKeys::<T>::get(who).map(|r| r.key)
-	}
-
-	/// The invariants: every channel's owner is its first member and a writer, members and
-	/// auditors are distinct, an open channel's current epoch exists and has not ended, every
-	/// sealed key belongs to an existing epoch, and channel numbers are below the next one.
-	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		let next = NextChannelId::<T>::get();
-		for (id, record) in Channels::<T>::iter() {
-			ensure!(id < next, "a channel's number is not below the next one");
-			ensure!(
-				record.members.first() == Some(&(record.owner.clone(), Role::Writer)),
-				"a channel's owner is not its first member, a writer"
-			);
-			for (i, (who, _)) in record.members.iter().enumerate() {
-				ensure!(
-					!record.members.iter().take(i).any(|(w, _)| w == who),
-					"a channel member appears twice"
-				);
-				ensure!(record.grant_of(who).is_none(), "a channel member is also its auditor");
-			}
-			for (i, (who, _)) in record.auditors.iter().enumerate() {
-				ensure!(
-					!record.auditors.iter().take(i).any(|(w, _)| w == who),
-					"a channel auditor appears twice"
-				);
-			}
-			if !record.closed && record.epoch > 0 {
-				let current = Epochs::<T>::get(id, record.epoch)
-					.ok_or("an open channel's current epoch has no record")?;
-				ensure!(current.ended.is_none(), "an open channel's current epoch has ended");
-			}
-			if !record.closed {
-				ensure!(
-					record.deposit == Self::channel_deposit(&record),
-					"a channel's deposit does not match its slots"
-				);
-			}
-		}
-		for ((channel, epoch, _), _) in SealedKeys::<T>::iter() {
-			ensure!(
-				Epochs::<T>::contains_key(channel, epoch),
-				"a sealed key belongs to no epoch record"
-			);
-		}
-		for (channel, epoch, _) in Epochs::<T>::iter() {
-			let record = Channels::<T>::get(channel).ok_or("an epoch belongs to no channel")?;
-			ensure!(epoch >= 1 && epoch <= record.epoch, "an epoch is beyond its channel's");
-		}
-		Ok(())
+	fn max_weight() -> Weight {
+		// One read and two removals, and a hold released (two more accesses).
+		T::DbWeight::get().reads_writes(2, 4)
 	}
 }

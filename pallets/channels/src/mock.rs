@@ -8,6 +8,9 @@ use frame_support::{
 	traits::{ConstU32, ConstU64, SortedMembers},
 };
 use frame_system::EnsureSignedBy;
+use iotrust_primitives::device::{
+	DeviceId, DeviceRefusal, DeviceRegistry, DeviceSignature, Signer,
+};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -56,6 +59,8 @@ pub const CHANNEL_DEPOSIT: u64 = 50;
 pub const MEMBER_DEPOSIT: u64 = 10;
 pub const EPOCH_DEPOSIT: u64 = 5;
 pub const SEALED_DEPOSIT: u64 = 2;
+/// Held from a device's owner while the device is in a channel.
+pub const DEVICE_DEPOSIT: u64 = 4;
 
 ord_parameter_types! {
 	pub const Council: u64 = COUNCIL;
@@ -76,6 +81,49 @@ impl pallet_balances::Config for Test {
 thread_local! {
 	static LEFT: core::cell::RefCell<Vec<u64>> = const { core::cell::RefCell::new(Vec::new()) };
 	static ADDED: core::cell::RefCell<Vec<u64>> = const { core::cell::RefCell::new(Vec::new()) };
+	static DEVICES: core::cell::RefCell<Vec<(DeviceId, u64)>> =
+		const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Device `n`'s id.
+pub fn device(n: u8) -> DeviceId {
+	sp_core::H256([n; 32])
+}
+
+/// Register device `n` for `owner` in the mock registry.
+pub fn add_device(n: u8, owner: u64) -> DeviceId {
+	DEVICES.with(|d| d.borrow_mut().push((device(n), owner)));
+	device(n)
+}
+
+/// The registry: devices [`add_device`] registered, with their owners.
+pub struct MockDevices;
+impl DeviceRegistry<u64> for MockDevices {
+	fn is_active(device: &DeviceId) -> bool {
+		Self::owner_of(device).is_some()
+	}
+	fn owner_of(device: &DeviceId) -> Option<u64> {
+		DEVICES.with(|d| d.borrow().iter().find(|(id, _)| id == device).map(|(_, o)| *o))
+	}
+	fn gateway_of(_: &DeviceId) -> Option<u64> {
+		None
+	}
+	fn verify(_: &DeviceId, _: &[u8], _: &DeviceSignature) -> bool {
+		false
+	}
+	fn verify_at(_: &DeviceId, _: u64, _: &[u8], _: &DeviceSignature) -> bool {
+		false
+	}
+	fn standing(_: &DeviceId, _: &u64) -> Result<Signer<u64>, DeviceRefusal> {
+		Err(DeviceRefusal::DeviceNotActive)
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_channels::BenchmarkHelper<u64> for MockDevices {
+	fn device(owner: &u64) -> DeviceId {
+		add_device(200, *owner)
+	}
 }
 
 /// `who` leaves the consortium.
@@ -111,15 +159,19 @@ impl pallet_channels::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Consortium = Consortium;
 	type AdminOrigin = EnsureSignedBy<Council, u64>;
+	type Devices = MockDevices;
 	type KeyDeposit = ConstU64<KEY_DEPOSIT>;
 	type ChannelDeposit = ConstU64<CHANNEL_DEPOSIT>;
 	type MemberDeposit = ConstU64<MEMBER_DEPOSIT>;
 	type EpochDeposit = ConstU64<EPOCH_DEPOSIT>;
 	type SealedKeyDeposit = ConstU64<SEALED_DEPOSIT>;
+	type DeviceDeposit = ConstU64<DEVICE_DEPOSIT>;
 	type MaxMembers = ConstU32<3>;
 	type MaxAuditors = ConstU32<2>;
 	type MaxDeliveries = ConstU32<4>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockDevices;
 }
 
 /// Builds the test state; its [`ExtBuilder::build_and_execute`] checks the pallet's invariants
@@ -140,6 +192,7 @@ impl ExtBuilder {
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	LEFT.with(|l| l.borrow_mut().clear());
 	ADDED.with(|a| a.borrow_mut().clear());
+	DEVICES.with(|d| d.borrow_mut().clear());
 	let mut t = frame_system::GenesisConfig::<Test>::default()
 		.build_storage()
 		.expect("the test genesis is valid; qed");

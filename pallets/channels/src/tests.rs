@@ -582,3 +582,56 @@ fn unsigned_callers_are_refused() {
 		);
 	});
 }
+
+#[test]
+fn a_writer_puts_its_device_in_a_channel_and_takes_it_out() {
+	ExtBuilder.build_and_execute(|| {
+		channel_abc();
+		let mine = add_device(1, B);
+		let readers = add_device(2, C);
+		let set = |who: u64, device, channel| {
+			Channels::set_device_channel(RuntimeOrigin::signed(who), device, channel)
+		};
+		assert_noop!(set(B, device(9), Some(0)), Error::<Test>::UnknownDevice);
+		// The attack: a writer puts someone else's device in its channel.
+		assert_noop!(set(A, mine, Some(0)), Error::<Test>::NotDeviceOwner);
+		// A reader's device cannot be put in: only writers write.
+		assert_noop!(set(C, readers, Some(0)), Error::<Test>::NotWriter);
+		assert_noop!(set(B, mine, Some(5)), Error::<Test>::UnknownChannel);
+		assert_noop!(set(B, mine, None), Error::<Test>::DeviceInNoChannel);
+		assert_ok!(set(B, mine, Some(0)));
+		assert_eq!(Channels::device_channel(&mine), Some(0));
+		assert_eq!(held(B), KEY_DEPOSIT + DEVICE_DEPOSIT);
+		assert_eq!(
+			events().last(),
+			Some(&Event::DeviceChannelSet { device: mine, channel: Some(0) })
+		);
+		assert_ok!(set(B, mine, None));
+		assert_eq!(Channels::device_channel(&mine), None);
+		assert_eq!(held(B), KEY_DEPOSIT);
+	});
+}
+
+#[test]
+fn a_removed_or_reaped_device_leaves_its_channel() {
+	ExtBuilder.build_and_execute(|| {
+		use iotrust_primitives::device::OnDeviceRemoved;
+		channel_abc();
+		let one = add_device(1, B);
+		let two = add_device(2, A);
+		assert_ok!(Channels::set_device_channel(RuntimeOrigin::signed(B), one, Some(0)));
+		assert_ok!(Channels::set_device_channel(RuntimeOrigin::signed(A), two, Some(0)));
+		<Channels as OnDeviceRemoved>::on_device_removed(&one);
+		assert_eq!(Channels::device_channel(&one), None);
+		assert_eq!(held(B), KEY_DEPOSIT);
+		assert_ok!(Channels::close_channel(RuntimeOrigin::signed(A), 0));
+		assert_noop!(
+			Channels::set_device_channel(RuntimeOrigin::signed(A), one, Some(0)),
+			Error::<Test>::NotDeviceOwner
+		);
+		// Reaping takes the device out; its readings are public again.
+		assert_ok!(Channels::reap_channel(RuntimeOrigin::signed(STRANGER), 0, 100));
+		assert_eq!(Channels::device_channel(&two), None);
+		assert_eq!(held(A), KEY_DEPOSIT);
+	});
+}

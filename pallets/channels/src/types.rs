@@ -4,7 +4,7 @@ use crate::{BalanceOf, Config};
 use codec::{Decode, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::*, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use frame_system::pallet_prelude::BlockNumberFor;
-use iotrust_primitives::channels::{ChannelEpoch, EncryptionKey, KeyId, Role};
+use iotrust_primitives::channels::{ChannelEpoch, ChannelId, EncryptionKey, KeyId, Role};
 use pallet_channels_runtime_api::{Grant, SealedEpochKey};
 use scale_info::TypeInfo;
 
@@ -75,6 +75,20 @@ pub struct EpochRecord<T: Config> {
 	/// Who made its key; its deposit is held from them.
 	pub by: T::AccountId,
 	/// Held from `by` for this record.
+	pub deposit: BalanceOf<T>,
+}
+
+/// A device whose readings belong to a channel.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct DeviceEntry<T: Config> {
+	/// The channel.
+	pub channel: ChannelId,
+	/// Who put it there (the device's owner then); the deposit is held from them.
+	pub by: T::AccountId,
+	/// Held from `by` for this entry.
 	pub deposit: BalanceOf<T>,
 }
 

@@ -21,6 +21,7 @@ pub trait WeightInfo {
 	fn set_retention() -> Weight;
 	fn close_channel() -> Weight;
 	fn reap_channel(n: u32, ) -> Weight;
+	fn set_device_channel() -> Weight;
 }
 
 /// Provisional weights, with database accesses charged at the runtime's `DbWeight`.
@@ -86,6 +87,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
+	fn set_device_channel() -> Weight {
+		Weight::from_parts(40_000_000, 10000)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
 }
 
 // For tests.
@@ -149,5 +155,10 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
+	fn set_device_channel() -> Weight {
+		Weight::from_parts(40_000_000, 10000)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 }

@@ -3,8 +3,8 @@
 
 use super::RootOrCouncil;
 use crate::{
-	Anchoring, Balance, Balances, BlockNumber, CouncilMembership, Devices, Groups, Obligations,
-	Reputation, Runtime, RuntimeCall, RuntimeHoldReason, DAYS, MILLI_UNIT, UNIT,
+	Anchoring, Balance, Balances, BlockNumber, Channels, CouncilMembership, Devices, Groups,
+	Obligations, Reputation, Runtime, RuntimeCall, RuntimeHoldReason, DAYS, MILLI_UNIT, UNIT,
 };
 use frame_support::{parameter_types, traits::ConstU32};
 use sp_runtime::Perbill;
@@ -75,7 +75,7 @@ impl pallet_devices::Config for Runtime {
 	type MaxNameLen = ConstU32<64>;
 	type MaxAttestationBatch = ConstU32<100>;
 	/// A removed device's anchoring rules, last sequence number and relay nonce go with it.
-	type OnRemoved = (Anchoring, Obligations);
+	type OnRemoved = (Anchoring, (Obligations, Channels));
 	type WeightInfo = pallet_devices::weights::SubstrateWeight<Runtime>;
 }
 
@@ -85,6 +85,8 @@ impl pallet_anchoring::Config for Runtime {
 	type OnAnchored = Obligations;
 	/// Gateway groups sign anchors for the devices bound to them.
 	type Groups = Groups;
+	/// Devices whose readings are private to a channel: anchors carry no summary of them.
+	type Channels = Channels;
 	/// A batch covers at most 100 devices; a gateway with more sends more batches.
 	type MaxDevicesPerBatch = ConstU32<100>;
 	type MaxMetrics = ConstU32<8>;
@@ -223,6 +225,8 @@ parameter_types! {
 	pub const ChannelEpochDeposit: Balance = MILLI_UNIT;
 	/// ... and for each sealed key it delivers (about 210 bytes each).
 	pub const ChannelSealedKeyDeposit: Balance = 2 * MILLI_UNIT;
+	/// Held from a device's owner while the device is in a channel (two 100-byte entries).
+	pub const ChannelDeviceDeposit: Balance = MILLI_UNIT;
 }
 
 impl pallet_channels::Config for Runtime {
@@ -232,15 +236,27 @@ impl pallet_channels::Config for Runtime {
 	type Consortium = CouncilMembership;
 	/// The council changes any channel and grants auditors, besides each channel's owner.
 	type AdminOrigin = RootOrCouncil;
+	type Devices = Devices;
 	type KeyDeposit = ChannelKeyDeposit;
 	type ChannelDeposit = ChannelDeposit;
 	type MemberDeposit = ChannelMemberDeposit;
 	type EpochDeposit = ChannelEpochDeposit;
 	type SealedKeyDeposit = ChannelSealedKeyDeposit;
+	type DeviceDeposit = ChannelDeviceDeposit;
 	type MaxMembers = ConstU32<32>;
 	type MaxAuditors = ConstU32<8>;
 	type MaxDeliveries = ConstU32<32>;
 	type WeightInfo = pallet_channels::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchmarkDevices;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_channels::BenchmarkHelper<crate::AccountId> for BenchmarkDevices {
+	fn device(owner: &crate::AccountId) -> iotrust_primitives::device::DeviceId {
+		let gateway = crate::AccountId::from([0x63; 32]);
+		pallet_devices::Pallet::<Runtime>::benchmark_device(0, owner, &gateway)
+	}
 }
 
 impl pallet_reputation::Config for Runtime {

@@ -7,7 +7,8 @@
 //! - `epoch(channel, epoch)`: when an epoch started and ended, and its key's identifier;
 //! - `sealed_key(channel, epoch, who)`: the epoch key sealed to `who`, if it was delivered;
 //! - `access(channel, who)`: what `who` may do in the channel now (gateways check callers with it);
-//! - `encryption_key(who)`: the X25519 key epoch keys are sealed to for `who`.
+//! - `encryption_key(who)`: the X25519 key epoch keys are sealed to for `who`;
+//! - `device_channel(device)`: the channel a device's readings are private to, if any.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -15,8 +16,9 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::{Codec, Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-pub use iotrust_primitives::channels::{
-	Access, ChannelEpoch, ChannelId, EncryptionKey, KeyId, Role, SealedKey,
+pub use iotrust_primitives::{
+	channels::{Access, ChannelEpoch, ChannelId, EncryptionKey, KeyId, Role, SealedKey},
+	device::DeviceId,
 };
 use scale_info::TypeInfo;
 
@@ -153,5 +155,8 @@ sp_api::decl_runtime_apis! {
 
 		/// The X25519 key epoch keys are sealed to for `who`.
 		fn encryption_key(who: AccountId) -> Option<EncryptionKey>;
+
+		/// The channel `device`'s readings are private to, if any.
+		fn device_channel(device: DeviceId) -> Option<ChannelId>;
 	}
 }
