@@ -11,9 +11,11 @@
 use codec::{Decode, Encode};
 use iotrust_primitives::{
 	anchoring::{AnchorHeader, DeviceRange, MetricSummary},
+	device::DeviceId,
 	merkle::{merkle_root, SignedReading},
 };
 use sp_core::H256;
+use std::collections::BTreeSet;
 
 /// How big a batch may get: the chain's limits (read from its metadata and weights, see
 /// `chain::ChainLimits`) and the operator's.
@@ -64,8 +66,14 @@ pub struct Batch {
 }
 
 impl Batch {
-	/// Build batch `number` from readings already in leaf order; with its leaves.
-	pub fn build(number: u64, readings: Vec<SignedReading>) -> Option<(Self, Vec<H256>)> {
+	/// Build batch `number` from readings already in leaf order; with its leaves. The ranges of
+	/// `private` devices (their readings belong to a channel) carry no summaries: the chain
+	/// refuses them, and they would publish what only the channel may read.
+	pub fn build(
+		number: u64,
+		readings: Vec<SignedReading>,
+		private: &BTreeSet<DeviceId>,
+	) -> Option<(Self, Vec<H256>)> {
 		let leaves: Vec<H256> = readings.iter().map(|r| r.leaf_hash()).collect();
 		let root = merkle_root(&leaves)?;
 		let mut ranges: Vec<DeviceRange> = Vec::new();
@@ -85,6 +93,9 @@ impl Batch {
 					ranges.last_mut()?
 				},
 			};
+			if private.contains(&r.device) {
+				continue;
+			}
 			for m in &r.metrics {
 				match range.summaries.iter_mut().find(|s| s.id == m.id) {
 					Some(s) => {
@@ -230,7 +241,7 @@ mod tests {
 			reading(1, 5, &[(1, -7), (2, 9)]),
 			reading(2, 0, &[(1, 2)]),
 		];
-		let (batch, built) = Batch::build(3, readings.clone()).unwrap();
+		let (batch, built) = Batch::build(3, readings.clone(), &BTreeSet::new()).unwrap();
 		assert_eq!(built, leaves(&batch.readings));
 		let head = &batch.head;
 		assert_eq!((head.ranges.len(), head.header.reading_count), (2, 3));
@@ -244,6 +255,17 @@ mod tests {
 			let proof = merkle_proof(&built, i as u32).unwrap();
 			assert!(verify_proof(&head.header.root, &r.leaf_hash(), &proof));
 		}
-		assert!(Batch::build(0, vec![]).is_none());
+		assert!(Batch::build(0, vec![], &BTreeSet::new()).is_none());
+	}
+
+	#[test]
+	fn a_private_devices_range_carries_no_summary_and_the_same_root() {
+		let readings = vec![reading(1, 4, &[(1, 5)]), reading(2, 0, &[(1, 2)])];
+		let (public, _) = Batch::build(3, readings.clone(), &BTreeSet::new()).unwrap();
+		let private: BTreeSet<DeviceId> = [readings[0].device].into();
+		let (batch, _) = Batch::build(3, readings, &private).unwrap();
+		assert!(batch.head.ranges[0].summaries.is_empty());
+		assert_eq!(batch.head.ranges[1].summaries, public.head.ranges[1].summaries);
+		assert_eq!(batch.head.header, public.head.header);
 	}
 }

@@ -130,7 +130,14 @@ async fn serve(
 		.await
 		.with_context(|| format!("binding {}", config.http))?;
 	info!("serving proofs, listings and metrics on http://{}", config.http);
-	tokio::spawn(api::serve(listener, store.clone(), stats.clone(), api::Limits::default()));
+	let gate = Arc::new(api::access::Gate::new(chain.clone()));
+	tokio::spawn(api::serve(
+		listener,
+		store.clone(),
+		stats.clone(),
+		api::Limits::default(),
+		Some(gate),
+	));
 	tokio::spawn(progress(store.clone(), stats.clone(), config.progress_secs));
 	tokio::spawn(probe(chain.clone(), stats.clone()));
 	Ok(())

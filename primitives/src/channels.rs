@@ -42,6 +42,33 @@ pub const KEY_ID_INFO: &[u8] = b"iotrust/channel/key-id/v1";
 /// payload is (see [`PayloadKind`]).
 pub const PAYLOAD_AAD: &[u8] = b"iotrust/channel/payload/v1";
 
+/// The domain of a signed HTTP request to a gateway (a channel's readings and proofs).
+pub const HTTP_REQUEST_DOMAIN: &[u8] = b"iotrust/http-request/v1";
+
+/// How far ahead a signed HTTP request may expire, in seconds: a gateway refuses a later expiry
+/// (and remembers each request's nonce until it expires, so that none is replayed).
+pub const HTTP_REQUEST_MAX_AHEAD_S: u64 = 300;
+
+/// What an account signs (sr25519) to read a channel's data from a gateway: the SCALE encoding
+/// of `(domain, genesis hash, method, path and query, expires: u64 Unix seconds, nonce: [u8; 16])`.
+pub fn http_request_payload(
+	genesis: &[u8; 32],
+	method: &str,
+	path_and_query: &str,
+	expires_s: u64,
+	nonce: &[u8; 16],
+) -> Vec<u8> {
+	(
+		HTTP_REQUEST_DOMAIN.to_vec(),
+		genesis,
+		method.as_bytes().to_vec(),
+		path_and_query.as_bytes().to_vec(),
+		expires_s,
+		nonce,
+	)
+		.encode()
+}
+
 /// An epoch key sealed to one recipient with HPKE: the encapsulated key and the ciphertext.
 #[derive(
 	Encode,

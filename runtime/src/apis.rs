@@ -337,6 +337,16 @@ impl_runtime_apis! {
 		fn device_channel(device: iotrust_primitives::device::DeviceId) -> Option<pallet_channels::ChannelId> {
 			crate::Channels::device_channel(&device)
 		}
+
+		fn device_channels(
+			devices: Vec<iotrust_primitives::device::DeviceId>,
+		) -> Vec<Option<pallet_channels::ChannelId>> {
+			devices
+				.iter()
+				.take(pallet_channels_runtime_api::MAX_DEVICES as usize)
+				.map(crate::Channels::device_channel)
+				.collect()
+		}
 	}
 
 	impl pallet_reputation_runtime_api::ReputationApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {

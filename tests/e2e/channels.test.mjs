@@ -4,25 +4,33 @@
 // shows everyone (members, epochs, sealed keys) and open nothing. Charlie is removed in epoch 2:
 // he still opens epoch 1's key and not epoch 2's. Eve audits for a window of blocks: she receives
 // the keys of the epochs it overlaps, each delivery an event on chain, cannot write, and gets no
-// key of the epoch that starts after her window.
+// key of the epoch that starts after her window. Bob's device is put in the channel: its anchors
+// carry no summary, and the gateway serves its readings only to requests signed by an account
+// that may read the channel now (members, Eve within her window), never to an unsigned one, an
+// outsider's or a removed member's.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDevNode, stopNode } from '../../scripts/lib/network.mjs';
 import {
-  bestNumber, connect, councilMotion, keyring, logTail, NODE_BIN, tempState, waitFor,
+  runSimulator, simulatorArgs, startDevNode, startGateway, startMosquitto, stopNode, waitForPort,
+} from '../../scripts/lib/network.mjs';
+import {
+  bestNumber, connect, councilMotion, keyring, logTail, NODE_BIN, signAndFinalize, tempState, waitFor,
 } from './helpers.mjs';
 
 const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 500;
 const GATEWAY_BIN = process.env.IOTRUST_GATEWAY_BIN
   ?? path.join(path.dirname(NODE_BIN), 'iotrust-gateway');
+const MQTT_PORT = 11883 + OFFSET;
+const HTTP_PORT = 18080 + OFFSET;
 
 describe('private channels', { timeout: 10 * 60000 }, () => {
   const state = tempState('channels');
   let nodes = [];
+  const extra = [];
   let api;
   let keys;
   const files = {};
@@ -62,11 +70,22 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
 
   after(async () => {
     await api?.disconnect();
+    for (const p of extra) await stopNode(p, { signal: 'SIGTERM', graceMs: 5000 });
     await Promise.all(nodes.map((n) => stopNode(n)));
     if (process.exitCode || process.env.IOTRUST_E2E_LOGS) {
-      for (const n of nodes) console.log(`--- ${n.name} (${n.logPath})\n${logTail(n.logPath)}`);
+      for (const n of [...extra, ...nodes]) console.log(`--- ${n.name} (${n.logPath})\n${logTail(n.logPath)}`);
     }
   });
+
+  /** GET the gateway's `path`, signed as `who` (or unsigned): `{ status, body }`. */
+  async function read(who, pathAndQuery) {
+    const url = `http://127.0.0.1:${HTTP_PORT}${pathAndQuery}`;
+    if (!who) {
+      const r = await fetch(url);
+      return { status: r.status, body: await r.json() };
+    }
+    return channel(who, ['fetch', '--url', url]);
+  }
 
   it('members, an outsider and an auditor make and register encryption keys', async () => {
     // Bob, Charlie and Dave join the consortium (Alice alone is the dev chain's council).
@@ -128,10 +147,48 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     assert.equal(access.isNone, true);
   });
 
+  let device;
+  let broker;
+  it('Bob\'s channel device is anchored without summaries; its readings go to members only', async () => {
+    broker = startMosquitto({ state: path.join(state, 'broker'), port: MQTT_PORT });
+    extra.push(broker);
+    await waitForPort(MQTT_PORT);
+    const gateway = startGateway({
+      bin: GATEWAY_BIN, state: path.join(state, 'gateway'), nodeUrl: nodes[0].rpcUrl, broker, httpPort: HTTP_PORT,
+      serveOwners: [keys.bob.address], extraArgs: ['--batch-window-ms', '1000'],
+    });
+    extra.push(gateway);
+    await waitForPort(HTTP_PORT, 60000);
+    const sim = (more) => simulatorArgs({ nodeUrl: nodes[0].rpcUrl, broker, devices: 1, readings: 5, rate: 10, extra: ['--owner', '//Bob', '--seed', 'channels', ...more] });
+    [{ device }] = await runSimulator(GATEWAY_BIN, sim(['--register-only']));
+    await signAndFinalize(api, api.tx.channels.setDeviceChannel(device, 0), keys.bob);
+    assert.equal((await api.call.channelsApi.deviceChannel(device)).unwrap().toNumber(), 0);
+    await runSimulator(GATEWAY_BIN, sim([]));
+    const mine = `/readings/${device}`;
+    await waitFor('the channel device\'s readings anchored', async () => {
+      const r = await read('bob', mine);
+      return r.status === 200 && r.body.readings.length === 5 && r.body.readings.every((x) => x.status === 'anchored');
+    }, { timeoutMs: 120000, intervalMs: 2000 });
+    const { body } = await read('bob', mine);
+    // The anchor names the device's range and no summary of its readings.
+    const anchor = (await api.call.anchoringApi.anchor(body.readings[0].anchor)).unwrap();
+    const range = anchor.ranges.find((r) => r.device.toHex() === device);
+    assert.deepEqual([range.first.toNumber(), range.last.toNumber(), range.summaries.length], [0, 4, 0]);
+    // Unsigned, an outsider's, a removed member's: refused. Another member's: served.
+    assert.equal((await read(null, mine)).status, 401);
+    assert.equal((await read(null, `/proof/${device}/0`)).status, 401);
+    assert.equal((await read('ferdie', mine)).status, 403);
+    assert.equal((await read('dave', `/proof/${device}/0`)).status, 403);
+    assert.equal((await read('charlie', mine)).status, 403);
+    const alice = await read('alice', `/proof/${device}/0`);
+    assert.equal(alice.status, 200);
+    assert.equal(alice.body.reading.seq, 0);
+  });
+
   let window;
   it('Eve audits a window: she receives the keys of the epochs it overlaps, and cannot write', async () => {
     const now = await bestNumber(api);
-    window = { from: now + 1, until: now + 15 };
+    window = { from: now + 1, until: now + 24 };
     const granted = channel('alice', ['grant', '--channel', '0', '--auditor', keys.eve.address,
       '--from', String(window.from), '--until', String(window.until)]);
     assert.equal(granted.error, undefined, granted.error);
@@ -147,6 +204,8 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     // An auditor writes nothing.
     assert.match(channel('eve', ['rotate', '--channel', '0']).error, /NotWriter/);
     assert.match(channel('eve', ['deliver', '--channel', '0', '--to', keys.dave.address, '--epochs', '2']).error, /NotWriter/);
+    // Within her window, the gateway serves her the channel device's readings.
+    assert.equal((await read('eve', `/readings/${device}`)).status, 200);
   });
 
   it('after her window Eve gets no new key; every grant, epoch and delivery is an event', async () => {
@@ -154,6 +213,7 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     const shown = channel('bob', ['show', '--channel', '0']);
     assert.equal(shown.rekeyDue, true);
     assert.equal((await api.call.channelsApi.access(0, keys.eve.address)).isNone, true);
+    await waitFor('the gateway to see her window ended', async () => (await read('eve', `/readings/${device}`)).status === 403, { timeoutMs: 30000 });
     const rotated = channel('bob', ['rotate', '--channel', '0']);
     assert.equal(rotated.epoch, 3, rotated.error);
     assert.equal(channel('bob', ['show', '--channel', '0']).rekeyDue, false);

@@ -321,9 +321,13 @@ impl<C: AnchorChain> Anchorer<C> {
 		if proposals.is_empty() {
 			return Ok(());
 		}
-		let Some(verdicts) = judge(&*self.chain, &self.stats, &proposals).await else {
+		let Some((verdicts, private)) = judge(&*self.chain, &self.stats, &proposals).await else {
 			return Ok(());
 		};
+		let mut proposals = proposals;
+		for p in &mut proposals {
+			p.private = p.runs.iter().map(|(d, _)| *d).filter(|d| private.contains(d)).collect();
+		}
 		for (proposal, verdicts) in proposals.iter().zip(verdicts) {
 			if let Some(batch) = self.commit(proposal, &verdicts)? {
 				self.to_submit.push(batch);
@@ -605,7 +609,7 @@ async fn judge<C: AnchorChain>(
 	chain: &C,
 	stats: &Stats,
 	proposals: &[Proposal],
-) -> Option<Vec<Vec<Verdict>>> {
+) -> Option<(Vec<Vec<Verdict>>, std::collections::BTreeSet<DeviceId>)> {
 	let started = Instant::now();
 	let ranges: Vec<(DeviceId, u64)> = proposals
 		.iter()
@@ -613,11 +617,23 @@ async fn judge<C: AnchorChain>(
 		.filter_map(|(device, run)| run.first().map(|r| (*device, r.seq)))
 		.collect();
 	let checked = chain.check_ranges(&ranges).await;
+	let devices: Vec<DeviceId> = ranges.iter().map(|(d, _)| *d).collect();
+	let private = match chain.private_devices(&devices).await {
+		Ok(flags) if flags.len() == devices.len() => {
+			devices.iter().zip(flags).filter(|(_, p)| *p).map(|(d, _)| *d).collect()
+		},
+		Ok(_) | Err(_) => {
+			warn!("asking the chain which of a batch's devices are private; asking again later");
+			return None;
+		},
+	};
 	stats.timed(Stage::Judge, started.elapsed());
 	match checked {
 		Ok(checks) if checks.len() == ranges.len() => {
 			let mut checks = checks.into_iter().map(Verdict::of);
-			Some(proposals.iter().map(|p| checks.by_ref().take(p.runs.len()).collect()).collect())
+			let verdicts =
+				proposals.iter().map(|p| checks.by_ref().take(p.runs.len()).collect()).collect();
+			Some((verdicts, private))
 		},
 		Ok(checks) => {
 			warn!(
@@ -738,6 +754,10 @@ mod tests {
 	impl AnchorChain for Handle {
 		async fn limits(&self) -> Result<ChainLimits, ChainError> {
 			Ok(ChainLimits { max_devices: 100, max_metrics: 8, max_summaries: 1_600 })
+		}
+
+		async fn private_devices(&self, devices: &[DeviceId]) -> Result<Vec<bool>, ChainError> {
+			Ok(vec![false; devices.len()])
 		}
 
 		async fn check_ranges(

@@ -14,6 +14,10 @@
 //! - `GET /metrics`: the same in Prometheus' text format.
 //! - `GET /health`: 200.
 //!
+//! A device whose readings are private to a channel (`channels.setDeviceChannel`): its
+//! `/proof`, `/readings` and `/aside/<device>` answer only a request signed by an account that
+//! may read the channel now (401 unsigned or badly signed, 403 no access; [`access`]).
+//!
 //! Limits ([`Limits`], by default): 256 open connections (more get 503 and are closed), request
 //! headers within 10 s, an answer within 15 s (else 408), no request body over 1 KiB, a
 //! connection closed after 2 minutes. Per client (IP address; for IPv6 its /64): 128 open
@@ -25,6 +29,8 @@
 //! Proofs are read from each batch's Merkle tree, built once per batch and kept for the 32
 //! batches read last.
 
+pub mod access;
+
 use crate::{
 	batch::BatchStatus,
 	ingest::telemetry::{hex0x, parse_h256, proof_to_value, reading_to_value},
@@ -34,7 +40,7 @@ use crate::{
 };
 use axum::{
 	extract::{Path, Query, State},
-	http::{header, StatusCode},
+	http::{header, HeaderMap, StatusCode, Uri},
 	response::{IntoResponse, Response},
 	routing::get,
 	Json, Router,
@@ -103,6 +109,8 @@ struct Shared {
 	stats: Arc<Stats>,
 	/// Turns at the database.
 	work: Arc<Semaphore>,
+	/// Who may read private devices' data (none without a chain: every device is served).
+	gate: Option<Arc<access::Gate>>,
 }
 
 /// What each client (IP address) may still do: its requests under way, and a token bucket.
@@ -190,7 +198,12 @@ impl Clients {
 }
 
 /// The routes, with their limits.
-fn router(store: Arc<Store>, stats: Arc<Stats>, limits: Limits) -> Router {
+fn router(
+	store: Arc<Store>,
+	stats: Arc<Stats>,
+	limits: Limits,
+	gate: Option<Arc<access::Gate>>,
+) -> Router {
 	Router::new()
 		.route("/health", get(|| async { Json(json!({ "ok": true })) }))
 		.route("/stats", get(stats_json))
@@ -207,12 +220,24 @@ fn router(store: Arc<Store>, stats: Arc<Stats>, limits: Limits) -> Router {
 			StatusCode::REQUEST_TIMEOUT,
 			limits.request_timeout,
 		))
-		.with_state(Shared { store, stats, work: Arc::new(Semaphore::new(limits.work_at_once)) })
+		.with_state(Shared {
+			store,
+			stats,
+			work: Arc::new(Semaphore::new(limits.work_at_once)),
+			gate,
+		})
 }
 
-/// Serve on `listener` until the task is dropped.
-pub async fn serve(listener: TcpListener, store: Arc<Store>, stats: Arc<Stats>, limits: Limits) {
-	let app = router(store, stats, limits);
+/// Serve on `listener` until the task is dropped; private devices' data only to the requests
+/// `gate` admits.
+pub async fn serve(
+	listener: TcpListener,
+	store: Arc<Store>,
+	stats: Arc<Stats>,
+	limits: Limits,
+	gate: Option<Arc<access::Gate>>,
+) {
+	let app = router(store, stats, limits, gate);
 	let open = Arc::new(Semaphore::new(limits.max_connections));
 	let clients = Arc::new(Mutex::new(Clients::default()));
 	loop {
@@ -351,11 +376,33 @@ async fn aside_devices(State(shared): State<Shared>, Query(q): Params) -> Respon
 	.await
 }
 
+/// The answer refusing this request for `device`'s data, if its device is private to a channel
+/// and the request is not signed by an account that may read it now ([`access::Gate`]).
+async fn refusal(
+	shared: &Shared,
+	device: &str,
+	uri: &Uri,
+	headers: &HeaderMap,
+) -> Option<Response> {
+	let gate = shared.gate.as_ref()?;
+	let device = parse_h256(device).ok()?;
+	let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+	match gate.admit(&device, "GET", path, headers).await {
+		Ok(()) => None,
+		Err(r) => Some((r.status(), Json(json!({ "error": r.to_string() }))).into_response()),
+	}
+}
+
 async fn aside_readings(
 	State(shared): State<Shared>,
 	Path(device): Path<String>,
 	Query(q): Params,
+	uri: Uri,
+	headers: HeaderMap,
 ) -> Response {
+	if let Some(refused) = refusal(&shared, &device, &uri, &headers).await {
+		return refused;
+	}
 	blocking(shared, move |store, _| {
 		let from = q.get("from").map(String::as_str).unwrap_or("0");
 		let (Ok(device), Ok(from)) = (parse_h256(&device), from.parse::<u64>()) else {
@@ -411,7 +458,12 @@ fn located(reading: &SignedReading, location: &Location) -> Value {
 async fn proof(
 	State(shared): State<Shared>,
 	Path((device, seq)): Path<(String, String)>,
+	uri: Uri,
+	headers: HeaderMap,
 ) -> Response {
+	if let Some(refused) = refusal(&shared, &device, &uri, &headers).await {
+		return refused;
+	}
 	blocking(shared, move |store, _| {
 		let (Ok(device), Ok(seq)) = (parse_h256(&device), seq.parse::<u64>()) else {
 			return bad_request("expected /proof/<0x device id>/<sequence number>");
@@ -452,7 +504,12 @@ async fn readings(
 	State(shared): State<Shared>,
 	Path(device): Path<String>,
 	Query(q): Params,
+	uri: Uri,
+	headers: HeaderMap,
 ) -> Response {
+	if let Some(refused) = refusal(&shared, &device, &uri, &headers).await {
+		return refused;
+	}
 	blocking(shared, move |store, _| {
 		let number = |name: &str| q.get(name).map(|v| v.parse::<u64>()).transpose();
 		let (Ok(device), Ok(from), Ok(to), Ok(after)) =
@@ -491,7 +548,7 @@ mod tests {
 		let store = Arc::new(Store::open(&dir.path().join("gateway.redb")).unwrap());
 		let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
 		let addr = listener.local_addr().unwrap();
-		tokio::spawn(serve(listener, store, Arc::new(Stats::default()), limits));
+		tokio::spawn(serve(listener, store, Arc::new(Stats::default()), limits, None));
 		(dir, addr)
 	}
 

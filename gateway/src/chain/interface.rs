@@ -210,6 +210,9 @@ pub const CHANNEL_ACCESS: ApiDef<(ChannelId, AccountId), Access<u32>> =
 /// `channelsApi.encryption_key(who)`.
 pub const ENCRYPTION_KEY: ApiDef<AccountId, Option<EncryptionKey>> =
 	ApiDef::new("ChannelsApi", "encryption_key");
+/// `channelsApi.device_channels(devices)`.
+pub const DEVICE_CHANNELS: ApiDef<Vec<DeviceId>, Vec<Option<ChannelId>>> =
+	ApiDef::new("ChannelsApi", "device_channels");
 /// `Channels.ChannelCreated { channel, owner }`.
 pub const CHANNEL_CREATED: EventDef<(ChannelId, AccountId)> =
 	EventDef::new("Channels", "ChannelCreated");
@@ -401,6 +404,8 @@ fn interface() -> Vec<Expected> {
 		PROPOSAL.expected(),
 		DEVICE_NONCE.expected(),
 		CHECK_DEVICE_REQUEST.expected(),
+		DEVICE_CHANNELS.expected(),
+		CHANNEL_ACCESS.expected(),
 		ANCHORED.expected(),
 		OBLIGATION_CREATED.expected(),
 		GROUP_ACTED.expected(),

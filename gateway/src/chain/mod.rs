@@ -287,6 +287,37 @@ impl Chain {
 		self.runtime_call(&interface::SEALED_KEY, &(channel, epoch, who)).await
 	}
 
+	/// The channel each of `devices` is private to, if any (`channelsApi.deviceChannels`,
+	/// asked 100 at a time).
+	pub async fn device_channels(
+		&self,
+		devices: &[DeviceId],
+	) -> Result<Vec<Option<iotrust_primitives::channels::ChannelId>>, ChainError> {
+		let mut out = Vec::with_capacity(devices.len());
+		for chunk in devices.chunks(100) {
+			let answer: Vec<Option<iotrust_primitives::channels::ChannelId>> =
+				self.runtime_call(&interface::DEVICE_CHANNELS, &chunk.to_vec()).await?;
+			if answer.len() != chunk.len() {
+				return Err(ChainError::Unreadable(format!(
+					"channelsApi.deviceChannels answered {} of {} devices",
+					answer.len(),
+					chunk.len()
+				)));
+			}
+			out.extend(answer);
+		}
+		Ok(out)
+	}
+
+	/// What `who` may do in `channel` now (`channelsApi.access`).
+	pub async fn channel_access(
+		&self,
+		channel: iotrust_primitives::channels::ChannelId,
+		who: &AccountId,
+	) -> Result<iotrust_primitives::channels::Access<u32>, ChainError> {
+		self.runtime_call(&interface::CHANNEL_ACCESS, &(channel, who)).await
+	}
+
 	/// `who`'s registered encryption key.
 	pub async fn encryption_key(
 		&self,
@@ -811,6 +842,10 @@ impl port::GroupChain for Chain {
 }
 
 impl AnchorChain for Chain {
+	async fn private_devices(&self, devices: &[DeviceId]) -> Result<Vec<bool>, ChainError> {
+		Ok(self.device_channels(devices).await?.iter().map(Option::is_some).collect())
+	}
+
 	async fn limits(&self) -> Result<ChainLimits, ChainError> {
 		let most: u32 = self.constant("Anchoring", "MaxDevicesPerBatch").await?;
 		let max_metrics: u32 = self.constant("Anchoring", "MaxMetrics").await?;

@@ -195,6 +195,11 @@ pub trait AnchorChain: Send + Sync + 'static {
 		&self,
 		ranges: &[(DeviceId, u64)],
 	) -> impl Future<Output = Result<Vec<RangeCheck>, ChainError>> + Send;
+	/// Which of `devices` have their readings private to a channel (`channelsApi.deviceChannels`).
+	fn private_devices(
+		&self,
+		devices: &[DeviceId],
+	) -> impl Future<Output = Result<Vec<bool>, ChainError>> + Send;
 	/// The anchor of this gateway's batch `number`, with its root.
 	fn anchor_of(
 		&self,

@@ -13,6 +13,7 @@ use anyhow::{anyhow, bail, Context};
 use iotrust_crypto::{EpochKey, SecretKey};
 use iotrust_primitives::channels::{ChannelEpoch, ChannelId, KeyId, Role, SealedKey};
 use serde_json::json;
+use sp_core::Pair as _;
 use std::path::{Path, PathBuf};
 
 /// Private channels: keys, members, auditors.
@@ -126,6 +127,13 @@ enum Action {
 		#[arg(long)]
 		channel: ChannelId,
 	},
+	/// GET a gateway's URL (e.g. `http://127.0.0.1:8080/readings/0x…`) as a request signed by
+	/// the account, valid for a minute: what a private device's readings and proofs need.
+	Fetch {
+		/// The URL, `http://HOST:PORT/PATH?QUERY`.
+		#[arg(long)]
+		url: String,
+	},
 }
 
 /// Run one channel command.
@@ -226,6 +234,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 		Action::Close { channel } => {
 			chain.submit(&[Call::new(&interface::CLOSE_CHANNEL, &channel)]).await?;
 			json!({ "channel": channel, "closed": true })
+		},
+		Action::Fetch { url } => {
+			let path =
+				args.account_file.as_ref().ok_or_else(|| anyhow!("fetch needs --account-file"))?;
+			let pair =
+				sp_core::sr25519::Pair::from_string(&read_secret(path, "--account-file")?, None)
+					.map_err(|e| anyhow!("--account-file: {e:?}"))?;
+			fetch(&url, &pair, &chain.genesis().0).await?
 		},
 	};
 	println!("{out}");
@@ -375,6 +391,47 @@ async fn deliver(
 		chain.submit(&[Call::new(&interface::DELIVER_KEYS, &(channel, to, keys))]).await?;
 	}
 	Ok(epochs)
+}
+
+/// GET `url` (plain HTTP) signed as `pair`'s account for the chain of `genesis`: the status and
+/// the JSON body.
+async fn fetch(
+	url: &str,
+	pair: &sp_core::sr25519::Pair,
+	genesis: &[u8; 32],
+) -> anyhow::Result<serde_json::Value> {
+	use tokio::io::{AsyncReadExt, AsyncWriteExt};
+	let rest = url.strip_prefix("http://").ok_or_else(|| anyhow!("{url}: only http:// URLs"))?;
+	let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+	let path = if path.is_empty() { "/" } else { path };
+	let expires = std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)?
+		.as_secs()
+		.saturating_add(60);
+	let mut nonce = [0u8; 16];
+	rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut nonce);
+	let mut request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+	for (name, value) in crate::api::access::sign(pair, genesis, "GET", path, expires, nonce) {
+		request.push_str(&format!("{name}: {value}\r\n"));
+	}
+	request.push_str("\r\n");
+	let mut stream = tokio::net::TcpStream::connect(host)
+		.await
+		.with_context(|| format!("connecting to {host}"))?;
+	stream.write_all(request.as_bytes()).await?;
+	let mut answer = Vec::new();
+	tokio::time::timeout(std::time::Duration::from_secs(30), stream.read_to_end(&mut answer))
+		.await
+		.map_err(|_| anyhow!("{url}: no answer within 30 s"))??;
+	let answer = String::from_utf8_lossy(&answer);
+	let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+	let status: u16 = head
+		.split_whitespace()
+		.nth(1)
+		.and_then(|s| s.parse().ok())
+		.ok_or_else(|| anyhow!("{url}: not an HTTP answer"))?;
+	let body: serde_json::Value = serde_json::from_str(body.trim()).unwrap_or(json!(body.trim()));
+	Ok(json!({ "status": status, "body": body }))
 }
 
 /// A channel as JSON.

@@ -108,7 +108,7 @@ pub fn rebuild(
 			}
 		}
 	}
-	let (rebuilt, _) = Batch::build(number, readings)?;
+	let (rebuilt, _) = Batch::build(number, readings, &Default::default())?;
 	(rebuilt.head.header == *header).then_some((rebuilt, replaced))
 }
 
@@ -146,7 +146,8 @@ pub async fn check<C: GroupChain>(
 		Err(GatherError::Store(e)) => return Err(e.into()),
 		Err(e @ GatherError::NotABatchRange { .. }) => return Ok(Check::Refuse(e.to_string())),
 	};
-	let Some((mut batch, _)) = Batch::build(anchor.header.batch, readings) else {
+	let Some((mut batch, _)) = Batch::build(anchor.header.batch, readings, &Default::default())
+	else {
 		return Ok(Check::Refuse("empty".into()));
 	};
 	if batch.head.header.root != anchor.header.root {
@@ -258,7 +259,7 @@ mod tests {
 
 	/// The anchor an honest coordinator proposes for `readings` as batch 0.
 	fn proposal(readings: Vec<SignedReading>) -> GroupAnchor {
-		let (batch, _) = Batch::build(0, readings).unwrap();
+		let (batch, _) = Batch::build(0, readings, &Default::default()).unwrap();
 		anchor_of(&batch, GENESIS, EXPECTED.group, EXPECTED.epoch)
 	}
 
@@ -391,8 +392,8 @@ mod tests {
 		let mine: Vec<_> = (0..3).map(|s| reading(1, s, 20)).collect();
 		let mut theirs = mine.clone();
 		theirs[1].metrics[0].value = 99;
-		let (anchored, _) = Batch::build(4, theirs.clone()).unwrap();
-		let (held, _) = Batch::build(4, mine.clone()).unwrap();
+		let (anchored, _) = Batch::build(4, theirs.clone(), &Default::default()).unwrap();
+		let (held, _) = Batch::build(4, mine.clone(), &Default::default()).unwrap();
 		assert_ne!(held.head.header, anchored.head.header);
 		let header = anchored.head.header;
 		let (rebuilt, replaced) = rebuild(held.clone(), vec![theirs[1].clone()], &header).unwrap();

@@ -681,7 +681,9 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 		(anchor, record): (u64, ChainAnchor),
 		readings: Vec<SignedReading>,
 	) -> Result<bool, MemberError> {
-		let Some((mut batch, _)) = Batch::build(number, readings) else { return Ok(true) };
+		let Some((mut batch, _)) = Batch::build(number, readings, &Default::default()) else {
+			return Ok(true);
+		};
 		if batch.head.header != record.header {
 			let mut alternates = Vec::new();
 			for range in &record.ranges {
@@ -795,7 +797,9 @@ impl<C: GroupChain + DeviceLookup> Member<C> {
 			};
 			readings.extend(run.into_iter().filter(|r| r.seq >= from));
 		}
-		let Some((batch, _)) = Batch::build(number, readings) else { return Ok(None) };
+		let Some((batch, _)) = Batch::build(number, readings, &Default::default()) else {
+			return Ok(None);
+		};
 		let anchor = anchor_of(&batch, self.genesis, self.group(), info.epoch);
 		#[cfg(feature = "dishonest-coordinator")]
 		let anchor = cheat::propose(anchor, batch);

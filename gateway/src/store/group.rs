@@ -260,7 +260,7 @@ mod tests {
 		let d = H256::repeat_byte(1);
 		let readings: Vec<_> = (0..5).map(|s| reading(1, s, 20)).collect();
 		store.accept(&readings).unwrap();
-		let (batch, _) = Batch::build(7, readings[..3].to_vec()).unwrap();
+		let (batch, _) = Batch::build(7, readings[..3].to_vec(), &Default::default()).unwrap();
 		assert!(store.record_anchored(&batch, 40, 1).unwrap());
 		assert!(!store.record_anchored(&batch, 40, 1).unwrap(), "once");
 		assert_eq!(store.pending_count().unwrap(), 2);
@@ -272,7 +272,7 @@ mod tests {
 			Some(crate::store::Location::Batched { index: 2, .. })
 		));
 		// Another root under the same number: refused, nothing changed.
-		let (other, _) = Batch::build(7, readings[3..].to_vec()).unwrap();
+		let (other, _) = Batch::build(7, readings[3..].to_vec(), &Default::default()).unwrap();
 		assert!(store.record_anchored(&other, 41, 1).is_err());
 		assert_eq!(store.pending_count().unwrap(), 2);
 	}

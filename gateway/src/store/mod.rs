@@ -188,6 +188,9 @@ fn device_keys(device: &DeviceId) -> ([u8; 40], [u8; 40]) {
 pub struct Proposal {
 	/// Each device's readings, in sequence order.
 	pub runs: Vec<(DeviceId, Vec<SignedReading>)>,
+	/// The devices whose readings are private to a channel (the chain says so when it judges
+	/// the proposal): their ranges carry no summaries.
+	pub private: std::collections::BTreeSet<DeviceId>,
 }
 
 /// An anchored batch's head and readings, as proofs read them.
@@ -447,7 +450,7 @@ impl Store {
 					.insert("last_served", last.0.as_bytes())
 					.map_err(db)?;
 			}
-			match Batch::build(number, readings) {
+			match Batch::build(number, readings, &proposal.private) {
 				None => None,
 				Some((batch, leaves)) => {
 					let mut located = w.open_table(LOCATED).map_err(db)?;
@@ -1281,7 +1284,7 @@ pub(crate) mod tests {
 		let path = dir.path().join("gateway.redb");
 		let old = |number: u64, device: u8, status: OldStatus| {
 			let readings: Vec<_> = (0..3).map(|s| reading(device, s, 0)).collect();
-			let (built, _) = Batch::build(number, readings.clone()).unwrap();
+			let (built, _) = Batch::build(number, readings.clone(), &Default::default()).unwrap();
 			OldBatch {
 				number,
 				readings,

@@ -8,7 +8,9 @@
 //! - `sealed_key(channel, epoch, who)`: the epoch key sealed to `who`, if it was delivered;
 //! - `access(channel, who)`: what `who` may do in the channel now (gateways check callers with it);
 //! - `encryption_key(who)`: the X25519 key epoch keys are sealed to for `who`;
-//! - `device_channel(device)`: the channel a device's readings are private to, if any.
+//! - `device_channel(device)`: the channel a device's readings are private to, if any;
+//!   `device_channels(devices)`: the same for up to [`MAX_DEVICES`] devices at once (a gateway
+//!   asks it for each batch).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -21,6 +23,9 @@ pub use iotrust_primitives::{
 	device::DeviceId,
 };
 use scale_info::TypeInfo;
+
+/// The most devices `device_channels` answers for at once.
+pub const MAX_DEVICES: u32 = 1_000;
 
 /// An auditor's grant: it reads the channel's payloads of the epochs that overlap these blocks
 /// (both included), and receives no key of an epoch that starts after `until`.
@@ -158,5 +163,8 @@ sp_api::decl_runtime_apis! {
 
 		/// The channel `device`'s readings are private to, if any.
 		fn device_channel(device: DeviceId) -> Option<ChannelId>;
+
+		/// [`device_channel`] of each of `devices`, in order (the first [`MAX_DEVICES`] only).
+		fn device_channels(devices: Vec<DeviceId>) -> Vec<Option<ChannelId>>;
 	}
 }
