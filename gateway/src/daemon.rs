@@ -130,7 +130,7 @@ async fn serve(
 		.await
 		.with_context(|| format!("binding {}", config.http))?;
 	info!("serving proofs, listings and metrics on http://{}", config.http);
-	let gate = Arc::new(api::access::Gate::new(chain.clone()));
+	let gate = Arc::new(api::access::Gate::new(chain.clone(), store.clone()));
 	tokio::spawn(api::serve(
 		listener,
 		store.clone(),

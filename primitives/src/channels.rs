@@ -89,6 +89,20 @@ pub struct SealedKey {
 	pub ciphertext: [u8; SEALED_KEY_LEN],
 }
 
+/// Whether `key` can receive sealed epoch keys: not all zeros, and not a point of small order
+/// (X25519 with one yields a shared secret every party can compute, which HPKE refuses, so no
+/// writer could seal to it and each of the channel's new epochs would fail).
+pub fn is_usable_encryption_key(key: &EncryptionKey) -> bool {
+	if key == &[0u8; 32] {
+		return false;
+	}
+	match curve25519_dalek::montgomery::MontgomeryPoint(*key).to_edwards(0) {
+		Some(point) => !point.is_small_order(),
+		// Not on the curve (on its twist): X25519 still yields a secret no one else knows.
+		None => true,
+	}
+}
+
 /// What a channel member may do.
 #[derive(
 	Encode,
@@ -207,6 +221,16 @@ mod tests {
 		assert_eq!(&id[KEY_ID_INFO.len()..], &[4, 3, 2, 1, 1, 0, 0, 0]);
 		let aad = payload_aad(1, 2, &PayloadKind::Document { hash: [9; 32] });
 		assert_eq!(aad.len(), PAYLOAD_AAD.len() + 8 + 33);
+	}
+
+	#[test]
+	fn small_order_keys_are_unusable() {
+		use curve25519_dalek::constants::{EIGHT_TORSION, X25519_BASEPOINT};
+		for torsion in EIGHT_TORSION {
+			assert!(!is_usable_encryption_key(&torsion.to_montgomery().to_bytes()));
+		}
+		assert!(!is_usable_encryption_key(&[0; 32]));
+		assert!(is_usable_encryption_key(&X25519_BASEPOINT.to_bytes()));
 	}
 
 	#[test]

@@ -131,3 +131,16 @@ impl<BlockNumber> Breach<BlockNumber> {
 		}
 	}
 }
+
+/// Which devices an SLA watches: a device serving a pending obligation's SLA must stay public,
+/// or its provider could hide the readings the consumer needs to prove a breach.
+pub trait SlaWatched {
+	/// Whether a pending obligation's SLA watches `device`.
+	fn is_watched(device: &crate::device::DeviceId) -> bool;
+}
+
+impl SlaWatched for () {
+	fn is_watched(_: &crate::device::DeviceId) -> bool {
+		false
+	}
+}

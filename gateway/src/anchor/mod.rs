@@ -326,7 +326,11 @@ impl<C: AnchorChain> Anchorer<C> {
 		};
 		let mut proposals = proposals;
 		for p in &mut proposals {
-			p.private = p.runs.iter().map(|(d, _)| *d).filter(|d| private.contains(d)).collect();
+			p.private = p
+				.runs
+				.iter()
+				.filter_map(|(d, _)| private.get(d).map(|channel| (*d, *channel)))
+				.collect();
 		}
 		for (proposal, verdicts) in proposals.iter().zip(verdicts) {
 			if let Some(batch) = self.commit(proposal, &verdicts)? {
@@ -609,7 +613,7 @@ async fn judge<C: AnchorChain>(
 	chain: &C,
 	stats: &Stats,
 	proposals: &[Proposal],
-) -> Option<(Vec<Vec<Verdict>>, std::collections::BTreeSet<DeviceId>)> {
+) -> Option<(Vec<Vec<Verdict>>, std::collections::BTreeMap<DeviceId, u32>)> {
 	let started = Instant::now();
 	let ranges: Vec<(DeviceId, u64)> = proposals
 		.iter()
@@ -619,9 +623,11 @@ async fn judge<C: AnchorChain>(
 	let checked = chain.check_ranges(&ranges).await;
 	let devices: Vec<DeviceId> = ranges.iter().map(|(d, _)| *d).collect();
 	let private = match chain.private_devices(&devices).await {
-		Ok(flags) if flags.len() == devices.len() => {
-			devices.iter().zip(flags).filter(|(_, p)| *p).map(|(d, _)| *d).collect()
-		},
+		Ok(channels) if channels.len() == devices.len() => devices
+			.iter()
+			.zip(channels)
+			.filter_map(|(d, channel)| channel.map(|c| (*d, c)))
+			.collect(),
 		Ok(_) | Err(_) => {
 			warn!("asking the chain which of a batch's devices are private; asking again later");
 			return None;
@@ -756,8 +762,11 @@ mod tests {
 			Ok(ChainLimits { max_devices: 100, max_metrics: 8, max_summaries: 1_600 })
 		}
 
-		async fn private_devices(&self, devices: &[DeviceId]) -> Result<Vec<bool>, ChainError> {
-			Ok(vec![false; devices.len()])
+		async fn private_devices(
+			&self,
+			devices: &[DeviceId],
+		) -> Result<Vec<Option<u32>>, ChainError> {
+			Ok(vec![None; devices.len()])
 		}
 
 		async fn check_ranges(

@@ -60,6 +60,9 @@ pub enum Refusal {
 	/// The chain could not be asked.
 	#[error("cannot ask the chain: {0}")]
 	Chain(String),
+	/// The gateway's database could not be read.
+	#[error("cannot read the gateway's database: {0}")]
+	Store(String),
 }
 
 impl Refusal {
@@ -69,6 +72,7 @@ impl Refusal {
 		match self {
 			Self::NoAccess(_) => StatusCode::FORBIDDEN,
 			Self::Busy | Self::Chain(_) => StatusCode::SERVICE_UNAVAILABLE,
+			Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
 			_ => StatusCode::UNAUTHORIZED,
 		}
 	}
@@ -169,6 +173,7 @@ const NONCES: usize = 100_000;
 /// The chain's answers on who may read what, kept for [`FRESH`].
 pub struct Gate {
 	chain: Arc<Chain>,
+	store: Arc<crate::store::Store>,
 	genesis: [u8; 32],
 	nonces: Mutex<Nonces>,
 	channels: Mutex<Answers<DeviceId, Option<ChannelId>>>,
@@ -179,11 +184,12 @@ pub struct Gate {
 type Answers<K, V> = HashMap<K, (V, Instant)>;
 
 impl Gate {
-	/// A gate asking `chain`.
-	pub fn new(chain: Arc<Chain>) -> Self {
+	/// A gate asking `chain`, and `store` for the devices this gateway anchored as private.
+	pub fn new(chain: Arc<Chain>, store: Arc<crate::store::Store>) -> Self {
 		let genesis = chain.genesis().0;
 		Self {
 			chain,
+			store,
 			genesis,
 			nonces: Mutex::new(Nonces::new(NONCES)),
 			channels: Mutex::new(HashMap::new()),
@@ -221,7 +227,18 @@ impl Gate {
 			.device_channels(std::slice::from_ref(device))
 			.await
 			.map_err(|e| Refusal::Chain(e.to_string()))?;
-		let channel = answer.first().copied().flatten();
+		// A device that left its channel keeps the readings it made in it private: they stay the
+		// channel's (the channel this gateway last anchored them under).
+		let channel = match answer.first().copied().flatten() {
+			Some(c) => Some(c),
+			None => {
+				let (store, device) = (self.store.clone(), *device);
+				tokio::task::spawn_blocking(move || store.private_channel(&device))
+					.await
+					.map_err(|e| Refusal::Store(e.to_string()))?
+					.map_err(|e| Refusal::Store(e.to_string()))?
+			},
+		};
 		remember(&mut lock(&self.channels), *device, channel);
 		Ok(channel)
 	}

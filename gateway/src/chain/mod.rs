@@ -842,8 +842,8 @@ impl port::GroupChain for Chain {
 }
 
 impl AnchorChain for Chain {
-	async fn private_devices(&self, devices: &[DeviceId]) -> Result<Vec<bool>, ChainError> {
-		Ok(self.device_channels(devices).await?.iter().map(Option::is_some).collect())
+	async fn private_devices(&self, devices: &[DeviceId]) -> Result<Vec<Option<u32>>, ChainError> {
+		self.device_channels(devices).await
 	}
 
 	async fn limits(&self) -> Result<ChainLimits, ChainError> {

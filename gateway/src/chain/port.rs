@@ -195,11 +195,12 @@ pub trait AnchorChain: Send + Sync + 'static {
 		&self,
 		ranges: &[(DeviceId, u64)],
 	) -> impl Future<Output = Result<Vec<RangeCheck>, ChainError>> + Send;
-	/// Which of `devices` have their readings private to a channel (`channelsApi.deviceChannels`).
+	/// The channel each of `devices` has its readings private to, if any
+	/// (`channelsApi.deviceChannels`).
 	fn private_devices(
 		&self,
 		devices: &[DeviceId],
-	) -> impl Future<Output = Result<Vec<bool>, ChainError>> + Send;
+	) -> impl Future<Output = Result<Vec<Option<u32>>, ChainError>> + Send;
 	/// The anchor of this gateway's batch `number`, with its root.
 	fn anchor_of(
 		&self,

@@ -66,6 +66,9 @@ const LAST_SEQ: TableDefinition<&[u8], u64> = TableDefinition::new("last_seq");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// Whose turn it is: the last device a batch served, so the next starts after it.
 const TURN: TableDefinition<&str, &[u8]> = TableDefinition::new("turn");
+/// Devices whose readings this gateway anchored as private to a channel, and the channel: their
+/// readings stay served only to that channel's readers, even after the device leaves it.
+const PRIVATE: TableDefinition<&[u8], u32> = TableDefinition::new("private_devices");
 
 /// The database's errors.
 #[derive(Debug, thiserror::Error)]
@@ -188,9 +191,9 @@ fn device_keys(device: &DeviceId) -> ([u8; 40], [u8; 40]) {
 pub struct Proposal {
 	/// Each device's readings, in sequence order.
 	pub runs: Vec<(DeviceId, Vec<SignedReading>)>,
-	/// The devices whose readings are private to a channel (the chain says so when it judges
-	/// the proposal): their ranges carry no summaries.
-	pub private: std::collections::BTreeSet<DeviceId>,
+	/// The devices whose readings are private to a channel, and the channel (the chain says so
+	/// when it judges the proposal): their ranges carry no summaries.
+	pub private: std::collections::BTreeMap<DeviceId, u32>,
 }
 
 /// An anchored batch's head and readings, as proofs read them.
@@ -236,6 +239,7 @@ impl Store {
 		w.open_table(LAST_SEQ).map_err(db)?;
 		w.open_table(META).map_err(db)?;
 		w.open_table(TURN).map_err(db)?;
+		w.open_table(PRIVATE).map_err(db)?;
 		w.open_table(group::SHARES).map_err(db)?;
 		w.open_table(group::ALTERNATES).map_err(db)?;
 		w.commit().map_err(db)?;
@@ -313,6 +317,14 @@ impl Store {
 	pub fn queued_count(&self) -> Result<u64> {
 		let r = self.db.begin_read().map_err(db)?;
 		r.open_table(QUEUED).map_err(db)?.len().map_err(db)
+	}
+
+	/// The channel `device`'s readings were private to when this gateway last anchored them as
+	/// private, if ever.
+	pub fn private_channel(&self, device: &DeviceId) -> Result<Option<u32>> {
+		let r = self.db.begin_read().map_err(db)?;
+		let table = r.open_table(PRIVATE).map_err(db)?;
+		Ok(table.get(device.as_bytes()).map_err(db)?.map(|v| v.value()))
 	}
 
 	/// How many readings are set aside.
@@ -450,7 +462,12 @@ impl Store {
 					.insert("last_served", last.0.as_bytes())
 					.map_err(db)?;
 			}
-			match Batch::build(number, readings, &proposal.private) {
+			let mut private = w.open_table(PRIVATE).map_err(db)?;
+			for (device, channel) in &proposal.private {
+				private.insert(device.as_bytes(), channel).map_err(db)?;
+			}
+			let private_set = proposal.private.keys().copied().collect();
+			match Batch::build(number, readings, &private_set) {
 				None => None,
 				Some((batch, leaves)) => {
 					let mut located = w.open_table(LOCATED).map_err(db)?;

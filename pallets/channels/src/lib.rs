@@ -14,7 +14,7 @@
 //! consortium members and the auditors whose window holds the current block. The call carries
 //! those sealed keys and the key's identifier (HKDF of the key, see
 //! `iotrust_primitives::channels`); the chain checks that the recipients are exactly the entitled
-//! accounts and that the key is new. A removed member therefore holds no key of any epoch after
+//! accounts. A removed member therefore holds no key of any epoch after
 //! its removal and still holds those before.
 //!
 //! ## Who changes a channel
@@ -142,6 +142,10 @@ pub mod pallet {
 
 		/// The device registry: who owns a device put in a channel.
 		type Devices: DeviceRegistry<Self::AccountId>;
+
+		/// Devices an SLA watches (the obligations pallet): they may not be put in a channel,
+		/// where their readings would be hidden from the obligation's consumer.
+		type SlaWatched: iotrust_primitives::obligations::SlaWatched;
 
 		/// Held from an account while its encryption key is registered.
 		#[pallet::constant]
@@ -291,7 +295,7 @@ pub mod pallet {
 		NotWriter,
 		/// The account has registered no encryption key.
 		NoEncryptionKey,
-		/// The encryption key is all zeros.
+		/// The encryption key is all zeros or a point of small order: no key can be sealed to it.
 		InvalidEncryptionKey,
 		/// The account is a member of the channel already.
 		AlreadyMember,
@@ -315,8 +319,6 @@ pub mod pallet {
 		MissingKey,
 		/// A sealed key is for an account not entitled to it.
 		UnexpectedRecipient,
-		/// The new epoch's key identifier is the current epoch's: the key was not replaced.
-		KeyReused,
 		/// The channel has no such epoch.
 		UnknownEpoch,
 		/// The epoch does not overlap the auditor's window.
@@ -333,6 +335,9 @@ pub mod pallet {
 		NotDeviceOwner,
 		/// The device is in no channel.
 		DeviceInNoChannel,
+		/// A pending obligation's SLA watches the device: its readings must stay public to
+		/// prove or disprove a breach.
+		DeviceUnderSla,
 	}
 
 	#[pallet::hooks]
@@ -469,8 +474,8 @@ pub mod pallet {
 			Self::do_deliver_keys(origin, channel, to, keys)
 		}
 
-		/// Set how long gateways keep `channel`'s payloads, in blocks (`None`: until it closes).
-		/// Older payloads are purged from gateways; their hashes and anchors stay on chain.
+		/// Set how long gateways are to keep `channel`'s payloads, in blocks (`None`: until it
+		/// closes); their hashes and anchors stay on chain. (Gateways do not purge yet.)
 		///
 		/// Origin: the channel's owner or `AdminOrigin`. Emits `RetentionSet`.
 		#[pallet::call_index(7)]
@@ -512,7 +517,7 @@ pub mod pallet {
 
 		/// Remove up to `limit` sealed keys, epoch records and devices of closed `channel`,
 		/// releasing each deposit to whoever paid it; the channel itself goes with the last of
-		/// them. Its devices' readings become public again.
+		/// them. Its devices' later readings are anchored with summaries again.
 		///
 		/// Origin: any signed account. Emits `ChannelReaped`.
 		#[pallet::call_index(9)]

@@ -96,6 +96,13 @@ pub fn add_device(n: u8, owner: u64) -> DeviceId {
 	device(n)
 }
 
+/// Device 66 is watched by an SLA.
+impl iotrust_primitives::obligations::SlaWatched for MockDevices {
+	fn is_watched(device: &DeviceId) -> bool {
+		*device == self::device(66)
+	}
+}
+
 /// The registry: devices [`add_device`] registered, with their owners.
 pub struct MockDevices;
 impl DeviceRegistry<u64> for MockDevices {
@@ -160,6 +167,7 @@ impl pallet_channels::Config for Test {
 	type Consortium = Consortium;
 	type AdminOrigin = EnsureSignedBy<Council, u64>;
 	type Devices = MockDevices;
+	type SlaWatched = MockDevices;
 	type KeyDeposit = ConstU64<KEY_DEPOSIT>;
 	type ChannelDeposit = ConstU64<CHANNEL_DEPOSIT>;
 	type MemberDeposit = ConstU64<MEMBER_DEPOSIT>;

@@ -70,18 +70,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Checks a new epoch of `record` (numbered `channel`): `keys` seal its key to exactly the
-	/// accounts entitled now, each once, and `key_id` is not the current epoch's. The
-	/// deliveries to store.
+	/// Checks a new epoch of `record`: `keys` seal its key to exactly the accounts entitled now,
+	/// each once. The deliveries to store.
 	pub(crate) fn check_epoch(
-		channel: ChannelId,
 		record: &Channel<T>,
-		key_id: KeyId,
 		keys: &[(T::AccountId, SealedKey)],
 	) -> Result<Vec<(T::AccountId, SealedEpochKey)>, DispatchError> {
-		if let Some(current) = Epochs::<T>::get(channel, record.epoch) {
-			ensure!(current.key_id != key_id, Error::<T>::KeyReused);
-		}
 		let entitled = Self::entitled(record, Self::now());
 		let mut out = Vec::with_capacity(keys.len());
 		for (i, (who, sealed)) in keys.iter().enumerate() {

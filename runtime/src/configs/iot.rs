@@ -237,6 +237,8 @@ impl pallet_channels::Config for Runtime {
 	/// The council changes any channel and grants auditors, besides each channel's owner.
 	type AdminOrigin = RootOrCouncil;
 	type Devices = Devices;
+	/// A device an SLA watches stays public: its consumer must be able to prove a breach.
+	type SlaWatched = Obligations;
 	type KeyDeposit = ChannelKeyDeposit;
 	type ChannelDeposit = ChannelDeposit;
 	type MemberDeposit = ChannelMemberDeposit;

@@ -13,6 +13,12 @@ impl<T: Config> Pallet<T> {
 		ensure!(owner == who, Error::<T>::NotDeviceOwner);
 		let current = DeviceChannel::<T>::get(device);
 		if let Some(id) = channel {
+			ensure!(
+				!<T::SlaWatched as iotrust_primitives::obligations::SlaWatched>::is_watched(
+					&device
+				),
+				Error::<T>::DeviceUnderSla
+			);
 			let record = Channels::<T>::get(id).ok_or(Error::<T>::UnknownChannel)?;
 			ensure!(!record.closed, Error::<T>::ChannelClosed);
 			ensure!(Self::access_in(&record, &who, Self::now()).writes(), Error::<T>::NotWriter);

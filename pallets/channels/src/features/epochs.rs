@@ -13,7 +13,7 @@ impl<T: Config> Pallet<T> {
 		let mut record = Channels::<T>::get(channel).ok_or(Error::<T>::UnknownChannel)?;
 		ensure!(!record.closed, Error::<T>::ChannelClosed);
 		ensure!(Self::access_in(&record, &who, Self::now()).writes(), Error::<T>::NotWriter);
-		let deliveries = Self::check_epoch(channel, &record, key_id, &keys)?;
+		let deliveries = Self::check_epoch(&record, &keys)?;
 		Self::start_epoch(channel, &mut record, &who, key_id, deliveries)?;
 		Channels::<T>::insert(channel, record);
 		Ok(())

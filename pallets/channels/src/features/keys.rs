@@ -8,7 +8,10 @@ impl<T: Config> Pallet<T> {
 		key: EncryptionKey,
 	) -> DispatchResult {
 		let who = ensure_signed(origin)?;
-		ensure!(key != [0u8; 32], Error::<T>::InvalidEncryptionKey);
+		ensure!(
+			iotrust_primitives::channels::is_usable_encryption_key(&key),
+			Error::<T>::InvalidEncryptionKey
+		);
 		let deposit = match EncryptionKeys::<T>::get(&who) {
 			Some(record) => record.deposit,
 			None => {

@@ -67,7 +67,7 @@ impl<T: Config> Pallet<T> {
 			members.try_push((who.clone(), *role)).map_err(|_| Error::<T>::TooManyMembers)?;
 		}
 		record.members = members;
-		let deliveries = Self::check_epoch(channel, &record, key_id, &keys)?;
+		let deliveries = Self::check_epoch(&record, &keys)?;
 		let owner = record.owner.clone();
 		Self::set_channel_deposit(&mut record)?;
 

@@ -394,6 +394,12 @@ impl<T: Config> Pallet<T> {
 
 /// A removed device's relay nonce goes with it: its id never comes back, so none of its signed
 /// requests can be submitted again.
+impl<T: Config> iotrust_primitives::obligations::SlaWatched for Pallet<T> {
+	fn is_watched(device: &DeviceId) -> bool {
+		SlaWatch::<T>::contains_key(device)
+	}
+}
+
 impl<T: Config> OnDeviceRemoved for Pallet<T> {
 	fn on_device_removed(device: &DeviceId) -> Weight {
 		DeviceNonce::<T>::remove(device);
