@@ -822,6 +822,13 @@ impl World {
 				(manager, call(C::set_retention { channel, retention }))
 			},
 			10 if rng.chance(40) => (manager, call(C::close_channel { channel })),
+			10 if rng.chance(50) => {
+				// A device of the fuzzer's, mostly by its owner, into this channel or out.
+				let device = self.device_id(rng);
+				let who = self.owner_of(rng, &device);
+				let into = rng.chance(75).then_some(channel);
+				(who, call(C::set_device_channel { device, channel: into }))
+			},
 			10..=11 => {
 				let limit = rng.below(60) as u32;
 				(Who::Signed(self.actor(rng)), call(C::reap_channel { channel, limit }))

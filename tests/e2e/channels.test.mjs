@@ -7,7 +7,7 @@
 // key of the epoch that starts after her window. Bob's device is put in the channel: its anchors
 // carry no summary, and the gateway serves its readings only to requests signed by an account
 // that may read the channel now (members, Eve within her window), never to an unsigned one, an
-// outsider's or a removed member's.
+// outsider's or a removed member's, and keeps them so after Bob takes the device out.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -183,6 +183,12 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     const alice = await read('alice', `/proof/${device}/0`);
     assert.equal(alice.status, 200);
     assert.equal(alice.body.reading.seq, 0);
+    // Bob takes the device out: the readings it made in the channel stay the channel's. (The
+    // gateway trusts the chain's answer for 6 s: wait past that before asking again.)
+    await signAndFinalize(api, api.tx.channels.setDeviceChannel(device, null), keys.bob);
+    await new Promise((r) => { setTimeout(r, 7000); });
+    assert.equal((await read(null, mine)).status, 401);
+    assert.equal((await read('bob', mine)).status, 200);
   });
 
   let window;

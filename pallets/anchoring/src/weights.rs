@@ -48,6 +48,8 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Anchoring::AnchorByBatch` (r:1 w:1)
 	/// Proof: `Anchoring::AnchorByBatch` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Channels::DeviceChannel` (r:100 w:0)
+	/// Proof: `Channels::DeviceChannel` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:100 w:0)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
 	/// Storage: `Anchoring::LastSeq` (r:100 w:100)
@@ -57,7 +59,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Anchoring::Rules` (r:100 w:0)
 	/// Proof: `Anchoring::Rules` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
 	/// Storage: `Anchoring::LastBatch` (r:1 w:1)
@@ -73,18 +75,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[25, 100]`.
 	/// The range of component `s` is `[0, 200]`.
 	fn anchor(n: u32, s: u32, ) -> Weight {
-		// Proof size: measured `578 + n * (365 ±0)`, estimated `3676 + n * (2983 ±0)` bytes.
-		// Fastest run: 981_906_000 picoseconds.
-		Weight::from_parts(43_735_785, 3676)
-			// Standard error: 53_401
-			.saturating_add(Weight::from_parts(20_180_587, 0).saturating_mul(n.into()))
-			// Standard error: 20_114
-			.saturating_add(Weight::from_parts(2_221_899, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Proof size: measured `584 + n * (365 ±0)`, estimated `11226 + n * (2983 ±0) + s * (391 ±51)` bytes.
+		// Fastest run: 1_066_122_000 picoseconds.
+		Weight::from_parts(1_094_383_000, 11226)
+			// Standard error: 187_071
+			.saturating_add(Weight::from_parts(14_492_939, 0).saturating_mul(n.into()))
+			// Standard error: 96_947
+			.saturating_add(Weight::from_parts(590_740, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(130_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 391).saturating_mul(s.into()))
 	}
 	/// Storage: `Groups::Groups` (r:1 w:0)
 	/// Proof: `Groups::Groups` (`max_values`: None, `max_size`: Some(2583), added: 5058, mode: `MaxEncodedLen`)
@@ -96,6 +99,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Anchoring::LastBatch` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Anchoring::AnchorByBatch` (r:1 w:1)
 	/// Proof: `Anchoring::AnchorByBatch` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Channels::DeviceChannel` (r:100 w:0)
+	/// Proof: `Channels::DeviceChannel` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:100 w:0)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
 	/// Storage: `Anchoring::LastSeq` (r:100 w:100)
@@ -105,7 +110,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Anchoring::Rules` (r:100 w:0)
 	/// Proof: `Anchoring::Rules` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
 	/// Storage: `Obligations::SlaWatch` (r:100 w:0)
@@ -121,18 +126,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[25, 100]`.
 	/// The range of component `s` is `[0, 200]`.
 	fn anchor_as_group(n: u32, s: u32, ) -> Weight {
-		// Proof size: measured `1034 + n * (365 ±0)`, estimated `6048 + n * (2983 ±0)` bytes.
-		// Fastest run: 1_057_959_000 picoseconds.
-		Weight::from_parts(78_919_281, 6048)
-			// Standard error: 71_711
-			.saturating_add(Weight::from_parts(20_791_483, 0).saturating_mul(n.into()))
-			// Standard error: 27_011
-			.saturating_add(Weight::from_parts(2_578_613, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Proof size: measured `1040 + n * (365 ±0)`, estimated `11226 + n * (2983 ±100) + s * (391 ±51)` bytes.
+		// Fastest run: 1_145_970_000 picoseconds.
+		Weight::from_parts(444_105_558, 11226)
+			// Standard error: 330_411
+			.saturating_add(Weight::from_parts(23_544_848, 0).saturating_mul(n.into()))
+			// Standard error: 124_456
+			.saturating_add(Weight::from_parts(755_596, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(133_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 391).saturating_mul(s.into()))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:0)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
@@ -141,10 +147,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 8]`.
 	fn set_rules(n: u32, ) -> Weight {
 		// Proof size: measured `386`, estimated `3973` bytes.
-		// Fastest run: 14_242_000 picoseconds.
-		Weight::from_parts(15_855_417, 3973)
-			// Standard error: 1_016
-			.saturating_add(Weight::from_parts(58_177, 0).saturating_mul(n.into()))
+		// Fastest run: 14_191_000 picoseconds.
+		Weight::from_parts(17_847_681, 3973)
+			// Standard error: 8_841
+			.saturating_add(Weight::from_parts(57_549, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -154,8 +160,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Anchoring::LastSeq` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn reset_sequence() -> Weight {
 		// Proof size: measured `471`, estimated `3973` bytes.
-		// Fastest run: 18_368_000 picoseconds.
-		Weight::from_parts(19_789_000, 3973)
+		// Fastest run: 18_217_000 picoseconds.
+		Weight::from_parts(20_820_000, 3973)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -168,7 +174,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Anchoring::Endorsements` (r:0 w:1)
 	/// Proof: `Anchoring::Endorsements` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Anchoring::Anchors` (r:0 w:1)
@@ -177,11 +183,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Anchoring::DeviceAnchors` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 100]`.
 	fn expire_anchor(n: u32, ) -> Weight {
-		// Proof size: measured `691 + n * (219 ±0)`, estimated `3676 + n * (2983 ±0)` bytes.
-		// Fastest run: 62_212_000 picoseconds.
-		Weight::from_parts(59_790_286, 3676)
-			// Standard error: 6_449
-			.saturating_add(Weight::from_parts(6_446_034, 0).saturating_mul(n.into()))
+		// Proof size: measured `691 + n * (219 ±0)`, estimated `3694 + n * (2983 ±0)` bytes.
+		// Fastest run: 63_374_000 picoseconds.
+		Weight::from_parts(72_804_780, 3694)
+			// Standard error: 49_893
+			.saturating_add(Weight::from_parts(7_030_864, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -192,8 +198,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Anchoring::Retention` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn set_retention() -> Weight {
 		// Proof size: measured `0`, estimated `0` bytes.
-		// Fastest run: 4_627_000 picoseconds.
-		Weight::from_parts(5_297_000, 0)
+		// Fastest run: 4_797_000 picoseconds.
+		Weight::from_parts(5_598_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -201,39 +207,41 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with RocksDB's reference database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn anchor(n: u32, s: u32, ) -> Weight {
-		Weight::from_parts(43_735_785, 3676)
-			.saturating_add(Weight::from_parts(20_180_587, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(2_221_899, 0).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		Weight::from_parts(1_094_383_000, 11226)
+			.saturating_add(Weight::from_parts(14_492_939, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(590_740, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(130_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 391).saturating_mul(s.into()))
 	}
 	fn anchor_as_group(n: u32, s: u32, ) -> Weight {
-		Weight::from_parts(78_919_281, 6048)
-			.saturating_add(Weight::from_parts(20_791_483, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(2_578_613, 0).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
+		Weight::from_parts(444_105_558, 11226)
+			.saturating_add(Weight::from_parts(23_544_848, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(755_596, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(133_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 391).saturating_mul(s.into()))
 	}
 	fn set_rules(n: u32, ) -> Weight {
-		Weight::from_parts(15_855_417, 3973)
-			.saturating_add(Weight::from_parts(58_177, 0).saturating_mul(n.into()))
+		Weight::from_parts(17_847_681, 3973)
+			.saturating_add(Weight::from_parts(57_549, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn reset_sequence() -> Weight {
-		Weight::from_parts(19_789_000, 3973)
+		Weight::from_parts(20_820_000, 3973)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn expire_anchor(n: u32, ) -> Weight {
-		Weight::from_parts(59_790_286, 3676)
-			.saturating_add(Weight::from_parts(6_446_034, 0).saturating_mul(n.into()))
+		Weight::from_parts(72_804_780, 3694)
+			.saturating_add(Weight::from_parts(7_030_864, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -241,7 +249,7 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2983).saturating_mul(n.into()))
 	}
 	fn set_retention() -> Weight {
-		Weight::from_parts(5_297_000, 0)
+		Weight::from_parts(5_598_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }

@@ -59,8 +59,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	fn set_encryption_key() -> Weight {
 		// Proof size: measured `180`, estimated `3694` bytes.
-		// Fastest run: 53_920_000 picoseconds.
-		Weight::from_parts(56_654_000, 3694)
+		// Fastest run: 70_314_000 picoseconds.
+		Weight::from_parts(73_489_000, 3694)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -79,10 +79,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 32]`.
 	fn create_channel(n: u32, ) -> Weight {
 		// Proof size: measured `394 + n * (131 ±0)`, estimated `4687 + n * (2571 ±0)` bytes.
-		// Fastest run: 63_133_000 picoseconds.
-		Weight::from_parts(63_552_750, 4687)
-			// Standard error: 13_359
-			.saturating_add(Weight::from_parts(6_707_069, 0).saturating_mul(n.into()))
+		// Fastest run: 64_075_000 picoseconds.
+		Weight::from_parts(61_209_081, 4687)
+			// Standard error: 6_243
+			.saturating_add(Weight::from_parts(6_641_521, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -96,19 +96,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Channels::EncryptionKeys` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Channels::Channels` (r:1 w:1)
 	/// Proof: `Channels::Channels` (`max_values`: None, `max_size`: Some(1448), added: 3923, mode: `MaxEncodedLen`)
-	/// Storage: `Channels::Epochs` (r:1 w:2)
-	/// Proof: `Channels::Epochs` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// Storage: `Channels::Epochs` (r:1 w:2)
+	/// Proof: `Channels::Epochs` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Channels::SealedKeys` (r:0 w:40)
 	/// Proof: `Channels::SealedKeys` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[2, 40]`.
 	fn change_members(n: u32, ) -> Weight {
 		// Proof size: measured `705 + n * (245 ±0)`, estimated `4913 + n * (2571 ±0)` bytes.
-		// Fastest run: 120_739_000 picoseconds.
-		Weight::from_parts(87_867_348, 4913)
-			// Standard error: 51_309
-			.saturating_add(Weight::from_parts(17_053_548, 0).saturating_mul(n.into()))
+		// Fastest run: 136_282_000 picoseconds.
+		Weight::from_parts(106_117_585, 4913)
+			// Standard error: 27_306
+			.saturating_add(Weight::from_parts(16_965_311, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -123,19 +123,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Channels::EncryptionKeys` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Channels::Channels` (r:1 w:1)
 	/// Proof: `Channels::Channels` (`max_values`: None, `max_size`: Some(1448), added: 3923, mode: `MaxEncodedLen`)
-	/// Storage: `Channels::Epochs` (r:1 w:2)
-	/// Proof: `Channels::Epochs` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// Storage: `Channels::Epochs` (r:1 w:2)
+	/// Proof: `Channels::Epochs` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Channels::SealedKeys` (r:0 w:40)
 	/// Proof: `Channels::SealedKeys` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 40]`.
 	fn rotate_key(n: u32, ) -> Weight {
 		// Proof size: measured `691 + n * (181 ±0)`, estimated `4913 + n * (2571 ±0)` bytes.
-		// Fastest run: 112_748_000 picoseconds.
-		Weight::from_parts(103_015_363, 4913)
-			// Standard error: 21_048
-			.saturating_add(Weight::from_parts(9_721_830, 0).saturating_mul(n.into()))
+		// Fastest run: 126_748_000 picoseconds.
+		Weight::from_parts(118_539_369, 4913)
+			// Standard error: 24_087
+			.saturating_add(Weight::from_parts(9_814_453, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -154,8 +154,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	fn grant_auditor() -> Weight {
 		// Proof size: measured `4154`, estimated `6132` bytes.
-		// Fastest run: 118_176_000 picoseconds.
-		Weight::from_parts(124_715_000, 6132)
+		// Fastest run: 133_888_000 picoseconds.
+		Weight::from_parts(141_830_000, 6132)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -171,8 +171,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	fn revoke_auditor() -> Weight {
 		// Proof size: measured `4071`, estimated `4913` bytes.
-		// Fastest run: 106_238_000 picoseconds.
-		Weight::from_parts(120_789_000, 4913)
+		// Fastest run: 122_362_000 picoseconds.
+		Weight::from_parts(130_484_000, 4913)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -193,10 +193,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 32]`.
 	fn deliver_keys(n: u32, ) -> Weight {
 		// Proof size: measured `3970 + n * (590 ±0)`, estimated `6132 + n * (2707 ±0)` bytes.
-		// Fastest run: 137_284_000 picoseconds.
-		Weight::from_parts(132_172_181, 6132)
-			// Standard error: 413_930
-			.saturating_add(Weight::from_parts(22_925_014, 0).saturating_mul(n.into()))
+		// Fastest run: 150_924_000 picoseconds.
+		Weight::from_parts(146_832_441, 6132)
+			// Standard error: 181_375
+			.saturating_add(Weight::from_parts(20_354_562, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -213,8 +213,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Channels::Channels` (`max_values`: None, `max_size`: Some(1448), added: 3923, mode: `MaxEncodedLen`)
 	fn set_retention() -> Weight {
 		// Proof size: measured `3506`, estimated `4913` bytes.
-		// Fastest run: 67_780_000 picoseconds.
-		Weight::from_parts(96_523_000, 4913)
+		// Fastest run: 84_987_000 picoseconds.
+		Weight::from_parts(96_002_000, 4913)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -230,8 +230,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	fn close_channel() -> Weight {
 		// Proof size: measured `4071`, estimated `4913` bytes.
-		// Fastest run: 106_308_000 picoseconds.
-		Weight::from_parts(123_823_000, 4913)
+		// Fastest run: 124_565_000 picoseconds.
+		Weight::from_parts(139_106_000, 4913)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -250,10 +250,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 200]`.
 	fn reap_channel(n: u32, ) -> Weight {
 		// Proof size: measured `757 + n * (103 ±0)`, estimated `4913 + n * (1353 ±1)` bytes.
-		// Fastest run: 111_265_000 picoseconds.
-		Weight::from_parts(122_511_000, 4913)
-			// Standard error: 218_777
-			.saturating_add(Weight::from_parts(43_105_059, 0).saturating_mul(n.into()))
+		// Fastest run: 76_433_000 picoseconds.
+		Weight::from_parts(25_129_109, 4913)
+			// Standard error: 44_763
+			.saturating_add(Weight::from_parts(39_687_087, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -264,6 +264,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(508), added: 2983, mode: `MaxEncodedLen`)
 	/// Storage: `Channels::DeviceChannel` (r:1 w:1)
 	/// Proof: `Channels::DeviceChannel` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Obligations::SlaWatch` (r:1 w:0)
+	/// Proof: `Obligations::SlaWatch` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	/// Storage: `Channels::Channels` (r:1 w:0)
 	/// Proof: `Channels::Channels` (`max_values`: None, `max_size`: Some(1448), added: 3923, mode: `MaxEncodedLen`)
 	/// Storage: `CouncilMembership::Members` (r:1 w:0)
@@ -275,10 +277,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Channels::ChannelDevices` (r:0 w:1)
 	/// Proof: `Channels::ChannelDevices` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn set_device_channel() -> Weight {
-		// Proof size: measured `3980`, estimated `4913` bytes.
-		// Fastest run: 131_285_000 picoseconds.
-		Weight::from_parts(176_351_000, 4913)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size: measured `4022`, estimated `4913` bytes.
+		// Fastest run: 128_691_000 picoseconds.
+		Weight::from_parts(134_209_000, 4913)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 }
@@ -286,21 +288,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with RocksDB's reference database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn set_encryption_key() -> Weight {
-		Weight::from_parts(56_654_000, 3694)
+		Weight::from_parts(73_489_000, 3694)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn create_channel(n: u32, ) -> Weight {
-		Weight::from_parts(63_552_750, 4687)
-			.saturating_add(Weight::from_parts(6_707_069, 0).saturating_mul(n.into()))
+		Weight::from_parts(61_209_081, 4687)
+			.saturating_add(Weight::from_parts(6_641_521, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(Weight::from_parts(0, 2571).saturating_mul(n.into()))
 	}
 	fn change_members(n: u32, ) -> Weight {
-		Weight::from_parts(87_867_348, 4913)
-			.saturating_add(Weight::from_parts(17_053_548, 0).saturating_mul(n.into()))
+		Weight::from_parts(106_117_585, 4913)
+			.saturating_add(Weight::from_parts(16_965_311, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -308,8 +310,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2571).saturating_mul(n.into()))
 	}
 	fn rotate_key(n: u32, ) -> Weight {
-		Weight::from_parts(103_015_363, 4913)
-			.saturating_add(Weight::from_parts(9_721_830, 0).saturating_mul(n.into()))
+		Weight::from_parts(118_539_369, 4913)
+			.saturating_add(Weight::from_parts(9_814_453, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -317,18 +319,18 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2571).saturating_mul(n.into()))
 	}
 	fn grant_auditor() -> Weight {
-		Weight::from_parts(124_715_000, 6132)
+		Weight::from_parts(141_830_000, 6132)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn revoke_auditor() -> Weight {
-		Weight::from_parts(120_789_000, 4913)
+		Weight::from_parts(130_484_000, 4913)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn deliver_keys(n: u32, ) -> Weight {
-		Weight::from_parts(132_172_181, 6132)
-			.saturating_add(Weight::from_parts(22_925_014, 0).saturating_mul(n.into()))
+		Weight::from_parts(146_832_441, 6132)
+			.saturating_add(Weight::from_parts(20_354_562, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -336,18 +338,18 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2707).saturating_mul(n.into()))
 	}
 	fn set_retention() -> Weight {
-		Weight::from_parts(96_523_000, 4913)
+		Weight::from_parts(96_002_000, 4913)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn close_channel() -> Weight {
-		Weight::from_parts(123_823_000, 4913)
+		Weight::from_parts(139_106_000, 4913)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn reap_channel(n: u32, ) -> Weight {
-		Weight::from_parts(122_511_000, 4913)
-			.saturating_add(Weight::from_parts(43_105_059, 0).saturating_mul(n.into()))
+		Weight::from_parts(25_129_109, 4913)
+			.saturating_add(Weight::from_parts(39_687_087, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -355,8 +357,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 1353).saturating_mul(n.into()))
 	}
 	fn set_device_channel() -> Weight {
-		Weight::from_parts(176_351_000, 4913)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
+		Weight::from_parts(134_209_000, 4913)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 }
