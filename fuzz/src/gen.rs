@@ -740,16 +740,6 @@ impl World {
 				let who = Who::Signed(rng.index(self.council.max(1)));
 				(who, call(C::create_channel { members: bounded(members), retention }))
 			},
-			3..=4 => {
-				let stranger = self.account(rng);
-				spoil_set(rng, &mut entitled, stranger);
-				let c = C::rotate_key {
-					channel,
-					key_id: rng.array32(),
-					keys: keys_for(rng, &entitled),
-				};
-				(writer, call(c))
-			},
 			5 => {
 				let remove: Vec<AccountId> = info
 					.as_ref()
@@ -833,6 +823,7 @@ impl World {
 				let limit = rng.below(60) as u32;
 				(Who::Signed(self.actor(rng)), call(C::reap_channel { channel, limit }))
 			},
+			// 3, 4 and 12: a new epoch.
 			_ => {
 				let stranger = self.account(rng);
 				spoil_set(rng, &mut entitled, stranger);
