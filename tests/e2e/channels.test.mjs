@@ -18,7 +18,8 @@ import {
   runSimulator, simulatorArgs, startDevNode, startGateway, startMosquitto, stopNode, waitForPort,
 } from '../../scripts/lib/network.mjs';
 import {
-  bestNumber, connect, councilMotion, keyring, logTail, NODE_BIN, signAndFinalize, tempState, waitFor,
+  bestNumber, connect, councilMotion, finalizedNumber, keyring, logTail, NODE_BIN, signAndFinalize, tempState,
+  waitFor,
 } from './helpers.mjs';
 
 const OFFSET = Number(process.env.IOTRUST_TEST_PORT_OFFSET ?? 200) + 500;
@@ -215,7 +216,8 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
   });
 
   it('after her window Eve gets no new key; every grant, epoch and delivery is an event', async () => {
-    await waitFor('the end of the auditor\'s window', async () => (await bestNumber(api)) > window.until, { timeoutMs: 60000 });
+    // The command reads the chain at its finalized head: wait until that is past her window.
+    await waitFor('the end of the auditor\'s window, finalized', async () => (await finalizedNumber(api)) > window.until, { timeoutMs: 90000 });
     const shown = channel('bob', ['show', '--channel', '0']);
     assert.equal(shown.rekeyDue, true);
     assert.equal((await api.call.channelsApi.access(0, keys.eve.address)).isNone, true);

@@ -99,6 +99,20 @@ pub struct MockAnchor {
 thread_local! {
 	static DEVICES: RefCell<BTreeMap<DeviceId, MockDevice>> = const { RefCell::new(BTreeMap::new()) };
 	static ANCHORS: RefCell<BTreeMap<AnchorId, MockAnchor>> = const { RefCell::new(BTreeMap::new()) };
+	static PRIVATE: RefCell<Vec<DeviceId>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `device`'s readings become private to channel 0 (as the channels pallet would record it).
+pub fn make_private(device: DeviceId) {
+	PRIVATE.with(|p| p.borrow_mut().push(device));
+}
+
+/// The devices [`make_private`] named are in channel 0.
+pub struct MockChannels;
+impl iotrust_primitives::channels::DeviceChannels for MockChannels {
+	fn channel_of(device: &DeviceId) -> Option<iotrust_primitives::channels::ChannelId> {
+		PRIVATE.with(|p| p.borrow().contains(device)).then_some(0)
+	}
 }
 
 /// The chain's genesis hash, which readings sign.
@@ -254,6 +268,7 @@ impl pallet_obligations::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Devices = MockDevices;
+	type Channels = MockChannels;
 	type Reputation = Reputation;
 	type Credit = Reputation;
 	type Anchors = MockAnchors;
@@ -300,6 +315,7 @@ pub fn device(n: u8) -> DeviceId {
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	DEVICES.with(|d| d.borrow_mut().clear());
 	ANCHORS.with(|a| a.borrow_mut().clear());
+	PRIVATE.with(|p| p.borrow_mut().clear());
 	add_device(1, CONSUMER, Some(GATEWAY));
 	add_device(2, PROVIDER, Some(GATEWAY));
 	add_device(3, OTHER, Some(GATEWAY));

@@ -1158,3 +1158,19 @@ fn the_admin_sets_the_grace_and_retention_periods() {
 		assert_ok!(Obligations::archive(RuntimeOrigin::signed(OTHER), id));
 	});
 }
+
+#[test]
+fn attack_no_sla_is_taken_on_a_device_hidden_in_a_channel() {
+	ExtBuilder.build_and_execute(|| {
+		// The provider offers an SLA on its device, then puts the device in a private channel:
+		// its summaries leave the anchors and its consumer could not read a breaching reading.
+		let offer = publish(sla_offer());
+		make_private(device(2));
+		assert_noop!(
+			Obligations::create(RuntimeOrigin::signed(CONSUMER), request(offer, 40), None),
+			Error::<Test>::SlaDevicePrivate
+		);
+		// Without an SLA, serving from a private device is the parties' business.
+		create(publish(OfferTerms { device: Some(device(2)), ..plain_offer() }), 40);
+	});
+}

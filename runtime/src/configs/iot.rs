@@ -273,6 +273,8 @@ impl pallet_reputation::Config for Runtime {
 }
 
 impl pallet_obligations::Config for Runtime {
+	/// No SLA on a device whose readings are private to a channel.
+	type Channels = Channels;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Devices = Devices;

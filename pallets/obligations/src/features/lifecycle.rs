@@ -175,6 +175,11 @@ impl<T: Config> Pallet<T> {
 		}
 		let mut watch = None;
 		if let (Some(_), Some(device)) = (terms.sla, terms.device) {
+			ensure!(
+				<T::Channels as iotrust_primitives::channels::DeviceChannels>::channel_of(&device)
+					.is_none(),
+				Error::<T>::SlaDevicePrivate
+			);
 			let list = SlaWatch::<T>::get(device);
 			ensure!(
 				list.len() < T::MaxSlaPerDevice::get() as usize,
