@@ -274,10 +274,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 fn now_s() -> u64 {
-	std::time::SystemTime::now()
-		.duration_since(std::time::UNIX_EPOCH)
-		.map(|d| d.as_secs())
-		.unwrap_or(0)
+	crate::clock::now_ms() / 1_000
 }
 
 /// The four headers that sign a request for `method` `path_and_query` as `pair`'s account,

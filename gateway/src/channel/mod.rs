@@ -7,6 +7,7 @@ pub mod plan;
 
 use crate::{
 	chain::{self, interface, AccountId, Call, Chain},
+	ingest::telemetry::hex0x,
 	secret::read_secret,
 };
 use anyhow::{anyhow, bail, Context};
@@ -404,10 +405,7 @@ async fn fetch(
 	let rest = url.strip_prefix("http://").ok_or_else(|| anyhow!("{url}: only http:// URLs"))?;
 	let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
 	let path = if path.is_empty() { "/" } else { path };
-	let expires = std::time::SystemTime::now()
-		.duration_since(std::time::UNIX_EPOCH)?
-		.as_secs()
-		.saturating_add(60);
+	let expires = (crate::clock::now_ms() / 1_000).saturating_add(60);
 	let mut nonce = [0u8; 16];
 	rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut nonce);
 	let mut request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
@@ -456,8 +454,4 @@ fn show(info: &chain::ChannelInfo) -> serde_json::Value {
 		"deliveriesDue": info.deliveries_due.iter().map(chain::ss58).collect::<Vec<_>>(),
 		"closed": info.closed,
 	})
-}
-
-fn hex0x(bytes: &[u8]) -> String {
-	format!("0x{}", hex::encode(bytes))
 }
