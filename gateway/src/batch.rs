@@ -11,6 +11,7 @@
 use codec::{Decode, Encode};
 use iotrust_primitives::{
 	anchoring::{AnchorHeader, DeviceRange, MetricSummary},
+	channels::{ChannelEpoch, ChannelId},
 	device::DeviceId,
 	merkle::{merkle_root, SignedReading},
 };
@@ -30,6 +31,16 @@ pub struct Limits {
 	pub max_metrics: usize,
 	/// Metric summaries per batch, all devices together (the chain's `MaxSummariesPerBatch`).
 	pub max_summaries: usize,
+}
+
+/// The channel a private device's readings belong to, and the epoch whose key seals them when
+/// they leave the gateway: the channel's epoch when the chain judged their batch.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SealedUnder {
+	/// The channel.
+	pub channel: ChannelId,
+	/// Its epoch.
+	pub epoch: ChannelEpoch,
 }
 
 /// Where a batch stands.

@@ -69,6 +69,16 @@ pub struct Settings {
 	/// and counted as `rate_limited` [default: 100].
 	#[arg(long)]
 	pub device_rate: Option<u32>,
+	/// A file (mode 600) holding the X25519 secret of a channel member's account, as
+	/// `iotrust-gateway channel keygen` wrote it: the gateway opens that account's epoch keys
+	/// with it and serves private devices' readings sealed under them (see docs/channels.md)
+	/// [default: none; private devices' readings are not served].
+	#[arg(long)]
+	pub channel_secret_file: Option<PathBuf>,
+	/// The member account (SS58) whose epoch keys `channel_secret_file` opens [default: the
+	/// gateway's account].
+	#[arg(long)]
+	pub channel_account: Option<String>,
 }
 
 /// Settings with every default filled in.
@@ -90,6 +100,8 @@ pub struct Config {
 	pub group: Option<u32>,
 	pub group_round_ms: u64,
 	pub device_rate: u32,
+	/// The channel member's secret, and whose it is (`None`: the gateway's account).
+	pub channel_keys: Option<(iotrust_crypto::SecretKey, Option<crate::chain::AccountId>)>,
 }
 
 /// Why the settings do not make a configuration.
@@ -127,8 +139,11 @@ pub enum ConfigError {
 	/// A setting that must be at least 1 is 0.
 	#[error("{0} must be at least 1")]
 	Zero(&'static str),
-	/// A served owner is not an SS58 address.
-	#[error("serve_owners: {address:?} is not an SS58 address ({why})")]
+	/// A setting that means nothing without another.
+	#[error("{0} is set without {1}")]
+	Lone(&'static str, &'static str),
+	/// A served owner (or the channel account) is not an SS58 address.
+	#[error("{address:?} is not an SS58 address ({why})")]
 	NotSs58 {
 		/// What was given.
 		address: String,
@@ -190,6 +205,8 @@ impl Settings {
 			group: flags.group.or(base.group),
 			group_round_ms: flags.group_round_ms.or(base.group_round_ms),
 			device_rate: flags.device_rate.or(base.device_rate),
+			channel_secret_file: flags.channel_secret_file.or(base.channel_secret_file),
+			channel_account: flags.channel_account.or(base.channel_account),
 		})
 	}
 
@@ -217,17 +234,29 @@ impl Settings {
 		if max_submitting == 0 {
 			return Err(ConfigError::Zero("max_submitting"));
 		}
+		let ss58 = |a: &String| {
+			use sp_core::crypto::Ss58Codec;
+			sp_core::crypto::AccountId32::from_ss58check(a)
+				.map(|id| *id.as_ref())
+				.map_err(|e| ConfigError::NotSs58 { address: a.clone(), why: format!("{e:?}") })
+		};
 		let serve_owners = self
 			.serve_owners
 			.unwrap_or_default()
 			.iter()
-			.map(|a| {
-				use sp_core::crypto::Ss58Codec;
-				sp_core::crypto::AccountId32::from_ss58check(a)
-					.map(|id| *id.as_ref())
-					.map_err(|e| ConfigError::NotSs58 { address: a.clone(), why: format!("{e:?}") })
-			})
+			.map(ss58)
 			.collect::<Result<Vec<_>, _>>()?;
+		let channel_account = self.channel_account.as_ref().map(ss58).transpose()?;
+		let channel_keys = match &self.channel_secret_file {
+			Some(path) => Some((
+				crate::secret::read_channel_secret(path, "channel_secret_file")?,
+				channel_account,
+			)),
+			None if channel_account.is_some() => {
+				return Err(ConfigError::Lone("channel_account", "channel_secret_file"))
+			},
+			None => None,
+		};
 		Ok(Config {
 			node: self.node.unwrap_or_else(|| "ws://127.0.0.1:9944".into()),
 			account,
@@ -245,6 +274,7 @@ impl Settings {
 			group: self.group,
 			group_round_ms: self.group_round_ms.unwrap_or(12_000).max(1_000),
 			device_rate: self.device_rate.unwrap_or(100).max(1),
+			channel_keys,
 		})
 	}
 }

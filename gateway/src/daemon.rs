@@ -130,7 +130,21 @@ async fn serve(
 		.await
 		.with_context(|| format!("binding {}", config.http))?;
 	info!("serving proofs, listings and metrics on http://{}", config.http);
-	let gate = Arc::new(api::access::Gate::new(chain.clone(), store.clone()));
+	let keyring = match &config.channel_keys {
+		Some((secret, account)) => {
+			let account = match account {
+				Some(a) => *a,
+				None => chain.account().context("a signing account")?,
+			};
+			info!(
+				"serving private devices' readings sealed with the epoch keys of {}",
+				chain::ss58(&account)
+			);
+			Some(Arc::new(crate::keyring::Keyring::new(account, secret.clone())))
+		},
+		None => None,
+	};
+	let gate = Arc::new(api::access::Gate::new(chain.clone(), store.clone(), keyring));
 	tokio::spawn(api::serve(
 		listener,
 		store.clone(),

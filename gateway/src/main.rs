@@ -11,6 +11,7 @@ mod config;
 mod daemon;
 mod group;
 mod ingest;
+mod keyring;
 mod lifecycle;
 mod limits;
 mod mqtt;

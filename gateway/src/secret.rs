@@ -34,6 +34,14 @@ pub enum SecretError {
 		/// The file.
 		path: PathBuf,
 	},
+	/// It does not hold a 32-byte hex key.
+	#[error("{what} {} does not hold a 32-byte hex secret (`iotrust-gateway channel keygen` writes one)", path.display())]
+	NotAKey {
+		/// The setting that names the file.
+		what: String,
+		/// The file.
+		path: PathBuf,
+	},
 }
 
 /// The secret in `path` (its content, trimmed), refusing a file that others may read and an
@@ -56,4 +64,18 @@ pub fn read_secret(path: &Path, what: &str) -> Result<String, SecretError> {
 		return Err(SecretError::Empty { what: what.into(), path: path.to_path_buf() });
 	}
 	Ok(secret.to_string())
+}
+
+/// The X25519 secret in `path`, as `iotrust-gateway channel keygen` wrote it (hex), with the same
+/// checks as [`read_secret`].
+pub fn read_channel_secret(
+	path: &Path,
+	what: &str,
+) -> Result<iotrust_crypto::SecretKey, SecretError> {
+	let text = read_secret(path, what)?;
+	let bytes: [u8; 32] = hex::decode(text.trim_start_matches("0x"))
+		.ok()
+		.and_then(|b| b.try_into().ok())
+		.ok_or_else(|| SecretError::NotAKey { what: what.into(), path: path.to_path_buf() })?;
+	Ok(iotrust_crypto::SecretKey::from_bytes(bytes))
 }

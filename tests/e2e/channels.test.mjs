@@ -5,20 +5,24 @@
 // he still opens epoch 1's key and not epoch 2's. Eve audits for a window of blocks: she receives
 // the keys of the epochs it overlaps, each delivery an event on chain, cannot write, and gets no
 // key of the epoch that starts after her window. Bob's device is put in the channel: its anchors
-// carry no summary, and the gateway serves its readings only to requests signed by an account
-// that may read the channel now (members, Eve within her window), never to an unsigned one, an
-// outsider's or a removed member's, and keeps them so after Bob takes the device out.
+// carry no summary, and Bob's gateway (which holds his channel secret) serves its readings only
+// sealed under the epoch they were made in, only to requests signed by an account that may read
+// the channel now (members, Eve within her window), never to an unsigned one, an outsider's or a
+// removed member's, and keeps them so after Bob takes the device out. Charlie opens the epoch 1
+// readings and none of epoch 2's; Eve exports what her keys open, and Ferdie, who holds no key,
+// checks her bundle against the chain, which fails once a line is altered.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Keyring } from '@polkadot/keyring';
 import {
   runSimulator, simulatorArgs, startDevNode, startGateway, startMosquitto, stopNode, waitForPort,
 } from '../../scripts/lib/network.mjs';
 import {
-  bestNumber, connect, councilMotion, finalizedNumber, keyring, logTail, NODE_BIN, signAndFinalize, tempState,
+  bestNumber, connect, councilMotion, finalizedNumber, keyring, logTail, NODE_BIN, signAndFinalize, tempState, UNIT,
   waitFor,
 } from './helpers.mjs';
 
@@ -137,30 +141,31 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     assert.equal(sealed.sealed.enc.length, 32);
   });
 
-  it('Charlie, removed in epoch 2, still opens epoch 1 and not epoch 2', async () => {
-    const changed = channel('alice', ['change', '--channel', '0', '--remove', keys.charlie.address]);
-    assert.equal(changed.epoch, 2, changed.error);
-    assert.equal(channel('bob', ['open', '--channel', '0']).keyId, changed.keyId);
-    assert.equal(channel('charlie', ['open', '--channel', '0', '--epoch', '1', '--show-key']).key, epoch1Key);
-    assert.match(channel('charlie', ['open', '--channel', '0', '--epoch', '2']).error, /epoch 2 was delivered/);
-    // The chain refuses a new key sealed to a removed member (the pallet's unit tests try it).
-    const access = await api.call.channelsApi.access(0, keys.charlie.address);
-    assert.equal(access.isNone, true);
-  });
-
   let device;
   let broker;
-  it('Bob\'s channel device is anchored without summaries; its readings go to members only', async () => {
+  // Bob's gateway signs with an account of its own; it holds Bob's channel secret, not his account.
+  const bobGateway = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//Bob//gateway');
+  /** `iotrust-gateway simulate` of Bob's one device, bound to Bob's gateway. */
+  const sim = (more) => simulatorArgs({ nodeUrl: nodes[0].rpcUrl, broker, devices: 1, readings: 5, rate: 10, gateway: bobGateway.address, extra: ['--owner', '//Bob', '--seed', 'channels', ...more] });
+  /** Save `answer` (a `channel fetch` output) to a file in the test's state: its path. */
+  const save = (name, answer) => {
+    const file = path.join(state, name);
+    fs.writeFileSync(file, JSON.stringify(answer));
+    return file;
+  };
+  it('Bob\'s channel device is anchored without summaries; its readings leave sealed, to members only', async () => {
     broker = startMosquitto({ state: path.join(state, 'broker'), port: MQTT_PORT });
     extra.push(broker);
     await waitForPort(MQTT_PORT);
+    // Bob's gateway holds his channel secret: it seals what it serves under his epoch keys.
+    await signAndFinalize(api, api.tx.balances.transferKeepAlive(bobGateway.address, 100n * UNIT), keys.bob);
     const gateway = startGateway({
       bin: GATEWAY_BIN, state: path.join(state, 'gateway'), nodeUrl: nodes[0].rpcUrl, broker, httpPort: HTTP_PORT,
-      serveOwners: [keys.bob.address], extraArgs: ['--batch-window-ms', '1000'],
+      account: '//Bob//gateway', serveOwners: [keys.bob.address],
+      extraArgs: ['--batch-window-ms', '1000', '--channel-secret-file', files.bob.secret, '--channel-account', keys.bob.address],
     });
     extra.push(gateway);
     await waitForPort(HTTP_PORT, 60000);
-    const sim = (more) => simulatorArgs({ nodeUrl: nodes[0].rpcUrl, broker, devices: 1, readings: 5, rate: 10, extra: ['--owner', '//Bob', '--seed', 'channels', ...more] });
     [{ device }] = await runSimulator(GATEWAY_BIN, sim(['--register-only']));
     await signAndFinalize(api, api.tx.channels.setDeviceChannel(device, 0), keys.bob);
     assert.equal((await api.call.channelsApi.deviceChannel(device)).unwrap().toNumber(), 0);
@@ -175,24 +180,54 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     const anchor = (await api.call.anchoringApi.anchor(body.readings[0].anchor)).unwrap();
     const range = anchor.ranges.find((r) => r.device.toHex() === device);
     assert.deepEqual([range.first.toNumber(), range.last.toNumber(), range.summaries.length], [0, 4, 0]);
-    // Unsigned, an outsider's, a removed member's: refused. Another member's: served.
+    // What leaves the gateway is ciphertext under epoch 1, with the leaf its proof proves.
+    assert.ok(!JSON.stringify(body).includes('metrics'), 'a reading left the gateway in the clear');
+    assert.deepEqual(body.readings.map((x) => [x.sealed.epoch, x.sealed.seq]), [0, 1, 2, 3, 4].map((n) => [1, n]));
+    // Unsigned, an outsider's: refused. A member's: served, sealed.
     assert.equal((await read(null, mine)).status, 401);
     assert.equal((await read(null, `/proof/${device}/0`)).status, 401);
     assert.equal((await read('ferdie', mine)).status, 403);
     assert.equal((await read('dave', `/proof/${device}/0`)).status, 403);
-    assert.equal((await read('charlie', mine)).status, 403);
     const alice = await read('alice', `/proof/${device}/0`);
     assert.equal(alice.status, 200);
-    assert.equal(alice.body.reading.seq, 0);
-    // Bob takes the device out: the readings it made in the channel stay the channel's. (The
-    // gateway trusts the chain's answer for 6 s: wait past that before asking again.)
-    await signAndFinalize(api, api.tx.channels.setDeviceChannel(device, null), keys.bob);
-    await new Promise((r) => { setTimeout(r, 7000); });
-    assert.equal((await read(null, mine)).status, 401);
-    assert.equal((await read('bob', mine)).status, 200);
+    assert.equal(alice.body.sealed.seq, 0);
+    assert.equal(alice.body.reading, undefined);
+    // Charlie, a reader, opens what he fetched with his key of epoch 1.
+    const charlie = channel('charlie', ['unseal', '--file', save('charlie-epoch1.json', await read('charlie', mine))]);
+    assert.deepEqual(charlie.readings.map((r) => [r.seq, r.epoch]), [0, 1, 2, 3, 4].map((n) => [n, 1]), charlie.error);
+    assert.deepEqual(charlie.unreadable, []);
+  });
+
+  it('Charlie, removed in epoch 2, still reads epoch 1 and nothing sent after', async () => {
+    const changed = channel('alice', ['change', '--channel', '0', '--remove', keys.charlie.address]);
+    assert.equal(changed.epoch, 2, changed.error);
+    assert.equal(channel('bob', ['open', '--channel', '0']).keyId, changed.keyId);
+    assert.equal(channel('charlie', ['open', '--channel', '0', '--epoch', '1', '--show-key']).key, epoch1Key);
+    assert.match(channel('charlie', ['open', '--channel', '0', '--epoch', '2']).error, /epoch 2 was delivered/);
+    // The chain refuses a new key sealed to a removed member (the pallet's unit tests try it).
+    assert.equal((await api.call.channelsApi.access(0, keys.charlie.address)).isNone, true);
+    // Five more readings, made in epoch 2.
+    await runSimulator(GATEWAY_BIN, sim(['--start-seq', '5']));
+    const mine = `/readings/${device}`;
+    await waitFor('the epoch 2 readings anchored', async () => {
+      const r = await read('alice', mine);
+      return r.status === 200 && r.body.readings.length === 10 && r.body.readings.every((x) => x.status === 'anchored');
+    }, { timeoutMs: 120000, intervalMs: 2000 });
+    assert.equal((await read('charlie', mine)).status, 403);
+    // Even given everything a member fetched, Charlie opens epoch 1 and nothing of epoch 2.
+    const all = save('alice-all.json', await read('alice', mine));
+    assert.deepEqual(JSON.parse(fs.readFileSync(all)).body.readings.map((x) => x.sealed.epoch), [1, 1, 1, 1, 1, 2, 2, 2, 2, 2]);
+    const charlie = channel('charlie', ['unseal', '--file', all]);
+    assert.deepEqual(charlie.readings.map((r) => r.seq), [0, 1, 2, 3, 4], charlie.error);
+    assert.deepEqual(charlie.unreadable, [{ channel: 0, epoch: 2, readings: 5 }]);
+    assert.equal(channel('alice', ['unseal', '--file', all]).readings.length, 10);
+    // An outsider opens nothing of it.
+    const dave = channel('dave', ['unseal', '--file', all]);
+    assert.deepEqual([dave.readings.length, dave.unreadable.map((u) => u.readings)], [0, [5, 5]]);
   });
 
   let window;
+  let bundle;
   it('Eve audits a window: she receives the keys of the epochs it overlaps, and cannot write', async () => {
     const now = await bestNumber(api);
     window = { from: now + 1, until: now + 24 };
@@ -204,6 +239,17 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     // Epoch 1 ended before her window began: only epoch 2 is hers.
     const delivered = channel('bob', ['deliver', '--channel', '0', '--to', keys.eve.address]);
     assert.deepEqual(delivered.epochs, [2], delivered.error);
+    // Within her window she exports the device's readings: epoch 2's, opened; epoch 1's counted.
+    const gateway = `http://127.0.0.1:${HTTP_PORT}`;
+    bundle = path.join(state, 'eve-bundle.ndjson');
+    const exported = channel('eve', ['export', '--gateway', gateway, '--devices', device, '--out', bundle]);
+    assert.equal(exported.readings, 5, exported.error);
+    assert.deepEqual(exported.unreadable, [{ channel: 0, epoch: 1, readings: 5 }]);
+    const csv = channel('eve', ['export', '--gateway', gateway, '--devices', device, '--format', 'csv', '--out', path.join(state, 'eve.csv')]);
+    assert.equal(csv.readings, 5, csv.error);
+    const rows = fs.readFileSync(path.join(state, 'eve.csv'), 'utf8').trim().split('\n');
+    assert.equal(rows[0], 'device,seq,timestamp_ms,metric,value,anchor,block,channel,epoch');
+    assert.ok(rows.length > 5 && rows.slice(1).every((r) => r.startsWith(`${device},`) && r.endsWith(',0,2')), rows.join('\n'));
     assert.equal(channel('eve', ['open', '--channel', '0']).keyId, channel('bob', ['open', '--channel', '0']).keyId);
     assert.match(channel('eve', ['open', '--channel', '0', '--epoch', '1']).error, /epoch 1 was delivered/);
     // Epoch 1 is outside her window: a writer cannot give it to her on chain.
@@ -211,8 +257,26 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     // An auditor writes nothing.
     assert.match(channel('eve', ['rotate', '--channel', '0']).error, /NotWriter/);
     assert.match(channel('eve', ['deliver', '--channel', '0', '--to', keys.dave.address, '--epochs', '2']).error, /NotWriter/);
-    // Within her window, the gateway serves her the channel device's readings.
-    assert.equal((await read('eve', `/readings/${device}`)).status, 200);
+  });
+
+  it('anyone checks Eve\'s bundle against the chain; one altered line fails it', async () => {
+    // Ferdie holds no key and is in no channel: the bundle needs no one's word.
+    const verified = channel('ferdie', ['verify', '--bundle', bundle]);
+    assert.deepEqual([verified.verified, verified.readings], [true, 5], verified.error);
+    const lines = fs.readFileSync(bundle, 'utf8').trim().split('\n');
+    assert.equal(JSON.parse(lines[0]).format, 'iotrust-audit/v1');
+    const altered = JSON.parse(lines[3]);
+    altered.reading.metrics[0].value += 1;
+    const tampered = path.join(state, 'tampered.ndjson');
+    fs.writeFileSync(tampered, [...lines.slice(0, 3), JSON.stringify(altered), ...lines.slice(4)].join('\n'));
+    const failed = channel('ferdie', ['verify', '--bundle', tampered]);
+    assert.match(failed.error, /"line":4/);
+    assert.match(failed.error, /BadProof/);
+    // A line claiming another epoch's key is caught too.
+    const relabelled = JSON.parse(lines[2]);
+    relabelled.epoch = 1;
+    fs.writeFileSync(tampered, [...lines.slice(0, 2), JSON.stringify(relabelled), ...lines.slice(3)].join('\n'));
+    assert.match(channel('ferdie', ['verify', '--bundle', tampered]).error, /key identifier is not the chain's/);
   });
 
   it('after her window Eve gets no new key; every grant, epoch and delivery is an event', async () => {
@@ -235,5 +299,16 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     assert.equal(count('MemberRemoved'), 1);
     assert.equal(count('AuditorGranted'), 1);
     assert.equal(count('EpochKeyDelivered'), 1);
+  });
+
+  it('Bob takes the device out: the readings it made in the channel stay the channel\'s', async () => {
+    await signAndFinalize(api, api.tx.channels.setDeviceChannel(device, null), keys.bob);
+    // The gateway trusts the chain's answer for 6 s: ask again past that.
+    await new Promise((r) => { setTimeout(r, 7000); });
+    const mine = `/readings/${device}`;
+    assert.equal((await read(null, mine)).status, 401);
+    const bob = await read('bob', mine);
+    assert.equal(bob.status, 200);
+    assert.ok(bob.body.readings.every((x) => x.sealed && !x.reading));
   });
 });

@@ -22,7 +22,7 @@
 pub mod policy;
 
 use crate::{
-	batch::{Batch, BatchHead, Limits},
+	batch::{Batch, BatchHead, Limits, SealedUnder},
 	chain::port::{AnchorChain, CallFailure, ChainError, Outcome, PalletError, Relayed},
 	clock::now_ms,
 	lifecycle::{AsideReason, Verdict},
@@ -329,7 +329,7 @@ impl<C: AnchorChain> Anchorer<C> {
 			p.private = p
 				.runs
 				.iter()
-				.filter_map(|(d, _)| private.get(d).map(|channel| (*d, *channel)))
+				.filter_map(|(d, _)| private.get(d).map(|under| (*d, *under)))
 				.collect();
 		}
 		for (proposal, verdicts) in proposals.iter().zip(verdicts) {
@@ -613,7 +613,7 @@ async fn judge<C: AnchorChain>(
 	chain: &C,
 	stats: &Stats,
 	proposals: &[Proposal],
-) -> Option<(Vec<Vec<Verdict>>, std::collections::BTreeMap<DeviceId, u32>)> {
+) -> Option<(Vec<Vec<Verdict>>, std::collections::BTreeMap<DeviceId, SealedUnder>)> {
 	let started = Instant::now();
 	let ranges: Vec<(DeviceId, u64)> = proposals
 		.iter()
@@ -765,7 +765,7 @@ mod tests {
 		async fn private_devices(
 			&self,
 			devices: &[DeviceId],
-		) -> Result<Vec<Option<u32>>, ChainError> {
+		) -> Result<Vec<Option<SealedUnder>>, ChainError> {
 			Ok(vec![None; devices.len()])
 		}
 

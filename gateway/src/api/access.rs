@@ -11,10 +11,15 @@
 //!
 //! [`check`] and [`Nonces`] are the decisions, on plain data; [`Gate`] asks the chain.
 
-use crate::chain::{AccountId, Chain};
+use crate::{
+	api::sealing::{Disclosure, Sealer},
+	batch::SealedUnder,
+	chain::{AccountId, Chain},
+	keyring::Keyring,
+};
 use axum::http::HeaderMap;
 use iotrust_primitives::{
-	channels::{http_request_payload, Access, ChannelId, HTTP_REQUEST_MAX_AHEAD_S},
+	channels::{http_request_payload, Access, ChannelEpoch, ChannelId, HTTP_REQUEST_MAX_AHEAD_S},
 	device::DeviceId,
 };
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
@@ -63,6 +68,19 @@ pub enum Refusal {
 	/// The gateway's database could not be read.
 	#[error("cannot read the gateway's database: {0}")]
 	Store(String),
+	/// The gateway holds no member's channel secret: it serves no private device's readings.
+	#[error("this gateway holds no channel member's key (channel_secret_file): it serves private devices' readings to nobody")]
+	NoKeyring,
+	/// The gateway's member account cannot open the key that seals these readings.
+	#[error("this gateway cannot open the key of channel {channel}'s epoch {epoch}: {why}")]
+	NoKey {
+		/// The channel.
+		channel: ChannelId,
+		/// The epoch.
+		epoch: ChannelEpoch,
+		/// Why.
+		why: String,
+	},
 }
 
 impl Refusal {
@@ -71,7 +89,9 @@ impl Refusal {
 		use axum::http::StatusCode;
 		match self {
 			Self::NoAccess(_) => StatusCode::FORBIDDEN,
-			Self::Busy | Self::Chain(_) => StatusCode::SERVICE_UNAVAILABLE,
+			Self::Busy | Self::Chain(_) | Self::NoKeyring | Self::NoKey { .. } => {
+				StatusCode::SERVICE_UNAVAILABLE
+			},
 			Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
 			_ => StatusCode::UNAUTHORIZED,
 		}
@@ -170,7 +190,8 @@ const REMEMBERED: usize = 10_000;
 /// Nonces remembered at most.
 const NONCES: usize = 100_000;
 
-/// The chain's answers on who may read what, kept for [`FRESH`].
+/// The chain's answers on who may read what, kept for [`FRESH`], and the keys that seal what
+/// they may read.
 pub struct Gate {
 	chain: Arc<Chain>,
 	store: Arc<crate::store::Store>,
@@ -178,14 +199,21 @@ pub struct Gate {
 	nonces: Mutex<Nonces>,
 	channels: Mutex<Answers<DeviceId, Option<ChannelId>>>,
 	access: Mutex<Answers<(ChannelId, AccountId), Access<u32>>>,
+	epochs: Mutex<Answers<ChannelId, ChannelEpoch>>,
+	keyring: Option<Arc<Keyring>>,
 }
 
 /// The chain's answers, each with when it was read.
 type Answers<K, V> = HashMap<K, (V, Instant)>;
 
 impl Gate {
-	/// A gate asking `chain`, and `store` for the devices this gateway anchored as private.
-	pub fn new(chain: Arc<Chain>, store: Arc<crate::store::Store>) -> Self {
+	/// A gate asking `chain`, and `store` for the devices this gateway anchored as private;
+	/// sealing with `keyring` (none: private devices' readings are served to nobody).
+	pub fn new(
+		chain: Arc<Chain>,
+		store: Arc<crate::store::Store>,
+		keyring: Option<Arc<Keyring>>,
+	) -> Self {
 		let genesis = chain.genesis().0;
 		Self {
 			chain,
@@ -194,26 +222,64 @@ impl Gate {
 			nonces: Mutex::new(Nonces::new(NONCES)),
 			channels: Mutex::new(HashMap::new()),
 			access: Mutex::new(HashMap::new()),
+			epochs: Mutex::new(HashMap::new()),
+			keyring,
 		}
 	}
 
-	/// Whether this request may read `device`'s data: any request for a public device; for a
-	/// private one, a valid signed request by an account that may read its channel now.
+	/// How this request may see `device`'s data: in the clear, any request for a public
+	/// device; for a private one, sealed, and only for a valid signed request by an account
+	/// that may read its channel now.
 	pub async fn admit(
 		&self,
 		device: &DeviceId,
 		method: &str,
 		path_and_query: &str,
 		headers: &HeaderMap,
-	) -> Result<(), Refusal> {
-		let Some(channel) = self.channel_of(device).await? else { return Ok(()) };
+	) -> Result<Disclosure, Refusal> {
+		let Some(channel) = self.channel_of(device).await? else { return Ok(Disclosure::Plain) };
 		let signed = parse(headers)?.ok_or(Refusal::Unsigned(channel))?;
 		let now_s = now_s();
 		check(&signed, &self.genesis, method, path_and_query, now_s)?;
 		if !self.access(channel, &signed.account).await?.reads() {
 			return Err(Refusal::NoAccess(channel));
 		}
-		lock(&self.nonces).take(&signed, now_s)
+		lock(&self.nonces).take(&signed, now_s)?;
+		let keyring = self.keyring.clone().ok_or(Refusal::NoKeyring)?;
+		let current = SealedUnder { channel, epoch: self.epoch_now(channel).await? };
+		Ok(Disclosure::Sealed(Arc::new(Sealer::new(keyring, current))))
+	}
+
+	/// Open the epoch keys a sealer lacked ([`Sealer::missing`]).
+	pub async fn open_keys(
+		&self,
+		missing: impl IntoIterator<Item = (ChannelId, ChannelEpoch)>,
+	) -> Result<(), Refusal> {
+		let keyring = self.keyring.as_ref().ok_or(Refusal::NoKeyring)?;
+		for (channel, epoch) in missing {
+			keyring.key(&self.chain, channel, epoch).await.map_err(|e| Refusal::NoKey {
+				channel,
+				epoch,
+				why: format!("{e:#}"),
+			})?;
+		}
+		Ok(())
+	}
+
+	async fn epoch_now(&self, channel: ChannelId) -> Result<ChannelEpoch, Refusal> {
+		if let Some((epoch, at)) = lock(&self.epochs).get(&channel) {
+			if at.elapsed() < FRESH {
+				return Ok(*epoch);
+			}
+		}
+		let info = self
+			.chain
+			.channel(channel)
+			.await
+			.map_err(|e| Refusal::Chain(e.to_string()))?
+			.ok_or_else(|| Refusal::Chain(format!("channel {channel} has no record")))?;
+		remember(&mut lock(&self.epochs), channel, info.epoch);
+		Ok(info.epoch)
 	}
 
 	async fn channel_of(&self, device: &DeviceId) -> Result<Option<ChannelId>, Refusal> {

@@ -30,10 +30,11 @@
 //! batches read last.
 
 pub mod access;
+pub mod sealing;
 
 use crate::{
 	batch::BatchStatus,
-	ingest::telemetry::{hex0x, parse_h256, proof_to_value, reading_to_value},
+	ingest::telemetry::{hex0x, parse_h256, proof_to_value},
 	limits::TokenBucket,
 	stats::Stats,
 	store::{Location, Store},
@@ -46,6 +47,7 @@ use axum::{
 	Json, Router,
 };
 use iotrust_primitives::merkle::SignedReading;
+use sealing::Disclosure;
 use serde_json::{json, Value};
 use std::{
 	collections::HashMap,
@@ -376,21 +378,49 @@ async fn aside_devices(State(shared): State<Shared>, Query(q): Params) -> Respon
 	.await
 }
 
-/// The answer refusing this request for `device`'s data, if its device is private to a channel
-/// and the request is not signed by an account that may read it now ([`access::Gate`]).
-async fn refusal(
-	shared: &Shared,
+/// Answer a request for `device`'s data with `f`, which shows each reading as [`Disclosure`]
+/// says: in the clear for a public device; for a private one only to a request signed by an
+/// account that may read its channel now ([`access::Gate`]), and sealed. `f` runs again once the
+/// epoch keys its first run lacked are opened.
+async fn disclosed<F>(
+	shared: Shared,
 	device: &str,
 	uri: &Uri,
 	headers: &HeaderMap,
-) -> Option<Response> {
-	let gate = shared.gate.as_ref()?;
-	let device = parse_h256(device).ok()?;
+	f: F,
+) -> Response
+where
+	F: Fn(&Store, &Disclosure) -> (StatusCode, Value) + Clone + Send + 'static,
+{
+	let refused =
+		|r: access::Refusal| (r.status(), Json(json!({ "error": r.to_string() }))).into_response();
+	let (Some(gate), Ok(device)) = (shared.gate.clone(), parse_h256(device)) else {
+		return blocking(shared, move |store, _| f(store, &Disclosure::Plain)).await;
+	};
 	let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-	match gate.admit(&device, "GET", path, headers).await {
-		Ok(()) => None,
-		Err(r) => Some((r.status(), Json(json!({ "error": r.to_string() }))).into_response()),
+	let disclosure = match gate.admit(&device, "GET", path, headers).await {
+		Ok(d) => d,
+		Err(r) => return refused(r),
+	};
+	let Disclosure::Sealed(sealer) = &disclosure else {
+		return blocking(shared, move |store, _| f(store, &Disclosure::Plain)).await;
+	};
+	for _ in 0..2 {
+		let (run, shown) = (f.clone(), disclosure.clone());
+		let answer = blocking(shared.clone(), move |store, _| run(store, &shown)).await;
+		let missing = sealer.missing();
+		if missing.is_empty() {
+			return answer;
+		}
+		if let Err(r) = gate.open_keys(missing).await {
+			return refused(r);
+		}
 	}
+	let busy = (
+		StatusCode::SERVICE_UNAVAILABLE,
+		Json(json!({ "error": "the channel's epoch changed while answering; ask again" })),
+	);
+	busy.into_response()
 }
 
 async fn aside_readings(
@@ -400,10 +430,8 @@ async fn aside_readings(
 	uri: Uri,
 	headers: HeaderMap,
 ) -> Response {
-	if let Some(refused) = refusal(&shared, &device, &uri, &headers).await {
-		return refused;
-	}
-	blocking(shared, move |store, _| {
+	let at = device.clone();
+	disclosed(shared, &at, &uri, &headers, move |store, shown| {
 		let from = q.get("from").map(String::as_str).unwrap_or("0");
 		let (Ok(device), Ok(from)) = (parse_h256(&device), from.parse::<u64>()) else {
 			return bad_request("expected /aside/<0x device id>?from=<sequence number>");
@@ -413,11 +441,10 @@ async fn aside_readings(
 			Ok(list) => (
 				StatusCode::OK,
 				json!({
-					"readings": list.iter().map(|a| json!({
-						"reading": reading_to_value(&a.reading),
-						"reason": a.reason.name(),
-						"atMs": a.at_ms,
-					})).collect::<Vec<_>>(),
+					"readings": list.iter().map(|a| {
+						let (field, reading) = shown.show(&a.reading, None);
+						json!({ field: reading, "reason": a.reason.name(), "atMs": a.at_ms })
+					}).collect::<Vec<_>>(),
 					"next": (list.len() == PAGE).then(|| list.last().map(|a| a.reading.seq + 1)).flatten(),
 				}),
 			),
@@ -426,15 +453,27 @@ async fn aside_readings(
 	.await
 }
 
-/// Where a reading is, as JSON: `status` and, once anchored, its anchor and proof.
-fn located(reading: &SignedReading, location: &Location) -> Value {
-	match location {
-		Location::Pending => json!({ "status": "pending", "reading": reading_to_value(reading) }),
+/// Where a reading is, as JSON: `status`, the reading as `shown` and, once anchored, its anchor
+/// and proof.
+fn located(
+	store: &Store,
+	reading: &SignedReading,
+	location: &Location,
+	shown: &Disclosure,
+) -> Result<Value, crate::store::StoreError> {
+	let under = match (location, shown) {
+		(Location::Batched { head, .. }, Disclosure::Sealed(_)) => {
+			store.sealed_under(head.header.batch, &reading.device)?
+		},
+		_ => None,
+	};
+	let (field, shown) = shown.show(reading, under);
+	let mut value = match location {
+		Location::Pending => json!({ "status": "pending" }),
 		Location::Aside(a) => json!({
 			"status": "setAside",
 			"reason": a.reason.name(),
 			"atMs": a.at_ms,
-			"reading": reading_to_value(reading),
 		}),
 		Location::Batched { head, body, index } => match (&head.status, body.tree.proof(*index)) {
 			(BatchStatus::Anchored { anchor, block, .. }, Some(proof)) => json!({
@@ -443,16 +482,13 @@ fn located(reading: &SignedReading, location: &Location) -> Value {
 				"block": (!block.is_zero()).then(|| hex0x(block.as_bytes())),
 				"batch": head.header.batch,
 				"root": hex0x(head.header.root.as_bytes()),
-				"reading": reading_to_value(reading),
 				"proof": proof_to_value(&proof),
 			}),
-			_ => json!({
-				"status": "batched",
-				"batch": head.header.batch,
-				"reading": reading_to_value(reading),
-			}),
+			_ => json!({ "status": "batched", "batch": head.header.batch }),
 		},
-	}
+	};
+	value[field] = shown;
+	Ok(value)
 }
 
 async fn proof(
@@ -461,15 +497,14 @@ async fn proof(
 	uri: Uri,
 	headers: HeaderMap,
 ) -> Response {
-	if let Some(refused) = refusal(&shared, &device, &uri, &headers).await {
-		return refused;
-	}
-	blocking(shared, move |store, _| {
+	let at = device.clone();
+	disclosed(shared, &at, &uri, &headers, move |store, shown| {
 		let (Ok(device), Ok(seq)) = (parse_h256(&device), seq.parse::<u64>()) else {
 			return bad_request("expected /proof/<0x device id>/<sequence number>");
 		};
+		let internal = |e: String| (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": e }));
 		match store.locate(&device, seq) {
-			Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": e.to_string() })),
+			Err(e) => internal(e.to_string()),
 			Ok(None) => (
 				StatusCode::NOT_FOUND,
 				json!({ "error": "this gateway never accepted that reading" }),
@@ -485,15 +520,13 @@ async fn proof(
 					_ => None,
 				};
 				let Some(reading) = reading else {
-					return (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "no such leaf" }));
+					return internal("no such leaf".into());
 				};
-				let value = located(reading, &location);
-				let status = if value["status"] == "anchored" {
-					StatusCode::OK
-				} else {
-					StatusCode::ACCEPTED
-				};
-				(status, value)
+				match located(store, reading, &location, shown) {
+					Err(e) => internal(e.to_string()),
+					Ok(value) if value["status"] == "anchored" => (StatusCode::OK, value),
+					Ok(value) => (StatusCode::ACCEPTED, value),
+				}
 			},
 		}
 	})
@@ -507,10 +540,8 @@ async fn readings(
 	uri: Uri,
 	headers: HeaderMap,
 ) -> Response {
-	if let Some(refused) = refusal(&shared, &device, &uri, &headers).await {
-		return refused;
-	}
-	blocking(shared, move |store, _| {
+	let at = device.clone();
+	disclosed(shared, &at, &uri, &headers, move |store, shown| {
 		let number = |name: &str| q.get(name).map(|v| v.parse::<u64>()).transpose();
 		let (Ok(device), Ok(from), Ok(to), Ok(after)) =
 			(parse_h256(&device), number("from"), number("to"), number("after"))
@@ -523,15 +554,17 @@ async fn readings(
 		if from > to {
 			return bad_request("`from` is after `to`");
 		}
-		match store.readings(&device, (from, to), after, PAGE, SCAN) {
-			Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": e.to_string() })),
-			Ok(page) => (
+		let internal = |e: String| (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": e }));
+		let page = match store.readings(&device, (from, to), after, PAGE, SCAN) {
+			Err(e) => return internal(e.to_string()),
+			Ok(page) => page,
+		};
+		let listed = page.readings.iter().map(|l| located(store, &l.reading, &l.location, shown));
+		match listed.collect::<Result<Vec<_>, _>>() {
+			Err(e) => internal(e.to_string()),
+			Ok(listed) => (
 				StatusCode::OK,
-				json!({
-					"device": hex0x(device.as_bytes()),
-					"readings": page.readings.iter().map(|l| located(&l.reading, &l.location)).collect::<Vec<_>>(),
-					"next": page.next,
-				}),
+				json!({ "device": hex0x(device.as_bytes()), "readings": listed, "next": page.next }),
 			),
 		}
 	})

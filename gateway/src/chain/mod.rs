@@ -5,7 +5,7 @@
 pub mod interface;
 pub mod port;
 
-use crate::batch::BatchHead;
+use crate::batch::{BatchHead, SealedUnder};
 use codec::{Compact, Decode, Encode, EncodeLike};
 use interface::{ApiDef, CallDef, Mismatch, Why};
 use iotrust_primitives::{
@@ -842,8 +842,28 @@ impl port::GroupChain for Chain {
 }
 
 impl AnchorChain for Chain {
-	async fn private_devices(&self, devices: &[DeviceId]) -> Result<Vec<Option<u32>>, ChainError> {
-		self.device_channels(devices).await
+	async fn private_devices(
+		&self,
+		devices: &[DeviceId],
+	) -> Result<Vec<Option<SealedUnder>>, ChainError> {
+		let channels = self.device_channels(devices).await?;
+		let mut epochs = std::collections::BTreeMap::new();
+		for channel in channels.iter().flatten() {
+			if !epochs.contains_key(channel) {
+				let info = self.channel(*channel).await?.ok_or_else(|| {
+					ChainError::Unreadable(format!(
+						"a device is in channel {channel}, which has no record"
+					))
+				})?;
+				epochs.insert(*channel, info.epoch);
+			}
+		}
+		Ok(channels
+			.into_iter()
+			.map(|c| {
+				c.and_then(|channel| Some(SealedUnder { channel, epoch: *epochs.get(&channel)? }))
+			})
+			.collect())
 	}
 
 	async fn limits(&self) -> Result<ChainLimits, ChainError> {

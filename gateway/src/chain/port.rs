@@ -3,7 +3,7 @@
 //! ended, and typed errors for everything that can go wrong on the way. A group member's port
 //! ([`GroupChain`]) is beside it. Tests drive the anchorer and the member through doubles.
 
-use crate::batch::BatchHead;
+use crate::batch::{BatchHead, SealedUnder};
 use iotrust_primitives::{
 	anchoring::{AnchorId, RangeCheck},
 	device::DeviceId,
@@ -195,12 +195,12 @@ pub trait AnchorChain: Send + Sync + 'static {
 		&self,
 		ranges: &[(DeviceId, u64)],
 	) -> impl Future<Output = Result<Vec<RangeCheck>, ChainError>> + Send;
-	/// The channel each of `devices` has its readings private to, if any
-	/// (`channelsApi.deviceChannels`).
+	/// The channel each of `devices` has its readings private to, if any, with that channel's
+	/// current epoch (`channelsApi.deviceChannels`, then `channelsApi.channel`).
 	fn private_devices(
 		&self,
 		devices: &[DeviceId],
-	) -> impl Future<Output = Result<Vec<Option<u32>>, ChainError>> + Send;
+	) -> impl Future<Output = Result<Vec<Option<SealedUnder>>, ChainError>> + Send;
 	/// The anchor of this gateway's batch `number`, with its root.
 	fn anchor_of(
 		&self,

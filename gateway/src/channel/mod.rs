@@ -3,6 +3,7 @@
 //! to every recipient ([`iotrust_crypto`]), delivers keys to auditors and opens the keys sealed to
 //! its own account. Every command prints one JSON object; decisions are in [`plan`].
 
+pub mod audit;
 pub mod plan;
 
 use crate::{
@@ -12,7 +13,11 @@ use crate::{
 };
 use anyhow::{anyhow, bail, Context};
 use iotrust_crypto::{EpochKey, SecretKey};
-use iotrust_primitives::channels::{ChannelEpoch, ChannelId, KeyId, Role, SealedKey};
+use iotrust_primitives::{
+	channels::{ChannelEpoch, ChannelId, KeyId, Role, SealedKey},
+	merkle::SignedReading,
+};
+use crate::keyring::{self, open};
 use serde_json::json;
 use sp_core::Pair as _;
 use std::path::{Path, PathBuf};
@@ -135,6 +140,53 @@ enum Action {
 		#[arg(long)]
 		url: String,
 	},
+	/// Export devices' readings for a period from a gateway, opened with the account's epoch
+	/// keys, each with its anchor and proof: an NDJSON bundle that `channel verify` checks, or
+	/// CSV for spreadsheets. Readings sealed in epochs the account holds no key of are counted,
+	/// not exported.
+	Export {
+		/// The gateway's HTTP address, `http://HOST:PORT`.
+		#[arg(long)]
+		gateway: String,
+		/// The devices (0x ids), comma-separated.
+		#[arg(long, value_delimiter = ',', required = true)]
+		devices: Vec<String>,
+		/// The period's start, Unix ms (measured time; default: the first reading).
+		#[arg(long)]
+		from: Option<u64>,
+		/// The period's end, Unix ms, included (default: the last reading).
+		#[arg(long)]
+		to: Option<u64>,
+		/// `ndjson` (a bundle `channel verify` checks) or `csv`.
+		#[arg(long, value_enum, default_value = "ndjson")]
+		format: Format,
+		/// Where to write it (refused if it exists).
+		#[arg(long)]
+		out: PathBuf,
+	},
+	/// Open the sealed readings in a gateway's answer saved to a file (`channel fetch`'s output,
+	/// or the body of `/readings` or `/proof`) with the account's epoch keys: the readings, and
+	/// how many were sealed in epochs it holds no key of.
+	Unseal {
+		/// The saved answer.
+		#[arg(long)]
+		file: PathBuf,
+	},
+	/// Check an exported bundle against the chain at its finalized head, trusting no member and
+	/// no gateway: each reading's signature, anchor and proof, and each sealed reading's epoch.
+	/// Exits non-zero if any line fails.
+	Verify {
+		/// The NDJSON bundle `channel export` wrote.
+		#[arg(long)]
+		bundle: PathBuf,
+	},
+}
+
+/// What `channel export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+	Ndjson,
+	Csv,
 }
 
 /// Run one channel command.
@@ -237,12 +289,44 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 			json!({ "channel": channel, "closed": true })
 		},
 		Action::Fetch { url } => {
-			let path =
-				args.account_file.as_ref().ok_or_else(|| anyhow!("fetch needs --account-file"))?;
-			let pair =
-				sp_core::sr25519::Pair::from_string(&read_secret(path, "--account-file")?, None)
-					.map_err(|e| anyhow!("--account-file: {e:?}"))?;
-			fetch(&url, &pair, &chain.genesis().0).await?
+			fetch(&url, &request_signer(&args.account_file)?, &chain.genesis().0).await?
+		},
+		Action::Export { gateway, devices, from, to, format, out } => {
+			let pair = request_signer(&args.account_file)?;
+			let keyring = keyring::Keyring::new(me(&chain)?, secret(&args.secret_file)?);
+			let period = (from, to);
+			export(&chain, &pair, &keyring, &gateway, &devices, period, format, &out).await?
+		},
+		Action::Verify { bundle } => verify(&chain, &bundle).await?,
+		Action::Unseal { file } => {
+			let keyring = keyring::Keyring::new(me(&chain)?, secret(&args.secret_file)?);
+			let text = std::fs::read_to_string(&file)
+				.with_context(|| format!("reading {}", file.display()))?;
+			let saved: serde_json::Value =
+				serde_json::from_str(&text).with_context(|| format!("{}", file.display()))?;
+			let body = if saved["body"].is_object() { &saved["body"] } else { &saved };
+			let entries = match body["readings"].as_array() {
+				Some(list) => list.clone(),
+				None => vec![body.clone()],
+			};
+			let mut readings = Vec::new();
+			let mut unreadable = Unreadable::new();
+			for entry in &entries {
+				match open_entry(&chain, &keyring, entry).await? {
+					Opened::Reading(r, under) => {
+						let mut v = crate::ingest::telemetry::reading_to_value(&r);
+						if let Some((channel, epoch, _)) = under {
+							v["channel"] = json!(channel);
+							v["epoch"] = json!(epoch);
+						}
+						readings.push(v);
+					},
+					Opened::Unreadable(channel, epoch) => {
+						*unreadable.entry((channel, epoch)).or_default() += 1
+					},
+				}
+			}
+			json!({ "readings": readings, "unreadable": unreadable_json(&unreadable) })
 		},
 	};
 	println!("{out}");
@@ -267,12 +351,7 @@ fn keygen(out: &Path) -> anyhow::Result<()> {
 /// The X25519 secret in `--secret-file`.
 fn secret(path: &Option<PathBuf>) -> anyhow::Result<SecretKey> {
 	let path = path.as_ref().ok_or_else(|| anyhow!("this command needs --secret-file"))?;
-	let text = read_secret(path, "--secret-file")?;
-	let bytes: [u8; 32] = hex::decode(text.trim_start_matches("0x"))
-		.ok()
-		.and_then(|b| b.try_into().ok())
-		.ok_or_else(|| anyhow!("{} does not hold a 32-byte hex secret", path.display()))?;
-	Ok(SecretKey::from_bytes(bytes))
+	Ok(crate::secret::read_channel_secret(path, "--secret-file")?)
 }
 
 /// The signing account.
@@ -328,28 +407,6 @@ async fn seal_to(
 	Ok(keys)
 }
 
-/// The key of `channel`'s `epoch` sealed to `who`, opened with `secret` and checked against the
-/// chain's identifier.
-async fn open(
-	chain: &Chain,
-	secret: &SecretKey,
-	channel: ChannelId,
-	epoch: ChannelEpoch,
-	who: &AccountId,
-) -> anyhow::Result<EpochKey> {
-	let sealed = chain.sealed_key(channel, epoch, who).await?.ok_or_else(|| {
-		anyhow!("no key of channel {channel}'s epoch {epoch} was delivered to {}", chain::ss58(who))
-	})?;
-	let info = chain
-		.channel_epoch(channel, epoch)
-		.await?
-		.ok_or_else(|| anyhow!("channel {channel} has no epoch {epoch}"))?;
-	if sealed.to_key != secret.public() {
-		bail!("the key of epoch {epoch} was sealed to another encryption key of this account");
-	}
-	Ok(iotrust_crypto::open_epoch_key(secret, channel, epoch, &sealed.sealed, &info.key_id)?)
-}
-
 /// Deliver `to` the keys of the epochs it may read and lacks (or only `only`), opened with the
 /// caller's secret and sealed to `to`'s key. The epochs delivered.
 async fn deliver(
@@ -392,6 +449,203 @@ async fn deliver(
 		chain.submit(&[Call::new(&interface::DELIVER_KEYS, &(channel, to, keys))]).await?;
 	}
 	Ok(epochs)
+}
+
+/// The sr25519 pair of `--account-file`, which signs HTTP requests.
+fn request_signer(path: &Option<PathBuf>) -> anyhow::Result<sp_core::sr25519::Pair> {
+	let path = path.as_ref().ok_or_else(|| anyhow!("this command needs --account-file"))?;
+	sp_core::sr25519::Pair::from_string(&read_secret(path, "--account-file")?, None)
+		.map_err(|e| anyhow!("--account-file: {e:?}"))
+}
+
+/// Write the bundle (or CSV) of `devices`' readings in `period` as `gateway` serves them to
+/// `pair`'s account, opened with `keyring`. A summary.
+#[allow(clippy::too_many_arguments)]
+async fn export(
+	chain: &Chain,
+	pair: &sp_core::sr25519::Pair,
+	keyring: &keyring::Keyring,
+	gateway: &str,
+	devices: &[String],
+	period: (Option<u64>, Option<u64>),
+	format: Format,
+	out: &Path,
+) -> anyhow::Result<serde_json::Value> {
+	use std::io::Write;
+	let genesis = chain.genesis().0;
+	let mut file = std::fs::OpenOptions::new()
+		.write(true)
+		.create_new(true)
+		.open(out)
+		.with_context(|| format!("creating {}", out.display()))?;
+	let mut unreadable = Unreadable::new();
+	let (mut lines, mut not_anchored) = (0u64, 0u64);
+	match format {
+		Format::Ndjson => writeln!(
+			file,
+			"{}",
+			json!({
+				"format": audit::FORMAT,
+				"genesis": hex0x(&genesis),
+				"exportedBy": chain::ss58(&me(chain)?),
+				"gateway": gateway,
+				"devices": devices,
+				"from": period.0,
+				"to": period.1,
+			})
+		)?,
+		Format::Csv => writeln!(file, "{}", audit::CSV_HEADER)?,
+	}
+	for device in devices {
+		let device = crate::ingest::telemetry::parse_h256(device).map_err(|e| anyhow!("{e}"))?;
+		let mut query = String::new();
+		if let Some(from) = period.0 {
+			query.push_str(&format!("&from={from}"));
+		}
+		if let Some(to) = period.1 {
+			query.push_str(&format!("&to={to}"));
+		}
+		let mut after: Option<u64> = None;
+		loop {
+			let mut q = query.clone();
+			if let Some(a) = after {
+				q.push_str(&format!("&after={a}"));
+			}
+			let q = q.strip_prefix('&').map(|q| format!("?{q}")).unwrap_or_default();
+			let url = format!("{gateway}/readings/{}{q}", hex0x(device.as_bytes()));
+			let answer = fetch(&url, pair, &genesis).await?;
+			if answer["status"] != 200 {
+				bail!("{url}: {} {}", answer["status"], answer["body"]);
+			}
+			let body = &answer["body"];
+			for entry in body["readings"].as_array().into_iter().flatten() {
+				let at = |e: audit::AuditError| anyhow!("{url}: a reading: {e}");
+				let opened = open_entry(chain, keyring, entry).await;
+				let (reading, under) = match opened.with_context(|| format!("{url}: a reading"))? {
+					Opened::Reading(r, under) => (r, under),
+					Opened::Unreadable(channel, epoch) => {
+						*unreadable.entry((channel, epoch)).or_default() += 1;
+						continue;
+					},
+				};
+				let Some(line) = audit::line(entry, &reading, under).map_err(at)? else {
+					not_anchored += 1;
+					continue;
+				};
+				match format {
+					Format::Ndjson => writeln!(file, "{line}")?,
+					Format::Csv => {
+						for row in audit::csv_rows(&line) {
+							writeln!(file, "{row}")?;
+						}
+					},
+				}
+				lines += 1;
+			}
+			after = body["next"].as_u64();
+			if after.is_none() {
+				break;
+			}
+		}
+	}
+	file.sync_all()?;
+	Ok(json!({
+		"out": out,
+		"format": if format == Format::Csv { "csv" } else { "ndjson" },
+		"readings": lines,
+		"notAnchoredYet": not_anchored,
+		"unreadable": unreadable_json(&unreadable),
+	}))
+}
+
+/// Readings sealed in epochs the account holds no key of, counted by channel and epoch.
+type Unreadable = std::collections::BTreeMap<(ChannelId, ChannelEpoch), u64>;
+
+fn unreadable_json(unreadable: &Unreadable) -> serde_json::Value {
+	unreadable
+		.iter()
+		.map(
+			|((channel, epoch), count)| json!({ "channel": channel, "epoch": epoch, "readings": count }),
+		)
+		.collect()
+}
+
+/// A served reading, opened.
+enum Opened {
+	/// The reading, and the channel, epoch and key identifier it was sealed under if it was.
+	Reading(SignedReading, Option<(ChannelId, ChannelEpoch, KeyId)>),
+	/// Sealed in a channel's epoch whose key the account does not hold.
+	Unreadable(ChannelId, ChannelEpoch),
+}
+
+/// The reading of one entry of a gateway's answer, opened with `keyring`'s keys if sealed.
+async fn open_entry(
+	chain: &Chain,
+	keyring: &keyring::Keyring,
+	entry: &serde_json::Value,
+) -> anyhow::Result<Opened> {
+	Ok(match audit::Served::of(entry)? {
+		audit::Served::Plain(r) => Opened::Reading(r, None),
+		audit::Served::Sealed(s) => match keyring.key(chain, s.channel, s.epoch).await {
+			Err(keyring::KeyError::NotDelivered { .. }) => Opened::Unreadable(s.channel, s.epoch),
+			Err(e) => return Err(e.into()),
+			Ok(key) => {
+				let id = key.id(s.channel, s.epoch);
+				Opened::Reading(s.open(&key)?, Some((s.channel, s.epoch, id)))
+			},
+		},
+	})
+}
+
+/// Check `bundle` against the chain: a summary, or an error naming the failed lines.
+async fn verify(chain: &Chain, bundle: &Path) -> anyhow::Result<serde_json::Value> {
+	let text =
+		std::fs::read_to_string(bundle).with_context(|| format!("reading {}", bundle.display()))?;
+	let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+	let (_, header) = lines.next().ok_or_else(|| anyhow!("{} is empty", bundle.display()))?;
+	let header: serde_json::Value = serde_json::from_str(header).context("the header line")?;
+	if header["format"] != audit::FORMAT {
+		bail!("not an {} bundle (its header says {})", audit::FORMAT, header["format"]);
+	}
+	if header["genesis"] != hex0x(&chain.genesis().0) {
+		bail!("the bundle is of chain {}, not of this node's", header["genesis"]);
+	}
+	let mut anchors = std::collections::HashMap::new();
+	let mut epochs = std::collections::HashMap::new();
+	let (mut checked, mut failed) = (0u64, Vec::new());
+	for (number, text) in lines {
+		let why = async {
+			let line: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+			let claim = audit::Claim::of(&line).map_err(|e| e.to_string())?;
+			let verdict = chain
+				.check_reading(claim.anchor, &claim.reading, &claim.proof)
+				.await
+				.map_err(|e| e.to_string())?;
+			if !verdict.is_anchored() {
+				return Err(format!("the chain does not confirm the reading: {verdict:?}"));
+			}
+			let Some((channel, epoch, key_id)) = claim.sealed_under else { return Ok(()) };
+			if let std::collections::hash_map::Entry::Vacant(e) = anchors.entry(claim.anchor) {
+				let anchor = chain.anchor(claim.anchor).await.map_err(|e| e.to_string())?;
+				e.insert(anchor.map(|a| a.anchored_at));
+			}
+			let anchored_at = anchors[&claim.anchor].ok_or("the anchor is gone")?;
+			if let std::collections::hash_map::Entry::Vacant(e) = epochs.entry((channel, epoch)) {
+				e.insert(chain.channel_epoch(channel, epoch).await.map_err(|e| e.to_string())?);
+			}
+			audit::epoch_holds(&key_id, epochs[&(channel, epoch)].as_ref(), anchored_at)
+		}
+		.await;
+		checked += 1;
+		if let Err(why) = why {
+			failed.push(json!({ "line": number + 1, "why": why }));
+		}
+	}
+	let summary = json!({ "bundle": bundle, "readings": checked, "failed": failed });
+	if !failed.is_empty() {
+		bail!("the bundle does not check out: {summary}");
+	}
+	Ok(json!({ "bundle": bundle, "readings": checked, "verified": true }))
 }
 
 /// GET `url` (plain HTTP) signed as `pair`'s account for the chain of `genesis`: the status and

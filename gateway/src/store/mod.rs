@@ -19,7 +19,7 @@
 mod group;
 mod upgrade;
 
-use crate::batch::{leaves, Batch, BatchHead, BatchStatus, Limits, Planner};
+use crate::batch::{leaves, Batch, BatchHead, BatchStatus, Limits, Planner, SealedUnder};
 use crate::lifecycle::{
 	self, Accepted, AsideDevice, AsideReading, AsideReason, LetGo, Origin, Verdict,
 };
@@ -69,6 +69,9 @@ const TURN: TableDefinition<&str, &[u8]> = TableDefinition::new("turn");
 /// Devices whose readings this gateway anchored as private to a channel, and the channel: their
 /// readings stay served only to that channel's readers, even after the device leaves it.
 const PRIVATE: TableDefinition<&[u8], u32> = TableDefinition::new("private_devices");
+/// (batch, device) → (channel, epoch) for each private device's range of a batch: the epoch
+/// whose key seals those readings when they leave the gateway ([`SealedUnder`]).
+const SEALED: TableDefinition<(u64, &[u8]), (u32, u32)> = TableDefinition::new("sealed_ranges");
 
 /// The database's errors.
 #[derive(Debug, thiserror::Error)]
@@ -191,9 +194,10 @@ fn device_keys(device: &DeviceId) -> ([u8; 40], [u8; 40]) {
 pub struct Proposal {
 	/// Each device's readings, in sequence order.
 	pub runs: Vec<(DeviceId, Vec<SignedReading>)>,
-	/// The devices whose readings are private to a channel, and the channel (the chain says so
-	/// when it judges the proposal): their ranges carry no summaries.
-	pub private: std::collections::BTreeMap<DeviceId, u32>,
+	/// The devices whose readings are private to a channel, with the channel and its epoch (the
+	/// chain says so when it judges the proposal): their ranges carry no summaries, and their
+	/// readings leave the gateway sealed under that epoch's key.
+	pub private: std::collections::BTreeMap<DeviceId, SealedUnder>,
 }
 
 /// An anchored batch's head and readings, as proofs read them.
@@ -240,6 +244,7 @@ impl Store {
 		w.open_table(META).map_err(db)?;
 		w.open_table(TURN).map_err(db)?;
 		w.open_table(PRIVATE).map_err(db)?;
+		w.open_table(SEALED).map_err(db)?;
 		w.open_table(group::SHARES).map_err(db)?;
 		w.open_table(group::ALTERNATES).map_err(db)?;
 		w.commit().map_err(db)?;
@@ -325,6 +330,18 @@ impl Store {
 		let r = self.db.begin_read().map_err(db)?;
 		let table = r.open_table(PRIVATE).map_err(db)?;
 		Ok(table.get(device.as_bytes()).map_err(db)?.map(|v| v.value()))
+	}
+
+	/// The channel and epoch `device`'s readings in batch `number` are sealed under, if they
+	/// were private when the batch was made.
+	pub fn sealed_under(&self, number: u64, device: &DeviceId) -> Result<Option<SealedUnder>> {
+		let r = self.db.begin_read().map_err(db)?;
+		let table = r.open_table(SEALED).map_err(db)?;
+		let found = table.get((number, device.as_bytes())).map_err(db)?;
+		Ok(found.map(|v| {
+			let (channel, epoch) = v.value();
+			SealedUnder { channel, epoch }
+		}))
 	}
 
 	/// How many readings are set aside.
@@ -463,8 +480,8 @@ impl Store {
 					.map_err(db)?;
 			}
 			let mut private = w.open_table(PRIVATE).map_err(db)?;
-			for (device, channel) in &proposal.private {
-				private.insert(device.as_bytes(), channel).map_err(db)?;
+			for (device, under) in &proposal.private {
+				private.insert(device.as_bytes(), under.channel).map_err(db)?;
 			}
 			let private_set = proposal.private.keys().copied().collect();
 			match Batch::build(number, readings, &private_set) {
@@ -472,10 +489,15 @@ impl Store {
 				Some((batch, leaves)) => {
 					let mut located = w.open_table(LOCATED).map_err(db)?;
 					let mut in_flight = w.open_table(IN_FLIGHT).map_err(db)?;
+					let mut sealed = w.open_table(SEALED).map_err(db)?;
 					place(&mut pending, &mut located, number, &batch.readings, leaves)?;
 					for range in &batch.head.ranges {
 						queued.remove(range.device.as_bytes()).map_err(db)?;
 						in_flight.insert(range.device.as_bytes(), number).map_err(db)?;
+						if let Some(under) = proposal.private.get(&range.device) {
+							let key = (number, range.device.as_bytes());
+							sealed.insert(key, (under.channel, under.epoch)).map_err(db)?;
+						}
 					}
 					meta.insert("next_batch", number.saturating_add(1)).map_err(db)?;
 					w.open_table(HEADS)
@@ -1145,6 +1167,27 @@ pub(crate) mod tests {
 		let rest = store.propose_many(three, 8).unwrap();
 		assert_eq!(rest.len(), 1);
 		assert_eq!(rest[0].runs.iter().map(|(d, _)| d.0[0]).collect::<Vec<_>>(), vec![10, 11]);
+	}
+
+	/// A private device's range carries no summaries, and its batch records the channel epoch
+	/// its readings are sealed under; the device stays private in the store.
+	#[test]
+	fn a_private_devices_range_is_recorded_with_its_epoch() {
+		let (_dir, store) = open();
+		store.accept(&[reading(1, 0, 5), reading(2, 0, 6)]).unwrap();
+		let mut p = store.propose(LIMITS).unwrap();
+		let under = SealedUnder { channel: 3, epoch: 2 };
+		p.private.insert(d(1), under);
+		let verdicts = vec![Verdict::Admit { from: 0 }; p.runs.len()];
+		let batch = store.commit_batch(&p, &verdicts, 1).unwrap().unwrap();
+		let n = batch.head.header.batch;
+		assert!(batch.head.ranges.iter().find(|r| r.device == d(1)).unwrap().summaries.is_empty());
+		assert!(!batch.head.ranges.iter().find(|r| r.device == d(2)).unwrap().summaries.is_empty());
+		assert_eq!(store.sealed_under(n, &d(1)).unwrap(), Some(under));
+		assert_eq!(store.sealed_under(n, &d(2)).unwrap(), None);
+		assert_eq!(store.sealed_under(n + 1, &d(1)).unwrap(), None);
+		assert_eq!(store.private_channel(&d(1)).unwrap(), Some(3));
+		assert_eq!(store.private_channel(&d(2)).unwrap(), None);
 	}
 
 	/// The chain already has a device's readings up to 4 (another gateway anchored them): only
