@@ -10,7 +10,7 @@
 //! those it lacks, which the request then opens from the chain before it asks again
 //! ([`Sealer::missing`]). A reading whose key is missing is never shown in the clear.
 
-use crate::{batch::SealedUnder, keyring::Keyring, ingest::telemetry::hex0x};
+use crate::{batch::SealedUnder, ingest::telemetry::hex0x, keyring::Keyring};
 use codec::Encode;
 use iotrust_primitives::{
 	channels::{ChannelEpoch, ChannelId, PayloadKind},

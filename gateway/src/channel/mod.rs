@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod plan;
 
+use crate::keyring::{self, open};
 use crate::{
 	chain::{self, interface, AccountId, Call, Chain},
 	ingest::telemetry::hex0x,
@@ -17,7 +18,6 @@ use iotrust_primitives::{
 	channels::{ChannelEpoch, ChannelId, KeyId, Role, SealedKey},
 	merkle::SignedReading,
 };
-use crate::keyring::{self, open};
 use serde_json::json;
 use sp_core::Pair as _;
 use std::path::{Path, PathBuf};
