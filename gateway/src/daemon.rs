@@ -26,8 +26,10 @@ use crate::{
 	config::Config,
 	group,
 	ingest::cache::{self, CacheLimits, DeviceCache},
+	ingest::sealed::Unsealer,
 	ingest::validate::Validator,
 	ingest::{ingest, RequestSink},
+	keyring::{ChannelView, Keyring},
 	lifecycle::Origin,
 	relay::Relay,
 	serving,
@@ -84,14 +86,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 	);
 	anchorer.reconcile_numbering().await?;
 
-	serve(&config, &store, &stats, &chain).await?;
-	let validator = Arc::new(Validator::new(
-		chain.clone(),
-		cache.clone(),
-		me,
-		chain.genesis(),
-		limits.max_metrics,
-	));
+	let (view, keyring) = channel_keys(&config, &chain, me);
+	serve(&config, &store, &stats, &chain, view.clone(), keyring.clone()).await?;
+	let unsealer = Arc::new(Unsealer::new(view.clone(), keyring));
+	let validator = Arc::new(
+		Validator::new(chain.clone(), cache.clone(), me, chain.genesis(), limits.max_metrics)
+			.unsealing(unsealer),
+	);
 
 	let max_note = chain.max_note_len().await.map_err(anyhow::Error::msg)? as usize;
 	let (calls, relayed) = mpsc::channel(64);
@@ -118,6 +119,24 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 	}
 }
 
+/// The chain's answers about channels, and the member's epoch keys if the gateway holds its
+/// channel secret (whose account: `channel_account`, else `me`).
+fn channel_keys(
+	config: &Config,
+	chain: &Arc<Chain>,
+	me: AccountId,
+) -> (Arc<ChannelView>, Option<Arc<Keyring>>) {
+	let keyring = config.channel_keys.as_ref().map(|(secret, account)| {
+		let account = account.unwrap_or(me);
+		info!(
+			"private devices' readings are opened and served sealed with the epoch keys of {}",
+			chain::ss58(&account)
+		);
+		Arc::new(Keyring::new(account, secret.clone()))
+	});
+	(Arc::new(ChannelView::new(chain.clone())), keyring)
+}
+
 /// Serve proofs, listings and metrics over HTTP on `config.http`; log the progress line; probe
 /// the node.
 async fn serve(
@@ -125,26 +144,14 @@ async fn serve(
 	store: &Arc<Store>,
 	stats: &Arc<Stats>,
 	chain: &Arc<Chain>,
+	view: Arc<ChannelView>,
+	keyring: Option<Arc<Keyring>>,
 ) -> anyhow::Result<()> {
 	let listener = TcpListener::bind(&config.http)
 		.await
 		.with_context(|| format!("binding {}", config.http))?;
 	info!("serving proofs, listings and metrics on http://{}", config.http);
-	let keyring = match &config.channel_keys {
-		Some((secret, account)) => {
-			let account = match account {
-				Some(a) => *a,
-				None => chain.account().context("a signing account")?,
-			};
-			info!(
-				"serving private devices' readings sealed with the epoch keys of {}",
-				chain::ss58(&account)
-			);
-			Some(Arc::new(crate::keyring::Keyring::new(account, secret.clone())))
-		},
-		None => None,
-	};
-	let gate = Arc::new(api::access::Gate::new(chain.clone(), store.clone(), keyring));
+	let gate = Arc::new(api::access::Gate::new(view, store.clone(), keyring));
 	tokio::spawn(api::serve(
 		listener,
 		store.clone(),
@@ -186,7 +193,9 @@ async fn run_member(
 		chain::ss58(&info.account)
 	);
 	serving::approve_serving(&chain, group, &info.account, &config.serve_owners).await?;
-	serve(&config, &store, &stats, &chain).await?;
+	let me = chain.account().context("a signing account")?;
+	let (view, keyring) = channel_keys(&config, &chain, me);
+	serve(&config, &store, &stats, &chain, view, keyring).await?;
 	let validator = Arc::new(Validator::new(
 		chain.clone(),
 		cache.clone(),

@@ -4,11 +4,13 @@
 //! readings on each device's telemetry topic at a given total rate, round-robin, QoS 1.
 //! `--bad K` also publishes K of each kind of bad message (malformed JSON, a bad signature, an
 //! unknown device, a replayed sequence number) so a gateway's rejections can be checked.
+//! With `--channel-secret-file`, devices in a private channel seal their readings under its
+//! current epoch key, as a device that holds the key would.
 
 use crate::{
 	chain::{self, interface, AccountId, Call, Chain},
 	clock::now_ms,
-	ingest::telemetry::{reading_to_value, topic},
+	ingest::telemetry::{reading_to_value, topic, SealedReading},
 };
 use anyhow::Context;
 use codec::Encode;
@@ -81,6 +83,11 @@ pub struct Args {
 	/// one (the chain takes at most ten minutes' worth).
 	#[arg(long, default_value_t = 100, requires = "obligation")]
 	valid_for: u32,
+	/// The owner's X25519 secret (mode 600, `channel keygen`'s file): devices in a private
+	/// channel seal their readings under the channel's current epoch key, opened with it, as a
+	/// device given that key would (`{"sealed": …}` messages; the broker sees no values).
+	#[arg(long)]
+	channel_secret_file: Option<std::path::PathBuf>,
 }
 
 /// How `--tamper` spoils an obligation request.
@@ -254,6 +261,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 		}
 	});
 
+	let sealing = sealing_keys(&chain, &args, &pairs, owner).await?;
 	let interval = Duration::from_secs_f64(1.0 / args.rate.max(1) as f64);
 	let mut tick = tokio::time::interval(interval);
 	tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -262,7 +270,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 	for seq in args.start_seq..args.start_seq + args.readings {
 		for pair in &pairs {
 			tick.tick().await;
-			publish(&client, &reading(pair, &genesis, seq)).await?;
+			let r = reading(pair, &genesis, seq);
+			match sealing.get(&r.device) {
+				Some((channel, epoch, key)) => {
+					let sealed = SealedReading::seal(key, *channel, *epoch, &r, false);
+					let body =
+						serde_json::to_vec(&serde_json::json!({ "sealed": sealed.to_value() }))?;
+					client.publish(topic(&r.device), QoS::AtLeastOnce, false, body).await?;
+				},
+				None => publish(&client, &r).await?,
+			}
 			published += 1;
 		}
 	}
@@ -295,6 +312,35 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 		anyhow::bail!("the broker acknowledged {delivered} of {total} messages in time");
 	}
 	Ok(())
+}
+
+/// For each device in a private channel, the channel, its current epoch and that epoch's key
+/// (opened for `owner` with `--channel-secret-file`); none without the file.
+async fn sealing_keys(
+	chain: &Chain,
+	args: &Args,
+	pairs: &[DeviceKeypair],
+	owner: AccountId,
+) -> anyhow::Result<std::collections::HashMap<DeviceId, (u32, u32, iotrust_crypto::EpochKey)>> {
+	let mut out = std::collections::HashMap::new();
+	let Some(path) = &args.channel_secret_file else { return Ok(out) };
+	let keyring = crate::keyring::Keyring::new(
+		owner,
+		crate::secret::read_channel_secret(path, "--channel-secret-file")?,
+	);
+	let devices: Vec<DeviceId> = pairs.iter().map(|p| p.key.device_id()).collect();
+	let channels = chain.device_channels(&devices).await.map_err(anyhow::Error::msg)?;
+	for (device, channel) in devices.into_iter().zip(channels) {
+		let Some(channel) = channel else { continue };
+		let info = chain
+			.channel(channel)
+			.await
+			.map_err(anyhow::Error::msg)?
+			.with_context(|| format!("channel {channel} has no record"))?;
+		let key = keyring.key(chain, channel, info.epoch).await?;
+		out.insert(device, (channel, info.epoch, key));
+	}
+	Ok(out)
 }
 
 /// Queue `r` on its device's telemetry topic.

@@ -43,11 +43,15 @@ pub enum Reject {
 	/// A device the gateway did not know, while the chain lookups such devices may cost were
 	/// spent (a flood of made-up device ids); the message was dropped unchecked.
 	LookupLimited,
+	/// A reading the device sealed that the gateway could not or would not open: sealed for a
+	/// channel the device is not in, under an epoch that is not its channel's current one, or
+	/// under a key this gateway does not hold.
+	Unsealable,
 }
 
 impl Reject {
 	/// Every reason, for listings that show zeros too.
-	pub const ALL: [Reject; 12] = [
+	pub const ALL: [Reject; 13] = [
 		Self::BadJson,
 		Self::TopicMismatch,
 		Self::UnknownDevice,
@@ -60,6 +64,7 @@ impl Reject {
 		Self::Overloaded,
 		Self::DeviceFull,
 		Self::LookupLimited,
+		Self::Unsealable,
 	];
 
 	/// Its name in `/stats`, `/metrics` and the log.
@@ -76,6 +81,7 @@ impl Reject {
 			Self::Overloaded => "overloaded",
 			Self::DeviceFull => "device_full",
 			Self::LookupLimited => "lookup_limited",
+			Self::Unsealable => "unsealable",
 		}
 	}
 }

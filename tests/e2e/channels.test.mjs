@@ -13,7 +13,7 @@
 // checks her bundle against the chain, which fails once a line is altered.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -36,6 +36,7 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
   const state = tempState('channels');
   let nodes = [];
   const extra = [];
+  const spies = [];
   let api;
   let keys;
   const files = {};
@@ -74,6 +75,7 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
   });
 
   after(async () => {
+    for (const s of spies) s.kill();
     await api?.disconnect();
     for (const p of extra) await stopNode(p, { signal: 'SIGTERM', graceMs: 5000 });
     await Promise.all(nodes.map((n) => stopNode(n)));
@@ -147,6 +149,30 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
   const bobGateway = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//Bob//gateway');
   /** `iotrust-gateway simulate` of Bob's one device, bound to Bob's gateway. */
   const sim = (more) => simulatorArgs({ nodeUrl: nodes[0].rpcUrl, broker, devices: 1, readings: 5, rate: 10, gateway: bobGateway.address, extra: ['--owner', '//Bob', '--seed', 'channels', ...more] });
+  /**
+   * Subscribe to every device's telemetry with the devices' broker login, as anyone holding one
+   * could; resolves once subscribed, with `stop()`, which gives the payloads seen on `device`'s
+   * topic.
+   */
+  async function eavesdrop() {
+    const a = broker.args('device');
+    const flag = (f) => a[a.indexOf(f) + 1];
+    // Line-buffered, so that what it prints is seen as it comes (it buffers a pipe otherwise).
+    const sub = spawn('stdbuf', ['-oL', 'mosquitto_sub', '-d', '-h', '127.0.0.1', '-p', String(MQTT_PORT), '--cafile', flag('--mqtt-ca-file'),
+      '-u', flag('--mqtt-username'), '-P', fs.readFileSync(flag('--mqtt-password-file'), 'utf8').trim(),
+      '-t', 'iotrust/+/telemetry', '-F', '%t %p'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    spies.push(sub);
+    let out = '';
+    sub.stdout.on('data', (d) => { out += d; });
+    await waitFor('the eavesdropper subscribed', async () => out.includes('SUBACK'), { timeoutMs: 10000, intervalMs: 100 });
+    return {
+      stop() {
+        sub.kill();
+        const prefix = `iotrust/${device}/telemetry `;
+        return out.split('\n').filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length));
+      },
+    };
+  }
   /** Save `answer` (a `channel fetch` output) to a file in the test's state: its path. */
   const save = (name, answer) => {
     const file = path.join(state, name);
@@ -169,13 +195,22 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     [{ device }] = await runSimulator(GATEWAY_BIN, sim(['--register-only']));
     await signAndFinalize(api, api.tx.channels.setDeviceChannel(device, 0), keys.bob);
     assert.equal((await api.call.channelsApi.deviceChannel(device)).unwrap().toNumber(), 0);
-    await runSimulator(GATEWAY_BIN, sim([]));
+    // The device seals its readings itself: a broker login sees no value and no time.
+    const spy = await eavesdrop();
+    await runSimulator(GATEWAY_BIN, sim(['--channel-secret-file', files.bob.secret]));
     const mine = `/readings/${device}`;
     await waitFor('the channel device\'s readings anchored', async () => {
       const r = await read('bob', mine);
       return r.status === 200 && r.body.readings.length === 5 && r.body.readings.every((x) => x.status === 'anchored');
     }, { timeoutMs: 120000, intervalMs: 2000 });
     const { body } = await read('bob', mine);
+    const heard = spy.stop();
+    assert.equal(heard.length, 5, heard.join('\n'));
+    for (const m of heard) {
+      assert.deepEqual(Object.keys(JSON.parse(m)), ['sealed']);
+      assert.equal(JSON.parse(m).sealed.epoch, 1);
+      assert.ok(!m.includes('metrics') && !m.includes('timestampMs'), m);
+    }
     // The anchor names the device's range and no summary of its readings.
     const anchor = (await api.call.anchoringApi.anchor(body.readings[0].anchor)).unwrap();
     const range = anchor.ranges.find((r) => r.device.toHex() === device);
@@ -206,8 +241,8 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     assert.match(channel('charlie', ['open', '--channel', '0', '--epoch', '2']).error, /epoch 2 was delivered/);
     // The chain refuses a new key sealed to a removed member (the pallet's unit tests try it).
     assert.equal((await api.call.channelsApi.access(0, keys.charlie.address)).isNone, true);
-    // Five more readings, made in epoch 2.
-    await runSimulator(GATEWAY_BIN, sim(['--start-seq', '5']));
+    // Five more readings, sealed by the device under epoch 2.
+    await runSimulator(GATEWAY_BIN, sim(['--start-seq', '5', '--channel-secret-file', files.bob.secret]));
     const mine = `/readings/${device}`;
     await waitFor('the epoch 2 readings anchored', async () => {
       const r = await read('alice', mine);
@@ -277,6 +312,13 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     relabelled.epoch = 1;
     fs.writeFileSync(tampered, [...lines.slice(0, 2), JSON.stringify(relabelled), ...lines.slice(3)].join('\n'));
     assert.match(channel('ferdie', ['verify', '--bundle', tampered]).error, /key identifier is not the chain's/);
+    // Passing a private reading off as public (its channel struck out), or one line twice.
+    const stripped = JSON.parse(lines[2]);
+    for (const k of ['channel', 'epoch', 'keyId']) delete stripped[k];
+    fs.writeFileSync(tampered, [...lines.slice(0, 2), JSON.stringify(stripped), ...lines.slice(3)].join('\n'));
+    assert.match(channel('ferdie', ['verify', '--bundle', tampered]).error, /anchored private/);
+    fs.writeFileSync(tampered, [...lines, lines[1]].join('\n'));
+    assert.match(channel('ferdie', ['verify', '--bundle', tampered]).error, /twice/);
   });
 
   it('after her window Eve gets no new key; every grant, epoch and delivery is an event', async () => {

@@ -13,20 +13,18 @@
 
 use crate::{
 	api::sealing::{Disclosure, Sealer},
-	batch::SealedUnder,
-	chain::{AccountId, Chain},
-	keyring::Keyring,
+	chain::AccountId,
+	keyring::{ChannelView, KeyError, Keyring},
 };
 use axum::http::HeaderMap;
 use iotrust_primitives::{
-	channels::{http_request_payload, Access, ChannelEpoch, ChannelId, HTTP_REQUEST_MAX_AHEAD_S},
+	channels::{http_request_payload, ChannelEpoch, ChannelId, HTTP_REQUEST_MAX_AHEAD_S},
 	device::DeviceId,
 };
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
 use std::{
 	collections::HashMap,
 	sync::{Arc, Mutex},
-	time::{Duration, Instant},
 };
 
 /// The headers of a signed request.
@@ -71,16 +69,6 @@ pub enum Refusal {
 	/// The gateway holds no member's channel secret: it serves no private device's readings.
 	#[error("this gateway holds no channel member's key (channel_secret_file): it serves private devices' readings to nobody")]
 	NoKeyring,
-	/// The gateway's member account cannot open the key that seals these readings.
-	#[error("this gateway cannot open the key of channel {channel}'s epoch {epoch}: {why}")]
-	NoKey {
-		/// The channel.
-		channel: ChannelId,
-		/// The epoch.
-		epoch: ChannelEpoch,
-		/// Why.
-		why: String,
-	},
 }
 
 impl Refusal {
@@ -89,9 +77,7 @@ impl Refusal {
 		use axum::http::StatusCode;
 		match self {
 			Self::NoAccess(_) => StatusCode::FORBIDDEN,
-			Self::Busy | Self::Chain(_) | Self::NoKeyring | Self::NoKey { .. } => {
-				StatusCode::SERVICE_UNAVAILABLE
-			},
+			Self::Busy | Self::Chain(_) | Self::NoKeyring => StatusCode::SERVICE_UNAVAILABLE,
 			Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
 			_ => StatusCode::UNAUTHORIZED,
 		}
@@ -181,50 +167,30 @@ impl Nonces {
 	}
 }
 
-/// How long the chain's answers are trusted: which channel a device is in, and what an account
-/// may do in a channel (a removed member or an auditor past its window reads for at most this
-/// long after the block that ended its access).
-const FRESH: Duration = Duration::from_secs(6);
-/// Answers remembered at most, of each kind.
-const REMEMBERED: usize = 10_000;
 /// Nonces remembered at most.
 const NONCES: usize = 100_000;
 
-/// The chain's answers on who may read what, kept for [`FRESH`], and the keys that seal what
-/// they may read.
+/// Who may read what, as the chain says ([`ChannelView`], answers kept for
+/// [`crate::keyring::FRESH`]), and the keys that seal what they may read.
 pub struct Gate {
-	chain: Arc<Chain>,
+	view: Arc<ChannelView>,
 	store: Arc<crate::store::Store>,
 	genesis: [u8; 32],
 	nonces: Mutex<Nonces>,
-	channels: Mutex<Answers<DeviceId, Option<ChannelId>>>,
-	access: Mutex<Answers<(ChannelId, AccountId), Access<u32>>>,
-	epochs: Mutex<Answers<ChannelId, ChannelEpoch>>,
 	keyring: Option<Arc<Keyring>>,
 }
 
-/// The chain's answers, each with when it was read.
-type Answers<K, V> = HashMap<K, (V, Instant)>;
-
 impl Gate {
-	/// A gate asking `chain`, and `store` for the devices this gateway anchored as private;
-	/// sealing with `keyring` (none: private devices' readings are served to nobody).
+	/// A gate asking the chain through `view`, and `store` for the devices this gateway
+	/// anchored as private; sealing with `keyring` (none: private devices' readings are served
+	/// to nobody).
 	pub fn new(
-		chain: Arc<Chain>,
+		view: Arc<ChannelView>,
 		store: Arc<crate::store::Store>,
 		keyring: Option<Arc<Keyring>>,
 	) -> Self {
-		let genesis = chain.genesis().0;
-		Self {
-			chain,
-			store,
-			genesis,
-			nonces: Mutex::new(Nonces::new(NONCES)),
-			channels: Mutex::new(HashMap::new()),
-			access: Mutex::new(HashMap::new()),
-			epochs: Mutex::new(HashMap::new()),
-			keyring,
-		}
+		let genesis = view.chain().genesis().0;
+		Self { view, store, genesis, nonces: Mutex::new(Nonces::new(NONCES)), keyring }
 	}
 
 	/// How this request may see `device`'s data: in the clear, any request for a public
@@ -241,98 +207,47 @@ impl Gate {
 		let signed = parse(headers)?.ok_or(Refusal::Unsigned(channel))?;
 		let now_s = now_s();
 		check(&signed, &self.genesis, method, path_and_query, now_s)?;
-		if !self.access(channel, &signed.account).await?.reads() {
+		let access = self.view.access(channel, &signed.account).await.map_err(chain)?;
+		if !access.reads() {
 			return Err(Refusal::NoAccess(channel));
 		}
 		lock(&self.nonces).take(&signed, now_s)?;
 		let keyring = self.keyring.clone().ok_or(Refusal::NoKeyring)?;
-		let current = SealedUnder { channel, epoch: self.epoch_now(channel).await? };
-		Ok(Disclosure::Sealed(Arc::new(Sealer::new(keyring, current))))
+		Ok(Disclosure::Sealed(Arc::new(Sealer::new(keyring))))
 	}
 
-	/// Open the epoch keys a sealer lacked ([`Sealer::missing`]).
+	/// Open the epoch keys a sealer had not tried ([`Sealer::missing`]); those the member does
+	/// not hold are remembered as such by the keyring. Fails only if the chain cannot be asked.
 	pub async fn open_keys(
 		&self,
 		missing: impl IntoIterator<Item = (ChannelId, ChannelEpoch)>,
 	) -> Result<(), Refusal> {
 		let keyring = self.keyring.as_ref().ok_or(Refusal::NoKeyring)?;
 		for (channel, epoch) in missing {
-			keyring.key(&self.chain, channel, epoch).await.map_err(|e| Refusal::NoKey {
-				channel,
-				epoch,
-				why: format!("{e:#}"),
-			})?;
+			if let Err(KeyError::Chain(e)) = keyring.key(self.view.chain(), channel, epoch).await {
+				return Err(chain(e));
+			}
 		}
 		Ok(())
 	}
 
-	async fn epoch_now(&self, channel: ChannelId) -> Result<ChannelEpoch, Refusal> {
-		if let Some((epoch, at)) = lock(&self.epochs).get(&channel) {
-			if at.elapsed() < FRESH {
-				return Ok(*epoch);
-			}
-		}
-		let info = self
-			.chain
-			.channel(channel)
-			.await
-			.map_err(|e| Refusal::Chain(e.to_string()))?
-			.ok_or_else(|| Refusal::Chain(format!("channel {channel} has no record")))?;
-		remember(&mut lock(&self.epochs), channel, info.epoch);
-		Ok(info.epoch)
-	}
-
+	/// The channel `device`'s readings are private to: the chain's answer, else the channel
+	/// this gateway last anchored them under (a device that left its channel keeps the
+	/// readings it made in it private).
 	async fn channel_of(&self, device: &DeviceId) -> Result<Option<ChannelId>, Refusal> {
-		if let Some((channel, at)) = lock(&self.channels).get(device) {
-			if at.elapsed() < FRESH {
-				return Ok(*channel);
-			}
+		if let Some(channel) = self.view.device_channel(device).await.map_err(chain)? {
+			return Ok(Some(channel));
 		}
-		let answer = self
-			.chain
-			.device_channels(std::slice::from_ref(device))
+		let (store, device) = (self.store.clone(), *device);
+		tokio::task::spawn_blocking(move || store.private_channel(&device))
 			.await
-			.map_err(|e| Refusal::Chain(e.to_string()))?;
-		// A device that left its channel keeps the readings it made in it private: they stay the
-		// channel's (the channel this gateway last anchored them under).
-		let channel = match answer.first().copied().flatten() {
-			Some(c) => Some(c),
-			None => {
-				let (store, device) = (self.store.clone(), *device);
-				tokio::task::spawn_blocking(move || store.private_channel(&device))
-					.await
-					.map_err(|e| Refusal::Store(e.to_string()))?
-					.map_err(|e| Refusal::Store(e.to_string()))?
-			},
-		};
-		remember(&mut lock(&self.channels), *device, channel);
-		Ok(channel)
-	}
-
-	async fn access(&self, channel: ChannelId, who: &AccountId) -> Result<Access<u32>, Refusal> {
-		if let Some((access, at)) = lock(&self.access).get(&(channel, *who)) {
-			if at.elapsed() < FRESH {
-				return Ok(*access);
-			}
-		}
-		let access = self
-			.chain
-			.channel_access(channel, who)
-			.await
-			.map_err(|e| Refusal::Chain(e.to_string()))?;
-		remember(&mut lock(&self.access), (channel, *who), access);
-		Ok(access)
+			.map_err(|e| Refusal::Store(e.to_string()))?
+			.map_err(|e| Refusal::Store(e.to_string()))
 	}
 }
 
-fn remember<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, (V, Instant)>, key: K, value: V) {
-	if map.len() >= REMEMBERED {
-		map.retain(|_, (_, at)| at.elapsed() < FRESH);
-		if map.len() >= REMEMBERED {
-			map.clear();
-		}
-	}
-	map.insert(key, (value, Instant::now()));
+fn chain(e: crate::chain::port::ChainError) -> Refusal {
+	Refusal::Chain(e.to_string())
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

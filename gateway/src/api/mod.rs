@@ -47,7 +47,7 @@ use axum::{
 	Json, Router,
 };
 use iotrust_primitives::merkle::SignedReading;
-use sealing::Disclosure;
+use sealing::{Disclosure, Place};
 use serde_json::{json, Value};
 use std::{
 	collections::HashMap,
@@ -381,7 +381,7 @@ async fn aside_devices(State(shared): State<Shared>, Query(q): Params) -> Respon
 /// Answer a request for `device`'s data with `f`, which shows each reading as [`Disclosure`]
 /// says: in the clear for a public device; for a private one only to a request signed by an
 /// account that may read its channel now ([`access::Gate`]), and sealed. `f` runs again once the
-/// epoch keys its first run lacked are opened.
+/// epoch keys its first run had not tried are opened (or found not to be the member's).
 async fn disclosed<F>(
 	shared: Shared,
 	device: &str,
@@ -405,22 +405,26 @@ where
 	let Disclosure::Sealed(sealer) = &disclosure else {
 		return blocking(shared, move |store, _| f(store, &Disclosure::Plain)).await;
 	};
-	for _ in 0..2 {
+	let mut tried = false;
+	loop {
 		let (run, shown) = (f.clone(), disclosure.clone());
 		let answer = blocking(shared.clone(), move |store, _| run(store, &shown)).await;
 		let missing = sealer.missing();
 		if missing.is_empty() {
 			return answer;
 		}
+		if tried {
+			let busy = (
+				StatusCode::SERVICE_UNAVAILABLE,
+				Json(json!({ "error": "new epochs were batched while answering; ask again" })),
+			);
+			return busy.into_response();
+		}
 		if let Err(r) = gate.open_keys(missing).await {
 			return refused(r);
 		}
+		tried = true;
 	}
-	let busy = (
-		StatusCode::SERVICE_UNAVAILABLE,
-		Json(json!({ "error": "the channel's epoch changed while answering; ask again" })),
-	);
-	busy.into_response()
 }
 
 async fn aside_readings(
@@ -442,7 +446,7 @@ async fn aside_readings(
 				StatusCode::OK,
 				json!({
 					"readings": list.iter().map(|a| {
-						let (field, reading) = shown.show(&a.reading, None);
+						let (field, reading) = shown.show(&a.reading, Place::Unsealed);
 						json!({ field: reading, "reason": a.reason.name(), "atMs": a.at_ms })
 					}).collect::<Vec<_>>(),
 					"next": (list.len() == PAGE).then(|| list.last().map(|a| a.reading.seq + 1)).flatten(),
@@ -461,13 +465,23 @@ fn located(
 	location: &Location,
 	shown: &Disclosure,
 ) -> Result<Value, crate::store::StoreError> {
-	let under = match (location, shown) {
+	let place = match (location, shown) {
 		(Location::Batched { head, .. }, Disclosure::Sealed(_)) => {
-			store.sealed_under(head.header.batch, &reading.device)?
+			match store.sealed_under(head.header.batch, &reading.device)? {
+				Some(under) => Place::Sealed(under),
+				None if head
+					.ranges
+					.iter()
+					.any(|r| r.device == reading.device && !r.summaries.is_empty()) =>
+				{
+					Place::Public
+				},
+				None => Place::Unsealed,
+			}
 		},
-		_ => None,
+		_ => Place::Unsealed,
 	};
-	let (field, shown) = shown.show(reading, under);
+	let (field, shown) = shown.show(reading, place);
 	let mut value = match location {
 		Location::Pending => json!({ "status": "pending" }),
 		Location::Aside(a) => json!({

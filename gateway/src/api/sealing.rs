@@ -1,19 +1,21 @@
 //! How a private device's readings leave the gateway: sealed under the key of the channel epoch
-//! they belong to ([`iotrust_crypto::seal_payload`]; the plaintext is the reading's SCALE
-//! encoding, the associated data binds channel, epoch, device and sequence number). A reading in
-//! a batch belongs to the epoch the channel was in when the chain judged that batch
-//! ([`SealedUnder`], stored with the batch); one not yet batched (pending or set aside), or in a
-//! batch made before the gateway recorded epochs, to the channel's current epoch.
+//! they belong to ([`SealedReading`]: the reading's SCALE encoding under XChaCha20-Poly1305, the
+//! associated data binding channel, epoch, device and sequence number). A reading belongs to the
+//! epoch the channel was in when the chain judged its batch ([`SealedUnder`], stored with the
+//! batch). A reading not in such a batch is withheld: pending or set aside (it has no epoch
+//! yet; it is served once batched), or in a private range made before the gateway recorded
+//! epochs. One in a range that carried summaries was public when it was anchored and is shown
+//! as it is.
 //!
 //! The gateway seals with the keys its member account holds ([`Keyring`]). A [`Sealer`] reads
-//! only keys the keyring already opened, so that it can run on the database's thread; it notes
-//! those it lacks, which the request then opens from the chain before it asks again
-//! ([`Sealer::missing`]). A reading whose key is missing is never shown in the clear.
+//! only keys the keyring already opened or failed to open, so that it can run on the database's
+//! thread; it notes those it has not tried, which the request then opens from the chain before
+//! it asks again ([`Sealer::missing`]). A reading whose key the member does not hold is shown
+//! `unavailable`, never in the clear.
 
-use crate::{batch::SealedUnder, ingest::telemetry::hex0x, keyring::Keyring};
-use codec::Encode;
+use crate::{batch::SealedUnder, ingest::telemetry::SealedReading, keyring::Keyring};
 use iotrust_primitives::{
-	channels::{ChannelEpoch, ChannelId, PayloadKind},
+	channels::{ChannelEpoch, ChannelId},
 	merkle::SignedReading,
 };
 use serde_json::{json, Value};
@@ -31,17 +33,30 @@ pub enum Disclosure {
 	Sealed(Arc<Sealer>),
 }
 
+/// Where a private device's reading stands, as sealing sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+	/// In a range that carried summaries: public when it was anchored.
+	Public,
+	/// In a batch that recorded the channel and epoch it belongs to.
+	Sealed(SealedUnder),
+	/// Pending, set aside, or in a private range with no epoch recorded.
+	Unsealed,
+}
+
 impl Disclosure {
-	/// The field showing `reading`, which lies in a batch sealed `under` (if it is batched and
-	/// the batch recorded it): `("reading", …)` in the clear, or `("sealed", …)`.
-	pub fn show(
-		&self,
-		reading: &SignedReading,
-		under: Option<SealedUnder>,
-	) -> (&'static str, Value) {
-		match self {
-			Self::Plain => ("reading", crate::ingest::telemetry::reading_to_value(reading)),
-			Self::Sealed(sealer) => ("sealed", sealer.seal(reading, under)),
+	/// The field showing `reading`, which stands at `place`: `("reading", …)` in the clear,
+	/// `("sealed", …)`, `("unavailable", …)` (sealed under a key the gateway's member does not
+	/// hold) or `("withheld", …)` (not sealable yet).
+	pub fn show(&self, reading: &SignedReading, place: Place) -> (&'static str, Value) {
+		let plain = || ("reading", crate::ingest::telemetry::reading_to_value(reading));
+		match (self, place) {
+			(Self::Plain, _) | (Self::Sealed(_), Place::Public) => plain(),
+			(Self::Sealed(_), Place::Unsealed) => (
+				"withheld",
+				json!("a private reading is served sealed once its batch records its epoch"),
+			),
+			(Self::Sealed(sealer), Place::Sealed(under)) => sealer.seal(reading, under),
 		}
 	}
 }
@@ -49,46 +64,34 @@ impl Disclosure {
 /// Seals one request's readings of a private device.
 pub struct Sealer {
 	keyring: Arc<Keyring>,
-	/// The device's channel now, and its epoch now: for readings not batched under an epoch.
-	current: SealedUnder,
 	missing: Mutex<BTreeSet<(ChannelId, ChannelEpoch)>>,
 }
 
 impl Sealer {
-	/// Sealing with `keyring`'s keys; readings not batched under an epoch go under `current`.
-	pub fn new(keyring: Arc<Keyring>, current: SealedUnder) -> Self {
-		Self { keyring, current, missing: Mutex::new(BTreeSet::new()) }
+	/// Sealing with `keyring`'s keys.
+	pub fn new(keyring: Arc<Keyring>) -> Self {
+		Self { keyring, missing: Mutex::new(BTreeSet::new()) }
 	}
 
-	/// `reading` sealed under `under` (else the current epoch), as JSON: `channel`, `epoch`,
-	/// `device`, `seq`, `leaf` (its Merkle leaf, what its proof proves) and `data` (nonce ‖
-	/// ciphertext ‖ tag). `null` if the key is not open yet (see [`Sealer::missing`]).
-	pub fn seal(&self, reading: &SignedReading, under: Option<SealedUnder>) -> Value {
-		let under = under.unwrap_or(self.current);
-		let Some(key) = self.keyring.cached(under.channel, under.epoch) else {
-			self.lock().insert((under.channel, under.epoch));
-			return Value::Null;
-		};
-		let kind = PayloadKind::Reading { device: reading.device.0, seq: reading.seq };
-		let data = iotrust_crypto::seal_payload(
-			&key,
-			under.channel,
-			under.epoch,
-			&kind,
-			&reading.encode(),
-		);
-		json!({
-			"channel": under.channel,
-			"epoch": under.epoch,
-			"device": hex0x(reading.device.as_bytes()),
-			"seq": reading.seq,
-			"leaf": hex0x(reading.leaf_hash().as_bytes()),
-			"data": hex0x(&data),
-		})
+	/// `reading` sealed under `under`, as JSON: `("sealed", {channel, epoch, device, seq, leaf
+	/// (its Merkle leaf, what its proof proves), data (nonce ‖ ciphertext ‖ tag)})`;
+	/// `("unavailable", {channel, epoch, why})` if the keyring failed to open that key; `("sealed",
+	/// null)` if it has not tried yet (see [`Sealer::missing`]).
+	fn seal(&self, reading: &SignedReading, under: SealedUnder) -> (&'static str, Value) {
+		if let Some(key) = self.keyring.cached(under.channel, under.epoch) {
+			let sealed = SealedReading::seal(&key, under.channel, under.epoch, reading, true);
+			return ("sealed", sealed.to_value());
+		}
+		if let Some(why) = self.keyring.failure(under.channel, under.epoch) {
+			let value = json!({ "channel": under.channel, "epoch": under.epoch, "why": why });
+			return ("unavailable", value);
+		}
+		self.lock().insert((under.channel, under.epoch));
+		("sealed", Value::Null)
 	}
 
-	/// The epoch keys a seal lacked since the last call, which the caller opens before asking
-	/// again.
+	/// The epoch keys a seal had not tried since the last call, which the caller opens before
+	/// asking again.
 	pub fn missing(&self) -> BTreeSet<(ChannelId, ChannelEpoch)> {
 		std::mem::take(&mut *self.lock())
 	}
@@ -101,36 +104,40 @@ impl Sealer {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::{channel::audit::Sealed, lifecycle::tests::reading};
+	use crate::lifecycle::tests::reading;
 	use iotrust_crypto::{EpochKey, SecretKey};
 
 	#[test]
 	fn a_private_reading_leaves_sealed_under_its_epoch_or_not_at_all() {
 		let keyring = Arc::new(Keyring::new([1; 32], SecretKey::from_bytes([2; 32])));
-		let now = SealedUnder { channel: 3, epoch: 5 };
-		let sealer = Arc::new(Sealer::new(keyring.clone(), now));
+		let sealer = Arc::new(Sealer::new(keyring.clone()));
 		let shown = Disclosure::Sealed(sealer.clone());
 		let r = reading(7, 4, 1);
-		// No key open yet: nothing is shown, and the key is asked for.
-		assert_eq!(shown.show(&r, None), ("sealed", Value::Null));
-		assert_eq!(sealer.missing(), BTreeSet::from([(3, 5)]));
+		let four = SealedUnder { channel: 3, epoch: 4 };
+		// No key tried yet: nothing is shown, and the key is asked for.
+		assert_eq!(shown.show(&r, Place::Sealed(four)), ("sealed", Value::Null));
+		assert_eq!(sealer.missing(), BTreeSet::from([(3, 4)]));
 		assert!(sealer.missing().is_empty(), "asked once");
-		// Batched under epoch 4: sealed with that key, which opens it; unbatched: epoch 5.
-		let (four, five) = (EpochKey::from_bytes([4; 32]), EpochKey::from_bytes([5; 32]));
-		keyring.keep(3, 4, four.clone());
-		keyring.keep(3, 5, five.clone());
-		let (field, value) = shown.show(&r, Some(SealedUnder { channel: 3, epoch: 4 }));
+		// Open: sealed with that key, which opens it and no other.
+		let key = EpochKey::from_bytes([4; 32]);
+		keyring.keep(3, 4, key.clone());
+		let (field, value) = shown.show(&r, Place::Sealed(four));
 		assert_eq!(field, "sealed");
 		assert!(value.get("metrics").is_none() && value.get("timestampMs").is_none());
-		let sealed = Sealed::from_value(&value).unwrap();
-		assert_eq!(sealed.epoch, 4);
-		assert_eq!(sealed.open(&four).unwrap(), r);
-		assert!(sealed.open(&five).is_err());
-		let sealed = Sealed::from_value(&shown.show(&r, None).1).unwrap();
-		assert_eq!((sealed.channel, sealed.epoch), (3, 5));
-		assert_eq!(sealed.open(&five).unwrap(), r);
+		let sealed = SealedReading::from_value(&value).unwrap();
+		assert_eq!((sealed.channel, sealed.epoch), (3, 4));
+		assert_eq!(sealed.open(&key).unwrap(), r);
+		assert!(sealed.open(&EpochKey::from_bytes([5; 32])).is_err());
+		// A key the member does not hold: unavailable, not asked for again.
+		keyring.fail(3, 5, "not delivered".into());
+		let (field, value) = shown.show(&r, Place::Sealed(SealedUnder { channel: 3, epoch: 5 }));
+		assert_eq!((field, value["epoch"].as_u64()), ("unavailable", Some(5)));
+		assert!(sealer.missing().is_empty());
+		// Pending or set aside: withheld. Anchored public before it joined: as it is.
+		assert_eq!(shown.show(&r, Place::Unsealed).0, "withheld");
+		assert_eq!(shown.show(&r, Place::Public).0, "reading");
 		// A public device's reading is shown as it is.
-		let (field, value) = Disclosure::Plain.show(&r, None);
+		let (field, value) = Disclosure::Plain.show(&r, Place::Unsealed);
 		assert_eq!((field, value["seq"].as_u64()), ("reading", Some(4)));
 	}
 }

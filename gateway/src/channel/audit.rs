@@ -17,11 +17,11 @@
 //! started by the anchor's block. The parsing and the per-line decisions are here; the `channel`
 //! command does the I/O.
 
-use crate::ingest::telemetry::{self, hex0x, parse_h256, proof_to_value, reading_to_value};
-use codec::Decode;
-use iotrust_crypto::EpochKey;
+use crate::ingest::telemetry::{
+	self, hex0x, parse_h256, proof_to_value, reading_to_value, SealedError, SealedReading,
+};
 use iotrust_primitives::{
-	channels::{ChannelEpoch, ChannelId, KeyId, PayloadKind},
+	channels::{ChannelEpoch, ChannelId, KeyId},
 	merkle::{verify_proof, MerkleProof, SignedReading},
 };
 use serde_json::{json, Value};
@@ -35,75 +35,12 @@ pub enum AuditError {
 	/// A field is missing or malformed.
 	#[error("`{0}` is missing or malformed")]
 	Field(&'static str),
-	/// The ciphertext does not open with the epoch's key for this device and sequence number.
-	#[error("the sealed reading does not open with channel {channel}'s epoch {epoch} key")]
-	Open {
-		/// The channel.
-		channel: ChannelId,
-		/// The epoch.
-		epoch: ChannelEpoch,
-	},
-	/// What it opened to is not a reading, or not the one its label names.
-	#[error("the sealed payload is not reading {seq} of the device it names")]
-	NotTheReading {
-		/// The sequence number named.
-		seq: u64,
-	},
-	/// Its leaf is not the reading's.
-	#[error("the leaf the gateway gave is not the reading's")]
-	Leaf,
+	/// A sealed reading does not open, or is not what it names.
+	#[error(transparent)]
+	Sealed(#[from] SealedError),
 	/// The proof does not lead from the reading to the root.
 	#[error("the proof does not lead from the reading to the batch's root")]
 	Proof,
-}
-
-/// A sealed reading as the gateway serves it (`sealed` in `/readings` and `/proof`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sealed {
-	pub channel: ChannelId,
-	pub epoch: ChannelEpoch,
-	pub device: sp_core::H256,
-	pub seq: u64,
-	pub leaf: sp_core::H256,
-	pub data: Vec<u8>,
-}
-
-impl Sealed {
-	/// From its JSON form.
-	pub fn from_value(v: &Value) -> Result<Self, AuditError> {
-		let number = |field: &'static str| v[field].as_u64().ok_or(AuditError::Field(field));
-		let small = |field: &'static str| {
-			number(field).and_then(|n| u32::try_from(n).map_err(|_| AuditError::Field(field)))
-		};
-		let hash = |field: &'static str| {
-			parse_h256(v[field].as_str().unwrap_or_default()).map_err(|_| AuditError::Field(field))
-		};
-		Ok(Self {
-			channel: small("channel")?,
-			epoch: small("epoch")?,
-			device: hash("device")?,
-			seq: number("seq")?,
-			leaf: hash("leaf")?,
-			data: telemetry::parse_hex(v["data"].as_str().unwrap_or_default())
-				.map_err(|_| AuditError::Field("data"))?,
-		})
-	}
-
-	/// The reading inside, opened with `key` (its epoch's) and checked against its label.
-	pub fn open(&self, key: &EpochKey) -> Result<SignedReading, AuditError> {
-		let kind = PayloadKind::Reading { device: self.device.0, seq: self.seq };
-		let plain = iotrust_crypto::open_payload(key, self.channel, self.epoch, &kind, &self.data)
-			.map_err(|_| AuditError::Open { channel: self.channel, epoch: self.epoch })?;
-		let reading = SignedReading::decode(&mut &plain[..])
-			.map_err(|_| AuditError::NotTheReading { seq: self.seq })?;
-		if reading.device != self.device || reading.seq != self.seq {
-			return Err(AuditError::NotTheReading { seq: self.seq });
-		}
-		if reading.leaf_hash() != self.leaf {
-			return Err(AuditError::Leaf);
-		}
-		Ok(reading)
-	}
 }
 
 /// What a gateway's listing says of one reading, as the export needs it.
@@ -112,14 +49,36 @@ pub enum Served {
 	/// In the clear (the device was public when it was anchored).
 	Plain(SignedReading),
 	/// Sealed.
-	Sealed(Sealed),
+	Sealed(SealedReading),
+	/// Sealed under a channel's epoch whose key the gateway's member does not hold: the
+	/// gateway could not seal it for this request.
+	Unavailable(ChannelId, ChannelEpoch),
+	/// Not served yet: a private reading not yet in a batch that recorded its epoch.
+	Withheld,
 }
 
 impl Served {
-	/// The reading of one entry of `/readings` (`reading` or `sealed`).
+	/// The reading of one entry of `/readings` (`reading`, `sealed`, `unavailable` or
+	/// `withheld`).
 	pub fn of(entry: &Value) -> Result<Self, AuditError> {
+		if entry.get("withheld").is_some() {
+			return Ok(Self::Withheld);
+		}
+		if let Some(u) = entry.get("unavailable") {
+			let small = |field: &'static str| {
+				u[field]
+					.as_u64()
+					.and_then(|n| u32::try_from(n).ok())
+					.ok_or(AuditError::Field(field))
+			};
+			return Ok(Self::Unavailable(small("channel")?, small("epoch")?));
+		}
 		if entry["sealed"].is_object() {
-			return Ok(Self::Sealed(Sealed::from_value(&entry["sealed"])?));
+			let sealed = SealedReading::from_value(&entry["sealed"])?;
+			if sealed.leaf.is_none() {
+				return Err(AuditError::Field("sealed.leaf"));
+			}
+			return Ok(Self::Sealed(sealed));
 		}
 		telemetry::reading_from_value(entry["reading"].clone())
 			.map(Self::Plain)
@@ -202,6 +161,9 @@ pub struct Claim {
 	pub anchor: u64,
 	pub reading: SignedReading,
 	pub proof: MerkleProof,
+	/// The anchor's root, and the gateway's batch number, as the line states them.
+	pub root: sp_core::H256,
+	pub batch: Option<u64>,
 	/// The channel, epoch and key identifier it was sealed under, if it was.
 	pub sealed_under: Option<(ChannelId, ChannelEpoch, KeyId)>,
 }
@@ -227,33 +189,119 @@ impl Claim {
 				Some((small(channel, "channel")?, small(&line["epoch"], "epoch")?, key_id))
 			},
 		};
-		Ok(Self { anchor, reading, proof, sealed_under })
+		let root = parse_h256(line["root"].as_str().unwrap_or_default())
+			.map_err(|_| AuditError::Field("root"))?;
+		let batch = match &line["batch"] {
+			Value::Null => None,
+			b => Some(b.as_u64().ok_or(AuditError::Field("batch"))?),
+		};
+		Ok(Self { anchor, reading, proof, root, batch, sealed_under })
 	}
 }
 
-/// Whether a sealed claim's epoch is the chain's: its key identifier is the chain's, and it had
-/// started by the block its reading was anchored in (`anchored_at`).
-pub fn epoch_holds(
-	claimed: &KeyId,
+/// What a bundle's header says it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+	/// The devices.
+	pub devices: Vec<sp_core::H256>,
+	/// The period, Unix ms, both ends included.
+	pub from: u64,
+	pub to: u64,
+}
+
+impl Scope {
+	/// From the header line.
+	pub fn of(header: &Value) -> Result<Self, AuditError> {
+		let devices = header["devices"]
+			.as_array()
+			.ok_or(AuditError::Field("devices"))?
+			.iter()
+			.map(|d| {
+				parse_h256(d.as_str().unwrap_or_default()).map_err(|_| AuditError::Field("devices"))
+			})
+			.collect::<Result<Vec<_>, _>>()?;
+		let bound = |field: &'static str, default| match &header[field] {
+			Value::Null => Ok(default),
+			v => v.as_u64().ok_or(AuditError::Field(field)),
+		};
+		Ok(Self { devices, from: bound("from", 0)?, to: bound("to", u64::MAX)? })
+	}
+
+	/// Whether `reading` is within it.
+	pub fn holds(&self, reading: &SignedReading) -> bool {
+		self.devices.contains(&reading.device)
+			&& (self.from..=self.to).contains(&reading.timestamp_ms)
+	}
+}
+
+/// How many blocks before its anchor a line's epoch may have ended: the gateway chose the epoch
+/// when it judged the batch, at its node's finalized head, and the anchor landed some blocks
+/// later (an epoch started in between is no fault of the line's).
+pub const EPOCH_SLACK: u32 = 20;
+
+/// The checks of one line beside `anchoringApi.checkReading` (which the caller asks first): the
+/// line is within the header's `scope` and not a repeat (`seen`); it states its anchor's root and
+/// batch as the chain has them (`anchor`); it names a channel exactly when its device's range in
+/// that anchor carried no summary (a private range); and a channel's epoch (`epoch`, the chain's
+/// record of the one it names) had the line's key identifier and was in force when the anchor
+/// was made, within [`EPOCH_SLACK`].
+pub fn check_line(
+	claim: &Claim,
+	scope: &Scope,
+	seen: &mut std::collections::HashSet<(sp_core::H256, u64)>,
+	anchor: &crate::chain::ChainAnchor,
 	epoch: Option<&crate::chain::EpochInfo>,
-	anchored_at: u32,
 ) -> Result<(), String> {
-	match epoch {
-		None => Err("the chain has no such channel epoch".into()),
-		Some(e) if e.key_id != *claimed => {
-			Err("the key identifier is not the chain's for that epoch".into())
+	let r = &claim.reading;
+	if !scope.holds(r) {
+		return Err("the reading is outside the bundle's devices or period".into());
+	}
+	if !seen.insert((r.device, r.seq)) {
+		return Err(format!("reading {} of its device is in the bundle twice", r.seq));
+	}
+	if anchor.header.root != claim.root || claim.batch.is_some_and(|b| b != anchor.header.batch) {
+		return Err("the root or batch is not the anchor's".into());
+	}
+	let private = anchor
+		.ranges
+		.iter()
+		.find(|range| range.device == r.device)
+		.is_some_and(|range| range.summaries.is_empty());
+	match (&claim.sealed_under, private) {
+		(None, true) => {
+			Err("the reading was anchored private, and the line names no channel".into())
 		},
-		Some(e) if e.started > anchored_at => Err(format!(
-			"the epoch started at block {}, after the reading was anchored (block {anchored_at})",
-			e.started
-		)),
-		Some(_) => Ok(()),
+		(Some(_), false) => {
+			Err("the reading was anchored public, and the line names a channel".into())
+		},
+		(None, false) => Ok(()),
+		(Some((_, _, key_id)), true) => match epoch {
+			None => Err("the chain has no such channel epoch".into()),
+			Some(e) if e.key_id != *key_id => {
+				Err("the key identifier is not the chain's for that epoch".into())
+			},
+			Some(e) if e.started > anchor.anchored_at => Err(format!(
+				"the epoch started at block {}, after the reading was anchored (block {})",
+				e.started, anchor.anchored_at
+			)),
+			Some(e)
+				if e.ended
+					.is_some_and(|end| end.saturating_add(EPOCH_SLACK) < anchor.anchored_at) =>
+			{
+				Err(format!(
+					"the epoch ended at block {:?}, long before the reading was anchored (block {})",
+					e.ended, anchor.anchored_at
+				))
+			},
+			Some(_) => Ok(()),
+		},
 	}
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use iotrust_crypto::EpochKey;
 	use iotrust_primitives::{
 		device::{DeviceSignature, KeyScheme},
 		keypair::DeviceKeypair,
@@ -279,12 +327,7 @@ mod tests {
 	}
 
 	fn sealed(key: &EpochKey, r: &SignedReading) -> Value {
-		let kind = PayloadKind::Reading { device: r.device.0, seq: r.seq };
-		let data = iotrust_crypto::seal_payload(key, 4, 2, &kind, &codec::Encode::encode(r));
-		json!({
-			"channel": 4, "epoch": 2, "device": hex0x(r.device.as_bytes()), "seq": r.seq,
-			"leaf": hex0x(r.leaf_hash().as_bytes()), "data": hex0x(&data),
-		})
+		SealedReading::seal(key, 4, 2, r, true).to_value()
 	}
 
 	fn anchored(tree: &MerkleTree, index: u32, field: (&str, Value)) -> Value {
@@ -323,20 +366,24 @@ mod tests {
 		let tree = MerkleTree::new(rs.iter().map(|r| r.leaf_hash()).collect()).unwrap();
 		let key = EpochKey::from_bytes([8; 32]);
 		// Another epoch's key does not open it.
-		let s = Sealed::from_value(&sealed(&key, &rs[0])).unwrap();
+		let s = SealedReading::from_value(&sealed(&key, &rs[0])).unwrap();
 		assert_eq!(
 			s.open(&EpochKey::from_bytes([9; 32])),
-			Err(AuditError::Open { channel: 4, epoch: 2 })
+			Err(SealedError::Open { channel: 4, epoch: 2 })
 		);
 		// Reading 2's ciphertext relabelled as reading 1: the associated data refuses it.
 		let mut swapped = sealed(&key, &rs[1]);
 		swapped["seq"] = json!(1);
-		let s = Sealed::from_value(&swapped).unwrap();
-		assert!(matches!(s.open(&key), Err(AuditError::Open { .. })));
+		let s = SealedReading::from_value(&swapped).unwrap();
+		assert!(matches!(s.open(&key), Err(SealedError::Open { .. })));
 		// A leaf that is not the reading's.
 		let mut leaf = sealed(&key, &rs[0]);
 		leaf["leaf"] = json!(hex0x(&[0; 32]));
-		assert_eq!(Sealed::from_value(&leaf).unwrap().open(&key), Err(AuditError::Leaf));
+		assert_eq!(SealedReading::from_value(&leaf).unwrap().open(&key), Err(SealedError::Leaf));
+		// A served sealed reading without its leaf is refused.
+		let mut bare = anchored(&tree, 0, ("sealed", sealed(&key, &rs[0])));
+		bare["sealed"].as_object_mut().unwrap().remove("leaf");
+		assert_eq!(Served::of(&bare), Err(AuditError::Field("sealed.leaf")));
 		// A proof for another leaf.
 		let entry = anchored(&tree, 2, ("sealed", Value::Null));
 		assert_eq!(line(&entry, &rs[0], None), Err(AuditError::Proof));
@@ -356,12 +403,86 @@ mod tests {
 	}
 
 	#[test]
-	fn an_epoch_holds_only_as_the_chain_has_it() {
+	fn a_line_holds_only_as_the_chain_has_its_anchor_and_epoch() {
+		use iotrust_primitives::anchoring::{AnchorHeader, DeviceRange, MetricSummary};
+		let rs = readings();
+		let tree = MerkleTree::new(rs.iter().map(|r| r.leaf_hash()).collect()).unwrap();
 		let key_id = [1; 32];
+		let entry = anchored(&tree, 0, ("reading", reading_to_value(&rs[0])));
+		let line = line(&entry, &rs[0], Some((4, 2, key_id))).unwrap().unwrap();
+		let claim = Claim::of(&line).unwrap();
+		let scope = Scope::of(
+			&json!({ "devices": [hex0x(rs[0].device.as_bytes())], "from": null, "to": null }),
+		)
+		.unwrap();
+		let range = |summaries| DeviceRange { device: rs[0].device, first: 1, last: 3, summaries };
+		let mut anchor = crate::chain::ChainAnchor {
+			gateway: [0; 32],
+			header: AnchorHeader {
+				batch: 0,
+				root: tree.root(),
+				reading_count: 3,
+				from_ms: 0,
+				to_ms: 0,
+			},
+			ranges: vec![range(vec![])],
+			anchored_at: 50,
+		};
 		let epoch = crate::chain::EpochInfo { started: 10, ended: None, key_id, by: [0; 32] };
-		assert_eq!(epoch_holds(&key_id, Some(&epoch), 12), Ok(()));
-		assert!(epoch_holds(&[2; 32], Some(&epoch), 12).is_err());
-		assert!(epoch_holds(&key_id, Some(&epoch), 9).unwrap_err().contains("after"));
-		assert!(epoch_holds(&key_id, None, 12).is_err());
+		let check = |claim: &Claim,
+		             anchor: &crate::chain::ChainAnchor,
+		             epoch: Option<&crate::chain::EpochInfo>| {
+			check_line(claim, &scope, &mut Default::default(), anchor, epoch)
+		};
+		assert_eq!(check(&claim, &anchor, Some(&epoch)), Ok(()));
+		// Twice in one bundle; outside its scope.
+		let mut seen = Default::default();
+		assert_eq!(check_line(&claim, &scope, &mut seen, &anchor, Some(&epoch)), Ok(()));
+		assert!(check_line(&claim, &scope, &mut seen, &anchor, Some(&epoch))
+			.unwrap_err()
+			.contains("twice"));
+		let narrow = Scope { from: rs[0].timestamp_ms + 1, ..scope.clone() };
+		assert!(
+			check_line(&claim, &narrow, &mut Default::default(), &anchor, Some(&epoch)).is_err()
+		);
+		// Another key identifier (a relabelled epoch), an epoch not yet begun or long over.
+		assert!(check(
+			&claim,
+			&anchor,
+			Some(&crate::chain::EpochInfo { key_id: [2; 32], ..epoch.clone() })
+		)
+		.is_err());
+		assert!(check(
+			&claim,
+			&anchor,
+			Some(&crate::chain::EpochInfo { started: 51, ..epoch.clone() })
+		)
+		.unwrap_err()
+		.contains("after"));
+		assert!(check(
+			&claim,
+			&anchor,
+			Some(&crate::chain::EpochInfo { ended: Some(29), ..epoch.clone() })
+		)
+		.unwrap_err()
+		.contains("long before"));
+		assert_eq!(
+			check(
+				&claim,
+				&anchor,
+				Some(&crate::chain::EpochInfo { ended: Some(31), ..epoch.clone() })
+			),
+			Ok(())
+		);
+		assert!(check(&claim, &anchor, None).is_err());
+		// The channel struck out of a private reading's line, or put on a public one.
+		let public = Claim { sealed_under: None, ..claim.clone() };
+		assert!(check(&public, &anchor, None).unwrap_err().contains("anchored private"));
+		anchor.ranges = vec![range(vec![MetricSummary { id: 1, min: 0, max: 1 }])];
+		assert_eq!(check(&public, &anchor, None), Ok(()));
+		assert!(check(&claim, &anchor, Some(&epoch)).unwrap_err().contains("anchored public"));
+		// Another anchor's root.
+		anchor.header.root = H256([9; 32]);
+		assert!(check(&public, &anchor, None).unwrap_err().contains("root"));
 	}
 }

@@ -309,7 +309,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 				Some(list) => list.clone(),
 				None => vec![body.clone()],
 			};
-			let mut readings = Vec::new();
+			let (mut readings, mut withheld) = (Vec::new(), 0u64);
 			let mut unreadable = Unreadable::new();
 			for entry in &entries {
 				match open_entry(&chain, &keyring, entry).await? {
@@ -324,9 +324,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 					Opened::Unreadable(channel, epoch) => {
 						*unreadable.entry((channel, epoch)).or_default() += 1
 					},
+					Opened::Withheld => withheld += 1,
 				}
 			}
-			json!({ "readings": readings, "unreadable": unreadable_json(&unreadable) })
+			json!({
+				"readings": readings,
+				"unreadable": unreadable_json(&unreadable),
+				"notSealedYet": withheld,
+			})
 		},
 	};
 	println!("{out}");
@@ -527,7 +532,22 @@ async fn export(
 						*unreadable.entry((channel, epoch)).or_default() += 1;
 						continue;
 					},
+					Opened::Withheld => {
+						not_anchored += 1;
+						continue;
+					},
 				};
+				// The gateway's answer is not taken on trust: only this device, this period.
+				let within = period.0.is_none_or(|f| reading.timestamp_ms >= f)
+					&& period.1.is_none_or(|t| reading.timestamp_ms <= t);
+				if reading.device != device || !within {
+					bail!(
+						"{url}: the gateway served reading {} of {:?} at {}, outside the request",
+						reading.seq,
+						reading.device,
+						reading.timestamp_ms
+					);
+				}
 				let Some(line) = audit::line(entry, &reading, under).map_err(at)? else {
 					not_anchored += 1;
 					continue;
@@ -542,9 +562,12 @@ async fn export(
 				}
 				lines += 1;
 			}
-			after = body["next"].as_u64();
-			if after.is_none() {
-				break;
+			match body["next"].as_u64() {
+				None => break,
+				Some(next) if after.is_some_and(|a| next <= a) => {
+					bail!("{url}: the gateway's next page ({next}) does not move on");
+				},
+				next => after = next,
 			}
 		}
 	}
@@ -574,8 +597,11 @@ fn unreadable_json(unreadable: &Unreadable) -> serde_json::Value {
 enum Opened {
 	/// The reading, and the channel, epoch and key identifier it was sealed under if it was.
 	Reading(SignedReading, Option<(ChannelId, ChannelEpoch, KeyId)>),
-	/// Sealed in a channel's epoch whose key the account does not hold.
+	/// Sealed in a channel's epoch whose key the account does not hold (or the gateway's
+	/// member does not).
 	Unreadable(ChannelId, ChannelEpoch),
+	/// Not served yet (a private reading not yet batched under an epoch).
+	Withheld,
 }
 
 /// The reading of one entry of a gateway's answer, opened with `keyring`'s keys if sealed.
@@ -586,6 +612,8 @@ async fn open_entry(
 ) -> anyhow::Result<Opened> {
 	Ok(match audit::Served::of(entry)? {
 		audit::Served::Plain(r) => Opened::Reading(r, None),
+		audit::Served::Withheld => Opened::Withheld,
+		audit::Served::Unavailable(channel, epoch) => Opened::Unreadable(channel, epoch),
 		audit::Served::Sealed(s) => match keyring.key(chain, s.channel, s.epoch).await {
 			Err(keyring::KeyError::NotDelivered { .. }) => Opened::Unreadable(s.channel, s.epoch),
 			Err(e) => return Err(e.into()),
@@ -610,8 +638,10 @@ async fn verify(chain: &Chain, bundle: &Path) -> anyhow::Result<serde_json::Valu
 	if header["genesis"] != hex0x(&chain.genesis().0) {
 		bail!("the bundle is of chain {}, not of this node's", header["genesis"]);
 	}
+	let scope = audit::Scope::of(&header).map_err(|e| anyhow!("the header: {e}"))?;
 	let mut anchors = std::collections::HashMap::new();
 	let mut epochs = std::collections::HashMap::new();
+	let mut seen = std::collections::HashSet::new();
 	let (mut checked, mut failed) = (0u64, Vec::new());
 	for (number, text) in lines {
 		let why = async {
@@ -624,16 +654,24 @@ async fn verify(chain: &Chain, bundle: &Path) -> anyhow::Result<serde_json::Valu
 			if !verdict.is_anchored() {
 				return Err(format!("the chain does not confirm the reading: {verdict:?}"));
 			}
-			let Some((channel, epoch, key_id)) = claim.sealed_under else { return Ok(()) };
 			if let std::collections::hash_map::Entry::Vacant(e) = anchors.entry(claim.anchor) {
-				let anchor = chain.anchor(claim.anchor).await.map_err(|e| e.to_string())?;
-				e.insert(anchor.map(|a| a.anchored_at));
+				e.insert(chain.anchor(claim.anchor).await.map_err(|e| e.to_string())?);
 			}
-			let anchored_at = anchors[&claim.anchor].ok_or("the anchor is gone")?;
-			if let std::collections::hash_map::Entry::Vacant(e) = epochs.entry((channel, epoch)) {
-				e.insert(chain.channel_epoch(channel, epoch).await.map_err(|e| e.to_string())?);
-			}
-			audit::epoch_holds(&key_id, epochs[&(channel, epoch)].as_ref(), anchored_at)
+			let anchor = anchors[&claim.anchor].as_ref().ok_or("the anchor is gone")?;
+			let epoch = match claim.sealed_under {
+				Some((channel, epoch, _)) => {
+					if let std::collections::hash_map::Entry::Vacant(e) =
+						epochs.entry((channel, epoch))
+					{
+						e.insert(
+							chain.channel_epoch(channel, epoch).await.map_err(|e| e.to_string())?,
+						);
+					}
+					epochs[&(channel, epoch)].as_ref()
+				},
+				None => None,
+			};
+			audit::check_line(&claim, &scope, &mut seen, anchor, epoch)
 		}
 		.await;
 		checked += 1;

@@ -4,9 +4,11 @@
 //!
 //! - [`telemetry`]: the messages' wire format and topics;
 //! - [`validate`]: one message judged (form, device record, signature);
+//! - [`sealed`]: readings a device sealed under its channel's key, opened;
 //! - [`cache`]: the device records the validator reads, kept true to finalized blocks.
 
 pub mod cache;
+pub mod sealed;
 pub mod telemetry;
 pub mod validate;
 

@@ -10,7 +10,9 @@
 //!
 //! The same shape serves proofs over HTTP and the `verify` command.
 
+use codec::{Decode, Encode};
 use iotrust_primitives::{
+	channels::{ChannelEpoch, ChannelId, PayloadKind},
 	device::{DeviceId, DeviceSignature},
 	merkle::{MerkleProof, Metric, SignedReading},
 };
@@ -66,6 +68,9 @@ pub fn hex0x(bytes: &[u8]) -> String {
 /// Why a message or a value is not in its documented JSON form.
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
+	/// A sealed reading whose fields are not in their form.
+	#[error("{0}")]
+	Sealed(String),
 	/// Not JSON, or not the fields a reading has.
 	#[error("bad JSON: {0}")]
 	Json(#[from] serde_json::Error),
@@ -154,11 +159,6 @@ pub fn signature_to_json(sig: &DeviceSignature) -> Value {
 	json!({ variant: hex0x(bytes) })
 }
 
-/// Parse one telemetry message.
-pub fn parse_reading(payload: &[u8]) -> Result<SignedReading, FormatError> {
-	reading_from(serde_json::from_slice(payload)?)
-}
-
 /// A reading from its JSON value.
 pub fn reading_from_value(v: Value) -> Result<SignedReading, FormatError> {
 	reading_from(serde_json::from_value(v)?)
@@ -183,6 +183,146 @@ pub fn reading_to_value(r: &SignedReading) -> Value {
 		"metrics": r.metrics.iter().map(|m| json!({ "id": m.id, "value": m.value })).collect::<Vec<_>>(),
 		"signature": signature_to_json(&r.signature),
 	})
+}
+
+/// Why a sealed reading does not open, or is not what it says it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SealedError {
+	/// A field is missing or malformed.
+	#[error("sealed.{0} is missing or malformed")]
+	Field(&'static str),
+	/// The ciphertext does not open with the epoch's key for this device and sequence number.
+	#[error("the sealed reading does not open with channel {channel}'s epoch {epoch} key")]
+	Open {
+		/// The channel.
+		channel: ChannelId,
+		/// The epoch.
+		epoch: ChannelEpoch,
+	},
+	/// What it opened to is not a reading, or not the one its label names.
+	#[error("the sealed payload is not reading {seq} of the device it names")]
+	NotTheReading {
+		/// The sequence number named.
+		seq: u64,
+	},
+	/// Its leaf is not the reading's.
+	#[error("the leaf given is not the reading's")]
+	Leaf,
+}
+
+/// A reading sealed under a private channel's epoch key (`iotrust_crypto::seal_payload`; the
+/// plaintext is the reading's SCALE encoding, the associated data binds channel, epoch, device
+/// and sequence number). Its JSON form is the object under `"sealed"`: in a telemetry message a
+/// device that holds the key publishes (`{"sealed": {channel, epoch, device, seq, data}}`), and
+/// in the gateway's answers for a private device, with the reading's Merkle `leaf`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedReading {
+	pub channel: ChannelId,
+	pub epoch: ChannelEpoch,
+	pub device: DeviceId,
+	pub seq: u64,
+	/// The reading's Merkle leaf (the gateway's answers carry it; a device's message need not).
+	pub leaf: Option<H256>,
+	/// nonce ‖ ciphertext ‖ tag.
+	pub data: Vec<u8>,
+}
+
+impl SealedReading {
+	/// `reading` sealed under `key`, the key of `channel`'s `epoch`; with its leaf if `leaf`.
+	pub fn seal(
+		key: &iotrust_crypto::EpochKey,
+		channel: ChannelId,
+		epoch: ChannelEpoch,
+		reading: &SignedReading,
+		leaf: bool,
+	) -> Self {
+		let kind = PayloadKind::Reading { device: reading.device.0, seq: reading.seq };
+		let data = iotrust_crypto::seal_payload(key, channel, epoch, &kind, &reading.encode());
+		Self {
+			channel,
+			epoch,
+			device: reading.device,
+			seq: reading.seq,
+			leaf: leaf.then(|| reading.leaf_hash()),
+			data,
+		}
+	}
+
+	/// The reading inside, opened with `key` (its epoch's) and checked against its label (and
+	/// its leaf, if it has one).
+	pub fn open(&self, key: &iotrust_crypto::EpochKey) -> Result<SignedReading, SealedError> {
+		let kind = PayloadKind::Reading { device: self.device.0, seq: self.seq };
+		let plain = iotrust_crypto::open_payload(key, self.channel, self.epoch, &kind, &self.data)
+			.map_err(|_| SealedError::Open { channel: self.channel, epoch: self.epoch })?;
+		let reading = SignedReading::decode(&mut &plain[..])
+			.map_err(|_| SealedError::NotTheReading { seq: self.seq })?;
+		if reading.device != self.device || reading.seq != self.seq {
+			return Err(SealedError::NotTheReading { seq: self.seq });
+		}
+		if self.leaf.is_some_and(|leaf| leaf != reading.leaf_hash()) {
+			return Err(SealedError::Leaf);
+		}
+		Ok(reading)
+	}
+
+	/// Its JSON form.
+	pub fn to_value(&self) -> Value {
+		let mut v = json!({
+			"channel": self.channel,
+			"epoch": self.epoch,
+			"device": hex0x(self.device.as_bytes()),
+			"seq": self.seq,
+			"data": hex0x(&self.data),
+		});
+		if let Some(leaf) = self.leaf {
+			v["leaf"] = json!(hex0x(leaf.as_bytes()));
+		}
+		v
+	}
+
+	/// From its JSON form.
+	pub fn from_value(v: &Value) -> Result<Self, SealedError> {
+		let number = |field: &'static str| v[field].as_u64().ok_or(SealedError::Field(field));
+		let small = |field: &'static str| {
+			number(field).and_then(|n| u32::try_from(n).map_err(|_| SealedError::Field(field)))
+		};
+		let hash = |field: &'static str| {
+			parse_h256(v[field].as_str().unwrap_or_default()).map_err(|_| SealedError::Field(field))
+		};
+		Ok(Self {
+			channel: small("channel")?,
+			epoch: small("epoch")?,
+			device: hash("device")?,
+			seq: number("seq")?,
+			leaf: match v.get("leaf") {
+				None | Some(Value::Null) => None,
+				Some(_) => Some(hash("leaf")?),
+			},
+			data: parse_hex(v["data"].as_str().unwrap_or_default())
+				.map_err(|_| SealedError::Field("data"))?,
+		})
+	}
+}
+
+/// A telemetry message: a reading in the clear, or sealed by a device that holds its channel's
+/// key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+	Plain(SignedReading),
+	Sealed(SealedReading),
+}
+
+/// Parse one telemetry message, in the clear or sealed.
+pub fn parse_message(payload: &[u8]) -> Result<Message, FormatError> {
+	let v: Value = serde_json::from_slice(payload)?;
+	match v.get("sealed") {
+		Some(sealed) if v.as_object().is_some_and(|o| o.len() == 1) => {
+			SealedReading::from_value(sealed)
+				.map(Message::Sealed)
+				.map_err(|e| FormatError::Sealed(e.to_string()))
+		},
+		_ => reading_from_value(v).map(Message::Plain),
+	}
 }
 
 /// A proof's JSON value, as `anchoringApi.checkReading` takes it in polkadot.js.
@@ -233,7 +373,16 @@ mod tests {
 		};
 		r.signature = pair.sign(&r.payload(&H256::zero()));
 		let json = serde_json::to_vec(&reading_to_value(&r)).unwrap();
-		assert_eq!(parse_reading(&json).unwrap(), r);
+		assert_eq!(parse_message(&json).unwrap(), Message::Plain(r.clone()));
+		// The same reading sealed by its device: only its label is in the clear.
+		let key = iotrust_crypto::EpochKey::from_bytes([2; 32]);
+		let sealed = SealedReading::seal(&key, 1, 4, &r, false);
+		let message = serde_json::to_vec(&json!({ "sealed": sealed.to_value() })).unwrap();
+		assert!(!String::from_utf8_lossy(&message).contains("metrics"));
+		assert_eq!(parse_message(&message).unwrap(), Message::Sealed(sealed.clone()));
+		assert_eq!(sealed.open(&key).unwrap(), r);
+		let extra = serde_json::to_vec(&json!({ "sealed": sealed.to_value(), "seq": 1 })).unwrap();
+		assert!(parse_message(&extra).is_err(), "a sealed message has nothing beside it");
 		assert_eq!(device_of_topic(&topic(&device)), Some(device));
 		assert_eq!(device_of_topic("iotrust/0x12/telemetry"), None);
 		assert_eq!(device_of_topic("other/topic"), None);
@@ -241,20 +390,20 @@ mod tests {
 
 	#[test]
 	fn malformed_messages_say_why() {
-		assert!(matches!(parse_reading(b"{not json"), Err(FormatError::Json(_))));
+		assert!(matches!(parse_message(b"{not json"), Err(FormatError::Json(_))));
 		let missing = br#"{"device":"0x00","seq":1}"#;
-		assert!(parse_reading(missing).is_err());
+		assert!(parse_message(missing).is_err());
 		let bad_sig = serde_json::json!({
 			"device": hex0x(&[1; 32]), "seq": 1, "timestampMs": 1, "metrics": [],
 			"signature": { "Ed25519": "0x1234" },
 		});
-		let err = parse_reading(bad_sig.to_string().as_bytes()).unwrap_err();
+		let err = parse_message(bad_sig.to_string().as_bytes()).unwrap_err();
 		assert!(matches!(&err, FormatError::SignatureScheme { scheme, .. } if scheme == "Ed25519"));
 		let unknown = serde_json::json!({
 			"device": hex0x(&[1; 32]), "seq": 1, "timestampMs": 1, "metrics": [],
 			"signature": { "Rsa": "0x1234" },
 		});
-		assert!(parse_reading(unknown.to_string().as_bytes()).is_err());
+		assert!(parse_message(unknown.to_string().as_bytes()).is_err());
 	}
 
 	#[test]

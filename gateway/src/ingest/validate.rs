@@ -5,7 +5,8 @@
 use crate::{
 	chain::{port::ChainError, AccountId, DeviceInfo},
 	ingest::cache::DeviceCache,
-	ingest::telemetry::{device_of_topic, parse_reading},
+	ingest::sealed::Unsealer,
+	ingest::telemetry::{device_of_topic, parse_message, Message},
 	limits::TokenBucket,
 	stats::Reject,
 };
@@ -76,6 +77,8 @@ pub struct Validator<L: DeviceLookup> {
 	max_metrics: usize,
 	/// What is left of the lookups of devices not cached.
 	lookups: Mutex<TokenBucket>,
+	/// Opens readings devices sealed (none: they are refused).
+	unsealer: Option<Arc<Unsealer>>,
 }
 
 impl<L: DeviceLookup> Validator<L> {
@@ -88,7 +91,12 @@ impl<L: DeviceLookup> Validator<L> {
 		max_metrics: usize,
 	) -> Self {
 		let lookups = Mutex::new(TokenBucket::full(LOOKUP_BURST, Instant::now()));
-		Self { lookup, cache, me, genesis, max_metrics, lookups }
+		Self { lookup, cache, me, genesis, max_metrics, lookups, unsealer: None }
+	}
+
+	/// The same, opening readings devices sealed with `unsealer`.
+	pub fn unsealing(self, unsealer: Arc<Unsealer>) -> Self {
+		Self { unsealer: Some(unsealer), ..self }
 	}
 
 	/// The chain's record of `device`, from the cache or the chain (retrying while the chain is
@@ -129,7 +137,22 @@ impl<L: DeviceLookup> Validator<L> {
 	pub async fn check(&self, topic: &str, payload: &[u8]) -> Result<SignedReading, Rejection> {
 		let topic_device =
 			device_of_topic(topic).ok_or(reject(Reject::TopicMismatch, "not a telemetry topic"))?;
-		let reading = parse_reading(payload).map_err(|e| reject(Reject::BadJson, e.to_string()))?;
+		let message = parse_message(payload).map_err(|e| reject(Reject::BadJson, e.to_string()))?;
+		let reading = match message {
+			Message::Plain(reading) => reading,
+			Message::Sealed(sealed) if sealed.device != topic_device => {
+				return Err(reject(Reject::TopicMismatch, "the payload names another device"));
+			},
+			Message::Sealed(sealed) => match &self.unsealer {
+				Some(unsealer) => unsealer.open(&sealed).await?,
+				None => {
+					return Err(reject(
+						Reject::Unsealable,
+						"this gateway holds no channel key (channel_secret_file)",
+					))
+				},
+			},
+		};
 		if reading.device != topic_device {
 			return Err(reject(Reject::TopicMismatch, "the payload names another device"));
 		}
