@@ -160,6 +160,7 @@ async fn serve(
 		Some(gate),
 	));
 	tokio::spawn(progress(store.clone(), stats.clone(), config.progress_secs));
+	tokio::spawn(crate::retention::run(store.clone(), chain.clone()));
 	tokio::spawn(probe(chain.clone(), stats.clone()));
 	Ok(())
 }

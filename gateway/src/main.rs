@@ -16,6 +16,7 @@ mod lifecycle;
 mod limits;
 mod mqtt;
 mod relay;
+mod retention;
 mod secret;
 mod serving;
 mod simulate;

@@ -321,6 +321,21 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     assert.match(channel('ferdie', ['verify', '--bundle', tampered]).error, /twice/);
   });
 
+  it('past the retention Alice sets, the gateway purges the readings; their leaves and anchors stay provable', async () => {
+    const set = channel('alice', ['retention', '--channel', '0', '--blocks', '1']);
+    assert.equal(set.retention, 1, set.error);
+    const mine = `/readings/${device}`;
+    await waitFor('the readings purged', async () => {
+      const r = await read('bob', mine);
+      return r.status === 200 && r.body.readings.length === 10 && r.body.readings.every((x) => x.purged);
+    }, { timeoutMs: 60000, intervalMs: 2000 });
+    const { body } = await read('alice', mine);
+    assert.ok(body.readings.every((x) => x.status === 'anchored' && x.proof && /^0x[0-9a-f]{64}$/.test(x.purged.leaf) && !x.sealed && !x.reading));
+    // Eve's bundle, made before, still checks out against the chain.
+    const verified = channel('ferdie', ['verify', '--bundle', bundle]);
+    assert.equal(verified.verified, true, verified.error);
+  });
+
   it('after her window Eve gets no new key; every grant, epoch and delivery is an event', async () => {
     // The command reads the chain at its finalized head: wait until that is past her window.
     await waitFor('the end of the auditor\'s window, finalized', async () => (await finalizedNumber(api)) > window.until, { timeoutMs: 90000 });
@@ -351,6 +366,6 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     assert.equal((await read(null, mine)).status, 401);
     const bob = await read('bob', mine);
     assert.equal(bob.status, 200);
-    assert.ok(bob.body.readings.every((x) => x.sealed && !x.reading));
+    assert.ok(bob.body.readings.every((x) => x.purged && !x.reading));
   });
 });

@@ -466,6 +466,9 @@ fn located(
 	shown: &Disclosure,
 ) -> Result<Value, crate::store::StoreError> {
 	let place = match (location, shown) {
+		(Location::Batched { body, index, .. }, _) if body.purged.contains(index) => {
+			Place::Purged(body.tree.leaves().get(*index as usize).copied().unwrap_or_default())
+		},
 		(Location::Batched { head, .. }, Disclosure::Sealed(_)) => {
 			match store.sealed_under(head.header.batch, &reading.device)? {
 				Some(under) => Place::Sealed(under),

@@ -13,7 +13,11 @@
 //! it asks again ([`Sealer::missing`]). A reading whose key the member does not hold is shown
 //! `unavailable`, never in the clear.
 
-use crate::{batch::SealedUnder, ingest::telemetry::SealedReading, keyring::Keyring};
+use crate::{
+	batch::SealedUnder,
+	ingest::telemetry::{hex0x, SealedReading},
+	keyring::Keyring,
+};
 use iotrust_primitives::{
 	channels::{ChannelEpoch, ChannelId},
 	merkle::SignedReading,
@@ -42,15 +46,18 @@ pub enum Place {
 	Sealed(SealedUnder),
 	/// Pending, set aside, or in a private range with no epoch recorded.
 	Unsealed,
+	/// Purged past its channel's retention: only its leaf is left.
+	Purged(sp_core::H256),
 }
 
 impl Disclosure {
 	/// The field showing `reading`, which stands at `place`: `("reading", …)` in the clear,
 	/// `("sealed", …)`, `("unavailable", …)` (sealed under a key the gateway's member does not
-	/// hold) or `("withheld", …)` (not sealable yet).
+	/// hold), `("withheld", …)` (not sealable yet) or `("purged", {leaf})`.
 	pub fn show(&self, reading: &SignedReading, place: Place) -> (&'static str, Value) {
 		let plain = || ("reading", crate::ingest::telemetry::reading_to_value(reading));
 		match (self, place) {
+			(_, Place::Purged(leaf)) => ("purged", json!({ "leaf": hex0x(leaf.as_bytes()) })),
 			(Self::Plain, _) | (Self::Sealed(_), Place::Public) => plain(),
 			(Self::Sealed(_), Place::Unsealed) => (
 				"withheld",
@@ -136,6 +143,12 @@ mod tests {
 		// Pending or set aside: withheld. Anchored public before it joined: as it is.
 		assert_eq!(shown.show(&r, Place::Unsealed).0, "withheld");
 		assert_eq!(shown.show(&r, Place::Public).0, "reading");
+		// Purged past retention: its leaf, in either case.
+		let leaf = r.leaf_hash();
+		for d in [&shown, &Disclosure::Plain] {
+			let (field, value) = d.show(&r, Place::Purged(leaf));
+			assert_eq!((field, value["leaf"].as_str()), ("purged", Some(&*hex0x(leaf.as_bytes()))));
+		}
 		// A public device's reading is shown as it is.
 		let (field, value) = Disclosure::Plain.show(&r, Place::Unsealed);
 		assert_eq!((field, value["seq"].as_u64()), ("reading", Some(4)));

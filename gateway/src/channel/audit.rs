@@ -55,14 +55,19 @@ pub enum Served {
 	Unavailable(ChannelId, ChannelEpoch),
 	/// Not served yet: a private reading not yet in a batch that recorded its epoch.
 	Withheld,
+	/// Purged past its channel's retention: only its leaf is left.
+	Purged,
 }
 
 impl Served {
-	/// The reading of one entry of `/readings` (`reading`, `sealed`, `unavailable` or
-	/// `withheld`).
+	/// The reading of one entry of `/readings` (`reading`, `sealed`, `unavailable`, `withheld`
+	/// or `purged`).
 	pub fn of(entry: &Value) -> Result<Self, AuditError> {
 		if entry.get("withheld").is_some() {
 			return Ok(Self::Withheld);
+		}
+		if entry.get("purged").is_some() {
+			return Ok(Self::Purged);
 		}
 		if let Some(u) = entry.get("unavailable") {
 			let small = |field: &'static str| {

@@ -309,7 +309,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 				Some(list) => list.clone(),
 				None => vec![body.clone()],
 			};
-			let (mut readings, mut withheld) = (Vec::new(), 0u64);
+			let (mut readings, mut withheld, mut purged) = (Vec::new(), 0u64, 0u64);
 			let mut unreadable = Unreadable::new();
 			for entry in &entries {
 				match open_entry(&chain, &keyring, entry).await? {
@@ -325,12 +325,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 						*unreadable.entry((channel, epoch)).or_default() += 1
 					},
 					Opened::Withheld => withheld += 1,
+					Opened::Purged => purged += 1,
 				}
 			}
 			json!({
 				"readings": readings,
 				"unreadable": unreadable_json(&unreadable),
 				"notSealedYet": withheld,
+				"purged": purged,
 			})
 		},
 	};
@@ -484,7 +486,7 @@ async fn export(
 		.open(out)
 		.with_context(|| format!("creating {}", out.display()))?;
 	let mut unreadable = Unreadable::new();
-	let (mut lines, mut not_anchored) = (0u64, 0u64);
+	let (mut lines, mut not_anchored, mut purged) = (0u64, 0u64, 0u64);
 	match format {
 		Format::Ndjson => writeln!(
 			file,
@@ -536,6 +538,10 @@ async fn export(
 						not_anchored += 1;
 						continue;
 					},
+					Opened::Purged => {
+						purged += 1;
+						continue;
+					},
 				};
 				// The gateway's answer is not taken on trust: only this device, this period.
 				let within = period.0.is_none_or(|f| reading.timestamp_ms >= f)
@@ -577,6 +583,7 @@ async fn export(
 		"format": if format == Format::Csv { "csv" } else { "ndjson" },
 		"readings": lines,
 		"notAnchoredYet": not_anchored,
+		"purged": purged,
 		"unreadable": unreadable_json(&unreadable),
 	}))
 }
@@ -602,6 +609,8 @@ enum Opened {
 	Unreadable(ChannelId, ChannelEpoch),
 	/// Not served yet (a private reading not yet batched under an epoch).
 	Withheld,
+	/// Purged past its channel's retention.
+	Purged,
 }
 
 /// The reading of one entry of a gateway's answer, opened with `keyring`'s keys if sealed.
@@ -613,6 +622,7 @@ async fn open_entry(
 	Ok(match audit::Served::of(entry)? {
 		audit::Served::Plain(r) => Opened::Reading(r, None),
 		audit::Served::Withheld => Opened::Withheld,
+		audit::Served::Purged => Opened::Purged,
 		audit::Served::Unavailable(channel, epoch) => Opened::Unreadable(channel, epoch),
 		audit::Served::Sealed(s) => match keyring.key(chain, s.channel, s.epoch).await {
 			Err(keyring::KeyError::NotDelivered { .. }) => Opened::Unreadable(s.channel, s.epoch),

@@ -30,6 +30,7 @@ use iotrust_primitives::{
 };
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use sp_core::H256;
+use std::collections::BTreeMap;
 use std::{
 	collections::HashMap,
 	ops::Bound::{Excluded, Included, Unbounded},
@@ -72,6 +73,11 @@ const PRIVATE: TableDefinition<&[u8], u32> = TableDefinition::new("private_devic
 /// (batch, device) → (channel, epoch) for each private device's range of a batch: the epoch
 /// whose key seals those readings when they leave the gateway ([`SealedUnder`]).
 const SEALED: TableDefinition<(u64, &[u8]), (u32, u32)> = TableDefinition::new("sealed_ranges");
+/// (batch, leaf index) → leaf hash of each reading purged past its channel's retention: the body
+/// keeps only its device and sequence number, the tree its hash.
+const PURGED: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("purged_leaves");
+/// Private device → the sequence number its purge goes on from.
+const PURGED_FROM: TableDefinition<&[u8], u64> = TableDefinition::new("purged_from");
 
 /// The database's errors.
 #[derive(Debug, thiserror::Error)]
@@ -130,10 +136,13 @@ pub struct ReadingsPage {
 /// An anchored batch's readings with their Merkle tree, hashed once, from which every proof of
 /// the batch is read without hashing.
 pub struct ProvenBody {
-	/// The readings, in leaf order.
+	/// The readings, in leaf order (a purged one keeps only its device and sequence number).
 	pub readings: Vec<SignedReading>,
 	/// Their tree.
 	pub tree: MerkleTree,
+	/// The leaves whose readings were purged ([`Store::purge_private`]): their hashes stay in
+	/// the tree.
+	pub purged: std::collections::BTreeSet<u32>,
 }
 
 /// Anchored batches recently read for proofs (they never change again), with their trees:
@@ -245,6 +254,8 @@ impl Store {
 		w.open_table(TURN).map_err(db)?;
 		w.open_table(PRIVATE).map_err(db)?;
 		w.open_table(SEALED).map_err(db)?;
+		w.open_table(PURGED).map_err(db)?;
+		w.open_table(PURGED_FROM).map_err(db)?;
 		w.open_table(group::SHARES).map_err(db)?;
 		w.open_table(group::ALTERNATES).map_err(db)?;
 		w.commit().map_err(db)?;
@@ -702,6 +713,104 @@ impl Store {
 		Ok(Some(Location::Batched { head, body, index }))
 	}
 
+	/// The devices this gateway anchored as private, with their channel.
+	pub fn private_devices(&self) -> Result<Vec<(DeviceId, u32)>> {
+		let r = self.db.begin_read().map_err(db)?;
+		let table = r.open_table(PRIVATE).map_err(db)?;
+		let mut out = Vec::new();
+		for entry in table.iter().map_err(db)? {
+			let (k, v) = entry.map_err(db)?;
+			if let Some(device) = device_of(k.value()) {
+				out.push((device, v.value()));
+			}
+		}
+		Ok(out)
+	}
+
+	/// Purge the readings of private `device` whose batch was seen finalized before
+	/// `cutoff_ms`, at most `limit` of them, in sequence order: each keeps only its device and
+	/// sequence number in its batch's body, and its leaf hash (so every proof of the batch still
+	/// holds, and the purged reading's too, without the reading). How many were purged; fewer
+	/// than `limit` means none is left to purge before the cutoff.
+	pub fn purge_private(&self, device: &DeviceId, cutoff_ms: u64, limit: usize) -> Result<usize> {
+		let w = self.db.begin_write().map_err(db)?;
+		let mut purged_batches = Vec::new();
+		let count = {
+			let mut from_table = w.open_table(PURGED_FROM).map_err(db)?;
+			let from = from_table.get(device.as_bytes()).map_err(db)?.map_or(0, |v| v.value());
+			let located = w.open_table(LOCATED).map_err(db)?;
+			let heads = w.open_table(HEADS).map_err(db)?;
+			// The readings to purge, by batch: their leaf index and hash.
+			let mut by_batch: BTreeMap<u64, Vec<(u32, H256)>> = BTreeMap::new();
+			let (mut count, mut next) = (0usize, from);
+			let mut statuses: BTreeMap<u64, bool> = BTreeMap::new();
+			for entry in
+				located.range(&key(device, from)[..]..=&key(device, u64::MAX)[..]).map_err(db)?
+			{
+				if count >= limit {
+					break;
+				}
+				let (k, v) = entry.map_err(db)?;
+				let Some((_, seq)) = split_key(k.value()) else { break };
+				let placed: Placed = decode("placement", v.value())?;
+				let old = match statuses.get(&placed.batch) {
+					Some(old) => *old,
+					None => {
+						let head: Option<BatchHead> = match heads.get(placed.batch).map_err(db)? {
+							Some(v) => Some(decode("batch head", v.value())?),
+							None => None,
+						};
+						let old = head.is_some_and(|h| {
+							matches!(h.status, BatchStatus::Anchored { finalized_ms, .. } if finalized_ms < cutoff_ms)
+						});
+						statuses.insert(placed.batch, old);
+						old
+					},
+				};
+				if !old {
+					break;
+				}
+				by_batch.entry(placed.batch).or_default().push((placed.index, placed.leaf));
+				count += 1;
+				next = seq.saturating_add(1);
+			}
+			drop((located, heads));
+			let mut bodies = w.open_table(BODIES).map_err(db)?;
+			let mut purged = w.open_table(PURGED).map_err(db)?;
+			for (number, leaves) in by_batch {
+				let body = bodies.get(number).map_err(db)?.map(|v| v.value().to_vec());
+				let Some(body) = body else { continue };
+				let mut readings: Vec<SignedReading> = decode("batch body", &body)?;
+				for (index, leaf) in leaves {
+					if let Some(r) = readings.get_mut(index as usize) {
+						*r = SignedReading {
+							device: r.device,
+							seq: r.seq,
+							timestamp_ms: 0,
+							metrics: vec![],
+							signature: iotrust_primitives::device::DeviceSignature::Ed25519(
+								[0; 64],
+							),
+						};
+						purged.insert((number, index), leaf.as_bytes()).map_err(db)?;
+					}
+				}
+				bodies.insert(number, &readings.encode()[..]).map_err(db)?;
+				purged_batches.push(number);
+			}
+			if next > from {
+				from_table.insert(device.as_bytes(), next).map_err(db)?;
+			}
+			count
+		};
+		w.commit().map_err(db)?;
+		let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+		for number in purged_batches {
+			cache.entries.remove(&number);
+		}
+		Ok(count)
+	}
+
 	/// Batch `number` with its leaves, from the cache of anchored batches if it is there.
 	fn proven_batch(&self, r: &redb::ReadTransaction, number: u64) -> Result<ProvenBatch> {
 		let cached = {
@@ -724,8 +833,20 @@ impl Store {
 				Some(v) => decode("batch body", v.value())?,
 				None => return Err(StoreError::NoBatch(number)),
 			};
-		let tree = MerkleTree::new(leaves(&readings)).ok_or(StoreError::NoBatch(number))?;
-		let body = Arc::new(ProvenBody { tree, readings });
+		let mut hashes = leaves(&readings);
+		let mut purged = std::collections::BTreeSet::new();
+		for entry in
+			r.open_table(PURGED).map_err(db)?.range((number, 0)..=(number, u32::MAX)).map_err(db)?
+		{
+			let (k, v) = entry.map_err(db)?;
+			let index = k.value().1;
+			if let Some(leaf) = hashes.get_mut(index as usize) {
+				*leaf = H256::from_slice(v.value());
+				purged.insert(index);
+			}
+		}
+		let tree = MerkleTree::new(hashes).ok_or(StoreError::NoBatch(number))?;
+		let body = Arc::new(ProvenBody { tree, readings, purged });
 		let head = Arc::new(head);
 		if matches!(head.status, BatchStatus::Anchored { .. }) {
 			let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -1188,6 +1309,50 @@ pub(crate) mod tests {
 		assert_eq!(store.sealed_under(n + 1, &d(1)).unwrap(), None);
 		assert_eq!(store.private_channel(&d(1)).unwrap(), Some(3));
 		assert_eq!(store.private_channel(&d(2)).unwrap(), None);
+	}
+
+	/// Past retention a private device's readings leave the database: their leaves stay, so
+	/// every proof of their batches still holds; the other devices' readings and later batches
+	/// are untouched.
+	#[test]
+	fn a_purged_reading_leaves_its_leaf_and_every_proof() {
+		let (_dir, store) = open();
+		store.accept(&[reading(1, 0, 5), reading(1, 1, 6), reading(2, 0, 7)]).unwrap();
+		let mut p = store.propose(LIMITS).unwrap();
+		p.private.insert(d(1), SealedUnder { channel: 0, epoch: 1 });
+		let admit = vec![Verdict::Admit { from: 0 }; p.runs.len()];
+		let first = store.commit_batch(&p, &admit, 1).unwrap().unwrap();
+		store.settle_anchored(first.head.header.batch, 4, H256::zero(), 100).unwrap();
+		store.accept(&[reading(1, 2, 8)]).unwrap();
+		let p = store.propose(LIMITS).unwrap();
+		let second = store.commit_batch(&p, &[Verdict::Admit { from: 0 }], 1).unwrap().unwrap();
+		store.settle_anchored(second.head.header.batch, 5, H256::zero(), 300).unwrap();
+		assert_eq!(store.private_devices().unwrap(), vec![(d(1), 0)]);
+		// Anchored before 200: device 1's two readings of the first batch; one at a time.
+		assert_eq!(store.purge_private(&d(1), 200, 1).unwrap(), 1);
+		assert_eq!(store.purge_private(&d(1), 200, 10).unwrap(), 1);
+		assert_eq!(store.purge_private(&d(1), 200, 10).unwrap(), 0, "nothing left before 200");
+		let root = first.head.header.root;
+		for (device, seq, gone) in [(1, 0, true), (1, 1, true), (2, 0, false)] {
+			let Some(Location::Batched { body, index, .. }) =
+				store.locate(&d(device), seq).unwrap()
+			else {
+				panic!("batched")
+			};
+			assert_eq!(body.tree.root(), root, "the tree is the anchored one");
+			let proof = body.tree.proof(index).unwrap();
+			let leaf = body.tree.leaves()[index as usize];
+			assert!(iotrust_primitives::merkle::verify_proof(&root, &leaf, &proof));
+			assert_eq!(body.purged.contains(&index), gone);
+			let r = &body.readings[index as usize];
+			assert_eq!((r.device, r.seq, r.metrics.is_empty()), (d(device), seq, gone));
+		}
+		// The later batch goes once the cutoff passes it.
+		assert_eq!(store.purge_private(&d(1), 400, 10).unwrap(), 1);
+		let Some(Location::Batched { body, .. }) = store.locate(&d(1), 2).unwrap() else {
+			panic!()
+		};
+		assert_eq!(body.purged.len(), 1);
 	}
 
 	/// The chain already has a device's readings up to 4 (another gateway anchored them): only
