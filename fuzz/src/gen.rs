@@ -819,6 +819,14 @@ impl World {
 				let into = rng.chance(75).then_some(channel);
 				(who, call(C::set_device_channel { device, channel: into }))
 			},
+			11 if rng.chance(40) => {
+				// A document, mostly by a writer under the current epoch, sometimes twice.
+				let epoch = info.as_ref().map_or(1, |i| i.epoch);
+				let epoch = if rng.chance(85) { epoch } else { rng.below(4) as u32 };
+				let hash = if rng.chance(80) { [rng.below(8) as u8; 32] } else { rng.array32() };
+				let size = if rng.chance(90) { 1 + rng.below(1 << 20) as u32 } else { 0 };
+				(writer, call(C::publish_document { channel, hash, epoch, size }))
+			},
 			10..=11 => {
 				let limit = rng.below(60) as u32;
 				(Who::Signed(self.actor(rng)), call(C::reap_channel { channel, limit }))

@@ -3,7 +3,8 @@
 //! gateway anchored as private whose batch was seen finalized longer ago than its channel's
 //! retention are purged from the database — the reading goes, its leaf hash stays in its batch's
 //! tree, so its proof and every other proof of the batch still hold and the anchor on chain is
-//! untouched. A closed (or reaped) channel's readings are purged at once: no one may read them
+//! untouched — and so are the channel's documents kept longer than that (their hash stays on
+//! chain). A closed (or reaped) channel's readings are purged at once: no one may read them
 //! any more. A channel without a retention keeps them.
 //!
 //! [`cutoff_ms`] is the decision; [`run`] asks the chain and tells the store.
@@ -52,17 +53,20 @@ pub async fn run(store: Arc<Store>, chain: Arc<Chain>) {
 
 /// One round over every private device.
 async fn round(store: &Arc<Store>, chain: &Chain) -> anyhow::Result<()> {
-	let devices = {
+	let (devices, documents) = {
 		let store = store.clone();
-		tokio::task::spawn_blocking(move || store.private_devices()).await??
+		tokio::task::spawn_blocking(move || {
+			anyhow::Ok((store.private_devices()?, store.document_channels()?))
+		})
+		.await??
 	};
-	if devices.is_empty() {
+	if devices.is_empty() && documents.is_empty() {
 		return Ok(());
 	}
 	let (_, block_ms) = chain.finalized_number().await?;
 	let now_ms = crate::clock::now_ms();
 	let mut states = std::collections::BTreeMap::new();
-	for (device, channel) in devices {
+	let mut cutoff_of = async |channel| -> anyhow::Result<Option<u64>> {
 		let state = match states.get(&channel) {
 			Some(state) => *state,
 			None => {
@@ -74,7 +78,19 @@ async fn round(store: &Arc<Store>, chain: &Chain) -> anyhow::Result<()> {
 				state
 			},
 		};
-		let Some(cutoff) = cutoff_ms(state, now_ms, block_ms) else { continue };
+		Ok(cutoff_ms(state, now_ms, block_ms))
+	};
+	for channel in documents {
+		let Some(cutoff) = cutoff_of(channel).await? else { continue };
+		let store = store.clone();
+		let n =
+			tokio::task::spawn_blocking(move || store.purge_documents(channel, cutoff)).await??;
+		if n > 0 {
+			info!("purged {n} document(s) past channel {channel}'s retention");
+		}
+	}
+	for (device, channel) in devices {
+		let Some(cutoff) = cutoff_of(channel).await? else { continue };
 		let mut purged = 0;
 		loop {
 			let store = store.clone();

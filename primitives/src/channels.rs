@@ -28,6 +28,10 @@ pub type EncryptionKey = [u8; 32];
 /// give different members different keys unnoticed.
 pub type KeyId = [u8; 32];
 
+/// A document's hash: BLAKE2-256 of its plaintext (what `PayloadKind::Document` binds its
+/// ciphertext to, and what the chain records when it is published).
+pub type DocumentHash = [u8; 32];
+
 /// The length of an HPKE encapsulated key for DHKEM(X25519, HKDF-SHA256).
 pub const ENCAPSULATED_LEN: usize = 32;
 /// The length of a sealed 32-byte epoch key: the key and ChaCha20-Poly1305's 16-byte tag.

@@ -347,6 +347,13 @@ impl_runtime_apis! {
 				.map(crate::Channels::device_channel)
 				.collect()
 		}
+
+		fn document(
+			channel: pallet_channels::ChannelId,
+			hash: pallet_channels::DocumentHash,
+		) -> Option<pallet_channels::DocumentInfo<AccountId, crate::BlockNumber>> {
+			crate::Channels::document_info(channel, &hash)
+		}
 	}
 
 	impl pallet_reputation_runtime_api::ReputationApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {

@@ -261,6 +261,32 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     assert.deepEqual([dave.readings.length, dave.unreadable.map((u) => u.readings)], [0, [5, 5]]);
   });
 
+  let priceList;
+  it('Bob publishes a document: its hash on chain, its ciphertext on the gateway; members read it, no one else', async () => {
+    const file = path.join(state, 'prices.csv');
+    fs.writeFileSync(file, 'sku,price\nreefer-day,180\nreefer-km,1.25\n');
+    const gateway = `http://127.0.0.1:${HTTP_PORT}`;
+    const published = channel('bob', ['publish', '--channel', '0', '--file', file, '--gateways', gateway]);
+    assert.equal(published.epoch, 2, published.error);
+    assert.deepEqual(published.gateways.map((g) => g.status), [201]);
+    priceList = published.hash;
+    // (`size` is a polkadot.js struct's own property: read the fields as JSON.)
+    const record = (await api.call.channelsApi.document(0, priceList)).unwrap().toJSON();
+    assert.deepEqual([record.epoch, record.size], [2, fs.statSync(file).size]);
+    // Alice opens it and it is the file; the chain holds its hash and no byte of it.
+    const out = path.join(state, 'prices-alice.csv');
+    const got = channel('alice', ['document', '--channel', '0', '--hash', priceList, '--gateway', gateway, '--out', out]);
+    assert.equal(got.hash, priceList, got.error);
+    assert.equal(fs.readFileSync(out, 'utf8'), fs.readFileSync(file, 'utf8'));
+    // Charlie (removed), Dave (outside) are refused; an unpublished hash is not taken.
+    for (const who of ['charlie', 'dave']) {
+      const refused = channel(who, ['document', '--channel', '0', '--hash', priceList, '--gateway', gateway, '--out', path.join(state, `prices-${who}.csv`)]);
+      assert.match(refused.error, /403/);
+    }
+    assert.equal((await read('dave', `/documents/0/${priceList}`)).status, 403);
+    assert.equal((await read(null, `/documents/0/${priceList}`)).status, 401);
+  });
+
   let window;
   let bundle;
   it('Eve audits a window: she receives the keys of the epochs it overlaps, and cannot write', async () => {
@@ -285,6 +311,9 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     const rows = fs.readFileSync(path.join(state, 'eve.csv'), 'utf8').trim().split('\n');
     assert.equal(rows[0], 'device,seq,timestamp_ms,metric,value,anchor,block,channel,epoch');
     assert.ok(rows.length > 5 && rows.slice(1).every((r) => r.startsWith(`${device},`) && r.endsWith(',0,2')), rows.join('\n'));
+    // The price list, sealed in epoch 2, is hers to read too.
+    const hers = channel('eve', ['document', '--channel', '0', '--hash', priceList, '--gateway', gateway, '--out', path.join(state, 'prices-eve.csv')]);
+    assert.equal(hers.epoch, 2, hers.error);
     assert.equal(channel('eve', ['open', '--channel', '0']).keyId, channel('bob', ['open', '--channel', '0']).keyId);
     assert.match(channel('eve', ['open', '--channel', '0', '--epoch', '1']).error, /epoch 1 was delivered/);
     // Epoch 1 is outside her window: a writer cannot give it to her on chain.
@@ -331,6 +360,9 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     }, { timeoutMs: 60000, intervalMs: 2000 });
     const { body } = await read('alice', mine);
     assert.ok(body.readings.every((x) => x.status === 'anchored' && x.proof && /^0x[0-9a-f]{64}$/.test(x.purged.leaf) && !x.sealed && !x.reading));
+    // The price list goes too; its record stays on chain.
+    await waitFor('the document purged', async () => (await read('alice', `/documents/0/${priceList}`)).status === 404, { timeoutMs: 30000 });
+    assert.equal((await api.call.channelsApi.document(0, priceList)).isSome, true);
     // Eve's bundle, made before, still checks out against the chain.
     const verified = channel('ferdie', ['verify', '--bundle', bundle]);
     assert.equal(verified.verified, true, verified.error);
@@ -356,6 +388,7 @@ describe('private channels', { timeout: 10 * 60000 }, () => {
     assert.equal(count('MemberRemoved'), 1);
     assert.equal(count('AuditorGranted'), 1);
     assert.equal(count('EpochKeyDelivered'), 1);
+    assert.equal(count('DocumentPublished'), 1);
   });
 
   it('Bob takes the device out: the readings it made in the channel stay the channel\'s', async () => {

@@ -60,6 +60,9 @@ pub enum Refusal {
 	/// The account may not read the channel now.
 	#[error("the account may not read channel {0} now")]
 	NoAccess(ChannelId),
+	/// The account may not write the channel now.
+	#[error("the account may not write channel {0} now")]
+	NotWriter(ChannelId),
 	/// The chain could not be asked.
 	#[error("cannot ask the chain: {0}")]
 	Chain(String),
@@ -76,7 +79,7 @@ impl Refusal {
 	pub fn status(&self) -> axum::http::StatusCode {
 		use axum::http::StatusCode;
 		match self {
-			Self::NoAccess(_) => StatusCode::FORBIDDEN,
+			Self::NoAccess(_) | Self::NotWriter(_) => StatusCode::FORBIDDEN,
 			Self::Busy | Self::Chain(_) | Self::NoKeyring => StatusCode::SERVICE_UNAVAILABLE,
 			Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
 			_ => StatusCode::UNAUTHORIZED,
@@ -214,6 +217,39 @@ impl Gate {
 		lock(&self.nonces).take(&signed, now_s)?;
 		let keyring = self.keyring.clone().ok_or(Refusal::NoKeyring)?;
 		Ok(Disclosure::Sealed(Arc::new(Sealer::new(keyring))))
+	}
+
+	/// Whether this signed request may read (or, with `write`, write) `channel` now; the
+	/// account that signed it.
+	pub async fn admit_to_channel(
+		&self,
+		channel: ChannelId,
+		method: &str,
+		path_and_query: &str,
+		headers: &HeaderMap,
+		write: bool,
+	) -> Result<AccountId, Refusal> {
+		let signed = parse(headers)?.ok_or(Refusal::Unsigned(channel))?;
+		let now_s = now_s();
+		check(&signed, &self.genesis, method, path_and_query, now_s)?;
+		let access = self.view.access(channel, &signed.account).await.map_err(chain)?;
+		match (write, access.reads(), access.writes()) {
+			(false, false, _) => return Err(Refusal::NoAccess(channel)),
+			(true, _, false) => return Err(Refusal::NotWriter(channel)),
+			_ => {},
+		}
+		lock(&self.nonces).take(&signed, now_s)?;
+		Ok(signed.account)
+	}
+
+	/// The chain's answers about channels.
+	pub fn view(&self) -> &ChannelView {
+		&self.view
+	}
+
+	/// The keys of the member whose channel secret this gateway holds, if it holds one.
+	pub fn keyring(&self) -> Option<&Keyring> {
+		self.keyring.as_deref()
 	}
 
 	/// Open the epoch keys a sealer had not tried ([`Sealer::missing`]); those the member does

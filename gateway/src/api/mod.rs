@@ -13,6 +13,8 @@
 //! - `GET /stats`: counters, backlog, rates, latency.
 //! - `GET /metrics`: the same in Prometheus' text format.
 //! - `GET /health`: 200.
+//! - `PUT /documents/<channel>/<hash>`, `GET /documents/<channel>/<hash>`: a private channel's
+//!   document, sealed, from a writer and to a reader (signed requests; [`documents`]).
 //!
 //! A device whose readings are private to a channel (`channels.setDeviceChannel`): its
 //! `/proof`, `/readings` and `/aside/<device>` answer only a request signed by an account that
@@ -30,6 +32,7 @@
 //! batches read last.
 
 pub mod access;
+pub mod documents;
 pub mod sealing;
 
 use crate::{
@@ -76,8 +79,10 @@ pub struct Limits {
 	pub request_timeout: Duration,
 	/// A connection's longest life, keep-alive included.
 	pub connection_lifetime: Duration,
-	/// The largest request body (every route is a GET).
+	/// The largest request body (every route but a document's upload is a GET).
 	pub max_body: usize,
+	/// The largest document upload: the chain's largest document, sealed.
+	pub max_document: usize,
 	/// Requests one client (IP address) has served at once; its others wait their turn.
 	pub per_client_at_once: usize,
 	/// Requests one client may have under way or waiting; more get 429.
@@ -97,6 +102,7 @@ impl Default for Limits {
 			request_timeout: Duration::from_secs(15),
 			connection_lifetime: Duration::from_secs(120),
 			max_body: 1024,
+			max_document: 16 * 1024 * 1024 + documents::SEALING_OVERHEAD,
 			per_client_at_once: 4,
 			per_client_queued: 64,
 			per_client_rate: (1_000, 2_000),
@@ -214,10 +220,19 @@ fn router(
 		.route("/readings/{device}", get(readings))
 		.route("/aside", get(aside_devices))
 		.route("/aside/{device}", get(aside_readings))
+		.route("/documents/{channel}/{hash}", get(documents::download))
 		.fallback(|uri: axum::http::Uri| async move {
 			(StatusCode::NOT_FOUND, Json(json!({ "error": format!("no route {}", uri.path()) })))
 		})
 		.layer(tower_http::limit::RequestBodyLimitLayer::new(limits.max_body))
+		// Added after the small body limit, which then does not apply to it: a document's body.
+		.route(
+			"/documents/{channel}/{hash}",
+			axum::routing::put(documents::upload).layer((
+				axum::extract::DefaultBodyLimit::max(limits.max_document),
+				tower_http::limit::RequestBodyLimitLayer::new(limits.max_document),
+			)),
+		)
 		.layer(tower_http::timeout::TimeoutLayer::with_status_code(
 			StatusCode::REQUEST_TIMEOUT,
 			limits.request_timeout,

@@ -11,11 +11,15 @@
 //! arguments it spans), an enum is its variants by index and name, and sequences, arrays,
 //! compacts and primitives must match exactly.
 
-use super::{AccountId, ChainAnchor, ChannelInfo, DeviceInfo, EpochInfo, Events, GroupInfo};
+use super::{
+	AccountId, ChainAnchor, ChannelInfo, DeviceInfo, DocumentInfo, EpochInfo, Events, GroupInfo,
+};
 use codec::{Decode, Encode, EncodeLike};
 use iotrust_primitives::{
 	anchoring::{AnchorHeader, AnchorId, DeviceRange, RangeCheck, ReadingCheck},
-	channels::{Access, ChannelEpoch, ChannelId, EncryptionKey, KeyId, Role, SealedKey},
+	channels::{
+		Access, ChannelEpoch, ChannelId, DocumentHash, EncryptionKey, KeyId, Role, SealedKey,
+	},
 	device::{DeviceId, DevicePublicKey, DeviceSignature},
 	groups::{Epoch, GroupId, GroupPublicKey, GroupSignature, Proposal, Transcript},
 	merkle::{MerkleProof, SignedReading},
@@ -193,6 +197,12 @@ pub const SET_CHANNEL_RETENTION: CallDef<(ChannelId, Option<u32>)> =
 	CallDef::new("Channels", "set_retention");
 /// `channels.close_channel(channel)`.
 pub const CLOSE_CHANNEL: CallDef<ChannelId> = CallDef::new("Channels", "close_channel");
+/// `channels.publish_document(channel, hash, epoch, size)`.
+pub const PUBLISH_DOCUMENT: CallDef<(ChannelId, DocumentHash, ChannelEpoch, u32)> =
+	CallDef::new("Channels", "publish_document");
+/// `channelsApi.document(channel, hash)`.
+pub const DOCUMENT: ApiDef<(ChannelId, DocumentHash), Option<DocumentInfo>> =
+	ApiDef::new("ChannelsApi", "document");
 
 /// `channelsApi.channel(channel)`.
 pub const CHANNEL: ApiDef<ChannelId, Option<ChannelInfo>> = ApiDef::new("ChannelsApi", "channel");
@@ -406,6 +416,7 @@ fn interface() -> Vec<Expected> {
 		CHECK_DEVICE_REQUEST.expected(),
 		DEVICE_CHANNELS.expected(),
 		CHANNEL_ACCESS.expected(),
+		DOCUMENT.expected(),
 		ANCHORED.expected(),
 		OBLIGATION_CREATED.expected(),
 		GROUP_ACTED.expected(),
@@ -427,6 +438,8 @@ fn channel_interface() -> Vec<Expected> {
 		DELIVER_KEYS.expected(),
 		SET_CHANNEL_RETENTION.expected(),
 		CLOSE_CHANNEL.expected(),
+		PUBLISH_DOCUMENT.expected(),
+		DOCUMENT.expected(),
 		CHANNEL.expected(),
 		CHANNEL_EPOCH.expected(),
 		SEALED_KEY.expected(),

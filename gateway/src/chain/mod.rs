@@ -85,6 +85,9 @@ pub type ChannelInfo =
 /// A channel's epoch as `channelsApi.epoch` returns it.
 pub type EpochInfo =
 	pallet_channels_runtime_api::EpochInfo<AccountId, iotrust_primitives::BlockNumber>;
+/// A channel's document as `channelsApi.document` returns it.
+pub type DocumentInfo =
+	pallet_channels_runtime_api::DocumentInfo<AccountId, iotrust_primitives::BlockNumber>;
 
 /// A connection to a node, with the account that signs.
 pub struct Chain {
@@ -316,6 +319,15 @@ impl Chain {
 		who: &AccountId,
 	) -> Result<iotrust_primitives::channels::Access<u32>, ChainError> {
 		self.runtime_call(&interface::CHANNEL_ACCESS, &(channel, who)).await
+	}
+
+	/// Document `hash` of `channel`, if published.
+	pub async fn document(
+		&self,
+		channel: iotrust_primitives::channels::ChannelId,
+		hash: &iotrust_primitives::channels::DocumentHash,
+	) -> Result<Option<DocumentInfo>, ChainError> {
+		self.runtime_call(&interface::DOCUMENT, &(channel, hash)).await
 	}
 
 	/// `who`'s registered encryption key.

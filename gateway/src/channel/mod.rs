@@ -164,6 +164,34 @@ enum Action {
 		#[arg(long)]
 		out: PathBuf,
 	},
+	/// Publish a document (a manifest, a price list, a certificate) to the channel (a writer):
+	/// sealed under the current epoch's key, its hash recorded on chain
+	/// (`channels.publishDocument`), its ciphertext uploaded to each gateway.
+	Publish {
+		#[arg(long)]
+		channel: ChannelId,
+		/// The document.
+		#[arg(long)]
+		file: PathBuf,
+		/// The gateways to keep it, `http://HOST:PORT`, comma-separated.
+		#[arg(long, value_delimiter = ',', required = true)]
+		gateways: Vec<String>,
+	},
+	/// Fetch a document of the channel from a gateway (a member, or an auditor within its
+	/// window), open it and check it against the chain's record; write it to `--out`.
+	Document {
+		#[arg(long)]
+		channel: ChannelId,
+		/// Its hash, as `publish` printed it.
+		#[arg(long)]
+		hash: String,
+		/// The gateway, `http://HOST:PORT`.
+		#[arg(long)]
+		gateway: String,
+		/// Where to write it (refused if it exists).
+		#[arg(long)]
+		out: PathBuf,
+	},
 	/// Open the sealed readings in a gateway's answer saved to a file (`channel fetch`'s output,
 	/// or the body of `/readings` or `/proof`) with the account's epoch keys: the readings, and
 	/// how many were sealed in epochs it holds no key of.
@@ -298,6 +326,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 			export(&chain, &pair, &keyring, &gateway, &devices, period, format, &out).await?
 		},
 		Action::Verify { bundle } => verify(&chain, &bundle).await?,
+		Action::Publish { channel, file, gateways } => {
+			let pair = request_signer(&args.account_file)?;
+			let keyring = keyring::Keyring::new(me(&chain)?, secret(&args.secret_file)?);
+			publish(&chain, &keyring, &pair, channel, &file, &gateways).await?
+		},
+		Action::Document { channel, hash, gateway, out } => {
+			let pair = request_signer(&args.account_file)?;
+			let keyring = keyring::Keyring::new(me(&chain)?, secret(&args.secret_file)?);
+			document(&chain, &keyring, &pair, channel, &hash, &gateway, &out).await?
+		},
 		Action::Unseal { file } => {
 			let keyring = keyring::Keyring::new(me(&chain)?, secret(&args.secret_file)?);
 			let text = std::fs::read_to_string(&file)
@@ -703,6 +741,21 @@ async fn fetch(
 	pair: &sp_core::sr25519::Pair,
 	genesis: &[u8; 32],
 ) -> anyhow::Result<serde_json::Value> {
+	let (status, body) = request("GET", url, None, pair, genesis).await?;
+	let text = String::from_utf8_lossy(&body);
+	let body: serde_json::Value = serde_json::from_str(text.trim()).unwrap_or(json!(text.trim()));
+	Ok(json!({ "status": status, "body": body }))
+}
+
+/// `method` `url` (plain HTTP) with `body`, signed as `pair`'s account for the chain of
+/// `genesis`, valid for a minute: the status and the body.
+async fn request(
+	method: &str,
+	url: &str,
+	body: Option<&[u8]>,
+	pair: &sp_core::sr25519::Pair,
+	genesis: &[u8; 32],
+) -> anyhow::Result<(u16, Vec<u8>)> {
 	use tokio::io::{AsyncReadExt, AsyncWriteExt};
 	let rest = url.strip_prefix("http://").ok_or_else(|| anyhow!("{url}: only http:// URLs"))?;
 	let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
@@ -710,28 +763,130 @@ async fn fetch(
 	let expires = (crate::clock::now_ms() / 1_000).saturating_add(60);
 	let mut nonce = [0u8; 16];
 	rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut nonce);
-	let mut request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
-	for (name, value) in crate::api::access::sign(pair, genesis, "GET", path, expires, nonce) {
-		request.push_str(&format!("{name}: {value}\r\n"));
+	let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+	for (name, value) in crate::api::access::sign(pair, genesis, method, path, expires, nonce) {
+		head.push_str(&format!("{name}: {value}\r\n"));
 	}
-	request.push_str("\r\n");
+	if let Some(body) = body {
+		head.push_str(&format!(
+			"Content-Type: application/octet-stream\r\nContent-Length: {}\r\n",
+			body.len()
+		));
+	}
+	head.push_str("\r\n");
 	let mut stream = tokio::net::TcpStream::connect(host)
 		.await
 		.with_context(|| format!("connecting to {host}"))?;
-	stream.write_all(request.as_bytes()).await?;
+	stream.write_all(head.as_bytes()).await?;
+	if let Some(body) = body {
+		stream.write_all(body).await?;
+	}
 	let mut answer = Vec::new();
 	tokio::time::timeout(std::time::Duration::from_secs(30), stream.read_to_end(&mut answer))
 		.await
 		.map_err(|_| anyhow!("{url}: no answer within 30 s"))??;
-	let answer = String::from_utf8_lossy(&answer);
-	let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+	let split = answer
+		.windows(4)
+		.position(|w| w == b"\r\n\r\n")
+		.ok_or_else(|| anyhow!("{url}: not an HTTP answer"))?;
+	let head = String::from_utf8_lossy(&answer[..split]);
 	let status: u16 = head
 		.split_whitespace()
 		.nth(1)
 		.and_then(|s| s.parse().ok())
 		.ok_or_else(|| anyhow!("{url}: not an HTTP answer"))?;
-	let body: serde_json::Value = serde_json::from_str(body.trim()).unwrap_or(json!(body.trim()));
-	Ok(json!({ "status": status, "body": body }))
+	Ok((status, answer[split + 4..].to_vec()))
+}
+
+/// Publish `file` to `channel`: sealed under the current epoch's key, its hash recorded on chain,
+/// its ciphertext uploaded to each of `gateways`. What was published, and each gateway's answer.
+async fn publish(
+	chain: &Chain,
+	keyring: &keyring::Keyring,
+	pair: &sp_core::sr25519::Pair,
+	channel: ChannelId,
+	file: &Path,
+	gateways: &[String],
+) -> anyhow::Result<serde_json::Value> {
+	let plain = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+	let size =
+		u32::try_from(plain.len()).map_err(|_| anyhow!("{} is too large", file.display()))?;
+	let hash = sp_io::hashing::blake2_256(&plain);
+	let epoch = channel_info(chain, channel).await?.epoch;
+	let key = keyring.key(chain, channel, epoch).await?;
+	let sealed = iotrust_crypto::seal_payload(
+		&key,
+		channel,
+		epoch,
+		&iotrust_primitives::channels::PayloadKind::Document { hash },
+		&plain,
+	);
+	if chain.document(channel, &hash).await?.is_none() {
+		chain
+			.submit(&[Call::new(&interface::PUBLISH_DOCUMENT, &(channel, hash, epoch, size))])
+			.await?;
+	}
+	let genesis = chain.genesis().0;
+	let mut kept = Vec::new();
+	for gateway in gateways {
+		let url = format!("{gateway}/documents/{channel}/{}", hex0x(&hash));
+		let (status, body) = request("PUT", &url, Some(&sealed), pair, &genesis).await?;
+		if !(200..300).contains(&status) {
+			bail!("{url}: {status} {}", String::from_utf8_lossy(&body));
+		}
+		kept.push(json!({ "gateway": gateway, "status": status }));
+	}
+	Ok(
+		json!({ "channel": channel, "hash": hex0x(&hash), "epoch": epoch, "size": size, "gateways": kept }),
+	)
+}
+
+/// Document `hash` of `channel` from `gateway`, opened and checked against the chain's record,
+/// written to `out`.
+async fn document(
+	chain: &Chain,
+	keyring: &keyring::Keyring,
+	pair: &sp_core::sr25519::Pair,
+	channel: ChannelId,
+	hash: &str,
+	gateway: &str,
+	out: &Path,
+) -> anyhow::Result<serde_json::Value> {
+	let hash = crate::ingest::telemetry::parse_h256(hash).map_err(|e| anyhow!("{e}"))?.0;
+	let record = chain.document(channel, &hash).await?.ok_or_else(|| {
+		anyhow!("the chain records no document {} in channel {channel}", hex0x(&hash))
+	})?;
+	let url = format!("{gateway}/documents/{channel}/{}", hex0x(&hash));
+	let (status, body) = request("GET", &url, None, pair, &chain.genesis().0).await?;
+	if status != 200 {
+		bail!("{url}: {status} {}", String::from_utf8_lossy(&body));
+	}
+	let key = keyring.key(chain, channel, record.epoch).await?;
+	let kind = iotrust_primitives::channels::PayloadKind::Document { hash };
+	let plain =
+		iotrust_crypto::open_payload(&key, channel, record.epoch, &kind, &body).map_err(|_| {
+			anyhow!("{url}: the document does not open under epoch {}'s key", record.epoch)
+		})?;
+	if sp_io::hashing::blake2_256(&plain) != hash || plain.len() != record.size as usize {
+		bail!("{url}: the gateway's document is not the one the chain records");
+	}
+	use std::io::Write;
+	let mut file = std::fs::OpenOptions::new()
+		.write(true)
+		.create_new(true)
+		.open(out)
+		.with_context(|| format!("creating {}", out.display()))?;
+	file.write_all(&plain)?;
+	file.sync_all()?;
+	Ok(json!({
+		"channel": channel,
+		"hash": hex0x(&hash),
+		"epoch": record.epoch,
+		"size": record.size,
+		"by": chain::ss58(&record.by),
+		"at": record.at,
+		"out": out,
+	}))
 }
 
 /// A channel as JSON.

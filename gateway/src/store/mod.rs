@@ -16,8 +16,11 @@
 //! - a batch's head (status, ranges) and its readings are stored apart: settling a batch
 //!   rewrites a few hundred bytes, not its readings.
 
+mod documents;
 mod group;
 mod upgrade;
+
+pub use documents::StoredDocument;
 
 use crate::batch::{leaves, Batch, BatchHead, BatchStatus, Limits, Planner, SealedUnder};
 use crate::lifecycle::{
@@ -256,6 +259,7 @@ impl Store {
 		w.open_table(SEALED).map_err(db)?;
 		w.open_table(PURGED).map_err(db)?;
 		w.open_table(PURGED_FROM).map_err(db)?;
+		w.open_table(documents::DOCUMENTS).map_err(db)?;
 		w.open_table(group::SHARES).map_err(db)?;
 		w.open_table(group::ALTERNATES).map_err(db)?;
 		w.commit().map_err(db)?;

@@ -12,6 +12,7 @@ fn fund<T: Config>(who: &T::AccountId) {
 		.saturating_add(T::MemberDeposit::get())
 		.saturating_add(T::EpochDeposit::get())
 		.saturating_add(T::SealedKeyDeposit::get())
+		.saturating_add(T::DocumentDeposit::get())
 		.saturating_add(T::KeyDeposit::get());
 	let plenty =
 		each.saturating_mul(10_000u32.into()).saturating_add(T::Currency::minimum_balance());
@@ -319,6 +320,22 @@ mod benchmarks {
 		_(RawOrigin::Signed(owner), device, Some(0));
 
 		assert_eq!(Pallet::<T>::device_channel(&device), Some(0));
+		Ok(())
+	}
+
+	/// A document published by the channel's last member (every membership looked through).
+	#[benchmark]
+	fn publish_document() -> Result<(), BenchmarkError> {
+		let members = T::MaxMembers::get();
+		channel::<T>(members, T::MaxAuditors::get())?;
+		let writer = member::<T>(members.saturating_sub(1));
+		let epoch = Channels::<T>::get(0).map(|c| c.epoch).ok_or(BenchmarkError::Weightless)?;
+		let size = T::MaxDocumentSize::get();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(writer), 0, [7u8; 32], epoch, size);
+
+		assert!(Documents::<T>::contains_key(0, [7u8; 32]));
 		Ok(())
 	}
 

@@ -50,6 +50,8 @@
 //! - [`Pallet::close_channel`], [`Pallet::reap_channel`]: closing and removing a channel.
 //! - [`Pallet::set_device_channel`]: a device's owner, a writer, puts the device's readings in a
 //!   channel (or takes them out): anchors then carry no public summary of them.
+//! - [`Pallet::publish_document`]: a writer anchors the hash of a document sealed under the
+//!   current epoch's key, whose ciphertext the channel's gateways keep.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -83,11 +85,12 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 pub use iotrust_primitives::channels::{
-	Access, ChannelEpoch, ChannelId, DeviceChannels, EncryptionKey, KeyId, Role, SealedKey,
+	Access, ChannelEpoch, ChannelId, DeviceChannels, DocumentHash, EncryptionKey, KeyId, Role,
+	SealedKey,
 };
 use iotrust_primitives::device::{DeviceId, DeviceRegistry, OnDeviceRemoved};
 pub use pallet_channels_runtime_api::{
-	AuditorInfo, ChannelInfo, EpochInfo, Grant, MemberInfo, SealedEpochKey,
+	AuditorInfo, ChannelInfo, DocumentInfo, EpochInfo, Grant, MemberInfo, SealedEpochKey,
 };
 use sp_runtime::traits::{Saturating, Zero};
 
@@ -171,6 +174,14 @@ pub mod pallet {
 		#[pallet::constant]
 		type DeviceDeposit: Get<BalanceOf<Self>>;
 
+		/// Held from whoever publishes a document, for its record.
+		#[pallet::constant]
+		type DocumentDeposit: Get<BalanceOf<Self>>;
+
+		/// The largest document, in bytes, that may be published.
+		#[pallet::constant]
+		type MaxDocumentSize: Get<u32>;
+
 		/// The most members a channel may have, its owner included.
 		#[pallet::constant]
 		type MaxMembers: Get<u32>;
@@ -237,6 +248,17 @@ pub mod pallet {
 	pub type ChannelDevices<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, ChannelId, Identity, DeviceId, ()>;
 
+	/// Each channel's documents, by the BLAKE2-256 hash of their plaintext.
+	#[pallet::storage]
+	pub type Documents<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		ChannelId,
+		Blake2_128Concat,
+		DocumentHash,
+		DocumentRecord<T>,
+	>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -277,6 +299,14 @@ pub mod pallet {
 		ChannelReaped { channel: ChannelId, removed: u32, done: bool },
 		/// A device's readings were put in a channel (`Some`) or taken out (`None`).
 		DeviceChannelSet { device: DeviceId, channel: Option<ChannelId> },
+		/// A document was published to a channel, sealed under `epoch`'s key.
+		DocumentPublished {
+			channel: ChannelId,
+			hash: DocumentHash,
+			epoch: ChannelEpoch,
+			size: u32,
+			by: T::AccountId,
+		},
 	}
 
 	#[pallet::error]
@@ -338,6 +368,12 @@ pub mod pallet {
 		/// A pending obligation's SLA watches the device: its readings must stay public to
 		/// prove or disprove a breach.
 		DeviceUnderSla,
+		/// A document with this hash is published in the channel already.
+		DocumentExists,
+		/// The document is empty or larger than `MaxDocumentSize`.
+		BadDocumentSize,
+		/// The epoch is not the channel's current one (or the channel has no key yet).
+		NotCurrentEpoch,
 	}
 
 	#[pallet::hooks]
@@ -475,7 +511,7 @@ pub mod pallet {
 		}
 
 		/// Set how long gateways are to keep `channel`'s payloads, in blocks (`None`: until it
-		/// closes); their hashes and anchors stay on chain. (Gateways do not purge yet.)
+		/// closes); their hashes and anchors stay on chain.
 		///
 		/// Origin: the channel's owner or `AdminOrigin`. Emits `RetentionSet`.
 		#[pallet::call_index(7)]
@@ -515,7 +551,26 @@ pub mod pallet {
 			Self::do_set_device_channel(origin, device, channel)
 		}
 
-		/// Remove up to `limit` sealed keys, epoch records and devices of closed `channel`,
+		/// Anchor a document published to `channel`: the BLAKE2-256 `hash` of its plaintext,
+		/// sealed under the key of `epoch` (the channel's current one), `size` bytes long. The
+		/// writer's client uploads the ciphertext to the channel's gateways, which keep it only
+		/// if this record exists; any reader then opens it and checks its hash here.
+		///
+		/// Origin: a writer of the open channel. Holds `DocumentDeposit` from the caller until the
+		/// channel is reaped. Emits `DocumentPublished`.
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::publish_document())]
+		pub fn publish_document(
+			origin: OriginFor<T>,
+			channel: ChannelId,
+			hash: DocumentHash,
+			epoch: ChannelEpoch,
+			size: u32,
+		) -> DispatchResult {
+			Self::do_publish_document(origin, channel, hash, epoch, size)
+		}
+
+		/// Remove up to `limit` sealed keys, epoch records, devices and documents of closed `channel`,
 		/// releasing each deposit to whoever paid it; the channel itself goes with the last of
 		/// them. Its devices' later readings are anchored with summaries again.
 		///

@@ -61,6 +61,8 @@ pub const EPOCH_DEPOSIT: u64 = 5;
 pub const SEALED_DEPOSIT: u64 = 2;
 /// Held from a device's owner while the device is in a channel.
 pub const DEVICE_DEPOSIT: u64 = 4;
+/// Held for a published document.
+pub const DOCUMENT_DEPOSIT: u64 = 6;
 
 ord_parameter_types! {
 	pub const Council: u64 = COUNCIL;
@@ -174,6 +176,8 @@ impl pallet_channels::Config for Test {
 	type EpochDeposit = ConstU64<EPOCH_DEPOSIT>;
 	type SealedKeyDeposit = ConstU64<SEALED_DEPOSIT>;
 	type DeviceDeposit = ConstU64<DEVICE_DEPOSIT>;
+	type DocumentDeposit = ConstU64<DOCUMENT_DEPOSIT>;
+	type MaxDocumentSize = ConstU32<1_000>;
 	type MaxMembers = ConstU32<3>;
 	type MaxAuditors = ConstU32<2>;
 	type MaxDeliveries = ConstU32<4>;

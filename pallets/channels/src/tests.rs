@@ -644,3 +644,76 @@ fn a_removed_or_reaped_device_leaves_its_channel() {
 		assert_eq!(held(A), KEY_DEPOSIT);
 	});
 }
+
+#[test]
+fn a_writer_publishes_a_document_under_the_current_epoch_and_it_is_reaped_with_its_channel() {
+	ExtBuilder.build_and_execute(|| {
+		channel_abc();
+		let publish = |who: u64, hash: [u8; 32], epoch, size| {
+			Channels::publish_document(RuntimeOrigin::signed(who), 0, hash, epoch, size)
+		};
+		assert_ok!(publish(B, [9; 32], 1, 500));
+		assert_eq!(held(B), KEY_DEPOSIT + DOCUMENT_DEPOSIT);
+		assert_eq!(
+			events().last(),
+			Some(&Event::DocumentPublished {
+				channel: 0,
+				hash: [9; 32],
+				epoch: 1,
+				size: 500,
+				by: B
+			})
+		);
+		let info = Channels::document_info(0, &[9; 32]).unwrap();
+		assert_eq!((info.epoch, info.size, info.by), (1, 500, B));
+		assert_noop!(publish(A, [9; 32], 1, 500), Error::<Test>::DocumentExists);
+		// A reader, an auditor, an outsider: not writers.
+		assert_noop!(publish(C, [8; 32], 1, 500), Error::<Test>::NotWriter);
+		assert_noop!(publish(STRANGER, [8; 32], 1, 500), Error::<Test>::NotWriter);
+		assert_noop!(publish(A, [8; 32], 1, 0), Error::<Test>::BadDocumentSize);
+		assert_noop!(publish(A, [8; 32], 1, 1_001), Error::<Test>::BadDocumentSize);
+		assert_noop!(
+			Channels::publish_document(RuntimeOrigin::signed(A), 7, [8; 32], 1, 5),
+			Error::<Test>::UnknownChannel
+		);
+		// The attack: a writer seals a document under an old epoch's key, which a removed
+		// member still holds.
+		assert_ok!(Channels::change_members(
+			RuntimeOrigin::signed(A),
+			0,
+			members(&[]),
+			vec![C].try_into().unwrap(),
+			[2; 32],
+			keys(&[A, B]),
+		));
+		assert_noop!(publish(B, [8; 32], 1, 500), Error::<Test>::NotCurrentEpoch);
+		assert_noop!(publish(B, [8; 32], 3, 500), Error::<Test>::NotCurrentEpoch);
+		assert_ok!(publish(B, [8; 32], 2, 500));
+		// Closed: nothing more; reaped with the rest, deposits back.
+		assert_ok!(Channels::close_channel(RuntimeOrigin::signed(A), 0));
+		assert_noop!(publish(B, [7; 32], 2, 5), Error::<Test>::ChannelClosed);
+		assert_ok!(Channels::reap_channel(RuntimeOrigin::signed(STRANGER), 0, 100));
+		assert_eq!(
+			events().last().map(|e| matches!(e, Event::ChannelReaped { done: true, .. })),
+			Some(true)
+		);
+		assert!(Channels::document_info(0, &[9; 32]).is_none());
+		assert_eq!(held(B), KEY_DEPOSIT);
+	});
+}
+
+#[test]
+fn a_channel_without_a_key_takes_no_document() {
+	ExtBuilder.build_and_execute(|| {
+		register(&[A, B]);
+		assert_ok!(Channels::create_channel(
+			RuntimeOrigin::signed(A),
+			members(&[(B, Role::Writer)]),
+			None
+		));
+		assert_noop!(
+			Channels::publish_document(RuntimeOrigin::signed(A), 0, [1; 32], 0, 5),
+			Error::<Test>::NotCurrentEpoch
+		);
+	});
+}

@@ -105,3 +105,22 @@ pub struct Delivery<T: Config> {
 	/// Held from `by` for this entry.
 	pub deposit: BalanceOf<T>,
 }
+
+/// A document published to a channel: its hash on chain, its ciphertext (sealed under `epoch`'s
+/// key) kept by the channel's gateways.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct DocumentRecord<T: Config> {
+	/// The epoch whose key seals it.
+	pub epoch: ChannelEpoch,
+	/// Its size in bytes, plaintext.
+	pub size: u32,
+	/// The block it was published in.
+	pub at: BlockNumberFor<T>,
+	/// Who published it; the deposit is held from them.
+	pub by: T::AccountId,
+	/// Held from `by` for this record.
+	pub deposit: BalanceOf<T>,
+}

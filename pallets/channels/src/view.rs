@@ -88,6 +88,19 @@ impl<T: Config> Pallet<T> {
 		EncryptionKeys::<T>::get(who).map(|r| r.key)
 	}
 
+	/// Document `hash` of `channel`, if published.
+	pub fn document_info(
+		channel: ChannelId,
+		hash: &DocumentHash,
+	) -> Option<DocumentInfo<T::AccountId, BlockNumberFor<T>>> {
+		Documents::<T>::get(channel, hash).map(|d| DocumentInfo {
+			epoch: d.epoch,
+			size: d.size,
+			at: d.at,
+			by: d.by,
+		})
+	}
+
 	/// The channel `device`'s readings belong to, if any.
 	pub fn device_channel(device: &DeviceId) -> Option<ChannelId> {
 		DeviceChannel::<T>::get(device).map(|e| e.channel)
@@ -96,7 +109,8 @@ impl<T: Config> Pallet<T> {
 	/// The invariants: every channel's owner is its first member and a writer, members and
 	/// auditors are distinct, an open channel's current epoch exists and has not ended, every
 	/// sealed key belongs to an existing epoch, each private device is in its channel's index and
-	/// back, and channel numbers are below the next one.
+	/// back, every document belongs to a channel and one of its epochs, and channel numbers are
+	/// below the next one.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next = NextChannelId::<T>::get();
 		for (id, record) in Channels::<T>::iter() {
@@ -151,6 +165,14 @@ impl<T: Config> Pallet<T> {
 				DeviceChannel::<T>::get(device).is_some_and(|e| e.channel == channel),
 				"a channel's device index names a device of another channel"
 			);
+		}
+		for (channel, _, document) in Documents::<T>::iter() {
+			let record = Channels::<T>::get(channel).ok_or("a document belongs to no channel")?;
+			ensure!(
+				document.epoch >= 1 && document.epoch <= record.epoch,
+				"a document's epoch is beyond its channel's"
+			);
+			ensure!(document.size >= 1, "a document is empty");
 		}
 		for (channel, epoch, _) in Epochs::<T>::iter() {
 			let record = Channels::<T>::get(channel).ok_or("an epoch belongs to no channel")?;

@@ -46,6 +46,7 @@ pub trait WeightInfo {
 	fn close_channel() -> Weight;
 	fn reap_channel(n: u32, ) -> Weight;
 	fn set_device_channel() -> Weight;
+	fn publish_document() -> Weight;
 }
 
 /// Measured weights, with database accesses charged at the runtime's `DbWeight`.
@@ -283,6 +284,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	fn publish_document() -> Weight {
+		Weight::from_parts(134_209_000, 4913)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
 }
 
 /// The same figures with RocksDB's reference database weights, for tests and mocks.
@@ -357,6 +363,11 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 1353).saturating_mul(n.into()))
 	}
 	fn set_device_channel() -> Weight {
+		Weight::from_parts(134_209_000, 4913)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	fn publish_document() -> Weight {
 		Weight::from_parts(134_209_000, 4913)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))

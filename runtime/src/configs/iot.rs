@@ -227,6 +227,8 @@ parameter_types! {
 	pub const ChannelSealedKeyDeposit: Balance = 2 * MILLI_UNIT;
 	/// Held from a device's owner while the device is in a channel (two 100-byte entries).
 	pub const ChannelDeviceDeposit: Balance = MILLI_UNIT;
+	/// Held from whoever publishes a document to a channel (a 130-byte record).
+	pub const ChannelDocumentDeposit: Balance = MILLI_UNIT;
 }
 
 impl pallet_channels::Config for Runtime {
@@ -245,6 +247,9 @@ impl pallet_channels::Config for Runtime {
 	type EpochDeposit = ChannelEpochDeposit;
 	type SealedKeyDeposit = ChannelSealedKeyDeposit;
 	type DeviceDeposit = ChannelDeviceDeposit;
+	type DocumentDeposit = ChannelDocumentDeposit;
+	/// What a gateway keeps of one document: 16 MiB.
+	type MaxDocumentSize = ConstU32<{ 16 * 1024 * 1024 }>;
 	type MaxMembers = ConstU32<32>;
 	type MaxAuditors = ConstU32<8>;
 	type MaxDeliveries = ConstU32<32>;

@@ -10,7 +10,8 @@
 //! - `encryption_key(who)`: the X25519 key epoch keys are sealed to for `who`;
 //! - `device_channel(device)`: the channel a device's readings are private to, if any;
 //!   `device_channels(devices)`: the same for up to [`MAX_DEVICES`] devices at once (a gateway
-//!   asks it for each batch).
+//!   asks it for each batch);
+//! - `document(channel, hash)`: a document published to the channel (since version 2).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -19,7 +20,9 @@ extern crate alloc;
 use alloc::vec::Vec;
 use codec::{Codec, Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 pub use iotrust_primitives::{
-	channels::{Access, ChannelEpoch, ChannelId, EncryptionKey, KeyId, Role, SealedKey},
+	channels::{
+		Access, ChannelEpoch, ChannelId, DocumentHash, EncryptionKey, KeyId, Role, SealedKey,
+	},
 	device::DeviceId,
 };
 use scale_info::TypeInfo;
@@ -139,8 +142,22 @@ pub struct EpochInfo<AccountId, BlockNumber> {
 	pub by: AccountId,
 }
 
+/// A document published to a channel.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct DocumentInfo<AccountId, BlockNumber> {
+	/// The epoch whose key seals it.
+	pub epoch: ChannelEpoch,
+	/// Its size in bytes, plaintext.
+	pub size: u32,
+	/// The block it was published in.
+	pub at: BlockNumber,
+	/// Who published it.
+	pub by: AccountId,
+}
+
 sp_api::decl_runtime_apis! {
 	/// Private channels.
+	#[api_version(2)]
 	pub trait ChannelsApi<AccountId, BlockNumber>
 	where
 		AccountId: Codec,
@@ -166,5 +183,9 @@ sp_api::decl_runtime_apis! {
 
 		/// [`device_channel`] of each of `devices`, in order (the first [`MAX_DEVICES`] only).
 		fn device_channels(devices: Vec<DeviceId>) -> Vec<Option<ChannelId>>;
+
+		/// Document `hash` of `channel`, if published (since version 2).
+		#[api_version(2)]
+		fn document(channel: ChannelId, hash: DocumentHash) -> Option<DocumentInfo<AccountId, BlockNumber>>;
 	}
 }

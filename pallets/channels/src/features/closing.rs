@@ -35,12 +35,18 @@ impl<T: Config> Pallet<T> {
 			removed.saturating_inc();
 		}
 		let left = limit.saturating_sub(removed);
+		for (_, document) in Documents::<T>::drain_prefix(channel).take(left as usize) {
+			Self::release(&document.by, document.deposit);
+			removed.saturating_inc();
+		}
+		let left = limit.saturating_sub(removed);
 		for (_, epoch) in Epochs::<T>::drain_prefix(channel).take(left as usize) {
 			Self::release(&epoch.by, epoch.deposit);
 			removed.saturating_inc();
 		}
 		let done = SealedKeys::<T>::iter_prefix((channel,)).next().is_none()
 			&& ChannelDevices::<T>::iter_prefix(channel).next().is_none()
+			&& Documents::<T>::iter_prefix(channel).next().is_none()
 			&& Epochs::<T>::iter_prefix(channel).next().is_none();
 		if done {
 			Channels::<T>::remove(channel);

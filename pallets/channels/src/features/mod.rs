@@ -3,6 +3,7 @@
 mod auditors;
 mod closing;
 mod devices;
+mod documents;
 mod epochs;
 mod keys;
 mod members;
