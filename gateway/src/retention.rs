@@ -4,19 +4,25 @@
 //! retention are purged from the database — the reading goes, its leaf hash stays in its batch's
 //! tree, so its proof and every other proof of the batch still hold and the anchor on chain is
 //! untouched — and so are the channel's documents kept longer than that (their hash stays on
-//! chain). A closed (or reaped) channel's readings are purged at once: no one may read them
-//! any more. A channel without a retention keeps them.
+//! chain). Only ranges a batch recorded as private are purged (a device's readings from before
+//! it joined a channel, or after it left, are not), each under the retention of the channel it
+//! recorded. A channel the chain says is closed has its readings purged at once: no one may
+//! read them any more. A channel without a retention keeps them, and so does one the chain
+//! does not know (reaped, or the node is behind).
 //!
 //! [`cutoff_ms`] is the decision; [`run`] asks the chain and tells the store.
 
 use crate::{chain::Chain, store::Store};
-use std::{sync::Arc, time::Duration};
+use iotrust_primitives::channels::ChannelId;
+use std::{
+	collections::{BTreeMap, BTreeSet},
+	sync::Arc,
+	time::Duration,
+};
 use tracing::{info, warn};
 
 /// How often retention is applied.
 pub const EVERY: Duration = Duration::from_secs(15);
-/// Readings purged in one database transaction at most.
-const PER_TRANSACTION: usize = 10_000;
 
 /// What the chain says of a channel, as retention needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,37 +57,43 @@ pub async fn run(store: Arc<Store>, chain: Arc<Chain>) {
 	}
 }
 
-/// One round over every private device.
+/// Private ranges purged in one database transaction at most.
+const RANGES_PER_TRANSACTION: usize = 100;
+
+/// One round over every channel this gateway keeps readings or documents of.
 async fn round(store: &Arc<Store>, chain: &Chain) -> anyhow::Result<()> {
-	let (devices, documents) = {
+	let (sealed, documents) = {
 		let store = store.clone();
 		tokio::task::spawn_blocking(move || {
-			anyhow::Ok((store.private_devices()?, store.document_channels()?))
+			anyhow::Ok((store.sealed_channels()?, store.document_channels()?))
 		})
 		.await??
 	};
-	if devices.is_empty() && documents.is_empty() {
+	let channels: BTreeSet<ChannelId> = sealed.iter().chain(&documents).copied().collect();
+	if channels.is_empty() {
 		return Ok(());
 	}
 	let (_, block_ms) = chain.finalized_number().await?;
 	let now_ms = crate::clock::now_ms();
-	let mut states = std::collections::BTreeMap::new();
-	let mut cutoff_of = async |channel| -> anyhow::Result<Option<u64>> {
-		let state = match states.get(&channel) {
-			Some(state) => *state,
-			None => {
-				let state = match chain.channel(channel).await? {
-					Some(info) if !info.closed => ChannelState::Open { retention: info.retention },
-					_ => ChannelState::Closed,
-				};
-				states.insert(channel, state);
-				state
+	let mut cutoffs = BTreeMap::new();
+	for channel in channels {
+		// A channel the chain does not know (reaped, or a node behind) is left alone: only a
+		// channel the chain says is closed is purged whole.
+		let state = match chain.channel(channel).await {
+			Ok(Some(info)) if info.closed => ChannelState::Closed,
+			Ok(Some(info)) => ChannelState::Open { retention: info.retention },
+			Ok(None) => continue,
+			Err(e) => {
+				warn!("reading channel {channel} for its retention: {e}");
+				continue;
 			},
 		};
-		Ok(cutoff_ms(state, now_ms, block_ms))
-	};
+		if let Some(cutoff) = cutoff_ms(state, now_ms, block_ms) {
+			cutoffs.insert(channel, cutoff);
+		}
+	}
 	for channel in documents {
-		let Some(cutoff) = cutoff_of(channel).await? else { continue };
+		let Some(cutoff) = cutoffs.get(&channel).copied() else { continue };
 		let store = store.clone();
 		let n =
 			tokio::task::spawn_blocking(move || store.purge_documents(channel, cutoff)).await??;
@@ -89,23 +101,21 @@ async fn round(store: &Arc<Store>, chain: &Chain) -> anyhow::Result<()> {
 			info!("purged {n} document(s) past channel {channel}'s retention");
 		}
 	}
-	for (device, channel) in devices {
-		let Some(cutoff) = cutoff_of(channel).await? else { continue };
-		let mut purged = 0;
-		loop {
-			let store = store.clone();
-			let n = tokio::task::spawn_blocking(move || {
-				store.purge_private(&device, cutoff, PER_TRANSACTION)
-			})
-			.await??;
-			purged += n;
-			if n < PER_TRANSACTION {
-				break;
-			}
+	let cutoffs = Arc::new(cutoffs);
+	let mut purged = 0;
+	loop {
+		let (store, cutoffs) = (store.clone(), cutoffs.clone());
+		let (n, ranges) = tokio::task::spawn_blocking(move || {
+			store.purge_private(&cutoffs, RANGES_PER_TRANSACTION)
+		})
+		.await??;
+		purged += n;
+		if ranges < RANGES_PER_TRANSACTION {
+			break;
 		}
-		if purged > 0 {
-			info!("purged {purged} reading(s) of device {device:?} past channel {channel}'s retention");
-		}
+	}
+	if purged > 0 {
+		info!("purged {purged} private reading(s) past their channels' retention");
 	}
 	Ok(())
 }

@@ -3,15 +3,17 @@
 //! (`channels.publish_document`: its BLAKE2-256 hash, epoch and size); `GET` gives it back to any
 //! account that may read the channel now. Both are signed requests ([`super::access`]).
 //!
-//! The gateway keeps only what the chain vouches for: the body must be exactly the sealed size
-//! of the recorded document (nonce, ciphertext, tag), and when the gateway holds that epoch's key
-//! it opens the body and refuses one whose plaintext is not the recorded hash. Readers check the
-//! hash themselves in any case (`iotrust-gateway channel document`).
+//! The gateway keeps only what the chain vouches for, and only for channels its member reads:
+//! the sender, the record and the member's key of the record's epoch are checked before a byte
+//! of the body is read; the body must be exactly the sealed size of the recorded document
+//! (nonce, ciphertext, tag) and open, under that key, to the recorded hash. So no one makes a
+//! gateway keep what is not a published document of a channel its member is in, nor a wrong
+//! copy of one. Readers check the hash themselves in any case (`iotrust-gateway channel
+//! document`).
 
 use super::{access::Refusal, Shared};
 use crate::{keyring::KeyError, store::StoredDocument};
 use axum::{
-	body::Bytes,
 	extract::{Path, State},
 	http::{header, HeaderMap, StatusCode, Uri},
 	response::{IntoResponse, Response},
@@ -46,7 +48,7 @@ fn path_of(uri: &Uri) -> &str {
 pub fn check_body(
 	data: &[u8],
 	size: u32,
-	opened: Option<Result<Vec<u8>, iotrust_crypto::Error>>,
+	opened: Result<Vec<u8>, iotrust_crypto::Error>,
 	hash: &DocumentHash,
 ) -> Result<(), String> {
 	let expected = size as usize + SEALING_OVERHEAD;
@@ -57,21 +59,18 @@ pub fn check_body(
 		));
 	}
 	match opened {
-		None => Ok(()),
-		Some(Err(_)) => Err("the body does not open under the recorded epoch's key".into()),
-		Some(Ok(plain)) if sp_io::hashing::blake2_256(&plain) != *hash => {
+		Err(_) => Err("the body does not open under the recorded epoch's key".into()),
+		Ok(plain) if sp_io::hashing::blake2_256(&plain) != *hash => {
 			Err("the body opens, but not to the document whose hash the chain records".into())
 		},
-		Some(Ok(_)) => Ok(()),
+		Ok(_) => Ok(()),
 	}
 }
 
 pub(super) async fn upload(
 	State(shared): State<Shared>,
 	Path((channel, hash)): Path<(String, String)>,
-	uri: Uri,
-	headers: HeaderMap,
-	body: Bytes,
+	request: axum::extract::Request,
 ) -> Response {
 	let Some((channel, hash)) = parse(&channel, &hash) else {
 		return error(StatusCode::BAD_REQUEST, "expected /documents/<channel>/<0x hash>");
@@ -79,6 +78,8 @@ pub(super) async fn upload(
 	let Some(gate) = shared.gate.clone() else {
 		return error(StatusCode::SERVICE_UNAVAILABLE, "this gateway has no chain to check with");
 	};
+	// Who sends it, and what the chain records, before a byte of the body is read.
+	let (uri, headers) = (request.uri().clone(), request.headers().clone());
 	if let Err(r) = gate.admit_to_channel(channel, "PUT", path_of(&uri), &headers, true).await {
 		return refused(r);
 	}
@@ -92,25 +93,53 @@ pub(super) async fn upload(
 		},
 		Err(e) => return refused(Refusal::Chain(e.to_string())),
 	};
-	let opened = match gate.keyring() {
-		None => None,
-		Some(keyring) => match keyring.key(gate.view().chain(), channel, record.epoch).await {
-			Ok(key) => Some(iotrust_crypto::open_payload(
-				&key,
-				channel,
-				record.epoch,
-				&PayloadKind::Document { hash },
-				&body,
-			)),
-			Err(KeyError::Chain(e)) => return refused(Refusal::Chain(e.to_string())),
-			Err(_) => None,
+	// Only channels this gateway's member reads: it checks every document it keeps.
+	let Some(keyring) = gate.keyring() else {
+		return error(
+			StatusCode::FORBIDDEN,
+			"this gateway keeps documents only of channels its member reads (channel_secret_file)",
+		);
+	};
+	let key = match keyring.key(gate.view().chain(), channel, record.epoch).await {
+		Ok(key) => key,
+		Err(KeyError::Chain(e)) => return refused(Refusal::Chain(e.to_string())),
+		Err(e) => {
+			return error(
+				StatusCode::FORBIDDEN,
+				format!("this gateway's member cannot open the document's epoch key, so it keeps no copy: {e}"),
+			)
 		},
 	};
+	let expected = record.size as usize + SEALING_OVERHEAD;
+	let declared = headers
+		.get(header::CONTENT_LENGTH)
+		.and_then(|v| v.to_str().ok())
+		.and_then(|v| v.parse::<usize>().ok());
+	if declared != Some(expected) {
+		return error(
+			StatusCode::UNPROCESSABLE_ENTITY,
+			format!(
+				"Content-Length must be {expected}: the recorded document is {} bytes, sealed",
+				record.size
+			),
+		);
+	}
+	let body = match axum::body::to_bytes(request.into_body(), expected).await {
+		Ok(body) => body,
+		Err(e) => return error(StatusCode::BAD_REQUEST, format!("reading the body: {e}")),
+	};
+	let opened = iotrust_crypto::open_payload(
+		&key,
+		channel,
+		record.epoch,
+		&PayloadKind::Document { hash },
+		&body,
+	);
 	if let Err(why) = check_body(&body, record.size, opened, &hash) {
 		return error(StatusCode::UNPROCESSABLE_ENTITY, why);
 	}
 	let document =
-		StoredDocument { epoch: record.epoch, at_ms: crate::clock::now_ms(), data: body.to_vec() };
+		StoredDocument { epoch: record.epoch, at_ms: crate::clock::now_ms(), data: body.into() };
 	let store = shared.store.clone();
 	match tokio::task::spawn_blocking(move || store.put_document(channel, &hash, &document)).await {
 		Ok(Ok(true)) => (StatusCode::CREATED, Json(json!({ "kept": true }))).into_response(),
@@ -159,14 +188,14 @@ mod tests {
 	fn a_body_is_kept_only_if_it_is_the_recorded_document() {
 		let hash = sp_io::hashing::blake2_256(b"price list");
 		let body = vec![0u8; 10 + SEALING_OVERHEAD];
-		assert_eq!(check_body(&body, 10, None, &hash), Ok(()));
-		assert!(check_body(&body, 11, None, &hash).unwrap_err().contains("51 sealed"));
-		assert_eq!(check_body(&body, 10, Some(Ok(b"price list".to_vec())), &hash), Ok(()));
+		let plain = || Ok(b"price list".to_vec());
+		assert_eq!(check_body(&body, 10, plain(), &hash), Ok(()));
+		assert!(check_body(&body, 11, plain(), &hash).unwrap_err().contains("51 sealed"));
 		// The attack: a writer uploads another document under a recorded hash.
-		let other = check_body(&body, 10, Some(Ok(b"price lust".to_vec())), &hash);
+		let other = check_body(&body, 10, Ok(b"price lust".to_vec()), &hash);
 		assert!(other.unwrap_err().contains("not to the document"));
 		let sealed_otherwise =
-			check_body(&body, 10, Some(Err(iotrust_crypto::Error::PayloadOpen)), &hash);
+			check_body(&body, 10, Err(iotrust_crypto::Error::PayloadOpen), &hash);
 		assert!(sealed_otherwise.unwrap_err().contains("does not open"));
 	}
 }

@@ -55,8 +55,10 @@ pub enum Served {
 	Unavailable(ChannelId, ChannelEpoch),
 	/// Not served yet: a private reading not yet in a batch that recorded its epoch.
 	Withheld,
-	/// Purged past its channel's retention: only its leaf is left.
-	Purged,
+	/// Purged past its channel's retention: only its leaf is left, which its proof still leads
+	/// to its batch's root (checked: a gateway cannot pass off a reading it withholds as purged
+	/// without a leaf of the anchored tree).
+	Purged(sp_core::H256),
 }
 
 impl Served {
@@ -66,8 +68,17 @@ impl Served {
 		if entry.get("withheld").is_some() {
 			return Ok(Self::Withheld);
 		}
-		if entry.get("purged").is_some() {
-			return Ok(Self::Purged);
+		if let Some(purged) = entry.get("purged") {
+			let leaf = parse_h256(purged["leaf"].as_str().unwrap_or_default())
+				.map_err(|_| AuditError::Field("purged.leaf"))?;
+			let root = parse_h256(entry["root"].as_str().unwrap_or_default())
+				.map_err(|_| AuditError::Field("root"))?;
+			let proof = telemetry::proof_from_value(&entry["proof"])
+				.map_err(|_| AuditError::Field("proof"))?;
+			if !verify_proof(&root, &leaf, &proof) {
+				return Err(AuditError::Proof);
+			}
+			return Ok(Self::Purged(leaf));
 		}
 		if let Some(u) = entry.get("unavailable") {
 			let small = |field: &'static str| {
@@ -385,6 +396,11 @@ mod tests {
 		let mut leaf = sealed(&key, &rs[0]);
 		leaf["leaf"] = json!(hex0x(&[0; 32]));
 		assert_eq!(SealedReading::from_value(&leaf).unwrap().open(&key), Err(SealedError::Leaf));
+		// A reading withheld as "purged" needs a leaf of the anchored tree.
+		let purged =
+			|leaf: H256| anchored(&tree, 1, ("purged", json!({ "leaf": hex0x(leaf.as_bytes()) })));
+		assert_eq!(Served::of(&purged(rs[1].leaf_hash())), Ok(Served::Purged(rs[1].leaf_hash())));
+		assert_eq!(Served::of(&purged(H256([4; 32]))), Err(AuditError::Proof));
 		// A served sealed reading without its leaf is refused.
 		let mut bare = anchored(&tree, 0, ("sealed", sealed(&key, &rs[0])));
 		bare["sealed"].as_object_mut().unwrap().remove("leaf");

@@ -660,7 +660,7 @@ async fn open_entry(
 	Ok(match audit::Served::of(entry)? {
 		audit::Served::Plain(r) => Opened::Reading(r, None),
 		audit::Served::Withheld => Opened::Withheld,
-		audit::Served::Purged => Opened::Purged,
+		audit::Served::Purged(_) => Opened::Purged,
 		audit::Served::Unavailable(channel, epoch) => Opened::Unreadable(channel, epoch),
 		audit::Served::Sealed(s) => match keyring.key(chain, s.channel, s.epoch).await {
 			Err(keyring::KeyError::NotDelivered { .. }) => Opened::Unreadable(s.channel, s.epoch),
@@ -781,10 +781,18 @@ async fn request(
 	if let Some(body) = body {
 		stream.write_all(body).await?;
 	}
+	// At most the largest document, sealed, and its headers: a gateway cannot fill the memory.
 	let mut answer = Vec::new();
-	tokio::time::timeout(std::time::Duration::from_secs(30), stream.read_to_end(&mut answer))
-		.await
-		.map_err(|_| anyhow!("{url}: no answer within 30 s"))??;
+	let most = 16 * 1024 * 1024 + 64 * 1024;
+	tokio::time::timeout(
+		std::time::Duration::from_secs(30),
+		(&mut stream).take(most as u64 + 1).read_to_end(&mut answer),
+	)
+	.await
+	.map_err(|_| anyhow!("{url}: no answer within 30 s"))??;
+	if answer.len() > most {
+		bail!("{url}: the answer is larger than any document");
+	}
 	let split = answer
 		.windows(4)
 		.position(|w| w == b"\r\n\r\n")
@@ -812,7 +820,17 @@ async fn publish(
 	let size =
 		u32::try_from(plain.len()).map_err(|_| anyhow!("{} is too large", file.display()))?;
 	let hash = sp_io::hashing::blake2_256(&plain);
-	let epoch = channel_info(chain, channel).await?.epoch;
+	// Published already (an upload to more gateways): seal as the chain records it.
+	let recorded = chain.document(channel, &hash).await?;
+	if let Some(record) = &recorded {
+		if record.size != size {
+			bail!("the chain records this hash with another size ({} bytes)", record.size);
+		}
+	}
+	let epoch = match &recorded {
+		Some(record) => record.epoch,
+		None => channel_info(chain, channel).await?.epoch,
+	};
 	let key = keyring.key(chain, channel, epoch).await?;
 	let sealed = iotrust_crypto::seal_payload(
 		&key,
@@ -821,7 +839,7 @@ async fn publish(
 		&iotrust_primitives::channels::PayloadKind::Document { hash },
 		&plain,
 	);
-	if chain.document(channel, &hash).await?.is_none() {
+	if recorded.is_none() {
 		chain
 			.submit(&[Call::new(&interface::PUBLISH_DOCUMENT, &(channel, hash, epoch, size))])
 			.await?;

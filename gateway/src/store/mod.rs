@@ -79,8 +79,8 @@ const SEALED: TableDefinition<(u64, &[u8]), (u32, u32)> = TableDefinition::new("
 /// (batch, leaf index) → leaf hash of each reading purged past its channel's retention: the body
 /// keeps only its device and sequence number, the tree its hash.
 const PURGED: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("purged_leaves");
-/// Private device → the sequence number its purge goes on from.
-const PURGED_FROM: TableDefinition<&[u8], u64> = TableDefinition::new("purged_from");
+/// (batch, device) of each private range whose readings are all purged.
+const PURGED_RANGES: TableDefinition<(u64, &[u8]), ()> = TableDefinition::new("purged_ranges");
 
 /// The database's errors.
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +157,8 @@ const CACHED_BATCHES: usize = 16;
 struct BatchCache {
 	entries: HashMap<u64, (ProvenBatch, u64)>,
 	clock: u64,
+	/// Bumped by every purge: a batch read in a snapshot taken before it is not cached.
+	generation: u64,
 }
 
 impl BatchCache {
@@ -236,8 +238,9 @@ impl Store {
 			Some(upgrade::LAYOUT) => {},
 			Some(newer) if newer > upgrade::LAYOUT => return Err(StoreError::Newer(newer)),
 			Some(older) => {
+				let work = if older <= 1 { "; this reads every stored batch once" } else { "" };
 				tracing::info!(
-					"upgrading the database from layout {older} to {}; this reads every stored batch once",
+					"upgrading the database from layout {older} to {}{work}",
 					upgrade::LAYOUT
 				);
 				upgrade::upgrade(&w, older)?;
@@ -258,7 +261,7 @@ impl Store {
 		w.open_table(PRIVATE).map_err(db)?;
 		w.open_table(SEALED).map_err(db)?;
 		w.open_table(PURGED).map_err(db)?;
-		w.open_table(PURGED_FROM).map_err(db)?;
+		w.open_table(PURGED_RANGES).map_err(db)?;
 		w.open_table(documents::DOCUMENTS).map_err(db)?;
 		w.open_table(group::SHARES).map_err(db)?;
 		w.open_table(group::ALTERNATES).map_err(db)?;
@@ -701,6 +704,7 @@ impl Store {
 
 	/// Where reading `seq` of `device` is, if it was accepted.
 	pub fn locate(&self, device: &DeviceId, seq: u64) -> Result<Option<Location>> {
+		let generation = self.generation();
 		let r = self.db.begin_read().map_err(db)?;
 		let k = key(device, seq);
 		if r.open_table(PENDING).map_err(db)?.get(&k[..]).map_err(db)?.is_some() {
@@ -713,110 +717,136 @@ impl Store {
 			return Ok(None);
 		};
 		let Placed { batch: number, index, .. } = decode("placement", v.value())?;
-		let (head, body) = self.proven_batch(&r, number)?;
+		let (head, body) = self.proven_batch(&r, number, generation)?;
 		Ok(Some(Location::Batched { head, body, index }))
 	}
 
-	/// The devices this gateway anchored as private, with their channel.
-	pub fn private_devices(&self) -> Result<Vec<(DeviceId, u32)>> {
+	/// The channels whose ranges this gateway recorded as private.
+	pub fn sealed_channels(&self) -> Result<std::collections::BTreeSet<u32>> {
 		let r = self.db.begin_read().map_err(db)?;
-		let table = r.open_table(PRIVATE).map_err(db)?;
-		let mut out = Vec::new();
+		let table = r.open_table(SEALED).map_err(db)?;
+		let mut out = std::collections::BTreeSet::new();
 		for entry in table.iter().map_err(db)? {
-			let (k, v) = entry.map_err(db)?;
-			if let Some(device) = device_of(k.value()) {
-				out.push((device, v.value()));
-			}
+			out.insert(entry.map_err(db)?.1.value().0);
 		}
 		Ok(out)
 	}
 
-	/// Purge the readings of private `device` whose batch was seen finalized before
-	/// `cutoff_ms`, at most `limit` of them, in sequence order: each keeps only its device and
-	/// sequence number in its batch's body, and its leaf hash (so every proof of the batch still
-	/// holds, and the purged reading's too, without the reading). How many were purged; fewer
-	/// than `limit` means none is left to purge before the cutoff.
-	pub fn purge_private(&self, device: &DeviceId, cutoff_ms: u64, limit: usize) -> Result<usize> {
-		let w = self.db.begin_write().map_err(db)?;
-		let mut purged_batches = Vec::new();
-		let count = {
-			let mut from_table = w.open_table(PURGED_FROM).map_err(db)?;
-			let from = from_table.get(device.as_bytes()).map_err(db)?.map_or(0, |v| v.value());
-			let located = w.open_table(LOCATED).map_err(db)?;
-			let heads = w.open_table(HEADS).map_err(db)?;
-			// The readings to purge, by batch: their leaf index and hash.
-			let mut by_batch: BTreeMap<u64, Vec<(u32, H256)>> = BTreeMap::new();
-			let (mut count, mut next) = (0usize, from);
-			let mut statuses: BTreeMap<u64, bool> = BTreeMap::new();
-			for entry in
-				located.range(&key(device, from)[..]..=&key(device, u64::MAX)[..]).map_err(db)?
-			{
-				if count >= limit {
-					break;
-				}
+	/// Purge the readings of private ranges (those a batch recorded as sealed under a channel)
+	/// whose batch was seen finalized before their channel's cutoff in `cutoffs` (no entry:
+	/// kept), at most `ranges_at_most` ranges, in batch order: each reading keeps only its device
+	/// and sequence number in its batch's body, and its leaf hash (so every proof of the batch
+	/// still holds, and the purged reading's too, without the reading). Public ranges are never
+	/// touched. How many readings were purged, and how many ranges (fewer than `ranges_at_most`:
+	/// none is left to purge now).
+	pub fn purge_private(
+		&self,
+		cutoffs: &BTreeMap<u32, u64>,
+		ranges_at_most: usize,
+	) -> Result<(usize, usize)> {
+		let r = self.db.begin_read().map_err(db)?;
+		// The private ranges due, by batch.
+		let mut due: BTreeMap<u64, Vec<DeviceId>> = BTreeMap::new();
+		{
+			let sealed = r.open_table(SEALED).map_err(db)?;
+			let done = r.open_table(PURGED_RANGES).map_err(db)?;
+			let heads = r.open_table(HEADS).map_err(db)?;
+			let mut finalized: BTreeMap<u64, Option<u64>> = BTreeMap::new();
+			let mut ranges = 0usize;
+			for entry in sealed.iter().map_err(db)? {
 				let (k, v) = entry.map_err(db)?;
-				let Some((_, seq)) = split_key(k.value()) else { break };
-				let placed: Placed = decode("placement", v.value())?;
-				let old = match statuses.get(&placed.batch) {
-					Some(old) => *old,
+				let (batch, device) = k.value();
+				let Some(cutoff) = cutoffs.get(&v.value().0) else { continue };
+				if done.get((batch, device)).map_err(db)?.is_some() {
+					continue;
+				}
+				let at = match finalized.get(&batch) {
+					Some(at) => *at,
 					None => {
-						let head: Option<BatchHead> = match heads.get(placed.batch).map_err(db)? {
+						let head: Option<BatchHead> = match heads.get(batch).map_err(db)? {
 							Some(v) => Some(decode("batch head", v.value())?),
 							None => None,
 						};
-						let old = head.is_some_and(|h| {
-							matches!(h.status, BatchStatus::Anchored { finalized_ms, .. } if finalized_ms < cutoff_ms)
+						let at = head.and_then(|h| match h.status {
+							BatchStatus::Anchored { finalized_ms, .. } => Some(finalized_ms),
+							_ => None,
 						});
-						statuses.insert(placed.batch, old);
-						old
+						finalized.insert(batch, at);
+						at
 					},
 				};
-				if !old {
-					break;
-				}
-				by_batch.entry(placed.batch).or_default().push((placed.index, placed.leaf));
-				count += 1;
-				next = seq.saturating_add(1);
-			}
-			drop((located, heads));
-			let mut bodies = w.open_table(BODIES).map_err(db)?;
-			let mut purged = w.open_table(PURGED).map_err(db)?;
-			for (number, leaves) in by_batch {
-				let body = bodies.get(number).map_err(db)?.map(|v| v.value().to_vec());
-				let Some(body) = body else { continue };
-				let mut readings: Vec<SignedReading> = decode("batch body", &body)?;
-				for (index, leaf) in leaves {
-					if let Some(r) = readings.get_mut(index as usize) {
-						*r = SignedReading {
-							device: r.device,
-							seq: r.seq,
-							timestamp_ms: 0,
-							metrics: vec![],
-							signature: iotrust_primitives::device::DeviceSignature::Ed25519(
-								[0; 64],
-							),
-						};
-						purged.insert((number, index), leaf.as_bytes()).map_err(db)?;
+				if at.is_some_and(|at| at < *cutoff) {
+					due.entry(batch).or_default().push(DeviceId::from_slice(device));
+					ranges += 1;
+					if ranges >= ranges_at_most {
+						break;
 					}
 				}
-				bodies.insert(number, &readings.encode()[..]).map_err(db)?;
-				purged_batches.push(number);
 			}
-			if next > from {
-				from_table.insert(device.as_bytes(), next).map_err(db)?;
+		}
+		drop(r);
+		let ranges: usize = due.values().map(Vec::len).sum();
+		if ranges == 0 {
+			return Ok((0, 0));
+		}
+		let w = self.db.begin_write().map_err(db)?;
+		let count = {
+			let mut bodies = w.open_table(BODIES).map_err(db)?;
+			let mut purged = w.open_table(PURGED).map_err(db)?;
+			let mut done = w.open_table(PURGED_RANGES).map_err(db)?;
+			let mut count = 0usize;
+			for (number, devices) in &due {
+				let body = bodies.get(*number).map_err(db)?.map(|v| v.value().to_vec());
+				let Some(body) = body else { continue };
+				let mut readings: Vec<SignedReading> = decode("batch body", &body)?;
+				for (index, r) in readings.iter_mut().enumerate() {
+					if !devices.contains(&r.device) {
+						continue;
+					}
+					let index = index as u32;
+					if purged.get((*number, index)).map_err(db)?.is_some() {
+						continue;
+					}
+					purged.insert((*number, index), r.leaf_hash().as_bytes()).map_err(db)?;
+					*r = SignedReading {
+						device: r.device,
+						seq: r.seq,
+						timestamp_ms: 0,
+						metrics: vec![],
+						signature: iotrust_primitives::device::DeviceSignature::Ed25519([0; 64]),
+					};
+					count += 1;
+				}
+				bodies.insert(*number, &readings.encode()[..]).map_err(db)?;
+				for device in devices {
+					done.insert((*number, device.as_bytes()), ()).map_err(db)?;
+				}
 			}
 			count
 		};
 		w.commit().map_err(db)?;
 		let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-		for number in purged_batches {
-			cache.entries.remove(&number);
+		cache.generation = cache.generation.wrapping_add(1);
+		for number in due.keys() {
+			cache.entries.remove(number);
 		}
-		Ok(count)
+		Ok((count, ranges))
 	}
 
-	/// Batch `number` with its leaves, from the cache of anchored batches if it is there.
-	fn proven_batch(&self, r: &redb::ReadTransaction, number: u64) -> Result<ProvenBatch> {
+	/// The purge generation now: take it before a read snapshot and give it to
+	/// [`Store::proven_batch`].
+	fn generation(&self) -> u64 {
+		self.cache.lock().unwrap_or_else(|p| p.into_inner()).generation
+	}
+
+	/// `generation` is [`Store::generation`] from before `r` was taken: if a purge came since, the
+	/// batch read from `r` may predate it and is not cached.
+	fn proven_batch(
+		&self,
+		r: &redb::ReadTransaction,
+		number: u64,
+		generation: u64,
+	) -> Result<ProvenBatch> {
 		let cached = {
 			let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
 			let tick = cache.tick();
@@ -852,8 +882,8 @@ impl Store {
 		let tree = MerkleTree::new(hashes).ok_or(StoreError::NoBatch(number))?;
 		let body = Arc::new(ProvenBody { tree, readings, purged });
 		let head = Arc::new(head);
-		if matches!(head.status, BatchStatus::Anchored { .. }) {
-			let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+		let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+		if matches!(head.status, BatchStatus::Anchored { .. }) && cache.generation == generation {
 			if cache.entries.len() >= CACHED_BATCHES {
 				let least =
 					cache.entries.iter().min_by_key(|(_, (_, used))| *used).map(|(n, _)| *n);
@@ -884,6 +914,7 @@ impl Store {
 			Some(seq) => seq + 1,
 		};
 		let (lo, hi) = (key(device, start), key(device, u64::MAX));
+		let generation = self.generation();
 		let r = self.db.begin_read().map_err(db)?;
 		let (pending, located, aside) = (
 			r.open_table(PENDING).map_err(db)?,
@@ -927,11 +958,16 @@ impl Store {
 				if placed.timestamp_ms < from_ms || placed.timestamp_ms > to_ms {
 					continue;
 				}
-				let (head, body) = self.proven_batch(&r, placed.batch)?;
+				let (head, body) = self.proven_batch(&r, placed.batch, generation)?;
 				let Some(reading) = body.readings.get(placed.index as usize).cloned() else {
 					return Err(StoreError::NoBatch(placed.batch));
 				};
-				Listed { reading, location: Location::Batched { head, body, index: placed.index } }
+				// Its time was checked on its placement (a purged reading keeps no time).
+				page.readings.push(Listed {
+					reading,
+					location: Location::Batched { head, body, index: placed.index },
+				});
+				continue;
 			} else {
 				let (_, v) = aside.next().expect("peeked; qed").map_err(db)?;
 				let entry: AsideReading = decode("set-aside reading", v.value())?;
@@ -1315,29 +1351,39 @@ pub(crate) mod tests {
 		assert_eq!(store.private_channel(&d(2)).unwrap(), None);
 	}
 
-	/// Past retention a private device's readings leave the database: their leaves stay, so
-	/// every proof of their batches still holds; the other devices' readings and later batches
-	/// are untouched.
+	/// Past retention a private range's readings leave the database: their leaves stay, so
+	/// every proof of their batches still holds; public ranges (the same device before it was
+	/// private), other channels' ranges and later batches are untouched.
 	#[test]
 	fn a_purged_reading_leaves_its_leaf_and_every_proof() {
 		let (_dir, store) = open();
-		store.accept(&[reading(1, 0, 5), reading(1, 1, 6), reading(2, 0, 7)]).unwrap();
-		let mut p = store.propose(LIMITS).unwrap();
-		p.private.insert(d(1), SealedUnder { channel: 0, epoch: 1 });
-		let admit = vec![Verdict::Admit { from: 0 }; p.runs.len()];
-		let first = store.commit_batch(&p, &admit, 1).unwrap().unwrap();
-		store.settle_anchored(first.head.header.batch, 4, H256::zero(), 100).unwrap();
-		store.accept(&[reading(1, 2, 8)]).unwrap();
-		let p = store.propose(LIMITS).unwrap();
-		let second = store.commit_batch(&p, &[Verdict::Admit { from: 0 }], 1).unwrap().unwrap();
-		store.settle_anchored(second.head.header.batch, 5, H256::zero(), 300).unwrap();
-		assert_eq!(store.private_devices().unwrap(), vec![(d(1), 0)]);
-		// Anchored before 200: device 1's two readings of the first batch; one at a time.
-		assert_eq!(store.purge_private(&d(1), 200, 1).unwrap(), 1);
-		assert_eq!(store.purge_private(&d(1), 200, 10).unwrap(), 1);
-		assert_eq!(store.purge_private(&d(1), 200, 10).unwrap(), 0, "nothing left before 200");
+		let cut = |store: &Store, private: &[(u8, u32)], at_ms| {
+			let mut p = store.propose(LIMITS).unwrap();
+			for (device, channel) in private {
+				p.private.insert(d(*device), SealedUnder { channel: *channel, epoch: 1 });
+			}
+			let admit = vec![Verdict::Admit { from: 0 }; p.runs.len()];
+			let batch = store.commit_batch(&p, &admit, 1).unwrap().unwrap();
+			store.settle_anchored(batch.head.header.batch, 4, H256::zero(), at_ms).unwrap();
+			batch
+		};
+		// Device 1 public, then private to channel 0; device 3 private to channel 7.
+		store.accept(&[reading(1, 0, 5)]).unwrap();
+		cut(&store, &[], 50);
+		store
+			.accept(&[reading(1, 1, 5), reading(1, 2, 6), reading(2, 0, 7), reading(3, 0, 1)])
+			.unwrap();
+		let first = cut(&store, &[(1, 0), (3, 7)], 100);
+		store.accept(&[reading(1, 3, 8)]).unwrap();
+		cut(&store, &[(1, 0)], 300);
+		assert_eq!(store.sealed_channels().unwrap(), [0, 7].into());
+		// Channel 0 past 200: device 1's two readings of the first private batch; one range at a
+		// time; channel 7 has no cutoff.
+		let cutoffs: BTreeMap<u32, u64> = [(0, 200)].into();
+		assert_eq!(store.purge_private(&cutoffs, 1).unwrap(), (2, 1));
+		assert_eq!(store.purge_private(&cutoffs, 10).unwrap(), (0, 0), "nothing left before 200");
 		let root = first.head.header.root;
-		for (device, seq, gone) in [(1, 0, true), (1, 1, true), (2, 0, false)] {
+		for (device, seq, gone) in [(1, 1, true), (1, 2, true), (2, 0, false), (3, 0, false)] {
 			let Some(Location::Batched { body, index, .. }) =
 				store.locate(&d(device), seq).unwrap()
 			else {
@@ -1351,12 +1397,19 @@ pub(crate) mod tests {
 			let r = &body.readings[index as usize];
 			assert_eq!((r.device, r.seq, r.metrics.is_empty()), (d(device), seq, gone));
 		}
-		// The later batch goes once the cutoff passes it.
-		assert_eq!(store.purge_private(&d(1), 400, 10).unwrap(), 1);
-		let Some(Location::Batched { body, .. }) = store.locate(&d(1), 2).unwrap() else {
-			panic!()
-		};
-		assert_eq!(body.purged.len(), 1);
+		// Far past every batch: the later private batch goes; the public one never.
+		let cutoffs: BTreeMap<u32, u64> = [(0, u64::MAX), (7, 0)].into();
+		assert_eq!(store.purge_private(&cutoffs, 10).unwrap(), (1, 1));
+		for (seq, gone) in [(0, false), (3, true)] {
+			let Some(Location::Batched { body, index, .. }) = store.locate(&d(1), seq).unwrap()
+			else {
+				panic!("batched")
+			};
+			assert_eq!(body.purged.contains(&index), gone, "seq {seq}");
+		}
+		// A purged reading is listed in its time range still (its placement keeps its time).
+		let page = store.readings(&d(1), (1, 2), None, 10, 100).unwrap();
+		assert_eq!(page.readings.iter().map(|l| l.reading.seq).collect::<Vec<_>>(), vec![1, 2]);
 	}
 
 	/// The chain already has a device's readings up to 4 (another gateway anchored them): only

@@ -8,8 +8,12 @@
 //!   aside with a reason like any other.
 //! - **layout 1** kept no measurement time beside a batched reading's place; listing a device's
 //!   readings by time needs it.
+//! - **layout 2** had no purged readings (private channels' retention): a layout-3 body may
+//!   hold a purged reading, which only the `purged_leaves` table says is not the reading its
+//!   leaf hashes — so a gateway that knows only layout 2 must not open it.
 //!
-//! Both have the queue of devices with pending readings rebuilt from the readings themselves.
+//! Layouts 0 and 1 have the queue of devices with pending readings rebuilt from the readings
+//! themselves; layout 2 needs nothing (its new tables are made when the database opens).
 
 use super::{
 	db, decode, key, split_key, Placed, Result, ASIDE_DEVICES, BODIES, HEADS, IN_FLIGHT, LOCATED,
@@ -23,7 +27,7 @@ use redb::{ReadableTable, TableDefinition, TableHandle, WriteTransaction};
 use sp_core::H256;
 
 /// The layout this gateway writes.
-pub const LAYOUT: u64 = 2;
+pub const LAYOUT: u64 = 3;
 
 /// Layout 0's batches by number → SCALE [`OldBatch`].
 const OLD_BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
@@ -67,8 +71,10 @@ pub fn upgrade(w: &WriteTransaction, from: u64) -> Result<()> {
 	if from == 0 {
 		split_old_batches(w)?;
 	}
-	place_with_times(w)?;
-	requeue(w)?;
+	if from <= 1 {
+		place_with_times(w)?;
+		requeue(w)?;
+	}
 	w.open_table(META).map_err(db)?.insert("layout", LAYOUT).map_err(db)?;
 	Ok(())
 }

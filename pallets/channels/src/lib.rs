@@ -374,6 +374,9 @@ pub mod pallet {
 		BadDocumentSize,
 		/// The epoch is not the channel's current one (or the channel has no key yet).
 		NotCurrentEpoch,
+		/// Someone who holds the current epoch's key may no longer read the channel (an auditor
+		/// past its window, a member who left the consortium): start a new epoch first.
+		RekeyDue,
 	}
 
 	#[pallet::hooks]
@@ -556,8 +559,9 @@ pub mod pallet {
 		/// writer's client uploads the ciphertext to the channel's gateways, which keep it only
 		/// if this record exists; any reader then opens it and checks its hash here.
 		///
-		/// Origin: a writer of the open channel. Holds `DocumentDeposit` from the caller until the
-		/// channel is reaped. Emits `DocumentPublished`.
+		/// Origin: a writer of the open channel, while everyone who holds the current epoch's key
+		/// may still read it (else `RekeyDue`: rotate first). Holds `DocumentDeposit` from the
+		/// caller until the channel is reaped. Emits `DocumentPublished`.
 		#[pallet::call_index(11)]
 		#[pallet::weight(T::WeightInfo::publish_document())]
 		pub fn publish_document(

@@ -717,3 +717,24 @@ fn a_channel_without_a_key_takes_no_document() {
 		);
 	});
 }
+
+#[test]
+fn attack_a_document_sealed_under_a_key_an_expired_auditor_still_holds_is_refused() {
+	ExtBuilder.build_and_execute(|| {
+		channel_abc();
+		assert_ok!(Channels::grant_auditor(RuntimeOrigin::signed(A), 0, AUDITOR, 1, 50));
+		assert_ok!(Channels::rotate_key(
+			RuntimeOrigin::signed(B),
+			0,
+			[2; 32],
+			keys(&[A, B, C, AUDITOR])
+		));
+		System::set_block_number(51);
+		assert_noop!(
+			Channels::publish_document(RuntimeOrigin::signed(B), 0, [5; 32], 2, 10),
+			Error::<Test>::RekeyDue
+		);
+		assert_ok!(Channels::rotate_key(RuntimeOrigin::signed(B), 0, [3; 32], keys(&[A, B, C])));
+		assert_ok!(Channels::publish_document(RuntimeOrigin::signed(B), 0, [5; 32], 3, 10));
+	});
+}

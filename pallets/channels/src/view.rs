@@ -40,8 +40,7 @@ impl<T: Config> Pallet<T> {
 			})
 			.collect();
 		let entitled = Self::entitled(&record, now);
-		let rekey_due = SealedKeys::<T>::iter_key_prefix((channel, record.epoch))
-			.any(|holder| !entitled.contains(&holder));
+		let rekey_due = Self::rekey_due(channel, &record);
 		let deliveries_due = if record.closed {
 			Vec::new()
 		} else {
@@ -59,6 +58,14 @@ impl<T: Config> Pallet<T> {
 			deliveries_due,
 			closed: record.closed,
 		})
+	}
+
+	/// Whether someone who holds `channel`'s current key may no longer read it: writers must
+	/// start a new epoch before sealing anything more.
+	pub fn rekey_due(channel: ChannelId, record: &Channel<T>) -> bool {
+		let entitled = Self::entitled(record, Self::now());
+		SealedKeys::<T>::iter_key_prefix((channel, record.epoch))
+			.any(|holder| !entitled.contains(&holder))
 	}
 
 	/// Epoch `epoch` of `channel` as clients see it.
@@ -171,6 +178,10 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				document.epoch >= 1 && document.epoch <= record.epoch,
 				"a document's epoch is beyond its channel's"
+			);
+			ensure!(
+				Epochs::<T>::contains_key(channel, document.epoch),
+				"a document's epoch has no record"
 			);
 			ensure!(document.size >= 1, "a document is empty");
 		}

@@ -15,6 +15,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!record.closed, Error::<T>::ChannelClosed);
 		ensure!(Self::access_in(&record, &who, Self::now()).writes(), Error::<T>::NotWriter);
 		ensure!(epoch >= 1 && epoch == record.epoch, Error::<T>::NotCurrentEpoch);
+		ensure!(!Self::rekey_due(channel, &record), Error::<T>::RekeyDue);
 		ensure!(size >= 1 && size <= T::MaxDocumentSize::get(), Error::<T>::BadDocumentSize);
 		ensure!(!Documents::<T>::contains_key(channel, hash), Error::<T>::DocumentExists);
 		let deposit = T::DocumentDeposit::get();
