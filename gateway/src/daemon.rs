@@ -152,13 +152,13 @@ async fn serve(
 		.with_context(|| format!("binding {}", config.http))?;
 	info!("serving proofs, listings and metrics on http://{}", config.http);
 	let gate = Arc::new(api::access::Gate::new(view, store.clone(), keyring));
-	tokio::spawn(api::serve(
-		listener,
-		store.clone(),
-		stats.clone(),
-		api::Limits::default(),
-		Some(gate),
-	));
+	// Document uploads as large as the chain's largest document, sealed.
+	let largest = chain.max_document_size().await.context("reading Channels::MaxDocumentSize")?;
+	let limits = api::Limits {
+		max_document: largest as usize + api::documents::SEALING_OVERHEAD,
+		..api::Limits::default()
+	};
+	tokio::spawn(api::serve(listener, store.clone(), stats.clone(), limits, Some(gate)));
 	tokio::spawn(progress(store.clone(), stats.clone(), config.progress_secs));
 	tokio::spawn(crate::retention::run(store.clone(), chain.clone()));
 	tokio::spawn(probe(chain.clone(), stats.clone()));

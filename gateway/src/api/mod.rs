@@ -81,7 +81,8 @@ pub struct Limits {
 	pub connection_lifetime: Duration,
 	/// The largest request body (every route but a document's upload is a GET).
 	pub max_body: usize,
-	/// The largest document upload: the chain's largest document, sealed.
+	/// The largest document upload: the chain's largest document, sealed (the daemon reads it
+	/// from the chain; 16 MiB by default).
 	pub max_document: usize,
 	/// Requests one client (IP address) has served at once; its others wait their turn.
 	pub per_client_at_once: usize,

@@ -499,6 +499,11 @@ impl Chain {
 		self.constant("Obligations", "MaxNoteLen").await
 	}
 
+	/// The largest document a channel takes, in bytes (`Channels::MaxDocumentSize`).
+	pub async fn max_document_size(&self) -> Result<u32, ChainError> {
+		self.constant("Channels", "MaxDocumentSize").await
+	}
+
 	/// Whether `gateway` agreed to serve `owner` (`devicesApi.serves`).
 	pub async fn serves(&self, gateway: &AccountId, owner: &AccountId) -> Result<bool, ChainError> {
 		self.runtime_call(&interface::SERVES, &(gateway, owner)).await
