@@ -80,7 +80,7 @@ impl Keyring {
 			account,
 			secret,
 			keys: Mutex::new(HashMap::new()),
-			failed: Mutex::new(Fresh(HashMap::new())),
+			failed: Mutex::new(Fresh::default()),
 		}
 	}
 
@@ -147,14 +147,22 @@ pub const FRESH: std::time::Duration = std::time::Duration::from_secs(6);
 const REMEMBERED: usize = 10_000;
 
 /// Answers, each with when it was read; trusted for [`FRESH`].
-struct Fresh<K, V>(HashMap<K, (V, std::time::Instant)>);
+pub struct Fresh<K, V>(HashMap<K, (V, std::time::Instant)>);
+
+impl<K, V> Default for Fresh<K, V> {
+	fn default() -> Self {
+		Self(HashMap::new())
+	}
+}
 
 impl<K: std::hash::Hash + Eq, V: Clone> Fresh<K, V> {
-	fn get(&self, key: &K) -> Option<V> {
+	/// The answer for `key`, if read within [`FRESH`].
+	pub fn get(&self, key: &K) -> Option<V> {
 		self.0.get(key).filter(|(_, at)| at.elapsed() < FRESH).map(|(v, _)| v.clone())
 	}
 
-	fn put(&mut self, key: K, value: V) {
+	/// Remember `value` for `key`, from now.
+	pub fn put(&mut self, key: K, value: V) {
 		if self.0.len() >= REMEMBERED {
 			self.0.retain(|_, (_, at)| at.elapsed() < FRESH);
 			if self.0.len() >= REMEMBERED {
@@ -180,9 +188,9 @@ impl ChannelView {
 	pub fn new(chain: std::sync::Arc<Chain>) -> Self {
 		Self {
 			chain,
-			devices: Mutex::new(Fresh(HashMap::new())),
-			epochs: Mutex::new(Fresh(HashMap::new())),
-			access: Mutex::new(Fresh(HashMap::new())),
+			devices: Mutex::new(Fresh::default()),
+			epochs: Mutex::new(Fresh::default()),
+			access: Mutex::new(Fresh::default()),
 		}
 	}
 

@@ -14,7 +14,7 @@
 use crate::{
 	api::sealing::{Disclosure, Sealer},
 	chain::AccountId,
-	keyring::{ChannelView, KeyError, Keyring},
+	keyring::{ChannelView, Fresh, KeyError, Keyring},
 };
 use axum::http::HeaderMap;
 use iotrust_primitives::{
@@ -180,6 +180,10 @@ pub struct Gate {
 	store: Arc<crate::store::Store>,
 	genesis: [u8; 32],
 	nonces: Mutex<Nonces>,
+	/// The devices the chain puts in no channel, with the channel this gateway last anchored
+	/// them under, if any (kept [`crate::keyring::FRESH`]: a public device's request reads the
+	/// database for it once in that time, not every time).
+	anchored_private: Mutex<Fresh<DeviceId, Option<ChannelId>>>,
 	keyring: Option<Arc<Keyring>>,
 }
 
@@ -193,7 +197,14 @@ impl Gate {
 		keyring: Option<Arc<Keyring>>,
 	) -> Self {
 		let genesis = view.chain().genesis().0;
-		Self { view, store, genesis, nonces: Mutex::new(Nonces::new(NONCES)), keyring }
+		Self {
+			view,
+			store,
+			genesis,
+			nonces: Mutex::new(Nonces::new(NONCES)),
+			anchored_private: Mutex::new(Fresh::default()),
+			keyring,
+		}
 	}
 
 	/// How this request may see `device`'s data: in the clear, any request for a public
@@ -274,11 +285,16 @@ impl Gate {
 		if let Some(channel) = self.view.device_channel(device).await.map_err(chain)? {
 			return Ok(Some(channel));
 		}
+		if let Some(channel) = lock(&self.anchored_private).get(device) {
+			return Ok(channel);
+		}
 		let (store, device) = (self.store.clone(), *device);
-		tokio::task::spawn_blocking(move || store.private_channel(&device))
+		let channel = tokio::task::spawn_blocking(move || store.private_channel(&device))
 			.await
 			.map_err(|e| Refusal::Store(e.to_string()))?
-			.map_err(|e| Refusal::Store(e.to_string()))
+			.map_err(|e| Refusal::Store(e.to_string()))?;
+		lock(&self.anchored_private).put(device, channel);
+		Ok(channel)
 	}
 }
 

@@ -49,7 +49,7 @@ use axum::{
 	routing::get,
 	Json, Router,
 };
-use iotrust_primitives::merkle::SignedReading;
+use iotrust_primitives::{device::DeviceId, merkle::SignedReading};
 use sealing::{Disclosure, Place};
 use serde_json::{json, Value};
 use std::{
@@ -475,8 +475,34 @@ async fn aside_readings(
 
 /// Where a reading is, as JSON: `status`, the reading as `shown` and, once anchored, its anchor
 /// and proof.
+/// The channel epochs batches recorded for their private ranges, read once per batch and device
+/// for a whole answer.
+struct SealedRanges<'a> {
+	store: &'a Store,
+	read: HashMap<(u64, DeviceId), Option<crate::batch::SealedUnder>>,
+}
+
+impl<'a> SealedRanges<'a> {
+	fn new(store: &'a Store) -> Self {
+		Self { store, read: HashMap::new() }
+	}
+
+	fn of(
+		&mut self,
+		batch: u64,
+		device: &DeviceId,
+	) -> Result<Option<crate::batch::SealedUnder>, crate::store::StoreError> {
+		if let Some(under) = self.read.get(&(batch, *device)) {
+			return Ok(*under);
+		}
+		let under = self.store.sealed_under(batch, device)?;
+		self.read.insert((batch, *device), under);
+		Ok(under)
+	}
+}
+
 fn located(
-	store: &Store,
+	ranges: &mut SealedRanges,
 	reading: &SignedReading,
 	location: &Location,
 	shown: &Disclosure,
@@ -486,7 +512,7 @@ fn located(
 			Place::Purged(body.tree.leaves().get(*index as usize).copied().unwrap_or_default())
 		},
 		(Location::Batched { head, .. }, Disclosure::Sealed(_)) => {
-			match store.sealed_under(head.header.batch, &reading.device)? {
+			match ranges.of(head.header.batch, &reading.device)? {
 				Some(under) => Place::Sealed(under),
 				None if head
 					.ranges
@@ -555,7 +581,7 @@ async fn proof(
 				let Some(reading) = reading else {
 					return internal("no such leaf".into());
 				};
-				match located(store, reading, &location, shown) {
+				match located(&mut SealedRanges::new(store), reading, &location, shown) {
 					Err(e) => internal(e.to_string()),
 					Ok(value) if value["status"] == "anchored" => (StatusCode::OK, value),
 					Ok(value) => (StatusCode::ACCEPTED, value),
@@ -592,7 +618,9 @@ async fn readings(
 			Err(e) => return internal(e.to_string()),
 			Ok(page) => page,
 		};
-		let listed = page.readings.iter().map(|l| located(store, &l.reading, &l.location, shown));
+		let mut ranges = SealedRanges::new(store);
+		let listed =
+			page.readings.iter().map(|l| located(&mut ranges, &l.reading, &l.location, shown));
 		match listed.collect::<Result<Vec<_>, _>>() {
 			Err(e) => internal(e.to_string()),
 			Ok(listed) => (

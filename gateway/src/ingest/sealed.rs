@@ -78,18 +78,17 @@ impl Unsealer {
 		let chain =
 			|e: crate::chain::port::ChainError| unsealable(format!("asking the chain: {e}"));
 		let device_channel = self.view.device_channel(&sealed.device).await.map_err(chain)?;
-		let epoch_now = match device_channel {
-			Some(channel) if channel == sealed.channel => {
-				self.view.epoch_now(channel).await.map_err(chain)?
-			},
-			_ => sealed.epoch,
-		};
-		let key = match (&self.keyring, device_channel == Some(sealed.channel)) {
-			(Some(keyring), true) if sealed.epoch == epoch_now => keyring
-				.key(self.view.chain(), sealed.channel, sealed.epoch)
-				.await
-				.map_err(|e| unsealable(e.to_string()))
-				.map(Some)?,
+		if device_channel != Some(sealed.channel) {
+			return judge(sealed, device_channel, sealed.epoch, None);
+		}
+		let epoch_now = self.view.epoch_now(sealed.channel).await.map_err(chain)?;
+		let key = match &self.keyring {
+			Some(keyring) if sealed.epoch == epoch_now => Some(
+				keyring
+					.key(self.view.chain(), sealed.channel, sealed.epoch)
+					.await
+					.map_err(|e| unsealable(e.to_string()))?,
+			),
 			_ => None,
 		};
 		judge(sealed, device_channel, epoch_now, key.as_ref())

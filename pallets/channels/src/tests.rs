@@ -56,6 +56,18 @@ fn channel_abc() {
 	assert_ok!(Channels::rotate_key(RuntimeOrigin::signed(A), 0, [1; 32], keys(&[A, B, C])));
 }
 
+/// [`channel_abc`], then AUDITOR granted blocks 1 to `until` and epoch 2 sealed to it too.
+fn channel_abc_audited_until(until: frame_system::pallet_prelude::BlockNumberFor<Test>) {
+	channel_abc();
+	assert_ok!(Channels::grant_auditor(RuntimeOrigin::signed(A), 0, AUDITOR, 1, until));
+	assert_ok!(Channels::rotate_key(
+		RuntimeOrigin::signed(B),
+		0,
+		[2; 32],
+		keys(&[A, B, C, AUDITOR])
+	));
+}
+
 fn epoch_of(channel: ChannelId) -> ChannelEpoch {
 	crate::Channels::<Test>::get(channel).unwrap().epoch
 }
@@ -531,14 +543,7 @@ fn retention_is_the_owners_to_set() {
 #[test]
 fn a_closed_channel_is_reaped_and_every_deposit_returns() {
 	ExtBuilder.build_and_execute(|| {
-		channel_abc();
-		assert_ok!(Channels::grant_auditor(RuntimeOrigin::signed(A), 0, AUDITOR, 1, 50));
-		assert_ok!(Channels::rotate_key(
-			RuntimeOrigin::signed(B),
-			0,
-			[2; 32],
-			keys(&[A, B, C, AUDITOR])
-		));
+		channel_abc_audited_until(50);
 		assert_noop!(
 			Channels::reap_channel(RuntimeOrigin::signed(STRANGER), 0, 10),
 			Error::<Test>::ChannelNotClosed
@@ -721,14 +726,7 @@ fn a_channel_without_a_key_takes_no_document() {
 #[test]
 fn attack_a_document_sealed_under_a_key_an_expired_auditor_still_holds_is_refused() {
 	ExtBuilder.build_and_execute(|| {
-		channel_abc();
-		assert_ok!(Channels::grant_auditor(RuntimeOrigin::signed(A), 0, AUDITOR, 1, 50));
-		assert_ok!(Channels::rotate_key(
-			RuntimeOrigin::signed(B),
-			0,
-			[2; 32],
-			keys(&[A, B, C, AUDITOR])
-		));
+		channel_abc_audited_until(50);
 		System::set_block_number(51);
 		assert_noop!(
 			Channels::publish_document(RuntimeOrigin::signed(B), 0, [5; 32], 2, 10),
